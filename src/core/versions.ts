@@ -1,0 +1,74 @@
+/**
+ * Version strings as credstash stores them (credstash-format.md §1.3): left-padded with '0' to
+ * PAD_LEN characters, never truncated, padding applied to any string.
+ */
+import { UsageError } from '../errors.js';
+
+/** 19 digits = len(str(sys.maxint)) in credstash. */
+export const PAD_LEN = 19;
+
+/** credstash's paddedInt: left-pad to 19 characters with '0'; longer strings unchanged. */
+export function padVersion(version: string | number): string {
+  const text = String(version);
+  return text.length < PAD_LEN ? text.padStart(PAD_LEN, '0') : text;
+}
+
+/**
+ * A version given by a reader (`get -v 5`, `-v 0000000000000000005`): shorter than 19 characters
+ * must be a non-negative integer and is padded; 19 or more is used verbatim.
+ */
+export function parseReadVersion(version: string): string {
+  if (version.length >= PAD_LEN) return version;
+  if (!/^\d+$/.test(version)) {
+    throw new UsageError(`invalid version '${version}': use a number (e.g. 3) or the 19-character stored form`);
+  }
+  return padVersion(BigInt(version).toString());
+}
+
+/**
+ * A version given by a writer (`put -v X`): credstash pads any string; keystash accepts only
+ * non-negative integers or an existing-style 19+ character string without whitespace.
+ */
+export function parseWriteVersion(version: string): string {
+  if (/^\d+$/.test(version)) return padVersion(BigInt(version).toString());
+  if (version.length >= PAD_LEN && /^[\x21-\x7e]+$/.test(version)) return version;
+  throw new UsageError(`invalid version '${version}': use a non-negative integer`);
+}
+
+/** The numeric value of a stored version, or undefined when it is not an integer. */
+export function versionNumber(version: string): bigint | undefined {
+  return /^\d+$/.test(version) ? BigInt(version) : undefined;
+}
+
+/** True when `version` is the canonical 19-digit padded form keystash and credstash ≥ 1.13 write. */
+export function isCanonicalVersion(version: string): boolean {
+  return version.length === PAD_LEN && /^\d+$/.test(version);
+}
+
+/**
+ * Order versions as people mean them: integers by value (so legacy unpadded "10" > "9" and
+ * > "0000000000000000002"), then non-integers after integers, by code units. Ties between
+ * "1" and "0000000000000000001" break by byte order.
+ */
+export function compareVersions(a: string, b: string): number {
+  const na = versionNumber(a);
+  const nb = versionNumber(b);
+  if (na !== undefined && nb !== undefined) {
+    if (na !== nb) return na < nb ? -1 : 1;
+  } else if (na !== undefined) {
+    return -1;
+  } else if (nb !== undefined) {
+    return 1;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The version after `highest` (undefined = no versions yet → 1), padded. */
+export function nextVersion(highest: string | undefined): string {
+  if (highest === undefined) return padVersion(1);
+  const n = versionNumber(highest);
+  if (n === undefined) {
+    throw new UsageError(`Can not autoincrement version. The current version: ${highest} is not an int`);
+  }
+  return padVersion((n + 1n).toString());
+}

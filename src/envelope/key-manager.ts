@@ -1,0 +1,38 @@
+/**
+ * Key management operations of the local KMS (the subset of KMS's control plane keystash serves):
+ * create, describe, list, aliases, enable/disable, rotation (a new backing key; old ones still
+ * decrypt). Every `keyId` parameter accepts a key id, key ARN, alias name or alias ARN.
+ */
+export interface KeyMetadata {
+  keyId: string;
+  arn: string;
+  description: string;
+  enabled: boolean;
+  /** ISO-8601 */
+  createdAt: string;
+  aliases: string[];
+  /** Number of backing keys (1 + number of rotations). */
+  backingKeyCount: number;
+  /** Id of the backing key used for new wraps. */
+  currentBackingKey: number;
+  rotationEnabled: boolean;
+}
+
+export interface AliasEntry {
+  aliasName: string;
+  aliasArn: string;
+  targetKeyId: string;
+}
+
+export interface KeyManager {
+  createKey(options?: { description?: string; alias?: string }): Promise<KeyMetadata>;
+  describeKey(keyId: string): Promise<KeyMetadata>;
+  listKeys(): Promise<KeyMetadata[]>;
+  /** Create (or, when it exists, fail with KmsError 'kms.aliasExists') an alias → key. */
+  createAlias(aliasName: string, keyId: string): Promise<void>;
+  listAliases(): Promise<AliasEntry[]>;
+  setKeyEnabled(keyId: string, enabled: boolean): Promise<KeyMetadata>;
+  /** Add a backing key used for new wraps from now on; older wraps keep decrypting. */
+  rotateKey(keyId: string): Promise<KeyMetadata>;
+  setRotationEnabled(keyId: string, enabled: boolean): Promise<KeyMetadata>;
+}

@@ -1,0 +1,120 @@
+/**
+ * keystash's error hierarchy. Every error a user can cause or meet carries a stable `code`
+ * and a message written for people that names the fix. Messages never contain a secret value.
+ * The CLI maps classes to exit codes in one place (src/cli/exit-codes.ts).
+ */
+export interface KeystashErrorOptions {
+  code?: string;
+  cause?: unknown;
+}
+
+/** Base class of every expected keystash failure. */
+export class KeystashError extends Error {
+  readonly code: string;
+  constructor(message: string, options: KeystashErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code ?? 'keystash.error';
+  }
+}
+
+/** Bad command-line input or bad arguments to a library call. */
+export class UsageError extends KeystashError {
+  constructor(message: string, options: KeystashErrorOptions = {}) {
+    super(message, { code: 'usage', ...options });
+  }
+}
+
+/** The named secret (or the requested version of it) does not exist. */
+export class SecretNotFoundError extends KeystashError {
+  readonly secretName: string;
+  readonly version: string | undefined;
+  constructor(name: string, version?: string, options: KeystashErrorOptions = {}) {
+    // credstash-format.md §3.9 wording.
+    const item = version === undefined ? `{'name': '${name}'}` : `{'name': '${name}', 'version': '${version}'}`;
+    super(`Item ${item} couldn't be found.`, { code: 'secret.notFound', ...options });
+    this.secretName = name;
+    this.version = version;
+  }
+}
+
+/** A conditional put found the version already stored (never overwritten). */
+export class VersionExistsError extends KeystashError {
+  readonly secretName: string;
+  readonly version: string;
+  constructor(name: string, version: string, options: KeystashErrorOptions = {}) {
+    super(`${name} version ${version} is already in the credential store. Use the -v flag to specify a new version, or omit it to pick the next one.`, {
+      code: 'secret.versionExists',
+      ...options,
+    });
+    this.secretName = name;
+    this.version = version;
+  }
+}
+
+/** A check-and-set put (`--expect-version`) found a different latest version. */
+export class VersionConflictError extends KeystashError {
+  constructor(message: string, options: KeystashErrorOptions = {}) {
+    super(message, { code: 'secret.versionConflict', ...options });
+  }
+}
+
+/**
+ * A stored row failed authentication or cannot be opened: HMAC mismatch, truncated or malformed
+ * fields, an unknown digest. credstash-format.md §2.5.
+ */
+export class IntegrityError extends KeystashError {
+  constructor(message = 'INTEGRITY ERROR: Computed HMAC on %s does not match stored HMAC', options: KeystashErrorOptions = {}) {
+    super(message, { code: 'secret.integrity', ...options });
+  }
+}
+
+/**
+ * The key service could not unwrap a data key with the given encryption context
+ * (KMS InvalidCiphertextException: wrong or missing context, or a corrupt wrapped key).
+ */
+export class DecryptError extends KeystashError {
+  constructor(
+    message = 'KMS ERROR: Could not decrypt hmac key with KMS. The encryption context provided may not match the one used when the credential was stored.',
+    options: KeystashErrorOptions = {},
+  ) {
+    super(message, { code: 'kms.decrypt', ...options });
+  }
+}
+
+/** Any other key-service failure: key or alias not found, key disabled, access denied, throttling. */
+export class KmsError extends KeystashError {
+  constructor(message: string, options: KeystashErrorOptions = {}) {
+    super(message, { code: 'kms.error', ...options });
+  }
+}
+
+/** Storage backend failure: missing table, unreachable endpoint, corrupt file, access denied. */
+export class StoreError extends KeystashError {
+  constructor(message: string, options: KeystashErrorOptions = {}) {
+    super(message, { code: 'store.error', ...options });
+  }
+}
+
+/** Configuration that cannot be used (bad config file, unknown backend, unsafe keyring mode). */
+export class ConfigError extends KeystashError {
+  constructor(message: string, options: KeystashErrorOptions = {}) {
+    super(message, { code: 'config.error', ...options });
+  }
+}
+
+/** A bulk operation in which some items failed; carries a safe per-item report. */
+export class PartialFailureError extends KeystashError {
+  readonly failures: ReadonlyArray<{ name: string; error: KeystashError }>;
+  constructor(message: string, failures: ReadonlyArray<{ name: string; error: KeystashError }>, options: KeystashErrorOptions = {}) {
+    super(message, { code: 'bulk.partialFailure', ...options });
+    this.failures = failures;
+  }
+}
+
+/** A bug in keystash: printed with a stack trace. */
+export class InternalError extends KeystashError {
+  constructor(message: string, options: KeystashErrorOptions = {}) {
+    super(message, { code: 'internal', ...options });
+  }
+}
