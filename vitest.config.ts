@@ -1,14 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
+// Three tiers (STYLE.md §11). Backends (dynalite, the local KMS server) are started once by
+// test/global-setup.ts for the tiers that need them; unit tests need none.
 export default defineConfig({
   test: {
-    globalSetup: ['test/global-setup.ts'],
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
-      { extends: true, test: { name: 'cli', include: ['test/cli/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'cli', include: ['test/cli/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },
+      },
     ],
   },
 });

@@ -1,0 +1,62 @@
+/**
+ * Config → a Keystash wired to its store and key service. Backends are loaded with dynamic
+ * import() so a local-backend command never loads the AWS SDK and an AWS-only command never
+ * loads better-sqlite3 (DESIGN.md "Start-up cost"). SDK clients are created once per run.
+ */
+import type { Config } from '../config.js';
+import { Keystash } from '../core/keystash.js';
+import type { KeyService } from '../envelope/keyservice.js';
+import type { SecretStore } from '../secretstore/types.js';
+
+/** AWS credentials options shared by both SDK clients (profile / assumed role). */
+async function awsCredentials(config: Config): Promise<unknown> {
+  if (config.roleArn) {
+    const { assumeRoleCredentials } = await import('./aws-credentials.js');
+    return assumeRoleCredentials(config);
+  }
+  return undefined;
+}
+
+/** Open the configured store. */
+export async function openConfiguredStore(config: Config, table = config.table): Promise<SecretStore> {
+  if (config.store === 'sqlite') {
+    const { SqliteStore } = await import('../secretstore/sqlite.js');
+    return SqliteStore.open({ path: config.storePath, table });
+  }
+  const [{ DynamoDbStore }, { createDynamoDbClient }] = await Promise.all([
+    import('../secretstore/dynamodb.js'),
+    import('../secretstore/dynamodb-client.js'),
+  ]);
+  const client = createDynamoDbClient({
+    region: config.region,
+    endpoint: config.dynamodbEndpoint,
+    profile: config.profile,
+    credentials: (await awsCredentials(config)) as never,
+  });
+  return new DynamoDbStore({ client, table, ownsClient: true });
+}
+
+/** Open the configured key service. */
+export async function openConfiguredKeys(config: Config): Promise<KeyService> {
+  if (config.kms === 'local') {
+    const { LocalKms } = await import('../envelope/local-kms.js');
+    return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
+  }
+  const [{ AwsKmsKeyService }, { createKmsClient }] = await Promise.all([
+    import('../envelope/aws-kms.js'),
+    import('../envelope/kms-client.js'),
+  ]);
+  const client = createKmsClient({
+    region: config.kmsRegion,
+    endpoint: config.kmsEndpoint,
+    profile: config.profile,
+    credentials: (await awsCredentials(config)) as never,
+  });
+  return new AwsKmsKeyService({ client });
+}
+
+/** A Keystash for the configured backends. */
+export async function openKeystash(config: Config): Promise<Keystash> {
+  const [store, keys] = await Promise.all([openConfiguredStore(config), openConfiguredKeys(config)]);
+  return new Keystash({ store, keys, concurrency: config.concurrency });
+}

@@ -1,0 +1,60 @@
+/**
+ * The only table of exit codes (STYLE.md §8). Start from credstash's 0 / 1 / 2; every other number
+ * is a case scripts branch on. Numbers are never reused.
+ */
+import {
+  ConfigError,
+  DecryptError,
+  IntegrityError,
+  KeystashError,
+  KmsError,
+  PartialFailureError,
+  SecretNotFoundError,
+  StoreError,
+  UsageError,
+  VersionConflictError,
+  VersionExistsError,
+} from '../errors.js';
+
+export const EXIT = {
+  OK: 0,
+  /** Unexpected failure (a bug) or an error with no more specific code. */
+  FAILURE: 1,
+  /** Bad command line: unknown option, bad key=value, bad version, missing @file. */
+  USAGE: 2,
+  /** The secret or version does not exist. */
+  NOT_FOUND: 3,
+  /** put -v of a version that exists, or a failed --expect-version check. */
+  VERSION_EXISTS: 4,
+  /** A stored row failed its HMAC check, is malformed, or names an unknown digest. */
+  INTEGRITY: 5,
+  /** The key service refused to unwrap the data key: wrong or missing encryption context. */
+  DECRYPT: 6,
+  /** Key-service failure: key/alias not found, disabled, access denied, throttled, unreachable. */
+  KMS: 7,
+  /** Store failure: missing table, unreachable endpoint, corrupt or foreign store file. */
+  STORE: 8,
+  /** Unusable configuration or keyring (bad config file, unsafe keyring permissions, passphrase). */
+  CONFIG: 9,
+  /** A bulk command in which some items failed; nothing was printed to stdout. */
+  PARTIAL: 10,
+} as const;
+
+const BY_CLASS: ReadonlyArray<readonly [new (...args: never[]) => KeystashError, number]> = [
+  [UsageError, EXIT.USAGE],
+  [SecretNotFoundError, EXIT.NOT_FOUND],
+  [VersionExistsError, EXIT.VERSION_EXISTS],
+  [VersionConflictError, EXIT.VERSION_EXISTS],
+  [IntegrityError, EXIT.INTEGRITY],
+  [DecryptError, EXIT.DECRYPT],
+  [KmsError, EXIT.KMS],
+  [StoreError, EXIT.STORE],
+  [ConfigError, EXIT.CONFIG],
+  [PartialFailureError, EXIT.PARTIAL],
+];
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor(error: unknown): number {
+  for (const [cls, code] of BY_CLASS) if (error instanceof cls) return code;
+  return EXIT.FAILURE;
+}

@@ -1,0 +1,97 @@
+/**
+ * Everything the CLI reads from or writes to the outside world goes through an Io, so tests can
+ * run the program in-process and capture it (STYLE.md §9).
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { UsageError } from '../errors.js';
+
+export interface Io {
+  stdout: { write(chunk: string | Uint8Array): unknown };
+  stderr: { write(chunk: string): unknown };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The real process streams. */
+export function processIo(): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    env: process.env,
+  };
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw new UsageError(`${what} is not valid UTF-8 text (binary secrets are not supported; base64-encode them first)`);
+  }
+}
+
+/** Read all of stdin as strict UTF-8 text (trailing newline kept, as credstash does). */
+export async function readStdin(io: Io): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return decodeUtf8(Buffer.concat(chunks), 'standard input');
+}
+
+/** Read `@path` (with `~` expanded) as strict UTF-8 text; unreadable → usage error. */
+export async function readValueFile(path: string): Promise<string> {
+  const expanded = path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(expanded);
+  } catch {
+    throw new UsageError(`Unable to read file ${path}`);
+  }
+  return decodeUtf8(bytes, `file ${path}`);
+}
+
+/** A value argument: `-` = stdin, `@file` = file contents, anything else literal. */
+export async function readValueArg(io: Io, value: string): Promise<string> {
+  if (value === '-') return readStdin(io);
+  if (value.startsWith('@')) return readValueFile(value.slice(1));
+  return value;
+}
+
+/** Prompt for a value without echo (on stderr). Requires a terminal on stdin. */
+export async function promptHidden(io: Io, label: string): Promise<string> {
+  const stdin = io.stdin;
+  if (!stdin.isTTY || !stdin.setRawMode) {
+    throw new UsageError('--prompt needs a terminal; pipe the value with "-" instead');
+  }
+  io.stderr.write(`${label}: `);
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let value = '';
+      const onData = (chunk: Buffer | string) => {
+        for (const ch of chunk.toString()) {
+          if (ch === '\r' || ch === '\n') return finish(() => resolve(value));
+          if (ch === '\u0003') return finish(() => reject(new UsageError('cancelled')));
+          if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+          else value += ch;
+        }
+      };
+      const finish = (done: () => void) => {
+        stdin.removeListener('data', onData);
+        done();
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    io.stderr.write('\n');
+  }
+}

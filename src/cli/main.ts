@@ -1,0 +1,51 @@
+/**
+ * The CLI entry: build the program, parse, and the only catch that turns errors into a message
+ * and an exit code (STYLE.md §8).
+ */
+import { CommanderError } from 'commander';
+import { KeystashError, InternalError } from '../errors.js';
+import { openKeystash } from './context.js';
+import type { CliDeps } from './deps.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { processIo, type Io } from './io.js';
+import { createProgram } from './program.js';
+
+/** Run keystash with `argv` (without node and script); resolves to the exit code. */
+export async function run(argv: readonly string[], io: Io, open: CliDeps['open'] = openKeystash): Promise<number> {
+  const program = createProgram({ io, open });
+  if (argv.length === 0) {
+    io.stdout.write(program.helpInformation());
+    return EXIT.OK;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.OK;
+  } catch (error) {
+    return report(error, io, argv.includes('--debug'), argv.includes('--no-color'));
+  }
+}
+
+function report(error: unknown, io: Io, debug: boolean, noColor: boolean): number {
+  if (error instanceof CommanderError) {
+    // commander already printed its message; help and version are successes.
+    return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.OK : EXIT.USAGE;
+  }
+  const color = io.stderrIsTTY && !io.env.NO_COLOR && !noColor;
+  const prefix = color ? '\u001b[31mkeystash: error:\u001b[39m' : 'keystash: error:';
+  if (error instanceof KeystashError && !(error instanceof InternalError)) {
+    io.stderr.write(`${prefix} ${error.message}\n`);
+    if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
+    return exitCodeFor(error);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`${prefix} unexpected failure (a bug in keystash): ${message}\n`);
+  if (error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  return EXIT.FAILURE;
+}
+
+/** bin/keystash.js calls this. */
+export async function main(): Promise<void> {
+  // The AWS SDK prints a multi-line Node-version warning at client construction; users never see it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.exitCode = await run(process.argv.slice(2), processIo());
+}

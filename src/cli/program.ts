@@ -1,0 +1,57 @@
+/**
+ * Program assembly: global options, then every command from COMMANDS (STYLE.md §2).
+ */
+import { Command, Option } from 'commander';
+import { COMMANDS } from '../commands/index.js';
+import { VERSION } from '../version.js';
+import type { CliDeps } from './deps.js';
+
+const EXAMPLES = `
+Examples:
+  $ keystash put db.password 'hunter2'            store a new version (next version chosen)
+  $ keystash put db.password @pw.txt env=prod     value from a file, with encryption context
+  $ printf %s "$TOKEN" | keystash put api.token -  value from stdin
+  $ keystash get db.password                      print the latest value
+  $ keystash get db.password -v 1 env=prod        an older version, with context
+  $ keystash get 'db.*'                           every matching secret as JSON
+  $ keystash getall -f dotenv                     every secret as dotenv lines
+  $ keystash list                                 names, versions, comments
+  $ keystash delete db.password -v 2              delete one version
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 version exists, 5 integrity,
+6 decrypt/context mismatch, 7 KMS, 8 store, 9 configuration, 10 partial bulk failure.
+Environment: KEYSTASH_HOME, KEYSTASH_BACKEND, CREDSTASH_DEFAULT_TABLE, NO_COLOR (see README).`;
+
+/** Build the commander program wired to `deps`. */
+export function createProgram(deps: CliDeps): Command {
+  const program = new Command('keystash')
+    .description('Keep secrets with envelope encryption, credstash-compatible; works offline by default.')
+    .version(VERSION, '-V, --version', 'print the keystash version')
+    .helpOption('-h, --help', 'show help')
+    .addOption(new Option('--backend <backend>', 'local (SQLite + local KMS) or aws (DynamoDB + AWS KMS)').choices(['local', 'aws']))
+    .addOption(new Option('--store <store>', 'override the store of the backend').choices(['sqlite', 'dynamodb']))
+    .addOption(new Option('--kms <kms>', 'override the key service of the backend').choices(['local', 'aws']))
+    .option('-t, --table <table>', 'table (logical table for SQLite); default credential-store')
+    .option('--data-dir <dir>', 'data directory for the local store and keyring (KEYSTASH_HOME)')
+    .option('-r, --region <region>', 'AWS region')
+    .option('--kms-region <region>', 'AWS region for KMS only')
+    .option('-p, --profile <profile>', 'AWS shared-config profile')
+    .option('--role-arn <arn>', 'assume this IAM role')
+    .option('--endpoint-url <url>', 'endpoint for DynamoDB and KMS (testing, local KMS server)')
+    .option('--concurrency <n>', 'parallel requests for bulk commands (default 16)')
+    .option('--no-color', 'disable colour (also NO_COLOR)')
+    .option('--debug', 'print stack traces for errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXAMPLES)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void deps.io.stdout.write(text),
+      writeErr: (text) => void deps.io.stderr.write(text),
+    });
+  for (const factory of COMMANDS) {
+    const cmd = factory(deps);
+    cmd.copyInheritedSettings(program);
+    program.addCommand(cmd);
+  }
+  return program;
+}

@@ -1,0 +1,19 @@
+import { Command, Option } from 'commander';
+import { parseContext, parseVersionArg } from '../cli/arg-parsers.js';
+import { withKeystash, type CliDeps } from '../cli/deps.js';
+import { renderFormat, CREDSTASH_FORMATS } from './formats.js';
+
+export function getallCommand(deps: CliDeps): Command {
+  return new Command('getall')
+    .description("print every secret's latest value; any failure prints nothing and exits non-zero")
+    .argument('[context...]', 'encryption context pairs key=value')
+    .option('-v, --version <version>', 'read this version of every secret', parseVersionArg)
+    .addOption(new Option('-f, --format <format>', 'output format').choices(CREDSTASH_FORMATS).default('json'))
+    .addHelpText('after', '\nExamples:\n  $ keystash getall\n  $ keystash getall -f dotenv env=prod > .env')
+    .action(async (pairs: string[], opts, cmd: Command) => {
+      const context = parseContext(pairs);
+      const secrets = await withKeystash(deps, cmd, (ks) => ks.getAll({ version: opts.version, context }));
+      // Rendered whole before the first byte is written: a failure leaves stdout empty.
+      deps.io.stdout.write(`${await renderFormat(opts.format, secrets)}\n`);
+    });
+}

@@ -1,0 +1,13 @@
+import { Command } from 'commander';
+import { withKeystash, type CliDeps } from '../cli/deps.js';
+
+export function keysCommand(deps: CliDeps): Command {
+  return new Command('keys')
+    .description('list the names of all secrets, once each')
+    .option('--json', 'print a JSON array')
+    .addHelpText('after', '\nExample:\n  $ keystash keys')
+    .action(async (opts, cmd: Command) => {
+      const names = await withKeystash(deps, cmd, (ks) => ks.names());
+      deps.io.stdout.write(opts.json ? `${JSON.stringify(names)}\n` : names.map((n) => `${n}\n`).join(''));
+    });
+}

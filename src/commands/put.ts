@@ -1,0 +1,42 @@
+import { Command, Option } from 'commander';
+import { parseContext, parseDigest, parseVersionArg } from '../cli/arg-parsers.js';
+import { say, withKeystash, type CliDeps } from '../cli/deps.js';
+import { promptHidden, readValueArg } from '../cli/io.js';
+import { UsageError } from '../errors.js';
+
+export function putCommand(deps: CliDeps): Command {
+  return new Command('put')
+    .description('store a new version of a secret')
+    .argument('<name>', 'secret name')
+    .argument('[value]', "the value; '-' reads stdin, '@FILE' reads a file")
+    .argument('[context...]', 'encryption context pairs key=value')
+    .option('-k, --key <key>', 'KMS key id, ARN or alias', 'alias/credstash')
+    .option('-c, --comment <comment>', 'comment stored in plaintext beside the secret')
+    .option('-d, --digest <digest>', 'HMAC digest: SHA, SHA224, SHA256, SHA384, SHA512, MD5', parseDigest, 'SHA256')
+    .option('-v, --version <version>', 'explicit version (fails if it exists)', parseVersionArg)
+    .option('-a, --autoversion', 'choose the next version (the default; kept for credstash)')
+    .option('--expect-version <version>', 'refuse unless the current latest version is this one', parseVersionArg)
+    .option('-P, --prompt', 'read the value from the terminal without echo')
+    .addOption(new Option('--json', 'print {"name","version"} on stdout'))
+    .addHelpText('after', '\nExamples:\n  $ keystash put db.pw hunter2 env=prod\n  $ keystash put tls.key @server.key -c "rotated 2026-11"\n  $ printf %s "$T" | keystash put api.token -')
+    .action(async (name: string, value: string | undefined, pairs: string[], opts, cmd: Command) => {
+      const context = parseContext(pairs);
+      if (opts.version !== undefined && opts.expectVersion !== undefined) throw new UsageError('-v and --expect-version cannot be combined');
+      let text: string;
+      if (opts.prompt) text = await promptHidden(deps.io, name);
+      else if (value === undefined) throw new UsageError("missing value: give it as an argument, '-' for stdin, '@FILE', or use --prompt");
+      else text = await readValueArg(deps.io, value);
+      const stored = await withKeystash(deps, cmd, (ks) =>
+        ks.put(name, text, {
+          keyId: opts.key,
+          comment: opts.comment,
+          digest: opts.digest,
+          context,
+          version: opts.autoversion ? undefined : opts.version,
+          expectVersion: opts.expectVersion,
+        }),
+      );
+      if (opts.json) deps.io.stdout.write(`${JSON.stringify(stored)}\n`);
+      else say(deps, `${name} has been stored (version ${stored.version})`);
+    });
+}

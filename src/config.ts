@@ -1,0 +1,188 @@
+/**
+ * Configuration resolved once: flags > environment > config file > defaults (STYLE.md §10).
+ * The result is a frozen Config that also records where each setting came from, so
+ * `keystash config` can explain it. The only module besides src/cli/ that reads the environment
+ * (it receives `env` as a parameter; it never touches `process`).
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, UsageError } from './errors.js';
+
+export type Backend = 'local' | 'aws';
+export type StoreKind = 'sqlite' | 'dynamodb';
+export type KmsKind = 'local' | 'aws';
+export type Source = 'flag' | 'env' | 'config' | 'default';
+
+/** credstash's default table (credstash-format.md §1.1). */
+export const DEFAULT_TABLE = 'credential-store';
+/** credstash's default key (credstash-format.md §3.4). */
+export const DEFAULT_KEY = 'alias/credstash';
+export const DEFAULT_CONCURRENCY = 16;
+
+export interface Config {
+  readonly backend: Backend;
+  readonly store: StoreKind;
+  readonly kms: KmsKind;
+  readonly table: string;
+  readonly dataDir: string;
+  readonly storePath: string;
+  readonly keyringPath: string;
+  readonly configFile: string;
+  readonly region: string;
+  readonly kmsRegion: string;
+  readonly profile: string | undefined;
+  readonly roleArn: string | undefined;
+  readonly dynamodbEndpoint: string | undefined;
+  readonly kmsEndpoint: string | undefined;
+  readonly concurrency: number;
+  /** Set when KEYSTASH_KMS_PASSPHRASE is; never printed. */
+  readonly kmsPassphrase: string | undefined;
+  readonly sources: Readonly<Record<string, Source>>;
+}
+
+/** Global flags as commander parsed them (undefined = not given). */
+export interface ConfigFlags {
+  backend?: string | undefined;
+  store?: string | undefined;
+  kms?: string | undefined;
+  table?: string | undefined;
+  dataDir?: string | undefined;
+  region?: string | undefined;
+  kmsRegion?: string | undefined;
+  profile?: string | undefined;
+  roleArn?: string | undefined;
+  endpointUrl?: string | undefined;
+  concurrency?: string | number | undefined;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+type FileConfig = Record<string, unknown>;
+
+/** Where the config file lives: KEYSTASH_CONFIG, else $XDG_CONFIG_HOME/keystash/config.json. */
+export function configFilePath(env: Env): string {
+  if (env.KEYSTASH_CONFIG) return env.KEYSTASH_CONFIG;
+  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  return join(base, 'keystash', 'config.json');
+}
+
+/** The data directory: --data-dir, else KEYSTASH_HOME, else $XDG_DATA_HOME/keystash. */
+function dataDirOf(flags: ConfigFlags, env: Env, file: FileConfig): [string, Source] {
+  if (flags.dataDir) return [flags.dataDir, 'flag'];
+  if (env.KEYSTASH_HOME) return [env.KEYSTASH_HOME, 'env'];
+  if (typeof file.dataDir === 'string') return [file.dataDir, 'config'];
+  const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  return [join(base, 'keystash'), 'default'];
+}
+
+function readConfigFile(path: string): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as FileConfig;
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid: ${(error as Error).message}`);
+  }
+}
+
+/** Resolve one setting through flag > env (first present name) > file > default. */
+function pick(
+  sources: Record<string, Source>,
+  key: string,
+  flag: string | undefined,
+  envNames: readonly string[],
+  env: Env,
+  file: FileConfig,
+  fallback: string,
+): string {
+  if (flag !== undefined && flag !== '') return (sources[key] = 'flag'), flag;
+  for (const name of envNames) {
+    const value = env[name];
+    if (value !== undefined && value !== '') return (sources[key] = 'env'), value;
+  }
+  const fromFile = file[key];
+  if (typeof fromFile === 'string' && fromFile !== '') return (sources[key] = 'config'), fromFile;
+  if (typeof fromFile === 'number') return (sources[key] = 'config'), String(fromFile);
+  sources[key] = 'default';
+  return fallback;
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`invalid ${name} '${value}' (expected ${allowed.join(' or ')})`);
+}
+
+/** Resolve the effective configuration. Throws UsageError/ConfigError for invalid values. */
+export function resolveConfig(flags: ConfigFlags, env: Env): Config {
+  const configFile = configFilePath(env);
+  const file = readConfigFile(configFile);
+  const sources: Record<string, Source> = {};
+  const backend = oneOf('backend', pick(sources, 'backend', flags.backend, ['KEYSTASH_BACKEND'], env, file, 'local'), ['local', 'aws'] as const);
+  const store = oneOf('store', pick(sources, 'store', flags.store, ['KEYSTASH_STORE'], env, file, backend === 'aws' ? 'dynamodb' : 'sqlite'), ['sqlite', 'dynamodb'] as const);
+  const kms = oneOf('kms', pick(sources, 'kms', flags.kms, ['KEYSTASH_KMS'], env, file, backend), ['local', 'aws'] as const);
+  const table = pick(sources, 'table', flags.table, ['KEYSTASH_TABLE', 'CREDSTASH_DEFAULT_TABLE'], env, file, DEFAULT_TABLE);
+  if (table === '' || /[\u0000-\u001f]/.test(table)) throw new UsageError('invalid table name');
+  const [dataDir, dataDirSource] = dataDirOf(flags, env, file);
+  sources.dataDir = dataDirSource;
+  const region = pick(sources, 'region', flags.region, ['AWS_REGION', 'AWS_DEFAULT_REGION'], env, file, 'us-east-1');
+  const kmsRegion = pick(sources, 'kmsRegion', flags.kmsRegion, ['KEYSTASH_KMS_REGION'], env, file, region);
+  const optional = (key: string, flag: string | undefined, envNames: string[]): string | undefined => {
+    const value = pick(sources, key, flag, envNames, env, file, '');
+    return value === '' ? undefined : value;
+  };
+  const concurrencyText = pick(sources, 'concurrency', flags.concurrency === undefined ? undefined : String(flags.concurrency), ['KEYSTASH_CONCURRENCY'], env, file, String(DEFAULT_CONCURRENCY));
+  const concurrency = Number(concurrencyText);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new UsageError(`invalid concurrency '${concurrencyText}' (expected an integer from 1 to 256)`);
+  }
+  return Object.freeze({
+    backend,
+    store,
+    kms,
+    table,
+    dataDir,
+    storePath: join(dataDir, 'store.db'),
+    keyringPath: join(dataDir, 'keyring.json'),
+    configFile,
+    region,
+    kmsRegion,
+    profile: optional('profile', flags.profile, ['AWS_PROFILE']),
+    roleArn: optional('roleArn', flags.roleArn, ['KEYSTASH_ROLE_ARN']),
+    dynamodbEndpoint: optional('dynamodbEndpoint', flags.endpointUrl, ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL']),
+    kmsEndpoint: optional('kmsEndpoint', flags.endpointUrl, ['AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL']),
+    concurrency,
+    kmsPassphrase: env.KEYSTASH_KMS_PASSPHRASE || undefined,
+    sources: Object.freeze(sources),
+  });
+}
+
+/** The settings safe to show (`keystash config`): everything but the passphrase, with sources. */
+export function describeConfig(config: Config): Array<{ setting: string; value: string; source: Source | 'derived' }> {
+  const rows: Array<{ setting: string; value: string; source: Source | 'derived' }> = [];
+  const show = (setting: string, value: string | number | undefined, source: Source | 'derived' = config.sources[setting] ?? 'default') =>
+    rows.push({ setting, value: value === undefined ? '' : String(value), source });
+  show('backend', config.backend);
+  show('store', config.store);
+  show('kms', config.kms);
+  show('table', config.table);
+  show('dataDir', config.dataDir);
+  show('storePath', config.storePath, 'derived');
+  show('keyringPath', config.keyringPath, 'derived');
+  show('region', config.region);
+  show('kmsRegion', config.kmsRegion);
+  show('profile', config.profile);
+  show('roleArn', config.roleArn);
+  show('dynamodbEndpoint', config.dynamodbEndpoint);
+  show('kmsEndpoint', config.kmsEndpoint);
+  show('concurrency', config.concurrency);
+  show('kmsPassphrase', config.kmsPassphrase === undefined ? 'not set' : 'set (hidden)', config.kmsPassphrase === undefined ? 'default' : 'env');
+  show('configFile', config.configFile, 'derived');
+  return rows;
+}

@@ -1,0 +1,39 @@
+/**
+ * Bounded concurrency for bulk operations: at most `limit` calls of `fn` in flight.
+ */
+
+/** Outcome of one item of a bulk run. */
+export type Settled<T, R> = { item: T; ok: true; value: R } | { item: T; ok: false; error: unknown };
+
+/**
+ * Run `fn` over `items` with at most `limit` in flight; never rejects, returns every outcome in
+ * input order. Items may be any iterable (consumed lazily, so a large async source is not
+ * materialised ahead of the workers).
+ */
+export async function mapSettled<T, R>(
+  items: Iterable<T> | AsyncIterable<T>,
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<Array<Settled<T, R>>> {
+  const results: Array<Settled<T, R>> = [];
+  const iterator = Symbol.asyncIterator in items ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : toAsync(items as Iterable<T>);
+  let index = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      const i = index++;
+      try {
+        results[i] = { item: next.value, ok: true, value: await fn(next.value, i) };
+      } catch (error) {
+        results[i] = { item: next.value, ok: false, error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+  return results;
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}

@@ -1,0 +1,263 @@
+/**
+ * The library API: put / get / getAll / list / history / delete over a SecretStore and a
+ * KeyService (DESIGN.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
+ * typed errors, never prints.
+ */
+import { KeystashError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
+import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
+import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
+import { DATA_KEY_BYTES, openFields, sealToFields } from '../envelope/seal.js';
+import { isDigestName } from '../envelope/digests.js';
+import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../secretstore/types.js';
+import { mapSettled } from './concurrency.js';
+import { isCanonicalVersion, nextVersion, parseReadVersion, parseWriteVersion, compareVersions } from './versions.js';
+import { expandWildcard, isPattern } from './wildcard.js';
+import { validateSecretName } from './names.js';
+
+export interface KeystashDeps {
+  store: SecretStore;
+  keys: KeyService;
+  /** Default master key (alias/credstash). */
+  defaultKeyId?: string;
+  /** Bulk-operation concurrency (default 16). */
+  concurrency?: number;
+  clock?: () => Date;
+}
+
+export interface PutOptions {
+  keyId?: string;
+  context?: EncryptionContext;
+  comment?: string;
+  digest?: string;
+  /** Explicit version (short or padded); without it the next version is chosen. */
+  version?: string;
+  /** Check-and-set: refuse unless the current latest version is this one. */
+  expectVersion?: string;
+}
+
+export interface GetOptions {
+  version?: string;
+  context?: EncryptionContext;
+}
+
+export type SecretPairs = Array<[name: string, value: string]>;
+
+const MAX_AUTOVERSION_ATTEMPTS = 100;
+
+/** A keystash instance bound to one store and one key service. */
+export class Keystash {
+  readonly store: SecretStore;
+  readonly keys: KeyService;
+  readonly defaultKeyId: string;
+  readonly concurrency: number;
+  private readonly clock: () => Date;
+
+  constructor(deps: KeystashDeps) {
+    this.store = deps.store;
+    this.keys = deps.keys;
+    this.defaultKeyId = deps.defaultKeyId ?? 'alias/credstash';
+    this.concurrency = deps.concurrency ?? 16;
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /**
+   * Store a new version. Without `version`, the next version after the current latest is used
+   * and a concurrent writer of the same name causes a retry, never an error or a lost version.
+   */
+  async put(name: string, value: string, options: PutOptions = {}): Promise<{ name: string; version: string }> {
+    validateSecretName(name);
+    const digest = options.digest ?? 'SHA256';
+    if (!isDigestName(digest)) throw new UsageError(`unknown digest '${digest}' (expected SHA, SHA224, SHA256, SHA384, SHA512 or MD5)`);
+    const explicit = options.version === undefined ? undefined : parseWriteVersion(options.version);
+    const expected = options.expectVersion === undefined ? undefined : parseReadVersion(options.expectVersion);
+    const sealed = await this.seal(name, value, { ...options, digest });
+    if (explicit !== undefined) {
+      await this.store.putVersion({ ...sealed, version: explicit });
+      return { name, version: explicit };
+    }
+    for (let attempt = 0; ; attempt++) {
+      const latest = await this.latestVersion(name);
+      if (expected !== undefined && latest !== expected) {
+        throw new VersionConflictError(`${name}: expected latest version ${expected} but it is ${latest ?? 'absent'}; nothing was written`);
+      }
+      const version = nextVersion(latest);
+      try {
+        await this.store.putVersion({ ...sealed, version });
+        return { name, version };
+      } catch (error) {
+        const retry = error instanceof VersionExistsError && expected === undefined && attempt < MAX_AUTOVERSION_ATTEMPTS;
+        if (!retry) {
+          if (error instanceof VersionExistsError && expected !== undefined) {
+            throw new VersionConflictError(`${name}: another writer stored version ${version} first; nothing was written`, { cause: error });
+          }
+          throw error;
+        }
+        await sleep(2 + Math.random() * Math.min(50, 5 * (attempt + 1)));
+      }
+    }
+  }
+
+  /** Generate a data key, seal the value, and build the row (without its version). */
+  private async seal(name: string, value: string, options: PutOptions & { digest: string }): Promise<SecretRecord> {
+    const dataKey = await this.keys.generateDataKey({
+      keyId: options.keyId ?? this.defaultKeyId,
+      numberOfBytes: DATA_KEY_BYTES,
+      context: options.context ?? {},
+    });
+    try {
+      const fields = sealToFields(value, dataKey.plaintext, options.digest);
+      return {
+        name,
+        version: '',
+        key: bytesToBase64(dataKey.ciphertextBlob),
+        contents: fields.contents,
+        hmac: fields.hmac,
+        digest: fields.digest,
+        comment: options.comment === undefined || options.comment === '' ? undefined : options.comment,
+        createdAt: this.clock().toISOString(),
+      };
+    } finally {
+      dataKey.plaintext.fill(0);
+    }
+  }
+
+  /** Decrypt one stored row (HMAC checked before decrypting; data key zeroed). */
+  async open(record: SecretRecord, context: EncryptionContext = {}): Promise<string> {
+    const wrapped = base64ToBytes(record.key, 'key');
+    const { plaintext } = await this.keys.decrypt({ ciphertextBlob: wrapped, context });
+    try {
+      return openFields(record, plaintext);
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  /** The row of `name` at `version` (short or padded) or its latest; SecretNotFoundError if absent. */
+  async getRecord(name: string, version?: string): Promise<SecretRecord> {
+    if (version !== undefined) {
+      const padded = parseReadVersion(version);
+      const record = await this.store.getVersion(name, padded);
+      if (!record) throw new SecretNotFoundError(name, padded);
+      return record;
+    }
+    const record = await this.latestRecord(name);
+    if (!record) throw new SecretNotFoundError(name);
+    return record;
+  }
+
+  /** The plaintext of one secret. */
+  async get(name: string, options: GetOptions = {}): Promise<string> {
+    const record = await this.getRecord(name, options.version);
+    return this.open(record, options.context);
+  }
+
+  /**
+   * The latest row of `name`, correct also in tables holding legacy unpadded versions
+   * (credstash-format.md §1.3, §7): the store's byte-order latest is trusted only when it is a
+   * canonical 19-digit version; otherwise every version is compared numerically.
+   */
+  async latestRecord(name: string): Promise<SecretRecord | undefined> {
+    const top = await this.store.getLatest(name);
+    if (!top || isCanonicalVersion(top.version)) return top;
+    const best = await this.latestVersionSlow(name);
+    return best === top.version || best === undefined ? top : this.store.getVersion(name, best);
+  }
+
+  /** The latest version string of `name`, or undefined. */
+  async latestVersion(name: string): Promise<string | undefined> {
+    return (await this.latestRecord(name))?.version;
+  }
+
+  private async latestVersionSlow(name: string): Promise<string | undefined> {
+    let best: string | undefined;
+    for await (const meta of this.store.listVersions(name)) {
+      if (best === undefined || compareVersions(meta.version, best) > 0) best = meta.version;
+    }
+    return best;
+  }
+
+  /** Every distinct secret name, sorted by code point. */
+  async names(): Promise<string[]> {
+    const names = new Set<string>();
+    for await (const meta of this.store.listAll()) names.add(meta.name);
+    return [...names].sort(byCodePoint);
+  }
+
+  /**
+   * Values of every secret (or those matching `pattern`), each at `version` or its latest, sorted by
+   * name. All-or-nothing: any failure → PartialFailureError listing every failed name.
+   */
+  async getAll(options: GetOptions & { pattern?: string; names?: readonly string[] } = {}): Promise<SecretPairs> {
+    let names = options.names ? [...options.names] : await this.names();
+    if (options.pattern !== undefined) names = expandWildcard(options.pattern, names);
+    const settled = await mapSettled(names, this.concurrency, (name) => this.get(name, options));
+    const failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item, error: asKeystashError(s.error) }]));
+    if (failures.length > 0) {
+      const detail = failures.slice(0, 5).map((f) => `${f.name}: ${f.error.message}`).join('; ');
+      throw new PartialFailureError(`${failures.length} of ${names.length} secrets could not be read (${detail}${failures.length > 5 ? '; …' : ''})`, failures);
+    }
+    return settled.flatMap((s) => (s.ok ? [[s.item, s.value] as [string, string]] : [])).sort((a, b) => byCodePoint(a[0], b[0]));
+  }
+
+  /** Values of the names matching a glob (`get 'app.*'`). */
+  async getMatching(pattern: string, options: GetOptions = {}): Promise<SecretPairs> {
+    if (!isPattern(pattern)) throw new UsageError(`'${pattern}' is not a pattern`);
+    return this.getAll({ ...options, pattern });
+  }
+
+  /** Metadata of every version of every secret, sorted by (name, version order). */
+  async list(): Promise<SecretMeta[]> {
+    const rows: SecretMeta[] = [];
+    for await (const meta of this.store.listAll()) rows.push(meta);
+    return rows.sort((a, b) => byCodePoint(a.name, b.name) || compareVersions(a.version, b.version));
+  }
+
+  /** Every version of one secret, newest first, with the key that wrapped it (ARN not resolved). */
+  async history(name: string): Promise<SecretMeta[]> {
+    const rows: SecretMeta[] = [];
+    for await (const meta of this.store.listVersions(name)) rows.push(meta);
+    if (rows.length === 0) throw new SecretNotFoundError(name);
+    return rows.sort((a, b) => compareVersions(b.version, a.version));
+  }
+
+  /** Delete every version of `name`, or one version; SecretNotFoundError when nothing matched. */
+  async delete(name: string, options: { version?: string } = {}): Promise<SecretMeta[]> {
+    const version = options.version === undefined ? undefined : parseReadVersion(options.version);
+    const deleted = await this.store.deleteVersions(name, version);
+    if (deleted.length === 0) throw new SecretNotFoundError(name, version);
+    return deleted;
+  }
+
+  /** Create the store (and table) if needed. */
+  async setup(options?: StoreSetupOptions): Promise<StoreSetupResult> {
+    return this.store.setup(options);
+  }
+
+  /**
+   * Make sure `keyId` can wrap data keys (the local KMS creates alias/credstash on first use);
+   * returns the key's ARN. Throws KmsError when it cannot.
+   */
+  async ensureKey(keyId: string = this.defaultKeyId): Promise<string> {
+    const dataKey = await this.keys.generateDataKey({ keyId, numberOfBytes: DATA_KEY_BYTES, context: {} });
+    dataKey.plaintext.fill(0);
+    return dataKey.keyId;
+  }
+
+  close(): void {
+    this.store.close();
+    this.keys.close?.();
+  }
+}
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function asKeystashError(error: unknown): KeystashError {
+  if (error instanceof KeystashError) return error;
+  return new KeystashError(`unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

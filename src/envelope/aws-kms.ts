@@ -1,0 +1,201 @@
+/**
+ * AwsKmsKeyService: the KeyService backed by AWS KMS through @aws-sdk/client-kms (STYLE.md §5).
+ * Requests have credstash's shape (credstash-format.md §2.1): GenerateDataKey with KeyId,
+ * NumberOfBytes and an EncryptionContext that is always sent (`{}` when none); Decrypt with
+ * CiphertextBlob and EncryptionContext, no KeyId. SDK errors are translated by `err.name` into
+ * DecryptError / KmsError with the original kept as `cause` (STYLE.md §8); the texts keep
+ * credstash's prefixes (credstash-format.md §2.5) and say what to do.
+ */
+import { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, ReEncryptCommand } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { DecryptError, KmsError } from '../errors.js';
+import type { KeystashError } from '../errors.js';
+import type {
+  DataKey, DecryptRequest, DecryptResult, EncryptRequest, EncryptResult, GenerateDataKeyRequest, KeyService, ReEncryptRequest,
+  ReEncryptResult,
+} from './keyservice.js';
+
+/** Options of {@link AwsKmsKeyService}. */
+export interface AwsKmsKeyServiceOptions {
+  /** A configured client (region, endpoint, credentials); the service does not destroy it. */
+  client: KMSClient;
+}
+
+/** What a failed call was doing, for the error text. */
+interface CallSite {
+  /** IAM action needed, e.g. 'kms:GenerateDataKey'. */
+  action: string;
+  /** Key the call named, when it named one. */
+  keyId?: string;
+}
+
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError', 'UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException',
+  'IncompleteSignatureException', 'MissingAuthenticationTokenException', 'InvalidClientTokenId', 'ExpiredToken',
+]);
+const THROTTLE_ERRORS = new Set(['ThrottlingException', 'LimitExceededException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED',
+]);
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : 'Error';
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isNetworkError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'TimeoutError') return true;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  // Node 20 reports a failed dual-stack connect as an AggregateError of per-address errors.
+  return err instanceof AggregateError && err.errors.some(isNetworkError);
+}
+
+function keyLabel(site: CallSite): string {
+  return site.keyId === undefined ? 'the KMS key that wrapped this data key' : `KMS key '${site.keyId}'`;
+}
+
+/** SDK error → keystash error (without the credstash prefixes). */
+function classify(err: unknown, site: CallSite, endpoint: string): KeystashError {
+  const name = errorName(err);
+  const detail = `${name}: ${errorMessage(err)}`;
+  const options = (code: string) => ({ code, cause: err });
+  if (name === 'InvalidCiphertextException' || name === 'IncorrectKeyException') return new DecryptError(undefined, { cause: err });
+  if (name === 'NotFoundException') {
+    return new KmsError(`${capital(keyLabel(site))} not found (check the key id/alias and region; create it or pass -k) [${detail}]`, options('kms.notFound'));
+  }
+  if (name === 'DisabledException' || name === 'KMSInvalidStateException') {
+    return new KmsError(`${capital(keyLabel(site))} is disabled or not usable (enable it, or pass -k with another key) [${detail}]`, options('kms.disabled'));
+  }
+  if (name === 'AccessDeniedException') {
+    return new KmsError(`Access denied: this identity needs ${site.action} on ${keyLabel(site)} (grant it in the key policy or IAM policy) [${detail}]`, options('kms.accessDenied'));
+  }
+  if (name === 'ValidationException') {
+    return new KmsError(`KMS rejected the ${site.action.slice(4)} request as invalid [${detail}]`, options('kms.validation'));
+  }
+  if (THROTTLE_ERRORS.has(name)) {
+    const attempts = (err as { $metadata?: { attempts?: number } }).$metadata?.attempts;
+    const tries = attempts === undefined ? '' : ` after ${attempts} attempt(s)`;
+    return new KmsError(`KMS throttled the request${tries}; retry later or run fewer operations in parallel [${detail}]`, options('kms.throttled'));
+  }
+  if (CREDENTIAL_ERRORS.has(name)) {
+    return new KmsError(`AWS credentials are missing or were rejected by KMS (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or refresh expired credentials) [${detail}]`, options('kms.credentials'));
+  }
+  if (isNetworkError(err)) {
+    return new KmsError(`Cannot reach KMS at ${endpoint} (check the region, the endpoint and the network) [${detail}]`, options('kms.unreachable'));
+  }
+  return new KmsError(`KMS ${site.action.slice(4)} failed [${detail}]`, options('kms.error'));
+}
+
+function capital(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** An error raised by the KMS service (as opposed to credentials or the network). */
+function isServiceError(err: unknown): boolean {
+  const fault = (err as { $fault?: unknown } | null)?.$fault;
+  return (fault === 'client' || fault === 'server') && !CREDENTIAL_ERRORS.has(errorName(err));
+}
+
+function required<T>(value: T | undefined, member: string, action: string): T {
+  if (value === undefined) throw new KmsError(`KMS ${action.slice(4)} returned no ${member}; the endpoint may not be a KMS service`, { code: 'kms.error' });
+  return value;
+}
+
+/** KeyService over AWS KMS (or any endpoint speaking its protocol, such as `keystash kms serve`). */
+export class AwsKmsKeyService implements KeyService {
+  readonly #client: KMSClient;
+
+  constructor(options: AwsKmsKeyServiceOptions) {
+    this.#client = options.client;
+  }
+
+  /** GenerateDataKey (credstash put). Failures read `KMS ERROR: Could not generate key using KMS key <KeyId> (Details: …)`. */
+  async generateDataKey(request: GenerateDataKeyRequest): Promise<DataKey> {
+    const command = new GenerateDataKeyCommand({ KeyId: request.keyId, NumberOfBytes: request.numberOfBytes, EncryptionContext: { ...request.context } });
+    try {
+      const out = await this.#client.send(command);
+      const action = 'kms:GenerateDataKey';
+      return { plaintext: required(out.Plaintext, 'Plaintext', action), ciphertextBlob: required(out.CiphertextBlob, 'CiphertextBlob', action), keyId: required(out.KeyId, 'KeyId', action) };
+    } catch (err) {
+      const error = await this.#translate(err, { action: 'kms:GenerateDataKey', keyId: request.keyId });
+      throw prefixed(error, `KMS ERROR: Could not generate key using KMS key ${request.keyId} (Details: ${error.message})`);
+    }
+  }
+
+  /** Decrypt (credstash get). Wrong context → DecryptError with credstash's text; other service errors read `KMS ERROR: Decryption error …`. */
+  async decrypt(request: DecryptRequest): Promise<DecryptResult> {
+    try {
+      const out = await this.#client.send(new DecryptCommand({ CiphertextBlob: request.ciphertextBlob, EncryptionContext: { ...request.context } }));
+      return { plaintext: required(out.Plaintext, 'Plaintext', 'kms:Decrypt'), keyId: required(out.KeyId, 'KeyId', 'kms:Decrypt') };
+    } catch (err) {
+      const error = await this.#translate(err, { action: 'kms:Decrypt' });
+      throw error instanceof DecryptError || !isServiceError(err) ? error : prefixed(error, `KMS ERROR: Decryption error ${error.message}`);
+    }
+  }
+
+  /** Encrypt up to 4096 bytes under `keyId`. */
+  async encrypt(request: EncryptRequest): Promise<EncryptResult> {
+    try {
+      const out = await this.#client.send(new EncryptCommand({ KeyId: request.keyId, Plaintext: request.plaintext, EncryptionContext: { ...request.context } }));
+      return { ciphertextBlob: required(out.CiphertextBlob, 'CiphertextBlob', 'kms:Encrypt'), keyId: required(out.KeyId, 'KeyId', 'kms:Encrypt') };
+    } catch (err) {
+      throw await this.#translate(err, { action: 'kms:Encrypt', keyId: request.keyId });
+    }
+  }
+
+  /** ReEncrypt a wrapped key under another key and/or context; the plaintext never leaves KMS. */
+  async reEncrypt(request: ReEncryptRequest): Promise<ReEncryptResult> {
+    const command = new ReEncryptCommand({
+      CiphertextBlob: request.ciphertextBlob,
+      SourceEncryptionContext: { ...request.sourceContext },
+      DestinationKeyId: request.destinationKeyId,
+      DestinationEncryptionContext: { ...request.destinationContext },
+    });
+    try {
+      const out = await this.#client.send(command);
+      const action = 'kms:ReEncrypt';
+      return { ciphertextBlob: required(out.CiphertextBlob, 'CiphertextBlob', action), keyId: required(out.KeyId, 'KeyId', action), sourceKeyId: required(out.SourceKeyId, 'SourceKeyId', action) };
+    } catch (err) {
+      throw await this.#translate(err, { action: 'kms:ReEncryptFrom and kms:ReEncryptTo', keyId: request.destinationKeyId });
+    }
+  }
+
+  /** DescribeKey → the key's ARN; KmsError 'kms.notFound' when unknown. */
+  async describeKeyArn(keyId: string): Promise<string> {
+    try {
+      const out = await this.#client.send(new DescribeKeyCommand({ KeyId: keyId }));
+      return required(out.KeyMetadata?.Arn, 'KeyMetadata.Arn', 'kms:DescribeKey');
+    } catch (err) {
+      throw await this.#translate(err, { action: 'kms:DescribeKey', keyId });
+    }
+  }
+
+  async #translate(err: unknown, site: CallSite): Promise<KeystashError> {
+    if (err instanceof KmsError) return err; // raised by required()
+    return classify(err, site, await this.#endpoint());
+  }
+
+  /** The endpoint the client talks to, for "cannot reach" messages. */
+  async #endpoint(): Promise<string> {
+    const config = this.#client.config as { endpoint?: () => Promise<{ protocol: string; hostname: string; port?: number; path: string }>; region: () => Promise<string> };
+    try {
+      if (config.endpoint !== undefined) {
+        const e = await config.endpoint();
+        return `${e.protocol}//${e.hostname}${e.port === undefined ? '' : `:${e.port}`}${e.path}`;
+      }
+      return `https://kms.${await config.region()}.amazonaws.com`;
+    } catch {
+      return 'the configured KMS endpoint';
+    }
+  }
+}
+
+/** Same class, code and cause with a new message. */
+function prefixed(error: KeystashError, message: string): KeystashError {
+  return error instanceof DecryptError ? new DecryptError(message, { cause: error.cause }) : new KmsError(message, { code: error.code, cause: error.cause });
+}

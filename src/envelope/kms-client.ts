@@ -1,0 +1,56 @@
+/**
+ * The one place a KMSClient is configured (STYLE.md §10): keep-alive sockets (every call of a run
+ * reuses one TLS connection per host) and bounded connect/request timeouts, so an unreachable
+ * endpoint fails in seconds with KmsError 'kms.unreachable' instead of hanging. `endpoint` is
+ * plain configuration, which is how tests point the client at the local KMS server.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClientConfig } from '@aws-sdk/client-kms';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+/** TCP/TLS connect timeout (ms). */
+export const KMS_CONNECT_TIMEOUT_MS = 5_000;
+/** Per-request socket inactivity timeout (ms), per attempt. */
+export const KMS_REQUEST_TIMEOUT_MS = 30_000;
+/** Parallel sockets per host (getall fetches many secrets at once). */
+const MAX_SOCKETS = 64;
+
+/** What the SDK accepts as credentials: static keys or a provider function. */
+export type KmsCredentials = KMSClientConfig['credentials'];
+
+/** Options of {@link createKmsClient}. */
+export interface KmsClientOptions {
+  region: string;
+  /** e.g. http://127.0.0.1:4599 (`keystash kms serve`); default: the AWS endpoint of `region`. */
+  endpoint?: string | undefined;
+  /** Shared-config profile used by the default credential chain. */
+  profile?: string | undefined;
+  /** Explicit credentials or provider; default: the SDK's default chain. */
+  credentials?: KmsCredentials | undefined;
+  /** Attempts including the first (SDK standard retry with backoff); default 3. */
+  maxAttempts?: number | undefined;
+}
+
+/**
+ * A KMSClient with keep-alive agents and 5 s connect / 30 s request timeouts. The caller owns it:
+ * `client.destroy()` closes its sockets (idle keep-alive sockets never keep the process alive).
+ */
+export function createKmsClient(options: KmsClientOptions): KMSClient {
+  const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
+  const config: KMSClientConfig = {
+    region: options.region,
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: KMS_CONNECT_TIMEOUT_MS,
+      requestTimeout: KMS_REQUEST_TIMEOUT_MS,
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+    }),
+  };
+  if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+  if (options.profile !== undefined) config.profile = options.profile;
+  if (options.credentials !== undefined) config.credentials = options.credentials;
+  return new KMSClient(config);
+}

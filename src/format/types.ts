@@ -1,0 +1,55 @@
+/**
+ * Shared types of the output renderers (credstash-format.md §3.8). A renderer is a pure function
+ * from name/value pairs to text; it throws only UsageError, naming the secret it cannot write.
+ */
+import { UsageError } from '../errors.js';
+
+/** Secrets to render: name → plaintext value, as ordered pairs or a Map. Names are unique. */
+export type SecretMap = ReadonlyArray<readonly [name: string, value: string]> | ReadonlyMap<string, string>;
+
+/** Options some renderers use; the others ignore them. */
+export interface FormatOptions {
+  /** varname.ts: removed from the start of each secret name before it becomes a variable name. */
+  stripPrefix?: string | undefined;
+  /** k8s-secret: `metadata.name` of the Secret (required by that format). */
+  k8sName?: string | undefined;
+}
+
+/** A renderer: pure, deterministic unless documented, UsageError for what it cannot represent. */
+export type Renderer = (secrets: SecretMap, options?: FormatOptions) => string;
+
+/**
+ * The pairs of `secrets` in their given order; a name given twice is a UsageError (no renderer
+ * can say which value was meant).
+ */
+export function secretEntries(secrets: SecretMap): Array<readonly [name: string, value: string]> {
+  const list: Array<readonly [string, string]> = isPairList(secrets) ? [...secrets] : [...secrets.entries()];
+  const seen = new Set<string>();
+  for (const [name] of list) {
+    if (seen.has(name)) throw new UsageError(`secret ${quoteName(name)} is given twice`);
+    seen.add(name);
+  }
+  return list;
+}
+
+/** A secret name for an error message: JSON-quoted so it stays on one line. Never a value. */
+export function quoteName(name: string): string {
+  return JSON.stringify(name);
+}
+
+/** Compare strings by Unicode code point (Python's `sorted` order), not by UTF-16 code unit. */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    if (a.charCodeAt(i) !== b.charCodeAt(i)) {
+      // At the first differing unit codePointAt yields the whole code point (or, after an equal
+      // high surrogate, the low surrogate), so this orders astral characters after U+FFFF.
+      return (a.codePointAt(i) ?? 0) - (b.codePointAt(i) ?? 0);
+    }
+  }
+  return a.length - b.length;
+}
+
+function isPairList(secrets: SecretMap): secrets is ReadonlyArray<readonly [string, string]> {
+  return Array.isArray(secrets);
+}

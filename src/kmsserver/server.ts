@@ -1,0 +1,234 @@
+/**
+ * Loopback HTTP server speaking the AWS KMS JSON 1.1 protocol (`POST /`,
+ * `X-Amz-Target: TrentService.<Op>`, `Content-Type: application/x-amz-json-1.1`) over a local
+ * KeyService & KeyManager, so a real `KMSClient` can be pointed at it (STYLE.md §5, §11).
+ * Every request must carry a valid SigV4 signature for the configured key pair. Errors are
+ * AWS-shaped (`{"__type","message"}` + `x-amzn-ErrorType`) so the SDK raises its own exception
+ * classes. One log line per request: operation, status, milliseconds, key id — never plaintext,
+ * ciphertext blobs or encryption-context values.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { findOperation } from './operations.js';
+import type { LocalKeyStore } from './operations.js';
+import { AwsError, toAwsError } from './protocol.js';
+import type { JsonObject } from './protocol.js';
+import { verifySigV4 } from './sigv4.js';
+
+/** Options of {@link startKmsServer}. */
+export interface KmsServerOptions {
+  /** The key store served (e.g. LocalKms); the server never constructs one itself. */
+  kms: LocalKeyStore;
+  /** Listen address; default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** Listen port; default 0 = a free port. */
+  port?: number;
+  /** The one key pair whose SigV4 signatures are accepted. */
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** When set, requests must be signed for this region; by default any region is accepted. */
+  region?: string;
+  /** Request body cap, enforced while streaming; default 64 KiB. */
+  maxBodyBytes?: number;
+  /** Receives one line per request. */
+  log?: (line: string) => void;
+}
+
+/** A running server. */
+export interface KmsServer {
+  /** `http://host:port` — the `endpoint` for a KMSClient. */
+  url: string;
+  port: number;
+  /** Stop listening and close open (keep-alive) connections. */
+  close(): Promise<void>;
+}
+
+interface ServerContext {
+  kms: LocalKeyStore;
+  maxBodyBytes: number;
+  lookupSecret: (accessKeyId: string) => string | undefined;
+  region: string | undefined;
+  log: (line: string) => void;
+}
+
+/** Per-request facts for the log line (safe values only). */
+interface RequestInfo {
+  op: string;
+  keyId?: string;
+  error?: string;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+/** Bytes past the cap still read and discarded so the 413 reaches the client before the close. */
+const DRAIN_LIMIT_BYTES = 1024 * 1024;
+const TARGET_PREFIX = 'TrentService.';
+const JSON_CONTENT_TYPES = ['application/x-amz-json-1.1', 'application/json'];
+const TOO_LARGE = Symbol('tooLarge');
+const ABUSIVE = Symbol('abusive');
+
+/** Read the body, enforcing the cap while streaming. */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array | typeof TOO_LARGE | typeof ABUSIVE> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBytes + DRAIN_LIMIT_BYTES) return resolve(ABUSIVE);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes + DRAIN_LIMIT_BYTES) resolve(ABUSIVE);
+      else if (size <= maxBytes) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    req.on('end', () => {
+      if (size > maxBytes) return resolve(TOO_LARGE);
+      const body = Buffer.concat(chunks);
+      for (const chunk of chunks) chunk.fill(0); // bodies may hold Encrypt plaintext
+      resolve(body);
+    });
+    req.on('error', reject);
+    req.on('close', () => {
+      // Never seen by the client (it is gone); only names the log line.
+      if (!req.complete) reject(new AwsError('RequestAborted', 'The client closed the connection before the body was complete.'));
+    });
+  });
+}
+
+function send(res: ServerResponse, status: number, body: JsonObject, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/x-amz-json-1.1',
+    'Content-Length': Buffer.byteLength(text),
+    'x-amzn-RequestId': randomUUID(),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, error: AwsError, close: boolean): void {
+  const headers: Record<string, string> = { 'x-amzn-ErrorType': error.type };
+  if (close) headers['Connection'] = 'close';
+  send(res, error.status, { __type: error.type, message: error.message }, headers);
+}
+
+/** A log-safe rendering of a client-supplied identifier (no control characters, bounded). */
+function printable(text: string, max = 256): string {
+  return text.replace(/[^\x21-\x7e]/g, '?').slice(0, max);
+}
+
+function operationName(req: IncomingMessage): string {
+  const target = req.headers['x-amz-target'];
+  return typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+}
+
+function parseInput(req: IncomingMessage, body: Uint8Array): JsonObject {
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!JSON_CONTENT_TYPES.includes(contentType)) {
+    throw new AwsError('SerializationException', 'Content-Type must be application/x-amz-json-1.1.');
+  }
+  if (body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(body).toString('utf8'));
+  } catch {
+    throw new AwsError('SerializationException', 'Start of structure or map found where not expected.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new AwsError('SerializationException', 'The request body must be a JSON object.');
+  }
+  return parsed as JsonObject;
+}
+
+/** The key a request or response is about, for the log line. */
+function keyIdOf(members: JsonObject): string | undefined {
+  const meta = members['KeyMetadata'];
+  const nested = typeof meta === 'object' && meta !== null ? (meta as JsonObject)['KeyId'] : undefined;
+  for (const value of [members['KeyId'], nested, members['TargetKeyId'], members['DestinationKeyId']]) {
+    if (typeof value === 'string') return printable(value);
+  }
+  return undefined;
+}
+
+/** Authenticate, parse and run one request; resolves with the response members. */
+async function serve(ctx: ServerContext, req: IncomingMessage, info: RequestInfo): Promise<JsonObject> {
+  const body = await readBody(req, ctx.maxBodyBytes);
+  if (body === TOO_LARGE || body === ABUSIVE) {
+    throw new AwsError('RequestEntityTooLargeException', `The request body exceeds the limit of ${ctx.maxBodyBytes} bytes.`, 413);
+  }
+  try {
+    await verifySigV4(
+      { method: req.method ?? '', url: req.url ?? '/', rawHeaders: req.rawHeaders, body },
+      { lookupSecret: ctx.lookupSecret, service: 'kms', ...(ctx.region === undefined ? {} : { region: ctx.region }) },
+    );
+    const operation = req.method === 'POST' && (req.url ?? '').split('?')[0] === '/' ? findOperation(info.op) : undefined;
+    if (operation === undefined) throw new AwsError('UnknownOperationException', `Unknown operation '${info.op}'.`);
+    const input = parseInput(req, body);
+    info.keyId = keyIdOf(input);
+    const output = await operation(ctx.kms, input);
+    info.keyId = keyIdOf(output) ?? info.keyId;
+    return output;
+  } finally {
+    body.fill(0);
+  }
+}
+
+async function handleRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = performance.now();
+  const info: RequestInfo = { op: printable(operationName(req), 64) };
+  let status: number;
+  try {
+    const output = await serve(ctx, req, info);
+    status = 200;
+    send(res, status, output);
+  } catch (err) {
+    const error = toAwsError(err);
+    info.error = error.type === 'KMSInternalException' && err instanceof Error ? `${error.type}(${printable(err.name, 64)})` : error.type;
+    status = error.status;
+    if (!res.headersSent && !res.destroyed) sendError(res, error, status === 413);
+  }
+  const ms = Math.round(performance.now() - started);
+  const key = info.keyId === undefined ? '' : ` key=${info.keyId}`;
+  const error = info.error === undefined ? '' : ` error=${info.error}`;
+  ctx.log(`kms op=${info.op || '-'} status=${status} ms=${ms}${key}${error}`);
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/**
+ * Start the local KMS server. Resolves once listening; `url` is the endpoint to give a
+ * KMSClient (with `accessKeyId`/`secretAccessKey` as its credentials).
+ */
+export async function startKmsServer(options: KmsServerOptions): Promise<KmsServer> {
+  const ctx: ServerContext = {
+    kms: options.kms,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    lookupSecret: (id) => (id === options.accessKeyId ? options.secretAccessKey : undefined),
+    region: options.region,
+    log: options.log ?? (() => {}),
+  };
+  const server = createServer((req, res) => {
+    handleRequest(ctx, req, res).catch(() => res.destroy());
+  });
+  server.requestTimeout = 30_000;
+  const host = options.host ?? '127.0.0.1';
+  const address = await listen(server, options.port ?? 0, host);
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

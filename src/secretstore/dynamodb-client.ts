@@ -1,0 +1,55 @@
+/**
+ * The one place a DynamoDBClient is configured (STYLE.md §10): keep-alive sockets (a CLI run
+ * makes several sequential requests to one endpoint) and bounded timeouts so an unreachable
+ * endpoint fails in seconds, not after the OS TCP timeout. `endpoint` is plain configuration,
+ * which is how tests point the client at dynalite.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+/** TCP connect timeout (ms). */
+export const DYNAMODB_CONNECT_TIMEOUT_MS = 3_000;
+/** Per-request socket timeout (ms), per attempt. */
+export const DYNAMODB_REQUEST_TIMEOUT_MS = 10_000;
+
+/** What the SDK accepts as credentials: static keys or a provider function. */
+export type DynamoDbCredentials = DynamoDBClientConfig['credentials'];
+
+/** Options of {@link createDynamoDbClient}. */
+export interface DynamoDbClientOptions {
+  region: string;
+  /** e.g. http://127.0.0.1:8000 (dynalite, DynamoDB Local); default: the AWS endpoint of `region`. */
+  endpoint?: string | undefined;
+  /** Shared-config profile used by the default credential chain. */
+  profile?: string | undefined;
+  /** Explicit credentials or provider; default: the SDK's default chain. */
+  credentials?: DynamoDbCredentials | undefined;
+  /** Attempts including the first (SDK standard retry with backoff); default 3. */
+  maxAttempts?: number | undefined;
+}
+
+/**
+ * A low-level DynamoDBClient with keep-alive agents and 3 s connect / 10 s request timeouts.
+ * The caller owns it: `client.destroy()` closes its sockets (idle keep-alive sockets are unref'd
+ * by Node, so they never keep the process alive).
+ */
+export function createDynamoDbClient(options: DynamoDbClientOptions): DynamoDBClient {
+  const agentOptions = { keepAlive: true, maxSockets: 64 };
+  const config: DynamoDBClientConfig = {
+    region: options.region,
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: DYNAMODB_CONNECT_TIMEOUT_MS,
+      requestTimeout: DYNAMODB_REQUEST_TIMEOUT_MS,
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+    }),
+  };
+  if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+  if (options.profile !== undefined) config.profile = options.profile;
+  if (options.credentials !== undefined) config.credentials = options.credentials;
+  return new DynamoDBClient(config);
+}

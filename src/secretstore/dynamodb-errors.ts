@@ -1,0 +1,82 @@
+/**
+ * Translation of AWS SDK / network errors into keystash StoreErrors, by `err.name` at the
+ * backend boundary with the original kept as `cause` (STYLE.md §8, SDK error model). Callers
+ * handle ConditionalCheckFailedException themselves (it means "version exists" or "key changed").
+ */
+import { KeystashError, StoreError } from '../errors.js';
+
+/** Where a failed request was going, for the message. */
+export interface DynamoDbErrorContext {
+  /** SDK operation, e.g. 'Query'. */
+  operation: string;
+  table: string;
+  region: string;
+  /** URL or host of the endpoint. */
+  endpoint: string;
+}
+
+const CREDENTIAL_MISSING = new Set(['CredentialsProviderError', 'ProviderError', 'TokenProviderError', 'MissingAuthenticationTokenException']);
+const CREDENTIAL_EXPIRED = new Set(['ExpiredTokenException', 'ExpiredToken', 'RequestExpired', 'TokenRefreshRequired']);
+const CREDENTIAL_REJECTED = new Set(['UnrecognizedClientException', 'InvalidSignatureException', 'IncompleteSignatureException', 'InvalidClientTokenId']);
+const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'Throttling']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED',
+]);
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError']);
+
+/** The SDK error name (`err.name`), or '' for a non-error. */
+export function awsErrorName(err: unknown): string {
+  const name = (err as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : '';
+}
+
+/** Map an error from one DynamoDB request to a KeystashError (keystash errors pass through). */
+export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): KeystashError {
+  if (err instanceof KeystashError) return err;
+  const name = awsErrorName(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const make = (text: string, code: string): StoreError => new StoreError(text, { code, cause: err });
+  if (name === 'ResourceNotFoundException') {
+    return make(`DynamoDB table '${ctx.table}' does not exist in ${ctx.region}; create it with: keystash setup --backend aws`, 'store.tableMissing');
+  }
+  if (CREDENTIAL_MISSING.has(name)) {
+    return make(`no usable AWS credentials for DynamoDB (${message}); configure a profile (--profile), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an instance role`, 'store.credentialsMissing');
+  }
+  if (CREDENTIAL_EXPIRED.has(name)) {
+    return make(`AWS credentials have expired (${name}); refresh them (e.g. aws sso login) and retry`, 'store.credentialsExpired');
+  }
+  if (CREDENTIAL_REJECTED.has(name)) {
+    return make(`AWS credentials were rejected by DynamoDB (${name}: ${message}); check the access key and secret`, 'store.credentialsRejected');
+  }
+  if (name === 'AccessDeniedException') {
+    return make(`access denied: ${ctx.operation} on DynamoDB table '${ctx.table}' (${message}); grant the permission to this identity`, 'store.accessDenied');
+  }
+  if (THROTTLED.has(name)) {
+    return make(`DynamoDB throttled ${ctx.operation} on table '${ctx.table}' after retries; retry later or raise the table's capacity`, 'store.throttled');
+  }
+  if (name === 'ItemCollectionSizeLimitExceededException' || (name === 'ValidationException' && /item size/i.test(message))) {
+    return make('secret too large for DynamoDB (400 KB item limit)', 'store.itemTooLarge');
+  }
+  const networkCode = networkErrorCode(err);
+  if (networkCode !== undefined || NETWORK_NAMES.has(name)) {
+    return make(`cannot reach DynamoDB at ${ctx.endpoint} (${networkCode ?? `${name}: ${message}`}); check the endpoint, region and network`, 'store.unreachable');
+  }
+  if (name === 'ResourceInUseException') {
+    return make(`DynamoDB table '${ctx.table}' is busy (being created, updated or deleted); retry in a moment`, 'store.tableBusy');
+  }
+  const label = name === '' || name === 'Error' ? '' : `${name}: `;
+  return make(`DynamoDB ${ctx.operation} on table '${ctx.table}' failed: ${label}${message}`, 'store.error');
+}
+
+/** ECONNREFUSED & co. on the error itself, its cause, or the first of an AggregateError. */
+function networkErrorCode(err: unknown): string | undefined {
+  const candidates: unknown[] = [err];
+  const e = err as { cause?: unknown; errors?: unknown } | null;
+  if (e?.cause !== undefined) candidates.push(e.cause);
+  if (Array.isArray(e?.errors)) candidates.push(...e.errors);
+  for (const c of candidates) {
+    const code = (c as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+  }
+  return undefined;
+}

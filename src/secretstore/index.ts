@@ -1,0 +1,50 @@
+/**
+ * Store selection. Backends are loaded with dynamic import() from a `{ sqlite, dynamodb }` map
+ * (STYLE.md §4): the AWS SDK never loads for the local backend and better-sqlite3 never loads for
+ * AWS-only runs. Only types are re-exported statically.
+ */
+import type { DynamoDbCredentials } from './dynamodb-client.js';
+import type { SecretStore } from './types.js';
+
+export type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from './types.js';
+export type { SqliteStore, SqliteStoreOptions } from './sqlite.js';
+export type { DynamoDbStore, DynamoDbStoreOptions } from './dynamodb.js';
+export type { DynamoDbClientOptions, DynamoDbCredentials } from './dynamodb-client.js';
+
+/** Where the SQLite store lives; `table` is the logical (credstash) table inside the file. */
+export interface SqliteStoreSpec {
+  kind: 'sqlite';
+  path: string;
+  table: string;
+  readonly?: boolean | undefined;
+}
+
+/** A DynamoDB table; the store creates (and on close() destroys) its own client. */
+export interface DynamoDbStoreSpec {
+  kind: 'dynamodb';
+  table: string;
+  region: string;
+  endpoint?: string | undefined;
+  profile?: string | undefined;
+  credentials?: DynamoDbCredentials | undefined;
+}
+
+/** Either backend. */
+export type StoreSpec = SqliteStoreSpec | DynamoDbStoreSpec;
+
+const BACKENDS: { [K in StoreSpec['kind']]: (spec: Extract<StoreSpec, { kind: K }>) => Promise<SecretStore> } = {
+  sqlite: async (spec) => {
+    const { SqliteStore } = await import('./sqlite.js');
+    return SqliteStore.open({ path: spec.path, table: spec.table, readonly: spec.readonly });
+  },
+  dynamodb: async (spec) => {
+    const [{ DynamoDbStore }, { createDynamoDbClient }] = await Promise.all([import('./dynamodb.js'), import('./dynamodb-client.js')]);
+    const client = createDynamoDbClient({ region: spec.region, endpoint: spec.endpoint, profile: spec.profile, credentials: spec.credentials });
+    return new DynamoDbStore({ client, table: spec.table, ownsClient: true });
+  },
+};
+
+/** Open the store described by `spec`, loading only that backend's modules. */
+export async function openStore(spec: StoreSpec): Promise<SecretStore> {
+  return spec.kind === 'sqlite' ? BACKENDS.sqlite(spec) : BACKENDS.dynamodb(spec);
+}

@@ -1,0 +1,132 @@
+/**
+ * argv → core call tables (STYLE.md §14): the real program, with the Keystash replaced by a spy.
+ */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { Config } from '../../../src/config.js';
+import type { Keystash } from '../../../src/core/keystash.js';
+import { run } from '../../../src/cli/main.js';
+import type { Io } from '../../../src/cli/io.js';
+
+interface Call {
+  method: string;
+  args: unknown[];
+}
+
+function harness(env: Record<string, string> = {}) {
+  const calls: Call[] = [];
+  const configs: Config[] = [];
+  let stdout = '';
+  let stderr = '';
+  const stdin = new PassThrough();
+  stdin.end('from-stdin');
+  const io: Io = {
+    stdout: { write: (s) => (stdout += String(s)) },
+    stderr: { write: (s) => (stderr += s) },
+    stdin,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks', ...env },
+  };
+  const spy = new Proxy(
+    {},
+    {
+      get: (_t, method: string) => {
+        if (method === 'then') return undefined;
+        if (method === 'close') return () => undefined;
+        return async (...args: unknown[]) => {
+          calls.push({ method, args });
+          if (method === 'put') return { name: args[0], version: '0000000000000000001' };
+          if (method === 'get') return 'value';
+          if (method === 'getAll' || method === 'getMatching') return [['a', '1']];
+          if (method === 'list' || method === 'names' || method === 'delete') return [];
+          if (method === 'setup') return { created: true };
+          return undefined;
+        };
+      },
+    },
+  ) as Keystash;
+  const open = async (config: Config) => (configs.push(config), spy);
+  return {
+    run: async (argv: string[]) => ({ code: await run(argv, io, open), stdout, stderr, calls, configs }),
+  };
+}
+
+describe('argv → options', () => {
+  const rows: Array<{ argv: string[]; method: string; args: unknown[] }> = [
+    {
+      argv: ['put', '-k', 'alias/app', '-c', 'note', 'db.pw', 'hunter2', 'env=prod'],
+      method: 'put',
+      args: ['db.pw', 'hunter2', { keyId: 'alias/app', comment: 'note', digest: 'SHA256', context: { env: 'prod' }, version: undefined, expectVersion: undefined }],
+    },
+    {
+      argv: ['put', '-d', 'SHA512', '-v', '5', 'n', 'v'],
+      method: 'put',
+      args: ['n', 'v', { keyId: 'alias/credstash', comment: undefined, digest: 'SHA512', context: {}, version: '5', expectVersion: undefined }],
+    },
+    {
+      argv: ['put', '-a', '-v', '5', 'n', '-'],
+      method: 'put',
+      args: ['n', 'from-stdin', { keyId: 'alias/credstash', comment: undefined, digest: 'SHA256', context: {}, version: undefined, expectVersion: undefined }],
+    },
+    { argv: ['get', 'db.pw', 'a=1', 'b=2'], method: 'get', args: ['db.pw', { version: undefined, context: { a: '1', b: '2' } }] },
+    { argv: ['get', '-v', '3', '-n', 'db.pw'], method: 'get', args: ['db.pw', { version: '3', context: {} }] },
+    { argv: ['get', 'db.*'], method: 'getMatching', args: ['db.*', { version: undefined, context: {} }] },
+    { argv: ['getall', '-f', 'csv', 'env=prod'], method: 'getAll', args: [{ version: undefined, context: { env: 'prod' } }] },
+    { argv: ['delete', '-v', '2', 'x'], method: 'delete', args: ['x', { version: '2' }] },
+  ];
+  for (const row of rows) {
+    it(row.argv.join(' '), async () => {
+      const r = await harness().run(row.argv);
+      expect(r.stderr).not.toContain('error');
+      expect(r.code).toBe(0);
+      expect(r.calls).toEqual([{ method: row.method, args: row.args }]);
+    });
+  }
+
+  it('global flags and environment resolve into the config (flag > env > default)', async () => {
+    const r = await harness({ CREDSTASH_DEFAULT_TABLE: 'from-env' }).run(['-t', 'from-flag', 'keys']);
+    expect(r.configs[0]!.table).toBe('from-flag');
+    expect(r.configs[0]!.sources.table).toBe('flag');
+    const r2 = await harness({ CREDSTASH_DEFAULT_TABLE: 'from-env' }).run(['keys']);
+    expect(r2.configs[0]!.table).toBe('from-env');
+    const r3 = await harness().run(['keys']);
+    expect(r3.configs[0]!.table).toBe('credential-store');
+    expect(r3.configs[0]!.storePath).toBe('/nonexistent-ks/store.db');
+  });
+});
+
+describe('usage errors → exit 2, nothing called', () => {
+  const rows: Array<{ argv: string[]; message: string }> = [
+    { argv: ['put', 'n', 'v', 'novalue'], message: `'novalue' is not the form of "key=value"` },
+    { argv: ['put', 'n', 'v', '=x'], message: 'is not the form of "key=value"' },
+    { argv: ['put', '-d', 'WHIRLPOOL', 'n', 'v'], message: "invalid choice: 'WHIRLPOOL'" },
+    { argv: ['put', '-v', 'abc', 'n', 'v'], message: "invalid version 'abc'" },
+    { argv: ['put', 'n'], message: 'missing value' },
+    { argv: ['get', '-v', 'x1', 'n'], message: "invalid version 'x1'" },
+    { argv: ['get'], message: "missing required argument 'name'" },
+    { argv: ['getall', '-f', 'xml'], message: "Allowed choices are json, yaml, csv, dotenv" },
+    { argv: ['nosuchcommand'], message: "unknown command 'nosuchcommand'" },
+    { argv: ['get', '--bogus', 'n'], message: "unknown option '--bogus'" },
+    { argv: ['--backend', 'cloud', 'keys'], message: 'Allowed choices are local, aws' },
+    { argv: ['get', 'n', 'a=1', 'a=2'], message: "context key 'a' given twice" },
+  ];
+  for (const row of rows) {
+    it(row.argv.join(' '), async () => {
+      const r = await harness().run(row.argv);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(row.message);
+      expect(r.calls).toEqual([]);
+      expect(r.stdout).toBe('');
+    });
+  }
+
+  it('--help and --version exit 0', async () => {
+    const help = await harness().run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Examples:');
+    const version = await harness().run(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import vectors from '../../vectors/credstash-vectors.json' with { type: 'json' };
+import { compareVersions, isCanonicalVersion, nextVersion, padVersion, parseReadVersion, parseWriteVersion } from '../../../src/core/versions.js';
+import { expandWildcard, globToRegExp } from '../../../src/core/wildcard.js';
+
+describe('padVersion', () => {
+  it("reproduces credstash's paddedInt examples from the vectors", () => {
+    const examples = Object.entries(vectors.constants.paddedInt_examples);
+    expect(examples.length).toBeGreaterThan(5);
+    for (const [input, expected] of examples) {
+      const text = input.startsWith("'") ? input.slice(1, -1) : input;
+      expect(padVersion(text)).toBe(expected);
+    }
+  });
+});
+
+describe('parseReadVersion / parseWriteVersion', () => {
+  it('pads short numbers, keeps 19+ characters, refuses short non-numbers', () => {
+    expect(parseReadVersion('5')).toBe('0000000000000000005');
+    expect(parseReadVersion('05')).toBe('0000000000000000005');
+    expect(parseReadVersion('0000000000000000005')).toBe('0000000000000000005');
+    expect(() => parseReadVersion('abc')).toThrow(/invalid version/);
+    expect(parseWriteVersion('42')).toBe('0000000000000000042');
+    expect(() => parseWriteVersion('v1')).toThrow(/invalid version/);
+  });
+});
+
+describe('ordering and next version', () => {
+  it('orders legacy unpadded versions numerically', () => {
+    const versions = ['1', '10', '9', '0000000000000000002', '2'];
+    expect([...versions].sort(compareVersions)).toEqual(['1', '0000000000000000002', '2', '9', '10']);
+    expect(compareVersions('abc', '0000000000000000007')).toBe(1);
+  });
+  it('next version', () => {
+    expect(nextVersion(undefined)).toBe('0000000000000000001');
+    expect(nextVersion('0000000000000000009')).toBe('0000000000000000010');
+    expect(nextVersion('10')).toBe('0000000000000000011');
+    expect(() => nextVersion('0000000000000000abc')).toThrow(/not an int/);
+    expect(isCanonicalVersion('0000000000000000001')).toBe(true);
+    expect(isCanonicalVersion('1')).toBe(false);
+  });
+});
+
+describe('wildcard', () => {
+  it('only * is special', () => {
+    const names = ['app.db', 'appXdb', 'app.db.old', 'other', 'a[b]', 'a(b)'];
+    expect(expandWildcard('app.*', names)).toEqual(['app.db', 'app.db.old']);
+    expect(expandWildcard('app.db', names)).toEqual(['app.db']);
+    expect(expandWildcard('*', names)).toEqual(names);
+    expect(expandWildcard('a[*', names)).toEqual(['a[b]']);
+    expect(expandWildcard('a(*)', names)).toEqual(['a(b)']);
+    expect(globToRegExp('x*y').test('x\ny')).toBe(true);
+  });
+});

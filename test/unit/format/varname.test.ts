@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/errors.js';
+import { toVarName, toVarNames } from '../../../src/format/varname.js';
+
+describe('toVarName', () => {
+  it.each([
+    ['db.password', undefined, 'DB_PASSWORD'],
+    ['app-prod/api_key', undefined, 'APP_PROD_API_KEY'],
+    ['Already_UPPER9', undefined, 'ALREADY_UPPER9'],
+    ['_private', undefined, '_PRIVATE'],
+    ['a b', undefined, 'A_B'],
+    ['.hidden', undefined, '_HIDDEN'],
+    ['prod.db.password', 'prod.', 'DB_PASSWORD'],
+    ['staging.db', 'prod.', 'STAGING_DB'],
+    ['prod.9lives', 'prod', '_9LIVES'],
+    ['x', '', 'X'],
+  ])('%j (strip %j) → %s', (name, strip, expected) => {
+    expect(toVarName(name, strip)).toBe(expected);
+  });
+
+  it.each([
+    ['1password', undefined, 'it would start with a digit'],
+    ['9', undefined, 'it would start with a digit'],
+    ['', undefined, 'the name is empty'],
+    ['prod.', 'prod.', 'the name is empty'],
+    ['prod.1x', 'prod.', 'it would start with a digit'],
+    ['caf\u00e9', undefined, 'it contains non-ASCII characters'],
+    ['\u0410PI_KEY', undefined, 'it contains non-ASCII characters'],
+    ['\u{1F600}', undefined, 'it contains non-ASCII characters'],
+  ])('refuses %j (strip %j): %s', (name, strip, why) => {
+    let caught: unknown;
+    try {
+      toVarName(name, strip);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(UsageError);
+    expect((caught as Error).message).toBe(`secret ${JSON.stringify(name)} cannot be an environment variable name: ${why}`);
+  });
+});
+
+describe('toVarNames', () => {
+  it('maps in order', () => {
+    expect(toVarNames(['a.b', 'c-d', 'e'])).toEqual(['A_B', 'C_D', 'E']);
+    expect(toVarNames([])).toEqual([]);
+  });
+
+  it.each([
+    [['a.b', 'a-b'], 'secrets "a.b" and "a-b" would both become the environment variable A_B'],
+    [['x', 'db', 'DB'], 'secrets "db" and "DB" would both become the environment variable DB'],
+    [['prod.db', 'db'], 'secrets "prod.db" and "db" would both become the environment variable DB'],
+  ])('refuses two secrets with one variable: %j', (names, message) => {
+    expect(() => toVarNames(names, 'prod.')).toThrow(UsageError);
+    expect(() => toVarNames(names, 'prod.')).toThrow(message);
+  });
+});
