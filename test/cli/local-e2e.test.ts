@@ -96,7 +96,7 @@ describe('put / get round trips', () => {
 describe('patterns, getall, list, keys, delete', () => {
   const h2 = cliHome();
   const values: Record<string, string> = {
-    'app.db': "it's a \"quoted\" $HOME `x`",
+    'app.db': 'a "quoted" $HOME `x` $(id) \\n',
     'app.api': 'multi\nline\n',
     'app.uni': 'héllo ✓',
     'other.x': 'plain',
@@ -136,6 +136,20 @@ describe('patterns, getall, list, keys, delete', () => {
       child.stdin.end(dotenv.stdout);
     });
     expect(shell).toBe(`${values['app.db']}|${values['app.api']}|${values['app.uni']}|${values['other.x']}`);
+  });
+
+  it('dotenv refuses a value it cannot represent exactly, naming the secret, printing nothing', async () => {
+    const h5 = cliHome();
+    try {
+      await h5.run(['put', 'bad.mix', '-'], { input: 'it\'s "all" `three`\n' });
+      const r = await h5.run(['getall', '-f', 'dotenv']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('bad.mix');
+      expect(r.stderr).not.toContain('three');
+    } finally {
+      h5.cleanup();
+    }
   });
 
   it('list, keys and list --json', async () => {
