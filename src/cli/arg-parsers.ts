@@ -5,8 +5,8 @@
 import { InvalidArgumentError } from 'commander';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { UsageError } from '../errors.js';
+import { DIGEST_NAMES } from '../envelope/digests.js';
 
-const DIGESTS = ['SHA', 'SHA224', 'SHA256', 'SHA384', 'SHA512', 'MD5'] as const;
 
 /** One `key=value` pair: exactly one '=', non-empty sides (UsageError: parsed inside actions). */
 export function parseContextPair(text: string): [string, string] {
@@ -30,8 +30,8 @@ export function parseContext(pairs: readonly string[]): EncryptionContext {
 
 /** `-d DIGEST`: one of credstash's names, exact case. */
 export function parseDigest(text: string): string {
-  if (!(DIGESTS as readonly string[]).includes(text)) {
-    throw new InvalidArgumentError(`invalid choice: '${text}' (choose from ${DIGESTS.join(', ')})`);
+  if (!(DIGEST_NAMES as readonly string[]).includes(text)) {
+    throw new InvalidArgumentError(`invalid choice: '${text}' (choose from ${DIGEST_NAMES.join(', ')})`);
   }
   return text;
 }

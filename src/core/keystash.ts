@@ -7,7 +7,7 @@ import { KeystashError, PartialFailureError, SecretNotFoundError, UsageError, Ve
 import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
 import { DATA_KEY_BYTES, openFields, sealToFields } from '../envelope/seal.js';
-import { isDigestName } from '../envelope/digests.js';
+import { DIGEST_NAMES, isDigestName } from '../envelope/digests.js';
 import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../secretstore/types.js';
 import { mapSettled } from './concurrency.js';
 import { isCanonicalVersion, nextVersion, parseReadVersion, parseWriteVersion, compareVersions } from './versions.js';
@@ -67,7 +67,7 @@ export class Keystash {
   async put(name: string, value: string, options: PutOptions = {}): Promise<{ name: string; version: string }> {
     validateSecretName(name);
     const digest = options.digest ?? 'SHA256';
-    if (!isDigestName(digest)) throw new UsageError(`unknown digest '${digest}' (expected SHA, SHA224, SHA256, SHA384, SHA512 or MD5)`);
+    if (!isDigestName(digest)) throw new UsageError(`unknown digest '${digest}' (expected one of ${DIGEST_NAMES.join(', ')})`);
     const explicit = options.version === undefined ? undefined : parseWriteVersion(options.version);
     const expected = options.expectVersion === undefined ? undefined : parseReadVersion(options.expectVersion);
     const sealed = await this.seal(name, value, { ...options, digest });

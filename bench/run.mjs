@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+// keystash benchmark (`npm run bench`). Starts its own backends on loopback (SQLite + local KMS;
+// dynalite + `keystash kms serve`), seeds 1 / 100 / 1 000 / 10 000 secrets, and times cold runs of
+// the built CLI against `node -e 0` measured in the same run. Figures are medians of N runs with
+// their spread (min–max), reported as ratios to node's own start-up, with peak RSS.
+// Writes bench/results/latest.json and prints a table.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'keystash.js');
+const RUNS = Number(process.env.BENCH_RUNS ?? 11);
+const QUICK = process.env.BENCH_QUICK === '1';
+const work = mkdtempSync(join(tmpdir(), 'keystash-bench-'));
+const children = [];
+const cleanup = () => {
+  for (const c of children) c.kill('SIGTERM');
+  rmSync(work, { recursive: true, force: true });
+};
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|KEYSTASH_|CREDSTASH_)/.test(k)));
+
+/** One timed run through /usr/bin/time: wall seconds and peak RSS (KiB). */
+function timed(argv, env, input) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', ...argv], { env, input, maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr.toString().slice(0, 500)}`);
+  const lines = r.stderr.toString().trim().split('\n');
+  return { ms, rssKiB: Number(lines.at(-1)) };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Median of RUNS cold runs, interleaved with `node -e 0` so both see the same machine load. */
+function measure(label, argv, env, { runs = RUNS, input } = {}) {
+  const own = [];
+  const base = [];
+  timed(argv, env, input); // warm the page cache, not the process
+  for (let i = 0; i < runs; i++) {
+    base.push(timed([process.execPath, '-e', '0'], env).ms);
+    own.push(timed(argv, env, input));
+  }
+  const ms = own.map((r) => r.ms);
+  const row = {
+    label,
+    runs,
+    medianMs: +median(ms).toFixed(1),
+    minMs: +Math.min(...ms).toFixed(1),
+    maxMs: +Math.max(...ms).toFixed(1),
+    nodeMedianMs: +median(base).toFixed(1),
+    ratio: +(median(ms) / median(base)).toFixed(2),
+    peakRssMiB: +(Math.max(...own.map((r) => r.rssKiB)) / 1024).toFixed(1),
+  };
+  console.error(`  ${label}: ${row.medianMs} ms (${row.minMs}–${row.maxMs}), node ${row.nodeMedianMs} ms, ×${row.ratio}, ${row.peakRssMiB} MiB`);
+  return row;
+}
+
+async function lib(path) {
+  return import(join(ROOT, 'dist', path));
+}
+
+/** Seed `count` secrets into a store through the library (bulk, in-process). */
+async function seedLocal(home, count) {
+  const { SqliteStore } = await lib('secretstore/sqlite.js');
+  const { LocalKms } = await lib('envelope/local-kms.js');
+  const { Keystash } = await lib('core/keystash.js');
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const store = SqliteStore.open({ path: join(home, 'store.db'), table: 'credential-store' });
+  const keys = LocalKms.open({ path: join(home, 'keyring.json') });
+  const ks = new Keystash({ store, keys });
+  const rows = [];
+  const capture = { ...store, putVersion: async (r) => void rows.push(r) };
+  const sealer = new Keystash({ store: Object.assign(Object.create(Object.getPrototypeOf(store)), store, capture), keys });
+  for (let i = 0; i < count; i++) await sealer.put(`bench.secret.${String(i).padStart(5, '0')}`, `value-${i}-${'x'.repeat(40)}`, { version: '1' });
+  await store.putVersions(rows);
+  ks.close();
+}
+
+function freePortServer(argv, env) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let buf = '';
+    const onData = (d) => {
+      buf += d;
+      const m = /(?:listening on|http:\/\/127\.0\.0\.1:)(\S*?)(\d{2,5})/.exec(buf);
+      if (m) resolvePromise({ child, port: Number(m[2]), output: () => buf });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${argv.join(' ')} exited ${code}: ${buf}`)));
+  });
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'dist', 'bundle', 'cli.js'))) throw new Error('run `npm run build` first');
+  const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, rows: [], crypto: {} };
+  const add = (row) => results.rows.push(row);
+  const node = process.execPath;
+
+  console.error('crypto: seal/open of a 400 KB value');
+  const { sealToFields, openFields } = await lib('envelope/seal.js');
+  const dk = new Uint8Array(64).map((_, i) => i);
+  const value = 'v'.repeat(400 * 1024);
+  const t0 = performance.now();
+  let fields;
+  for (let i = 0; i < 10; i++) fields = sealToFields(value, dk, 'SHA256');
+  const t1 = performance.now();
+  for (let i = 0; i < 10; i++) openFields(fields, dk);
+  const t2 = performance.now();
+  results.crypto = { valueBytes: value.length, sealMs: +((t1 - t0) / 10).toFixed(2), openMs: +((t2 - t1) / 10).toFixed(2) };
+  console.error(`  seal ${results.crypto.sealMs} ms, open ${results.crypto.openMs} ms`);
+
+  console.error('local backend (SQLite + local KMS)');
+  const sizes = QUICK ? [1, 1000] : [1, 100, 1000, 10000];
+  for (const n of sizes) {
+    const home = join(work, `local-${n}`);
+    await seedLocal(home, n);
+    const env = { ...baseEnv, HOME: work, KEYSTASH_HOME: home };
+    if (n === 1) add(measure('keystash --version', [node, BIN, '--version'], env));
+    add(measure(`get (local, ${n} stored)`, [node, BIN, 'get', 'bench.secret.00000'], env));
+    if (n === 1) {
+      let i = 0;
+      add(measure('put (local)', [node, BIN, 'put', 'bench.put', '-'], env, { input: `value-${i++}` }));
+    }
+    if (n >= 100) add(measure(`getall (local, ${n})`, [node, BIN, 'getall'], env, { runs: n >= 10000 ? Math.max(3, Math.floor(RUNS / 3)) : RUNS }));
+  }
+
+  const importHome = join(work, 'import');
+  const importFile = join(work, 'import.json');
+  writeFileSync(importFile, JSON.stringify(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`imp.secret.${i}`, `value-${i}`]))));
+  const helpImport = spawnSync(node, [BIN, 'import', '--help'], { env: { ...baseEnv, KEYSTASH_HOME: importHome } });
+  if (helpImport.status === 0) {
+    let run = 0;
+    const argv = () => [node, BIN, '-t', `imp${run++}`, 'import', importFile];
+    // Each run imports into a fresh logical table so every run writes 1 000 secrets.
+    const rows = [];
+    const base = [];
+    for (let i = 0; i < Math.max(5, Math.floor(RUNS / 2)); i++) {
+      base.push(timed([node, '-e', '0'], baseEnv).ms);
+      rows.push(timed(argv(), { ...baseEnv, HOME: work, KEYSTASH_HOME: importHome }));
+    }
+    const ms = rows.map((r) => r.ms);
+    add({ label: 'import 1 000 (local)', runs: rows.length, medianMs: +median(ms).toFixed(1), minMs: +Math.min(...ms).toFixed(1), maxMs: +Math.max(...ms).toFixed(1), nodeMedianMs: +median(base).toFixed(1), ratio: +(median(ms) / median(base)).toFixed(2), peakRssMiB: +(Math.max(...rows.map((r) => r.rssKiB)) / 1024).toFixed(1) });
+  }
+
+  console.error('aws backend (dynalite + keystash kms serve, loopback)');
+  const awsHome = join(work, 'aws');
+  const dynalite = await freePortServer([join(ROOT, 'node_modules', 'dynalite', 'cli.js'), '--port', '0', '--host', '127.0.0.1', '--createTableMs', '0'], baseEnv).catch(async () => {
+    const { default: dyn } = await import('dynalite');
+    const server = dyn({ createTableMs: 0 });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    return { port: server.address().port, child: { kill: () => server.close() } };
+  });
+  const kmsEnv = { ...baseEnv, HOME: work, KEYSTASH_HOME: awsHome, KEYSTASH_KMS_ACCESS_KEY_ID: 'AKIABENCHMARK0000001', KEYSTASH_KMS_SECRET_ACCESS_KEY: 'bench-secret-key' };
+  const kms = await freePortServer([BIN, 'kms', 'serve', '--port', '0'], kmsEnv);
+  const awsEnv = {
+    ...baseEnv,
+    HOME: work,
+    KEYSTASH_HOME: join(work, 'aws-client'),
+    KEYSTASH_BACKEND: 'aws',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIABENCHMARK0000001',
+    AWS_SECRET_ACCESS_KEY: 'bench-secret-key',
+    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynalite.port}`,
+    AWS_ENDPOINT_URL_KMS: `http://127.0.0.1:${kms.port}`,
+  };
+  const setup = spawnSync(node, [BIN, 'setup'], { env: awsEnv });
+  if (setup.status !== 0) throw new Error(`aws setup failed: ${setup.stderr}`);
+  const { run } = await import(join(ROOT, 'dist', 'bundle', 'cli.js'));
+  Object.assign(process.env, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+  const quietIo = { stdout: { write() {} }, stderr: { write() {} }, stdin: process.stdin, stdoutIsTTY: false, stderrIsTTY: false, env: awsEnv };
+  const imp = join(work, 'aws-seed.json');
+  writeFileSync(imp, JSON.stringify(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`bench.secret.${String(i).padStart(5, '0')}`, `value-${i}`]))));
+  if ((await run(['putall', `@${imp}`], quietIo)) !== 0) {
+    for (let i = 0; i < 1000; i++) await run(['put', `bench.secret.${String(i).padStart(5, '0')}`, `value-${i}`], quietIo);
+  }
+  add(measure('get (aws, loopback)', [node, BIN, 'get', 'bench.secret.00000'], awsEnv));
+  const awsRuns = Math.max(3, Math.floor(RUNS / 2));
+  const c16 = measure('getall (aws, 1 000, concurrency 16)', [node, BIN, 'getall'], awsEnv, { runs: awsRuns });
+  const c1 = measure('getall (aws, 1 000, concurrency 1)', [node, BIN, '--concurrency', '1', 'getall'], awsEnv, { runs: 3 });
+  add(c16);
+  add(c1);
+  results.awsGetallSpeedup = +(c1.medianMs / c16.medianMs).toFixed(2);
+
+  const targets = [
+    ['keystash --version', (r) => r.ratio <= 1.15, '≤ 1.15 × node'],
+    ['get (local, 1000 stored)', (r) => r.ratio <= 1.3, '≤ 1.3 × node'],
+    ['put (local)', (r) => r.ratio <= 1.4, '≤ 1.4 × node'],
+    ['get (aws, loopback)', (r) => r.ratio <= 2.0, '≤ 2.0 × node'],
+    ['getall (local, 1000)', (r) => r.ratio <= 4, '≤ 4 × node'],
+    ['getall (local, 10000)', (r) => r.peakRssMiB <= 200, 'peak RSS ≤ 200 MiB'],
+    ['getall (aws, 1 000, concurrency 16)', (r) => r.ratio <= 30 && results.awsGetallSpeedup >= 4, '≤ 30 × node and ≥ 4 × faster than concurrency 1'],
+    ['import 1 000 (local)', (r) => r.ratio <= 6, '≤ 6 × node'],
+  ];
+  for (const row of results.rows) {
+    const t = targets.find(([label]) => label === row.label);
+    if (t) Object.assign(row, { target: t[2], met: t[1](row) });
+  }
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const table = [
+    '| case | median ms (min–max) | node -e 0 ms | ratio | peak RSS MiB | target | met |',
+    '|---|---|---|---|---|---|---|',
+    ...results.rows.map((r) => `| ${r.label} | ${r.medianMs} (${r.minMs}–${r.maxMs}) | ${r.nodeMedianMs} | ${r.ratio} | ${r.peakRssMiB} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'no'} |`),
+  ].join('\n');
+  console.log(table);
+  console.log(`\naws getall speed-up, concurrency 16 vs 1: ×${results.awsGetallSpeedup}`);
+  console.log(`seal / open 400 KB: ${results.crypto.sealMs} / ${results.crypto.openMs} ms`);
+  process.exit(0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
