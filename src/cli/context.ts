@@ -60,3 +60,9 @@ export async function openKeystash(config: Config): Promise<Keystash> {
   const [store, keys] = await Promise.all([openConfiguredStore(config), openConfiguredKeys(config)]);
   return new Keystash({ store, keys, concurrency: config.concurrency });
 }
+
+/** The local keyring (LocalKms) of a config, for `kms` administration and `kms serve`. */
+export async function openLocalKms(config: Config): Promise<import('../envelope/local-kms.js').LocalKms> {
+  const { LocalKms } = await import('../envelope/local-kms.js');
+  return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
+}

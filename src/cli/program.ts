@@ -50,8 +50,14 @@ export function createProgram(deps: CliDeps): Command {
     });
   for (const factory of COMMANDS) {
     const cmd = factory(deps);
-    cmd.copyInheritedSettings(program);
+    inherit(cmd, program);
     program.addCommand(cmd);
   }
   return program;
+}
+
+/** addCommand() does not pass exitOverride/configureOutput down; copy them to every level. */
+function inherit(cmd: Command, parent: Command): void {
+  cmd.copyInheritedSettings(parent);
+  for (const sub of cmd.commands) inherit(sub, cmd);
 }

@@ -7,6 +7,8 @@ import { keysCommand } from './keys.js';
 import { listCommand } from './list.js';
 import { putCommand } from './put.js';
 import { setupCommand } from './setup.js';
+import { configCommand } from './config.js';
+import { kmsCommand } from './kms.js';
 
 /** Every command, in help order. */
 export const COMMANDS: ReadonlyArray<(deps: CliDeps) => Command> = [
@@ -17,4 +19,6 @@ export const COMMANDS: ReadonlyArray<(deps: CliDeps) => Command> = [
   listCommand,
   keysCommand,
   deleteCommand,
+  kmsCommand,
+  configCommand,
 ];

@@ -1,0 +1,53 @@
+/**
+ * `keystash kms serve`: the local keyring over the AWS KMS JSON protocol until SIGINT/SIGTERM.
+ * Process-level I/O (signals), hence in src/cli/.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.js';
+import { UsageError } from '../errors.js';
+import { openLocalKms } from './context.js';
+import type { Io } from './io.js';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  allowRemote?: boolean;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
+/** Serve until a signal arrives; resolves when the server has closed. */
+export async function serveKms(config: Config, io: Io, options: ServeOptions): Promise<void> {
+  if (!LOOPBACK.test(options.host) && !options.allowRemote) {
+    throw new UsageError(`refusing to listen on ${options.host}: the KMS server is loopback-only unless --allow-remote is given`);
+  }
+  const accessKeyId = options.accessKeyId ?? io.env.KEYSTASH_KMS_ACCESS_KEY_ID ?? `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
+  const given = options.secretAccessKey ?? io.env.KEYSTASH_KMS_SECRET_ACCESS_KEY;
+  const secretAccessKey = given ?? randomBytes(30).toString('base64');
+  const kms = await openLocalKms(config);
+  const { startKmsServer } = await import('../kmsserver/server.js');
+  const server = await startKmsServer({
+    kms,
+    host: options.host,
+    port: options.port,
+    accessKeyId,
+    secretAccessKey,
+    log: (line) => void io.stderr.write(`${line}\n`),
+  });
+  io.stderr.write(`keystash kms serve: listening on ${server.url} (keyring ${config.keyringPath})\n`);
+  if (given === undefined) {
+    io.stderr.write(`generated credentials: AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey}\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  kms.close();
+}

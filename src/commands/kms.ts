@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import { parsePositiveInt } from '../cli/arg-parsers.js';
+import { openLocalKms } from '../cli/context.js';
+import { configOf, say, type CliDeps } from '../cli/deps.js';
+import type { KeyMetadata } from '../envelope/key-manager.js';
+
+function printKey(deps: CliDeps, key: KeyMetadata, json: boolean): void {
+  if (json) deps.io.stdout.write(`${JSON.stringify(key)}\n`);
+  else deps.io.stdout.write(`${key.keyId}  ${key.enabled ? 'enabled ' : 'disabled'}  backing keys: ${key.backingKeyCount}  ${key.aliases.join(',')}  ${key.description}\n`);
+}
+
+export function kmsCommand(deps: CliDeps): Command {
+  const kms = new Command('kms').description('manage the local KMS keyring, or serve it over the AWS KMS protocol');
+  const withKms = async <T>(cmd: Command, fn: (k: Awaited<ReturnType<typeof openLocalKms>>) => Promise<T>): Promise<T> => {
+    const k = await openLocalKms(configOf(deps, cmd));
+    try {
+      return await fn(k);
+    } finally {
+      k.close();
+    }
+  };
+  kms.command('serve')
+    .description('serve the local keyring over the AWS KMS JSON protocol (SigV4-authenticated, loopback)')
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('--port <port>', 'port (0 = a free one)', (v) => (v === '0' ? 0 : parsePositiveInt(v)), 0)
+    .option('--access-key-id <id>', 'accepted access key id (KEYSTASH_KMS_ACCESS_KEY_ID)')
+    .option('--secret-access-key <secret>', 'its secret (KEYSTASH_KMS_SECRET_ACCESS_KEY)')
+    .option('--allow-remote', 'allow a non-loopback --host')
+    .action(async (opts, cmd: Command) => {
+      const { serveKms } = await import('../cli/kms-serve.js');
+      await serveKms(configOf(deps, cmd), deps.io, opts);
+    });
+  kms.command('create-key')
+    .description('create a master key')
+    .option('--alias <alias>', 'alias/NAME')
+    .option('--description <text>', 'description')
+    .option('--json', 'print JSON')
+    .action(async (opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.createKey({ alias: opts.alias, description: opts.description })), opts.json));
+  kms.command('list').alias('list-keys')
+    .description('list master keys')
+    .option('--json', 'print JSON')
+    .action(async (opts, cmd: Command) => {
+      const keys = await withKms(cmd, (k) => k.listKeys());
+      if (opts.json) deps.io.stdout.write(`${JSON.stringify(keys)}\n`);
+      else for (const key of keys) printKey(deps, key, false);
+    });
+  kms.command('describe').argument('<key>', 'key id, ARN or alias').option('--json', 'print JSON')
+    .action(async (key: string, opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.describeKey(key)), opts.json));
+  kms.command('alias').argument('<alias>', 'alias/NAME').argument('<key>', 'key id, ARN or alias')
+    .action(async (alias: string, key: string, _opts, cmd: Command) => {
+      await withKms(cmd, (k) => k.createAlias(alias, key));
+      say(deps, `${alias} → ${key}`);
+    });
+  for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
+    kms.command(name).argument('<key>', 'key id, ARN or alias')
+      .action(async (key: string, _opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.setKeyEnabled(key, enabled)), false));
+  }
+  kms.command('rotate').description('add a backing key for new wraps; older wraps still decrypt').argument('<key>', 'key id, ARN or alias')
+    .action(async (key: string, _opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.rotateKey(key)), false));
+  return kms;
+}
