@@ -1,7 +1,7 @@
 /**
  * Issue "local-first": the built CLI end to end with a temporary KEYSTASH_HOME, no AWS, no network.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -128,13 +128,9 @@ describe('patterns, getall, list, keys, delete', () => {
     const parsed = parseDotenv(dotenv.stdout);
     expect(parsed.APP_DB).toBe(values['app.db']);
     // A POSIX shell sources the dotenv output back byte for byte.
-    const shell = await new Promise<string>((resolve) => {
-      const child = spawn('bash', ['-c', 'set -a; . /dev/stdin; printf %s "$APP_DB|$APP_API|$APP_UNI|$OTHER_X"'], { env: cleanEnv() });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.on('close', () => resolve(out));
-      child.stdin.end(dotenv.stdout);
-    });
+    const envFile = join(h2.home, '..', 'getall.env');
+    writeFileSync(envFile, dotenv.stdout);
+    const shell = spawnSync('bash', ['-c', 'set -a; . "$1"; printf %s "$APP_DB|$APP_API|$APP_UNI|$OTHER_X"', 'bash', envFile], { env: cleanEnv(), encoding: 'utf8' }).stdout;
     expect(shell).toBe(`${values['app.db']}|${values['app.api']}|${values['app.uni']}|${values['other.x']}`);
   });
 
