@@ -155,12 +155,11 @@ async function main() {
 
   console.error('aws backend (dynalite + keystash kms serve, loopback)');
   const awsHome = join(work, 'aws');
-  const dynalite = await freePortServer([join(ROOT, 'node_modules', 'dynalite', 'cli.js'), '--port', '0', '--host', '127.0.0.1', '--createTableMs', '0'], baseEnv).catch(async () => {
-    const { default: dyn } = await import('dynalite');
-    const server = dyn({ createTableMs: 0 });
-    await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    return { port: server.address().port, child: { kill: () => server.close() } };
-  });
+  const { default: dyn } = await import('dynalite');
+  const dynServer = dyn({ createTableMs: 0 });
+  await new Promise((r) => dynServer.listen(0, '127.0.0.1', r));
+  const dynalite = { port: dynServer.address().port };
+  children.push({ kill: () => dynServer.close() });
   const kmsEnv = { ...baseEnv, HOME: work, KEYSTASH_HOME: awsHome, KEYSTASH_KMS_ACCESS_KEY_ID: 'AKIABENCHMARK0000001', KEYSTASH_KMS_SECRET_ACCESS_KEY: 'bench-secret-key' };
   const kms = await freePortServer([BIN, 'kms', 'serve', '--port', '0'], kmsEnv);
   const awsEnv = {

@@ -16,8 +16,8 @@
  */
 import { UsageError } from '../errors.js';
 import type { FormatOptions, SecretMap } from './types.js';
-import { quoteName, secretEntries } from './types.js';
-import { toVarNames } from './varname.js';
+import { quoteName } from './types.js';
+import { variableEntries } from './varname.js';
 
 const DOUBLE_QUOTE_SPECIALS = /["\\$`]/;
 
@@ -42,18 +42,13 @@ export function quoteDotenvValue(value: string): { quoted: string } | { refused:
  * (then nothing is returned: never a file that reads back differently).
  */
 export function renderDotenv(secrets: SecretMap, options: FormatOptions = {}): string {
-  const entries = secretEntries(secrets);
-  const varNames = toVarNames(
-    entries.map(([name]) => name),
-    options.stripPrefix,
-  );
-  return entries
-    .map(([name, value], i) => {
+  return variableEntries(secrets, options.stripPrefix)
+    .map(([name, value, varName]) => {
       const result = quoteDotenvValue(value);
       if ('refused' in result) {
         throw new UsageError(`secret ${quoteName(name)} cannot be written in dotenv format: ${result.refused}; use the shell or json format instead`);
       }
-      return `${varNames[i] ?? ''}=${result.quoted}\n`;
+      return `${varName}=${result.quoted}\n`;
     })
     .join('');
 }

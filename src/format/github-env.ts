@@ -12,8 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import type { FormatOptions, SecretMap } from './types.js';
-import { quoteName, secretEntries } from './types.js';
-import { toVarNames } from './varname.js';
+import { quoteName } from './types.js';
+import { variableEntries } from './varname.js';
 
 /** Makes a candidate heredoc delimiter; injectable so tests can force collisions. */
 export type DelimiterSource = () => string;
@@ -25,18 +25,13 @@ const randomDelimiter: DelimiterSource = () => `ghadelimiter_${randomUUID()}`;
  * delimiters are random. A value containing NUL is refused (UsageError naming the secret).
  */
 export function renderGithubEnv(secrets: SecretMap, options: FormatOptions = {}, makeDelimiter: DelimiterSource = randomDelimiter): string {
-  const entries = secretEntries(secrets);
-  const varNames = toVarNames(
-    entries.map(([name]) => name),
-    options.stripPrefix,
-  );
-  return entries
-    .map(([name, value], i) => {
+  return variableEntries(secrets, options.stripPrefix)
+    .map(([name, value, varName]) => {
       if (value.includes('\0')) {
         throw new UsageError(`secret ${quoteName(name)} cannot be written to GITHUB_ENV: its value contains a NUL character`);
       }
       const delimiter = delimiterFor(value, makeDelimiter);
-      return `${varNames[i] ?? ''}<<${delimiter}\n${value}\n${delimiter}\n`;
+      return `${varName}<<${delimiter}\n${value}\n${delimiter}\n`;
     })
     .join('');
 }

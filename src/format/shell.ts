@@ -5,8 +5,8 @@
  */
 import { UsageError } from '../errors.js';
 import type { FormatOptions, SecretMap } from './types.js';
-import { quoteName, secretEntries } from './types.js';
-import { toVarNames } from './varname.js';
+import { quoteName } from './types.js';
+import { variableEntries } from './varname.js';
 
 /** `value` as one single-quoted shell word that evaluates to exactly `value`. */
 export function shellQuote(value: string): string {
@@ -19,17 +19,12 @@ export function shellQuote(value: string): string {
  * can hold it): UsageError naming the secret.
  */
 export function renderShell(secrets: SecretMap, options: FormatOptions = {}): string {
-  const entries = secretEntries(secrets);
-  const varNames = toVarNames(
-    entries.map(([name]) => name),
-    options.stripPrefix,
-  );
-  return entries
-    .map(([name, value], i) => {
+  return variableEntries(secrets, options.stripPrefix)
+    .map(([name, value, varName]) => {
       if (value.includes('\0')) {
         throw new UsageError(`secret ${quoteName(name)} cannot be written as a shell variable: its value contains a NUL character`);
       }
-      return `export ${varNames[i] ?? ''}=${shellQuote(value)}\n`;
+      return `export ${varName}=${shellQuote(value)}\n`;
     })
     .join('');
 }

@@ -14,7 +14,8 @@
  * replaces it on purpose.
  */
 import { UsageError } from '../errors.js';
-import { quoteName } from './types.js';
+import { quoteName, secretEntries } from './types.js';
+import type { SecretMap } from './types.js';
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -50,4 +51,17 @@ export function toVarNames(secretNames: Iterable<string>, stripPrefix?: string):
     result.push(varName);
   }
   return result;
+}
+
+/**
+ * The secrets of a map with their variable names (the one naming rule above), for the
+ * variable-assignment formats (dotenv, shell, github-env). Throws like {@link toVarNames}.
+ */
+export function variableEntries(secrets: SecretMap, stripPrefix?: string): Array<readonly [name: string, value: string, varName: string]> {
+  const entries = secretEntries(secrets);
+  const varNames = toVarNames(
+    entries.map(([name]) => name),
+    stripPrefix,
+  );
+  return entries.map(([name, value], i) => [name, value, varNames[i] ?? ''] as const);
 }

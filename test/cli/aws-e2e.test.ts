@@ -114,7 +114,7 @@ describe('credstash rows in DynamoDB', () => {
           name: { S: name },
           version: { S: '0000000000000000001' },
           key: { S: Buffer.from(blob.CiphertextBlob!).toString('base64') },
-          contents: { S: v.contents },
+          contents: { S: v.contents! },
           hmac: hmacType === 'B' ? { B: Buffer.from(v.hmac, 'ascii') } : { S: v.hmac },
         };
         if (!(v.digest === 'SHA256' && hmacType === 'S')) item.digest = { S: v.digest };
