@@ -9,6 +9,7 @@ import { putCommand } from './put.js';
 import { setupCommand } from './setup.js';
 import { configCommand } from './config.js';
 import { kmsCommand } from './kms.js';
+import { iamPolicyCommand } from './iam-policy.js';
 
 /** Every command, in help order. */
 export const COMMANDS: ReadonlyArray<(deps: CliDeps) => Command> = [
@@ -21,4 +22,5 @@ export const COMMANDS: ReadonlyArray<(deps: CliDeps) => Command> = [
   deleteCommand,
   kmsCommand,
   configCommand,
+  iamPolicyCommand,
 ];
