@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'keystash.js');
@@ -155,11 +156,14 @@ async function main() {
 
   console.error('aws backend (dynalite + keystash kms serve, loopback)');
   const awsHome = join(work, 'aws');
-  const { default: dyn } = await import('dynalite');
-  const dynServer = dyn({ createTableMs: 0 });
-  await new Promise((r) => dynServer.listen(0, '127.0.0.1', r));
-  const dynalite = { port: dynServer.address().port };
-  children.push({ kill: () => dynServer.close() });
+  // dynalite runs in its own process: the harness blocks in spawnSync while timing.
+  const dynPort = await new Promise((r) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => r(port));
+    });
+  });
+  const dynalite = await freePortServer([join(ROOT, 'node_modules', 'dynalite', 'cli.js'), '--port', String(dynPort), '--host', '127.0.0.1', '--createTableMs', '0'], baseEnv);
   const kmsEnv = { ...baseEnv, HOME: work, KEYSTASH_HOME: awsHome, KEYSTASH_KMS_ACCESS_KEY_ID: 'AKIABENCHMARK0000001', KEYSTASH_KMS_SECRET_ACCESS_KEY: 'bench-secret-key' };
   const kms = await freePortServer([BIN, 'kms', 'serve', '--port', '0'], kmsEnv);
   const awsEnv = {
@@ -176,12 +180,16 @@ async function main() {
   const setup = spawnSync(node, [BIN, 'setup'], { env: awsEnv });
   if (setup.status !== 0) throw new Error(`aws setup failed: ${setup.stderr}`);
   const { run } = await import(join(ROOT, 'dist', 'bundle', 'cli.js'));
-  Object.assign(process.env, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+  // The SDK's credential chain reads process.env, not the Io's env.
+  Object.assign(process.env, awsEnv, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
   const quietIo = { stdout: { write() {} }, stderr: { write() {} }, stdin: process.stdin, stdoutIsTTY: false, stderrIsTTY: false, env: awsEnv };
   const imp = join(work, 'aws-seed.json');
   writeFileSync(imp, JSON.stringify(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`bench.secret.${String(i).padStart(5, '0')}`, `value-${i}`]))));
   if ((await run(['putall', `@${imp}`], quietIo)) !== 0) {
-    for (let i = 0; i < 1000; i++) await run(['put', `bench.secret.${String(i).padStart(5, '0')}`, `value-${i}`], quietIo);
+    for (let i = 0; i < 1000; i++) {
+      const code = await run(['put', `bench.secret.${String(i).padStart(5, '0')}`, `value-${i}`], quietIo);
+      if (code !== 0) throw new Error(`seeding the aws backend failed (exit ${code})`);
+    }
   }
   add(measure('get (aws, loopback)', [node, BIN, 'get', 'bench.secret.00000'], awsEnv));
   const awsRuns = Math.max(3, Math.floor(RUNS / 2));
