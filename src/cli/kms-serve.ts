@@ -23,31 +23,33 @@ export async function serveKms(config: Config, io: Io, options: ServeOptions): P
   if (!LOOPBACK.test(options.host) && !options.allowRemote) {
     throw new UsageError(`refusing to listen on ${options.host}: the KMS server is loopback-only unless --allow-remote is given`);
   }
-  const accessKeyId = options.accessKeyId ?? io.env.KEYSTASH_KMS_ACCESS_KEY_ID ?? `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
-  const given = options.secretAccessKey ?? io.env.KEYSTASH_KMS_SECRET_ACCESS_KEY;
-  const secretAccessKey = given ?? randomBytes(30).toString('base64');
+  const givenId = options.accessKeyId ?? io.env.KEYSTASH_KMS_ACCESS_KEY_ID;
+  const givenSecret = options.secretAccessKey ?? io.env.KEYSTASH_KMS_SECRET_ACCESS_KEY;
+  const accessKeyId = givenId ?? `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
+  const secretAccessKey = givenSecret ?? randomBytes(30).toString('base64');
   const kms = await openLocalKms(config);
   const { startKmsServer } = await import('../kmsserver/server.js');
-  const server = await startKmsServer({
-    kms,
-    host: options.host,
-    port: options.port,
-    accessKeyId,
-    secretAccessKey,
-    log: (line) => void io.stderr.write(`${line}\n`),
-  });
-  io.stderr.write(`keystash kms serve: listening on ${server.url} (keyring ${config.keyringPath})\n`);
-  if (given === undefined) {
-    io.stderr.write(`generated credentials: AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey}\n`);
+  const log = (line: string): void => void io.stderr.write(`${line}\n`);
+  let server: Awaited<ReturnType<typeof startKmsServer>>;
+  try {
+    server = await startKmsServer({ kms, host: options.host, port: options.port, accessKeyId, secretAccessKey, log });
+  } catch (err) {
+    kms.close();
+    throw new UsageError(`cannot listen on ${options.host}:${options.port}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  await new Promise<void>((resolve) => {
+  const closed = new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void server.close().then(resolve);
+      void server.close().catch(() => undefined).then(resolve);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  // One write, the listening line last: whoever waits for it has the generated pair too.
+  const generated = givenId === undefined || givenSecret === undefined;
+  const pair = generated ? `generated credentials: AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey}\n` : '';
+  io.stderr.write(`${pair}keystash kms serve: listening on ${server.url} (keyring ${config.keyringPath})\n`);
+  await closed;
   kms.close();
 }

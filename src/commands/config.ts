@@ -9,7 +9,9 @@ export function configCommand(deps: CliDeps): Command {
     .action((opts, cmd: Command) => {
       const rows = describeConfig(configOf(deps, cmd));
       if (opts.json) return void deps.io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      const width = Math.max(...rows.map((r) => r.setting.length));
-      deps.io.stdout.write(rows.map((r) => `${r.setting.padEnd(width)}  ${r.value}  (${r.source})\n`).join(''));
+      const cells = rows.map((r) => [r.setting, r.value === '' ? '-' : r.value, `(${r.source})`] as const);
+      const w0 = Math.max(...cells.map((c) => c[0].length));
+      const w1 = Math.max(...cells.map((c) => c[1].length));
+      deps.io.stdout.write(cells.map(([s, v, src]) => `${s.padEnd(w0)}  ${v.padEnd(w1)}  ${src}\n`).join(''));
     });
 }

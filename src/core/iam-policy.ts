@@ -1,11 +1,19 @@
 /**
  * Least-privilege IAM policies for one keystash table and key (issue: AWS backends).
- * reader ⊂ writer ⊂ admin; admin adds table and key management.
+ * reader ⊂ writer ⊂ admin. Each action is one keystash makes:
+ *  - reader: get/getall/list/keys (Query, GetItem, Scan) and unwrapping data keys (Decrypt);
+ *  - writer: + put (PutItem, GenerateDataKey);
+ *  - admin:  + setup (CreateTable, DescribeTable, TagResource, UpdateContinuousBackups; ListTables for credstash's setup),
+ *            delete (DeleteItem), re-wrapping and migration (UpdateItem, ReEncrypt*, Encrypt, DescribeKey).
+ * A key given as an alias cannot be a Resource in IAM; it becomes `key/*` restricted by the
+ * kms:ResourceAliases condition (the alias must be attached to the key in that account/region).
  */
 export type PolicyRole = 'reader' | 'writer' | 'admin';
 
 export interface PolicyTarget {
   region: string;
+  /** Region of the KMS key when it differs (--kms-region); default `region`. */
+  kmsRegion?: string;
   /** Account id, or a placeholder to fill in. */
   accountId: string;
   table: string;
@@ -13,37 +21,31 @@ export interface PolicyTarget {
   keyId: string;
 }
 
-const TABLE_ACTIONS: Record<PolicyRole, string[]> = {
-  reader: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
-  writer: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem'],
-  admin: [
-    'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem',
-    'dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:TagResource', 'dynamodb:ListTagsOfResource', 'dynamodb:UpdateContinuousBackups',
-  ],
-};
+const READ_TABLE = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'];
+const WRITE_TABLE = [...READ_TABLE, 'dynamodb:PutItem'];
+const ADMIN_TABLE = [...WRITE_TABLE, 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:TagResource', 'dynamodb:UpdateContinuousBackups'];
+const TABLE_ACTIONS: Record<PolicyRole, string[]> = { reader: READ_TABLE, writer: WRITE_TABLE, admin: ADMIN_TABLE };
 
 const KEY_ACTIONS: Record<PolicyRole, string[]> = {
   reader: ['kms:Decrypt'],
   writer: ['kms:Decrypt', 'kms:GenerateDataKey'],
-  admin: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:DescribeKey', 'kms:Encrypt'],
+  admin: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:Encrypt', 'kms:DescribeKey'],
 };
 
 /** The policy document. An alias is expressed with the kms:ResourceAliases condition. */
 export function iamPolicy(role: PolicyRole, target: PolicyTarget): Record<string, unknown> {
   const tableArn = `arn:aws:dynamodb:${target.region}:${target.accountId}:table/${target.table}`;
+  const keyArn = (id: string) => `arn:aws:kms:${target.kmsRegion ?? target.region}:${target.accountId}:key/${id}`;
   const alias = target.keyId.startsWith('alias/') ? target.keyId : undefined;
   const keyStatement: Record<string, unknown> = {
     Sid: 'KeystashKey',
     Effect: 'Allow',
     Action: KEY_ACTIONS[role],
-    Resource: alias
-      ? `arn:aws:kms:${target.region}:${target.accountId}:key/*`
-      : target.keyId.startsWith('arn:')
-        ? target.keyId
-        : `arn:aws:kms:${target.region}:${target.accountId}:key/${target.keyId}`,
+    Resource: alias ? keyArn('*') : target.keyId.startsWith('arn:') ? target.keyId : keyArn(target.keyId),
   };
   if (alias) keyStatement.Condition = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias } };
   const statements: Array<Record<string, unknown>> = [{ Sid: 'KeystashTable', Effect: 'Allow', Action: TABLE_ACTIONS[role], Resource: tableArn }, keyStatement];
+  // ListTables cannot be scoped to a table; credstash's own setup lists tables before creating one.
   if (role === 'admin') statements.push({ Sid: 'KeystashListTables', Effect: 'Allow', Action: ['dynamodb:ListTables'], Resource: '*' });
   return { Version: '2012-10-17', Statement: statements };
 }

@@ -1,24 +1,45 @@
 import { describe, expect, it } from 'vitest';
-import { iamPolicy } from '../../../src/core/iam-policy.js';
+import { iamPolicy, type PolicyRole, type PolicyTarget } from '../../../src/core/iam-policy.js';
 
-const target = { region: 'eu-west-1', accountId: '123456789012', table: 'credential-store', keyId: 'alias/credstash' };
-const actions = (role: 'reader' | 'writer' | 'admin') => (iamPolicy(role, target).Statement as Array<{ Action: string[] }>).flatMap((s) => s.Action);
+const target: PolicyTarget = { region: 'eu-west-1', accountId: '123456789012', table: 'credential-store', keyId: 'alias/credstash' };
+type Statement = { Sid: string; Action: string[]; Resource: string; Condition?: unknown };
+const statements = (role: PolicyRole, t = target) => iamPolicy(role, t).Statement as Statement[];
+const actions = (role: PolicyRole) => statements(role).flatMap((s) => s.Action).sort();
+const added = (role: PolicyRole, base: PolicyRole) => actions(role).filter((a) => !actions(base).includes(a));
 
 describe('iamPolicy', () => {
   it('reader: read the table and decrypt, nothing else', () => {
-    expect(actions('reader').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'kms:Decrypt']);
+    expect(actions('reader')).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'kms:Decrypt']);
   });
+
   it('writer adds PutItem and GenerateDataKey only', () => {
-    const extra = actions('writer').filter((a) => !actions('reader').includes(a));
-    expect(extra.sort()).toEqual(['dynamodb:PutItem', 'kms:GenerateDataKey']);
+    expect(added('writer', 'reader')).toEqual(['dynamodb:PutItem', 'kms:GenerateDataKey']);
+    expect(actions('writer')).not.toContain('dynamodb:DeleteItem');
   });
-  it('admin adds table and key management; resources are scoped', () => {
-    const admin = actions('admin');
-    for (const a of ['dynamodb:CreateTable', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'kms:ReEncryptFrom', 'kms:DescribeKey']) expect(admin).toContain(a);
-    const [table, key] = iamPolicy('reader', target).Statement as Array<Record<string, unknown>>;
-    expect(table!.Resource).toBe('arn:aws:dynamodb:eu-west-1:123456789012:table/credential-store');
-    expect(key!.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/credstash' } });
-    const byArn = iamPolicy('reader', { ...target, keyId: 'arn:aws:kms:eu-west-1:123456789012:key/abc' }).Statement as Array<Record<string, unknown>>;
-    expect(byArn[1]!.Resource).toBe('arn:aws:kms:eu-west-1:123456789012:key/abc');
+
+  it('admin adds table and key management, exactly', () => {
+    expect(added('admin', 'writer')).toEqual([
+      'dynamodb:CreateTable', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:ListTables', 'dynamodb:TagResource',
+      'dynamodb:UpdateContinuousBackups', 'dynamodb:UpdateItem',
+      'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo',
+    ]);
+    const listTables = statements('admin').find((s) => s.Action.includes('dynamodb:ListTables'))!;
+    expect(listTables.Action).toEqual(['dynamodb:ListTables']); // the only unscoped statement
+  });
+
+  it('resources are scoped to the table and key', () => {
+    for (const role of ['reader', 'writer', 'admin'] as const) {
+      const [table, key] = statements(role);
+      expect(table!.Resource).toBe('arn:aws:dynamodb:eu-west-1:123456789012:table/credential-store');
+      expect(key!.Resource).toBe('arn:aws:kms:eu-west-1:123456789012:key/*');
+      expect(key!.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/credstash' } });
+    }
+  });
+
+  it('a key ARN is the resource as given; a key id becomes an ARN in the KMS region', () => {
+    const arn = 'arn:aws:kms:eu-west-1:123456789012:key/abc';
+    expect(statements('reader', { ...target, keyId: arn })[1]).toMatchObject({ Resource: arn });
+    expect(statements('reader', { ...target, keyId: arn })[1]!.Condition).toBeUndefined();
+    expect(statements('reader', { ...target, keyId: 'abc', kmsRegion: 'us-east-2' })[1]!.Resource).toBe('arn:aws:kms:us-east-2:123456789012:key/abc');
   });
 });

@@ -1,0 +1,113 @@
+/**
+ * `keystash kms serve` as a process: the AWS SDK against it, signals, credentials modes, loopback.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
+
+const h = cliHome({ KEYSTASH_KMS_PASSPHRASE: undefined });
+const children: ChildProcessWithoutNullStreams[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  h.cleanup();
+});
+
+interface Served {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+/** Spawn `kms serve` and wait for its listening line. */
+async function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'kms', 'serve', ...args], { env: cleanEnv({ HOME: h.home, KEYSTASH_HOME: h.home, ...env }) });
+  children.push(child);
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => void (err += d.toString('utf8')));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${err}`)), 20_000);
+    child.stderr.on('data', () => {
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      if (m) (clearTimeout(timer), resolve(m[1]!));
+    });
+    void exit.then((code) => (clearTimeout(timer), reject(new Error(`exited ${code}: ${err}`))));
+  });
+  return { child, url, stderr: () => err, exit };
+}
+
+function portClosed(url: string): Promise<boolean> {
+  const { port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(true));
+  });
+}
+
+const client = (url: string, accessKeyId: string, secretAccessKey: string) =>
+  new KMSClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+
+describe('kms serve', () => {
+  it('serves the keyring to the AWS SDK (flags pair), logs each request, stops on SIGTERM', async () => {
+    const s = await serve(['--port', '0', '--access-key-id', 'AKIATESTSERVE0000001', '--secret-access-key', 'serve-secret']);
+    expect(s.stderr()).not.toContain('generated credentials');
+    const kms = client(s.url, 'AKIATESTSERVE0000001', 'serve-secret');
+    const keyId = (await kms.send(new CreateKeyCommand({ Description: 'served' }))).KeyMetadata!.KeyId!;
+    const dk = await kms.send(new GenerateDataKeyCommand({ KeyId: keyId, NumberOfBytes: 64, EncryptionContext: { a: 'b' } }));
+    const back = await kms.send(new DecryptCommand({ CiphertextBlob: dk.CiphertextBlob, EncryptionContext: { a: 'b' } }));
+    expect(Buffer.from(back.Plaintext!)).toEqual(Buffer.from(dk.Plaintext!));
+    await expect(client(s.url, 'AKIATESTSERVE0000001', 'wrong').send(new DescribeKeyCommand({ KeyId: keyId }))).rejects.toThrow();
+    kms.destroy();
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+    expect(await portClosed(s.url)).toBe(true);
+    const log = s.stderr().split('\n').filter((l) => l.startsWith('kms op='));
+    expect(log.map((l) => /op=(\w+)/.exec(l)![1])).toEqual(['CreateKey', 'GenerateDataKey', 'Decrypt', 'DescribeKey']);
+    expect(s.stderr()).not.toContain(Buffer.from(dk.Plaintext!).toString('base64'));
+    expect(s.stderr()).not.toContain('serve-secret');
+  });
+
+  it('takes the pair from KEYSTASH_KMS_* and stops on SIGINT', async () => {
+    const s = await serve(['--port', '0'], { KEYSTASH_KMS_ACCESS_KEY_ID: 'AKIATESTENV000000001', KEYSTASH_KMS_SECRET_ACCESS_KEY: 'env-secret' });
+    const kms = client(s.url, 'AKIATESTENV000000001', 'env-secret');
+    expect((await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Enabled).toBe(true);
+    kms.destroy();
+    s.child.kill('SIGINT');
+    expect(await s.exit).toBe(0);
+  });
+
+  it('without a pair generates one and prints it; that pair works', async () => {
+    const s = await serve(['--port', '0']);
+    const m = /AWS_ACCESS_KEY_ID=(\S+) AWS_SECRET_ACCESS_KEY=(\S+)/.exec(s.stderr());
+    expect(m).not.toBeNull();
+    const kms = client(s.url, m![1]!, m![2]!);
+    expect((await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId).toEqual(expect.any(String));
+    kms.destroy();
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+  });
+
+  it('refuses a non-loopback host unless --allow-remote', async () => {
+    const r = await h.run(['kms', 'serve', '--host', '0.0.0.0', '--port', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--allow-remote');
+  });
+
+  it('a port in use is a clear usage error, not a crash', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (blocker.address() as AddressInfo).port;
+      const r = await h.run(['kms', 'serve', '--port', String(port)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+      expect(r.stderr).not.toContain('a bug');
+    } finally {
+      blocker.close();
+    }
+  });
+});
