@@ -27,7 +27,8 @@ export function processIo(): Io {
   };
 }
 
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the value (Python's utf-8 codec keeps it too).
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function decodeUtf8(bytes: Uint8Array, what: string): string {
   try {

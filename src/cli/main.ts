@@ -30,6 +30,12 @@ function report(error: unknown, io: Io, debug: boolean, noColor: boolean): numbe
     // commander already printed its message; help and version are successes.
     return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.OK : EXIT.USAGE;
   }
+  if (error instanceof KeystashError && error.code === 'exec.childExit') {
+    // run-child.ts ChildExit (not imported here so start-up stays lean): exit as the child did.
+    const { status, silent } = error as KeystashError & { status: number; silent: boolean };
+    if (!silent) io.stderr.write(`keystash: error: ${error.message}\n`);
+    return status;
+  }
   const color = io.stderrIsTTY && !io.env.NO_COLOR && !noColor;
   const prefix = color ? '\u001b[31mkeystash: error:\u001b[39m' : 'keystash: error:';
   if (error instanceof KeystashError && !(error instanceof InternalError)) {

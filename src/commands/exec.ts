@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import { parseContext } from '../cli/arg-parsers.js';
+import { withKeystash, type CliDeps } from '../cli/deps.js';
+import { ChildExit, runChild } from '../cli/run-child.js';
+import { childEnvironment, parseEnvMapping, resolveExecEnv, type EnvMapping } from '../core/exec-env.js';
+import { UsageError } from '../errors.js';
+
+export function execCommand(deps: CliDeps): Command {
+  return new Command('exec')
+    .description('run a command with secrets in its environment (never on its command line)')
+    .usage('[options] [SELECTOR...] -- COMMAND [ARG...]')
+    .argument('[selectors...]', 'secret names or globs (app.*), then -- and the command')
+    .option('--all', 'every secret')
+    .option('-e, --env <VAR=name[@version]>', 'map one secret to a variable (repeatable)', collect, [] as EnvMapping[])
+    .option('--strip-prefix <prefix>', 'remove this prefix from secret names before naming variables')
+    .option('--strict', 'fail before starting if a glob matches no secret')
+    .option('--pristine', 'pass only the secrets and PATH, not the rest of the environment')
+    .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addHelpText(
+      'after',
+      '\nVariable names: upper-cased, every character other than A-Z a-z 0-9 becomes _.\nExit status: the command\'s, or 128+N when signal N killed it.\n\nExamples:\n  $ keystash exec \'app.*\' --strip-prefix app. -- ./server\n  $ keystash exec --env PGPASSWORD=db.pw -- psql -h db',
+    )
+    .action(async (operands: string[], opts, cmd: Command) => {
+      const raw = rawArgs(cmd);
+      const dashes = raw.indexOf('--', raw.indexOf('exec') + 1);
+      const commandLength = dashes < 0 ? 0 : raw.length - dashes - 1;
+      if (commandLength === 0) throw new UsageError('missing command: keystash exec [SELECTOR...] -- COMMAND [ARG...]');
+      const selectors = operands.slice(0, operands.length - commandLength);
+      const [command = '', ...args] = operands.slice(operands.length - commandLength);
+      const entries = await withKeystash(deps, cmd, (ks) =>
+        resolveExecEnv(ks, { selectors, all: opts.all, strict: opts.strict, mappings: opts.env, stripPrefix: opts.stripPrefix, context: parseContext(opts.context) }),
+      );
+      const status = await runChild(command, args, childEnvironment(deps.io.env, entries, opts.pristine === true));
+      if (status !== 0) throw new ChildExit(status);
+    });
+}
+
+function collect(value: string, previous: EnvMapping[]): EnvMapping[] {
+  return [...previous, parseEnvMapping(value)];
+}
+
+/** The argv as given to the root program (commander drops `--` from the operands). */
+function rawArgs(cmd: Command): string[] {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  return (root as unknown as { rawArgs?: string[] }).rawArgs ?? [];
+}

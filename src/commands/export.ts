@@ -1,0 +1,44 @@
+import { Command, Option } from 'commander';
+import { parseContext } from '../cli/arg-parsers.js';
+import { withKeystash, type CliDeps } from '../cli/deps.js';
+import { writeOutputFile } from '../cli/output-file.js';
+import { readSelection } from '../core/select-secrets.js';
+import { UsageError } from '../errors.js';
+import { renderFormat } from './formats.js';
+
+const EXPORT_FORMATS = ['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 'k8s-secret'] as const;
+
+export function exportCommand(deps: CliDeps): Command {
+  return new Command('export')
+    .description('print selected secrets in a format for another tool; any failure prints nothing')
+    .argument('[selectors...]', 'secret names or globs (app.*)')
+    .option('--all', 'every secret')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(EXPORT_FORMATS).makeOptionMandatory())
+    .option('--strip-prefix <prefix>', 'remove this prefix from secret names before naming variables')
+    .option('--k8s-name <name>', 'metadata.name of the k8s-secret manifest')
+    .option('--mask', "github-env: also print '::add-mask::' lines on stdout")
+    .option('-o, --output <file>', 'write to FILE (mode 0600; github-env appends, e.g. -o "$GITHUB_ENV")')
+    .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ keystash export \'app.*\' -f dotenv --strip-prefix app. > .env\n  $ keystash export --all -f github-env --mask -o "$GITHUB_ENV"\n  $ keystash export \'k8s.*\' -f k8s-secret --k8s-name app | kubectl apply -f -',
+    )
+    .action(async (selectors: string[], opts, cmd: Command) => {
+      if (opts.mask && opts.format !== 'github-env') throw new UsageError('--mask applies only to -f github-env');
+      const secrets = await withKeystash(deps, cmd, (ks) => readSelection(ks, { selectors, all: opts.all, context: parseContext(opts.context) }));
+      // Rendered whole before the first byte is written: a failure leaves stdout and FILE untouched.
+      const text = await renderFormat(opts.format, secrets, { stripPrefix: opts.stripPrefix, k8sName: opts.k8sName });
+      const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
+      let masks = '';
+      if (opts.mask) {
+        const { renderGithubMask } = await import('../format/index.js');
+        masks = renderGithubMask(secrets.map(([, value]) => value));
+      }
+      if (opts.output === undefined) {
+        deps.io.stdout.write(masks + body);
+        return;
+      }
+      await writeOutputFile(opts.output, body, opts.format === 'github-env');
+      deps.io.stdout.write(masks);
+    });
+}

@@ -1,0 +1,58 @@
+import { Command } from 'commander';
+import { parseContext } from '../cli/arg-parsers.js';
+import { say, type CliDeps } from '../cli/deps.js';
+import { createProgress, type Progress } from '../cli/progress.js';
+import { resolveConfig, type ConfigFlags } from '../config.js';
+import { migrate, MigrateFailedError, type MigrateSummary } from '../core/migrate.js';
+import { UsageError } from '../errors.js';
+
+/** `local`, `aws`, `local:TABLE` or `aws:TABLE` → config flags overriding the global ones. */
+function endpointFlags(spec: string, what: string): ConfigFlags {
+  const m = /^(local|aws)(?::(.+))?$/.exec(spec);
+  if (!m) throw new UsageError(`invalid ${what} '${spec}' (expected local, aws, local:TABLE or aws:TABLE)`);
+  return { backend: m[1], store: undefined, kms: undefined, ...(m[2] ? { table: m[2] } : {}) };
+}
+
+function summaryLine(s: MigrateSummary): string {
+  return `${s.dryRun ? 'would copy' : 'copied'} ${s.copied} of ${s.total} rows; skipped ${s.skipped} already present; conflicts ${s.conflicts.length}; failed ${s.failed.length}${s.dryRun ? '' : `; verified ${s.verified}`}`;
+}
+
+export function migrateCommand(deps: CliDeps): Command {
+  return new Command('migrate')
+    .description('copy every version to another store and/or key service, re-wrapping data keys (values are never decrypted)')
+    .argument('[context...]', 'encryption context pairs key=value of the rows (default none)')
+    .requiredOption('--from <backend>', 'source: local, aws, local:TABLE or aws:TABLE')
+    .requiredOption('--to <backend>', 'destination: local, aws, local:TABLE or aws:TABLE')
+    .option('--to-key <key>', 'destination KMS key id, ARN or alias', 'alias/credstash')
+    .option('--dry-run', 'count what would be copied; write nothing')
+    .addHelpText('after', '\nExamples:\n  $ keystash migrate --from aws --to local\n  $ keystash migrate --from local --to aws:prod-secrets --to-key alias/prod')
+    .action(async (pairs: string[], opts, cmd: Command) => {
+      const globals = cmd.optsWithGlobals() as ConfigFlags;
+      const from = resolveConfig({ ...globals, ...endpointFlags(opts.from, '--from') }, deps.io.env);
+      const to = resolveConfig({ ...globals, ...endpointFlags(opts.to, '--to') }, deps.io.env);
+      const source = await deps.open(from);
+      let progress: Progress | undefined;
+      try {
+        const dest = await deps.open(to);
+        try {
+          const summary = await migrate(source, dest, {
+            destKeyId: opts.toKey,
+            context: parseContext(pairs),
+            dryRun: opts.dryRun,
+            setup: true,
+            onProgress: ({ total }) => (progress ??= createProgress(deps.io, 'migrate', total)).tick(),
+          });
+          progress?.done();
+          say(deps, summaryLine(summary));
+        } catch (error) {
+          progress?.done();
+          if (error instanceof MigrateFailedError) say(deps, summaryLine(error.summary));
+          throw error;
+        } finally {
+          dest.close();
+        }
+      } finally {
+        source.close();
+      }
+    });
+}

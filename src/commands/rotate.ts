@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import { parseContext } from '../cli/arg-parsers.js';
+import { say, withKeystash, type CliDeps } from '../cli/deps.js';
+import { createProgress, type Progress } from '../cli/progress.js';
+import { rotateSecrets, RotateFailedError, type RotateSummary } from '../core/rotate.js';
+import { isPattern } from '../core/wildcard.js';
+import { UsageError } from '../errors.js';
+
+function summaryLine(s: RotateSummary): string {
+  const verb = s.dryRun ? 'would rotate' : 'rotated';
+  const target = s.keyArn ? ` under ${s.keyArn}` : s.mode === 'reseal' ? ' (re-sealed as new versions)' : '';
+  return `${verb} ${s.rotated} of ${s.selected} rows${target}; skipped ${s.skipped}; failed ${s.failed.length}${s.dryRun ? '' : `; verified ${s.verified}`}`;
+}
+
+export function rotateCommand(deps: CliDeps): Command {
+  return new Command('rotate')
+    .description('re-wrap data keys under a new master key (--key), or re-seal values with fresh data keys (--reseal)')
+    .argument('[selection...]', 'secret names or patterns (with *), then encryption context pairs key=value')
+    .option('--all', 'every secret')
+    .option('-k, --key <key>', 're-wrap: destination KMS key id, ARN or alias')
+    .option('--reseal', 'write a new version of each secret with a fresh data key and the same value')
+    .option('--all-versions', 're-wrap every version, not only the latest')
+    .option('--dry-run', 'count what would change; write nothing')
+    .addHelpText('after', "\nExamples:\n  $ keystash rotate --all --key alias/k2 --all-versions\n  $ keystash rotate 'db.*' --reseal\n  $ keystash rotate --all --key alias/k2 --dry-run")
+    .action(async (selection: string[], opts, cmd: Command) => {
+      if (Boolean(opts.key) === Boolean(opts.reseal)) throw new UsageError('choose one of --key NEWKEY (re-wrap) or --reseal');
+      const pairs = selection.filter((a) => a.includes('=') && !isPattern(a));
+      const names = selection.filter((a) => !pairs.includes(a));
+      if (!opts.all && names.length === 0) throw new UsageError('give secret names or patterns, or --all');
+      let progress: Progress | undefined;
+      try {
+        const summary = await withKeystash(deps, cmd, (ks) =>
+          rotateSecrets(ks, {
+            mode: opts.reseal ? 'reseal' : 'rewrap',
+            keyId: opts.key,
+            all: opts.all,
+            names,
+            allVersions: opts.allVersions,
+            dryRun: opts.dryRun,
+            context: parseContext(pairs),
+            onProgress: ({ total }) => (progress ??= createProgress(deps.io, 'rotate', total)).tick(),
+          }),
+        );
+        progress?.done();
+        say(deps, summaryLine(summary));
+      } catch (error) {
+        progress?.done();
+        if (error instanceof RotateFailedError) say(deps, summaryLine(error.summary));
+        throw error;
+      }
+    });
+}

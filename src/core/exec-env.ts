@@ -1,0 +1,94 @@
+/**
+ * The environment `keystash exec` gives its child: selected secrets under variable names from
+ * the one naming rule (src/format/varname.ts), plus explicit `VAR=name[@version]` mappings.
+ * Pure selection and naming; spawning the child is src/cli/run-child.ts.
+ */
+import { UsageError } from '../errors.js';
+import type { EncryptionContext } from '../envelope/keyservice.js';
+import { toVarNames } from '../format/varname.js';
+import type { Keystash } from './keystash.js';
+import { readSelection, isEmptySelection, type SecretSelection } from './select-secrets.js';
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** One `--env VAR=name[@version]` mapping. */
+export interface EnvMapping {
+  varName: string;
+  name: string;
+  version?: string | undefined;
+}
+
+export interface ExecEnvOptions extends SecretSelection {
+  mappings?: readonly EnvMapping[] | undefined;
+  stripPrefix?: string | undefined;
+  context?: EncryptionContext | undefined;
+}
+
+/** One variable of the child's environment and the secret it came from. */
+export interface EnvEntry {
+  varName: string;
+  name: string;
+  value: string;
+}
+
+/**
+ * Parse `VAR=name[@version]`. The version suffix is recognised only when it is all digits, so a
+ * secret name may itself contain `@`.
+ */
+export function parseEnvMapping(text: string): EnvMapping {
+  const eq = text.indexOf('=');
+  if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--env expects VAR=name[@version], got '${text}'`);
+  const varName = text.slice(0, eq);
+  if (!VARIABLE_NAME.test(varName)) throw new UsageError(`--env: '${varName}' is not a valid environment variable name`);
+  const target = text.slice(eq + 1);
+  const match = /^(.+)@(\d+)$/.exec(target);
+  return match ? { varName, name: match[1] ?? '', version: match[2] } : { varName, name: target };
+}
+
+/**
+ * Resolve the variables for the child. Every error (missing exact name or mapping, a glob matching
+ * nothing under `strict`, a name that cannot be a variable, two secrets on one variable) is thrown
+ * before anything is returned, so the child is never started with a partial environment.
+ */
+export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions): Promise<EnvEntry[]> {
+  const mappings = options.mappings ?? [];
+  if (isEmptySelection(options) && mappings.length === 0) {
+    throw new UsageError('nothing selected: give secret names or patterns, --all, or --env VAR=name');
+  }
+  const pairs = isEmptySelection(options) ? [] : await readSelection(keystash, options);
+  const varNames = toVarNames(
+    pairs.map(([name]) => name),
+    options.stripPrefix,
+  );
+  const entries: EnvEntry[] = pairs.map(([name, value], i) => ({ varName: varNames[i] ?? '', name, value }));
+  const owners = new Map(entries.map((e) => [e.varName, e.name]));
+  for (const mapping of mappings) {
+    const other = owners.get(mapping.varName);
+    if (other !== undefined) {
+      throw new UsageError(`secrets "${other}" and "${mapping.name}" would both become the environment variable ${mapping.varName}`);
+    }
+    owners.set(mapping.varName, mapping.name);
+  }
+  const mapped = await Promise.all(
+    mappings.map(async (m) => ({ varName: m.varName, name: m.name, value: await keystash.get(m.name, { version: m.version, context: options.context }) })),
+  );
+  for (const entry of [...entries, ...mapped]) {
+    if (entry.value.includes('\0')) throw new UsageError(`secret "${entry.name}" cannot be an environment variable: its value contains a NUL character`);
+  }
+  return [...entries, ...mapped];
+}
+
+/**
+ * The child's environment: the parent's (or, `pristine`, only its PATH) overlaid with the
+ * secrets.
+ */
+export function childEnvironment(parent: Readonly<Record<string, string | undefined>>, entries: readonly EnvEntry[], pristine: boolean): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (pristine) {
+    if (parent.PATH !== undefined) env.PATH = parent.PATH;
+  } else {
+    for (const [k, v] of Object.entries(parent)) if (v !== undefined) env[k] = v;
+  }
+  for (const entry of entries) env[entry.varName] = entry.value;
+  return env;
+}

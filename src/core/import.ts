@@ -1,0 +1,110 @@
+/**
+ * Bulk import (`keystash import`, `putall`): parse and validate a whole file first, then write a
+ * new version of every secret whose value differs from its latest (identical → skipped). A file
+ * that fails validation writes nothing; a failed write is reported per name (PartialFailureError).
+ */
+import { parse as parseYaml } from 'yaml';
+import { PartialFailureError, UsageError } from '../errors.js';
+import type { EncryptionContext } from '../envelope/keyservice.js';
+import { parseDotenv } from '../format/parse-dotenv.js';
+import { asKeystashError } from './bulk.js';
+import { mapSettled } from './concurrency.js';
+import type { Keystash } from './keystash.js';
+import { validateSecretName } from './names.js';
+
+export const IMPORT_FORMATS = ['json', 'dotenv', 'yaml'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** What importing did (or, dry run, would do) to one name. */
+export type ImportStatus = 'added' | 'changed' | 'unchanged';
+
+export interface ImportResult {
+  name: string;
+  status: ImportStatus;
+  /** The version written (absent for unchanged names and in a dry run). */
+  version?: string | undefined;
+}
+
+export interface ImportOptions {
+  dryRun?: boolean | undefined;
+  keyId?: string | undefined;
+  context?: EncryptionContext | undefined;
+  comment?: string | undefined;
+}
+
+/** The format of a file from its name (`.json`, `.env`, `.yaml`/`.yml`), else by sniffing the text. */
+export function detectFormat(text: string, fileName?: string): ImportFormat {
+  const lower = (fileName ?? '').toLowerCase();
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
+  if (lower.endsWith('.env') || /(^|\/)\.env(\.[^/]*)?$/.test(lower)) return 'dotenv';
+  const first = text.split('\n').find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
+  if (first.trim().startsWith('{')) return 'json';
+  if (/^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*=/.test(first)) return 'dotenv';
+  return 'yaml';
+}
+
+/** Parse a whole import file into name/value pairs; UsageError (with a line when known) otherwise. */
+export function parseImport(text: string, format: ImportFormat, source = 'input'): Array<[string, string]> {
+  const pairs = format === 'dotenv' ? parseDotenv(text, source) : objectPairs(parseStructured(text, format, source), source);
+  for (const [name] of pairs) {
+    try {
+      validateSecretName(name);
+    } catch (error) {
+      throw new UsageError(`${source}: ${(error as Error).message}; nothing was imported`, { cause: error });
+    }
+  }
+  return pairs;
+}
+
+function parseStructured(text: string, format: 'json' | 'yaml', source: string): unknown {
+  try {
+    return format === 'json' ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true, schema: 'core' });
+  } catch (error) {
+    const where = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
+    const message = (error as Error).message.split('\n')[0] ?? '';
+    throw new UsageError(`${source}: ${where ? `line ${where}: ` : ''}not valid ${format.toUpperCase()} (${message}); nothing was imported`, { cause: error });
+  }
+}
+
+function objectPairs(data: unknown, source: string): Array<[string, string]> {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new UsageError(`${source}: expected an object of "name": "value" pairs; nothing was imported`);
+  }
+  const pairs = Object.entries(data as Record<string, unknown>);
+  const bad = pairs.find(([, value]) => typeof value !== 'string');
+  if (bad) throw new UsageError(`${source}: the value of "${bad[0]}" is not a string (quote it); nothing was imported`);
+  return pairs as Array<[string, string]>;
+}
+
+/**
+ * Import `pairs`: first decide added / changed / unchanged for every name (reading and decrypting
+ * the latest versions; any failure → nothing written), then, unless `dryRun`, put the added and
+ * changed ones with bounded concurrency. Results are in input order.
+ */
+export async function importSecrets(keystash: Keystash, pairs: ReadonlyArray<readonly [string, string]>, options: ImportOptions = {}): Promise<ImportResult[]> {
+  const planned = await mapSettled(pairs, keystash.concurrency, async ([name, value]): Promise<ImportResult> => {
+    const latest = await keystash.latestRecord(name);
+    if (!latest) return { name, status: 'added' };
+    const current = await keystash.open(latest, options.context);
+    return { name, status: current === value ? 'unchanged' : 'changed' };
+  });
+  throwFailures(planned, 'checked', 'nothing was written');
+  const plan = planned.flatMap((s) => (s.ok ? [s.value] : []));
+  if (options.dryRun) return plan;
+  const values = new Map(pairs.map(([name, value]) => [name, value]));
+  const written = await mapSettled(plan, keystash.concurrency, async (item): Promise<ImportResult> => {
+    if (item.status === 'unchanged') return item;
+    const stored = await keystash.put(item.name, values.get(item.name) ?? '', { keyId: options.keyId, context: options.context, comment: options.comment });
+    return { ...item, version: stored.version };
+  });
+  throwFailures(written, 'written', 'the others were written');
+  return written.flatMap((s) => (s.ok ? [s.value] : []));
+}
+
+function throwFailures(settled: ReadonlyArray<{ item: { name: string } | readonly [string, string]; ok: boolean; error?: unknown }>, verb: string, outcome: string): void {
+  const failures = settled.filter((s) => !s.ok).map((s) => ({ name: Array.isArray(s.item) ? (s.item[0] as string) : (s.item as { name: string }).name, error: asKeystashError(s.error) }));
+  if (failures.length === 0) return;
+  const detail = failures.map((f) => `  ${f.name}: ${f.error.message}`).join('\n');
+  throw new PartialFailureError(`${failures.length} of ${settled.length} secrets could not be ${verb}; ${outcome}:\n${detail}`, failures);
+}

@@ -1,0 +1,134 @@
+/**
+ * Migration between stores and/or key services (issue 4): every version of every secret is
+ * copied with its stored fields unchanged; only the wrapped data key is re-wrapped for the
+ * destination key service (decrypt at the source, encrypt at the destination). No secret value
+ * is ever decrypted. Idempotent: rows already present with identical contents+hmac are skipped.
+ */
+import { KeystashError, PartialFailureError, SecretNotFoundError, VersionExistsError } from '../errors.js';
+import { authenticateFields } from '../envelope/authenticate.js';
+import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
+import type { EncryptionContext } from '../envelope/keyservice.js';
+import type { SecretRecord } from '../secretstore/types.js';
+import { mapSettled } from './concurrency.js';
+import { asKeystashError, describeFailures, type BulkProgress, type RowFailure, type RowRef } from './bulk.js';
+import type { Keystash } from './keystash.js';
+import { compareVersions } from './versions.js';
+
+export interface MigrateOptions {
+  /** Master key of the destination that wraps the copied data keys (default: dest's default). */
+  destKeyId?: string | undefined;
+  /** Encryption context of the rows (default empty; one context for every row). */
+  context?: EncryptionContext | undefined;
+  /** Count what would be copied without writing. */
+  dryRun?: boolean | undefined;
+  /** Create the destination table/file first (idempotent). */
+  setup?: boolean | undefined;
+  concurrency?: number | undefined;
+  onProgress?: ((progress: BulkProgress) => void) | undefined;
+}
+
+export interface MigrateSummary {
+  dryRun: boolean;
+  /** Rows found in the source. */
+  total: number;
+  /** Rows written (or, with dryRun, that would be). */
+  copied: number;
+  /** Rows already present in the destination with identical contents and hmac. */
+  skipped: number;
+  /** Rows present in the destination with different contents (left untouched). */
+  conflicts: RowRef[];
+  verified: number;
+  failed: RowFailure[];
+}
+
+/** Migration finished with conflicts or failed rows; `summary` says what did succeed. */
+export class MigrateFailedError extends PartialFailureError {
+  readonly summary: MigrateSummary;
+  constructor(summary: MigrateSummary) {
+    const conflicts = summary.conflicts.map((c) => ({ ...c, error: new KeystashError(`${c.name} version ${c.version} exists in the destination with different contents`, { code: 'migrate.conflict' }) }));
+    const all = [...conflicts, ...summary.failed];
+    super(`${all.length} of ${summary.total} rows were not migrated (${describeFailures(all)})`, all);
+    this.summary = summary;
+  }
+}
+
+type Outcome = 'copied' | 'skipped' | 'conflict';
+
+/**
+ * Copy every version from `source` to `dest`, then verify each copied row through `dest`
+ * (unwrap its data key and MAC-check the contents). Throws MigrateFailedError when a row failed
+ * or conflicted; otherwise returns the summary.
+ */
+export async function migrate(source: Keystash, dest: Keystash, options: MigrateOptions = {}): Promise<MigrateSummary> {
+  const context = options.context ?? {};
+  const dryRun = options.dryRun ?? false;
+  const destKeyId = options.destKeyId ?? dest.defaultKeyId;
+  if (options.setup && !dryRun) await dest.setup();
+  const rows: RowRef[] = [];
+  for await (const meta of source.store.listAll()) rows.push({ name: meta.name, version: meta.version });
+  rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareVersions(a.version, b.version)));
+  const concurrency = options.concurrency ?? source.concurrency;
+  let done = 0;
+  const settled = await mapSettled(rows, concurrency, async (row) => {
+    try {
+      return await copyRow(source, dest, row, { destKeyId, context, dryRun });
+    } finally {
+      options.onProgress?.({ done: ++done, total: rows.length });
+    }
+  });
+  const summary: MigrateSummary = { dryRun, total: rows.length, copied: 0, skipped: 0, conflicts: [], verified: 0, failed: [] };
+  const copied: RowRef[] = [];
+  for (const s of settled) {
+    if (!s.ok) summary.failed.push({ ...s.item, error: asKeystashError(s.error) });
+    else if (s.value === 'copied') copied.push(s.item);
+    else if (s.value === 'skipped') summary.skipped++;
+    else summary.conflicts.push(s.item);
+  }
+  summary.copied = copied.length;
+  if (!dryRun) {
+    const checks = await mapSettled(copied, concurrency, (row) => authenticateRow(dest, row, context));
+    for (const c of checks) if (!c.ok) summary.failed.push({ ...c.item, error: asKeystashError(c.error) });
+    summary.verified = checks.filter((c) => c.ok).length;
+  }
+  if (summary.failed.length > 0 || summary.conflicts.length > 0) throw new MigrateFailedError(summary);
+  return summary;
+}
+
+function sameSealed(a: SecretRecord, b: SecretRecord): boolean {
+  return a.contents === b.contents && a.hmac.toLowerCase() === b.hmac.toLowerCase();
+}
+
+async function copyRow(source: Keystash, dest: Keystash, row: RowRef, o: { destKeyId: string; context: EncryptionContext; dryRun: boolean }): Promise<Outcome> {
+  const record = await source.store.getVersion(row.name, row.version);
+  if (!record) throw new SecretNotFoundError(row.name, row.version);
+  const existing = await dest.store.getVersion(row.name, row.version);
+  if (existing) return sameSealed(existing, record) ? 'skipped' : 'conflict';
+  if (o.dryRun) return 'copied';
+  const { plaintext } = await source.keys.decrypt({ ciphertextBlob: base64ToBytes(record.key, 'key'), context: o.context });
+  let key: string;
+  try {
+    key = bytesToBase64((await dest.keys.encrypt({ keyId: o.destKeyId, plaintext, context: o.context })).ciphertextBlob);
+  } finally {
+    plaintext.fill(0);
+  }
+  try {
+    await dest.store.putVersion({ ...record, key });
+    return 'copied';
+  } catch (error) {
+    if (!(error instanceof VersionExistsError)) throw error;
+    const raced = await dest.store.getVersion(row.name, row.version);
+    return raced && sameSealed(raced, record) ? 'skipped' : 'conflict';
+  }
+}
+
+/** Unwrap the row's data key through `keystash` and check its HMAC (no value decrypted). */
+async function authenticateRow(keystash: Keystash, row: RowRef, context: EncryptionContext): Promise<void> {
+  const record = await keystash.store.getVersion(row.name, row.version);
+  if (!record) throw new SecretNotFoundError(row.name, row.version);
+  const { plaintext } = await keystash.keys.decrypt({ ciphertextBlob: base64ToBytes(record.key, 'key'), context });
+  try {
+    authenticateFields(record, plaintext);
+  } finally {
+    plaintext.fill(0);
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The selection shared by `exec` and `export`: exact names, `prefix.*` globs, or `--all`, read
+ * all-or-nothing. An exact name that does not exist is always an error; a glob that matches
+ * nothing is fine unless `strict`.
+ */
+import { SecretNotFoundError, UsageError } from '../errors.js';
+import type { EncryptionContext } from '../envelope/keyservice.js';
+import type { Keystash, SecretPairs } from './keystash.js';
+import { expandWildcard, isPattern } from './wildcard.js';
+
+export interface SecretSelection {
+  /** Exact names and globs, as given on the command line. */
+  selectors?: readonly string[] | undefined;
+  all?: boolean | undefined;
+  /** A glob matching nothing is an error too. */
+  strict?: boolean | undefined;
+  context?: EncryptionContext | undefined;
+  version?: string | undefined;
+}
+
+/** True when the selection names nothing (no selectors, not `all`). */
+export function isEmptySelection(selection: SecretSelection): boolean {
+  return !selection.all && (selection.selectors ?? []).length === 0;
+}
+
+/** The sorted, distinct secret names a selection denotes (nothing is decrypted). */
+export async function selectSecretNames(keystash: Keystash, selection: SecretSelection): Promise<string[]> {
+  const existing = await keystash.names();
+  if (selection.all) return existing;
+  const known = new Set(existing);
+  const chosen = new Set<string>();
+  for (const selector of selection.selectors ?? []) {
+    if (!isPattern(selector)) {
+      if (!known.has(selector)) throw new SecretNotFoundError(selector);
+      chosen.add(selector);
+      continue;
+    }
+    const matched = expandWildcard(selector, existing);
+    if (matched.length === 0 && selection.strict) throw new SecretNotFoundError(selector, undefined);
+    for (const name of matched) chosen.add(name);
+  }
+  return [...chosen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The values of a selection, sorted by name; any failure → PartialFailureError, nothing returned. */
+export async function readSelection(keystash: Keystash, selection: SecretSelection): Promise<SecretPairs> {
+  if (isEmptySelection(selection)) throw new UsageError('nothing selected: give secret names or patterns, or --all');
+  const names = await selectSecretNames(keystash, selection);
+  if (names.length === 0) return [];
+  return keystash.getAll({ names, context: selection.context, version: selection.version });
+}

@@ -1,0 +1,36 @@
+/** Issue 5: `keystash completion bash|zsh|fish` lists the program's commands and options. */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cliHome } from '../helpers/run-cli.js';
+
+const h = cliHome();
+afterAll(() => h.cleanup());
+
+describe('completion', () => {
+  it('bash: completes command names and a command\'s options in a real bash', async () => {
+    const r = await h.run(['completion', 'bash']);
+    expect(r.code).toBe(0);
+    const file = join(h.home, '..', 'completion.bash');
+    writeFileSync(file, r.stdout);
+    const complete = (words: string[]) =>
+      spawnSync('bash', ['-c', `source ${file}; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _keystash; echo "\${COMPREPLY[*]}"`], { encoding: 'utf8' }).stdout.trim();
+    expect(complete(['keystash', 'ex'])).toBe('exec export');
+    expect(complete(['keystash', 'exec', '--pr'])).toBe('--pristine');
+    expect(complete(['keystash', 'res'])).toBe('restore');
+  });
+
+  it('zsh and fish scripts name every command of the program', async () => {
+    const help = (await h.run(['--help'])).stdout;
+    const commands = [...(help.split('Commands:')[1] ?? '').matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1] ?? '').filter((c) => c !== 'help');
+    expect(commands).toEqual(expect.arrayContaining(['exec', 'export', 'import', 'putall', 'backup', 'restore', 'completion']));
+    const zsh = (await h.run(['completion', 'zsh'])).stdout;
+    const fish = (await h.run(['completion', 'fish'])).stdout;
+    for (const c of commands) {
+      expect(zsh).toContain(`'${c}:`);
+      expect(fish).toContain(`-a ${c} `);
+    }
+    expect((await h.run(['completion', 'tcsh'])).code).toBe(2);
+  });
+});
