@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three tiers (STYLE.md §11). Backends (dynalite, the local KMS server) are started once by
+// Four tiers (STYLE.md §11). Backends (dynalite, the local KMS server) are started once by
 // test/global-setup.ts for the tiers that need them; unit tests need none.
 export default defineConfig({
   test: {
@@ -16,6 +16,12 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'cli', include: ['test/cli/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },
+      },
+      {
+        // Issue 7: concurrency, crash, tamper, bad-input, fault and hygiene tests against the real
+        // backends. KEYSTASH_LONG_TESTS=1 (set by .ci/run) runs their longer variants.
+        extends: true,
+        test: { name: 'reliability', include: ['test/reliability/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },
       },
     ],
   },
