@@ -7,7 +7,7 @@ export { createKeystash } from './open.js';
 export type { CreateKeystashOptions } from './open.js';
 export { Keystash } from './core/keystash.js';
 export type { GetOptions, KeystashDeps, PutOptions, SecretPairs } from './core/keystash.js';
-export { rotateSecrets } from './core/rotate.js';
+export { rotateSecrets, RotateFailedError } from './core/rotate.js';
 export type { RotateOptions, RotateSummary } from './core/rotate.js';
 export { importSecrets, parseImport } from './core/import.js';
 export type { ImportFormat, ImportOptions, ImportResult, ImportStatus } from './core/import.js';

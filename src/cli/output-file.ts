@@ -1,15 +1,23 @@
 /**
- * Writing command output to a file the user names (`export -o`): created with mode 0600 (it
- * holds secrets), whole text in one write, appended or replaced.
+ * Writing command output to a file the user names (`export -o`, `backup -o`): created with mode
+ * 0600 (it holds secrets or encrypted rows), whole text in one write, appended or replaced. A file
+ * that already exists is narrowed to 0600 *before* anything is written when it is replaced, so
+ * secrets never sit in a group- or world-readable file; an appended file (e.g. `$GITHUB_ENV`)
+ * keeps its mode.
  */
-import { chmod, writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 
-/** Write `text` to `path`; `append` adds to an existing file (e.g. `$GITHUB_ENV`) unchanged in mode. */
+/** Write `text` to `path`; `append` adds to an existing file unchanged in mode. */
 export async function writeOutputFile(path: string, text: string, append: boolean): Promise<void> {
   try {
-    await writeFile(path, text, { mode: 0o600, flag: append ? 'a' : 'w' });
-    if (!append) await chmod(path, 0o600);
+    const file = await open(path, append ? 'a' : 'w', 0o600);
+    try {
+      if (!append) await file.chmod(0o600);
+      await file.writeFile(text);
+    } finally {
+      await file.close();
+    }
   } catch (error) {
     throw new UsageError(`cannot write ${path}: ${(error as Error).message}`, { cause: error });
   }

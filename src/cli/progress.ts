@@ -1,6 +1,7 @@
 /**
  * Progress of a bulk command on stderr (STYLE.md §9): on a TTY one line redrawn with `\r`
- * (`rotate 37/120 12.3/s ETA 7s`), otherwise a plain line at every ~10% step.
+ * (`rotate 37/120 12.3/s ETA 7s`), otherwise a plain line at every ~10% step. Runs of fewer than
+ * {@link PROGRESS_MIN_ITEMS} items show nothing: they finish before progress would help.
  */
 import type { Io } from './io.js';
 
@@ -13,8 +14,14 @@ export interface Progress {
 
 const REDRAW_MS = 100;
 
+/** The smallest bulk run that shows progress. */
+export const PROGRESS_MIN_ITEMS = 50;
+
+const SILENT: Progress = { tick() {}, done() {} };
+
 /** A progress reporter for `total` items labelled `label`. `now` is injectable for tests. */
 export function createProgress(io: Io, label: string, total: number, now: () => number = Date.now): Progress {
+  if (total < PROGRESS_MIN_ITEMS) return SILENT;
   const started = now();
   let count = 0;
   let lastDraw = 0;
@@ -52,5 +59,21 @@ export function createProgress(io: Io, label: string, total: number, now: () => 
         io.stderr.write('\n');
       }
     },
+  };
+}
+
+/**
+ * The `onProgress` callback a core bulk function takes, wired to a reporter created on the first
+ * event (when the total is known); call `done()` when the command finishes or fails.
+ */
+export function progressReporter(io: Io, label: string): { onProgress: (event: { done: number; total: number }) => void; done: () => void } {
+  let progress: Progress | undefined;
+  let last = 0;
+  return {
+    onProgress: ({ done, total }) => {
+      (progress ??= createProgress(io, label, total)).tick(done - last);
+      last = done;
+    },
+    done: () => progress?.done(),
   };
 }

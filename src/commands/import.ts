@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { parseContext } from '../cli/arg-parsers.js';
 import { withKeystash, type CliDeps } from '../cli/deps.js';
 import { readStdin, readValueFile } from '../cli/io.js';
+import { progressReporter } from '../cli/progress.js';
 import { detectFormat, importSecrets, IMPORT_FORMATS, parseImport, type ImportFormat, type ImportResult } from '../core/import.js';
 
 export function importCommand(deps: CliDeps): Command {
@@ -21,7 +22,10 @@ export function importCommand(deps: CliDeps): Command {
       const format: ImportFormat = opts.format ?? detectFormat(text, file === '-' ? undefined : file);
       const secrets = parseImport(text, format, source);
       const context = parseContext(pairs);
-      const results = await withKeystash(deps, cmd, (ks) => importSecrets(ks, secrets, { dryRun: opts.dryRun, keyId: opts.key, context, comment: opts.comment }));
+      const progress = progressReporter(deps.io, 'import');
+      const results = await withKeystash(deps, cmd, (ks) =>
+        importSecrets(ks, secrets, { dryRun: opts.dryRun, keyId: opts.key, context, comment: opts.comment, onProgress: progress.onProgress }),
+      ).finally(progress.done);
       printImportReport(deps, results, opts.json === true, opts.dryRun === true);
     });
 }

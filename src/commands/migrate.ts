@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { parseContext } from '../cli/arg-parsers.js';
 import { say, type CliDeps } from '../cli/deps.js';
-import { createProgress, type Progress } from '../cli/progress.js';
+import { progressReporter } from '../cli/progress.js';
 import { resolveConfig, type ConfigFlags } from '../config.js';
 import { migrate, MigrateFailedError, type MigrateSummary } from '../core/migrate.js';
 import { UsageError } from '../errors.js';
@@ -17,6 +17,10 @@ function summaryLine(s: MigrateSummary): string {
   return `${s.dryRun ? 'would copy' : 'copied'} ${s.copied} of ${s.total} rows; skipped ${s.skipped} already present; conflicts ${s.conflicts.length}; failed ${s.failed.length}${s.dryRun ? '' : `; verified ${s.verified}`}`;
 }
 
+function summaryJson(s: MigrateSummary): object {
+  return { ...s, failed: s.failed.map((f) => ({ name: f.name, version: f.version, code: f.error.code, error: f.error.message })) };
+}
+
 export function migrateCommand(deps: CliDeps): Command {
   return new Command('migrate')
     .description('copy every version to another store and/or key service, re-wrapping data keys (values are never decrypted)')
@@ -25,13 +29,15 @@ export function migrateCommand(deps: CliDeps): Command {
     .requiredOption('--to <backend>', 'destination: local, aws, local:TABLE or aws:TABLE')
     .option('--to-key <key>', 'destination KMS key id, ARN or alias', 'alias/credstash')
     .option('--dry-run', 'count what would be copied; write nothing')
+    .option('--json', 'print the summary as JSON on stdout (also when rows failed)')
     .addHelpText('after', '\nExamples:\n  $ keystash migrate --from aws --to local\n  $ keystash migrate --from local --to aws:prod-secrets --to-key alias/prod')
     .action(async (pairs: string[], opts, cmd: Command) => {
       const globals = cmd.optsWithGlobals() as ConfigFlags;
       const from = resolveConfig({ ...globals, ...endpointFlags(opts.from, '--from') }, deps.io.env);
       const to = resolveConfig({ ...globals, ...endpointFlags(opts.to, '--to') }, deps.io.env);
       const source = await deps.open(from);
-      let progress: Progress | undefined;
+      const progress = progressReporter(deps.io, 'migrate');
+      const report = (s: MigrateSummary) => (opts.json ? deps.io.stdout.write(`${JSON.stringify(summaryJson(s), null, 2)}\n`) : say(deps, summaryLine(s)));
       try {
         const dest = await deps.open(to);
         try {
@@ -40,13 +46,11 @@ export function migrateCommand(deps: CliDeps): Command {
             context: parseContext(pairs),
             dryRun: opts.dryRun,
             setup: true,
-            onProgress: ({ total }) => (progress ??= createProgress(deps.io, 'migrate', total)).tick(),
-          });
-          progress?.done();
-          say(deps, summaryLine(summary));
+            onProgress: progress.onProgress,
+          }).finally(progress.done);
+          report(summary);
         } catch (error) {
-          progress?.done();
-          if (error instanceof MigrateFailedError) say(deps, summaryLine(error.summary));
+          if (error instanceof MigrateFailedError) report(error.summary);
           throw error;
         } finally {
           dest.close();

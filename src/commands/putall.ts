@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { parseContext } from '../cli/arg-parsers.js';
 import { withKeystash, type CliDeps } from '../cli/deps.js';
 import { readValueArg } from '../cli/io.js';
+import { progressReporter } from '../cli/progress.js';
 import { importSecrets, parseImport } from '../core/import.js';
 import { printImportReport } from './import.js';
 
@@ -19,7 +20,8 @@ export function putallCommand(deps: CliDeps): Command {
       const text = await readValueArg(deps.io, credentials);
       const secrets = parseImport(text, 'json', credentials.startsWith('@') ? credentials.slice(1) : 'credentials');
       const context = parseContext(pairs);
-      const results = await withKeystash(deps, cmd, (ks) => importSecrets(ks, secrets, { dryRun: opts.dryRun, keyId: opts.key, context }));
+      const progress = progressReporter(deps.io, 'putall');
+      const results = await withKeystash(deps, cmd, (ks) => importSecrets(ks, secrets, { dryRun: opts.dryRun, keyId: opts.key, context, onProgress: progress.onProgress })).finally(progress.done);
       printImportReport(deps, results, opts.json === true, opts.dryRun === true);
     });
 }

@@ -3,6 +3,7 @@ import { parseContext } from '../cli/arg-parsers.js';
 import { openConfiguredKeys } from '../cli/context.js';
 import { configOf, say, withKeystash, type CliDeps } from '../cli/deps.js';
 import { readStdin, readValueFile } from '../cli/io.js';
+import { progressReporter } from '../cli/progress.js';
 import { resolveConfig, type ConfigFlags } from '../config.js';
 import { parseBackup, restoreBackup } from '../core/backup.js';
 
@@ -20,8 +21,9 @@ export function restoreCommand(deps: CliDeps): Command {
       const { rows } = parseBackup(text);
       const context = parseContext(pairs);
       const from = opts.rewrapFrom === undefined ? undefined : await openConfiguredKeys(resolveConfig({ ...(cmd.optsWithGlobals() as ConfigFlags), kms: opts.rewrapFrom }, deps.io.env));
+      const progress = progressReporter(deps.io, 'restore');
       try {
-        const summary = await withKeystash(deps, cmd, (ks) => restoreBackup(ks, rows, { context, rewrap: from && { from, keyId: opts.toKey } }));
+        const summary = await withKeystash(deps, cmd, (ks) => restoreBackup(ks, rows, { context, rewrap: from && { from, keyId: opts.toKey }, onProgress: progress.onProgress })).finally(progress.done);
         if (opts.json) deps.io.stdout.write(`${JSON.stringify(summary)}\n`);
         else say(deps, `restored ${summary.written} rows into table ${configOf(deps, cmd).table} (${summary.skipped} already present)`);
       } finally {

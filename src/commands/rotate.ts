@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { parseContext } from '../cli/arg-parsers.js';
 import { say, withKeystash, type CliDeps } from '../cli/deps.js';
-import { createProgress, type Progress } from '../cli/progress.js';
+import { progressReporter } from '../cli/progress.js';
 import { rotateSecrets, RotateFailedError, type RotateSummary } from '../core/rotate.js';
 import { isPattern } from '../core/wildcard.js';
 import { UsageError } from '../errors.js';
@@ -10,6 +10,10 @@ function summaryLine(s: RotateSummary): string {
   const verb = s.dryRun ? 'would rotate' : 'rotated';
   const target = s.keyArn ? ` under ${s.keyArn}` : s.mode === 'reseal' ? ' (re-sealed as new versions)' : '';
   return `${verb} ${s.rotated} of ${s.selected} rows${target}; skipped ${s.skipped}; failed ${s.failed.length}${s.dryRun ? '' : `; verified ${s.verified}`}`;
+}
+
+function summaryJson(s: RotateSummary): object {
+  return { ...s, keyArn: s.keyArn ?? null, failed: s.failed.map((f) => ({ name: f.name, version: f.version, code: f.error.code, error: f.error.message })) };
 }
 
 export function rotateCommand(deps: CliDeps): Command {
@@ -21,13 +25,15 @@ export function rotateCommand(deps: CliDeps): Command {
     .option('--reseal', 'write a new version of each secret with a fresh data key and the same value')
     .option('--all-versions', 're-wrap every version, not only the latest')
     .option('--dry-run', 'count what would change; write nothing')
+    .option('--json', 'print the summary as JSON on stdout (also when rows failed)')
     .addHelpText('after', "\nExamples:\n  $ keystash rotate --all --key alias/k2 --all-versions\n  $ keystash rotate 'db.*' --reseal\n  $ keystash rotate --all --key alias/k2 --dry-run")
     .action(async (selection: string[], opts, cmd: Command) => {
       if (Boolean(opts.key) === Boolean(opts.reseal)) throw new UsageError('choose one of --key NEWKEY (re-wrap) or --reseal');
       const pairs = selection.filter((a) => a.includes('=') && !isPattern(a));
       const names = selection.filter((a) => !pairs.includes(a));
       if (!opts.all && names.length === 0) throw new UsageError('give secret names or patterns, or --all');
-      let progress: Progress | undefined;
+      const progress = progressReporter(deps.io, 'rotate');
+      const report = (s: RotateSummary) => (opts.json ? deps.io.stdout.write(`${JSON.stringify(summaryJson(s), null, 2)}\n`) : say(deps, summaryLine(s)));
       try {
         const summary = await withKeystash(deps, cmd, (ks) =>
           rotateSecrets(ks, {
@@ -38,14 +44,12 @@ export function rotateCommand(deps: CliDeps): Command {
             allVersions: opts.allVersions,
             dryRun: opts.dryRun,
             context: parseContext(pairs),
-            onProgress: ({ total }) => (progress ??= createProgress(deps.io, 'rotate', total)).tick(),
+            onProgress: progress.onProgress,
           }),
-        );
-        progress?.done();
-        say(deps, summaryLine(summary));
+        ).finally(progress.done);
+        report(summary);
       } catch (error) {
-        progress?.done();
-        if (error instanceof RotateFailedError) say(deps, summaryLine(error.summary));
+        if (error instanceof RotateFailedError) report(error.summary);
         throw error;
       }
     });

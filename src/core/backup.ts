@@ -12,7 +12,7 @@ import { base64ToBytes, bytesToBase64, bytesToHex, utf8ToBytes } from '../envelo
 import { isDigestName } from '../envelope/digests.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
 import type { SecretRecord } from '../secretstore/types.js';
-import { asKeystashError } from './bulk.js';
+import { asKeystashError, type BulkProgress } from './bulk.js';
 import { mapSettled } from './concurrency.js';
 import type { Keystash } from './keystash.js';
 import { validateSecretName } from './names.js';
@@ -81,6 +81,8 @@ export interface RestoreOptions {
   /** Re-wrap data keys: decrypt through `from`, encrypt under `keyId` through the destination. */
   rewrap?: { from: KeyService; keyId: string } | undefined;
   context?: EncryptionContext | undefined;
+  /** After each row is written (total: the rows not already present). */
+  onProgress?: ((progress: BulkProgress) => void) | undefined;
 }
 
 export interface RestoreSummary {
@@ -110,25 +112,35 @@ export async function restoreBackup(dest: Keystash, rows: readonly SecretRecord[
     }
   }
   if (conflicts.length > 0) {
-    throw new PartialFailureError(`${conflicts.length} rows conflict with the destination; nothing was restored:\n${conflicts.map((c) => `  ${c.name}: ${c.error.message}`).join('\n')}`, conflicts);
+    throw new PartialFailureError(`${conflicts.length} rows conflict with the destination; nothing was restored (${oneLine(conflicts)})`, conflicts);
   }
+  let done = 0;
   const written = await mapSettled(pending, dest.concurrency, async (row) => {
-    if (!options.rewrap) return dest.store.putVersion(row);
-    const record = { ...row, key: await rewrapKey(row.key, options.rewrap.from, dest.keys, options.rewrap.keyId, context) };
-    await dest.store.putVersion(record);
-    // The new wrapping is checked at once: unwrap through the destination and MAC-check.
-    const { plaintext } = await dest.keys.decrypt({ ciphertextBlob: base64ToBytes(record.key, 'key'), context });
     try {
-      authenticateFields(record, plaintext);
+      await restoreRow(dest, row, context, options.rewrap);
     } finally {
-      plaintext.fill(0);
+      options.onProgress?.({ done: ++done, total: pending.length });
     }
   });
   const failures = written.flatMap((s) => (s.ok ? [] : [{ name: `${s.item.name} v${s.item.version}`, error: asKeystashError(s.error) }]));
   if (failures.length > 0) {
-    throw new PartialFailureError(`${failures.length} of ${pending.length} rows failed to restore:\n${failures.map((f) => `  ${f.name}: ${f.error.message}`).join('\n')}`, failures);
+    throw new PartialFailureError(`${failures.length} of ${pending.length} rows failed to restore (${oneLine(failures)})`, failures);
   }
   return { total: rows.length, written: pending.length, skipped: rows.length - pending.length };
+}
+
+/** Write one row, re-wrapping its data key first when asked; the new wrapping is checked at once. */
+async function restoreRow(dest: Keystash, row: SecretRecord, context: EncryptionContext, rewrap: RestoreOptions['rewrap']): Promise<void> {
+  if (!rewrap) return dest.store.putVersion(row);
+  const record = { ...row, key: await rewrapKey(row.key, rewrap.from, dest.keys, rewrap.keyId, context) };
+  await dest.store.putVersion(record);
+  // Unwrap through the destination and MAC-check: no value is decrypted.
+  const { plaintext } = await dest.keys.decrypt({ ciphertextBlob: base64ToBytes(record.key, 'key'), context });
+  try {
+    authenticateFields(record, plaintext);
+  } finally {
+    plaintext.fill(0);
+  }
 }
 
 async function rewrapKey(key: string, from: KeyService, to: KeyService, keyId: string, context: EncryptionContext): Promise<string> {
@@ -138,6 +150,12 @@ async function rewrapKey(key: string, from: KeyService, to: KeyService, keyId: s
   } finally {
     plaintext.fill(0);
   }
+}
+
+/** Per-row failures on one line (the CLI prints one error line), the first five in full. */
+function oneLine(failures: ReadonlyArray<{ name: string; error: KeystashError }>): string {
+  const shown = failures.slice(0, 5).map((f) => `${f.name}: ${f.error.message}`).join('; ');
+  return failures.length > 5 ? `${shown}; …` : shown;
 }
 
 function checksum(text: string): string {

@@ -3,14 +3,23 @@
  * new version of every secret whose value differs from its latest (identical → skipped). A file
  * that fails validation writes nothing; a failed write is reported per name (PartialFailureError).
  */
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { PartialFailureError, UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { parseDotenv } from '../format/parse-dotenv.js';
-import { asKeystashError } from './bulk.js';
+import { asKeystashError, type BulkProgress } from './bulk.js';
 import { mapSettled } from './concurrency.js';
 import type { Keystash } from './keystash.js';
 import { validateSecretName } from './names.js';
+
+/**
+ * The yaml parser, loaded on first YAML import only: a static import put the whole yaml package
+ * (~260 KB) on every command's start-up path, import being a CLI command (issue: performance).
+ */
+function parseYaml(text: string, options: import('yaml').ParseOptions & import('yaml').DocumentOptions & import('yaml').SchemaOptions): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml.parse(text, options);
+}
 
 export const IMPORT_FORMATS = ['json', 'dotenv', 'yaml'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -30,6 +39,8 @@ export interface ImportOptions {
   keyId?: string | undefined;
   context?: EncryptionContext | undefined;
   comment?: string | undefined;
+  /** After each name is checked and each is written (total: twice the names; once in a dry run). */
+  onProgress?: ((progress: BulkProgress) => void) | undefined;
 }
 
 /** The format of a file from its name (`.json`, `.env`, `.yaml`/`.yml`), else by sniffing the text. */
@@ -61,10 +72,18 @@ function parseStructured(text: string, format: 'json' | 'yaml', source: string):
   try {
     return format === 'json' ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true, schema: 'core' });
   } catch (error) {
-    const where = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
+    const where = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line ?? jsonErrorLine(text, (error as Error).message);
     const message = (error as Error).message.split('\n')[0] ?? '';
     throw new UsageError(`${source}: ${where ? `line ${where}: ` : ''}not valid ${format.toUpperCase()} (${message}); nothing was imported`, { cause: error });
   }
+}
+
+/** The line of a JSON.parse error: Node ≥ 22 names it, Node 20 gives a character position. */
+function jsonErrorLine(text: string, message: string): number | undefined {
+  const line = /\(line (\d+) column \d+\)/.exec(message)?.[1];
+  if (line !== undefined) return Number(line);
+  const position = /at position (\d+)/.exec(message)?.[1];
+  return position === undefined ? undefined : text.slice(0, Number(position)).split('\n').length;
 }
 
 function objectPairs(data: unknown, source: string): Array<[string, string]> {
@@ -83,20 +102,31 @@ function objectPairs(data: unknown, source: string): Array<[string, string]> {
  * changed ones with bounded concurrency. Results are in input order.
  */
 export async function importSecrets(keystash: Keystash, pairs: ReadonlyArray<readonly [string, string]>, options: ImportOptions = {}): Promise<ImportResult[]> {
+  const total = options.dryRun ? pairs.length : 2 * pairs.length;
+  let done = 0;
+  const step = () => options.onProgress?.({ done: ++done, total });
   const planned = await mapSettled(pairs, keystash.concurrency, async ([name, value]): Promise<ImportResult> => {
-    const latest = await keystash.latestRecord(name);
-    if (!latest) return { name, status: 'added' };
-    const current = await keystash.open(latest, options.context);
-    return { name, status: current === value ? 'unchanged' : 'changed' };
+    try {
+      const latest = await keystash.latestRecord(name);
+      if (!latest) return { name, status: 'added' };
+      const current = await keystash.open(latest, options.context);
+      return { name, status: current === value ? 'unchanged' : 'changed' };
+    } finally {
+      step();
+    }
   });
   throwFailures(planned, 'checked', 'nothing was written');
   const plan = planned.flatMap((s) => (s.ok ? [s.value] : []));
   if (options.dryRun) return plan;
   const values = new Map(pairs.map(([name, value]) => [name, value]));
   const written = await mapSettled(plan, keystash.concurrency, async (item): Promise<ImportResult> => {
-    if (item.status === 'unchanged') return item;
-    const stored = await keystash.put(item.name, values.get(item.name) ?? '', { keyId: options.keyId, context: options.context, comment: options.comment });
-    return { ...item, version: stored.version };
+    try {
+      if (item.status === 'unchanged') return item;
+      const stored = await keystash.put(item.name, values.get(item.name) ?? '', { keyId: options.keyId, context: options.context, comment: options.comment });
+      return { ...item, version: stored.version };
+    } finally {
+      step();
+    }
   });
   throwFailures(written, 'written', 'the others were written');
   return written.flatMap((s) => (s.ok ? [s.value] : []));

@@ -145,6 +145,19 @@ describe('import', () => {
     }
   });
 
+  it('import of a YAML export gives back every tricky value exactly', async () => {
+    const other = cliHome();
+    try {
+      const file = join(h.home, '..', 'all.yaml');
+      writeFileSync(file, await exportText(['--all', '-f', 'yaml']));
+      const imported = await other.run(['import', file]);
+      expect(imported.code, imported.stderr).toBe(0);
+      expectSame(JSON.parse((await other.run(['export', '--all', '-f', 'json'])).stdout), NAMES);
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('--dry-run lists added / changed / unchanged with masked values and writes nothing', async () => {
     const r = await h.run(['import', '-', '--format', 'json', '--dry-run'], { input: JSON.stringify({ S00: 'hunter2', S01: 'new-value-x', NEW_ONE: 'fresh' }) });
     expect(r.code, r.stderr).toBe(0);
@@ -163,6 +176,9 @@ describe('import', () => {
     const yaml = await h.run(['import', '-', '--format', 'yaml'], { input: 'A: "ok"\nB: [1, 2\n' });
     expect(yaml.code).toBe(2);
     expect(yaml.stderr).toMatch(/line \d/);
+    const json = await h.run(['import', '-', '--format', 'json'], { input: '{\n  "A": "ok",\n  "B": "x" oops\n}\n' });
+    expect(json.code).toBe(2);
+    expect(json.stderr).toContain('line 3');
     const nonString = await h.run(['putall', '{"A": "ok", "B": 5}']);
     expect(nonString.code).toBe(2);
     expect(nonString.stderr).toContain('"B"');

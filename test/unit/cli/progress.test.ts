@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress } from '../../../src/cli/progress.js';
+import { createProgress, progressReporter, PROGRESS_MIN_ITEMS } from '../../../src/cli/progress.js';
 import type { Io } from '../../../src/cli/io.js';
 
 function fakeIo(tty: boolean): { io: Io; err: string[] } {
@@ -23,12 +23,39 @@ describe('createProgress', () => {
   it('a TTY: one line redrawn with \\r at most every 100 ms, finished with a newline', () => {
     const { io, err } = fakeIo(true);
     let t = 0;
-    const p = createProgress(io, 'rotate', 37, () => t);
-    for (let i = 0; i < 37; i++) (t += 50), p.tick();
+    const p = createProgress(io, 'rotate', 60, () => t);
+    for (let i = 0; i < 60; i++) (t += 50), p.tick();
     p.done();
     expect(err.every((s) => s.startsWith('\r') || s === '\n')).toBe(true);
-    expect(err.length).toBeLessThan(25);
-    expect(err.at(-2)).toMatch(/^\rrotate 37\/37 20\.0\/s ETA 0s *$/);
+    expect(err.length).toBeLessThan(40);
+    expect(err.at(-2)).toMatch(/^\rrotate 60\/60 20\.0\/s ETA 0s *$/);
     expect(err.at(-1)).toBe('\n');
+  });
+
+  it(`fewer than ${PROGRESS_MIN_ITEMS} items: nothing at all, on a TTY or not`, () => {
+    for (const tty of [true, false]) {
+      const { io, err } = fakeIo(tty);
+      const p = createProgress(io, 'verify', PROGRESS_MIN_ITEMS - 1);
+      for (let i = 0; i < PROGRESS_MIN_ITEMS - 1; i++) p.tick();
+      p.done();
+      expect(err).toEqual([]);
+    }
+  });
+});
+
+describe('progressReporter', () => {
+  it('creates the reporter on the first event with its total, and done() finishes the TTY line', () => {
+    const { io, err } = fakeIo(true);
+    const r = progressReporter(io, 'import');
+    for (let done = 1; done <= 80; done++) r.onProgress({ done, total: 80 });
+    r.done();
+    expect(err.at(-2)).toMatch(/^\rimport 80\/80 [\d.]+\/s ETA 0s *$/);
+    expect(err.at(-1)).toBe('\n');
+  });
+
+  it('done() without any event writes nothing', () => {
+    const { io, err } = fakeIo(true);
+    progressReporter(io, 'restore').done();
+    expect(err).toEqual([]);
   });
 });
