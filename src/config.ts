@@ -114,9 +114,14 @@ function pick(
   return fallback;
 }
 
-function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+/** Bad value: a usage error from a flag or variable, a ConfigError naming the file when it came from there. */
+function invalid(sources: Record<string, Source>, key: string, configFile: string, message: string): Error {
+  return sources[key] === 'config' ? new ConfigError(`config file ${configFile}: ${message}`) : new UsageError(message);
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[], sources: Record<string, Source>, configFile: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`invalid ${name} '${value}' (expected ${allowed.join(' or ')})`);
+  throw invalid(sources, name, configFile, `invalid ${name} '${value}' (expected ${allowed.join(' or ')})`);
 }
 
 /** Resolve the effective configuration. Throws UsageError/ConfigError for invalid values. */
@@ -124,11 +129,11 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   const configFile = configFilePath(env);
   const file = readConfigFile(configFile);
   const sources: Record<string, Source> = {};
-  const backend = oneOf('backend', pick(sources, 'backend', flags.backend, ['KEYSTASH_BACKEND'], env, file, 'local'), ['local', 'aws'] as const);
-  const store = oneOf('store', pick(sources, 'store', flags.store, ['KEYSTASH_STORE'], env, file, backend === 'aws' ? 'dynamodb' : 'sqlite'), ['sqlite', 'dynamodb'] as const);
-  const kms = oneOf('kms', pick(sources, 'kms', flags.kms, ['KEYSTASH_KMS'], env, file, backend), ['local', 'aws'] as const);
+  const backend = oneOf('backend', pick(sources, 'backend', flags.backend, ['KEYSTASH_BACKEND'], env, file, 'local'), ['local', 'aws'] as const, sources, configFile);
+  const store = oneOf('store', pick(sources, 'store', flags.store, ['KEYSTASH_STORE'], env, file, backend === 'aws' ? 'dynamodb' : 'sqlite'), ['sqlite', 'dynamodb'] as const, sources, configFile);
+  const kms = oneOf('kms', pick(sources, 'kms', flags.kms, ['KEYSTASH_KMS'], env, file, backend), ['local', 'aws'] as const, sources, configFile);
   const table = pick(sources, 'table', flags.table, ['KEYSTASH_TABLE', 'CREDSTASH_DEFAULT_TABLE'], env, file, DEFAULT_TABLE);
-  if (table === '' || /[\u0000-\u001f]/.test(table)) throw new UsageError('invalid table name');
+  if (table === '' || /[\u0000-\u001f]/.test(table)) throw invalid(sources, 'table', configFile, 'invalid table name');
   const [dataDir, dataDirSource] = dataDirOf(flags, env, file);
   sources.dataDir = dataDirSource;
   const region = pick(sources, 'region', flags.region, ['AWS_REGION', 'AWS_DEFAULT_REGION'], env, file, 'us-east-1');
@@ -140,7 +145,7 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   const concurrencyText = pick(sources, 'concurrency', flags.concurrency === undefined ? undefined : String(flags.concurrency), ['KEYSTASH_CONCURRENCY'], env, file, String(DEFAULT_CONCURRENCY));
   const concurrency = Number(concurrencyText);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new UsageError(`invalid concurrency '${concurrencyText}' (expected an integer from 1 to 256)`);
+    throw invalid(sources, 'concurrency', configFile, `invalid concurrency '${concurrencyText}' (expected an integer from 1 to 256)`);
   }
   return Object.freeze({
     backend,

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { UsageError } from '../errors.js';
 import { DIGEST_NAMES } from '../envelope/digests.js';
+import { MAX_VERSION_LENGTH } from '../core/versions.js';
 
 
 /** One `key=value` pair: exactly one '=', non-empty sides (UsageError: parsed inside actions). */
@@ -38,6 +39,8 @@ export function parseDigest(text: string): string {
 
 /** A version given on the command line: digits, or a 19+ character stored form. */
 export function parseVersionArg(text: string): string {
+  // No stored version can be longer (DynamoDB range-key limit; keystash never writes one).
+  if (text.length > MAX_VERSION_LENGTH) throw new InvalidArgumentError(`version is longer than ${MAX_VERSION_LENGTH} characters`);
   if (/^\d+$/.test(text) || (text.length >= 19 && /^[\x21-\x7e]+$/.test(text))) return text;
   throw new InvalidArgumentError(`invalid version '${text}' (use a number such as 3, or the 19-digit stored form)`);
 }

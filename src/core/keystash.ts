@@ -72,7 +72,7 @@ export class Keystash {
     const expected = options.expectVersion === undefined ? undefined : parseReadVersion(options.expectVersion);
     const sealed = await this.seal(name, value, { ...options, digest });
     if (explicit !== undefined) {
-      await this.store.putVersion({ ...sealed, version: explicit });
+      await this.putRow({ ...sealed, version: explicit });
       return { name, version: explicit };
     }
     for (let attempt = 0; ; attempt++) {
@@ -82,7 +82,7 @@ export class Keystash {
       }
       const version = nextVersion(latest);
       try {
-        await this.store.putVersion({ ...sealed, version });
+        await this.putRow({ ...sealed, version });
         return { name, version };
       } catch (error) {
         const retry = error instanceof VersionExistsError && expected === undefined && attempt < MAX_AUTOVERSION_ATTEMPTS;
@@ -94,6 +94,23 @@ export class Keystash {
         }
         await sleep(2 + Math.random() * Math.min(50, 5 * (attempt + 1)));
       }
+    }
+  }
+
+  /**
+   * Conditional put that tells "someone else holds this version" from "our own write landed but
+   * its answer was lost and the SDK's retry then met it" (a dropped connection after PutItem was
+   * applied): the wrapped key of every write is unique (fresh data key, random nonce), so a stored
+   * row with our key, contents and hmac is ours and the put succeeded.
+   */
+  private async putRow(record: SecretRecord): Promise<void> {
+    try {
+      await this.store.putVersion(record);
+    } catch (error) {
+      if (!(error instanceof VersionExistsError)) throw error;
+      const stored = await this.store.getVersion(record.name, record.version);
+      if (stored && stored.key === record.key && stored.contents === record.contents && stored.hmac.toLowerCase() === record.hmac.toLowerCase()) return;
+      throw error;
     }
   }
 

@@ -7,6 +7,9 @@ import { UsageError } from '../errors.js';
 /** 19 digits = len(str(sys.maxint)) in credstash. */
 export const PAD_LEN = 19;
 
+/** Longest version accepted for writing: DynamoDB's 1024-byte limit on a range key (ASCII). */
+export const MAX_VERSION_LENGTH = 1024;
+
 /** credstash's paddedInt: left-pad to 19 characters with '0'; longer strings unchanged. */
 export function padVersion(version: string | number): string {
   const text = String(version);
@@ -30,6 +33,7 @@ export function parseReadVersion(version: string): string {
  * non-negative integers or an existing-style 19+ character string without whitespace.
  */
 export function parseWriteVersion(version: string): string {
+  if (version.length > MAX_VERSION_LENGTH) throw new UsageError(`version is longer than ${MAX_VERSION_LENGTH} characters`);
   if (/^\d+$/.test(version)) return padVersion(BigInt(version).toString());
   if (version.length >= PAD_LEN && /^[\x21-\x7e]+$/.test(version)) return version;
   throw new UsageError(`invalid version '${version}': use a non-negative integer`);

@@ -13,7 +13,7 @@
 import { chmodSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { VersionExistsError } from '../errors.js';
+import { IntegrityError, VersionExistsError } from '../errors.js';
 import type { SecretMeta, SecretRecord, SecretStore, StoreSetupResult } from './types.js';
 import { sqliteStoreError } from './sqlite-errors.js';
 import { ensureSchema, prepareStoreFile, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-file.js';
@@ -251,17 +251,36 @@ export class SqliteStore implements SecretStore {
 }
 
 function toMeta(row: MetaRow): SecretMeta {
-  const meta: SecretMeta = { name: row.name, version: row.version };
-  if (row.comment !== null) meta.comment = row.comment;
-  if (row.created_at !== null) meta.createdAt = row.created_at;
+  const name = text(row, 'name');
+  const meta: SecretMeta = { name, version: text(row, 'version') };
+  // comment and created_at are informational: lenient, as DynamoDbStore reads them
+  if (typeof row.comment === 'string') meta.comment = row.comment;
+  if (typeof row.created_at === 'string') meta.createdAt = row.created_at;
   return meta;
 }
 
 function toRecord(row: RecordRow): SecretRecord {
-  const record: SecretRecord = { name: row.name, version: row.version, key: row.key, contents: row.contents, hmac: row.hmac };
-  if (row.digest !== null) record.digest = row.digest;
-  if (row.comment !== null) record.comment = row.comment;
-  if (row.created_at !== null) record.createdAt = row.created_at;
+  const record: SecretRecord = { ...toMeta(row), key: text(row, 'key'), contents: text(row, 'contents'), hmac: text(row, 'hmac') };
+  const digest = optionalText(row, 'digest');
+  if (digest !== undefined) record.digest = digest;
   if (row.hmac_type === 'B' || row.hmac_type === 'S') record.hmacType = row.hmac_type;
   return record;
+}
+
+/**
+ * A TEXT column of a row. The columns have TEXT affinity, but a BLOB (or a row written by another
+ * program) keeps its type: such a row is malformed (IntegrityError, as DynamoDbStore reports a
+ * wrong-typed attribute), never handed on as a Buffer.
+ */
+function text(row: MetaRow, column: keyof RecordRow): string {
+  const value = (row as unknown as Record<string, unknown>)[column];
+  if (typeof value === 'string') return value;
+  const name = typeof row.name === 'string' ? row.name : '?';
+  const version = typeof row.version === 'string' ? row.version : '?';
+  const type = value === null ? 'NULL' : value instanceof Uint8Array ? 'BLOB' : typeof value === 'number' || typeof value === 'bigint' ? 'a number' : typeof value;
+  throw new IntegrityError(`INTEGRITY ERROR: stored row ${name} version ${version} is malformed: '${column}' is ${type}, expected TEXT`);
+}
+
+function optionalText(row: MetaRow, column: keyof RecordRow): string | undefined {
+  return (row as unknown as Record<string, unknown>)[column] === null ? undefined : text(row, column);
 }
