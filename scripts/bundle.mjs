@@ -1,7 +1,11 @@
 // Bundles the CLI into dist/bundle/ (ESM, code-split so backends stay lazy chunks).
 // A bundled CLI starts faster than resolving hundreds of modules from node_modules
 // (issue: performance). better-sqlite3 stays external: it is a native addon.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: clear the old ones so dist/ holds only this build.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { cli: 'src/cli/main.ts' },
