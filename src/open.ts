@@ -4,7 +4,7 @@
  * CLI-only code).
  */
 import { resolveConfig, type ConfigFlags } from './config.js';
-import { openKeystash } from './cli/context.js';
+import { openKeystash, type StaticCredentials } from './cli/context.js';
 import type { Keystash } from './core/keystash.js';
 
 /** Options of {@link createKeystash}; each overrides the environment and config file, like a CLI flag. */
@@ -24,8 +24,14 @@ export interface CreateKeystashOptions {
   /** One endpoint for DynamoDB and KMS (AWS_ENDPOINT_URL_DYNAMODB / _KMS set them apart). */
   endpoint?: string;
   concurrency?: number;
-  /** Environment to read KEYSTASH_* / AWS_* settings from; default `process.env`. */
+  /**
+   * Environment to read KEYSTASH_* / AWS_* settings from; default `process.env`. When it is not
+   * `process.env` and holds AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and optionally
+   * AWS_SESSION_TOKEN), those are the AWS credentials; otherwise the SDK's default chain applies.
+   */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Explicit AWS credentials (win over `env` and the SDK's chain; ignored with `roleArn`). */
+  credentials?: StaticCredentials;
 }
 
 /**
@@ -33,7 +39,13 @@ export interface CreateKeystashOptions {
  * the CLI resolves it). Call `close()` when done.
  */
 export async function createKeystash(options: CreateKeystashOptions = {}): Promise<Keystash> {
-  const { env = process.env, endpoint, ...rest } = options;
+  const { env = process.env, endpoint, credentials, ...rest } = options;
   const flags: ConfigFlags = { ...rest, endpointUrl: endpoint };
-  return openKeystash(resolveConfig(flags, env));
+  return openKeystash(resolveConfig(flags, env), credentials ?? credentialsFrom(env));
+}
+
+/** AWS_* keys of an explicit (non-process) environment; the SDK reads process.env itself. */
+function credentialsFrom(env: Readonly<Record<string, string | undefined>>): StaticCredentials | undefined {
+  if (env === process.env || !env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return undefined;
+  return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN };
 }

@@ -8,8 +8,16 @@ import { Keystash } from '../core/keystash.js';
 import type { KeyService } from '../envelope/keyservice.js';
 import type { SecretStore } from '../secretstore/types.js';
 
-/** AWS credentials options shared by both SDK clients (profile / assumed role). */
-async function awsCredentials(config: Config): Promise<unknown> {
+/** Static AWS credentials given by a library caller (createKeystash's `env`), not the SDK chain. */
+export interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string | undefined;
+}
+
+/** AWS credentials options shared by both SDK clients (explicit keys / profile / assumed role). */
+async function awsCredentials(config: Config, explicit?: StaticCredentials): Promise<unknown> {
+  if (explicit && !config.roleArn) return explicit;
   if (config.roleArn) {
     const { assumeRoleCredentials } = await import('./aws-credentials.js');
     return assumeRoleCredentials(config);
@@ -18,7 +26,7 @@ async function awsCredentials(config: Config): Promise<unknown> {
 }
 
 /** Open the configured store. */
-export async function openConfiguredStore(config: Config, table = config.table): Promise<SecretStore> {
+export async function openConfiguredStore(config: Config, table = config.table, credentials?: StaticCredentials): Promise<SecretStore> {
   if (config.store === 'sqlite') {
     const { SqliteStore } = await import('../secretstore/sqlite.js');
     return SqliteStore.open({ path: config.storePath, table });
@@ -31,13 +39,13 @@ export async function openConfiguredStore(config: Config, table = config.table):
     region: config.region,
     endpoint: config.dynamodbEndpoint,
     profile: config.profile,
-    credentials: (await awsCredentials(config)) as never,
+    credentials: (await awsCredentials(config, credentials)) as never,
   });
   return new DynamoDbStore({ client, table, ownsClient: true });
 }
 
 /** Open the configured key service. */
-export async function openConfiguredKeys(config: Config): Promise<KeyService> {
+export async function openConfiguredKeys(config: Config, credentials?: StaticCredentials): Promise<KeyService> {
   if (config.kms === 'local') {
     const { LocalKms } = await import('../envelope/local-kms.js');
     return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
@@ -50,14 +58,14 @@ export async function openConfiguredKeys(config: Config): Promise<KeyService> {
     region: config.kmsRegion,
     endpoint: config.kmsEndpoint,
     profile: config.profile,
-    credentials: (await awsCredentials(config)) as never,
+    credentials: (await awsCredentials(config, credentials)) as never,
   });
   return new AwsKmsKeyService({ client });
 }
 
 /** A Keystash for the configured backends. */
-export async function openKeystash(config: Config): Promise<Keystash> {
-  const [store, keys] = await Promise.all([openConfiguredStore(config), openConfiguredKeys(config)]);
+export async function openKeystash(config: Config, credentials?: StaticCredentials): Promise<Keystash> {
+  const [store, keys] = await Promise.all([openConfiguredStore(config, config.table, credentials), openConfiguredKeys(config, credentials)]);
   return new Keystash({ store, keys, concurrency: config.concurrency });
 }
 

@@ -14,8 +14,8 @@ export interface CredstashOptions {
   table?: string;
   /** Master key (default `alias/credstash`). */
   kmsKey?: string;
-  /** `region` and `endpoint` are used; other SDK options are ignored. */
-  awsOpts?: { region?: string; endpoint?: string };
+  /** `region`, `endpoint` and static `credentials` are used; other SDK options are ignored. */
+  awsOpts?: { region?: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } };
   /** keystash addition: the backend; default `aws`, as nodecredstash always was. */
   backend?: 'local' | 'aws';
   /** keystash addition: data directory of the local backend. */
@@ -41,6 +41,7 @@ export class Credstash {
         table: this.options.table,
         region: this.options.awsOpts?.region,
         endpoint: this.options.awsOpts?.endpoint,
+        ...(this.options.awsOpts?.credentials ? { credentials: this.options.awsOpts.credentials } : {}),
         dataDir: this.options.dataDir,
         env: this.options.env,
       });
