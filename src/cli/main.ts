@@ -12,7 +12,7 @@ import { createProgram } from './program.js';
 
 /** Run keystash with `argv` (without node and script); resolves to the exit code. */
 export async function run(argv: readonly string[], io: Io, open: CliDeps['open'] = openKeystash): Promise<number> {
-  const program = createProgram({ io, open });
+  const program = createProgram({ io, open }, argv);
   if (argv.length === 0) {
     io.stdout.write(program.helpInformation());
     return EXIT.OK;

@@ -22,8 +22,13 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 version exists, 5 integrity
 6 decrypt/context mismatch, 7 KMS, 8 store, 9 configuration, 10 partial bulk failure.
 Environment: KEYSTASH_HOME, KEYSTASH_BACKEND, CREDSTASH_DEFAULT_TABLE, NO_COLOR (see README).`;
 
-/** Build the commander program wired to `deps`. */
-export function createProgram(deps: CliDeps): Command {
+/**
+ * Build the commander program wired to `deps`. With `argv` (the user's arguments), only the
+ * command they name is constructed when that is unambiguous: building all ~20 commands costs
+ * several ms of every cold start (issue: performance). Anything unusual (no command, an unknown
+ * option before it, `help`, `completion`, which lists its siblings) builds every command.
+ */
+export function createProgram(deps: CliDeps, argv?: readonly string[]): Command {
   const program = new Command('keystash')
     .description('Keep secrets with envelope encryption, credstash-compatible; works offline by default.')
     .version(VERSION, '-V, --version', 'print the keystash version')
@@ -48,12 +53,46 @@ export function createProgram(deps: CliDeps): Command {
       writeOut: (text) => void deps.io.stdout.write(text),
       writeErr: (text) => void deps.io.stderr.write(text),
     });
-  for (const factory of COMMANDS) {
-    const cmd = factory(deps);
+  const only = argv === undefined ? undefined : singleCommand(deps, program, argv);
+  for (const cmd of only ? [only] : COMMANDS.map(([, factory]) => factory(deps))) {
     inherit(cmd, program);
     program.addCommand(cmd);
   }
   return program;
+}
+
+/** Commands whose behaviour depends on their siblings being registered. */
+const NEEDS_ALL = new Set(['completion', 'help']);
+
+/**
+ * The one command `argv` runs, or undefined when that is not certain. Global options are skipped
+ * as commander would parse them; the command built must really carry the name it is listed
+ * under.
+ */
+function singleCommand(deps: CliDeps, program: Command, argv: readonly string[]): Command | undefined {
+  const name = commandName(program, argv);
+  if (name === undefined || NEEDS_ALL.has(name)) return undefined;
+  const cmd = COMMANDS.find(([n]) => n === name)?.[1](deps);
+  return cmd?.name() === name ? cmd : undefined;
+}
+
+/** The first operand after the global options; undefined on anything unexpected. */
+function commandName(program: Command, argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-')) return arg;
+    if (arg === '-' || arg === '--') return undefined;
+    const long = arg.startsWith('--');
+    const flag = long ? arg.split('=')[0] : arg.slice(0, 2);
+    const option = program.options.find((o) => (long ? o.long === flag : o.short === flag));
+    if (option === undefined || option.optional) return undefined;
+    if (!option.required) {
+      if (arg !== flag) return undefined; // `--debug=x` or combined short flags: let commander decide
+      continue;
+    }
+    if (arg === flag) i++; // the value is the next argument
+  }
+  return undefined;
 }
 
 /** addCommand() does not pass exitOverride/configureOutput down; copy them to every level. */
