@@ -3,7 +3,7 @@
  * KeyService (DESIGN.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
  * typed errors, never prints.
  */
-import { KeystashError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
+import { IntegrityError, KeystashError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
 import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
 import { DATA_KEY_BYTES, openFields, sealToFields } from '../envelope/seal.js';
@@ -205,15 +205,47 @@ export class Keystash {
    * name. All-or-nothing: any failure → PartialFailureError listing every failed name.
    */
   async getAll(options: GetOptions & { pattern?: string; names?: readonly string[] } = {}): Promise<SecretPairs> {
-    let names = options.names ? [...options.names] : await this.names();
-    if (options.pattern !== undefined) names = expandWildcard(options.pattern, names);
-    const settled = await mapSettled(names, this.concurrency, (name) => this.get(name, options));
+    const latest = options.names === undefined && options.version === undefined ? await this.latestRecords(options.pattern) : undefined;
+    let names = latest ? [...latest.keys()] : options.names ? [...options.names] : await this.names();
+    if (!latest && options.pattern !== undefined) names = expandWildcard(options.pattern, names);
+    const settled = await mapSettled(names, this.concurrency, (name) => {
+      const record = latest?.get(name);
+      return record ? this.open(record, options.context) : this.get(name, options);
+    });
     const failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item, error: asKeystashError(s.error) }]));
     if (failures.length > 0) {
       const detail = failures.slice(0, 5).map((f) => `${f.name}: ${f.error.message}`).join('; ');
       throw new PartialFailureError(`${failures.length} of ${names.length} secrets could not be read (${detail}${failures.length > 5 ? '; …' : ''})`, failures);
     }
     return settled.flatMap((s) => (s.ok ? [[s.item, s.value] as [string, string]] : [])).sort((a, b) => byCodePoint(a[0], b[0]));
+  }
+
+  /**
+   * The latest row of every name (matching `pattern`) in one pass over the store — no per-name
+   * query — chosen exactly as latestRecord chooses: the store's byte-order greatest version when
+   * it is canonical, else the numerically greatest. Undefined when a malformed row interrupts the
+   * pass: the caller then reads name by name, so a damaged old version fails only its own name.
+   */
+  private async latestRecords(pattern?: string): Promise<Map<string, SecretRecord> | undefined> {
+    const top = new Map<string, SecretRecord>();
+    const best = new Map<string, SecretRecord>();
+    try {
+      for await (const record of this.store.listRecords()) {
+        const t = top.get(record.name);
+        if (!t || byteOrder(record.version, t.version) > 0) top.set(record.name, record);
+        const b = best.get(record.name);
+        if (!b || compareVersions(record.version, b.version) > 0) best.set(record.name, record);
+      }
+    } catch (error) {
+      if (error instanceof IntegrityError) return undefined;
+      throw error;
+    }
+    const names = [...top.keys()].sort(byCodePoint);
+    const wanted = pattern === undefined ? names : expandWildcard(pattern, names);
+    return new Map(wanted.map((name) => {
+      const t = top.get(name)!;
+      return [name, isCanonicalVersion(t.version) ? t : best.get(name)!];
+    }));
   }
 
   /** Values of the names matching a glob (`get 'app.*'`). */
@@ -277,4 +309,10 @@ function asKeystashError(error: unknown): KeystashError {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** UTF-8 byte order of two strings (SQLite BINARY and DynamoDB sort keys compare this way). */
+function byteOrder(a: string, b: string): number {
+  if (/^[\x00-\x7f]*$/.test(a) && /^[\x00-\x7f]*$/.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

@@ -16,6 +16,7 @@ import {
   closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync,
   unlinkSync, writeFileSync,
 } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { platform } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -131,6 +132,18 @@ export class KeyringFile {
   }
 
   #load(useCache: boolean): ParsedKeyring | undefined {
+    if (useCache && this.#cache !== undefined) {
+      // Fast path of a bulk read: one stat (not open + fstat + close) shows the file unchanged.
+      let stat;
+      try {
+        stat = statSync(this.path, { bigint: true });
+      } catch (err) {
+        if (errnoOf(err) === 'ENOENT') return undefined;
+        throw this.#ioError('read', err);
+      }
+      this.#checkSafe(stat.isFile(), Number(stat.mode));
+      if (this.#cache.signature === signatureOf(stat)) return this.#cache.parsed;
+    }
     let fd: number;
     try {
       fd = openSync(this.path, 'r');
@@ -141,7 +154,7 @@ export class KeyringFile {
     try {
       const stat = fstatSync(fd, { bigint: true });
       this.#checkSafe(stat.isFile(), Number(stat.mode));
-      const signature = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+      const signature = signatureOf(stat);
       if (useCache && this.#cache?.signature === signature) return this.#cache.parsed;
       const parsed = parseKeyring(readFileSync(fd, 'utf8'), this.path, this.#derive);
       // A copy loaded for a change is mutated in place, so only plain reads are cached.
@@ -247,4 +260,9 @@ function breakStaleLock(lockPath: string, token: string): void {
   } catch {
     // the lock was released or broken by someone else meanwhile
   }
+}
+
+/** What identifies one version of the keyring file (a rewrite changes the inode, size or times). */
+function signatureOf(stat: BigIntStats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
 }

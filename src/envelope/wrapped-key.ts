@@ -75,10 +75,13 @@ export function uuidToBytes(uuid: string): Uint8Array {
   return out;
 }
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** 16 bytes → lower-case textual UUID (8-4-4-4-12). */
 export function bytesToUuid(bytes: Uint8Array): string {
   if (bytes.length !== KEY_ID_BYTES) throw new RangeError(`key id must be ${KEY_ID_BYTES} bytes`);
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  let hex = '';
+  for (const b of bytes) hex += HEX_BYTE[b];
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 

@@ -120,6 +120,19 @@ export class DynamoDbStore implements SecretStore {
     } while (start !== undefined);
   }
 
+  /** Full rows of the whole table: a consistent, paginated Scan yielding each page as it arrives. */
+  async *listRecords(): AsyncIterable<SecretRecord> {
+    const input: ScanCommandInput = { TableName: this.table, ConsistentRead: true };
+    if (this.#pageSize !== undefined) input.Limit = this.#pageSize;
+    let start: DynamoItem | undefined;
+    do {
+      const page: ScanCommandInput = start === undefined ? input : { ...input, ExclusiveStartKey: start };
+      const out = await this.#call('Scan', () => this.client.send(new ScanCommand(page)));
+      for (const item of out.Items ?? []) yield itemToRecord(item, item.name?.S ?? '?');
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+  }
+
   /**
    * One version: a single DeleteItem (ALL_OLD tells whether it existed). All versions: credstash's
    * paginated Query (`#N, version`) then one DeleteItem per item. Returns what was deleted.

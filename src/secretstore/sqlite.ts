@@ -33,6 +33,8 @@ const SQL = {
   versionsNext: `SELECT ${META_COLUMNS} FROM secrets WHERE tbl = ? AND name = ? AND version < ? ORDER BY version DESC LIMIT ?`,
   allFirst: `SELECT ${META_COLUMNS} FROM secrets WHERE tbl = ? ORDER BY name, version LIMIT ?`,
   allNext: `SELECT ${META_COLUMNS} FROM secrets WHERE tbl = ? AND (name, version) > (?, ?) ORDER BY name, version LIMIT ?`,
+  recordsFirst: `SELECT ${RECORD_COLUMNS} FROM secrets WHERE tbl = ? ORDER BY name, version LIMIT ?`,
+  recordsNext: `SELECT ${RECORD_COLUMNS} FROM secrets WHERE tbl = ? AND (name, version) > (?, ?) ORDER BY name, version LIMIT ?`,
   deleteOne: `DELETE FROM secrets WHERE tbl = ? AND name = ? AND version = ? RETURNING ${META_COLUMNS}`,
   deleteAll: `DELETE FROM secrets WHERE tbl = ? AND name = ? RETURNING ${META_COLUMNS}`,
   replaceKey: 'UPDATE secrets SET key = ? WHERE tbl = ? AND name = ? AND version = ? AND key = ?',
@@ -165,6 +167,17 @@ export class SqliteStore implements SecretStore {
       const last = page[page.length - 1] as MetaRow;
       if (page.length < this.#pageSize) return;
       page = this.#run(() => this.#stmt('allNext').all(this.table, last.name, last.version, this.#pageSize) as MetaRow[]);
+    }
+  }
+
+  /** Every row of every name in (name, version) order, full columns, in keyset pages like listAll. */
+  async *listRecords(): AsyncIterable<SecretRecord> {
+    let page = this.#run(() => this.#stmt('recordsFirst').all(this.table, this.#pageSize) as RecordRow[]);
+    while (page.length > 0) {
+      for (const row of page) yield toRecord(row);
+      const last = page[page.length - 1] as RecordRow;
+      if (page.length < this.#pageSize) return;
+      page = this.#run(() => this.#stmt('recordsNext').all(this.table, last.name, last.version, this.#pageSize) as RecordRow[]);
     }
   }
 

@@ -58,6 +58,11 @@ export interface SecretStore {
   listVersions(name: string): AsyncIterable<SecretMeta>;
   /** Every version of every name, page by page, in no particular order. */
   listAll(): AsyncIterable<SecretMeta>;
+  /**
+   * Every version of every name as full rows, page by page, in no particular order (one pass
+   * for bulk reads: getall needs no per-name query). Consistent reads where the backend has them.
+   */
+  listRecords(): AsyncIterable<SecretRecord>;
   /** Delete one version, or every version when `version` is undefined; returns what was deleted. */
   deleteVersions(name: string, version?: string): Promise<SecretMeta[]>;
   /**

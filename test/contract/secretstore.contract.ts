@@ -138,6 +138,25 @@ export function describeSecretStore(name: string, make: () => Promise<SecretStor
       expect(all.find((m) => m.name === 'name-000' && m.version === pad(2))?.comment).toBe('second');
     });
 
+    it('listRecords yields every version of every name as the full stored row', async () => {
+      const store = await fresh();
+      const records = [
+        sampleRecord('rec-a', pad(1)),
+        sampleRecord('rec-a', pad(2), { comment: 'second' }),
+        sampleRecord('rec-b', pad(1), { contents: '' }),
+        sampleRecord('rec-c', '10'),
+      ];
+      await putMany(store, records);
+      const all = await collect(store.listRecords());
+      const key = (r: { name: string; version: string }) => `${r.name}@${r.version}`;
+      expect(all.map(key).sort()).toEqual(records.map(key).sort());
+      for (const r of records) {
+        const got = all.find((a) => key(a) === key(r))!;
+        expect(got).toMatchObject({ key: r.key, contents: r.contents, hmac: r.hmac, digest: r.digest });
+        expect(got).toEqual(await store.getVersion(r.name, r.version));
+      }
+    });
+
     it('stops listing early without error when the consumer breaks', async () => {
       const store = await fresh();
       await putMany(store, Array.from({ length: 30 }, (_, i) => sampleRecord(`early-${i}`, pad(1))));

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Keystash } from '../../src/core/keystash.js';
 import { migrate, MigrateFailedError } from '../../src/core/migrate.js';
@@ -313,6 +314,53 @@ describe.each(BACKENDS)('rotate on %s', (_label, makeBackend) => {
     const bad = await verifySecrets(ks, { pattern: 'leg*' });
     expect(bad).toMatchObject({ checked: 10, ok: 9 });
     expect(bad.failed.map((f) => [f.name, f.version, f.error.code])).toEqual([['legacy', '3', 'secret.integrity']]);
+  });
+});
+
+describe.each(BACKENDS)('getAll in one pass on %s', (_label, makeBackend) => {
+  it('picks the same latest row as get for every mix of legacy and canonical versions', async () => {
+    const b = await makeBackend();
+    const ks = new Keystash({ store: b.store, keys: b.keys, defaultKeyId: b.k1, concurrency: 4 });
+    await ks.put('scratch', 'x');
+    const sealed = await ks.getRecord('scratch');
+    await ks.delete('scratch');
+    const sets: Record<string, string[]> = {
+      canonical: ['0000000000000000001', '0000000000000000002'],
+      legacy: ['1', '2', '9', '10'],
+      mixedA: ['9', '0000000000000000005'],
+      mixedB: ['0', '0000000000000000003'],
+      mixedC: ['12', '0000000000000000011', 'not-a-number-but-long-enough'],
+    };
+    for (const [name, versions] of Object.entries(sets)) {
+      for (const version of versions) {
+        await ks.put('scratch', `${name}@${version}`);
+        const row = await ks.getRecord('scratch');
+        await ks.delete('scratch');
+        await b.store.putVersion({ ...row, name, version });
+      }
+    }
+    expect(sealed.key).toBeTruthy();
+    const all = Object.fromEntries(await ks.getAll());
+    const one: Record<string, string> = {};
+    for (const name of Object.keys(sets)) one[name] = await ks.get(name);
+    expect(all).toEqual(one);
+    expect(all).toMatchObject({ legacy: 'legacy@10', mixedA: 'mixedA@9', mixedB: 'mixedB@0000000000000000003', canonical: 'canonical@0000000000000000002' });
+    expect(Object.fromEntries(await ks.getAll({ pattern: 'mixed*' }))).toEqual({ mixedA: one.mixedA, mixedB: one.mixedB, mixedC: one.mixedC });
+  });
+  it('a malformed old version does not fail getAll (it falls back to reading name by name)', async () => {
+    const b = await makeBackend();
+    const ks = new Keystash({ store: b.store, keys: b.keys, defaultKeyId: b.k1 });
+    await ks.put('fine', 'one');
+    await ks.put('fine', 'two');
+    if (b.store instanceof DynamoDbStore) {
+      await dynamo!.send(new PutItemCommand({ TableName: b.store.table, Item: { name: { S: 'fine' }, version: { S: '0000000000000000000' }, contents: { N: '1' } } }));
+    } else {
+      const db = new Database((b.store as SqliteStore).path);
+      db.prepare("INSERT INTO secrets (tbl, name, version, key, contents, hmac) VALUES ('credential-store', 'fine', '0000000000000000000', x'00', 'x', 'y')").run();
+      db.close();
+    }
+    await expect(ks.getRecord('fine', '0000000000000000000')).rejects.toThrow(/malformed/);
+    expect(await ks.getAll()).toEqual([['fine', 'two']]);
   });
 });
 
