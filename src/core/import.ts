@@ -4,13 +4,14 @@
  * that fails validation writes nothing; a failed write is reported per name (PartialFailureError).
  */
 import { createRequire } from 'node:module';
-import { PartialFailureError, UsageError } from '../errors.js';
+import { PartialFailureError, UsageError, VersionExistsError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { parseDotenv } from '../format/parse-dotenv.js';
 import { asKeystashError, type BulkProgress } from './bulk.js';
 import { mapSettled } from './concurrency.js';
 import type { Keystash } from './keystash.js';
 import { validateSecretName } from './names.js';
+import { nextVersion } from './versions.js';
 
 /**
  * The yaml parser, loaded on first YAML import only: a static import put the whole yaml package
@@ -105,10 +106,12 @@ export async function importSecrets(keystash: Keystash, pairs: ReadonlyArray<rea
   const total = options.dryRun ? pairs.length : 2 * pairs.length;
   let done = 0;
   const step = () => options.onProgress?.({ done: ++done, total });
+  const latestVersions = new Map<string, string>();
   const planned = await mapSettled(pairs, keystash.concurrency, async ([name, value]): Promise<ImportResult> => {
     try {
       const latest = await keystash.latestRecord(name);
       if (!latest) return { name, status: 'added' };
+      latestVersions.set(name, latest.version);
       const current = await keystash.open(latest, options.context);
       return { name, status: current === value ? 'unchanged' : 'changed' };
     } finally {
@@ -119,6 +122,8 @@ export async function importSecrets(keystash: Keystash, pairs: ReadonlyArray<rea
   const plan = planned.flatMap((s) => (s.ok ? [s.value] : []));
   if (options.dryRun) return plan;
   const values = new Map(pairs.map(([name, value]) => [name, value]));
+  const inOneTransaction = await writeInOneTransaction(keystash, plan, values, latestVersions, options, step);
+  if (inOneTransaction) return inOneTransaction;
   const written = await mapSettled(plan, keystash.concurrency, async (item): Promise<ImportResult> => {
     try {
       if (item.status === 'unchanged') return item;
@@ -130,6 +135,41 @@ export async function importSecrets(keystash: Keystash, pairs: ReadonlyArray<rea
   });
   throwFailures(written, 'written', 'the others were written');
   return written.flatMap((s) => (s.ok ? [s.value] : []));
+}
+
+/**
+ * Where the store has transactions (SQLite), seal every added/changed value as the version after
+ * the one just read and insert them all in one transaction: one commit instead of one per name.
+ * Undefined — write name by name instead — when the store has no transactions, or when another
+ * writer stored a conflicting version meanwhile (the transaction then stored nothing).
+ */
+async function writeInOneTransaction(
+  keystash: Keystash,
+  plan: readonly ImportResult[],
+  values: ReadonlyMap<string, string>,
+  latestVersions: ReadonlyMap<string, string>,
+  options: ImportOptions,
+  step: () => void,
+): Promise<ImportResult[] | undefined> {
+  const store = keystash.store;
+  const changes = plan.filter((item) => item.status !== 'unchanged');
+  if (!store.putVersions || changes.length < 2 || changes.some((item) => item.status === 'changed' && !/^\d+$/.test(latestVersions.get(item.name) ?? ''))) return undefined;
+  const sealed = await mapSettled(changes, keystash.concurrency, (item) =>
+    keystash.sealRecord(item.name, values.get(item.name) ?? '', nextVersion(latestVersions.get(item.name)), { keyId: options.keyId, context: options.context, comment: options.comment }),
+  );
+  throwFailures(sealed, 'encrypted', 'nothing was written');
+  const rows = sealed.flatMap((s) => (s.ok ? [s.value] : []));
+  try {
+    await store.putVersions(rows);
+  } catch (error) {
+    if (error instanceof VersionExistsError) return undefined;
+    throw error;
+  }
+  const versions = new Map(rows.map((row) => [row.name, row.version]));
+  return plan.map((item) => {
+    step();
+    return item.status === 'unchanged' ? item : { ...item, version: versions.get(item.name) };
+  });
 }
 
 function throwFailures(settled: ReadonlyArray<{ item: { name: string } | readonly [string, string]; ok: boolean; error?: unknown }>, verb: string, outcome: string): void {

@@ -98,6 +98,17 @@ export class Keystash {
   }
 
   /**
+   * Seal `value` as row `name`@`version` without storing it, for writers that store many rows in
+   * one transaction (import). The data key is zeroed before this returns.
+   */
+  async sealRecord(name: string, value: string, version: string, options: Omit<PutOptions, 'version' | 'expectVersion'> = {}): Promise<SecretRecord> {
+    validateSecretName(name);
+    const digest = options.digest ?? 'SHA256';
+    if (!isDigestName(digest)) throw new UsageError(`unknown digest '${digest}' (expected one of ${DIGEST_NAMES.join(', ')})`);
+    return { ...(await this.seal(name, value, { ...options, digest })), version: parseWriteVersion(version) };
+  }
+
+  /**
    * Conditional put that tells "someone else holds this version" from "our own write landed but
    * its answer was lost and the SDK's retry then met it" (a dropped connection after PutItem was
    * applied): the wrapped key of every write is unique (fresh data key, random nonce), so a stored

@@ -51,6 +51,11 @@ export interface StoreSetupResult {
 export interface SecretStore {
   /** Conditional put; VersionExistsError if that version exists. */
   putVersion(record: SecretRecord): Promise<void>;
+  /**
+   * All-or-nothing conditional insert of many rows in one transaction (VersionExistsError on the
+   * first conflict, nothing stored); only backends with transactions offer it (SQLite).
+   */
+  putVersions?(records: Iterable<SecretRecord>): Promise<void>;
   getVersion(name: string, version: string): Promise<SecretRecord | undefined>;
   /** The greatest version in the store's byte order (DynamoDB order of S keys). */
   getLatest(name: string): Promise<SecretRecord | undefined>;
