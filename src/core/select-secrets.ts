@@ -45,6 +45,8 @@ export async function selectSecretNames(keystash: Keystash, selection: SecretSel
 /** The values of a selection, sorted by name; any failure → PartialFailureError, nothing returned. */
 export async function readSelection(keystash: Keystash, selection: SecretSelection): Promise<SecretPairs> {
   if (isEmptySelection(selection)) throw new UsageError('nothing selected: give secret names or patterns, or --all');
+  // Everything at its latest: one pass over the store instead of a query per name.
+  if (selection.all && selection.version === undefined) return keystash.getAll({ context: selection.context });
   const names = await selectSecretNames(keystash, selection);
   if (names.length === 0) return [];
   return keystash.getAll({ names, context: selection.context, version: selection.version });
