@@ -14,6 +14,9 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
+  // ESM builds of the AWS SDK: their lazy credential providers stay dynamic imports (own chunks),
+  // where the CJS builds' require() calls pull every provider and nested client onto start-up.
+  mainFields: ['module', 'main'],
   target: 'node20',
   external: ['better-sqlite3'],
   chunkNames: 'chunks/[name]-[hash]',
