@@ -100,7 +100,9 @@ export function ensureSchema(db: Database.Database, file: string, readonly: bool
   if (state === 'empty' && readonly) throw missingStore(file);
   if (readonly) return false;
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  // FULL: a put reported as stored survives power loss, not only a crash of keystash (in WAL mode
+  // NORMAL may roll back the last commits after a power failure). One fsync per commit.
+  db.pragma('synchronous = FULL');
   if (state === 'ours') return false;
   return db.transaction(() => {
     const again = schemaState(db);
