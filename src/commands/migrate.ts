@@ -35,6 +35,10 @@ export function migrateCommand(deps: CliDeps): Command {
       const globals = cmd.optsWithGlobals() as ConfigFlags;
       const from = resolveConfig({ ...globals, ...endpointFlags(opts.from, '--from') }, deps.io.env);
       const to = resolveConfig({ ...globals, ...endpointFlags(opts.to, '--to') }, deps.io.env);
+      const sameStore = from.store === to.store && (from.store === 'sqlite' ? from.storePath === to.storePath : from.region === to.region && from.dynamodbEndpoint === to.dynamodbEndpoint);
+      if (sameStore && from.table === to.table) {
+        throw new UsageError(`--from and --to are the same table '${from.table}': nothing would be copied; to re-wrap in place use: keystash rotate --all --all-versions --key KEY`);
+      }
       const source = await deps.open(from);
       const progress = progressReporter(deps.io, 'migrate');
       const report = (s: MigrateSummary) => (opts.json ? deps.io.stdout.write(`${JSON.stringify(summaryJson(s), null, 2)}\n`) : say(deps, summaryLine(s)));

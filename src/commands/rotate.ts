@@ -21,14 +21,15 @@ export function rotateCommand(deps: CliDeps): Command {
     .description('re-wrap data keys under a new master key (--key), or re-seal values with fresh data keys (--reseal)')
     .argument('[selection...]', 'secret names or patterns (with *), then encryption context pairs key=value')
     .option('--all', 'every secret')
-    .option('-k, --key <key>', 're-wrap: destination KMS key id, ARN or alias')
+    .option('-k, --key <key>', 're-wrap: destination KMS key id, ARN or alias; with --reseal: the key of the new versions')
     .option('--reseal', 'write a new version of each secret with a fresh data key and the same value')
     .option('--all-versions', 're-wrap every version, not only the latest')
     .option('--dry-run', 'count what would change; write nothing')
     .option('--json', 'print the summary as JSON on stdout (also when rows failed)')
     .addHelpText('after', "\nExamples:\n  $ keystash rotate --all --key alias/k2 --all-versions\n  $ keystash rotate 'db.*' --reseal\n  $ keystash rotate --all --key alias/k2 --dry-run")
     .action(async (selection: string[], opts, cmd: Command) => {
-      if (Boolean(opts.key) === Boolean(opts.reseal)) throw new UsageError('choose one of --key NEWKEY (re-wrap) or --reseal');
+      // --reseal takes -k as the key of the new versions (README); --key alone re-wraps.
+      if (!opts.key && !opts.reseal) throw new UsageError('choose --key NEWKEY (re-wrap) or --reseal (optionally with -k KEY)');
       const pairs = selection.filter((a) => a.includes('=') && !isPattern(a));
       const names = selection.filter((a) => !pairs.includes(a));
       if (!opts.all && names.length === 0) throw new UsageError('give secret names or patterns, or --all');

@@ -104,9 +104,12 @@ export async function restoreBackup(dest: Keystash, rows: readonly SecretRecord[
   const existing = await mapSettled(rows, dest.concurrency, (row) => dest.store.getVersion(row.name, row.version));
   const pending: SecretRecord[] = [];
   const conflicts: Array<{ name: string; error: KeystashError }> = [];
+  // A destination that cannot be read (missing table, unreachable) is its own error, not a conflict.
+  const unreadable = existing.find((s) => !s.ok);
+  if (unreadable && !unreadable.ok) throw asKeystashError(unreadable.error);
   for (const s of existing) {
-    if (!s.ok) conflicts.push({ name: s.item.name, error: asKeystashError(s.error) });
-    else if (!s.value) pending.push(s.item);
+    if (!s.ok) continue;
+    if (!s.value) pending.push(s.item);
     else if (s.value.contents !== s.item.contents || s.value.hmac.toLowerCase() !== s.item.hmac.toLowerCase()) {
       conflicts.push({ name: s.item.name, error: new KeystashError(`version ${s.item.version} exists in the destination with different contents`, { code: 'restore.conflict' }) });
     }

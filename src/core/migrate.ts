@@ -4,7 +4,7 @@
  * destination key service (decrypt at the source, encrypt at the destination). No secret value
  * is ever decrypted. Idempotent: rows already present with identical contents+hmac are skipped.
  */
-import { KeystashError, PartialFailureError, SecretNotFoundError, VersionExistsError } from '../errors.js';
+import { KeystashError, PartialFailureError, SecretNotFoundError, StoreError, VersionExistsError } from '../errors.js';
 import { authenticateFields } from '../envelope/authenticate.js';
 import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
@@ -101,7 +101,11 @@ function sameSealed(a: SecretRecord, b: SecretRecord): boolean {
 async function copyRow(source: Keystash, dest: Keystash, row: RowRef, o: { destKeyId: string; context: EncryptionContext; dryRun: boolean }): Promise<Outcome> {
   const record = await source.store.getVersion(row.name, row.version);
   if (!record) throw new SecretNotFoundError(row.name, row.version);
-  const existing = await dest.store.getVersion(row.name, row.version);
+  const existing = await dest.store.getVersion(row.name, row.version).catch((error: unknown) => {
+    // A dry run does not create the destination table: a missing one holds none of the rows.
+    if (o.dryRun && error instanceof StoreError && error.code === 'store.tableMissing') return undefined;
+    throw error;
+  });
   if (existing) return sameSealed(existing, record) ? 'skipped' : 'conflict';
   if (o.dryRun) return 'copied';
   const { plaintext } = await source.keys.decrypt({ ciphertextBlob: base64ToBytes(record.key, 'key'), context: o.context });

@@ -68,6 +68,8 @@ export async function rotateSecrets(keystash: Keystash, options: RotateOptions):
   const names = await selectNames(keystash, options);
   const rows = await selectRows(keystash, names, options.mode === 'rewrap' && (options.allVersions ?? false));
   const keyArn = options.mode === 'rewrap' ? await resolveArn(keystash, options.keyId!) : undefined;
+  // A re-seal key that does not exist fails once, before any row (and in a dry run too).
+  if (options.mode === 'reseal' && options.keyId !== undefined && keystash.keys.describeKeyArn) await keystash.keys.describeKeyArn(options.keyId);
   let done = 0;
   const settled = await mapSettled(rows, options.concurrency ?? keystash.concurrency, async (row) => {
     try {

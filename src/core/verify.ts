@@ -9,7 +9,7 @@ import { asKeystashError, type BulkProgress, type RowFailure, type RowRef } from
 import type { Keystash } from './keystash.js';
 import type { SecretRecord } from '../secretstore/types.js';
 import { compareVersions, isCanonicalVersion } from './versions.js';
-import { expandWildcard } from './wildcard.js';
+import { expandWildcard, isPattern } from './wildcard.js';
 import { SecretNotFoundError } from '../errors.js';
 
 export interface VerifyOptions {
@@ -48,6 +48,8 @@ export async function verifySecrets(keystash: Keystash, options: VerifyOptions =
   const rows: RowRef[] = [];
   for await (const meta of keystash.store.listAll()) rows.push({ name: meta.name, version: meta.version });
   const selected = options.pattern === undefined ? rows : filterRows(rows, options.pattern);
+  // An exact name that does not exist is not "nothing to check" (a typo would pass silently).
+  if (options.pattern !== undefined && !isPattern(options.pattern) && selected.length === 0) throw new SecretNotFoundError(options.pattern);
   selected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareVersions(a.version, b.version)));
   let done = 0;
   const settled = await mapSettled(selected, options.concurrency ?? keystash.concurrency, async (row) => {
