@@ -21,8 +21,7 @@ export function verifyCommand(deps: CliDeps): Command {
           context: parseContext(pairs),
           onProgress: ({ total }) => (progress ??= createProgress(deps.io, 'verify', total)).tick(),
         }),
-      );
-      progress?.done();
+      ).finally(() => progress?.done());
       const failed = report.failed.map((f) => ({ name: f.name, version: f.version, code: f.error.code, error: f.error.message }));
       if (opts.json) {
         const json = { checked: report.checked, ok: report.ok, legacy: report.legacy, failed };
