@@ -38,6 +38,8 @@ export const EXIT = {
   CONFIG: 9,
   /** A bulk command in which some items failed; nothing was printed to stdout. */
   PARTIAL: 10,
+  /** The reader of stdout went away (`keystash getall | head`): 128 + SIGPIPE, as a shell reports it. */
+  BROKEN_PIPE: 141,
 } as const;
 
 const BY_CLASS: ReadonlyArray<readonly [new (...args: never[]) => KeystashError, number]> = [

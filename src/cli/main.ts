@@ -53,5 +53,11 @@ function report(error: unknown, io: Io, debug: boolean, noColor: boolean): numbe
 export async function main(): Promise<void> {
   // The AWS SDK prints a multi-line Node-version warning at client construction; users never see it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // `keystash getall | head`: the reader closed the pipe. Exit quietly as a program killed by
+  // SIGPIPE would, instead of crashing on an unhandled 'error' event with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(EXIT.BROKEN_PIPE);
+  });
   process.exitCode = await run(process.argv.slice(2), processIo());
 }

@@ -3,7 +3,9 @@
  * 0600 (it holds secrets or encrypted rows), whole text in one write, appended or replaced. A file
  * that already exists is narrowed to 0600 *before* anything is written when it is replaced, so
  * secrets never sit in a group- or world-readable file; an appended file (e.g. `$GITHUB_ENV`)
- * keeps its mode.
+ * keeps its mode. Only a regular file is narrowed: `-o /dev/null` or `-o /dev/stdout` must never
+ * change the mode of a device or terminal (as root, chmod of /dev/null would break every other
+ * user of it).
  */
 import { open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
@@ -13,7 +15,7 @@ export async function writeOutputFile(path: string, text: string, append: boolea
   try {
     const file = await open(path, append ? 'a' : 'w', 0o600);
     try {
-      if (!append) await file.chmod(0o600);
+      if (!append && (await file.stat()).isFile()) await file.chmod(0o600);
       await file.writeFile(text);
     } finally {
       await file.close();

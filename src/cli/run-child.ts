@@ -26,7 +26,14 @@ export class ChildExit extends KeystashError {
 /** Spawn `command args` and wait for it; a command that cannot start is a KeystashError. */
 export function runChild(command: string, args: readonly string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { stdio: 'inherit', env });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(command, [...args], { stdio: 'inherit', env });
+    } catch (error) {
+      // Thrown, not emitted, for E2BIG: a secret over 128 KiB (Linux's limit for one variable).
+      reject(cannotRun(command, error as NodeJS.ErrnoException));
+      return;
+    }
     const handlers = FORWARDED.map((signal) => {
       const handler = () => void child.kill(signal);
       process.on(signal, handler);
@@ -37,12 +44,21 @@ export function runChild(command: string, args: readonly string[], env: Record<s
     };
     child.on('error', (error: NodeJS.ErrnoException) => {
       cleanup();
-      const why = error.code === 'ENOENT' ? 'command not found' : error.code === 'EACCES' ? 'permission denied' : error.message;
-      reject(new ChildExit(error.code === 'ENOENT' ? 127 : 126, `cannot run '${command}': ${why}`));
+      reject(cannotRun(command, error));
     });
     child.on('exit', (code, signal) => {
       cleanup();
       resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
     });
   });
+}
+
+/** Why `command` did not start, as the shell reports it: 127 not found, otherwise 126. */
+function cannotRun(command: string, error: NodeJS.ErrnoException): ChildExit {
+  const why =
+    error.code === 'ENOENT' ? 'command not found'
+    : error.code === 'EACCES' ? 'permission denied'
+    : error.code === 'E2BIG' ? 'the environment is too large for the system (one variable may hold at most 128 KiB on Linux)'
+    : error.message;
+  return new ChildExit(error.code === 'ENOENT' ? 127 : 126, `cannot run '${command}': ${why}`);
 }

@@ -58,7 +58,9 @@ export function detectFormat(text: string, fileName?: string): ImportFormat {
 
 /** Parse a whole import file into name/value pairs; UsageError (with a line when known) otherwise. */
 export function parseImport(text: string, format: ImportFormat, source = 'input'): Array<[string, string]> {
-  const pairs = format === 'dotenv' ? parseDotenv(text, source) : objectPairs(parseStructured(text, format, source), source);
+  // A leading byte order mark (Windows editors, PowerShell) is not part of the first name.
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const pairs = format === 'dotenv' ? parseDotenv(body, source) : objectPairs(parseStructured(body, format, source), source);
   for (const [name] of pairs) {
     try {
       validateSecretName(name);
@@ -71,11 +73,43 @@ export function parseImport(text: string, format: ImportFormat, source = 'input'
 
 function parseStructured(text: string, format: 'json' | 'yaml', source: string): unknown {
   try {
-    return format === 'json' ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true, schema: 'core' });
+    if (format === 'yaml') return parseYaml(text, { uniqueKeys: true, schema: 'core' });
+    const data: unknown = JSON.parse(text);
+    refuseDuplicateJsonKey(text, source);
+    return data;
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const where = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line ?? jsonErrorLine(text, (error as Error).message);
     const message = (error as Error).message.split('\n')[0] ?? '';
     throw new UsageError(`${source}: ${where ? `line ${where}: ` : ''}not valid ${format.toUpperCase()} (${message}); nothing was imported`, { cause: error });
+  }
+}
+
+/**
+ * JSON.parse keeps the last of two equal keys silently; a name given twice in an import file is
+ * refused instead, as the YAML and dotenv readers do. `text` is valid JSON: only the keys of the
+ * top-level object are compared.
+ */
+function refuseDuplicateJsonKey(text: string, source: string): void {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') depth--;
+    else if (ch === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      let next = i + 1;
+      while (text[next] === ' ' || text[next] === '\t' || text[next] === '\n' || text[next] === '\r') next++;
+      if (depth !== 1 || text[next] !== ':') continue;
+      const key = JSON.parse(text.slice(start, i + 1)) as string;
+      if (seen.has(key)) {
+        const line = text.slice(0, start).split('\n').length;
+        throw new UsageError(`${source}: line ${line}: the name ${JSON.stringify(key)} is given twice; nothing was imported`);
+      }
+      seen.add(key);
+    }
   }
 }
 

@@ -5,8 +5,18 @@
  */
 import { IntegrityError } from '../errors.js';
 
-const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
+// Plain character classes plus a length check, not a repeated group such as
+// /^(?:[A-Za-z0-9+/]{4})*…$/: V8 overflows its stack matching that against a few MB of text, so a
+// secret of ~3.5 MB could be stored but never read back.
+const BASE64_CHARS = /^[A-Za-z0-9+/]*$/;
+const HEX_CHARS = /^[0-9a-fA-F]*$/;
+
+/** Whole 4-character groups of the standard alphabet, with one or two `=` only at the very end. */
+function isStrictBase64(text: string): boolean {
+  if (text.length % 4 !== 0) return false;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return BASE64_CHARS.test(text.slice(0, text.length - padding));
+}
 
 /** Standard base64 with '=' padding (credstash `key` / `contents`). */
 export function bytesToBase64(bytes: Uint8Array): string {
@@ -15,7 +25,7 @@ export function bytesToBase64(bytes: Uint8Array): string {
 
 /** Strict standard-base64 decoder; throws IntegrityError naming `field` on malformed text. */
 export function base64ToBytes(text: string, field = 'value'): Uint8Array {
-  if (!BASE64_RE.test(text)) throw new IntegrityError(`INTEGRITY ERROR: stored ${field} is not valid base64`);
+  if (!isStrictBase64(text)) throw new IntegrityError(`INTEGRITY ERROR: stored ${field} is not valid base64`);
   return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
@@ -26,7 +36,7 @@ export function bytesToHex(bytes: Uint8Array): string {
 
 /** Hex in either case → bytes; throws IntegrityError naming `field` on malformed text. */
 export function hexToBytes(text: string, field = 'hmac'): Uint8Array {
-  if (!HEX_RE.test(text)) throw new IntegrityError(`INTEGRITY ERROR: stored ${field} is not valid hex`);
+  if (text.length % 2 !== 0 || !HEX_CHARS.test(text)) throw new IntegrityError(`INTEGRITY ERROR: stored ${field} is not valid hex`);
   return new Uint8Array(Buffer.from(text, 'hex'));
 }
 

@@ -30,7 +30,7 @@ export function parseDotenv(text: string, source = 'input'): Array<[string, stri
     const end = text.indexOf('\n', pos);
     const rawLine = text.slice(pos, end < 0 ? text.length : end);
     const startLine = line;
-    if (/^\s*(#.*)?$/.test(rawLine)) {
+    if (/^\s*(#.*)?\r?$/.test(rawLine)) {
       pos = end < 0 ? text.length : end + 1;
       line++;
       continue;

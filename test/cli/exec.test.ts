@@ -54,6 +54,16 @@ describe('exec', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('a secret too large for one environment variable (E2BIG) is exit 126 with a message, not a crash', async () => {
+    const big = 'b'.repeat(200_000);
+    expect((await h.run(['put', 'huge.blob', '-'], { input: big })).code).toBe(0);
+    const r = await h.run(['exec', 'huge.blob', '--', process.execPath, '-e', '0']);
+    expect(r.code).toBe(126);
+    expect(r.stderr).toContain('environment is too large');
+    expect(r.stderr).not.toContain('a bug in keystash');
+    expect(r.stderr).not.toContain(big.slice(0, 100));
+  });
+
   it('a collision names both secrets; a missing name or a strict glob starts nothing', async () => {
     const marker = join(h.home, '..', 'started');
     const touch = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`];

@@ -29,6 +29,16 @@ describe('bytesToBase64 / base64ToBytes', () => {
     expect(base64ToBytes('')).toEqual(new Uint8Array(0));
   });
 
+  it('decodes multi-megabyte text (a ~3.5 MB secret was stored but overflowed the stack on read)', () => {
+    for (const size of [5_000_000, 5_000_001, 5_000_002]) {
+      const bytes = new Uint8Array(size).map((_, i) => (i * 31) % 256);
+      expect(Buffer.from(base64ToBytes(bytesToBase64(bytes))).equals(bytes)).toBe(true);
+    }
+    expect(() => base64ToBytes(`${'A'.repeat(8_000_000)}A===`)).toThrow(IntegrityError);
+    const hex = bytesToHex(new Uint8Array(4_000_000).fill(0xab));
+    expect(hexToBytes(hex).length).toBe(4_000_000);
+  });
+
   it.each([
     ['missing padding', 'kQ'],
     ['missing one pad', 'kQ='],
