@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { parseContext } from '../cli/arg-parsers.js';
 import { withKeystash, type CliDeps } from '../cli/deps.js';
-import { ChildExit, runChild } from '../cli/run-child.js';
 import { childEnvironment, parseEnvMapping, resolveExecEnv, type EnvMapping } from '../core/exec-env.js';
 import { UsageError } from '../errors.js';
 
@@ -30,6 +29,8 @@ export function execCommand(deps: CliDeps): Command {
       const entries = await withKeystash(deps, cmd, (ks) =>
         resolveExecEnv(ks, { selectors, all: opts.all, strict: opts.strict, mappings: opts.env, stripPrefix: opts.stripPrefix, context: parseContext(opts.context) }),
       );
+      // Loaded here: node:child_process is not needed on any other command's start-up path.
+      const { ChildExit, runChild } = await import('../cli/run-child.js');
       const status = await runChild(command, args, childEnvironment(deps.io.env, entries, opts.pristine === true));
       if (status !== 0) throw new ChildExit(status);
     });
