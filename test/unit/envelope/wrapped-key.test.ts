@@ -1,4 +1,4 @@
-import { createCipheriv } from 'node:crypto';
+import { gcm } from '@noble/ciphers/aes.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecryptError } from '../../../src/errors.js';
@@ -65,13 +65,32 @@ describe('wrapKey', () => {
     expect(Array.from(blob.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES))).toEqual(Array.from(NONCE));
   });
 
-  it('matches node:crypto AES-256-GCM with AAD = header | canonical context', () => {
+  it('matches an independent AES-256-GCM (@noble/ciphers) with AAD = header | canonical context', () => {
     const blob = wrap({ nonce: NONCE });
     const header = blob.subarray(0, HEADER_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', MATERIAL, NONCE);
-    cipher.setAAD(Buffer.concat([header, Buffer.from('[["app","db"],["env","prod"]]')]));
-    const expected = Buffer.concat([cipher.update(PLAINTEXT), cipher.final(), cipher.getAuthTag()]);
-    expect(Buffer.from(blob.subarray(HEADER_BYTES + NONCE_BYTES)).equals(expected)).toBe(true);
+    const aad = new Uint8Array(Buffer.concat([header, Buffer.from('[["app","db"],["env","prod"]]')]));
+    const expected = gcm(MATERIAL, NONCE, aad).encrypt(PLAINTEXT);
+    expect(Buffer.from(blob.subarray(HEADER_BYTES + NONCE_BYTES)).equals(Buffer.from(expected))).toBe(true);
+  });
+
+  it('agrees with @noble/ciphers GCM both ways for any key, nonce, context and plaintext', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        fc.uint8Array({ minLength: 0, maxLength: 100 }),
+        fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+        (material, nonce, plaintext, context) => {
+          const blob = wrapKey({ keyId: KEY_ID, backingKeyId: 1, material, plaintext, context, nonce });
+          const aad = new Uint8Array(Buffer.concat([blob.subarray(0, HEADER_BYTES), canonicalContext(context)]));
+          const sealed = blob.subarray(HEADER_BYTES + NONCE_BYTES);
+          expect(Buffer.from(gcm(material, nonce, aad).decrypt(sealed)).equals(Buffer.from(plaintext))).toBe(true);
+          const foreign = new Uint8Array([...blob.subarray(0, HEADER_BYTES + NONCE_BYTES), ...gcm(material, nonce, aad).encrypt(plaintext)]);
+          expect(Buffer.from(unwrapKey(foreign, material, context)).equals(Buffer.from(plaintext))).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('uses a fresh random nonce per wrap', () => {
