@@ -25,12 +25,21 @@ async function awsCredentials(config: Config, explicit?: StaticCredentials): Pro
   return undefined;
 }
 
+/**
+ * The AWS SDK prints a multi-line Node-version warning when a client is built on Node 20; neither
+ * CLI users nor library callers should see it (they can still opt in by setting the variable).
+ */
+function quietSdkVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 /** Open the configured store. */
 export async function openConfiguredStore(config: Config, table = config.table, credentials?: StaticCredentials): Promise<SecretStore> {
   if (config.store === 'sqlite') {
     const { SqliteStore } = await import('../secretstore/sqlite.js');
     return SqliteStore.open({ path: config.storePath, table });
   }
+  quietSdkVersionWarning();
   const [{ DynamoDbStore }, { createDynamoDbClient }] = await Promise.all([
     import('../secretstore/dynamodb.js'),
     import('../secretstore/dynamodb-client.js'),
@@ -50,6 +59,7 @@ export async function openConfiguredKeys(config: Config, credentials?: StaticCre
     const { LocalKms } = await import('../envelope/local-kms.js');
     return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
   }
+  quietSdkVersionWarning();
   const [{ AwsKmsKeyService }, { createKmsClient }] = await Promise.all([
     import('../envelope/aws-kms.js'),
     import('../envelope/kms-client.js'),

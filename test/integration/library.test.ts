@@ -2,9 +2,10 @@
  * Issue 5: the library API, imported the way a Node program does — through the package entry
  * (`keystash` → package.json "exports" → dist/index.js, built by `npm run build`).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Credstash, createKeystash, Keystash, PartialFailureError, SecretNotFoundError, UsageError, VersionExistsError } from 'keystash';
 
@@ -88,5 +89,18 @@ describe('nodecredstash-compatible facade', () => {
     } finally {
       await credstash.close();
     }
+  });
+});
+
+describe('the AWS SDK on Node 20', () => {
+  it("a library caller's stderr never shows the SDK's Node-version warning", () => {
+    const script = `import { createKeystash } from 'keystash';
+const ks = await createKeystash({ backend: 'aws', region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, env: {} });
+try { await ks.get('x'); } catch (e) { console.log(e.constructor.name); } finally { ks.close(); }`;
+    const env = { ...process.env };
+    delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: resolve(import.meta.dirname, '../..'), env, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout.trim()).toBe('StoreError');
+    expect(r.stderr).not.toMatch(/NodeVersionSupportWarning|node >=22/);
   });
 });
