@@ -5,6 +5,7 @@
  */
 import { KeystashError, PartialFailureError, SecretNotFoundError, UsageError, VersionExistsError } from '../errors.js';
 import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
+import { DATA_KEY_BYTES } from '../envelope/seal.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { mapSettled } from './concurrency.js';
 import { asKeystashError, describeFailures, selectNames, selectRows, type BulkProgress, type RowFailure, type RowRef, type Selection } from './bulk.js';
@@ -68,8 +69,9 @@ export async function rotateSecrets(keystash: Keystash, options: RotateOptions):
   const names = await selectNames(keystash, options);
   const rows = await selectRows(keystash, names, options.mode === 'rewrap' && (options.allVersions ?? false));
   const keyArn = options.mode === 'rewrap' ? await resolveArn(keystash, options.keyId!) : undefined;
-  // A re-seal key that does not exist fails once, before any row (and in a dry run too).
-  if (options.mode === 'reseal' && options.keyId !== undefined && keystash.keys.describeKeyArn) await keystash.keys.describeKeyArn(options.keyId);
+  // A destination key that is missing, disabled or not permitted fails once, before any row (and
+  // in a dry run too), instead of once per row.
+  if (rows.length > 0 && (keyArn !== undefined || options.keyId !== undefined)) await checkUsable(keystash, keyArn ?? options.keyId!, context);
   let done = 0;
   const settled = await mapSettled(rows, options.concurrency ?? keystash.concurrency, async (row) => {
     try {
@@ -95,6 +97,12 @@ export async function rotateSecrets(keystash: Keystash, options: RotateOptions):
 async function resolveArn(keystash: Keystash, keyId: string): Promise<string> {
   if (!keystash.keys.describeKeyArn) throw new KeystashError('this key service cannot resolve key ARNs', { code: 'kms.error' });
   return keystash.keys.describeKeyArn(keyId);
+}
+
+/** Ask the key service for one data key under `keyId` (zeroed at once): proof the key can wrap. */
+async function checkUsable(keystash: Keystash, keyId: string, context: EncryptionContext): Promise<void> {
+  const { plaintext } = await keystash.keys.generateDataKey({ keyId, numberOfBytes: DATA_KEY_BYTES, context });
+  plaintext.fill(0);
 }
 
 /** The ARN of the master key that wrapped `key` (its plaintext data key is zeroed at once). */

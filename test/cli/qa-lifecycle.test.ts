@@ -104,3 +104,20 @@ describe('rotate --reseal -k KEY (README: "-k is then the key to use")', () => {
     expect(JSON.parse((await h.run(['history', 'qa two', '--json'])).stdout)).toHaveLength(1);
   });
 });
+
+describe('rotate --key with a disabled destination key', () => {
+  it('fails once with exit 7 before any row, also in a dry run; every row keeps its key', async () => {
+    expect((await h.run(['kms', 'create-key', '--alias', 'alias/qa-off'])).code).toBe(0);
+    expect((await h.run(['kms', 'disable', 'alias/qa-off'])).code).toBe(0);
+    const before = (await h.run(['history', 'qa.ünï', '--keys', '--json'])).stdout;
+    for (const extra of [['--dry-run'], [], ['--reseal']]) {
+      const args = extra[0] === '--reseal' ? ['rotate', '--all', '--reseal', '-k', 'alias/qa-off'] : ['rotate', '--all', '--all-versions', '--key', 'alias/qa-off', ...extra];
+      const r = await h.run(args);
+      expect(r.code, r.stderr).toBe(7);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/disabled/);
+    }
+    expect((await h.run(['history', 'qa.ünï', '--keys', '--json'])).stdout).toBe(before);
+  });
+});
