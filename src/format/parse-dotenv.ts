@@ -8,8 +8,8 @@
  *   (shell style, as the shell renderer writes);
  * - `[export ]NAME="text"` — `\n` `\r` `\t` `\"` `\\` are escapes (as dotenv reads them); `$`, a
  *   backtick or any other backslash is refused (a shell would read it differently);
- * - `[export ]NAME=text` — trimmed; must not contain quotes, backslashes, `$` or backticks; ` #`
- *   starts a comment.
+ * - `[export ]NAME=text` — trimmed; must not contain quotes, backslashes, `$`, backticks or `#`
+ *   (a shell keeps `a#b` whole, the npm dotenv parser cuts it at `#`); ` #` starts a comment.
  * NAME must match `[A-Za-z_][A-Za-z0-9_]*`; a name given twice is refused.
  */
 import { UsageError } from '../errors.js';
@@ -67,7 +67,7 @@ export function parseDotenv(text: string, source = 'input'): Array<[string, stri
       let rest = text.slice(i, restEnd < 0 ? text.length : restEnd).replace(/\r$/, '');
       const comment = rest.search(/[ \t]#/);
       if (comment >= 0) rest = rest.slice(0, comment);
-      if (/['"\\$`]/.test(rest)) fail(line, `the unquoted value of ${name} contains a quote, backslash, $ or backtick (quote it with single quotes)`);
+      if (/['"\\$`#]/.test(rest)) fail(line, `the unquoted value of ${name} contains a quote, backslash, $, backtick or # (quote it with single quotes)`);
       value = rest.trim();
       pos = restEnd < 0 ? text.length : restEnd + 1;
     }
