@@ -86,9 +86,23 @@ function readConfigFile(path: string): FileConfig {
   try {
     const parsed: unknown = JSON.parse(text);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    checkFileKeys(parsed as FileConfig);
     return parsed as FileConfig;
   } catch (error) {
     throw new ConfigError(`config file ${path} is not valid: ${(error as Error).message}`);
+  }
+}
+
+/** The keys a config file may hold (README, Configuration); all strings, `concurrency` also a number. */
+const FILE_KEYS = ['backend', 'store', 'kms', 'table', 'dataDir', 'region', 'kmsRegion', 'profile', 'roleArn', 'dynamodbEndpoint', 'kmsEndpoint', 'concurrency'];
+
+/** A misspelt key or a value of the wrong type would otherwise be ignored without a word. */
+function checkFileKeys(file: FileConfig): void {
+  for (const [key, value] of Object.entries(file)) {
+    if (!FILE_KEYS.includes(key)) throw new Error(`unknown setting '${key}' (known: ${FILE_KEYS.join(', ')})`);
+    if (typeof value !== 'string' && !(key === 'concurrency' && typeof value === 'number')) {
+      throw new Error(`setting '${key}' must be a ${key === 'concurrency' ? 'number or string' : 'string'}`);
+    }
   }
 }
 

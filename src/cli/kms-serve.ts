@@ -23,8 +23,13 @@ export async function serveKms(config: Config, io: Io, options: ServeOptions): P
   if (!LOOPBACK.test(options.host) && !options.allowRemote) {
     throw new UsageError(`refusing to listen on ${options.host}: the KMS server is loopback-only unless --allow-remote is given`);
   }
-  const givenId = options.accessKeyId ?? io.env.KEYSTASH_KMS_ACCESS_KEY_ID;
-  const givenSecret = options.secretAccessKey ?? io.env.KEYSTASH_KMS_SECRET_ACCESS_KEY;
+  // An empty secret would let anyone who knows the (public) access key id sign requests: refuse
+  // an empty flag, and treat an empty variable as unset (a pair is then generated and printed).
+  if (options.accessKeyId === '' || options.secretAccessKey === '') {
+    throw new UsageError(`--${options.accessKeyId === '' ? 'access-key-id' : 'secret-access-key'} must not be empty`);
+  }
+  const givenId = options.accessKeyId ?? (io.env.KEYSTASH_KMS_ACCESS_KEY_ID || undefined);
+  const givenSecret = options.secretAccessKey ?? (io.env.KEYSTASH_KMS_SECRET_ACCESS_KEY || undefined);
   const accessKeyId = givenId ?? `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
   const secretAccessKey = givenSecret ?? randomBytes(30).toString('base64');
   const kms = await openLocalKms(config);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { parseContext } from '../cli/arg-parsers.js';
 import { withKeystash, type CliDeps } from '../cli/deps.js';
 import { secretHistory } from '../core/history.js';
+import { oneLine } from '../format/one-line.js';
 
 export function historyCommand(deps: CliDeps): Command {
   return new Command('history')
@@ -18,7 +19,7 @@ export function historyCommand(deps: CliDeps): Command {
         deps.io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         return;
       }
-      const lines = rows.map((r) => [r.version, r.createdAt ?? '-', ...(opts.keys ? [r.keyArn ?? '-'] : []), r.comment ?? ''].join('  ').trimEnd());
+      const lines = rows.map((r) => [r.version, r.createdAt ?? '-', ...(opts.keys ? [r.keyArn ?? '-'] : []), oneLine(r.comment ?? '')].join('  ').trimEnd());
       deps.io.stdout.write(lines.map((l) => `${l}\n`).join(''));
     });
 }

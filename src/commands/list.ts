@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { withKeystash, type CliDeps } from '../cli/deps.js';
+import { oneLine } from '../format/one-line.js';
 
 export function listCommand(deps: CliDeps): Command {
   return new Command('list')
@@ -12,9 +13,9 @@ export function listCommand(deps: CliDeps): Command {
         deps.io.stdout.write(`${JSON.stringify(rows.map((r) => ({ name: r.name, version: r.version, comment: r.comment ?? null, createdAt: r.createdAt ?? null })), null, 2)}\n`);
         return;
       }
-      const width = Math.max(0, ...rows.map((r) => r.name.length));
-      // credstash layout (credstash-format.md §3.6), plus the creation time when known.
-      const lines = rows.map((r) => `${r.name.padEnd(width)} -- version ${r.version} -- comment ${r.comment ?? ''}${r.createdAt ? ` -- created ${r.createdAt}` : ''}\n`);
+      const width = Math.max(0, ...rows.map((r) => oneLine(r.name).length));
+      // credstash layout (credstash-format.md §3.6), plus the creation time when known; one line per version.
+      const lines = rows.map((r) => `${oneLine(r.name).padEnd(width)} -- version ${oneLine(r.version)} -- comment ${oneLine(r.comment ?? '')}${r.createdAt ? ` -- created ${r.createdAt}` : ''}\n`);
       deps.io.stdout.write(lines.join(''));
     });
 }

@@ -4,8 +4,20 @@ import { say, withKeystash, type CliDeps } from '../cli/deps.js';
 import { promptHidden, readValueArg } from '../cli/io.js';
 import { UsageError } from '../errors.js';
 
+/**
+ * commander echoes an unknown option in its error; after `put NAME` that is most likely the secret
+ * value itself (`keystash put db.pw -x9Secret`), so only an option-like `--word` is shown in full.
+ */
+class PutCommand extends Command {
+  unknownOption(flag: string): never {
+    const full = /^--[a-z][a-z-]*$/.test(flag);
+    const shown = full ? `'${flag}'` : `'${flag.slice(0, 2)}…' (not shown in full, in case it is the secret)`;
+    this.error(`error: unknown option ${shown}; a value starting with '-' goes after '--': keystash put NAME -- VALUE`, { code: 'commander.unknownOption' });
+  }
+}
+
 export function putCommand(deps: CliDeps): Command {
-  return new Command('put')
+  return new PutCommand('put')
     .description('store a new version of a secret')
     .argument('<name>', 'secret name')
     .argument('[value]', "the value; '-' reads stdin, '@FILE' reads a file")

@@ -8,7 +8,12 @@
  * A key given as an alias cannot be a Resource in IAM; it becomes `key/*` restricted by the
  * kms:ResourceAliases condition (the alias must be attached to the key in that account/region).
  */
+import { UsageError } from '../errors.js';
+
 export type PolicyRole = 'reader' | 'writer' | 'admin';
+
+/** The `--account-id` default: a placeholder the user fills in. */
+export const ACCOUNT_PLACEHOLDER = 'ACCOUNT_ID';
 
 export interface PolicyTarget {
   region: string;
@@ -34,14 +39,21 @@ const KEY_ACTIONS: Record<PolicyRole, string[]> = {
 
 /** The policy document. An alias is expressed with the kms:ResourceAliases condition. */
 export function iamPolicy(role: PolicyRole, target: PolicyTarget): Record<string, unknown> {
+  if (target.accountId !== ACCOUNT_PLACEHOLDER && !/^\d{12}$/.test(target.accountId)) {
+    throw new UsageError(`invalid account id '${target.accountId}' (expected 12 digits)`);
+  }
   const tableArn = `arn:aws:dynamodb:${target.region}:${target.accountId}:table/${target.table}`;
   const keyArn = (id: string) => `arn:aws:kms:${target.kmsRegion ?? target.region}:${target.accountId}:key/${id}`;
-  const alias = target.keyId.startsWith('alias/') ? target.keyId : undefined;
+  // An alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME) authorizes nothing as a Resource of
+  // Decrypt/GenerateDataKey (KMS checks the key's ARN): it becomes key/* in its own region and
+  // account, restricted to the alias like a bare alias is.
+  const aliasArn = /^(arn:[^:]+:kms:[^:]*:[^:]*:)(alias\/.+)$/.exec(target.keyId);
+  const alias = target.keyId.startsWith('alias/') ? target.keyId : aliasArn?.[2];
   const keyStatement: Record<string, unknown> = {
     Sid: 'KeystashKey',
     Effect: 'Allow',
     Action: KEY_ACTIONS[role],
-    Resource: alias ? keyArn('*') : target.keyId.startsWith('arn:') ? target.keyId : keyArn(target.keyId),
+    Resource: aliasArn ? `${aliasArn[1]}key/*` : alias ? keyArn('*') : target.keyId.startsWith('arn:') ? target.keyId : keyArn(target.keyId),
   };
   if (alias) keyStatement.Condition = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias } };
   const statements: Array<Record<string, unknown>> = [{ Sid: 'KeystashTable', Effect: 'Allow', Action: TABLE_ACTIONS[role], Resource: tableArn }, keyStatement];

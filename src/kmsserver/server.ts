@@ -208,6 +208,8 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
  * KMSClient (with `accessKeyId`/`secretAccessKey` as its credentials).
  */
 export async function startKmsServer(options: KmsServerOptions): Promise<KmsServer> {
+  // Defence in depth: an empty key pair would authenticate anyone who signs with an empty secret.
+  if (options.accessKeyId === '' || options.secretAccessKey === '') throw new Error('the KMS server needs a non-empty access key id and secret');
   const ctx: ServerContext = {
     kms: options.kms,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,

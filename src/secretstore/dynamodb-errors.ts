@@ -3,6 +3,7 @@
  * backend boundary with the original kept as `cause` (STYLE.md §8, SDK error model). Callers
  * handle ConditionalCheckFailedException themselves (it means "version exists" or "key changed").
  */
+import { DEFAULT_TABLE } from '../config.js';
 import { KeystashError, StoreError } from '../errors.js';
 
 /** Where a failed request was going, for the message. */
@@ -37,7 +38,9 @@ export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): Key
   const message = err instanceof Error ? err.message : String(err);
   const make = (text: string, code: string): StoreError => new StoreError(text, { code, cause: err });
   if (name === 'ResourceNotFoundException') {
-    return make(`DynamoDB table '${ctx.table}' does not exist in ${ctx.region}; create it with: keystash setup --backend aws`, 'store.tableMissing');
+    // The hint must create *this* table: `setup` alone would create the default one.
+    const tableFlag = ctx.table === DEFAULT_TABLE ? '' : ` -t ${ctx.table}`;
+    return make(`DynamoDB table '${ctx.table}' does not exist in ${ctx.region}; create it with: keystash setup --backend aws${tableFlag}`, 'store.tableMissing');
   }
   if (CREDENTIAL_MISSING.has(name)) {
     return make(`no usable AWS credentials for DynamoDB (${message}); configure a profile (--profile), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an instance role`, 'store.credentialsMissing');

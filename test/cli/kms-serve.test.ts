@@ -91,6 +91,24 @@ describe('kms serve', () => {
     expect(await s.exit).toBe(0);
   });
 
+  it('an empty secret is never accepted: an empty variable means "generate", an empty flag is a usage error', async () => {
+    // Before the fix the server started with secret '' and served anyone signing with an empty secret.
+    const s = await serve(['--port', '0'], { KEYSTASH_KMS_ACCESS_KEY_ID: 'AKIATESTEMPTY0000001', KEYSTASH_KMS_SECRET_ACCESS_KEY: '' });
+    const m = /generated credentials: AWS_ACCESS_KEY_ID=AKIATESTEMPTY0000001 AWS_SECRET_ACCESS_KEY=(\S+)/.exec(s.stderr());
+    expect(m).not.toBeNull();
+    const anonymous = client(s.url, 'AKIATESTEMPTY0000001', '');
+    await expect(anonymous.send(new CreateKeyCommand({}))).rejects.toMatchObject({ name: 'InvalidSignatureException' });
+    anonymous.destroy();
+    const kms = client(s.url, 'AKIATESTEMPTY0000001', m![1]!);
+    expect((await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Enabled).toBe(true);
+    kms.destroy();
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+    const r = await h.run(['kms', 'serve', '--port', '0', '--access-key-id', 'AKIATESTEMPTY0000001', '--secret-access-key', '']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('keystash: error: --secret-access-key must not be empty\n');
+  });
+
   it('refuses a non-loopback host unless --allow-remote', async () => {
     const r = await h.run(['kms', 'serve', '--host', '0.0.0.0', '--port', '0']);
     expect(r.code).toBe(2);

@@ -268,7 +268,7 @@ describe('DynamoDbStore errors', () => {
     expect(err).toBeInstanceOf(StoreError);
     expect(err).toMatchObject({
       code: 'store.tableMissing',
-      message: "DynamoDB table 'no-such-table' does not exist in us-east-1; create it with: keystash setup --backend aws",
+      message: "DynamoDB table 'no-such-table' does not exist in us-east-1; create it with: keystash setup --backend aws -t no-such-table",
     });
     expect((err as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
     await expect(store.putVersion(sampleRecord('x', pad(1)))).rejects.toMatchObject({ code: 'store.tableMissing' });

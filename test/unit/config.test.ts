@@ -41,3 +41,17 @@ describe('resolveConfig precedence: flag > env > file > default', () => {
     expect(shown).toContain('set (hidden)');
   });
 });
+
+describe('config file keys and types', () => {
+  it('an unknown key or a wrongly typed value is a ConfigError naming it', () => {
+    const typo = join(dir, 'typo.json');
+    writeFileSync(typo, JSON.stringify({ tabel: 'prod' }));
+    expect(() => resolveConfig({}, { HOME: dir, KEYSTASH_CONFIG: typo })).toThrow(/unknown setting 'tabel'/);
+    const typed = join(dir, 'typed.json');
+    writeFileSync(typed, JSON.stringify({ region: ['eu-west-1'] }));
+    expect(() => resolveConfig({}, { HOME: dir, KEYSTASH_CONFIG: typed })).toThrow(/setting 'region' must be a string/);
+    const number = join(dir, 'number.json');
+    writeFileSync(number, JSON.stringify({ concurrency: 8 }));
+    expect(resolveConfig({}, { HOME: dir, KEYSTASH_CONFIG: number }).concurrency).toBe(8);
+  });
+});

@@ -43,3 +43,15 @@ describe('iamPolicy', () => {
     expect(statements('reader', { ...target, keyId: 'abc', kmsRegion: 'us-east-2' })[1]!.Resource).toBe('arn:aws:kms:us-east-2:123456789012:key/abc');
   });
 });
+
+describe('iamPolicy: alias ARNs and account ids', () => {
+  it('an alias ARN is never a Resource (KMS authorizes the key): key/* with the alias condition', () => {
+    const key = statements('writer', { ...target, keyId: 'arn:aws:kms:us-west-2:210987654321:alias/app/prod' })[1]!;
+    expect(key.Resource).toBe('arn:aws:kms:us-west-2:210987654321:key/*');
+    expect(key.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/app/prod' } });
+  });
+  it('an account id must be 12 digits (or the placeholder)', () => {
+    expect(() => iamPolicy('reader', { ...target, accountId: '12345' })).toThrow(/invalid account id '12345'/);
+    expect(() => iamPolicy('reader', { ...target, accountId: 'ACCOUNT_ID' })).not.toThrow();
+  });
+});
