@@ -20,5 +20,5 @@ export type { Config } from './config.js';
 export type { EncryptionContext, KeyService } from './envelope/keyservice.js';
 export type { SecretMeta, SecretRecord, SecretStore } from './secretstore/types.js';
 export { Credstash } from './compat/nodecredstash.js';
-export type { CredstashOptions } from './compat/nodecredstash.js';
+export type { CredstashNameVersion, CredstashOptions, CredstashVersion } from './compat/nodecredstash.js';
 

@@ -1,12 +1,33 @@
 /**
- * A facade with nodecredstash's promise API (`new Credstash({ table, awsOpts, kmsKey })`,
- * getSecret / putSecret / getAllSecrets / listSecrets / deleteSecret / deleteSecrets) so Node
- * programs using that library can switch to keystash by changing the import. Versions are
- * numbers or strings, zero-padded as credstash stores them. Errors are keystash's typed errors.
+ * A facade with nodecredstash's promise API (`new Credstash({ table, awsOpts, kmsKey })`, the
+ * 2.x constructor) so Node programs using that library can switch to keystash by changing the
+ * import: getSecret / putSecret / getAllSecrets / getAllVersions / listSecrets / deleteSecret /
+ * deleteSecrets / getHighestVersion / incrementVersion / createDdbTable / paddedInt, with
+ * nodecredstash's parameter and result shapes and defaults (version 1 for putSecret, digest
+ * SHA256, versions zero-padded to 19 characters).
+ *
+ * Deliberate differences (also in README "nodecredstash-compatible facade"):
+ * - Promises only: no node-style callback as last argument; no per-call `tableName`.
+ * - Errors are keystash's typed errors (match with `instanceof` or `code`, not the message): a
+ *   missing secret is SecretNotFoundError with credstash's message "Item {'name': 'x'} couldn't
+ *   be found." (nodecredstash says "could not"); an existing version is VersionExistsError;
+ *   missing required parameters are UsageError with nodecredstash's messages.
+ * - String versions shorter than 19 characters must be integers and are padded like numbers
+ *   (nodecredstash stored them verbatim); versions are ordered numerically, also in tables that
+ *   hold legacy unpadded versions.
+ * - getAllSecrets skips, as nodecredstash does, secrets that lack the requested version or that
+ *   cannot be decrypted under the given context (DecryptError), but rejects with
+ *   PartialFailureError on a tampered row (IntegrityError) or a store / KMS failure, which
+ *   nodecredstash silently dropped.
+ * - Names in listSecrets are ordered by code point (nodecredstash: localeCompare).
+ * - Resolved values: putSecret, deleteSecret and createDdbTable resolve to undefined (not the
+ *   DynamoDB responses); deleteSecrets to the deleted `{ name, version }` rows.
  */
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import type { Keystash } from '../core/keystash.js';
-import { parseWriteVersion } from '../core/versions.js';
+import { mapSettled } from '../core/concurrency.js';
+import { compareVersions, nextVersion, padVersion } from '../core/versions.js';
+import { DecryptError, KeystashError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
 import { createKeystash } from '../open.js';
 
 export interface CredstashOptions {
@@ -24,7 +45,14 @@ export interface CredstashOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-type Version = number | string;
+/** A version as nodecredstash takes it: a number or a string, zero-padded to 19 characters. */
+export type CredstashVersion = number | string;
+
+/** One `{ name, version }` row of listSecrets / deleteSecrets. */
+export interface CredstashNameVersion {
+  name: string;
+  version: string;
+}
 
 /** nodecredstash's `Credstash` class over a lazily opened Keystash. */
 export class Credstash {
@@ -48,8 +76,18 @@ export class Credstash {
     return this.opening;
   }
 
-  /** The value of `name` at `version` (default: latest). */
-  async getSecret(opts: { name: string; version?: Version; context?: EncryptionContext }): Promise<string> {
+  /**
+   * nodecredstash's `paddedInt`: `paddedInt(5)` (3.x) or `paddedInt(19, 5)` (2.x) →
+   * '0000000000000000005'.
+   */
+  paddedInt(padLengthOrValue: number | string, value?: number | string): string {
+    if (value === undefined) return padVersion(padLengthOrValue);
+    return String(value).padStart(Number(padLengthOrValue), '0');
+  }
+
+  /** The value of `name` at `version` (default: latest). SecretNotFoundError when absent. */
+  async getSecret(opts: { name: string; version?: CredstashVersion; context?: EncryptionContext }): Promise<string> {
+    requireName(opts?.name);
     return (await this.keystash()).get(opts.name, { version: versionText(opts.version), context: opts.context });
   }
 
@@ -57,7 +95,9 @@ export class Credstash {
    * Store `secret` as `name`. Like nodecredstash, version defaults to 1 and an existing version
    * is an error (VersionExistsError); use {@link incrementVersion} for the next one.
    */
-  async putSecret(opts: { name: string; secret: string; version?: Version; context?: EncryptionContext; digest?: string; kmsKey?: string }): Promise<void> {
+  async putSecret(opts: { name: string; secret: string; version?: CredstashVersion; context?: EncryptionContext; digest?: string; kmsKey?: string }): Promise<void> {
+    requireName(opts?.name);
+    if (typeof opts.secret !== 'string' || opts.secret === '') throw new UsageError('secret is a required parameter');
     await (await this.keystash()).put(opts.name, opts.secret, {
       version: versionText(opts.version) ?? '1',
       context: opts.context,
@@ -66,31 +106,100 @@ export class Credstash {
     });
   }
 
-  /** The version after the latest of `name` (zero-padded), as nodecredstash returns it. */
+  /** The highest version of `name` (zero-padded); '0000000000000000000' when it has none. */
+  async getHighestVersion(opts: { name: string }): Promise<string> {
+    requireName(opts?.name);
+    return (await (await this.keystash()).latestVersion(opts.name)) ?? padVersion(0);
+  }
+
+  /** The version after the highest of `name` (zero-padded), as nodecredstash returns it. */
   async incrementVersion(opts: { name: string }): Promise<string> {
-    const latest = await (await this.keystash()).latestVersion(opts.name);
-    return parseWriteVersion(String(latest === undefined ? 1 : BigInt(latest) + 1n));
+    requireName(opts?.name);
+    return nextVersion(await (await this.keystash()).latestVersion(opts.name));
   }
 
-  /** `{ name: value }` of every secret at `version` (default latest). */
-  async getAllSecrets(opts: { version?: Version; context?: EncryptionContext } = {}): Promise<Record<string, string>> {
-    const pairs = await (await this.keystash()).getAll({ version: versionText(opts.version), context: opts.context });
-    return Object.fromEntries(pairs);
+  /**
+   * `{ name: value }` of every secret (whose name starts with `startsWith`) at `version`
+   * (default latest), sorted by name. Secrets without that version, or that cannot be decrypted
+   * under `context`, are left out as nodecredstash leaves them out; any other failure rejects
+   * with PartialFailureError.
+   */
+  async getAllSecrets(opts: { version?: CredstashVersion; context?: EncryptionContext; startsWith?: string } = {}): Promise<Record<string, string>> {
+    const ks = await this.keystash();
+    const version = versionText(opts.version);
+    const { startsWith } = opts;
+    const names = (await ks.names()).filter((name) => !startsWith || name.startsWith(startsWith));
+    const settled = await mapSettled(names, ks.concurrency, (name) => ks.get(name, { version, context: opts.context }));
+    const failures = settled.flatMap((s) =>
+      s.ok || s.error instanceof SecretNotFoundError || s.error instanceof DecryptError ? [] : [{ name: s.item, error: asKeystashError(s.error) }],
+    );
+    if (failures.length > 0) {
+      const detail = failures.map((f) => `${f.name}: ${f.error.message}`).join('; ');
+      throw new PartialFailureError(`${failures.length} of ${names.length} secrets could not be read (${detail})`, failures);
+    }
+    return Object.fromEntries(settled.flatMap((s) => (s.ok ? [[s.item, s.value] as const] : [])));
   }
 
-  /** Every `{ name, version }` stored. */
-  async listSecrets(): Promise<Array<{ name: string; version: string }>> {
-    return (await (await this.keystash()).list()).map((m) => ({ name: m.name, version: m.version }));
+  /**
+   * `[{ version, secret }]` of `name`, newest first; the newest `limit` when given. An absent
+   * name is `[]`; a version that cannot be decrypted rejects the whole call.
+   */
+  async getAllVersions(opts: { name: string; context?: EncryptionContext; limit?: number }): Promise<Array<{ version: string; secret: string }>> {
+    requireName(opts?.name);
+    const ks = await this.keystash();
+    let metas;
+    try {
+      metas = await ks.history(opts.name);
+    } catch (error) {
+      if (error instanceof SecretNotFoundError) return [];
+      throw error;
+    }
+    if (opts.limit !== undefined && opts.limit > 0) metas = metas.slice(0, opts.limit);
+    const rows = await Promise.all(
+      metas.map(async ({ version }) => {
+        // By the stored version itself: legacy unpadded versions stay readable.
+        const record = await ks.store.getVersion(opts.name, version);
+        return record ? { version, secret: await ks.open(record, opts.context) } : undefined;
+      }),
+    );
+    return rows.filter((row) => row !== undefined);
   }
 
-  /** Delete one version of `name`. */
-  async deleteSecret(opts: { name: string; version: Version }): Promise<void> {
-    await (await this.keystash()).delete(opts.name, { version: versionText(opts.version) });
+  /** Every `{ name, version }` stored: by name, then newest version first (as nodecredstash sorts). */
+  async listSecrets(): Promise<CredstashNameVersion[]> {
+    const metas = await (await this.keystash()).list();
+    return metas
+      .map((m) => ({ name: m.name, version: m.version }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareVersions(b.version, a.version)));
   }
 
-  /** Delete every version of `name`. */
-  async deleteSecrets(opts: { name: string }): Promise<void> {
-    await (await this.keystash()).delete(opts.name);
+  /** Delete one version of `name` (required); an absent version is not an error, as in DynamoDB. */
+  async deleteSecret(opts: { name: string; version: CredstashVersion }): Promise<void> {
+    requireName(opts?.name);
+    const version = versionText(opts.version);
+    if (version === undefined) throw new UsageError('version is a required parameter');
+    try {
+      await (await this.keystash()).delete(opts.name, { version });
+    } catch (error) {
+      if (!(error instanceof SecretNotFoundError)) throw error;
+    }
+  }
+
+  /** Delete every version of `name`; the deleted rows, newest first (`[]` when there were none). */
+  async deleteSecrets(opts: { name: string }): Promise<CredstashNameVersion[]> {
+    requireName(opts?.name);
+    try {
+      const deleted = await (await this.keystash()).delete(opts.name);
+      return deleted.map((m) => ({ name: m.name, version: m.version })).sort((a, b) => compareVersions(b.version, a.version));
+    } catch (error) {
+      if (error instanceof SecretNotFoundError) return [];
+      throw error;
+    }
+  }
+
+  /** Create the table if it does not exist (keystash `setup`: on-demand capacity). */
+  async createDdbTable(): Promise<void> {
+    await (await this.keystash()).setup();
   }
 
   /** Close the underlying store and key service. */
@@ -100,6 +209,16 @@ export class Credstash {
   }
 }
 
-function versionText(version: Version | undefined): string | undefined {
-  return version === undefined ? undefined : String(version);
+function requireName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name === '') throw new UsageError('name is a required parameter');
+}
+
+/** A version as keystash takes it; none (undefined or '') means the default, as in nodecredstash. */
+function versionText(version: CredstashVersion | undefined): string | undefined {
+  return version === undefined || version === '' ? undefined : String(version);
+}
+
+function asKeystashError(error: unknown): KeystashError {
+  if (error instanceof KeystashError) return error;
+  return new KeystashError(`unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }

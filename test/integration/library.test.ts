@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { Credstash, createKeystash, Keystash, PartialFailureError, SecretNotFoundError, UsageError, VersionExistsError } from 'keystash';
+import { Credstash, createKeystash, IntegrityError, Keystash, PartialFailureError, SecretNotFoundError, UsageError, VersionExistsError } from 'keystash';
 
 const dir = mkdtempSync(join(tmpdir(), 'keystash-lib-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,16 +51,83 @@ describe('nodecredstash-compatible facade', () => {
       expect(await credstash.getSecret({ name: 'Death Star vulnerability', version: 1, context: { rebel: 'true' } })).toBe('Exhaust vent');
       expect(await credstash.getSecret({ name: 'Death Star vulnerability', context: { rebel: 'true' } })).toBe('Thermal port');
       await credstash.putSecret({ name: 'other', secret: 'o' });
-      expect(await credstash.getAllSecrets({ version: 1 }).catch((e: unknown) => e)).toBeInstanceOf(PartialFailureError);
+      // As in nodecredstash: secrets that need another context are left out, not an error.
+      expect(await credstash.getAllSecrets({ version: 1 })).toEqual({ other: 'o' });
+      // listSecrets: by name, newest version first (nodecredstash's sortSecrets).
       expect(await credstash.listSecrets()).toEqual([
-        { name: 'Death Star vulnerability', version: '0000000000000000001' },
         { name: 'Death Star vulnerability', version: '0000000000000000002' },
+        { name: 'Death Star vulnerability', version: '0000000000000000001' },
         { name: 'other', version: '0000000000000000001' },
       ]);
       await credstash.deleteSecret({ name: 'Death Star vulnerability', version: 2 });
       await credstash.deleteSecrets({ name: 'Death Star vulnerability' });
       expect(await credstash.getAllSecrets()).toEqual({ other: 'o' });
     } finally {
+      await credstash.close();
+    }
+  });
+
+  it('the rest of nodecredstash: getAllVersions, getHighestVersion, startsWith, paddedInt, createDdbTable, required parameters', async () => {
+    const credstash = new Credstash({ backend: 'local', dataDir: join(dir, 'c'), env: {} });
+    try {
+      await credstash.createDdbTable();
+      expect(await credstash.getHighestVersion({ name: 'app.key' })).toBe('0000000000000000000');
+      expect(await credstash.incrementVersion({ name: 'app.key' })).toBe('0000000000000000001');
+      expect(await credstash.getAllVersions({ name: 'app.key' })).toEqual([]);
+      for (let v = 1; v <= 10; v++) await credstash.putSecret({ name: 'app.key', secret: `s${v}`, version: credstash.paddedInt(v), context: { app: 'web' } });
+      // Numeric, not byte order: 10 > 9 also as '0000000000000000010'.
+      expect(await credstash.getHighestVersion({ name: 'app.key' })).toBe('0000000000000000010');
+      expect(await credstash.incrementVersion({ name: 'app.key' })).toBe('0000000000000000011');
+      expect(credstash.paddedInt(19, 7)).toBe('0000000000000000007'); // 2.x signature
+      expect(await credstash.getAllVersions({ name: 'app.key', context: { app: 'web' }, limit: 2 })).toEqual([
+        { version: '0000000000000000010', secret: 's10' },
+        { version: '0000000000000000009', secret: 's9' },
+      ]);
+      expect(await credstash.getAllVersions({ name: 'app.key', context: { app: 'web' } })).toHaveLength(10);
+      await expect(credstash.getAllVersions({ name: 'app.key' })).rejects.toThrow(/Could not decrypt/);
+
+      await credstash.putSecret({ name: 'app.url', secret: 'https://x', digest: 'SHA512' });
+      await credstash.putSecret({ name: 'db.url', secret: 'pg://y' });
+      expect(await credstash.getAllSecrets({ startsWith: 'app.' })).toEqual({ 'app.url': 'https://x' });
+      expect(await credstash.getAllSecrets({ startsWith: 'app.', context: { app: 'web' } })).toEqual({ 'app.key': 's10' });
+      expect(await credstash.getAllSecrets({ version: '0000000000000000010', context: { app: 'web' } })).toEqual({ 'app.key': 's10' });
+      expect(await credstash.getAllSecrets({ startsWith: 'nothing.' })).toEqual({});
+
+      // Errors: typed, with nodecredstash's wording for required parameters.
+      const notFound = await credstash.getSecret({ name: 'no.such' }).catch((e: unknown) => e);
+      expect(notFound).toBeInstanceOf(SecretNotFoundError);
+      expect((notFound as SecretNotFoundError).message).toBe("Item {'name': 'no.such'} couldn't be found.");
+      await expect(credstash.putSecret({ name: 'app.url', secret: 'again', version: 1 })).rejects.toThrow(/app\.url version 0000000000000000001 is already in the credential store/);
+      const untyped = credstash as unknown as Record<string, (o?: object) => Promise<unknown>>;
+      await expect(untyped.deleteSecret!({ name: 'app.url' })).rejects.toThrow(new UsageError('version is a required parameter'));
+      await expect(untyped.putSecret!({ name: 'app.url' })).rejects.toThrow(new UsageError('secret is a required parameter'));
+      await expect(untyped.getSecret!({})).rejects.toThrow(new UsageError('name is a required parameter'));
+      expect(await credstash.getSecret({ name: 'app.url' })).toBe('https://x'); // deleteSecret without version deleted nothing
+
+      // Deleting what is absent resolves, as DynamoDB DeleteItem does.
+      await credstash.deleteSecret({ name: 'app.url', version: 5 });
+      expect(await credstash.deleteSecrets({ name: 'no.such' })).toEqual([]);
+      expect(await credstash.deleteSecrets({ name: 'db.url' })).toEqual([{ name: 'db.url', version: '0000000000000000001' }]);
+    } finally {
+      await credstash.close();
+    }
+  });
+
+  it('getAllSecrets still rejects on a tampered row instead of dropping it', async () => {
+    const dataDir = join(dir, 'd');
+    const credstash = new Credstash({ backend: 'local', dataDir, env: {} });
+    const ks = await createKeystash({ dataDir, env: {} });
+    try {
+      await credstash.putSecret({ name: 'good', secret: 'g' });
+      await credstash.putSecret({ name: 'bad', secret: 'b' });
+      const record = await ks.getRecord('bad');
+      await ks.delete('bad');
+      await ks.store.putVersion({ ...record, hmac: '0'.repeat(record.hmac.length) });
+      const error = await credstash.getAllSecrets().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PartialFailureError);
+      expect((error as PartialFailureError).failures.map((f) => [f.name, f.error instanceof IntegrityError])).toEqual([['bad', true]]);
+    } finally {
+      ks.close();
       await credstash.close();
     }
   });
@@ -75,17 +142,20 @@ describe('nodecredstash-compatible facade', () => {
     // Endpoints and credentials both come from `env`, not from process.env.
     expect(process.env.AWS_ACCESS_KEY_ID).toBeUndefined();
     const table = `lib-${Date.now()}`;
-    const setup = await createKeystash({ backend: 'aws', table, region: 'us-east-1', env });
-    try {
-      await setup.setup();
-    } finally {
-      setup.close();
-    }
     const credstash = new Credstash({ table, awsOpts: { region: 'us-east-1' }, env });
     try {
+      await credstash.createDdbTable();
       await credstash.putSecret({ name: 'aws.secret', secret: 'in dynamo' });
-      expect(await credstash.getSecret({ name: 'aws.secret' })).toBe('in dynamo');
-      expect(await credstash.getAllSecrets()).toEqual({ 'aws.secret': 'in dynamo' });
+      await credstash.putSecret({ name: 'aws.secret', secret: 'newer', version: await credstash.incrementVersion({ name: 'aws.secret' }) });
+      expect(await credstash.getSecret({ name: 'aws.secret', version: 1 })).toBe('in dynamo');
+      expect(await credstash.getAllSecrets()).toEqual({ 'aws.secret': 'newer' });
+      expect(await credstash.getHighestVersion({ name: 'aws.secret' })).toBe('0000000000000000002');
+      expect(await credstash.getAllVersions({ name: 'aws.secret' })).toEqual([
+        { version: '0000000000000000002', secret: 'newer' },
+        { version: '0000000000000000001', secret: 'in dynamo' },
+      ]);
+      expect((await credstash.deleteSecrets({ name: 'aws.secret' })).map((r) => r.version)).toEqual(['0000000000000000002', '0000000000000000001']);
+      expect(await credstash.listSecrets()).toEqual([]);
     } finally {
       await credstash.close();
     }

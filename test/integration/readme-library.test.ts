@@ -45,7 +45,7 @@ describe('README library examples', () => {
     for (const call of ['createKeystash(', '.put(', '.get(', '.getAll(', '.list(', '.history(', '.delete(', 'rotateSecrets(', 'instanceof SecretNotFoundError']) {
       expect(found[0]?.code).toContain(call);
     }
-    for (const call of ['new Credstash(', '.putSecret(', '.getSecret(', '.getAllSecrets(', '.listSecrets(', '.deleteSecret(', '.deleteSecrets(']) {
+    for (const call of ['new Credstash(', '.putSecret(', '.getSecret(', '.getAllSecrets(', '.getAllVersions(', '.getHighestVersion(', '.listSecrets(', '.deleteSecret(', '.deleteSecrets(']) {
       expect(found[1]?.code).toContain(call);
     }
   });
