@@ -24,7 +24,9 @@ export function parseContext(pairs: readonly string[]): EncryptionContext {
   for (const pair of pairs) {
     const [key, value] = parseContextPair(pair);
     if (Object.hasOwn(context, key)) throw new UsageError(`context key '${key}' given twice`);
-    context[key] = value;
+    // defineProperty, not `context[key] =`: an assignment to '__proto__' is silently dropped, and
+    // the secret would be stored without the context the user asked to bind it to.
+    Object.defineProperty(context, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return context;
 }

@@ -80,9 +80,22 @@ function parseStructured(text: string, format: 'json' | 'yaml', source: string):
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const where = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line ?? jsonErrorLine(text, (error as Error).message);
-    const message = (error as Error).message.split('\n')[0] ?? '';
-    throw new UsageError(`${source}: ${where ? `line ${where}: ` : ''}not valid ${format.toUpperCase()} (${message}); nothing was imported`, { cause: error });
+    const first = (error as Error).message.split('\n')[0] ?? '';
+    const message = format === 'json' ? safeJsonMessage(first) : first;
+    // No cause kept: V8's JSON.parse message and yaml's full message quote the file's text, which
+    // holds secret values (the first line of a yaml message is only its description).
+    throw new UsageError(`${source}: ${where ? `line ${where}: ` : ''}not valid ${format.toUpperCase()} (${message}); nothing was imported`);
   }
+}
+
+/**
+ * A JSON.parse message without any excerpt of the input: V8 quotes the text around an unexpected
+ * token (`Unexpected token 'h', ..."{"pw": hunter2"... is not valid JSON`), and that text is a
+ * secret value. Messages that only name a position are kept; the others become generic.
+ */
+function safeJsonMessage(message: string): string {
+  if (message === 'Unexpected end of JSON input' || /^[^"]* in JSON at position \d+(?: \(line \d+ column \d+\))?$/.test(message)) return message;
+  return 'unexpected character';
 }
 
 /**

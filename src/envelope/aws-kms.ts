@@ -95,6 +95,20 @@ function capital(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/**
+ * Build a result around a returned plaintext data key; when another member is missing (an
+ * endpoint that is not quite KMS) the key is zeroed before the error propagates.
+ */
+function withPlaintext<T>(plaintext: Uint8Array | undefined, action: string, build: (plaintext: Uint8Array) => T): T {
+  const key = required(plaintext, 'Plaintext', action);
+  try {
+    return build(key);
+  } catch (error) {
+    key.fill(0);
+    throw error;
+  }
+}
+
 /** An error raised by the KMS service (as opposed to credentials or the network). */
 function isServiceError(err: unknown): boolean {
   const fault = (err as { $fault?: unknown } | null)?.$fault;
@@ -120,7 +134,7 @@ export class AwsKmsKeyService implements KeyService {
     try {
       const out = await this.#client.send(command);
       const action = 'kms:GenerateDataKey';
-      return { plaintext: required(out.Plaintext, 'Plaintext', action), ciphertextBlob: required(out.CiphertextBlob, 'CiphertextBlob', action), keyId: required(out.KeyId, 'KeyId', action) };
+      return withPlaintext(out.Plaintext, action, (plaintext) => ({ plaintext, ciphertextBlob: required(out.CiphertextBlob, 'CiphertextBlob', action), keyId: required(out.KeyId, 'KeyId', action) }));
     } catch (err) {
       const error = await this.#translate(err, { action: 'kms:GenerateDataKey', keyId: request.keyId });
       throw prefixed(error, `KMS ERROR: Could not generate key using KMS key ${request.keyId} (Details: ${error.message})`);
@@ -131,7 +145,7 @@ export class AwsKmsKeyService implements KeyService {
   async decrypt(request: DecryptRequest): Promise<DecryptResult> {
     try {
       const out = await this.#client.send(new DecryptCommand({ CiphertextBlob: request.ciphertextBlob, EncryptionContext: { ...request.context } }));
-      return { plaintext: required(out.Plaintext, 'Plaintext', 'kms:Decrypt'), keyId: required(out.KeyId, 'KeyId', 'kms:Decrypt') };
+      return withPlaintext(out.Plaintext, 'kms:Decrypt', (plaintext) => ({ plaintext, keyId: required(out.KeyId, 'KeyId', 'kms:Decrypt') }));
     } catch (err) {
       const error = await this.#translate(err, { action: 'kms:Decrypt' });
       throw error instanceof DecryptError || !isServiceError(err) ? error : prefixed(error, `KMS ERROR: Decryption error ${error.message}`);
