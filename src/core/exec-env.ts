@@ -82,12 +82,18 @@ export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions
  * The child's environment: the parent's (or, `pristine`, only its PATH) overlaid with the
  * secrets.
  */
+/**
+ * Never passed on: the keyring passphrase would let the child unlock every secret in the keyring,
+ * not only the ones selected for it (a nested keystash can be given it explicitly).
+ */
+const WITHHELD: ReadonlySet<string> = new Set(['KEYSTASH_KMS_PASSPHRASE']);
+
 export function childEnvironment(parent: Readonly<Record<string, string | undefined>>, entries: readonly EnvEntry[], pristine: boolean): Record<string, string> {
   const env: Record<string, string> = {};
   if (pristine) {
     if (parent.PATH !== undefined) env.PATH = parent.PATH;
   } else {
-    for (const [k, v] of Object.entries(parent)) if (v !== undefined) env[k] = v;
+    for (const [k, v] of Object.entries(parent)) if (v !== undefined && !WITHHELD.has(k)) env[k] = v;
   }
   for (const entry of entries) env[entry.varName] = entry.value;
   return env;

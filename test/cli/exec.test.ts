@@ -48,6 +48,21 @@ describe('exec', () => {
     expect(env.APP_TOKEN).toBeUndefined();
   });
 
+  it('never passes the keyring passphrase on to the child', async () => {
+    const p = cliHome({ KEYSTASH_KMS_PASSPHRASE: 'correct horse battery staple' });
+    try {
+      expect((await p.run(['put', 'pp.secret', 'under-a-sealed-keyring'])).code).toBe(0);
+      const r = await p.run(['exec', 'pp.secret', '--', process.execPath, '-e', DUMP], { env: { KEEP_ME: 'yes' } });
+      expect(r.code, r.stderr).toBe(0);
+      const env = JSON.parse(r.stdout) as Record<string, string>;
+      expect(env.PP_SECRET).toBe('under-a-sealed-keyring');
+      expect(env.KEEP_ME).toBe('yes');
+      expect(env.KEYSTASH_KMS_PASSPHRASE).toBeUndefined();
+    } finally {
+      p.cleanup();
+    }
+  });
+
   it("the child's exit status is keystash's", async () => {
     const r = await h.run(['exec', 'other.key', '--', process.execPath, '-e', 'process.exit(42)']);
     expect(r.code).toBe(42);
