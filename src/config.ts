@@ -75,12 +75,15 @@ function dataDirOf(flags: ConfigFlags, env: Env, file: FileConfig): [string, Sou
   return [join(base, 'keystash'), 'default'];
 }
 
-function readConfigFile(path: string): FileConfig {
+function readConfigFile(path: string, named: boolean): FileConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    // The default location may well not exist; a file named by KEYSTASH_CONFIG must (a typo there
+    // would otherwise silently fall back to the defaults — the local backend, say).
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !named) return {};
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ConfigError(`config file ${path} (KEYSTASH_CONFIG) does not exist`);
     throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
   }
   try {
@@ -141,7 +144,7 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 /** Resolve the effective configuration. Throws UsageError/ConfigError for invalid values. */
 export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   const configFile = configFilePath(env);
-  const file = readConfigFile(configFile);
+  const file = readConfigFile(configFile, Boolean(env.KEYSTASH_CONFIG));
   const sources: Record<string, Source> = {};
   const backend = oneOf('backend', pick(sources, 'backend', flags.backend, ['KEYSTASH_BACKEND'], env, file, 'local'), ['local', 'aws'] as const, sources, configFile);
   const store = oneOf('store', pick(sources, 'store', flags.store, ['KEYSTASH_STORE'], env, file, backend === 'aws' ? 'dynamodb' : 'sqlite'), ['sqlite', 'dynamodb'] as const, sources, configFile);

@@ -25,11 +25,11 @@ describe('resolveConfig precedence: flag > env > file > default', () => {
     expect([f.table, f.store, f.kms, f.sources.table]).toEqual(['from-flag', 'dynamodb', 'local', 'flag']);
   });
   it('defaults and XDG data dir, KEYSTASH_HOME relocation', () => {
-    const c = resolveConfig({}, { HOME: dir, KEYSTASH_CONFIG: join(dir, 'none.json') });
+    const c = resolveConfig({}, { HOME: dir, XDG_CONFIG_HOME: join(dir, 'no-config-here') });
     expect(c.dataDir).toBe(join(dir, '.local', 'share', 'keystash'));
     expect(c.table).toBe('credential-store');
-    expect(resolveConfig({}, { HOME: dir, KEYSTASH_HOME: '/x', KEYSTASH_CONFIG: join(dir, 'none.json') }).storePath).toBe('/x/store.db');
-    expect(resolveConfig({}, { HOME: dir, XDG_DATA_HOME: '/xdg', KEYSTASH_CONFIG: join(dir, 'none.json') }).keyringPath).toBe('/xdg/keystash/keyring.json');
+    expect(resolveConfig({}, { HOME: dir, KEYSTASH_HOME: '/x', XDG_CONFIG_HOME: join(dir, 'no-config-here') }).storePath).toBe('/x/store.db');
+    expect(resolveConfig({}, { HOME: dir, XDG_DATA_HOME: '/xdg', XDG_CONFIG_HOME: join(dir, 'no-config-here') }).keyringPath).toBe('/xdg/keystash/keyring.json');
   });
   it('invalid values and files are errors; the passphrase is never shown', () => {
     expect(() => resolveConfig({ backend: 'cloud' }, base)).toThrow(/invalid backend/);
@@ -53,5 +53,10 @@ describe('config file keys and types', () => {
     const number = join(dir, 'number.json');
     writeFileSync(number, JSON.stringify({ concurrency: 8 }));
     expect(resolveConfig({}, { HOME: dir, KEYSTASH_CONFIG: number }).concurrency).toBe(8);
+  });
+
+  it('a config file named by KEYSTASH_CONFIG must exist; the default location need not', () => {
+    expect(() => resolveConfig({}, { HOME: dir, KEYSTASH_CONFIG: join(dir, 'typo.jsn') })).toThrow(/KEYSTASH_CONFIG\) does not exist/);
+    expect(resolveConfig({}, { HOME: dir, XDG_CONFIG_HOME: join(dir, 'nowhere') }).backend).toBe('local');
   });
 });
