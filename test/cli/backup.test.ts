@@ -4,17 +4,11 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliHome } from '../helpers/run-cli.js';
+import { awsTestEnv } from '../helpers/aws-env.js';
 
-const awsEnv = {
-  AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-  AWS_ENDPOINT_URL_KMS: inject('kmsEndpoint'),
-  AWS_ACCESS_KEY_ID: inject('kmsAccessKeyId'),
-  AWS_SECRET_ACCESS_KEY: inject('kmsSecretAccessKey'),
-  AWS_REGION: 'us-east-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
+const awsEnv = awsTestEnv();
 const h = cliHome(awsEnv);
 const file = join(h.home, '..', 'backup.jsonl');
 /** name, value, extra put args — several versions per name, a comment, other digests, a context. */

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
+import { allCommandLines } from '../helpers/proc.js';
 
 const h = cliHome();
 const SECRET_A = 'exec-secret-AAA-7f3c91';
@@ -154,19 +155,6 @@ describe('exec', () => {
     }
   });
 });
-
-function allCommandLines(): string[] {
-  const lines: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      lines.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' '));
-    } catch {
-      /* process gone */
-    }
-  }
-  return lines;
-}
 
 function isAlive(pid: number): boolean {
   try {

@@ -17,20 +17,14 @@ import { join } from 'node:path';
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import Database from 'better-sqlite3';
 import { createKeystash } from 'keystash';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, type CliResult } from '../helpers/run-cli.js';
+import { awsTestCredentials, awsTestEnv } from '../helpers/aws-env.js';
 
 const TABLE = `bad-input-${Date.now().toString(36)}`;
 const SQL_TABLE = 'credential-store';
-const credentials = { accessKeyId: inject('kmsAccessKeyId'), secretAccessKey: inject('kmsSecretAccessKey') };
-const AWS_ENV = {
-  AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-  AWS_ENDPOINT_URL_KMS: inject('kmsEndpoint'),
-  AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-  AWS_REGION: 'us-east-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
+const credentials = awsTestCredentials();
+const AWS_ENV = awsTestEnv();
 const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: AWS_ENV.AWS_ENDPOINT_URL_DYNAMODB, credentials });
 const root = tempDir('keystash-bad-input-');
 const seedHome = join(root.dir, 'seed');

@@ -10,8 +10,9 @@
  * KEYSTASH_LONG_TESTS runs 8 × 150 instead of 8 × 50.
  */
 import { spawn } from 'node:child_process';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cleanEnv, cliHome } from '../helpers/run-cli.js';
+import { awsTestEnv } from '../helpers/aws-env.js';
 
 const LONG = Boolean(process.env.KEYSTASH_LONG_TESTS);
 const WRITERS = 8;
@@ -209,15 +210,7 @@ describe(`${WRITERS} writer processes × ${PUTS} puts of one name without -v, 2 
   });
 
   it('DynamoDB (dynalite) + KMS server (--backend aws)', { timeout: CHILD_LIMIT_MS + 60_000 }, async () => {
-    const awsEnv = {
-      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-      AWS_ENDPOINT_URL_KMS: inject('kmsEndpoint'),
-      AWS_ACCESS_KEY_ID: inject('kmsAccessKeyId'),
-      AWS_SECRET_ACCESS_KEY: inject('kmsSecretAccessKey'),
-      AWS_REGION: 'us-east-1',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
+    const awsEnv = { ...awsTestEnv(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
     const h = cliHome(awsEnv);
     const table = `race-${Date.now().toString(36)}`;
     try {

@@ -19,6 +19,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, tempDir, type CliResult } from '../helpers/run-cli.js';
+import { allCommandLines } from '../helpers/proc.js';
 
 const LIB_URL = new URL('../../dist/index.js', import.meta.url).href;
 const tag = randomBytes(6).toString('hex');
@@ -197,7 +198,7 @@ describe('no secret on any argv', () => {
       const [pid, digest] = readFileSync(ready, 'utf8').split(' ');
       grandchild = Number(pid);
       expect(digest).toBe(createHash('sha256').update(M.stdin).digest('hex'));
-      const argvs = commandLines();
+      const argvs = allCommandLines();
       expect(argvs.some((a) => a.includes(BIN) && a.includes('exec'))).toBe(true);
       expect(argvs.flatMap((a) => leaks(Buffer.from(a)))).toEqual([]);
     } finally {
@@ -216,9 +217,9 @@ describe('no secret on any argv', () => {
     try {
       child.stdin.write(value);
       // Give it time to start and read what was written (stdin stays open, so it keeps waiting).
-      await waitFor(() => commandLines().some((a) => a.includes('hyg.pending')), 10_000);
+      await waitFor(() => allCommandLines().some((a) => a.includes('hyg.pending')), 10_000);
       await new Promise((r) => setTimeout(r, 500));
-      const argvs = commandLines();
+      const argvs = allCommandLines();
       expect(argvs.some((a) => a.includes('put hyg.pending -'))).toBe(true);
       for (const argv of argvs) expect(argv.includes(value)).toBe(false);
       expect(argvs.flatMap((a) => leaks(Buffer.from(a)))).toEqual([]);
@@ -274,19 +275,6 @@ describe('plaintext data keys are zeroed after use', () => {
     expect(notZeroed).toEqual([]);
   });
 });
-
-function commandLines(): string[] {
-  const lines: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      lines.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' '));
-    } catch {
-      /* process gone */
-    }
-  }
-  return lines;
-}
 
 function killQuietly(pid: number): void {
   try {

@@ -38,8 +38,9 @@ import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, type
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { ConfigError, createKeystash, DecryptError, IntegrityError, KmsError, SecretNotFoundError, type Keystash } from 'keystash';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli, tempDir } from '../helpers/run-cli.js';
+import { awsTestCredentials, awsTestEnv } from '../helpers/aws-env.js';
 
 const LONG = Boolean(process.env.KEYSTASH_LONG_TESTS);
 const RUNS = { local: LONG ? 200 : 60, aws: LONG ? 80 : 25, keyring: LONG ? 300 : 80, cli: LONG ? 12 : 4 };
@@ -47,15 +48,8 @@ const DIGESTS = ['SHA', 'SHA224', 'SHA256', 'SHA384', 'SHA512', 'MD5'] as const;
 const SQL_TABLE = 'credential-store';
 const TABLE = `tamper-${Date.now().toString(36)}`;
 
-const credentials = { accessKeyId: inject('kmsAccessKeyId'), secretAccessKey: inject('kmsSecretAccessKey') };
-const AWS_ENV = {
-  AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-  AWS_ENDPOINT_URL_KMS: inject('kmsEndpoint'),
-  AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-  AWS_REGION: 'us-east-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
+const credentials = awsTestCredentials();
+const AWS_ENV = awsTestEnv();
 const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: AWS_ENV.AWS_ENDPOINT_URL_DYNAMODB, credentials });
 const root = tempDir('keystash-tamper-');
 
