@@ -66,8 +66,7 @@ export class Keystash {
    */
   async put(name: string, value: string, options: PutOptions = {}): Promise<{ name: string; version: string }> {
     validateSecretName(name);
-    const digest = options.digest ?? 'SHA256';
-    if (!isDigestName(digest)) throw new UsageError(`unknown digest '${digest}' (expected one of ${DIGEST_NAMES.join(', ')})`);
+    const digest = checkedDigest(options.digest);
     const explicit = options.version === undefined ? undefined : parseWriteVersion(options.version);
     const expected = options.expectVersion === undefined ? undefined : parseReadVersion(options.expectVersion);
     const sealed = await this.seal(name, value, { ...options, digest });
@@ -103,8 +102,7 @@ export class Keystash {
    */
   async sealRecord(name: string, value: string, version: string, options: Omit<PutOptions, 'version' | 'expectVersion'> = {}): Promise<SecretRecord> {
     validateSecretName(name);
-    const digest = options.digest ?? 'SHA256';
-    if (!isDigestName(digest)) throw new UsageError(`unknown digest '${digest}' (expected one of ${DIGEST_NAMES.join(', ')})`);
+    const digest = checkedDigest(options.digest);
     return { ...(await this.seal(name, value, { ...options, digest })), version: parseWriteVersion(version) };
   }
 
@@ -320,6 +318,12 @@ function asKeystashError(error: unknown): KeystashError {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The digest to write (SHA256 by default); UsageError for a name credstash does not know. */
+function checkedDigest(digest = 'SHA256'): string {
+  if (!isDigestName(digest)) throw new UsageError(`unknown digest '${digest}' (expected one of ${DIGEST_NAMES.join(', ')})`);
+  return digest;
 }
 
 /** UTF-8 byte order of two strings (SQLite BINARY and DynamoDB sort keys compare this way). */
