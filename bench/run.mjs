@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'keystash.js');
+const BIN = join(ROOT, 'bin', 'keystash.cjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 11);
 const QUICK = process.env.BENCH_QUICK === '1';
 /** Delay the latency proxy adds to every aws request in the extra getall rows (ms). */

@@ -1,28 +1,126 @@
-// Bundles the CLI into dist/bundle/ (ESM, code-split so backends stay lazy chunks).
-// A bundled CLI starts faster than resolving hundreds of modules from node_modules
-// (issue: performance). better-sqlite3 stays external: it is a native addon.
-import { rmSync } from 'node:fs';
+// Bundles the CLI into dist/bundle/ (issue: performance; DESIGN.md "Start-up cost"), then
+// writes V8 code caches for the bundles (scripts/code-cache.mjs). A bundle with its code cache
+// starts faster than hundreds of modules resolved from node_modules and compiled on every run.
+//
+//   cli.cjs         keystash's own code, commander, chalk, better-sqlite3's JavaScript
+//   aws-sdk.cjs     the AWS SDK (+ @smithy, @aws-crypto): loaded on first use, by aws backends only
+//   yaml.cjs        the yaml package: loaded only for YAML import/export
+//   version.txt     what `keystash --version` prints without loading any bundle
+//
+// CommonJS, not ESM: Node 20 can compile a CommonJS script from V8's code cache (vm.Script
+// `cachedData`), not an ES module. Each third-party group is its own bundle so that a local
+// `get` neither reads nor compiles the SDK; keystash's own modules live only in cli.cjs, so
+// every class (errors above all) has exactly one identity. better-sqlite3's native addon stays a
+// separate file, loaded by path (SqliteStore passes `nativeBinding`).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { VERSION } from '../dist/version.js';
 
-// Chunk names carry content hashes: clear the old ones so dist/ holds only this build.
-rmSync('dist/bundle', { recursive: true, force: true });
+const OUT = 'dist/bundle';
 
-await build({
-  entryPoints: { cli: 'src/cli/main.ts' },
-  outdir: 'dist/bundle',
+/** Third-party packages that get a lazily loaded bundle of their own, by bundle name. */
+const VENDOR_GROUPS = {
+  'aws-sdk.cjs': /^@(aws-sdk|smithy|aws-crypto)\//,
+  'yaml.cjs': /^yaml$/,
+};
+
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
-  // ESM builds of the AWS SDK: their lazy credential providers stay dynamic imports (own chunks),
-  // where the CJS builds' require() calls pull every provider and nested client onto start-up.
-  mainFields: ['module', 'main'],
   target: 'node20',
-  external: ['better-sqlite3'],
-  chunkNames: 'chunks/[name]-[hash]',
+  // The AWS SDK's ES module builds keep their credential providers lazy (evaluated on first use).
+  mainFields: ['module', 'main'],
   legalComments: 'none',
   logLevel: 'warning',
-  banner: {
-    js: "import { createRequire as __ksCreateRequire } from 'node:module'; const require = __ksCreateRequire(import.meta.url);",
+  // import() of Node built-ins stays in the SDK's code otherwise, and a vm.Script (the code-cache
+  // loader) has no dynamic-import callback: turn every import() into a require().
+  supported: { 'dynamic-import': false },
+};
+
+/** Every vendor import specifier met while bundling cli.cjs, by bundle. */
+const specifiers = Object.fromEntries(Object.keys(VENDOR_GROUPS).map((name) => [name, new Set()]));
+
+/** Rewrites `import … from '<vendor package>'` into a property of its vendor bundle. */
+const vendorPlugin = {
+  name: 'keystash-vendor-bundles',
+  setup(b) {
+    for (const [bundle, filter] of Object.entries(VENDOR_GROUPS)) {
+      b.onResolve({ filter }, (args) => {
+        specifiers[bundle].add(args.path);
+        return { path: args.path, namespace: `vendor:${bundle}` };
+      });
+      b.onLoad({ filter: /.*/, namespace: `vendor:${bundle}` }, (args) => ({
+        contents: `module.exports = require('./${bundle}')[${JSON.stringify(args.path)}];`,
+        loader: 'js',
+      }));
+    }
+    b.onResolve({ filter: /^\.\/[\w-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
   },
+};
+
+/**
+ * Two Node built-ins the CLI's start-up path would load for nothing: commander requires
+ * node:child_process at load time (for git-style executable subcommands, which keystash does not
+ * use; ~10 ms with net and dgram), and createRequire from node:module (which loads the ES-module
+ * loader) is how keystash's ES modules resolve better-sqlite3's addon and load yaml. In the bundle
+ * commander gets child_process on first use, and createRequire hands out the bundle's own
+ * require (bin/bundle-loader.cjs), which routes vendor packages to their bundles.
+ */
+const builtinShimPlugin = {
+  name: 'keystash-builtin-shims',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: `module.exports = new Proxy({}, { get: (_, key) => require('node:${args.path}')[key] });`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^node:module$/ }, (args) => (args.importer.includes('node_modules') ? undefined : { path: 'module', namespace: 'module-shim' }));
+    b.onLoad({ filter: /.*/, namespace: 'module-shim' }, () => {
+      const groups = Object.entries(VENDOR_GROUPS).map(([bundle, filter]) => `[${JSON.stringify(`./${bundle}`)}, ${filter}]`);
+      return {
+        contents: `const groups = [${groups.join(', ')}];
+function bundleRequire(id) {
+  const group = groups.find(([, filter]) => filter.test(id));
+  return group ? require(group[0])[id] : require(id);
+}
+bundleRequire.resolve = require.resolve;
+exports.createRequire = () => bundleRequire;`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+// Chunk names carry no hashes, but clear dist/bundle so it holds only this build.
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: `${OUT}/cli.cjs`,
+  plugins: [vendorPlugin, builtinShimPlugin],
+  // CommonJS has no import.meta: give the few modules that use it the bundle's own URL.
+  define: { 'import.meta.url': '__keystashBundleUrl' },
+  banner: { js: "const __keystashBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+
+for (const [bundle, used] of Object.entries(specifiers)) {
+  // One getter per package: requiring one (say @aws-sdk/client-kms) evaluates only its modules.
+  const entry = [...used]
+    .sort()
+    .map((s) => `Object.defineProperty(exports, ${JSON.stringify(s)}, { enumerable: true, get: () => require(${JSON.stringify(s)}) });`)
+    .join('\n');
+  await build({ ...common, stdin: { contents: entry, resolveDir: '.', sourcefile: `${bundle}-entry.js`, loader: 'js' }, outfile: `${OUT}/${bundle}` });
+}
+
+writeFileSync(`${OUT}/version.txt`, `${VERSION}\n`);
+
+// Code caches: a warm-up run in a child process with Node's default flags (V8 rejects a cache
+// made under other flags). A failure here leaves keystash working, only slower: say so, loudly.
+const warm = spawnSync(process.execPath, ['scripts/code-cache.mjs'], { stdio: 'inherit' });
+if (warm.status !== 0) console.warn('bundle: code caches not written (keystash works, but starts slower)');

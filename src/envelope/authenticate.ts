@@ -3,11 +3,10 @@
  * used by bulk operations that must prove a row is readable (rotate/migrate verify passes)
  * without ever producing its plaintext value.
  */
-import { equalBytes } from '@noble/ciphers/utils.js';
-import { hmac } from '@noble/hashes/hmac.js';
 import { IntegrityError, UsageError } from '../errors.js';
 import { base64ToBytes, hexToBytes } from './codec.js';
 import { resolveDigest } from './digests.js';
+import { equalConstantTime, hmacOf } from './primitives.js';
 import { AES_KEY_BYTES, DATA_KEY_BYTES, type StoredFields } from './seal.js';
 
 /**
@@ -25,7 +24,7 @@ export function authenticateFields(fields: StoredFields, dataKey: Uint8Array): v
   const stored = hexToBytes(fields.hmac, 'hmac');
   const macKey = dataKey.slice(AES_KEY_BYTES, DATA_KEY_BYTES);
   try {
-    if (!equalBytes(hmac(digest.hash, macKey, contents), stored)) throw new IntegrityError();
+    if (!equalConstantTime(hmacOf(digest.hash.algorithm, macKey, contents), stored)) throw new IntegrityError();
   } finally {
     macKey.fill(0);
   }

@@ -3,9 +3,6 @@
  * (credstash-format.md §2.3). Names are case-sensitive; SHA-1 and MD5 stay readable because
  * credstash still writes them when asked (`put -d SHA` / `-d MD5`).
  */
-import { md5, sha1 } from '@noble/hashes/legacy.js';
-import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import type { CHash } from '@noble/hashes/utils.js';
 import { IntegrityError } from '../errors.js';
 
 /** The digest names credstash 1.17.1 reads and writes, in its order (§2.3 table). */
@@ -17,23 +14,31 @@ export type DigestName = (typeof DIGEST_NAMES)[number];
 /** credstash `DEFAULT_DIGEST`; also what a row without a `digest` attribute means (§1.2, §2.4). */
 export const DEFAULT_DIGEST: DigestName = 'SHA256';
 
+/** A hash function as OpenSSL names it, and its output length in bytes. */
+export interface HashFunction {
+  /** OpenSSL's name, for node:crypto `createHmac` (primitives.ts `hmacOf`). */
+  readonly algorithm: string;
+  readonly outputLen: number;
+}
+
 /**
- * Digest name → noble hash (§2.3): `SHA` is SHA-1, `MD5` is MD5, the others SHA-2. Frozen; look
- * names up with {@link isDigestName} or {@link resolveDigest}, never with `in` (prototype keys).
+ * Digest name → hash function (§2.3): `SHA` is SHA-1, `MD5` is MD5, the others SHA-2. Frozen;
+ * look names up with {@link isDigestName} or {@link resolveDigest}, never with `in` (prototype
+ * keys).
  */
-export const DIGESTS: Readonly<Record<DigestName, CHash>> = Object.freeze({
-  SHA: sha1,
-  SHA224: sha224,
-  SHA256: sha256,
-  SHA384: sha384,
-  SHA512: sha512,
-  MD5: md5,
+export const DIGESTS: Readonly<Record<DigestName, HashFunction>> = Object.freeze({
+  SHA: { algorithm: 'sha1', outputLen: 20 },
+  SHA224: { algorithm: 'sha224', outputLen: 28 },
+  SHA256: { algorithm: 'sha256', outputLen: 32 },
+  SHA384: { algorithm: 'sha384', outputLen: 48 },
+  SHA512: { algorithm: 'sha512', outputLen: 64 },
+  MD5: { algorithm: 'md5', outputLen: 16 },
 });
 
 /** A resolved digest: its credstash name, the hash, and the length of its lower-case hex HMAC. */
 export interface Digest {
   readonly name: DigestName;
-  readonly hash: CHash;
+  readonly hash: HashFunction;
   /** Characters of the hex HMAC text (§2.3 "hex length" column): 2 × output bytes. */
   readonly hexLength: number;
 }

@@ -9,8 +9,7 @@
  *
  * Every failure is a ConfigError naming the file and the damaged field, never quoting contents.
  */
-import { gcm } from '@noble/ciphers/aes.js';
-import { randomBytes } from '@noble/ciphers/utils.js';
+import { gcmDecrypt, gcmEncrypt, randomBytes } from './primitives.js';
 import { ConfigError } from '../errors.js';
 import type { KeyMetadata } from './key-manager.js';
 import { base64ToBytes, bytesToBase64, bytesToUtf8, utf8ToBytes } from './codec.js';
@@ -178,7 +177,7 @@ function unsealKeyring(box: unknown, path: string, derive: DeriveKey | undefined
   }
   let plain: Uint8Array;
   try {
-    plain = gcm(seal.key, base64ToBytes(nonce), sealAad(seal)).decrypt(base64ToBytes(ciphertext));
+    plain = gcmDecrypt(seal.key, base64ToBytes(nonce), sealAad(seal), base64ToBytes(ciphertext));
   } catch {
     throw new ConfigError(`cannot unlock keyring ${path}: wrong KEYSTASH_KMS_PASSPHRASE`);
   }
@@ -225,7 +224,7 @@ export function serializeKeyring(data: KeyringData, seal: KeyringSeal | undefine
   const plain = utf8ToBytes(JSON.stringify({ keys: data.keys }));
   const nonce = randomBytes(NONCE_BYTES);
   try {
-    const ciphertext = bytesToBase64(gcm(seal.key, nonce, sealAad(seal)).encrypt(plain));
+    const ciphertext = bytesToBase64(gcmEncrypt(seal.key, nonce, sealAad(seal), plain));
     const { N, r, p, salt } = seal;
     const encrypted = { kdf: 'scrypt', N, r, p, salt, nonce: bytesToBase64(nonce), ciphertext };
     return `${JSON.stringify({ ...head, encrypted }, null, 2)}\n`;

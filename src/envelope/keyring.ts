@@ -20,7 +20,7 @@ import type { BigIntStats } from 'node:fs';
 import { platform } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomBytes } from '@noble/ciphers/utils.js';
+import { randomBytes } from './primitives.js';
 import { scrypt } from '@noble/hashes/scrypt.js';
 import { ConfigError, KmsError } from '../errors.js';
 import { base64ToBytes, bytesToHex, utf8ToBytes } from './codec.js';

@@ -11,7 +11,7 @@
  * arguments 'kms.validation' (ValidationException); an alias in use 'kms.aliasExists'
  * (AlreadyExistsException). No message contains key material or plaintext.
  */
-import { randomBytes } from '@noble/ciphers/utils.js';
+import { randomBytes } from './primitives.js';
 import { DecryptError, KmsError } from '../errors.js';
 import { base64ToBytes } from './codec.js';
 import type { AliasEntry, KeyManager, KeyMetadata } from './key-manager.js';

@@ -1,16 +1,15 @@
 /**
  * credstash's envelope cipher (credstash-format.md §2.2–§2.4): AES-256-CTR with the fixed
  * counter block 0…01 under data-key bytes 0–31, then HMAC over the ciphertext under bytes 32–63.
+ * The primitives are OpenSSL's (primitives.ts; checked against @noble in the unit tests).
  * Pure and synchronous: the caller fetches the data key from the key service, passes it in, and
  * zeroes it afterwards ({@link withDataKey}); these functions wipe only their own copies.
  */
-import { ctr } from '@noble/ciphers/aes.js';
-import { equalBytes } from '@noble/ciphers/utils.js';
-import { hmac } from '@noble/hashes/hmac.js';
 import { IntegrityError, UsageError } from '../errors.js';
 import { base64ToBytes, bytesToBase64, bytesToHex, bytesToUtf8, hexToBytes, utf8ToBytes } from './codec.js';
 import { DEFAULT_DIGEST, DIGEST_NAMES, isDigestName, resolveDigest } from './digests.js';
 import type { DigestName } from './digests.js';
+import { aes256Ctr, equalConstantTime, hmacOf } from './primitives.js';
 
 /** Bytes of plaintext data key credstash asks KMS for (`NumberOfBytes = 64`, §2.1, §2.2). */
 export const DATA_KEY_BYTES = 64;
@@ -71,8 +70,8 @@ export function seal(plaintext: Uint8Array, dataKey: Uint8Array, digest: string 
   const { hash } = resolveDigest(digest);
   const [aesKey, macKey] = splitDataKey(dataKey);
   try {
-    const contents = ctr(aesKey, legacyCounterBlock()).encrypt(plaintext);
-    return { contents, hmac: hmac(hash, macKey, contents), digest };
+    const contents = aes256Ctr(aesKey, legacyCounterBlock(), plaintext);
+    return { contents, hmac: hmacOf(hash.algorithm, macKey, contents), digest };
   } finally {
     aesKey.fill(0);
     macKey.fill(0);
@@ -93,10 +92,10 @@ export function open(sealed: SealedInput, dataKey: Uint8Array): Uint8Array {
   const { hash } = resolveDigest(sealed.digest);
   const [aesKey, macKey] = splitDataKey(dataKey);
   try {
-    const computed = hmac(hash, macKey, sealed.contents);
-    // HMAC before decrypt; equalBytes is constant-time and false for different lengths.
-    if (!equalBytes(computed, sealed.hmac)) throw new IntegrityError();
-    return ctr(aesKey, legacyCounterBlock()).decrypt(sealed.contents);
+    const computed = hmacOf(hash.algorithm, macKey, sealed.contents);
+    // HMAC before decrypt; constant-time, and false for different lengths.
+    if (!equalConstantTime(computed, sealed.hmac)) throw new IntegrityError();
+    return aes256Ctr(aesKey, legacyCounterBlock(), sealed.contents);
   } finally {
     aesKey.fill(0);
     macKey.fill(0);

@@ -17,14 +17,12 @@
  * Pure functions, no I/O; every failure to unwrap is a DecryptError (KMS's
  * InvalidCiphertextException), whatever the cause.
  *
- * AES-256-GCM here is OpenSSL's (node:crypto), not @noble/ciphers': `getall` unwraps one data
- * key per secret, and noble's GCM (a fresh GHASH table and key schedule per call, ~55 µs) was
- * the largest item in its profile; OpenSSL takes ~7 µs, in constant time (AES-NI). The output is
- * the same bytes (SP 800-38D), cross-checked against noble's GCM in wrapped-key.test.ts. The
- * credstash row crypto (AES-CTR + HMAC, seal.ts) stays on @noble.
+ * AES-256-GCM here is OpenSSL's (primitives.ts): `getall` unwraps one data key per secret, and
+ * noble's GCM (a fresh GHASH table and key schedule per call, ~55 µs) was the largest item in
+ * its profile; OpenSSL takes ~7 µs, in constant time (AES-NI). The output is the same bytes
+ * (SP 800-38D), cross-checked against noble's GCM in wrapped-key.test.ts.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { randomBytes } from '@noble/ciphers/utils.js';
+import { gcmDecrypt, gcmEncrypt, randomBytes } from './primitives.js';
 import { DecryptError } from '../errors.js';
 import { utf8ToBytes } from './codec.js';
 import type { EncryptionContext } from './keyservice.js';
@@ -165,41 +163,5 @@ export function unwrapKey(blob: Uint8Array, material: Uint8Array, context: Encry
     return gcmDecrypt(material, nonce, additionalData(header, context), blob.subarray(HEADER_BYTES + NONCE_BYTES));
   } catch (cause) {
     throw new DecryptError(undefined, { cause });
-  }
-}
-
-/** AES-256-GCM: ciphertext followed by the 16-byte tag. */
-function gcmEncrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
-  cipher.setAAD(aad);
-  const body = cipher.update(plaintext);
-  const last = cipher.final();
-  const out = new Uint8Array(body.length + last.length + TAG_BYTES);
-  out.set(body, 0);
-  out.set(last, body.length);
-  out.set(cipher.getAuthTag(), body.length + last.length);
-  return out;
-}
-
-/**
- * AES-256-GCM decryption of ciphertext‖tag; throws (OpenSSL's error) unless the tag verifies, in
- * which case nothing is returned. OpenSSL's intermediate output buffers are zeroed: they held
- * the plaintext (a data key).
- */
-function gcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
-  if (sealed.length < TAG_BYTES) throw new RangeError('ciphertext shorter than its tag');
-  const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
-  decipher.setAAD(aad);
-  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-  const body = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
-  try {
-    const last = decipher.final();
-    const out = new Uint8Array(body.length + last.length);
-    out.set(body, 0);
-    out.set(last, body.length);
-    last.fill(0);
-    return out;
-  } finally {
-    body.fill(0);
   }
 }

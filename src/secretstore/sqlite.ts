@@ -11,6 +11,7 @@
  * refused with a StoreError before anything is written to it.
  */
 import { chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { IntegrityError, VersionExistsError } from '../errors.js';
@@ -21,6 +22,20 @@ import { ensureSchema, prepareStoreFile, SQLITE_BUSY_TIMEOUT_MS } from './sqlite
 export { SQLITE_APPLICATION_ID, SQLITE_BUSY_TIMEOUT_MS, SQLITE_SCHEMA_VERSION } from './sqlite-file.js';
 
 const DEFAULT_PAGE_SIZE = 1000;
+
+/**
+ * Where better-sqlite3's native addon is (npm builds or downloads it to build/Release), handed to
+ * it as `nativeBinding`: this skips the `bindings` package's search of a dozen paths, and lets the
+ * CLI bundle carry better-sqlite3's JavaScript (scripts/bundle.mjs). Undefined when the package
+ * cannot be resolved: better-sqlite3 then searches for itself.
+ */
+function sqliteAddon(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  } catch {
+    return undefined;
+  }
+}
 
 const RECORD_COLUMNS = 'name, version, key, contents, hmac, hmac_type, digest, comment, created_at';
 const META_COLUMNS = 'name, version, comment, created_at';
@@ -107,7 +122,8 @@ export class SqliteStore implements SecretStore {
     }
     let db: Database.Database;
     try {
-      db = new Database(file, { readonly, fileMustExist: true, timeout: options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS });
+      const timeout = options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS;
+      db = new Database(file, { readonly, fileMustExist: true, timeout, nativeBinding: sqliteAddon() });
     } catch (err) {
       throw sqliteStoreError(err, file);
     }

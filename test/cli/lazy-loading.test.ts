@@ -1,38 +1,52 @@
 /**
- * Start-up cost (issue: performance): a local-backend command loads no AWS SDK code, and an
- * AWS-only command loads no SQLite code. Every module the CLI resolves is logged by a hook.
+ * Start-up cost (issue: performance): a local-backend command loads neither the AWS SDK bundle
+ * nor yaml, and an AWS-only command never loads SQLite; the hot commands start from V8's code
+ * cache (bin/bundle-loader.cjs). What a run loaded is reported by a preloaded hook.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { cliHome } from '../helpers/run-cli.js';
 
-const HOOK = resolve(import.meta.dirname, '../helpers/module-log-hooks.mjs');
+const HOOK = resolve(import.meta.dirname, '../helpers/load-report-hook.cjs');
 const h = cliHome();
 afterAll(() => h.cleanup());
 
-async function loaded(args: string[], env: Record<string, string> = {}): Promise<{ files: string[]; bytes: number; code: number | null }> {
-  const log = join(h.home, '..', `modules-${Math.random().toString(36).slice(2)}.log`);
-  const r = await h.run(args, { env: { NODE_OPTIONS: `--import ${HOOK}`, KEYSTASH_TEST_MODULE_LOG: log, ...env } });
-  const files = [...new Set(readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u)))];
-  return { files, bytes: files.reduce((n, f) => n + statSync(f).size, 0), code: r.code };
+interface LoadReport {
+  bundles: Record<string, 'accepted' | 'rejected' | 'absent'>;
+  sharedObjects: string[];
+  required: string[];
 }
 
+async function loaded(args: string[], env: Record<string, string> = {}): Promise<LoadReport & { code: number | null }> {
+  const out = join(h.home, '..', `load-${Math.random().toString(36).slice(2)}.json`);
+  const r = await h.run(args, { env: { NODE_OPTIONS: `--require ${HOOK}`, KEYSTASH_TEST_LOAD_REPORT: out, ...env } });
+  return { ...(JSON.parse(readFileSync(out, 'utf8')) as LoadReport), code: r.code };
+}
+
+const sqliteAddon = (report: LoadReport) => report.sharedObjects.filter((f) => f.endsWith('better_sqlite3.node'));
+const fromNodeModules = (report: LoadReport, pkg: RegExp) => report.required.filter((f) => pkg.test(f));
+
 describe('lazy loading', () => {
-  it('local get loads neither AWS SDK nor DynamoDB/KMS-client code', async () => {
+  it('local get: only the CLI bundle, from its code cache, and the SQLite addon', async () => {
     expect((await h.run(['put', 'lazy.s', 'lazy-value'])).code).toBe(0);
-    const { files, bytes, code } = await loaded(['get', 'lazy.s']);
-    expect(code).toBe(0);
-    const names = files.map((f) => f.split('/').pop()!);
-    expect(names.some((n) => n.startsWith('sqlite-'))).toBe(true);
-    expect(names.filter((n) => /^(aws-kms|dynamodb|kms-client|dynamodb-client|aws-credentials)-/.test(n))).toEqual([]);
-    expect(files.filter((f) => f.includes('node_modules/@aws-sdk') || f.includes('node_modules/@smithy'))).toEqual([]);
-    // The whole SDK is megabytes; the local path stays small.
-    expect(bytes).toBeLessThan(700_000);
+    const report = await loaded(['get', 'lazy.s']);
+    expect(report.code).toBe(0);
+    expect(report.bundles).toEqual({ 'cli.cjs': 'accepted' });
+    expect(sqliteAddon(report)).toHaveLength(1);
+    // Nothing of the SDK or yaml resolved from node_modules either, and no loose better-sqlite3 files.
+    expect(fromNodeModules(report, /node_modules[/\\](@aws-sdk|@smithy|yaml|better-sqlite3[/\\]lib|bindings)[/\\]/)).toEqual([]);
   });
 
-  it('an aws-backend command loads no SQLite code', async () => {
+  it('local put and getall start from the code cache too; getall loads yaml for its formats only', async () => {
+    const put = await loaded(['put', 'lazy.t', 'v']);
+    expect(put.bundles).toEqual({ 'cli.cjs': 'accepted' });
+    const getall = await loaded(['getall']);
+    expect(getall.bundles['cli.cjs']).toBe('accepted');
+    expect(getall.bundles['aws-sdk.cjs']).toBeUndefined();
+  });
+
+  it('an aws-backend command loads the SDK bundle and no SQLite', async () => {
     const env = {
       AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
       AWS_ENDPOINT_URL_KMS: inject('kmsEndpoint'),
@@ -40,10 +54,8 @@ describe('lazy loading', () => {
       AWS_SECRET_ACCESS_KEY: inject('kmsSecretAccessKey'),
       AWS_REGION: 'us-east-1',
     };
-    const { files } = await loaded(['--backend', 'aws', '-t', 'lazy-missing-table', 'keys'], env);
-    const names = files.map((f) => f.split('/').pop()!);
-    expect(names.some((n) => n.startsWith('dynamodb-'))).toBe(true);
-    expect(names.filter((n) => n.startsWith('sqlite-') || n.startsWith('local-kms-'))).toEqual([]);
-    expect(files.filter((f) => f.includes('better-sqlite3'))).toEqual([]);
+    const report = await loaded(['--backend', 'aws', '-t', 'lazy-missing-table', 'keys'], env);
+    expect(report.bundles).toEqual({ 'cli.cjs': 'accepted', 'aws-sdk.cjs': 'accepted' });
+    expect(sqliteAddon(report)).toEqual([]);
   });
 });

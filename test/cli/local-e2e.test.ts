@@ -214,7 +214,8 @@ describe('concurrent writers', () => {
   it('4 processes × 25 puts of one name without -v → 100 distinct versions, no error', async () => {
     // Each worker is one node process running 25 puts through the CLI entry in-process.
     const script = `
-      const { run } = await import(${JSON.stringify(new URL('../../dist/bundle/cli.js', import.meta.url).href)});
+      const loader = ${JSON.stringify(new URL('../../bin/bundle-loader.cjs', import.meta.url).pathname)};
+      const { run } = (await import('node:module')).createRequire(loader)(loader).load('cli.cjs');
       const io = { stdout: { write() {} }, stderr: process.stderr, stdin: process.stdin, stdoutIsTTY: false, stderrIsTTY: false, env: process.env };
       for (let i = 0; i < 25; i++) {
         const code = await run(['put', 'race.s', 'race-' + process.argv[1] + '-' + i], io);

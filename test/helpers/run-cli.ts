@@ -1,12 +1,12 @@
 /**
- * Spawn the built CLI (bin/keystash.js) with a temporary KEYSTASH_HOME and no AWS variables.
+ * Spawn the built CLI (bin/keystash.cjs) with a temporary KEYSTASH_HOME and no AWS variables.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const BIN = resolve(import.meta.dirname, '../../bin/keystash.js');
+export const BIN = resolve(import.meta.dirname, '../../bin/keystash.cjs');
 
 export interface CliResult {
   code: number | null;

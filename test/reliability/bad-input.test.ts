@@ -1,5 +1,5 @@
 /**
- * Issue 7 part 3: a corpus of bad input run through the built CLI (bin/keystash.js, spawned).
+ * Issue 7 part 3: a corpus of bad input run through the built CLI (bin/keystash.cjs, spawned).
  * Every case asserts
  *   - the documented exit code (README "Exit codes": 2 usage, 3 not found, 4 version exists,
  *     5 integrity, 6 decrypt/context, 7 KMS, 8 store, 9 configuration, 10 partial bulk failure);

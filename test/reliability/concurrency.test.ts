@@ -4,7 +4,7 @@
  * reading the latest version and the version list.
  *
  * Writers: 8 OS processes, each one `node` running the CLI's in-process entry (`run` from
- * dist/bundle/cli.js) PUTS times, reporting every version it was given. Readers: 2 OS processes on
+ * bin/bundle-loader.cjs → dist/bundle/cli.cjs) PUTS times, reporting every version it was given. Readers: 2 OS processes on
  * the library (`createKeystash` from dist/index.js), one reading the latest, one listing versions
  * and reading some of them; any read error other than not-found before the first success fails.
  * KEYSTASH_LONG_TESTS runs 8 × 150 instead of 8 × 50.
@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, cliHome } from '../helpers/run-cli.js';
+import { fileURLToPath } from 'node:url';
 import { awsTestEnv } from '../helpers/aws-env.js';
 
 const LONG = Boolean(process.env.KEYSTASH_LONG_TESTS);
@@ -19,14 +20,14 @@ const WRITERS = 8;
 const PUTS = LONG ? 150 : 50;
 const TOTAL = WRITERS * PUTS;
 const NAME = 'race.one';
-const CLI_URL = new URL('../../dist/bundle/cli.js', import.meta.url).href;
+const LOADER = fileURLToPath(new URL('../../bin/bundle-loader.cjs', import.meta.url));
 const LIB_URL = new URL('../../dist/index.js', import.meta.url).href;
 /** Hard bound on every child (the readers also stop themselves after this). */
 const CHILD_LIMIT_MS = LONG ? 540_000 : 200_000;
 
 /** argv: workerId, count, name, JSON array of global CLI options. stdout: one JSON line per put. */
 const WRITER = `
-  const { run } = await import(${JSON.stringify(CLI_URL)});
+  const { run } = (await import('node:module')).createRequire(${JSON.stringify(LOADER)})(${JSON.stringify(LOADER)}).load('cli.cjs');
   const [w, count, name, globalsJson] = process.argv.slice(1);
   const globals = JSON.parse(globalsJson);
   for (let i = 0; i < Number(count); i++) {

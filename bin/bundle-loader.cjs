@@ -1,0 +1,82 @@
+'use strict';
+/**
+ * Loads the CLI bundles in dist/bundle/ (CommonJS, written by scripts/bundle.mjs) with V8's code
+ * cache, so a cold `keystash get` does not re-parse and re-compile the same JavaScript on every
+ * run (issue: performance; DESIGN.md "Start-up cost").
+ *
+ * Each `NAME.cjs` may have a `NAME.cjs.cache` beside it, written at build time by
+ * scripts/code-cache.mjs after a warm-up run: 32 bytes of SHA-256 of the bundle source, then the
+ * data of V8's `Script#createCachedData()`. A cache is used only when that hash matches the
+ * source byte for byte; V8 itself refuses data from another V8 version or flag set
+ * (`cachedDataRejected`). Without a usable cache the bundle compiles as usual: the cache changes
+ * how fast keystash starts, never what it runs. The cache holds compiled code of the bundle
+ * only, no data of any run.
+ *
+ * Bundles require one another by `./NAME.cjs` (the CLI bundle loads the AWS SDK and yaml bundles
+ * on first use); those requires come back here, everything else goes to Node's `require`.
+ */
+const { createHash } = require('node:crypto');
+const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { Script } = require('node:vm');
+
+const DIR = join(__dirname, '..', 'dist', 'bundle');
+const HASH_BYTES = 32;
+/** Node's CommonJS wrapper (Module.wrap), without loading node:module and its ES-module loader. */
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
+/** @type {Map<string, { module: { exports: unknown }, script: InstanceType<typeof Script>, hash: Buffer, cache: 'accepted' | 'rejected' | 'absent' }>} */
+const bundles = new Map();
+
+/** The exports of bundle `name` (e.g. 'cli.cjs'), loading it on first use. */
+function load(name) {
+  const known = bundles.get(name);
+  if (known) return known.module.exports;
+  const file = join(DIR, name);
+  const source = readFileSync(file);
+  const hash = createHash('sha256').update(source).digest();
+  const cachedData = readCache(`${file}.cache`, hash);
+  // The bundles have no import(): scripts/bundle.mjs turns it into require().
+  const script = new Script(`${WRAPPER[0]}${source.toString('utf8')}${WRAPPER[1]}`, { filename: file, cachedData });
+  const module = { exports: {}, id: file, filename: file, loaded: false };
+  const cache = cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted';
+  bundles.set(name, { module, script, hash, cache });
+  // This file's own require resolves as one in dist/bundle/ would: both sit in the package root.
+  const bundleRequire = Object.assign(
+    (id) => (id.startsWith('./') && id.endsWith('.cjs') && !id.includes('/', 2) ? load(id.slice(2)) : require(id)),
+    { resolve: require.resolve, cache: require.cache, main: require.main },
+  );
+  script.runInThisContext().call(module.exports, module.exports, bundleRequire, module, file, DIR);
+  module.loaded = true;
+  return module.exports;
+}
+
+/** The V8 data of `path` when its header matches `hash`; undefined when absent or stale. */
+function readCache(path, hash) {
+  let data;
+  try {
+    data = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  if (data.length <= HASH_BYTES || !data.subarray(0, HASH_BYTES).equals(hash)) return undefined;
+  return data.subarray(HASH_BYTES);
+}
+
+/** How each loaded bundle's cache was met: accepted, rejected by V8, or absent/stale. */
+function cacheStatus() {
+  return Object.fromEntries([...bundles].map(([name, b]) => [name, b.cache]));
+}
+
+/**
+ * Write `NAME.cjs.cache` for every bundle loaded so far (build time only: scripts/code-cache.mjs).
+ * V8 includes every function compiled up to now, so call this after a warm-up run.
+ */
+function writeCaches() {
+  for (const [name, b] of bundles) {
+    const path = join(DIR, `${name}.cache`);
+    writeFileSync(`${path}.tmp`, Buffer.concat([b.hash, b.script.createCachedData()]));
+    renameSync(`${path}.tmp`, path);
+  }
+}
+
+module.exports = { load, cacheStatus, writeCaches, BUNDLE_DIR: DIR };
