@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'keystash.cjs');
@@ -107,7 +108,7 @@ function freePortServer(argv, env) {
 }
 
 async function main() {
-  if (!existsSync(join(ROOT, 'dist', 'bundle', 'cli.js'))) throw new Error('run `npm run build` first');
+  if (!existsSync(join(ROOT, 'dist', 'bundle', 'cli.cjs'))) throw new Error('run `npm run build` first');
   const results = { date: new Date().toISOString(), node: process.version, runs: RUNS, rows: [], crypto: {} };
   const add = (row) => results.rows.push(row);
   const node = process.execPath;
@@ -181,7 +182,7 @@ async function main() {
   };
   const setup = spawnSync(node, [BIN, 'setup'], { env: awsEnv });
   if (setup.status !== 0) throw new Error(`aws setup failed: ${setup.stderr}`);
-  const { run } = await import(join(ROOT, 'dist', 'bundle', 'cli.js'));
+  const { run } = createRequire(import.meta.url)('../bin/bundle-loader.cjs').load('cli.cjs');
   // The SDK's credential chain reads process.env, not the Io's env.
   Object.assign(process.env, awsEnv, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
   const quietIo = { stdout: { write() {} }, stderr: { write() {} }, stdin: process.stdin, stdoutIsTTY: false, stderrIsTTY: false, env: awsEnv };

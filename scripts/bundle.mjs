@@ -110,12 +110,13 @@ await build({
 });
 
 for (const [bundle, used] of Object.entries(specifiers)) {
+  // Third-party code is minified: less to read, hash and keep in the cache (~7 ms of an aws get).
   // One getter per package: requiring one (say @aws-sdk/client-kms) evaluates only its modules.
   const entry = [...used]
     .sort()
     .map((s) => `Object.defineProperty(exports, ${JSON.stringify(s)}, { enumerable: true, get: () => require(${JSON.stringify(s)}) });`)
     .join('\n');
-  await build({ ...common, stdin: { contents: entry, resolveDir: '.', sourcefile: `${bundle}-entry.js`, loader: 'js' }, outfile: `${OUT}/${bundle}` });
+  await build({ ...common, minify: true, stdin: { contents: entry, resolveDir: '.', sourcefile: `${bundle}-entry.js`, loader: 'js' }, outfile: `${OUT}/${bundle}` });
 }
 
 writeFileSync(`${OUT}/version.txt`, `${VERSION}\n`);
