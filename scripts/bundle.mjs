@@ -14,10 +14,12 @@
 // separate file, loaded by path (SqliteStore passes `nativeBinding`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { VERSION } from '../dist/version.js';
 
 const OUT = 'dist/bundle';
+const require = createRequire(import.meta.url);
 
 /** Third-party packages that get a lazily loaded bundle of their own, by bundle name. */
 const VENDOR_GROUPS = {
@@ -95,6 +97,30 @@ exports.createRequire = () => bundleRequire;`,
   },
 };
 
+/**
+ * node:http2 on first use in the SDK bundle: @smithy/node-http-handler imports it for its HTTP/2
+ * handler, which keystash never uses, and loading it costs ~5 ms of every aws-backend start.
+ * `constants` (plain values, read by that module as it loads) is given up front; every other
+ * export loads the real module when first touched.
+ */
+const lazyHttp2Plugin = {
+  name: 'keystash-lazy-http2',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http2$/ }, () => ({ path: 'http2', namespace: 'lazy-http2' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-http2' }, () => {
+      const http2 = require('node:http2');
+      const names = Object.keys(http2).filter((name) => name !== 'constants');
+      return {
+        contents: `let real;
+const load = () => (real ??= require('node:http2'));
+Object.defineProperty(exports, 'constants', { enumerable: true, value: Object.freeze(${JSON.stringify(http2.constants)}) });
+for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 // Chunk names carry no hashes, but clear dist/bundle so it holds only this build.
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
@@ -116,7 +142,7 @@ for (const [bundle, used] of Object.entries(specifiers)) {
     .sort()
     .map((s) => `Object.defineProperty(exports, ${JSON.stringify(s)}, { enumerable: true, get: () => require(${JSON.stringify(s)}) });`)
     .join('\n');
-  await build({ ...common, minify: true, stdin: { contents: entry, resolveDir: '.', sourcefile: `${bundle}-entry.js`, loader: 'js' }, outfile: `${OUT}/${bundle}` });
+  await build({ ...common, minify: true, plugins: bundle === 'aws-sdk.cjs' ? [lazyHttp2Plugin] : [], stdin: { contents: entry, resolveDir: '.', sourcefile: `${bundle}-entry.js`, loader: 'js' }, outfile: `${OUT}/${bundle}` });
 }
 
 writeFileSync(`${OUT}/version.txt`, `${VERSION}\n`);

@@ -7,13 +7,13 @@
  * change the mode of a device or terminal (as root, chmod of /dev/null would break every other
  * user of it).
  */
-import { open } from 'node:fs/promises';
+import { promises as fsPromises } from 'node:fs';
 import { UsageError } from '../errors.js';
 
 /** Write `text` to `path`; `append` adds to an existing file unchanged in mode. */
 export async function writeOutputFile(path: string, text: string, append: boolean): Promise<void> {
   try {
-    const file = await open(path, append ? 'a' : 'w', 0o600);
+    const file = await fsPromises.open(path, append ? 'a' : 'w', 0o600);
     try {
       if (!append && (await file.stat()).isFile()) await file.chmod(0o600);
       await file.writeFile(text);
