@@ -13,7 +13,8 @@
 // every class (errors above all) has exactly one identity. better-sqlite3's native addon stays a
 // separate file, loaded by path (SqliteStore passes `nativeBinding`).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { VERSION } from '../dist/version.js';
@@ -41,24 +42,67 @@ const common = {
   supported: { 'dynamic-import': false },
 };
 
-/** Every vendor import specifier met while bundling cli.cjs, by bundle. */
-const specifiers = Object.fromEntries(Object.keys(VENDOR_GROUPS).map((name) => [name, new Set()]));
+/**
+ * The names keystash imports from each vendor package, read from its sources
+ * (`import { A, B } from 'pkg'`; type-only imports left out), plus names reached through
+ * createRequire (the yaml parser). Only these cross between the bundles: the CLI side reads
+ * each as a plain property, and the vendor side exports a facade of just these names. Both
+ * avoid esbuild's CommonJS interop copying every export of a package (hundreds for each AWS
+ * client) on every run. Any other import form of a vendor package fails the build.
+ */
+function vendorImports() {
+  const names = new Map([['yaml', new Set(['parse'])]]);
+  const isVendor = (specifier) => Object.values(VENDOR_GROUPS).some((filter) => filter.test(specifier));
+  for (const file of readdirSync('src', { recursive: true })) {
+    if (!String(file).endsWith('.ts')) continue;
+    const text = readFileSync(join('src', String(file)), 'utf8');
+    for (const m of text.matchAll(/^import\s+([^;]*?)\s+from\s+'([^']+)';/gms)) {
+      const [, clause, specifier] = m;
+      if (!isVendor(specifier) || clause.startsWith('type ')) continue;
+      const named = /^\{([^}]*)\}$/s.exec(clause.trim());
+      if (!named) throw new Error(`bundle: ${file}: only named imports of ${specifier} are bundled (got: import ${clause})`);
+      const set = names.get(specifier) ?? new Set();
+      for (const part of named[1].split(',').map((x) => x.trim()).filter(Boolean)) {
+        if (!part.startsWith('type ')) set.add(part.split(/\s+as\s+/)[0]);
+      }
+      names.set(specifier, set);
+    }
+  }
+  return names;
+}
+const VENDOR_NAMES = vendorImports();
 
-/** Rewrites `import … from '<vendor package>'` into a property of its vendor bundle. */
+/** The vendor bundle a specifier belongs to. */
+const bundleOf = (specifier) => Object.entries(VENDOR_GROUPS).find(([, filter]) => filter.test(specifier))?.[0];
+
+/** Rewrites `import { … } from '<vendor package>'` into properties of its vendor bundle. */
 const vendorPlugin = {
   name: 'keystash-vendor-bundles',
   setup(b) {
     for (const [bundle, filter] of Object.entries(VENDOR_GROUPS)) {
-      b.onResolve({ filter }, (args) => {
-        specifiers[bundle].add(args.path);
-        return { path: args.path, namespace: `vendor:${bundle}` };
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: `vendor:${bundle}` }));
+      b.onLoad({ filter: /.*/, namespace: `vendor:${bundle}` }, (args) => {
+        const names = [...(VENDOR_NAMES.get(args.path) ?? [])].sort();
+        return {
+          contents: [`const m = require('./${bundle}')[${JSON.stringify(args.path)}];`, ...names.map((n) => `export const ${n} = m.${n};`)].join('\n'),
+          loader: 'js',
+        };
       });
-      b.onLoad({ filter: /.*/, namespace: `vendor:${bundle}` }, (args) => ({
-        contents: `module.exports = require('./${bundle}')[${JSON.stringify(args.path)}];`,
-        loader: 'js',
-      }));
     }
     b.onResolve({ filter: /^\.\/[\w-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+/** The vendor side: an entry with one lazy getter per package, each a facade of the imported names. */
+const facadePlugin = {
+  name: 'keystash-vendor-facades',
+  setup(b) {
+    b.onResolve({ filter: /^facade:/ }, (args) => ({ path: args.path.slice('facade:'.length), namespace: 'facade' }));
+    b.onLoad({ filter: /.*/, namespace: 'facade' }, (args) => ({
+      contents: `export { ${[...VENDOR_NAMES.get(args.path)].sort().join(', ')} } from ${JSON.stringify(args.path)};`,
+      loader: 'js',
+      resolveDir: '.',
+    }));
   },
 };
 
@@ -135,14 +179,16 @@ await build({
   banner: { js: "const __keystashBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
-for (const [bundle, used] of Object.entries(specifiers)) {
+for (const bundle of Object.keys(VENDOR_GROUPS)) {
   // Third-party code is minified: less to read, hash and keep in the cache (~7 ms of an aws get).
   // One getter per package: requiring one (say @aws-sdk/client-kms) evaluates only its modules.
-  const entry = [...used]
+  const entry = [...VENDOR_NAMES.keys()]
+    .filter((specifier) => bundleOf(specifier) === bundle)
     .sort()
-    .map((s) => `Object.defineProperty(exports, ${JSON.stringify(s)}, { enumerable: true, get: () => require(${JSON.stringify(s)}) });`)
+    .map((s) => `Object.defineProperty(exports, ${JSON.stringify(s)}, { enumerable: true, get: () => require(${JSON.stringify(`facade:${s}`)}) });`)
     .join('\n');
-  await build({ ...common, minify: true, plugins: bundle === 'aws-sdk.cjs' ? [lazyHttp2Plugin] : [], stdin: { contents: entry, resolveDir: '.', sourcefile: `${bundle}-entry.js`, loader: 'js' }, outfile: `${OUT}/${bundle}` });
+  const plugins = [facadePlugin, ...(bundle === 'aws-sdk.cjs' ? [lazyHttp2Plugin] : [])];
+  await build({ ...common, minify: true, plugins, stdin: { contents: entry, resolveDir: '.', sourcefile: `${bundle}-entry.js`, loader: 'js' }, outfile: `${OUT}/${bundle}` });
 }
 
 writeFileSync(`${OUT}/version.txt`, `${VERSION}\n`);

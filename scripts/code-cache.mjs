@@ -62,7 +62,8 @@ function startPeer() {
 }
 
 try {
-  const local = { ...cleanEnv(), KEYSTASH_HOME: home };
+  // The builder's own config file (~/.config/keystash) must not steer the warm-up.
+  const local = { ...cleanEnv(), KEYSTASH_HOME: home, XDG_CONFIG_HOME: home, HOME: home };
   await run(['put', 'warm.up', 'value'], local);
   await run(['put', 'warm.up', 'value2'], local);
   await run(['get', 'warm.up'], local);
@@ -76,6 +77,7 @@ try {
   // The SDK's credential chain and region come from process.env, not from the Io: only ours.
   for (const k of Object.keys(process.env)) if (/^(AWS_|KEYSTASH_|CREDSTASH_)/.test(k)) delete process.env[k];
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDWARMUP', AWS_SECRET_ACCESS_KEY: 'warm-up', AWS_REGION: 'us-east-1' });
+  Object.assign(process.env, { HOME: home, XDG_CONFIG_HOME: home });
   const aws = { ...process.env, KEYSTASH_HOME: home, KEYSTASH_BACKEND: 'aws', AWS_ENDPOINT_URL: endpoint };
   await run(['put', 'warm.up', 'value'], aws);
   await run(['get', 'warm.up'], aws);
