@@ -5,8 +5,8 @@
 // their spread (min–max), reported as ratios to node's own start-up, with peak RSS.
 // Writes bench/results/latest.json and prints a table.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'keystash.cjs');
-const RUNS = Number(process.env.BENCH_RUNS ?? 11);
+const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const QUICK = process.env.BENCH_QUICK === '1';
 /** Delay the latency proxy adds to every aws request in the extra getall rows (ms). */
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 5);
@@ -29,14 +29,24 @@ process.on('SIGINT', () => process.exit(130));
 
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|KEYSTASH_|CREDSTASH_)/.test(k)));
 
-/** One timed run through /usr/bin/time: wall seconds and peak RSS (KiB). */
+/** One timed run through /usr/bin/time: wall ms, CPU ms (user + system, 10 ms grain) and peak RSS (KiB). */
 function timed(argv, env, input) {
   const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', ...argv], { env, input, maxBuffer: 1 << 30 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', ...argv], { env, input, maxBuffer: 1 << 30 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr.toString().slice(0, 500)}`);
-  const lines = r.stderr.toString().trim().split('\n');
-  return { ms, rssKiB: Number(lines.at(-1)) };
+  const [rss, user, sys] = r.stderr.toString().trim().split('\n').at(-1).split(' ').map(Number);
+  return { ms, rssKiB: rss, cpuMs: (user + sys) * 1000 };
+}
+
+/** CPU time (user + system, ms) used so far by the processes `pids` (Linux /proc, 100 Hz ticks). */
+function serversCpuMs(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10;
 }
 
 function median(xs) {
@@ -65,6 +75,7 @@ function measure(label, argv, env, { runs = RUNS, input } = {}) {
     nodeMedianMs: +median(base).toFixed(1),
     ratio: +(median(ms) / median(base)).toFixed(2),
     peakRssMiB: +(Math.max(...own.map((r) => r.rssKiB)) / 1024).toFixed(1),
+    cpuMedianMs: +median(own.map((r) => r.cpuMs)).toFixed(0),
   };
   console.error(`  ${label}: ${row.medianMs} ms (${row.minMs}–${row.maxMs}), node ${row.nodeMedianMs} ms, ×${row.ratio}, ${row.peakRssMiB} MiB`);
   return row;
@@ -196,11 +207,29 @@ async function main() {
   }
   add(measure('get (aws, loopback)', [node, BIN, 'get', 'bench.secret.00000'], awsEnv));
   const awsRuns = Math.max(3, Math.floor(RUNS / 2));
+  const servers = [dynalite.child.pid, kms.child.pid];
+  const before16 = serversCpuMs(servers);
   const c16 = measure('getall (aws, 1 000, concurrency 16)', [node, BIN, 'getall'], awsEnv, { runs: awsRuns });
+  c16.serversCpuPerRunMs = Math.round((serversCpuMs(servers) - before16) / (awsRuns + 1));
+  const before1 = serversCpuMs(servers);
   const c1 = measure('getall (aws, 1 000, concurrency 1)', [node, BIN, '--concurrency', '1', 'getall'], awsEnv, { runs: 3 });
+  c1.serversCpuPerRunMs = Math.round((serversCpuMs(servers) - before1) / 4);
   add(c16);
   add(c1);
   results.awsGetallSpeedup = +(c1.medianMs / c16.medianMs).toFixed(2);
+  // The client is one JavaScript thread: however many requests are in flight, a run cannot take
+  // less wall time than the CPU time the client itself spends. So wall(concurrency 1) / CPU(client)
+  // bounds the speed-up any concurrency can give on this machine.
+  // What bounds it: at concurrency 16 the client and the two servers share this machine's cores.
+  // A run cannot take less wall time than (CPU of client + servers) / cores, whatever the
+  // concurrency, so wall(concurrency 1) divided by that is the most any concurrency can give.
+  const cores = availableParallelism();
+  results.awsGetallCpu = {
+    cores,
+    clientCpuMs: c16.cpuMedianMs,
+    serversCpuMs: c16.serversCpuPerRunMs,
+    speedupBound: +(c1.medianMs / ((c16.cpuMedianMs + c16.serversCpuPerRunMs) / cores)).toFixed(2),
+  };
 
   // The same with LATENCY_MS added to every request by a proxy process: on loopback a round trip
   // costs ~0.3 ms, so the client's own CPU (SDK request building, signing, parsing) bounds
@@ -236,7 +265,8 @@ async function main() {
     ...results.rows.map((r) => `| ${r.label} | ${r.medianMs} (${r.minMs}–${r.maxMs}) | ${r.nodeMedianMs} | ${r.ratio} | ${r.peakRssMiB} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'no'} |`),
   ].join('\n');
   console.log(table);
-  console.log(`\naws getall speed-up, concurrency 16 vs 1: ×${results.awsGetallSpeedup}`);
+  const cpu = results.awsGetallCpu;
+  console.log(`\naws getall speed-up, concurrency 16 vs 1: ×${results.awsGetallSpeedup}; per run the client used ${cpu.clientCpuMs} ms of CPU and the servers ${cpu.serversCpuMs} ms, on ${cpu.cores} cores: no concurrency can beat ×${cpu.speedupBound} on this machine`);
   console.log(`aws getall speed-up with ${LATENCY_MS} ms added per request, concurrency 16 vs 1: ×${results.awsGetallSpeedupWithLatency.speedup}`);
   console.log(`seal / open 400 KB: ${results.crypto.sealMs} / ${results.crypto.openMs} ms`);
   process.exit(0);
