@@ -15,6 +15,7 @@
  * Bundles require one another by `./NAME.cjs` (the CLI bundle loads the AWS SDK and yaml bundles
  * on first use); those requires come back here, everything else goes to Node's `require`.
  */
+const { isAscii } = require('node:buffer');
 const { createHash } = require('node:crypto');
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -36,7 +37,9 @@ function load(name) {
   const hash = createHash('sha256').update(source).digest();
   const cachedData = readCache(`${file}.cache`, hash);
   // The bundles have no import(): scripts/bundle.mjs turns it into require().
-  const script = new Script(`${WRAPPER[0]}${source.toString('utf8')}${WRAPPER[1]}`, { filename: file, cachedData });
+  // scripts/bundle.mjs writes ASCII only: decode it as one-byte text (a copy, no UTF-8 checks).
+  const text = isAscii(source) ? source.toString('latin1') : source.toString('utf8');
+  const script = new Script(`${WRAPPER[0]}${text}${WRAPPER[1]}`, { filename: file, cachedData });
   const module = { exports: {}, id: file, filename: file, loaded: false };
   const cache = cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted';
   bundles.set(name, { module, script, hash, cache });

@@ -3,7 +3,8 @@
  * nor yaml, and an AWS-only command never loads SQLite; the hot commands start from V8's code
  * cache (bin/bundle-loader.cjs). What a run loaded is reported by a preloaded hook.
  */
-import { readFileSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { cliHome } from '../helpers/run-cli.js';
@@ -26,6 +27,15 @@ async function loaded(args: string[], env: Record<string, string> = {}): Promise
 
 const sqliteAddon = (report: LoadReport) => report.sharedObjects.filter((f) => f.endsWith('better_sqlite3.node'));
 const fromNodeModules = (report: LoadReport, pkg: RegExp) => report.required.filter((f) => pkg.test(f));
+
+describe('bundles', () => {
+  it('are ASCII only, so the loader decodes them without UTF-8 validation', () => {
+    const dir = resolve(import.meta.dirname, '../../dist/bundle');
+    const bundles = readdirSync(dir).filter((f) => f.endsWith('.cjs'));
+    expect(bundles.sort()).toEqual(['aws-sdk.cjs', 'cli.cjs', 'yaml.cjs']);
+    for (const f of bundles) expect(isAscii(readFileSync(join(dir, f))), f).toBe(true);
+  });
+});
 
 describe('lazy loading', () => {
   it('local get: only the CLI bundle, from its code cache, and the SQLite addon', async () => {

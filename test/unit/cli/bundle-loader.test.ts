@@ -48,6 +48,13 @@ describe('bundle loader', () => {
     expect(after.status['y.cjs']).toBe('accepted');
   });
 
+  it('reads a bundle with non-ASCII text as UTF-8 (the build writes ASCII; this is the fallback)', () => {
+    writeFileSync(bundle('x.cjs'), "exports.answer = function answer() { return 'é→€'.length * 10 + 3; };\nexports.dep = require('./y.cjs').v + ' ✓';\n");
+    const r = runChild();
+    expect(r.answer).toBe(33);
+    expect(r.dep).toBe('from y ✓');
+  });
+
   it('ignores a cache file too short to hold its header', () => {
     writeFileSync(bundle('y.cjs.cache'), 'short');
     expect(runChild().status['y.cjs']).toBe('absent');
