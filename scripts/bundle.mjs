@@ -142,7 +142,9 @@ function bundleRequire(id) {
   return group ? require(group[0])[id] : require(id);
 }
 bundleRequire.resolve = require.resolve;
-exports.createRequire = () => bundleRequire;`,
+export function createRequire() {
+  return bundleRequire;
+}`,
         loader: 'js',
       };
     });
