@@ -5,10 +5,11 @@
  * run (issue: performance; DESIGN.md "Start-up cost").
  *
  * Each `NAME.cjs` may have a `NAME.cjs.cache` beside it, written at build time by
- * scripts/code-cache.mjs after a warm-up run: 32 bytes of SHA-256 of the bundle source, then the
- * data of V8's `Script#createCachedData()`. A cache is used only when that hash matches the
- * source byte for byte; V8 itself refuses data from another V8 version or flag set
- * (`cachedDataRejected`). Without a usable cache the bundle compiles as usual: the cache changes
+ * scripts/code-cache.mjs after a warm-up run: the SHA-256 of the bundle source, the SHA-256 of
+ * the cache data, then the data of V8's `Script#createCachedData()`. A cache is used only when
+ * both hashes match: V8 itself compares only the source's length (an edited bundle of the same
+ * length would run its old code) and no checksum of the data (a damaged byte would be run);
+ * it does refuse data from another V8 version or flag set (`cachedDataRejected`). Without a usable cache the bundle compiles as usual: the cache changes
  * how fast keystash starts, never what it runs. The cache holds compiled code of the bundle
  * only, no data of any run.
  *
@@ -53,7 +54,11 @@ function load(name) {
   return module.exports;
 }
 
-/** The V8 data of `path` when its header matches `hash`; undefined when absent or stale. */
+/**
+ * The V8 data of `path` when its header names this source (`hash`) and the data itself; undefined
+ * when absent, stale or damaged. V8 checks no checksum of cached code in release builds (a
+ * flipped byte is accepted and run), hence the second hash.
+ */
 function readCache(path, hash) {
   let data;
   try {
@@ -61,8 +66,10 @@ function readCache(path, hash) {
   } catch {
     return undefined;
   }
-  if (data.length <= HASH_BYTES || !data.subarray(0, HASH_BYTES).equals(hash)) return undefined;
-  return data.subarray(HASH_BYTES);
+  if (data.length <= 2 * HASH_BYTES || !data.subarray(0, HASH_BYTES).equals(hash)) return undefined;
+  const payload = data.subarray(2 * HASH_BYTES);
+  if (!createHash('sha256').update(payload).digest().equals(data.subarray(HASH_BYTES, 2 * HASH_BYTES))) return undefined;
+  return payload;
 }
 
 /** How each loaded bundle's cache was met: accepted, rejected by V8, or absent/stale. */
@@ -77,7 +84,8 @@ function cacheStatus() {
 function writeCaches() {
   for (const [name, b] of bundles) {
     const path = join(DIR, `${name}.cache`);
-    writeFileSync(`${path}.tmp`, Buffer.concat([b.hash, b.script.createCachedData()]));
+    const payload = b.script.createCachedData();
+    writeFileSync(`${path}.tmp`, Buffer.concat([b.hash, createHash('sha256').update(payload).digest(), payload]));
     renameSync(`${path}.tmp`, path);
   }
 }

@@ -55,6 +55,19 @@ describe('bundle loader', () => {
     expect(r.dep).toBe('from y ✓');
   });
 
+  it('ignores a damaged cache (V8 would run it: it checks no checksum)', () => {
+    writeFileSync(bundle('x.cjs'), "exports.answer = function answer() { return 42; };\nexports.dep = require('./y.cjs').v;\n");
+    writeFileSync(bundle('y.cjs'), "exports.v = 'from y';\n");
+    runChild(true);
+    expect(runChild().status['y.cjs']).toBe('accepted');
+    const cache = readFileSync(bundle('y.cjs.cache'));
+    cache[cache.length - 5]! ^= 0x55;
+    writeFileSync(bundle('y.cjs.cache'), cache);
+    const r = runChild();
+    expect(r.status['y.cjs']).toBe('absent');
+    expect(r.dep).toBe('from y');
+  });
+
   it('ignores a cache file too short to hold its header', () => {
     writeFileSync(bundle('y.cjs.cache'), 'short');
     expect(runChild().status['y.cjs']).toBe('absent');
