@@ -72,4 +72,21 @@ describe('bundle loader', () => {
     writeFileSync(bundle('y.cjs.cache'), 'short');
     expect(runChild().status['y.cjs']).toBe('absent');
   });
+
+  it('bin/keystash.cjs without a build says so (exit 1, no stack trace)', () => {
+    const bare = mkdtempSync(join(tmpdir(), 'keystash-unbuilt-'));
+    try {
+      mkdirSync(join(bare, 'bin'));
+      for (const f of ['keystash.cjs', 'bundle-loader.cjs']) copyFileSync(resolve(import.meta.dirname, '../../../bin', f), join(bare, 'bin', f));
+      for (const args of [['get', 'x'], ['--version']]) {
+        const r = spawnSync(process.execPath, [join(bare, 'bin', 'keystash.cjs'), ...args], { encoding: 'utf8' });
+        expect(r.status).toBe(1);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(/^keystash: error: keystash is not built \(.*dist\/bundle\/(cli\.cjs|version\.txt) is missing\); run `npm install` or `npm run build` in /);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      }
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+  });
 });
