@@ -24,7 +24,10 @@ const { Script } = require('node:vm');
 
 const DIR = join(__dirname, '..', 'dist', 'bundle');
 const HASH_BYTES = 32;
-/** Node's CommonJS wrapper (Module.wrap), without loading node:module and its ES-module loader. */
+/**
+ * Node's CommonJS wrapper (Module.wrap), without loading node:module and its ES-module loader.
+ * scripts/bundle.mjs writes the bundles with it (keep the two in step).
+ */
 const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
 /** @type {Map<string, { module: { exports: unknown }, script: InstanceType<typeof Script>, hash: Buffer, cache: 'accepted' | 'rejected' | 'absent' }>} */
 const bundles = new Map();
@@ -40,7 +43,9 @@ function load(name) {
   // The bundles have no import(): scripts/bundle.mjs turns it into require().
   // scripts/bundle.mjs writes ASCII only: decode it as one-byte text (a copy, no UTF-8 checks).
   const text = isAscii(source) ? source.toString('latin1') : source.toString('utf8');
-  const script = new Script(`${WRAPPER[0]}${text}${WRAPPER[1]}`, { filename: file, cachedData });
+  // The build writes each bundle already wrapped, which spares a copy of the whole source.
+  const code = text.startsWith(WRAPPER[0]) ? text : `${WRAPPER[0]}${text}${WRAPPER[1]}`;
+  const script = new Script(code, { filename: file, cachedData });
   const module = { exports: {}, id: file, filename: file, loaded: false };
   const cache = cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted';
   bundles.set(name, { module, script, hash, cache });

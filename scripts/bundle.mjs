@@ -73,11 +73,18 @@ function vendorImports() {
 }
 const VENDOR_NAMES = vendorImports();
 
-/** Rewrite `file` with every non-ASCII character (only in comments, see above) as a \\u escape. */
-function asciiOnly(file) {
+/** CommonJS's function wrapper, as bin/bundle-loader.cjs expects it (keep the two in step). */
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
+
+/**
+ * Rewrite bundle `file` for the loader: every non-ASCII character (only in comments, see below)
+ * as a \\u escape, and the whole wrapped in WRAPPER, so the loader compiles the file's text as
+ * it is (one copy of a large source fewer on every start).
+ */
+function finishBundle(file) {
   const text = readFileSync(file, 'utf8');
   const escaped = text.replace(/[^\0-\x7f]/gu, (c) => [...c].map((u) => `\\u{${u.codePointAt(0).toString(16)}}`).join(''));
-  if (escaped !== text) writeFileSync(file, escaped);
+  writeFileSync(file, `${WRAPPER[0]}${escaped}${WRAPPER[1]}`);
 }
 
 /** The vendor bundle a specifier belongs to. */
@@ -192,7 +199,7 @@ await build({
 // esbuild escapes every non-ASCII character of code (charset 'ascii', its default) but keeps some
 // comments verbatim; escape those too, so the loader can decode each bundle as one-byte text
 // (latin1, a copy) rather than validate it as UTF-8 (~1 ms of every start for cli.cjs).
-asciiOnly(`${OUT}/cli.cjs`);
+finishBundle(`${OUT}/cli.cjs`);
 
 for (const bundle of Object.keys(VENDOR_GROUPS)) {
   // Third-party code is minified: less to read, hash and keep in the cache (~7 ms of an aws get).
@@ -206,7 +213,7 @@ for (const bundle of Object.keys(VENDOR_GROUPS)) {
   await build({ ...common, minify: true, plugins, stdin: { contents: entry, resolveDir: '.', sourcefile: `${bundle}-entry.js`, loader: 'js' }, outfile: `${OUT}/${bundle}` });
 }
 
-for (const bundle of Object.keys(VENDOR_GROUPS)) asciiOnly(`${OUT}/${bundle}`);
+for (const bundle of Object.keys(VENDOR_GROUPS)) finishBundle(`${OUT}/${bundle}`);
 
 writeFileSync(`${OUT}/version.txt`, `${VERSION}\n`);
 
