@@ -219,5 +219,6 @@ writeFileSync(`${OUT}/version.txt`, `${VERSION}\n`);
 
 // Code caches: a warm-up run in a child process with Node's default flags (V8 rejects a cache
 // made under other flags). A failure here leaves keystash working, only slower: say so, loudly.
-const warm = spawnSync(process.execPath, ['scripts/code-cache.mjs'], { stdio: 'inherit' });
+// Bounded: a build must never hang on its warm-up (it takes ~2 s).
+const warm = spawnSync(process.execPath, ['scripts/code-cache.mjs'], { stdio: 'inherit', timeout: 120_000, killSignal: 'SIGKILL' });
 if (warm.status !== 0) console.warn('bundle: code caches not written (keystash works, but starts slower)');
