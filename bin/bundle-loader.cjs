@@ -9,8 +9,9 @@
  * the cache data, then the data of V8's `Script#createCachedData()`. A cache is used only when
  * both hashes match: V8 itself compares only the source's length (an edited bundle of the same
  * length would run its old code) and no checksum of the data (a damaged byte would be run);
- * it does refuse data from another V8 version or flag set (`cachedDataRejected`). Without a usable cache the bundle compiles as usual: the cache changes
- * how fast keystash starts, never what it runs. The cache holds compiled code of the bundle
+ * it does refuse data from another V8 version or flag set (`cachedDataRejected`). Without a
+ * usable cache the bundle compiles as usual: the cache changes how fast keystash starts, never
+ * what it runs. The cache holds compiled code of the bundle
  * only, no data of any run.
  *
  * Bundles require one another by `./NAME.cjs` (the CLI bundle loads the AWS SDK and yaml bundles
@@ -32,6 +33,16 @@ const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { 
 /** @type {Map<string, { module: { exports: unknown }, script: InstanceType<typeof Script>, hash: Buffer, cache: 'accepted' | 'rejected' | 'absent' }>} */
 const bundles = new Map();
 
+/**
+ * The `require` every bundle gets: `./NAME.cjs` is another bundle (loaded here), anything else
+ * goes to this file's own require, which resolves as one in dist/bundle/ would (both sit in the
+ * package root).
+ */
+const bundleRequire = Object.assign(
+  (id) => (id.startsWith('./') && id.endsWith('.cjs') && !id.includes('/', 2) ? load(id.slice(2)) : require(id)),
+  { resolve: require.resolve, cache: require.cache, main: require.main },
+);
+
 /** The exports of bundle `name` (e.g. 'cli.cjs'), loading it on first use. */
 function load(name) {
   const known = bundles.get(name);
@@ -40,20 +51,15 @@ function load(name) {
   const source = readFileSync(file);
   const hash = createHash('sha256').update(source).digest();
   const cachedData = readCache(`${file}.cache`, hash);
-  // The bundles have no import(): scripts/bundle.mjs turns it into require().
   // scripts/bundle.mjs writes ASCII only: decode it as one-byte text (a copy, no UTF-8 checks).
   const text = isAscii(source) ? source.toString('latin1') : source.toString('utf8');
   // The build writes each bundle already wrapped, which spares a copy of the whole source.
   const code = text.startsWith(WRAPPER[0]) ? text : `${WRAPPER[0]}${text}${WRAPPER[1]}`;
+  // The bundles have no import() (scripts/bundle.mjs turns it into require()).
   const script = new Script(code, { filename: file, cachedData });
   const module = { exports: {}, id: file, filename: file, loaded: false };
   const cache = cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted';
   bundles.set(name, { module, script, hash, cache });
-  // This file's own require resolves as one in dist/bundle/ would: both sit in the package root.
-  const bundleRequire = Object.assign(
-    (id) => (id.startsWith('./') && id.endsWith('.cjs') && !id.includes('/', 2) ? load(id.slice(2)) : require(id)),
-    { resolve: require.resolve, cache: require.cache, main: require.main },
-  );
   script.runInThisContext().call(module.exports, module.exports, bundleRequire, module, file, DIR);
   module.loaded = true;
   return module.exports;
@@ -95,4 +101,4 @@ function writeCaches() {
   }
 }
 
-module.exports = { load, cacheStatus, writeCaches, BUNDLE_DIR: DIR };
+module.exports = { load, cacheStatus, writeCaches };

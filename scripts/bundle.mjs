@@ -28,6 +28,9 @@ const VENDOR_GROUPS = {
   'yaml.cjs': /^yaml$/,
 };
 
+/** The vendor bundle a specifier belongs to. */
+const bundleOf = (specifier) => Object.entries(VENDOR_GROUPS).find(([, filter]) => filter.test(specifier))?.[0];
+
 const common = {
   bundle: true,
   format: 'cjs',
@@ -53,13 +56,12 @@ const common = {
  */
 function vendorImports() {
   const names = new Map([['yaml', new Set(['parse'])]]);
-  const isVendor = (specifier) => Object.values(VENDOR_GROUPS).some((filter) => filter.test(specifier));
   for (const file of readdirSync('src', { recursive: true })) {
     if (!String(file).endsWith('.ts')) continue;
     const text = readFileSync(join('src', String(file)), 'utf8');
     for (const m of text.matchAll(/^import\s+([^;]*?)\s+from\s+'([^']+)';/gms)) {
       const [, clause, specifier] = m;
-      if (!isVendor(specifier) || clause.startsWith('type ')) continue;
+      if (bundleOf(specifier) === undefined || clause.startsWith('type ')) continue;
       const named = /^\{([^}]*)\}$/s.exec(clause.trim());
       if (!named) throw new Error(`bundle: ${file}: only named imports of ${specifier} are bundled (got: import ${clause})`);
       const set = names.get(specifier) ?? new Set();
@@ -86,9 +88,6 @@ function finishBundle(file) {
   const escaped = text.replace(/[^\0-\x7f]/gu, (c) => [...c].map((u) => `\\u{${u.codePointAt(0).toString(16)}}`).join(''));
   writeFileSync(file, `${WRAPPER[0]}${escaped}${WRAPPER[1]}`);
 }
-
-/** The vendor bundle a specifier belongs to. */
-const bundleOf = (specifier) => Object.entries(VENDOR_GROUPS).find(([, filter]) => filter.test(specifier))?.[0];
 
 /** Rewrites `import { … } from '<vendor package>'` into properties of its vendor bundle. */
 const vendorPlugin = {

@@ -62,8 +62,12 @@ function startPeer() {
 }
 
 try {
-  // The builder's own config file (~/.config/keystash) must not steer the warm-up.
-  const local = { ...cleanEnv(), KEYSTASH_HOME: home, XDG_CONFIG_HOME: home, HOME: home };
+  // The warm-up sees none of the builder's settings: no keystash/AWS variables, and HOME and
+  // XDG_CONFIG_HOME in the throw-away directory (no ~/.config/keystash, no ~/.aws). process.env
+  // itself, because the SDK's credential chain and region come from it, not from the Io.
+  for (const k of Object.keys(process.env)) if (/^(AWS_|KEYSTASH_|CREDSTASH_)/.test(k)) delete process.env[k];
+  Object.assign(process.env, { HOME: home, XDG_CONFIG_HOME: home });
+  const local = { ...process.env, KEYSTASH_HOME: home };
   await run(['put', 'warm.up', 'value'], local);
   await run(['put', 'warm.up', 'value2'], local);
   await run(['get', 'warm.up'], local);
@@ -73,12 +77,8 @@ try {
   await run(['--help'], local);
 
   const peer = await startPeer();
-  const endpoint = `http://127.0.0.1:${peer.address().port}`;
-  // The SDK's credential chain and region come from process.env, not from the Io: only ours.
-  for (const k of Object.keys(process.env)) if (/^(AWS_|KEYSTASH_|CREDSTASH_)/.test(k)) delete process.env[k];
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDWARMUP', AWS_SECRET_ACCESS_KEY: 'warm-up', AWS_REGION: 'us-east-1' });
-  Object.assign(process.env, { HOME: home, XDG_CONFIG_HOME: home });
-  const aws = { ...process.env, KEYSTASH_HOME: home, KEYSTASH_BACKEND: 'aws', AWS_ENDPOINT_URL: endpoint };
+  const aws = { ...process.env, KEYSTASH_HOME: home, KEYSTASH_BACKEND: 'aws', AWS_ENDPOINT_URL: `http://127.0.0.1:${peer.address().port}` };
   await run(['put', 'warm.up', 'value'], aws);
   await run(['get', 'warm.up'], aws);
   await run(['getall'], aws);
@@ -95,7 +95,3 @@ if (failures.length > 0) {
 }
 process.exit(0);
 
-/** process.env without keystash/AWS settings of the machine that builds. */
-function cleanEnv() {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|KEYSTASH_|CREDSTASH_)/.test(k)));
-}
