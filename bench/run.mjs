@@ -193,7 +193,7 @@ async function main() {
   };
   const setup = spawnSync(node, [BIN, 'setup'], { env: awsEnv });
   if (setup.status !== 0) throw new Error(`aws setup failed: ${setup.stderr}`);
-  const { run } = createRequire(import.meta.url)('../bin/bundle-loader.cjs').load('cli.cjs');
+  const { run } = createRequire(import.meta.url)('../dist/bundle/cli.cjs');
   // The SDK's credential chain reads process.env, not the Io's env.
   Object.assign(process.env, awsEnv, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
   const quietIo = { stdout: { write() {} }, stderr: { write() {} }, stdin: process.stdin, stdoutIsTTY: false, stderrIsTTY: false, env: awsEnv };

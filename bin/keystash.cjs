@@ -1,20 +1,24 @@
 #!/usr/bin/env node
 'use strict';
-// The keystash command. CommonJS and tiny: it starts the bundled CLI through the code-cache
-// loader (bundle-loader.cjs), and answers `--version` alone without loading the CLI at all
-// (start-up cost, issue: performance).
+// The keystash command: answers `--version` without loading the CLI, otherwise turns on Node's
+// compile cache (compile-cache.cjs) and starts the bundled CLI (dist/bundle/cli.cjs).
 const { join } = require('node:path');
+
+const CLI = join(__dirname, '..', 'dist', 'bundle', 'cli.cjs');
 
 try {
   if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
     process.stdout.write(require('node:fs').readFileSync(join(__dirname, '..', 'dist', 'bundle', 'version.txt')));
   } else {
-    require('./bundle-loader.cjs').load('cli.cjs').main();
+    require('./compile-cache.cjs').enableCompileCache(process.env);
+    require(CLI).main();
   }
 } catch (error) {
   // A checkout or install whose build did not run (or was removed): say what to do, not a stack.
-  if (error && error.code === 'ENOENT' && String(error.path).startsWith(join(__dirname, '..', 'dist'))) {
-    process.stderr.write(`keystash: error: keystash is not built (${error.path} is missing); run \`npm install\` or \`npm run build\` in ${join(__dirname, '..')}\n`);
+  const missing =
+    error && ((error.code === 'ENOENT' && String(error.path).startsWith(join(__dirname, '..', 'dist'))) || (error.code === 'MODULE_NOT_FOUND' && error.message.includes(`'${CLI}'`)));
+  if (missing) {
+    process.stderr.write(`keystash: error: keystash is not built (${join(__dirname, '..', 'dist')} is incomplete); run \`npm install\` or \`npm run build\` in ${join(__dirname, '..')}\n`);
     process.exitCode = 1;
   } else {
     throw error;

@@ -1,25 +1,25 @@
-// Bundles the CLI into dist/bundle/ (issue: performance; DESIGN.md "Start-up cost"), then
-// writes V8 code caches for the bundles (scripts/code-cache.mjs). A bundle with its code cache
-// starts faster than hundreds of modules resolved from node_modules and compiled on every run.
+// Bundles the CLI into OUT (dist/bundle/ once scripts/build.mjs swaps it in; DESIGN.md "Start-up
+// cost"): one file each that Node reads and compiles (through its compile cache, bin/compile-cache.cjs)
+// instead of hundreds of modules resolved from node_modules on every run.
 //
-//   cli.cjs         keystash's own code, commander, chalk, better-sqlite3's JavaScript
+//   cli.cjs         keystash's own code, commander, chalk
 //   aws-sdk.cjs     the AWS SDK (+ @smithy, @aws-crypto): loaded on first use, by aws backends only
 //   yaml.cjs        the yaml package: loaded only for YAML import/export
 //   version.txt     what `keystash --version` prints without loading any bundle
 //
-// CommonJS, not ESM: Node 20 can compile a CommonJS script from V8's code cache (vm.Script
-// `cachedData`), not an ES module. Each third-party group is its own bundle so that a local
-// `get` neither reads nor compiles the SDK; keystash's own modules live only in cli.cjs, so
-// every class (errors above all) has exactly one identity. better-sqlite3's native addon stays a
-// separate file, loaded by path (SqliteStore passes `nativeBinding`).
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// CommonJS: loaded with a plain require by bin/keystash.cjs. Each third-party group is its own
+// bundle so that a local `get` neither reads nor compiles the SDK; keystash's own modules live only
+// in cli.cjs, so every class (errors above all) has exactly one identity. SQLite is not bundled:
+// node:sqlite is part of Node, and better-sqlite3 (the Node 20 fallback, an optional dependency with
+// a native addon) is required from node_modules only where Node has no node:sqlite.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
-import { VERSION } from '../dist/version.js';
 
-const OUT = 'dist/bundle';
+/** Where the bundles go: argv[2] (scripts/build.mjs passes its staging directory). */
+const OUT = process.argv[2] ?? 'dist/bundle';
+const { VERSION } = await import(new URL(`file://${process.cwd()}/${OUT}/../version.js`).href);
 const require = createRequire(import.meta.url);
 
 /** Third-party packages that get a lazily loaded bundle of their own, by bundle name. */
@@ -41,8 +41,7 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   charset: 'ascii',
-  // import() of Node built-ins stays in the SDK's code otherwise, and a vm.Script (the code-cache
-  // loader) has no dynamic-import callback: turn every import() into a require().
+  // Every import() becomes a require(): the bundles load synchronously, as one CommonJS graph.
   supported: { 'dynamic-import': false },
 };
 
@@ -74,20 +73,6 @@ function vendorImports() {
   return names;
 }
 const VENDOR_NAMES = vendorImports();
-
-/** CommonJS's function wrapper, as bin/bundle-loader.cjs expects it (keep the two in step). */
-const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
-
-/**
- * Rewrite bundle `file` for the loader: every non-ASCII character (only in comments, see below)
- * as a \\u escape, and the whole wrapped in WRAPPER, so the loader compiles the file's text as
- * it is (one copy of a large source fewer on every start).
- */
-function finishBundle(file) {
-  const text = readFileSync(file, 'utf8');
-  const escaped = text.replace(/[^\0-\x7f]/gu, (c) => [...c].map((u) => `\\u{${u.codePointAt(0).toString(16)}}`).join(''));
-  writeFileSync(file, `${WRAPPER[0]}${escaped}${WRAPPER[1]}`);
-}
 
 /** Rewrites `import { … } from '<vendor package>'` into properties of its vendor bundle. */
 const vendorPlugin = {
@@ -124,9 +109,9 @@ const facadePlugin = {
  * Two Node built-ins the CLI's start-up path would load for nothing: commander requires
  * node:child_process at load time (for git-style executable subcommands, which keystash does not
  * use; ~10 ms with net and dgram), and createRequire from node:module (which loads the ES-module
- * loader) is how keystash's ES modules resolve better-sqlite3's addon and load yaml. In the bundle
- * commander gets child_process on first use, and createRequire hands out the bundle's own
- * require (bin/bundle-loader.cjs), which routes vendor packages to their bundles.
+ * loader on Node 20) is how keystash's ES modules load node:sqlite, better-sqlite3 and yaml. In
+ * the bundle commander gets child_process on first use, and createRequire hands out cli.cjs's own
+ * require, routing vendor packages to their bundles.
  */
 const builtinShimPlugin = {
   name: 'keystash-builtin-shims',
@@ -181,8 +166,6 @@ for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name
   },
 };
 
-// Chunk names carry no hashes, but clear dist/bundle so it holds only this build.
-rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 
 await build({
@@ -195,13 +178,8 @@ await build({
   banner: { js: "const __keystashBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
-// esbuild escapes every non-ASCII character of code (charset 'ascii', its default) but keeps some
-// comments verbatim; escape those too, so the loader can decode each bundle as one-byte text
-// (latin1, a copy) rather than validate it as UTF-8 (~1 ms of every start for cli.cjs).
-finishBundle(`${OUT}/cli.cjs`);
-
 for (const bundle of Object.keys(VENDOR_GROUPS)) {
-  // Third-party code is minified: less to read, hash and keep in the cache (~7 ms of an aws get).
+  // Third-party code is minified: less to read and compile (~7 ms of an aws get).
   // One getter per package: requiring one (say @aws-sdk/client-kms) evaluates only its modules.
   const entry = [...VENDOR_NAMES.keys()]
     .filter((specifier) => bundleOf(specifier) === bundle)
@@ -212,12 +190,5 @@ for (const bundle of Object.keys(VENDOR_GROUPS)) {
   await build({ ...common, minify: true, plugins, stdin: { contents: entry, resolveDir: '.', sourcefile: `${bundle}-entry.js`, loader: 'js' }, outfile: `${OUT}/${bundle}` });
 }
 
-for (const bundle of Object.keys(VENDOR_GROUPS)) finishBundle(`${OUT}/${bundle}`);
-
 writeFileSync(`${OUT}/version.txt`, `${VERSION}\n`);
 
-// Code caches: a warm-up run in a child process with Node's default flags (V8 rejects a cache
-// made under other flags). A failure here leaves keystash working, only slower: say so, loudly.
-// Bounded: a build must never hang on its warm-up (it takes ~2 s).
-const warm = spawnSync(process.execPath, ['scripts/code-cache.mjs'], { stdio: 'inherit', timeout: 120_000, killSignal: 'SIGKILL' });
-if (warm.status !== 0) console.warn('bundle: code caches not written (keystash works, but starts slower)');

@@ -5,7 +5,7 @@
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type Database from 'better-sqlite3';
+import type { SqliteDb } from './sqlite-driver.js';
 import { StoreError } from '../errors.js';
 
 /** `PRAGMA application_id` of a keystash store: ASCII 'KSTS'. */
@@ -89,7 +89,7 @@ function notKeystash(file: string, why: string): StoreError {
  * create the schema (re-checked inside an IMMEDIATE transaction so concurrent first opens agree);
  * anything else → refuse. Returns true when this call created the schema.
  */
-export function ensureSchema(db: Database.Database, file: string, readonly: boolean): boolean {
+export function ensureSchema(db: SqliteDb, file: string, readonly: boolean): boolean {
   const state = schemaState(db);
   if (state === 'foreign') throw notKeystash(file, 'it is an SQLite database of another application');
   if (state === 'newer') {
@@ -99,28 +99,28 @@ export function ensureSchema(db: Database.Database, file: string, readonly: bool
   }
   if (state === 'empty' && readonly) throw missingStore(file);
   if (readonly) return false;
-  db.pragma('journal_mode = WAL');
+  db.exec('PRAGMA journal_mode = WAL');
   // FULL: a put reported as stored survives power loss, not only a crash of keystash (in WAL mode
   // NORMAL may roll back the last commits after a power failure). One fsync per commit.
-  db.pragma('synchronous = FULL');
+  db.exec('PRAGMA synchronous = FULL');
   if (state === 'ours') return false;
-  return db.transaction(() => {
+  return db.immediate(() => {
     const again = schemaState(db);
     if (again === 'ours') return false;
     if (again !== 'empty') throw notKeystash(file, 'another program wrote to it while it was being set up');
     db.exec(SCHEMA_SQL);
     return true;
-  }).immediate();
+  });
 }
 
-function schemaState(db: Database.Database): 'ours' | 'empty' | 'foreign' | 'newer' {
-  const appId = db.pragma('application_id', { simple: true }) as number;
-  const version = db.pragma('user_version', { simple: true }) as number;
+function schemaState(db: SqliteDb): 'ours' | 'empty' | 'foreign' | 'newer' {
+  const appId = Number(db.pragmaValue('application_id'));
+  const version = Number(db.pragmaValue('user_version'));
   if (appId === SQLITE_APPLICATION_ID) {
     if (version === SQLITE_SCHEMA_VERSION) return 'ours';
     return version > SQLITE_SCHEMA_VERSION ? 'newer' : 'foreign';
   }
   if (appId !== 0 || version !== 0) return 'foreign';
-  const objects = db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number;
-  return objects === 0 ? 'empty' : 'foreign';
+  const row = db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number | bigint };
+  return Number(row.n) === 0 ? 'empty' : 'foreign';
 }

@@ -1,5 +1,5 @@
 /**
- * SqliteStore: the embedded default backend. One SQLite file (better-sqlite3) holds every logical
+ * SqliteStore: the embedded default backend. One SQLite file holds every logical
  * table; rows keep credstash's stored representation (credstash-format.md §1.2) so they move
  * between this store and DynamoDB unchanged. `version` is compared with BINARY collation, which is
  * memcmp of UTF-8 = DynamoDB's byte order of S range keys (§1.3), so "latest" matches DynamoDB.
@@ -11,31 +11,16 @@
  * refused with a StoreError before anything is written to it.
  */
 import { chmodSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { IntegrityError, VersionExistsError } from '../errors.js';
 import type { SecretMeta, SecretRecord, SecretStore, StoreSetupResult } from './types.js';
 import { sqliteStoreError } from './sqlite-errors.js';
 import { ensureSchema, prepareStoreFile, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-file.js';
+import { openSqlite, type SqliteDb, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 
 export { SQLITE_APPLICATION_ID, SQLITE_BUSY_TIMEOUT_MS, SQLITE_SCHEMA_VERSION } from './sqlite-file.js';
 
 const DEFAULT_PAGE_SIZE = 1000;
-
-/**
- * Where better-sqlite3's native addon is (npm builds or downloads it to build/Release), handed to
- * it as `nativeBinding`: this skips the `bindings` package's search of a dozen paths, and lets the
- * CLI bundle carry better-sqlite3's JavaScript (scripts/bundle.mjs). Undefined when the package
- * cannot be resolved: better-sqlite3 then searches for itself.
- */
-function sqliteAddon(): string | undefined {
-  try {
-    return createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
-  } catch {
-    return undefined;
-  }
-}
 
 const RECORD_COLUMNS = 'name, version, key, contents, hmac, hmac_type, digest, comment, created_at';
 const META_COLUMNS = 'name, version, comment, created_at';
@@ -84,6 +69,8 @@ export interface SqliteStoreOptions {
   pageSize?: number | undefined;
   /** How long to wait for another process's lock before failing (default 5000 ms). */
   busyTimeoutMs?: number | undefined;
+  /** The SQLite driver (default: node:sqlite where Node has it, else better-sqlite3). */
+  driver?: SqliteDriverName | undefined;
 }
 
 /**
@@ -93,13 +80,13 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements SecretStore {
   readonly path: string;
   readonly table: string;
-  readonly #db: Database.Database;
+  readonly #db: SqliteDb;
   #created: boolean;
   readonly #pageSize: number;
-  readonly #statements = new Map<SqlName, Database.Statement>();
+  readonly #statements = new Map<SqlName, SqliteStatement>();
   #sidecarsSecured = false;
 
-  private constructor(db: Database.Database, path: string, table: string, created: boolean, pageSize: number) {
+  private constructor(db: SqliteDb, path: string, table: string, created: boolean, pageSize: number) {
     this.#db = db;
     this.path = path;
     this.table = table;
@@ -120,10 +107,10 @@ export class SqliteStore implements SecretStore {
     } catch (err) {
       throw sqliteStoreError(err, file);
     }
-    let db: Database.Database;
+    let db: SqliteDb;
     try {
-      const timeout = options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS;
-      db = new Database(file, { readonly, fileMustExist: true, timeout, nativeBinding: sqliteAddon() });
+      const busyTimeoutMs = options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS;
+      db = openSqlite(file, { readonly, busyTimeoutMs, driver: options.driver });
     } catch (err) {
       throw sqliteStoreError(err, file);
     }
@@ -145,9 +132,11 @@ export class SqliteStore implements SecretStore {
 
   /** All-or-nothing bulk insert in one transaction; VersionExistsError on the first conflict. */
   async putVersions(records: Iterable<SecretRecord>): Promise<void> {
-    this.#write(() => this.#db.transaction((rows: Iterable<SecretRecord>) => {
-      for (const row of rows) this.#insert(row);
-    }).immediate(records));
+    this.#write(() =>
+      this.#db.immediate(() => {
+        for (const row of records) this.#insert(row);
+      }),
+    );
   }
 
   async getVersion(name: string, version: string): Promise<SecretRecord | undefined> {
@@ -211,7 +200,7 @@ export class SqliteStore implements SecretStore {
   /** Compare-and-set of the wrapped key; false when the row vanished or its key changed. */
   async replaceKey(name: string, version: string, expectedKey: string, newKey: string): Promise<boolean> {
     const result = this.#write(() => this.#stmt('replaceKey').run(newKey, this.table, name, version, expectedKey));
-    return result.changes === 1;
+    return Number(result.changes) === 1;
   }
 
   /**
@@ -224,8 +213,13 @@ export class SqliteStore implements SecretStore {
     return { created };
   }
 
+  /** Which SQLite driver this store runs on. */
+  get driver(): SqliteDriverName {
+    return this.#db.driver;
+  }
+
   close(): void {
-    if (this.#db.open) this.#db.close();
+    this.#db.close();
   }
 
   #insert(r: SecretRecord): void {
@@ -243,7 +237,7 @@ export class SqliteStore implements SecretStore {
     }
   }
 
-  #stmt(name: SqlName): Database.Statement {
+  #stmt(name: SqlName): SqliteStatement {
     let stmt = this.#statements.get(name);
     if (stmt === undefined) {
       stmt = this.#db.prepare(SQL[name]);

@@ -4,11 +4,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
+import { rawDb } from '../helpers/sqlite.js';
 
 const h = cliHome();
 const PLAINTEXTS: string[] = [];
@@ -194,7 +194,7 @@ describe('tampered rows', () => {
     it(`a changed ${what} → integrity or decrypt error, non-zero exit, empty stdout`, async () => {
       const name = `tamper.${what}`;
       expect((await h3.run(['put', name, 'tamper-target-value-123456'])).code).toBe(0);
-      const db = new Database(join(h3.home, 'store.db'));
+      const db = rawDb(join(h3.home, 'store.db'));
       const row = db.prepare('SELECT key, contents, hmac FROM secrets WHERE name = ?').get(name) as { key: string; contents: string; hmac: string };
       const [column, value] = fn(row);
       db.prepare(`UPDATE secrets SET ${column} = ? WHERE name = ?`).run(value, name);
@@ -214,8 +214,8 @@ describe('concurrent writers', () => {
   it('4 processes × 25 puts of one name without -v → 100 distinct versions, no error', async () => {
     // Each worker is one node process running 25 puts through the CLI entry in-process.
     const script = `
-      const loader = ${JSON.stringify(new URL('../../bin/bundle-loader.cjs', import.meta.url).pathname)};
-      const { run } = (await import('node:module')).createRequire(loader)(loader).load('cli.cjs');
+      const bundle = ${JSON.stringify(new URL('../../dist/bundle/cli.cjs', import.meta.url).pathname)};
+      const { run } = (await import('node:module')).createRequire(bundle)(bundle);
       const io = { stdout: { write() {} }, stderr: process.stderr, stdin: process.stdin, stdoutIsTTY: false, stderrIsTTY: false, env: process.env };
       for (let i = 0; i < 25; i++) {
         const code = await run(['put', 'race.s', 'race-' + process.argv[1] + '-' + i], io);

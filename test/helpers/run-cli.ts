@@ -17,6 +17,8 @@ export interface CliResult {
 }
 
 export interface RunOptions {
+  /** Another keystash entry point than this checkout's bin/keystash.cjs. */
+  bin?: string;
   env?: Record<string, string | undefined>;
   input?: string | Buffer;
   cwd?: string;
@@ -37,7 +39,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
 /** Run `keystash ...args`; resolves with exit code, stdout and stderr. */
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
       env: cleanEnv(options.env),
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Keystash } from '../../src/core/keystash.js';
 import { migrate, MigrateFailedError } from '../../src/core/migrate.js';
@@ -25,6 +24,7 @@ import { createDynamoDbClient } from '../../src/secretstore/dynamodb-client.js';
 import { DynamoDbStore } from '../../src/secretstore/dynamodb.js';
 import { SqliteStore } from '../../src/secretstore/sqlite.js';
 import type { SecretRecord, SecretStore } from '../../src/secretstore/types.js';
+import { rawDb } from '../helpers/sqlite.js';
 
 const REGION = 'us-east-1';
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -355,7 +355,7 @@ describe.each(BACKENDS)('getAll in one pass on %s', (_label, makeBackend) => {
     if (b.store instanceof DynamoDbStore) {
       await dynamo!.send(new PutItemCommand({ TableName: b.store.table, Item: { name: { S: 'fine' }, version: { S: '0000000000000000000' }, contents: { N: '1' } } }));
     } else {
-      const db = new Database((b.store as SqliteStore).path);
+      const db = rawDb((b.store as SqliteStore).path);
       db.prepare("INSERT INTO secrets (tbl, name, version, key, contents, hmac) VALUES ('credential-store', 'fine', '0000000000000000000', x'00', 'x', 'y')").run();
       db.close();
     }

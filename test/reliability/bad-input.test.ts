@@ -15,11 +15,12 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rm
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import Database from 'better-sqlite3';
 import { createKeystash } from 'keystash';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, type CliResult } from '../helpers/run-cli.js';
 import { awsTestCredentials, awsTestEnv } from '../helpers/aws-env.js';
+import { rawDb } from '../helpers/sqlite.js';
+import type { SqliteDb } from '../../src/secretstore/sqlite-driver.js';
 
 const TABLE = `bad-input-${Date.now().toString(36)}`;
 const SQL_TABLE = 'credential-store';
@@ -177,9 +178,9 @@ function assertOneError(stderr: string, style: Style): string {
 const db = (ctx: Ctx) => join(ctx.home, 'store.db');
 const keyring = (ctx: Ctx) => join(ctx.home, 'keyring.json');
 
-/** Run `fn` on the case's store file with better-sqlite3, then close it (checkpointing the WAL). */
-function withSqlite(ctx: Ctx, fn: (d: Database.Database) => void): void {
-  const d = new Database(db(ctx));
+/** Run `fn` on the case's store file, then close it (checkpointing the WAL). */
+function withSqlite(ctx: Ctx, fn: (d: SqliteDb) => void): void {
+  const d = rawDb(db(ctx));
   try {
     fn(d);
   } finally {
@@ -533,7 +534,7 @@ const cases: Case[] = [
     backend: 'local',
     setup: (ctx) => {
       unlinkSync(db(ctx));
-      const d = new Database(db(ctx));
+      const d = rawDb(db(ctx));
       d.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT); INSERT INTO users (email) VALUES ('a@example.com');");
       d.close();
     },
@@ -541,7 +542,7 @@ const cases: Case[] = [
     code: 8,
     message: /another application/,
   },
-  { name: 'store written by a newer schema', backend: 'local', setup: (ctx) => withSqlite(ctx, (d) => d.pragma('user_version = 2')), args: () => ['get', 'app.db'], code: 8, message: /newer keystash/ },
+  { name: 'store written by a newer schema', backend: 'local', setup: (ctx) => withSqlite(ctx, (d) => d.exec('PRAGMA user_version = 2')), args: () => ['get', 'app.db'], code: 8, message: /newer keystash/ },
   {
     name: 'store path is a directory',
     backend: 'local',

@@ -4,7 +4,7 @@
  * reading the latest version and the version list.
  *
  * Writers: 8 OS processes, each one `node` running the CLI's in-process entry (`run` from
- * bin/bundle-loader.cjs → dist/bundle/cli.cjs) PUTS times, reporting every version it was given. Readers: 2 OS processes on
+ * dist/bundle/cli.cjs) PUTS times, reporting every version it was given. Readers: 2 OS processes on
  * the library (`createKeystash` from dist/index.js), one reading the latest, one listing versions
  * and reading some of them; any read error other than not-found before the first success fails.
  * KEYSTASH_LONG_TESTS runs 8 × 150 instead of 8 × 50.
@@ -20,14 +20,14 @@ const WRITERS = 8;
 const PUTS = LONG ? 150 : 50;
 const TOTAL = WRITERS * PUTS;
 const NAME = 'race.one';
-const LOADER = fileURLToPath(new URL('../../bin/bundle-loader.cjs', import.meta.url));
+const CLI_BUNDLE = fileURLToPath(new URL('../../dist/bundle/cli.cjs', import.meta.url));
 const LIB_URL = new URL('../../dist/index.js', import.meta.url).href;
 /** Hard bound on every child (the readers also stop themselves after this). */
 const CHILD_LIMIT_MS = LONG ? 540_000 : 200_000;
 
 /** argv: workerId, count, name, JSON array of global CLI options. stdout: one JSON line per put. */
 const WRITER = `
-  const { run } = (await import('node:module')).createRequire(${JSON.stringify(LOADER)})(${JSON.stringify(LOADER)}).load('cli.cjs');
+  const { run } = (await import('node:module')).createRequire(${JSON.stringify(CLI_BUNDLE)})(${JSON.stringify(CLI_BUNDLE)});
   const [w, count, name, globalsJson] = process.argv.slice(1);
   const globals = JSON.parse(globalsJson);
   for (let i = 0; i < Number(count); i++) {

@@ -3,7 +3,7 @@
  * deletes against one KEYSTASH_HOME (the library from dist/index.js), printing `begin …` before
  * and `ok …` after each operation reports success; the test SIGKILLs it at a random moment and
  * then checks:
- *   - `PRAGMA integrity_check` is ok (store.db opened read-only with better-sqlite3);
+ *   - `PRAGMA integrity_check` is ok (store.db opened read-only);
  *   - every put that reported success reads back with its value, unless a reported delete
  *     removed it; every reported delete is in effect;
  *   - nothing half-written is visible: every row present decrypts, and a row no reported put
@@ -14,9 +14,9 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cleanEnv, cliHome } from '../helpers/run-cli.js';
+import { rawDb } from '../helpers/sqlite.js';
 
 const LONG = Boolean(process.env.KEYSTASH_LONG_TESTS);
 const TRIALS = LONG ? 100 : 20;
@@ -150,9 +150,9 @@ async function readStore(): Promise<Map<string, Map<string, string>>> {
 }
 
 function integrityCheck(): string {
-  const db = new Database(join(h.home, 'store.db'), { readonly: true, fileMustExist: true });
+  const db = rawDb(join(h.home, 'store.db'), { readonly: true });
   try {
-    return (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('; ');
+    return (db.prepare('PRAGMA integrity_check').all() as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('; ');
   } finally {
     db.close();
   }

@@ -35,12 +35,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { ConfigError, createKeystash, DecryptError, IntegrityError, KmsError, SecretNotFoundError, type Keystash } from 'keystash';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli, tempDir } from '../helpers/run-cli.js';
 import { awsTestCredentials, awsTestEnv } from '../helpers/aws-env.js';
+import { rawDb } from '../helpers/sqlite.js';
 
 const LONG = Boolean(process.env.KEYSTASH_LONG_TESTS);
 const RUNS = { local: LONG ? 200 : 60, aws: LONG ? 80 : 25, keyring: LONG ? 300 : 80, cli: LONG ? 12 : 4 };
@@ -84,7 +84,7 @@ async function sqliteBackend(): Promise<Backend> {
   const ks = await createKeystash({ dataDir: home, env: {} });
   await ks.setup();
   await ks.ensureKey();
-  const db = new Database(join(home, 'store.db'));
+  const db = rawDb(join(home, 'store.db'));
   const where = 'WHERE tbl = ? AND name = ? AND version = ?';
   return {
     label: 'sqlite',

@@ -1,0 +1,80 @@
+/**
+ * Start-up through Node's own compile cache (bin/compile-cache.cjs): a private per-user directory,
+ * created 0700, refused when someone else could write it; Node 20 has no compile cache. And what
+ * an install whose build is missing says.
+ */
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cliHome, runCli, tempDir } from '../helpers/run-cli.js';
+
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+/** module.enableCompileCache exists from Node 22.1. */
+const hasCompileCache = major > 22 || (major === 22 && minor >= 1);
+const h = cliHome();
+const t = tempDir('keystash-startup-');
+afterAll(() => {
+  h.cleanup();
+  t.cleanup();
+});
+
+/** Every file below `dir`, relative. */
+const filesUnder = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String) : []);
+
+describe('compile cache', () => {
+  it.runIf(hasCompileCache)('is created 0700 under KEYSTASH_CACHE_DIR and filled by a run', async () => {
+    const dir = join(t.dir, 'fresh', 'cache');
+    const r = await h.run(['put', 'cc.one', 'v'], { env: { KEYSTASH_CACHE_DIR: dir } });
+    expect(r.code).toBe(0);
+    expect(lstatSync(dir).mode & 0o777).toBe(0o700);
+    expect(filesUnder(dir).length).toBeGreaterThan(0);
+    // A second run, now from the cache, still works.
+    expect((await h.run(['get', 'cc.one'], { env: { KEYSTASH_CACHE_DIR: dir } })).stdout).toBe('v\n');
+  });
+
+  it.runIf(hasCompileCache)('defaults to $XDG_CACHE_HOME/keystash, created 0700', async () => {
+    const xdg = join(t.dir, 'xdg');
+    expect((await h.run(['keys'], { env: { XDG_CACHE_HOME: xdg } })).code).toBe(0);
+    expect(lstatSync(join(xdg, 'keystash')).mode & 0o777).toBe(0o700);
+    expect(filesUnder(join(xdg, 'keystash')).length).toBeGreaterThan(0);
+  });
+
+  it.runIf(hasCompileCache)('is not used when the directory is group- or other-writable, or a symlink', async () => {
+    const open = join(t.dir, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const target = join(t.dir, 'target');
+    mkdirSync(target, { mode: 0o700 });
+    const link = join(t.dir, 'link');
+    symlinkSync(target, link);
+    for (const dir of [open, link]) {
+      const r = await h.run(['put', 'cc.two', 'v', '-v', dir === open ? '1' : '2'], { env: { KEYSTASH_CACHE_DIR: dir } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('cc.two has been stored (version 000000000000000000' + (dir === open ? '1' : '2') + ')\n');
+    }
+    expect(filesUnder(open)).toEqual([]);
+    expect(filesUnder(target)).toEqual([]);
+    expect(lstatSync(open).mode & 0o777).toBe(0o777); // left as it was, not "fixed" behind the user's back
+  });
+
+  it('is off with KEYSTASH_NO_COMPILE_CACHE=1, and on Node 20 (which has none)', async () => {
+    const dir = join(t.dir, 'off');
+    expect((await h.run(['keys'], { env: { KEYSTASH_CACHE_DIR: dir, KEYSTASH_NO_COMPILE_CACHE: '1' } })).code).toBe(0);
+    expect(existsSync(dir)).toBe(false);
+    if (!hasCompileCache) {
+      expect((await h.run(['keys'], { env: { KEYSTASH_CACHE_DIR: dir } })).code).toBe(0);
+      expect(existsSync(dir)).toBe(false);
+    }
+  });
+});
+
+describe('an install without its build', () => {
+  it('says so in one line with exit 1', async () => {
+    const root = join(t.dir, 'unbuilt');
+    cpSync(resolve(import.meta.dirname, '../../bin'), join(root, 'bin'), { recursive: true });
+    const r = await runCli(['get', 'x'], { bin: join(root, 'bin', 'keystash.cjs') });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^keystash: error: keystash is not built \(.*dist is incomplete\); run `npm install` or `npm run build` in .*\n$/);
+  });
+});
