@@ -1,0 +1,96 @@
+/**
+ * The published shape: what `npm pack` puts in the tarball, and the tarball installed the way users
+ * install it with install scripts off (npm 12's default for dependencies, `--ignore-scripts` here):
+ * on a Node with node:sqlite it works offline with no native code built; on Node 20 it says
+ * exactly what to do (exit 9).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/run-cli.js';
+import { SQLITE_DRIVERS } from '../helpers/sqlite.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+const t = tempDir('keystash-pack-');
+afterAll(() => t.cleanup());
+
+interface PackResult {
+  filename: string;
+  unpackedSize: number;
+  files: Array<{ path: string; size: number }>;
+}
+
+/** The one package of `npm pack --json` output: an array up to npm 11, an object keyed by name from npm 12. */
+function packResult(json: string): PackResult {
+  const parsed = JSON.parse(json) as PackResult[] | Record<string, PackResult>;
+  const result = Array.isArray(parsed) ? parsed[0] : parsed[pkg.name as string];
+  if (result === undefined) throw new Error(`npm pack printed no result for ${String(pkg.name)}`);
+  return result;
+}
+
+/** `npm …` in the repository, failing the test with npm's stderr when it fails. */
+function npm(args: string[], cwd = ROOT): string {
+  const r = spawnSync('npm', args, { cwd, encoding: 'utf8', timeout: 240_000, env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });
+  if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  return r.stdout;
+}
+
+describe('npm pack', () => {
+  const packed = packResult(npm(['pack', '--dry-run', '--json', '--ignore-scripts']));
+  const paths = packed.files.map((f) => f.path);
+
+  it('ships JavaScript, types and the documents: no cache, test, source or source-map file', () => {
+    expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'SECURITY.md', 'package.json', 'bin/keystash.cjs', 'dist/bundle/cli.cjs', 'dist/index.js', 'dist/index.d.ts']));
+    const unwanted = paths.filter((p) => /\.cache$|\.map$|(^|\/)test\/|\.test\.|^src\/|\.ts$/.test(p) && !p.endsWith('.d.ts'));
+    expect(unwanted).toEqual([]);
+    // Nothing but JavaScript, declarations, and the four documents.
+    expect(paths.filter((p) => !/\.(c?js|d\.ts|txt)$/.test(p))).toEqual(['LICENSE', 'README.md', 'SECURITY.md', 'package.json']);
+  });
+
+  it('is at most 1 MB unpacked per 100 KB of JavaScript it needs', () => {
+    const js = packed.files.filter((f) => /\.c?js$/.test(f.path)).reduce((sum, f) => sum + f.size, 0);
+    expect(packed.unpackedSize).toBeLessThanOrEqual(10 * js);
+  });
+
+  it('declares its licence, repository, issues and engines; LICENSE is the licence it names', () => {
+    expect(pkg.license).toBe('Apache-2.0');
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
+    expect(pkg.repository).toMatchObject({ type: 'git', url: expect.stringMatching(/^git\+https:\/\//) });
+    expect(pkg.bugs).toMatchObject({ url: expect.stringMatching(/^https:\/\//) });
+    expect(pkg.homepage).toMatch(/^https:\/\//);
+    expect(pkg.engines).toEqual({ node: '>=20.19' });
+    // better-sqlite3 is the Node 20 fallback only: an install without it (or without its build) still succeeds.
+    expect(Object.keys(pkg.dependencies as object)).not.toContain('better-sqlite3');
+    expect(Object.keys(pkg.optionalDependencies as object)).toEqual(['better-sqlite3']);
+  });
+});
+
+describe('the packed tarball, installed with --ignore-scripts', () => {
+  it('puts, gets and lists offline with no native code built (or, without node:sqlite, says what to do)', { timeout: 300_000 }, async () => {
+    const packed = packResult(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', t.dir]));
+    const prefix = join(t.dir, 'prefix');
+    npm(['install', '--prefix', prefix, '--ignore-scripts', '--prefer-offline', '--no-package-lock', join(t.dir, packed.filename)], t.dir);
+    const installed = join(prefix, 'node_modules', 'keystash');
+    const bin = join(installed, 'bin', 'keystash.cjs');
+    // Nothing was compiled: no native addon anywhere in the install.
+    const addons = readdirSync(join(prefix, 'node_modules'), { recursive: true }).map(String).filter((f) => f.endsWith('.node') && f.includes('build'));
+    expect(addons).toEqual([]);
+    const home = join(t.dir, 'home');
+    const env = { HOME: home, KEYSTASH_HOME: join(home, 'data') };
+    const put = await runCli(['put', 'demo.secret', 'hello'], { bin, env });
+    if (SQLITE_DRIVERS[0] === 'node:sqlite') {
+      expect(put.code, put.stderr).toBe(0);
+      expect((await runCli(['get', 'demo.secret'], { bin, env })).stdout).toBe('hello\n');
+      const all = await runCli(['getall'], { bin, env });
+      expect(all.code).toBe(0);
+      expect(JSON.parse(all.stdout)).toEqual({ 'demo.secret': 'hello' });
+    } else {
+      expect(put.code).toBe(9);
+      expect(put.stdout).toBe('');
+      expect(put.stderr).toMatch(/no SQLite driver: Node .* run keystash on Node 24 \(or 22\.13\+\), or install better-sqlite3 with its install script allowed/);
+      expect(existsSync(join(home, 'data', 'keyring.json'))).toBe(false);
+    }
+  });
+});
