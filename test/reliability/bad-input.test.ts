@@ -138,7 +138,9 @@ function newCtx(index: number): Ctx {
 }
 
 function baseEnv(c: Case, ctx: Ctx): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { HOME: ctx.dir, KEYSTASH_HOME: ctx.home };
+  // Node's compile cache (Node ≥ 22.1) goes outside the snapshotted directory: it is keystash's
+  // start-up cache, not data of the case.
+  const env: Record<string, string | undefined> = { HOME: ctx.dir, KEYSTASH_HOME: ctx.home, KEYSTASH_CACHE_DIR: join(root.dir, 'compile-cache') };
   if (c.backend === 'aws') Object.assign(env, AWS_ENV);
   return { ...env, ...(c.env?.(ctx) ?? {}) };
 }
