@@ -185,6 +185,7 @@ async function main() {
     const env = { ...baseEnv, HOME: work, KEYSTASH_HOME: home };
     if (n === 1) add(measure('keystash --version', [node, BIN, '--version'], env));
     add(measure(`get (local, ${n} stored)`, [node, BIN, 'get', 'bench.secret.00000'], env));
+    if (n === 1000 && NODE_MAJOR >= 23) add(measure('get floor (no CLI, see bench/get-floor.cjs)', [node, join(ROOT, 'bench', 'get-floor.cjs'), 'bench.secret.00000'], env));
     if (n === 1) {
       let i = 0;
       add(measure('put (local)', [node, BIN, 'put', 'bench.put', '-'], env, { input: `value-${i++}` }));

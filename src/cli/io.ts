@@ -2,7 +2,7 @@
  * Everything the CLI reads from or writes to the outside world goes through an Io, so tests can
  * run the program in-process and capture it (STYLE.md §9).
  */
-import { promises as fsPromises } from 'node:fs';
+import { fstatSync, promises as fsPromises } from 'node:fs';
 import { homedir } from 'node:os';
 import { UsageError } from '../errors.js';
 
@@ -15,20 +15,47 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-/** The real process streams. */
-export function processIo(): Io {
+/**
+ * The real process streams, each created on first use: building process.stdout/stderr (a pipe's
+ * socket, or a TTY) costs milliseconds of every cold start, and a successful `get` never writes to
+ * stderr. `onStdoutError` is attached to process.stdout when it is first created.
+ */
+export function processIo(onStdoutError?: (error: NodeJS.ErrnoException) => void): Io {
+  let stdoutIsTTY: boolean | undefined;
+  let stderrIsTTY: boolean | undefined;
+  let stdoutHooked = false;
+  const stdout = (): NodeJS.WriteStream => {
+    if (!stdoutHooked && onStdoutError !== undefined) process.stdout.on('error', onStdoutError);
+    stdoutHooked = true;
+    return process.stdout;
+  };
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    // On first use: creating process.stdin builds a stream (and loads fs/net stream code) that
-    // most commands never read.
+    stdout: { write: (chunk) => stdout().write(chunk) },
+    stderr: { write: (chunk) => process.stderr.write(chunk) },
+    // creating process.stdin builds a stream (and loads fs/net stream code) most commands never read
     get stdin() {
       return process.stdin;
     },
-    stdoutIsTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
+    get stdoutIsTTY() {
+      return (stdoutIsTTY ??= isTerminal(1));
+    },
+    get stderrIsTTY() {
+      return (stderrIsTTY ??= isTerminal(2));
+    },
     env: process.env,
   };
+}
+
+/**
+ * Whether file descriptor `fd` is a terminal. Only a character device can be one: pipes and files
+ * (scripts, CI) are told apart by one fstat, without loading node:tty (which loads node:net).
+ */
+function isTerminal(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice() && process.getBuiltinModule('node:tty').isatty(fd);
+  } catch {
+    return false; // a closed descriptor
+  }
 }
 
 // ignoreBOM: a leading U+FEFF is part of the value (Python's utf-8 codec keeps it too).

@@ -55,9 +55,9 @@ export async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // `keystash getall | head`: the reader closed the pipe. Exit quietly as a program killed by
   // SIGPIPE would, instead of crashing on an unhandled 'error' event with a stack trace.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
     if (error.code !== 'EPIPE') throw error;
     process.exit(EXIT.BROKEN_PIPE);
-  });
-  process.exitCode = await run(process.argv.slice(2), processIo());
+  };
+  process.exitCode = await run(process.argv.slice(2), processIo(onStdoutError));
 }

@@ -91,25 +91,35 @@ interface NodeSqliteModule {
 let nodeSqlite: NodeSqliteModule | null | undefined;
 
 /**
- * node:sqlite, or null where this Node has none. Node 22 marks it experimental and warns once on
- * load; that one warning is dropped here (it says nothing a keystash user can act on), every other
- * warning passes through untouched.
+ * Run `load` with Node 22's ExperimentalWarning for SQLite dropped: node:sqlite warns once when it
+ * is first loaded, which says nothing a keystash user can act on. Every other warning, and this
+ * one outside `load`, passes through untouched.
  */
-function loadNodeSqlite(): NodeSqliteModule | null {
-  if (nodeSqlite !== undefined) return nodeSqlite;
+export function withoutSqliteWarning<T>(load: () => T): T {
   const emitWarning = process.emitWarning;
   process.emitWarning = function filtered(this: unknown, warning: string | Error, ...rest: unknown[]): void {
     const text = typeof warning === 'string' ? warning : warning.message;
-    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: unknown } | undefined)?.type ?? (warning as Error).name;
-    if (type === 'ExperimentalWarning' && /SQLite/i.test(text)) return;
+    const option = rest[0];
+    const type = typeof option === 'string' ? option : typeof option === 'object' && option !== null ? (option as { type?: unknown }).type : undefined;
+    const name = type ?? (typeof warning === 'string' ? 'Warning' : warning.name);
+    if (name === 'ExperimentalWarning' && /\bSQLite\b/.test(text)) return;
     (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
   } as typeof process.emitWarning;
   try {
-    nodeSqlite = require('node:sqlite') as NodeSqliteModule;
-  } catch {
-    nodeSqlite = null; // Node 20, or 22.5–22.12 without --experimental-sqlite
+    return load();
   } finally {
     process.emitWarning = emitWarning;
+  }
+}
+
+/** node:sqlite, or null where this Node has none (Node 20; 22.5–22.12 without --experimental-sqlite). */
+function loadNodeSqlite(): NodeSqliteModule | null {
+  if (nodeSqlite === undefined) {
+    try {
+      nodeSqlite = withoutSqliteWarning(() => require('node:sqlite') as NodeSqliteModule);
+    } catch {
+      nodeSqlite = null;
+    }
   }
   return nodeSqlite;
 }
