@@ -74,7 +74,7 @@ function vendorImports() {
 }
 const VENDOR_NAMES = vendorImports();
 
-/** Rewrites `import { … } from '<vendor package>'` into properties of its vendor bundle. */
+/** Rewrites `import { … } from '<vendor package>'` into properties of its vendor bundle, read on first use. */
 const vendorPlugin = {
   name: 'keystash-vendor-bundles',
   setup(b) {
@@ -82,10 +82,12 @@ const vendorPlugin = {
       b.onResolve({ filter }, (args) => ({ path: args.path, namespace: `vendor:${bundle}` }));
       b.onLoad({ filter: /.*/, namespace: `vendor:${bundle}` }, (args) => {
         const names = [...(VENDOR_NAMES.get(args.path) ?? [])].sort();
-        return {
-          contents: [`const m = require('./${bundle}')[${JSON.stringify(args.path)}];`, ...names.map((n) => `export const ${n} = m.${n};`)].join('\n'),
-          loader: 'js',
-        };
+        // CommonJS with one getter per name: esbuild reads an import of a CommonJS module at each
+        // use, so the vendor bundle loads when a name is first used, not when the importing module
+        // initialises (`getall` imports the yaml renderer but needs yaml only for -f yaml).
+        const load = `let m;\nconst load = () => (m ??= require('./${bundle}')[${JSON.stringify(args.path)}]);`;
+        const getters = names.map((n) => `  ${n}: { enumerable: true, get: () => load().${n} },`);
+        return { contents: [load, 'Object.defineProperties(module.exports, {', ...getters, '});'].join('\n'), loader: 'js' };
       });
     }
     b.onResolve({ filter: /^\.\/[\w-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));

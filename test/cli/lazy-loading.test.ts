@@ -51,12 +51,15 @@ describe('lazy loading', () => {
     else expect(betterSqlite.length).toBeGreaterThan(0);
   });
 
-  it('local put loads the CLI bundle only, getall never the AWS SDK', async () => {
+  it('local put and getall load the CLI bundle only; yaml loads for YAML output alone', async () => {
     const put = await loaded(['put', 'lazy.t', 'v']);
     expect(put.bundles).toEqual(['cli.cjs']);
     const getall = await loaded(['getall']);
     expect(getall.code).toBe(0);
-    expect(getall.bundles).not.toContain('aws-sdk.cjs');
+    expect(getall.bundles).toEqual(['cli.cjs']);
+    const yaml = await loaded(['getall', '-f', 'yaml']);
+    expect(yaml.code).toBe(0);
+    expect(yaml.bundles).toEqual(['cli.cjs', 'yaml.cjs']);
   });
 
   it('an aws-backend command loads the SDK bundle and no SQLite', async () => {
