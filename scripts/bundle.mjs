@@ -12,14 +12,15 @@
 // in cli.cjs, so every class (errors above all) has exactly one identity. SQLite is not bundled:
 // node:sqlite is part of Node, and better-sqlite3 (the Node 20 fallback, an optional dependency with
 // a native addon) is required from node_modules only where Node has no node:sqlite.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 /** Where the bundles go: argv[2] (scripts/build.mjs passes its staging directory). */
 const OUT = process.argv[2] ?? 'dist/bundle';
-const { VERSION } = await import(new URL(`file://${process.cwd()}/${OUT}/../version.js`).href);
+const { VERSION } = await import(pathToFileURL(resolve(OUT, '..', 'version.js')).href);
 const require = createRequire(import.meta.url);
 
 /** Third-party packages that get a lazily loaded bundle of their own, by bundle name. */
@@ -95,12 +96,29 @@ const vendorPlugin = {
 };
 
 /** The vendor side: an entry with one lazy getter per package, each a facade of the imported names. */
+/**
+ * The module of `pkg` that defines `name`, where an AWS client package has one file per command
+ * and client (dist-es/commands/NAME.js, dist-es/NAME.js); otherwise the package itself. Importing
+ * a client's index initialises every command and the aggregated client class (~200 modules for
+ * DynamoDB) on each run; keystash uses a handful.
+ */
+function moduleOf(pkg, name) {
+  if (!pkg.startsWith('@aws-sdk/client-')) return pkg;
+  for (const file of [`dist-es/commands/${name}.js`, `dist-es/${name}.js`]) {
+    if (existsSync(join('node_modules', pkg, file))) return `${pkg}/${file}`;
+  }
+  return pkg;
+}
+
 const facadePlugin = {
   name: 'keystash-vendor-facades',
   setup(b) {
     b.onResolve({ filter: /^facade:/ }, (args) => ({ path: args.path.slice('facade:'.length), namespace: 'facade' }));
     b.onLoad({ filter: /.*/, namespace: 'facade' }, (args) => ({
-      contents: `export { ${[...VENDOR_NAMES.get(args.path)].sort().join(', ')} } from ${JSON.stringify(args.path)};`,
+      contents: [...VENDOR_NAMES.get(args.path)]
+        .sort()
+        .map((name) => `export { ${name} } from ${JSON.stringify(moduleOf(args.path, name))};`)
+        .join('\n'),
       loader: 'js',
       resolveDir: '.',
     }));
