@@ -29,6 +29,24 @@ const VENDOR_GROUPS = {
   'yaml.cjs': /^yaml$/,
 };
 
+/**
+ * better-sqlite3's JavaScript (the SQLite driver where Node has no node:sqlite) as a bundle of its
+ * own, required on first use only, so Node 20 compiles one file instead of resolving a dozen;
+ * its native addon stays in node_modules and is loaded by path (src/secretstore/sqlite-driver.ts).
+ * Left out when better-sqlite3 is not installed at build time: it is then required from
+ * node_modules, if at all.
+ */
+const SQLITE_BUNDLE = 'sqlite.cjs';
+const hasBetterSqlite = (() => {
+  try {
+    return Boolean(require.resolve('better-sqlite3'));
+  } catch {
+    return false;
+  }
+})();
+/** Every lazily required bundle, by name: its filter on specifiers. */
+const LAZY_BUNDLES = { ...VENDOR_GROUPS, ...(hasBetterSqlite ? { [SQLITE_BUNDLE]: /^better-sqlite3$/ } : {}) };
+
 /** The vendor bundle a specifier belongs to. */
 const bundleOf = (specifier) => Object.entries(VENDOR_GROUPS).find(([, filter]) => filter.test(specifier))?.[0];
 
@@ -145,7 +163,7 @@ const builtinShimPlugin = {
     }));
     b.onResolve({ filter: /^node:module$/ }, (args) => (args.importer.includes('node_modules') ? undefined : { path: 'module', namespace: 'module-shim' }));
     b.onLoad({ filter: /.*/, namespace: 'module-shim' }, () => {
-      const groups = Object.entries(VENDOR_GROUPS).map(([bundle, filter]) => `[${JSON.stringify(`./${bundle}`)}, ${filter}]`);
+      const groups = Object.entries(LAZY_BUNDLES).map(([bundle, filter]) => `[${JSON.stringify(`./${bundle}`)}, ${filter}]`);
       return {
         contents: `const groups = [${groups.join(', ')}];
 function bundleRequire(id) {
@@ -208,6 +226,11 @@ for (const bundle of Object.keys(VENDOR_GROUPS)) {
     .join('\n');
   const plugins = [facadePlugin, ...(bundle === 'aws-sdk.cjs' ? [lazyHttp2Plugin] : [])];
   await build({ ...common, minify: true, plugins, stdin: { contents: entry, resolveDir: '.', sourcefile: `${bundle}-entry.js`, loader: 'js' }, outfile: `${OUT}/${bundle}` });
+}
+
+if (hasBetterSqlite) {
+  const entry = `Object.defineProperty(exports, 'better-sqlite3', { enumerable: true, get: () => require('better-sqlite3') });`;
+  await build({ ...common, minify: true, stdin: { contents: entry, resolveDir: '.', sourcefile: `${SQLITE_BUNDLE}-entry.js`, loader: 'js' }, outfile: `${OUT}/${SQLITE_BUNDLE}` });
 }
 
 writeFileSync(`${OUT}/version.txt`, `${VERSION}\n`);

@@ -124,19 +124,27 @@ function loadNodeSqlite(): NodeSqliteModule | null {
   return nodeSqlite;
 }
 
-let betterSqlite: typeof BetterSqlite3 | null | undefined;
+/** better-sqlite3's class and its native addon, loaded by path. */
+interface BetterSqlite {
+  Database: typeof BetterSqlite3;
+  addon: object;
+}
 
-/** better-sqlite3, or null when it is not installed or its addon is missing or built for another Node. */
-function loadBetterSqlite(): typeof BetterSqlite3 | null {
-  if (betterSqlite !== undefined) return betterSqlite;
-  try {
-    const Database = require('better-sqlite3') as typeof BetterSqlite3;
-    // The addon loads on first construction: an addon missing (install scripts skipped) or built
-    // for another Node (ERR_DLOPEN_FAILED after an upgrade) shows here, not at require time.
-    new Database(':memory:').close();
-    betterSqlite = Database;
-  } catch {
-    betterSqlite = null;
+let betterSqlite: BetterSqlite | null | undefined;
+
+/**
+ * better-sqlite3, or null when it is not installed or its addon is missing (install scripts
+ * skipped) or built for another Node (ERR_DLOPEN_FAILED after an upgrade). The addon is loaded by
+ * its path and handed over as `nativeBinding`, which spares the `bindings` package's search.
+ */
+function loadBetterSqlite(): BetterSqlite | null {
+  if (betterSqlite === undefined) {
+    try {
+      const addon = require(require.resolve('better-sqlite3/build/Release/better_sqlite3.node')) as object;
+      betterSqlite = { Database: require('better-sqlite3') as typeof BetterSqlite3, addon };
+    } catch {
+      betterSqlite = null;
+    }
   }
   return betterSqlite;
 }
@@ -190,9 +198,11 @@ function openNodeSqlite(file: string, options: SqliteOpenOptions): SqliteDb {
 }
 
 function openBetterSqlite(file: string, options: SqliteOpenOptions): SqliteDb {
-  const Database = loadBetterSqlite();
-  if (Database === null) throw noDriver();
-  const db = new Database(file, { readonly: options.readonly, fileMustExist: true, timeout: options.busyTimeoutMs });
+  const loaded = loadBetterSqlite();
+  if (loaded === null) throw noDriver();
+  // nativeBinding takes the loaded addon too (lib/database.js), though its types say a path
+  const nativeBinding = loaded.addon as unknown as string;
+  const db = new loaded.Database(file, { readonly: options.readonly, fileMustExist: true, timeout: options.busyTimeoutMs, nativeBinding });
   return wrap('better-sqlite3', {
     isOpen: () => db.open,
     prepare: (sql) => db.prepare(sql) as unknown as SqliteStatement,
