@@ -3,10 +3,11 @@ import { parsePositiveInt } from '../cli/arg-parsers.js';
 import { openLocalKms } from '../cli/context.js';
 import { configOf, say, type CliDeps } from '../cli/deps.js';
 import type { KeyMetadata } from '../envelope/key-manager.js';
+import { oneLine } from '../format/one-line.js';
 
 function printKey(deps: CliDeps, key: KeyMetadata, json: boolean): void {
   if (json) deps.io.stdout.write(`${JSON.stringify(key)}\n`);
-  else deps.io.stdout.write(`${key.keyId}  ${key.enabled ? 'enabled ' : 'disabled'}  backing keys: ${key.backingKeyCount}  ${key.aliases.join(',')}  ${key.description}\n`);
+  else deps.io.stdout.write(`${oneLine(`${key.keyId}  ${key.enabled ? 'enabled ' : 'disabled'}  backing keys: ${key.backingKeyCount}  ${key.aliases.join(',')}  ${key.description}`)}\n`);
 }
 
 export function kmsCommand(deps: CliDeps): Command {

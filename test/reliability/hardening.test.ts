@@ -1,0 +1,91 @@
+/**
+ * Regression tests for an adversarial review (SECURITY.md, "Attacks refused"): each case failed
+ * on the code before the fix. In-process CLI runs against real SQLite and local KMS files.
+ */
+import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { oneLine } from '../../src/format/one-line.js';
+import { inProcessHome } from '../helpers/in-process.js';
+
+const SECRET = 'Passw0rd-MARKER';
+
+describe('YAML import refuses what could mean something other than it shows', () => {
+  const h = inProcessHome();
+  afterAll(h.cleanup);
+  const yamlFile = (text: string): string => {
+    const path = join(h.dir, 'in.yaml');
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it.each([
+    ['an unknown tag (value starting with !)', `db.pw: !${SECRET}\n`, /line 1 column 8: not valid YAML \(TAG_RESOLVE_FAILED\)/],
+    ['an alias (value starting with *)', `db.pw: *${SECRET}\n`, /line 1 column 8: not valid YAML \(an alias/],
+    ['an anchor', `a: &x ${SECRET}\nb: "1"\n`, /line 1 column \d+: not valid YAML \(an anchor\)/],
+    ['a bad block scalar (value starting with |)', `db.pw: |${SECRET}\n`, /line 1 column \d+: not valid YAML \(UNEXPECTED_TOKEN\)/],
+    ['a tag other than !!str', `db.pw: !!binary ${SECRET}\n`, /not valid YAML \(a tag other than !!str/],
+    ['a second document', `a: "1"\n---\nb: ${SECRET}\n`, /line 2 column 1: not valid YAML \(MULTIPLE_DOCS\)/],
+    ['a collection as a key', `? [${SECRET}]\n: "1"\n`, /not valid YAML \(a collection as a key\)/],
+  ])('%s: exit 2, nothing stored, the value never on stderr', async (_label, text, message) => {
+    for (const args of [['import', yamlFile(text)], ['--debug', 'import', yamlFile(text)]]) {
+      const r = await h.run(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toContain(SECRET);
+    }
+    expect((await h.run(['keys'])).stdout).toBe('');
+  });
+
+  it('a plain file and an explicit !!str still import', async () => {
+    const r = await h.run(['import', yamlFile(`db.pw: "${SECRET}"\nport: !!str 5432\n`)]);
+    expect(r.stderr).toContain('added 2');
+    expect(r.code).toBe(0);
+    expect((await h.run(['get', 'port'])).stdout).toBe('5432\n');
+  });
+
+  it('a JSON error names a position only', async () => {
+    const path = join(h.dir, 'in.json');
+    writeFileSync(path, `{"a": "1",\n "db.pw": ${SECRET}}`);
+    const r = await h.run(['import', path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/(line 2: )?not valid JSON \((unexpected character|unexpected input at position \d+)\); nothing was imported/);
+    expect(r.stderr).not.toContain(SECRET.slice(0, 4));
+  });
+});
+
+describe('one escaping function for everything store- or file-derived that reaches a terminal', () => {
+  it('escapes C0, DEL, C1 and bidi controls, and nothing else', () => {
+    expect(oneLine('a\u001b[31mb\u007f\u009b2J\u202eevil\u2066\u2069\u200e\u200f\u061c\n')).toBe(
+      'a\\u001b[31mb\\u007f\\u009b2J\\u202eevil\\u2066\\u2069\\u200e\\u200f\\u061c\\n',
+    );
+    expect(oneLine('café ☃ 𝄞 é')).toBe('café ☃ 𝄞 é');
+  });
+
+  const h = inProcessHome();
+  afterAll(h.cleanup);
+  const EVIL = 'evil\u001b]0;owned\u0007\u009b31m\u202etxt.exe';
+
+  it('keys, list, verify, delete confirmations and error lines never carry raw controls', async () => {
+    expect((await h.run(['put', 'plain.name', 'v1'], {})).code).toBe(0);
+    // A row written by another tool: keystash itself refuses such a name.
+    const db = new Database(join(h.home, 'store.db'));
+    db.prepare('UPDATE secrets SET name = ? WHERE name = ?').run(EVIL, 'plain.name');
+    db.close();
+    const outputs = [
+      await h.run(['keys']),
+      await h.run(['list']),
+      await h.run(['verify']),
+      await h.run(['get', EVIL, '-v', '99']),
+      await h.run(['delete', EVIL]),
+    ];
+    for (const r of outputs) {
+      expect(`${r.stdout}${r.stderr}`).not.toMatch(/[\u001b\u0007\u009b\u202e]/);
+    }
+    expect(outputs[0]?.stdout).toBe('evil\\u001b]0;owned\\u0007\\u009b31m\\u202etxt.exe\n');
+    expect(outputs[3]?.code).toBe(3);
+    expect(outputs[4]?.stderr).toContain('Deleting evil\\u001b]0;owned');
+  });
+});
