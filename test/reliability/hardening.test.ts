@@ -3,7 +3,7 @@
  * on the code before the fix. In-process CLI runs against real SQLite and local KMS files.
  */
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { oneLine } from '../../src/format/one-line.js';
@@ -87,5 +87,72 @@ describe('one escaping function for everything store- or file-derived that reach
     expect(outputs[0]?.stdout).toBe('evil\\u001b]0;owned\\u0007\\u009b31m\\u202etxt.exe\n');
     expect(outputs[3]?.code).toBe(3);
     expect(outputs[4]?.stderr).toContain('Deleting evil\\u001b]0;owned');
+  });
+});
+
+describe('secret names cannot set variables that change how programs load or run', () => {
+  const h = inProcessHome();
+  afterAll(h.cleanup);
+  const dump = join(h.dir, 'env.json');
+  const child = ['--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(dump)}, JSON.stringify(process.env))`];
+  const childEnv = (): Record<string, string> => JSON.parse(readFileSync(dump, 'utf8')) as Record<string, string>;
+
+  it('exec through a glob, --all or an exact name: exit 2 naming the secret, no child started', async () => {
+    for (const [name, varName] of [['app.node_options', 'NODE_OPTIONS'], ['app.path', 'PATH'], ['app.ld_preload', 'LD_PRELOAD'], ['app.aws_profile', 'AWS_PROFILE'], ['app.git_ssh_command', 'GIT_SSH_COMMAND']] as const) {
+      expect((await h.run(['put', name, '-'], { input: '--require=/tmp/x.js' })).code).toBe(0);
+      for (const selection of [['app.*'], ['--all'], [name], ['app.*', '--pristine']]) {
+        const r = await h.run(['exec', ...selection, '--strip-prefix', 'app.', ...child]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`secret "${name}" would set ${varName}, which changes how programs load or run`);
+        expect(existsSync(dump)).toBe(false);
+      }
+      expect((await h.run(['delete', name])).code).toBe(0);
+    }
+  });
+
+  it('export to shell, dotenv and github-env (and getall -f dotenv) refuse the same names', async () => {
+    expect((await h.run(['put', 'app.bash_env', 'evil'])).code).toBe(0);
+    for (const format of ['shell', 'dotenv', 'github-env']) {
+      const r = await h.run(['export', 'app.*', '--strip-prefix', 'app.', '-f', format]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('secret "app.bash_env" would set BASH_ENV');
+    }
+    const allowed = await h.run(['export', 'app.*', '--strip-prefix', 'app.', '-f', 'shell', '--allow-env', 'BASH_ENV']);
+    expect(allowed.stdout).toBe("export BASH_ENV='evil'\n");
+    expect((await h.run(['put', 'python_path', 'x'])).code).toBe(0);
+    expect((await h.run(['getall', '-f', 'dotenv'])).stderr).toContain('would set PYTHON_PATH');
+    expect((await h.run(['delete', 'python_path'])).code).toBe(0);
+    expect((await h.run(['delete', 'app.bash_env'])).code).toBe(0);
+  });
+
+  it('an explicit --env mapping or --allow-env sets it; exec withholds the KMS key pair and, with --no-aws-env, AWS credentials', async () => {
+    expect((await h.run(['put', 'app.path', '/opt/bin'])).code).toBe(0);
+    expect((await h.run(['put', 'app.token', 't0k'])).code).toBe(0);
+    const env = {
+      KEYSTASH_KMS_PASSPHRASE: undefined,
+      KEYSTASH_KMS_ACCESS_KEY_ID: 'AKIDKEYSTASH',
+      KEYSTASH_KMS_SECRET_ACCESS_KEY: 'kms-secret-MARKER',
+      AWS_ACCESS_KEY_ID: 'AKIDAWS',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret-MARKER',
+      AWS_SESSION_TOKEN: 'aws-token-MARKER',
+      AWS_REGION: 'eu-west-1',
+    };
+    let r = await h.run(['exec', 'app.token', '--env', 'PATH=app.path', '--strip-prefix', 'app.', ...child], { env });
+    expect(r.code).toBe(0);
+    let seen = childEnv();
+    expect(seen.PATH).toBe('/opt/bin');
+    expect(seen.TOKEN).toBe('t0k');
+    expect(seen.KEYSTASH_KMS_ACCESS_KEY_ID).toBeUndefined();
+    expect(seen.KEYSTASH_KMS_SECRET_ACCESS_KEY).toBeUndefined();
+    expect(seen.AWS_SECRET_ACCESS_KEY).toBe('aws-secret-MARKER');
+    rmSync(dump);
+    r = await h.run(['exec', 'app.*', '--strip-prefix', 'app.', '--allow-env', 'PATH', '--no-aws-env', ...child], { env });
+    expect(r.code).toBe(0);
+    seen = childEnv();
+    expect(seen.PATH).toBe('/opt/bin');
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'KEYSTASH_KMS_SECRET_ACCESS_KEY']) expect(seen[name]).toBeUndefined();
+    expect(seen.AWS_REGION).toBe('eu-west-1');
+    rmSync(dump);
   });
 });
