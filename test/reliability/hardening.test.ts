@@ -3,7 +3,7 @@
  * on the code before the fix. In-process CLI runs against real SQLite and local KMS files.
  */
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { oneLine } from '../../src/format/one-line.js';
@@ -154,5 +154,69 @@ describe('secret names cannot set variables that change how programs load or run
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'KEYSTASH_KMS_SECRET_ACCESS_KEY']) expect(seen[name]).toBeUndefined();
     expect(seen.AWS_REGION).toBe('eu-west-1');
     rmSync(dump);
+  });
+});
+
+describe('export -o and backup -o write a new private file and rename it over the target', () => {
+  const h = inProcessHome();
+  afterAll(h.cleanup);
+
+  it('a reader holding the old file open never sees the secrets; the new file is 0600', async () => {
+    expect((await h.run(['put', 'out.pw', SECRET])).code).toBe(0);
+    const target = join(h.dir, 'out.env');
+    writeFileSync(target, 'old\n', { mode: 0o644 });
+    chmodSync(target, 0o644);
+    const reader = openSync(target, 'r');
+    try {
+      const before = statSync(target).ino;
+      const r = await h.run(['export', 'out.*', '-f', 'dotenv', '-o', target]);
+      expect(r.code).toBe(0);
+      expect(readFileSync(reader, 'utf8')).toBe('old\n');
+      expect(statSync(target).mode & 0o777).toBe(0o600);
+      expect(statSync(target).ino).not.toBe(before);
+      expect(readFileSync(target, 'utf8')).toBe(`OUT_PW='${SECRET}'\n`);
+      expect(readdirSync(h.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      closeSync(reader);
+    }
+  });
+
+  it('a symbolic link target is refused (exit 2) and the file it points to is untouched', async () => {
+    const victim = join(h.dir, 'victim');
+    writeFileSync(victim, 'keep\n');
+    const link = join(h.dir, 'link.env');
+    symlinkSync(victim, link);
+    for (const args of [['export', 'out.*', '-f', 'dotenv', '-o', link], ['export', 'out.*', '-f', 'github-env', '-o', link], ['backup', '-o', link]]) {
+      const r = await h.run(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('it is a symbolic link');
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('keep\n');
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+  });
+
+  it('the github-env append path refuses a file others can read, and appends to a private one', async () => {
+    const githubEnv = join(h.dir, 'github_env');
+    writeFileSync(githubEnv, 'A=1\n');
+    chmodSync(githubEnv, 0o644);
+    const refused = await h.run(['export', 'out.*', '-f', 'github-env', '-o', githubEnv]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`other users can access it (mode 0644); run: chmod 600 ${githubEnv}`);
+    expect(readFileSync(githubEnv, 'utf8')).toBe('A=1\n');
+    chmodSync(githubEnv, 0o600);
+    expect((await h.run(['export', 'out.*', '-f', 'github-env', '-o', githubEnv])).code).toBe(0);
+    expect(readFileSync(githubEnv, 'utf8')).toMatch(/^A=1\nOUT_PW<<ghadelimiter_/);
+  });
+
+  it.runIf(process.geteuid?.() === 0)('(as root) a target owned by another user is refused, for replace and append', async () => {
+    const foreign = join(h.dir, 'foreign.env');
+    writeFileSync(foreign, 'theirs\n', { mode: 0o600 });
+    chownSync(foreign, 4242, 4242);
+    for (const format of ['dotenv', 'github-env']) {
+      const r = await h.run(['export', 'out.*', '-f', format, '-o', foreign]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('it belongs to another user (uid 4242)');
+    }
+    expect(readFileSync(foreign, 'utf8')).toBe('theirs\n');
   });
 });
