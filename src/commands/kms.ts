@@ -10,6 +10,10 @@ function printKey(deps: CliDeps, key: KeyMetadata, json: boolean): void {
   else deps.io.stdout.write(`${oneLine(`${key.keyId}  ${key.enabled ? 'enabled ' : 'disabled'}  backing keys: ${key.backingKeyCount}  ${key.aliases.join(',')}  ${key.description}`)}\n`);
 }
 
+function keyringPathOf(deps: CliDeps, cmd: Command): string {
+  return configOf(deps, cmd).keyringPath;
+}
+
 export function kmsCommand(deps: CliDeps): Command {
   const kms = new Command('kms').description('manage the local KMS keyring, or serve it over the AWS KMS protocol');
   const withKms = async <T>(cmd: Command, fn: (k: Awaited<ReturnType<typeof openLocalKms>>) => Promise<T>): Promise<T> => {
@@ -56,6 +60,16 @@ export function kmsCommand(deps: CliDeps): Command {
     kms.command(name).argument('<key>', 'key id, ARN or alias')
       .action(async (key: string, _opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.setKeyEnabled(key, enabled)), false));
   }
+  kms.command('seal').description('encrypt the keyring under KEYSTASH_KMS_PASSPHRASE (scrypt N=2^17)')
+    .action(async (_opts, cmd: Command) => {
+      await withKms(cmd, (k) => k.sealKeyring());
+      say(deps, `sealed keyring ${keyringPathOf(deps, cmd)}`);
+    });
+  kms.command('unseal').description('rewrite a sealed keyring as plain JSON (needs KEYSTASH_KMS_PASSPHRASE)')
+    .action(async (_opts, cmd: Command) => {
+      await withKms(cmd, (k) => k.unsealKeyring());
+      say(deps, `unsealed keyring ${keyringPathOf(deps, cmd)}; it is protected by its file mode only`);
+    });
   kms.command('rotate').description('add a backing key for new wraps; older wraps still decrypt').argument('<key>', 'key id, ARN or alias')
     .action(async (key: string, _opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.rotateKey(key)), false));
   return kms;

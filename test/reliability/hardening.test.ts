@@ -3,7 +3,7 @@
  * on the code before the fix. In-process CLI runs against real SQLite and local KMS files.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, chownSync, closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { oneLine } from '../../src/format/one-line.js';
@@ -218,5 +218,74 @@ describe('export -o and backup -o write a new private file and rename it over th
       expect(r.stderr).toContain('it belongs to another user (uid 4242)');
     }
     expect(readFileSync(foreign, 'utf8')).toBe('theirs\n');
+  });
+});
+
+describe('the data directory, keyring and store must be the user\'s own', () => {
+  const fresh = async () => {
+    const h = inProcessHome();
+    expect((await h.run(['put', 'own.pw', SECRET])).code).toBe(0);
+    return h;
+  };
+
+  it.each([
+    ['a data directory others can write', (home: string) => chmodSync(home, 0o777), /data directory .* is writable by other users \(mode 0777\); run: chmod go-w /],
+    ['a group-writable store', (home: string) => chmodSync(join(home, 'store.db'), 0o620), /store .*store\.db is writable by other users \(mode 0620\); run: chmod go-w /],
+    ['a store journal that is a symbolic link', (home: string) => symlinkSync('/tmp/elsewhere-wal', join(home, 'store.db-wal')), /store journal .* is a symbolic link/],
+    ['a keyring that is a symbolic link', (home: string) => {
+      renameSync(join(home, 'keyring.json'), join(home, 'real-keyring.json'));
+      symlinkSync(join(home, 'real-keyring.json'), join(home, 'keyring.json'));
+    }, /keyring .*keyring\.json is a symbolic link/],
+  ])('%s: exit 9 with the fix, nothing read', async (_label, spoil, message) => {
+    const h = await fresh();
+    try {
+      spoil(h.home);
+      const r = await h.run(['get', 'own.pw']);
+      expect(r.code).toBe(9);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(message);
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it.runIf(process.geteuid?.() === 0)('(as root) a keyring or store planted by another user: exit 9 naming the chown', async () => {
+    for (const file of ['keyring.json', 'store.db']) {
+      const h = await fresh();
+      try {
+        chownSync(join(h.home, file), 4242, 4242);
+        const r = await h.run(['put', 'own.new', 'v']);
+        expect(r.code).toBe(9);
+        expect(r.stderr).toContain(`${join(h.home, file)} belongs to uid 4242, not to you (uid 0); if you trust its contents run: chown 0 `);
+      } finally {
+        h.cleanup();
+      }
+    }
+  });
+});
+
+describe('KEYSTASH_KMS_PASSPHRASE with a plain keyring', () => {
+  const h = inProcessHome();
+  afterAll(h.cleanup);
+  const withPass = { env: { KEYSTASH_KMS_PASSPHRASE: 'correct horse battery staple' } };
+
+  it('is refused (exit 9) and the keyring is not rewritten; kms seal converts it, kms unseal back', async () => {
+    expect((await h.run(['put', 'p.pw', SECRET])).code).toBe(0);
+    const plain = readFileSync(join(h.home, 'keyring.json'), 'utf8');
+    const refused = await h.run(['put', 'p.other', 'v'], withPass);
+    expect(refused.code).toBe(9);
+    expect(refused.stderr).toContain('is not sealed, but KEYSTASH_KMS_PASSPHRASE is set');
+    expect(refused.stderr).toContain('keystash kms seal');
+    expect(readFileSync(join(h.home, 'keyring.json'), 'utf8')).toBe(plain);
+
+    expect((await h.run(['kms', 'seal'], withPass)).code).toBe(0);
+    const sealed = JSON.parse(readFileSync(join(h.home, 'keyring.json'), 'utf8')) as { encrypted: { N: number } };
+    expect(sealed.encrypted.N).toBe(2 ** 17);
+    expect((await h.run(['get', 'p.pw'], withPass)).stdout).toBe(`${SECRET}\n`);
+    expect((await h.run(['get', 'p.pw'])).code).toBe(9);
+    expect((await h.run(['kms', 'seal'], withPass)).stderr).toContain('is sealed already');
+
+    expect((await h.run(['kms', 'unseal'], withPass)).code).toBe(0);
+    expect((await h.run(['get', 'p.pw'])).stdout).toBe(`${SECRET}\n`);
   });
 });
