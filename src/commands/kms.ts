@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { parsePositiveInt } from '../cli/arg-parsers.js';
 import { openLocalKms } from '../cli/context.js';
 import { configOf, say, type CliDeps } from '../cli/deps.js';
@@ -29,8 +29,11 @@ export function kmsCommand(deps: CliDeps): Command {
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--port <port>', 'port (0 = a free one)', (v) => (v === '0' ? 0 : parsePositiveInt(v)), 0)
     .option('--access-key-id <id>', 'accepted access key id (KEYSTASH_KMS_ACCESS_KEY_ID)')
-    .option('--secret-access-key <secret>', 'its secret (KEYSTASH_KMS_SECRET_ACCESS_KEY)')
-    .option('--allow-remote', 'allow a non-loopback --host')
+    .option('--secret-access-key-file <file>', 'file holding its secret (else KEYSTASH_KMS_SECRET_ACCESS_KEY; never on the command line)')
+    .addOption(new Option('--secret-access-key <secret>').hideHelp())
+    .option('--allow-remote', 'allow a non-loopback --host (needs --tls-cert and --tls-key)')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .action(async (opts, cmd: Command) => {
       const { serveKms } = await import('../cli/kms-serve.js');
       await serveKms(configOf(deps, cmd), deps.io, opts);

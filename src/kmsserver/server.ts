@@ -8,6 +8,7 @@
  * ciphertext blobs or encryption-context values.
  */
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -34,11 +35,15 @@ export interface KmsServerOptions {
   maxBodyBytes?: number;
   /** Receives one line per request. */
   log?: (line: string) => void;
+  /** PEM certificate (chain) and private key: serve HTTPS instead of HTTP. */
+  tls?: { cert: string; key: string };
+  /** Open connections accepted at once (default 64); more are dropped by the server. */
+  maxConnections?: number;
 }
 
 /** A running server. */
 export interface KmsServer {
-  /** `http://host:port` — the `endpoint` for a KMSClient. */
+  /** `http://host:port` (`https://` with TLS) — the `endpoint` for a KMSClient. */
   url: string;
   port: number;
   /** Stop listening and close open (keep-alive) connections. */
@@ -61,6 +66,10 @@ interface RequestInfo {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+const DEFAULT_MAX_CONNECTIONS = 64;
+/** A client has this long to send its headers, and the whole request (slow-loris bound). */
+const HEADERS_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 10_000;
 /** Bytes past the cap still read and discarded so the 413 reaches the client before the close. */
 const DRAIN_LIMIT_BYTES = 1024 * 1024;
 const TARGET_PREFIX = 'TrentService.';
@@ -217,15 +226,18 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
     region: options.region,
     log: options.log ?? (() => {}),
   };
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     handleRequest(ctx, req, res).catch(() => res.destroy());
-  });
-  server.requestTimeout = 30_000;
+  };
+  const server: Server = options.tls === undefined ? createServer(handler) : createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler);
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   const host = options.host ?? '127.0.0.1';
   const address = await listen(server, options.port ?? 0, host);
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${urlHost}:${address.port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${urlHost}:${address.port}`,
     port: address.port,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -3,9 +3,18 @@
  * on the code before the fix. In-process CLI runs against real SQLite and local KMS files.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, chownSync, closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
+import { connect, type Socket } from 'node:net';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLoopbackHost } from '../../src/cli/kms-serve.js';
+import { LocalKms } from '../../src/envelope/local-kms.js';
+import { startKmsServer, type KmsServer } from '../../src/kmsserver/server.js';
 import { oneLine } from '../../src/format/one-line.js';
 import { inProcessHome } from '../helpers/in-process.js';
 
@@ -287,5 +296,125 @@ describe('KEYSTASH_KMS_PASSPHRASE with a plain keyring', () => {
 
     expect((await h.run(['kms', 'unseal'], withPass)).code).toBe(0);
     expect((await h.run(['get', 'p.pw'])).stdout).toBe(`${SECRET}\n`);
+  });
+});
+
+describe('kms serve', () => {
+  it('accepts only real loopback addresses without --allow-remote', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['127.0.0.256', '127.1', '0.0.0.0', '10.0.0.1', '::', '::2', 'localhost.example.com', '127.0.0.1.nip.io', '::ffff:10.0.0.1']) expect(isLoopbackHost(host), host).toBe(false);
+  });
+
+  const h = inProcessHome();
+  afterAll(h.cleanup);
+
+  it.each([
+    [['--host', '127.0.0.256'], 'refusing to listen on 127.0.0.256'],
+    [['--host', '0.0.0.0', '--allow-remote'], '--allow-remote needs --tls-cert and --tls-key'],
+    [['--secret-access-key', 'hunter2'], 'the secret access key is never taken on the command line'],
+  ])('kms serve %j: exit 2', async (args, message) => {
+    const r = await h.run(['kms', 'serve', '--port', '0', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain('hunter2');
+  });
+
+  describe('against a running server', () => {
+    let server: KmsServer;
+    let kms: LocalKms;
+    const pair = { accessKeyId: 'AKIAHARDENING0000001', secretAccessKey: 'hardening-secret' };
+    beforeAll(async () => {
+      kms = LocalKms.open({ path: join(h.dir, 'served', 'keyring.json') });
+      await kms.createKey({ alias: 'alias/served' });
+      server = await startKmsServer({ kms, ...pair });
+    });
+    afterAll(async () => {
+      await server.close();
+      kms.close();
+    });
+
+    /** A request signed by the SDK's signer, leaving `unsigned` out of SignedHeaders. */
+    async function signedRequest(target: string, body: object, unsigned: string[]): Promise<{ headers: Record<string, string>; body: string }> {
+      const url = new URL(server.url);
+      const text = JSON.stringify(body);
+      const signer = new SignatureV4({ credentials: pair, region: 'us-east-1', service: 'kms', sha256: Sha256 });
+      const signed = await signer.sign(
+        { method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${target}` }, body: text },
+        { unsignableHeaders: new Set(unsigned) },
+      );
+      return { headers: signed.headers as Record<string, string>, body: text };
+    }
+
+    it('a request whose X-Amz-Target (or Content-Type) was not signed is refused: no operation swapped under a signature', async () => {
+      for (const unsigned of [['x-amz-target'], ['content-type']]) {
+        const req = await signedRequest('DescribeKey', { KeyId: 'alias/served' }, unsigned);
+        expect(req.headers['authorization']).not.toContain(unsigned[0]);
+        const swapped = await fetch(server.url, { method: 'POST', headers: { ...req.headers, 'x-amz-target': 'TrentService.DisableKey' }, body: req.body });
+        expect(swapped.status).toBe(400);
+        expect(await swapped.json()).toMatchObject({ __type: 'InvalidSignatureException', message: `'${unsigned[0]}' must be a signed header.` });
+      }
+      expect((await kms.describeKey('alias/served')).enabled).toBe(true);
+      const ok = await signedRequest('DescribeKey', { KeyId: 'alias/served' }, []);
+      expect((await fetch(server.url, { method: 'POST', headers: ok.headers, body: ok.body })).status).toBe(200);
+    });
+
+    it('an unsigned x-amz-* header is refused', async () => {
+      const req = await signedRequest('DescribeKey', { KeyId: 'alias/served' }, []);
+      const r = await fetch(server.url, { method: 'POST', headers: { ...req.headers, 'x-amz-extra': '1' }, body: req.body });
+      expect(await r.json()).toMatchObject({ __type: 'InvalidSignatureException', message: "'x-amz-extra' must be a signed header." });
+    });
+
+    it('errors never show the server\'s paths', async () => {
+      const client = new KMSClient({ region: 'us-east-1', endpoint: server.url, credentials: pair, maxAttempts: 1 });
+      try {
+        const err = await client.send(new DescribeKeyCommand({ KeyId: 'alias/missing' })).catch((e: Error) => e);
+        expect(err).toMatchObject({ name: 'NotFoundException' });
+        expect((err as Error).message).toContain('not found in the local keyring (<keyring>)');
+        expect((err as Error).message).not.toContain(h.dir);
+      } finally {
+        client.destroy();
+      }
+    });
+
+    it('caps open connections', async () => {
+      const capped = await startKmsServer({ kms, ...pair, maxConnections: 2 });
+      const port = Number(new URL(capped.url).port);
+      const open = (): Promise<Socket> => new Promise((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => resolve(socket));
+      });
+      const held = [await open(), await open()];
+      const third = await open();
+      const closed = await new Promise<boolean>((resolve) => {
+        third.once('close', () => resolve(true));
+        setTimeout(() => resolve(false), 2000);
+      });
+      for (const s of [...held, third]) s.destroy();
+      await capped.close();
+      expect(closed).toBe(true);
+    });
+  });
+
+  it('with --tls-cert/--tls-key serves HTTPS', async () => {
+    const dir = join(h.dir, 'tls');
+    mkdirSync(dir);
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
+    if (made.status !== 0) return; // no openssl here: nothing to test with
+    const kms = LocalKms.open({ path: join(h.dir, 'tls-served', 'keyring.json') });
+    const tls = { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
+    const server = await startKmsServer({ kms, accessKeyId: 'AKIATLS', secretAccessKey: 'tls-secret', tls });
+    try {
+      expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const answer = await new Promise<string>((resolve, reject) => {
+        httpsRequest(server.url, { method: 'POST', ca: tls.cert, checkServerIdentity: () => undefined }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve(text));
+        }).on('error', reject).end();
+      });
+      expect(JSON.parse(answer)).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
+    } finally {
+      await server.close();
+      kms.close();
+    }
   });
 });
