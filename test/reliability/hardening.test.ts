@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -96,6 +97,21 @@ describe('one escaping function for everything store- or file-derived that reach
     expect(outputs[0]?.stdout).toBe('evil\\u001b]0;owned\\u0007\\u009b31m\\u202etxt.exe\n');
     expect(outputs[3]?.code).toBe(3);
     expect(outputs[4]?.stderr).toContain('Deleting evil\\u001b]0;owned');
+  });
+
+  it('restore: a field of a backup file reaches stderr escaped', async () => {
+    const backupFile = join(h.dir, 'b.jsonl');
+    expect((await h.run(['backup', '-o', backupFile])).code).toBe(0);
+    const lines = readFileSync(backupFile, 'utf8').split('\n');
+    const header = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    header.version = '\u001b[2J\u202e';
+    const body = [JSON.stringify(header), ...lines.slice(1, -2)].join('\n') + '\n';
+    const trailer = JSON.stringify({ format: 'keystash-backup-end', sha256: createHash('sha256').update(body).digest('hex') });
+    writeFileSync(backupFile, `${body}${trailer}\n`);
+    const r = await h.run(['restore', backupFile]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unsupported backup version \\u001b[2J\\u202e');
+    expect(r.stderr).not.toMatch(/[\u001b\u202e]/);
   });
 });
 
