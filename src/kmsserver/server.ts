@@ -37,8 +37,11 @@ export interface KmsServerOptions {
   log?: (line: string) => void;
   /** PEM certificate (chain) and private key: serve HTTPS instead of HTTP. */
   tls?: { cert: string; key: string };
-  /** Open connections accepted at once (default 64); more are dropped by the server. */
+  /** Open connections accepted at once (default 256); more are dropped by the server. */
   maxConnections?: number;
+  /** Time a client has to send its headers (default 10 s) and its whole request (default 20 s). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 /** A running server. */
@@ -66,10 +69,10 @@ interface RequestInfo {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
-const DEFAULT_MAX_CONNECTIONS = 64;
+const DEFAULT_MAX_CONNECTIONS = 256;
 /** A client has this long to send its headers, and the whole request (slow-loris bound). */
-const HEADERS_TIMEOUT_MS = 5_000;
-const REQUEST_TIMEOUT_MS = 10_000;
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 20_000;
 /** Bytes past the cap still read and discarded so the 413 reaches the client before the close. */
 const DRAIN_LIMIT_BYTES = 1024 * 1024;
 const TARGET_PREFIX = 'TrentService.';
@@ -229,10 +232,12 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     handleRequest(ctx, req, res).catch(() => res.destroy());
   };
-  const server: Server = options.tls === undefined ? createServer(handler) : createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler);
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, headersTimeout);
+  // Node enforces both timeouts only at this interval (default 30 s), so it is tied to them.
+  const timing = { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1_000, headersTimeout) };
+  const server: Server = options.tls === undefined ? createServer(timing, handler) : createHttpsServer({ ...timing, cert: options.tls.cert, key: options.tls.key }, handler);
   server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
   const host = options.host ?? '127.0.0.1';
   const address = await listen(server, options.port ?? 0, host);
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -410,6 +410,28 @@ describe('kms serve', () => {
     });
   });
 
+  it('closes a connection that sends its headers too slowly (slow loris)', async () => {
+    const kms = LocalKms.open({ path: join(h.dir, 'slow', 'keyring.json') });
+    const server = await startKmsServer({ kms, accessKeyId: 'AKIASLOW', secretAccessKey: 'slow-secret', headersTimeoutMs: 300 });
+    try {
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.resume(); // read the 408, so the close is seen
+      socket.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      const started = Date.now();
+      const ended = await new Promise<boolean>((resolve) => {
+        socket.once('close', () => resolve(true));
+        setTimeout(() => resolve(false), 5_000);
+      });
+      socket.destroy();
+      expect(ended).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await server.close();
+      kms.close();
+    }
+  });
+
   it('with --tls-cert/--tls-key serves HTTPS', async () => {
     const dir = join(h.dir, 'tls');
     mkdirSync(dir);
