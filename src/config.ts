@@ -36,6 +36,8 @@ export interface Config {
   readonly dynamodbEndpoint: string | undefined;
   readonly kmsEndpoint: string | undefined;
   readonly concurrency: number;
+  /** AWS KMS only: the keys allowed to unwrap data keys (undefined = any, as credstash). */
+  readonly decryptKeys: readonly string[] | undefined;
   /** Set when KEYSTASH_KMS_PASSPHRASE is; never printed. */
   readonly kmsPassphrase: string | undefined;
   readonly sources: Readonly<Record<string, Source>>;
@@ -54,6 +56,8 @@ export interface ConfigFlags {
   roleArn?: string | undefined;
   endpointUrl?: string | undefined;
   concurrency?: string | number | undefined;
+  /** `--decrypt-key`, repeatable. */
+  decryptKey?: readonly string[] | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -97,12 +101,16 @@ function readConfigFile(path: string, named: boolean): FileConfig {
 }
 
 /** The keys a config file may hold (README, Configuration); all strings, `concurrency` also a number. */
-const FILE_KEYS = ['backend', 'store', 'kms', 'table', 'dataDir', 'region', 'kmsRegion', 'profile', 'roleArn', 'dynamodbEndpoint', 'kmsEndpoint', 'concurrency'];
+const FILE_KEYS = ['backend', 'store', 'kms', 'table', 'dataDir', 'region', 'kmsRegion', 'profile', 'roleArn', 'dynamodbEndpoint', 'kmsEndpoint', 'concurrency', 'decryptKeys'];
 
 /** A misspelt key or a value of the wrong type would otherwise be ignored without a word. */
 function checkFileKeys(file: FileConfig): void {
   for (const [key, value] of Object.entries(file)) {
     if (!FILE_KEYS.includes(key)) throw new Error(`unknown setting '${key}' (known: ${FILE_KEYS.join(', ')})`);
+    if (key === 'decryptKeys') {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) throw new Error("setting 'decryptKeys' must be an array of key ids, ARNs or aliases");
+      continue;
+    }
     if (typeof value !== 'string' && !(key === 'concurrency' && typeof value === 'number')) {
       throw new Error(`setting '${key}' must be a ${key === 'concurrency' ? 'number or string' : 'string'}`);
     }
@@ -141,6 +149,17 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
   throw invalid(sources, name, configFile, `invalid ${name} '${value}' (expected ${allowed.join(' or ')})`);
 }
 
+/** `--decrypt-key` (repeatable) > KEYSTASH_DECRYPT_KEYS (comma-separated) > `decryptKeys` of the file. */
+function decryptKeysOf(flags: ConfigFlags, env: Env, file: FileConfig, sources: Record<string, Source>): readonly string[] | undefined {
+  const split = (text: string) => text.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  let keys: string[] | undefined;
+  if (flags.decryptKey !== undefined && flags.decryptKey.length > 0) [keys, sources.decryptKeys] = [[...flags.decryptKey], 'flag'];
+  else if (env.KEYSTASH_DECRYPT_KEYS) [keys, sources.decryptKeys] = [split(env.KEYSTASH_DECRYPT_KEYS), 'env'];
+  else if (Array.isArray(file.decryptKeys)) [keys, sources.decryptKeys] = [[...(file.decryptKeys as string[])], 'config'];
+  else sources.decryptKeys = 'default';
+  return keys === undefined || keys.length === 0 ? undefined : Object.freeze(keys);
+}
+
 /** Resolve the effective configuration. Throws UsageError/ConfigError for invalid values. */
 export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   const configFile = configFilePath(env);
@@ -165,6 +184,7 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
     throw invalid(sources, 'concurrency', configFile, `invalid concurrency '${concurrencyText}' (expected an integer from 1 to 256)`);
   }
   return Object.freeze({
+    decryptKeys: decryptKeysOf(flags, env, file, sources),
     backend,
     store,
     kms,
@@ -204,6 +224,7 @@ export function describeConfig(config: Config): Array<{ setting: string; value: 
   show('dynamodbEndpoint', config.dynamodbEndpoint);
   show('kmsEndpoint', config.kmsEndpoint);
   show('concurrency', config.concurrency);
+  show('decryptKeys', config.decryptKeys?.join(','));
   show('kmsPassphrase', config.kmsPassphrase === undefined ? 'not set' : 'set (hidden)', config.kmsPassphrase === undefined ? 'default' : 'env');
   show('configFile', config.configFile, 'derived');
   return rows;

@@ -24,6 +24,8 @@ export interface CreateKeystashOptions {
   /** One endpoint for DynamoDB and KMS (AWS_ENDPOINT_URL_DYNAMODB / _KMS set them apart). */
   endpoint?: string;
   concurrency?: number;
+  /** AWS KMS: only these keys may unwrap data keys (Decrypt names each; other rows are refused). */
+  decryptKeys?: readonly string[];
   /**
    * Environment to read KEYSTASH_* / AWS_* settings from; default `process.env`. When it is not
    * `process.env` and holds AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and optionally
@@ -39,8 +41,8 @@ export interface CreateKeystashOptions {
  * the CLI resolves it). Call `close()` when done.
  */
 export async function createKeystash(options: CreateKeystashOptions = {}): Promise<Keystash> {
-  const { env = process.env, endpoint, credentials, ...rest } = options;
-  const flags: ConfigFlags = { ...rest, endpointUrl: endpoint };
+  const { env = process.env, endpoint, credentials, decryptKeys, ...rest } = options;
+  const flags: ConfigFlags = { ...rest, endpointUrl: endpoint, decryptKey: decryptKeys };
   return openKeystash(resolveConfig(flags, env), credentials ?? credentialsFrom(env));
 }
 

@@ -70,7 +70,7 @@ export async function openConfiguredKeys(config: Config, credentials?: StaticCre
     profile: config.profile,
     credentials: (await awsCredentials(config, credentials)) as never,
   });
-  return new AwsKmsKeyService({ client });
+  return new AwsKmsKeyService({ client, decryptKeys: config.decryptKeys });
 }
 
 /** A Keystash for the configured backends. */

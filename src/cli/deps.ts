@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { resolveConfig, type Config, type ConfigFlags } from '../config.js';
 import type { Keystash } from '../core/keystash.js';
+import { safeLines } from '../format/one-line.js';
 import type { Io } from './io.js';
 
 export interface CliDeps {
@@ -29,7 +30,7 @@ export async function withKeystash<T>(deps: CliDeps, cmd: Command, fn: (keystash
   }
 }
 
-/** Write a line of talk (progress, confirmations) to stderr. */
+/** Write a line of talk (progress, confirmations) to stderr, terminal controls escaped. */
 export function say(deps: CliDeps, line: string): void {
-  deps.io.stderr.write(`${line}\n`);
+  deps.io.stderr.write(`${safeLines(line)}\n`);
 }

@@ -1,8 +1,14 @@
 /**
  * `keystash kms serve`: the local keyring over the AWS KMS JSON protocol until SIGINT/SIGTERM.
- * Process-level I/O (signals), hence in src/cli/.
+ * Process-level I/O (signals, key files), hence in src/cli/.
+ *
+ * The secret access key is read from KEYSTASH_KMS_SECRET_ACCESS_KEY or a file, never from argv
+ * (every local user can read a process's command line in /proc). A non-loopback address needs
+ * --allow-remote and TLS: every GenerateDataKey and Decrypt answer carries a plaintext data key.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { openLocalKms } from './context.js';
@@ -12,32 +18,81 @@ export interface ServeOptions {
   host: string;
   port: number;
   accessKeyId?: string;
+  /** Refused when given: the secret never travels on the command line. */
   secretAccessKey?: string;
+  secretAccessKeyFile?: string;
   allowRemote?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+/**
+ * True for a loopback address: `localhost`, a valid IPv4 address in 127.0.0.0/8 (RFC 1122
+ * §3.2.1.3), `::1`, or 127.0.0.0/8 mapped into IPv6 (`::ffff:127.x.y.z`). `net.isIP` validates
+ * the syntax first, so `127.0.0.256` is not one.
+ */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const version = isIP(bare);
+  if (version === 4) return bare.split('.')[0] === '127';
+  if (version !== 6) return false;
+  const lower = bare.toLowerCase();
+  if (/^(0{0,4}:){2,7}0{0,3}1$/.test(lower) || lower === '::1') return true;
+  const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower)?.[1];
+  return mapped !== undefined && isIP(mapped) === 4 && mapped.split('.')[0] === '127';
+}
+
+function readKeyFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'I/O error'}`);
+  }
+}
+
+/** The accepted key pair: given (env or file) or generated; checks that nothing is empty. */
+function keyPair(io: Io, options: ServeOptions): { accessKeyId: string; secretAccessKey: string; generated: boolean } {
+  if (options.secretAccessKey !== undefined) {
+    throw new UsageError('the secret access key is never taken on the command line (other local users can read it there); set KEYSTASH_KMS_SECRET_ACCESS_KEY or use --secret-access-key-file FILE');
+  }
+  // An empty secret would let anyone who knows the (public) access key id sign requests: refuse
+  // an empty flag or file, and treat an empty variable as unset (a pair is then generated).
+  if (options.accessKeyId === '') throw new UsageError('--access-key-id must not be empty');
+  const fromFile = options.secretAccessKeyFile === undefined ? undefined : readKeyFile(options.secretAccessKeyFile, 'secret access key file').replace(/\r?\n$/, '');
+  if (fromFile === '') throw new UsageError(`secret access key file ${options.secretAccessKeyFile} is empty`);
+  const givenId = options.accessKeyId ?? (io.env.KEYSTASH_KMS_ACCESS_KEY_ID || undefined);
+  const givenSecret = fromFile ?? (io.env.KEYSTASH_KMS_SECRET_ACCESS_KEY || undefined);
+  return {
+    accessKeyId: givenId ?? `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: givenSecret ?? randomBytes(30).toString('base64'),
+    generated: givenId === undefined || givenSecret === undefined,
+  };
+}
+
+function tlsOptions(options: ServeOptions): { cert: string; key: string } | undefined {
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (options.tlsCert === undefined || options.tlsKey === undefined) return undefined;
+  return { cert: readKeyFile(options.tlsCert, 'TLS certificate'), key: readKeyFile(options.tlsKey, 'TLS key') };
+}
 
 /** Serve until a signal arrives; resolves when the server has closed. */
 export async function serveKms(config: Config, io: Io, options: ServeOptions): Promise<void> {
-  if (!LOOPBACK.test(options.host) && !options.allowRemote) {
+  const loopback = isLoopbackHost(options.host);
+  if (!loopback && !options.allowRemote) {
     throw new UsageError(`refusing to listen on ${options.host}: the KMS server is loopback-only unless --allow-remote is given`);
   }
-  // An empty secret would let anyone who knows the (public) access key id sign requests: refuse
-  // an empty flag, and treat an empty variable as unset (a pair is then generated and printed).
-  if (options.accessKeyId === '' || options.secretAccessKey === '') {
-    throw new UsageError(`--${options.accessKeyId === '' ? 'access-key-id' : 'secret-access-key'} must not be empty`);
+  const tls = tlsOptions(options);
+  if (!loopback && tls === undefined) {
+    throw new UsageError('--allow-remote needs --tls-cert and --tls-key: every GenerateDataKey and Decrypt answer carries a plaintext data key');
   }
-  const givenId = options.accessKeyId ?? (io.env.KEYSTASH_KMS_ACCESS_KEY_ID || undefined);
-  const givenSecret = options.secretAccessKey ?? (io.env.KEYSTASH_KMS_SECRET_ACCESS_KEY || undefined);
-  const accessKeyId = givenId ?? `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
-  const secretAccessKey = givenSecret ?? randomBytes(30).toString('base64');
+  const { accessKeyId, secretAccessKey, generated } = keyPair(io, options);
   const kms = await openLocalKms(config);
   const { startKmsServer } = await import('../kmsserver/server.js');
   const log = (line: string): void => void io.stderr.write(`${line}\n`);
   let server: Awaited<ReturnType<typeof startKmsServer>>;
   try {
-    server = await startKmsServer({ kms, host: options.host, port: options.port, accessKeyId, secretAccessKey, log });
+    server = await startKmsServer({ kms, host: options.host, port: options.port, accessKeyId, secretAccessKey, log, ...(tls === undefined ? {} : { tls }) });
   } catch (err) {
     kms.close();
     throw new UsageError(`cannot listen on ${options.host}:${options.port}: ${err instanceof Error ? err.message : String(err)}`);
@@ -52,7 +107,6 @@ export async function serveKms(config: Config, io: Io, options: ServeOptions): P
     process.on('SIGTERM', stop);
   });
   // One write, the listening line last: whoever waits for it has the generated pair too.
-  const generated = givenId === undefined || givenSecret === undefined;
   const pair = generated ? `generated credentials: AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey}\n` : '';
   io.stderr.write(`${pair}keystash kms serve: listening on ${server.url} (keyring ${config.keyringPath})\n`);
   await closed;

@@ -4,6 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { KeystashError, InternalError } from '../errors.js';
+import { safeLines } from '../format/one-line.js';
 import { openKeystash } from './context.js';
 import type { CliDeps } from './deps.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -33,19 +34,20 @@ function report(error: unknown, io: Io, debug: boolean, noColor: boolean): numbe
   if (error instanceof KeystashError && error.code === 'exec.childExit') {
     // run-child.ts ChildExit (not imported here so start-up stays lean): exit as the child did.
     const { status, silent } = error as KeystashError & { status: number; silent: boolean };
-    if (!silent) io.stderr.write(`keystash: error: ${error.message}\n`);
+    if (!silent) io.stderr.write(`keystash: error: ${safeLines(error.message)}\n`);
     return status;
   }
   const color = io.stderrIsTTY && !io.env.NO_COLOR && !noColor;
   const prefix = color ? '\u001b[31mkeystash: error:\u001b[39m' : 'keystash: error:';
   if (error instanceof KeystashError && !(error instanceof InternalError)) {
-    io.stderr.write(`${prefix} ${error.message}\n`);
-    if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
+    // Messages name secrets, keys and file fields, which come from stores and files others write.
+    io.stderr.write(`${prefix} ${safeLines(error.message)}\n`);
+    if (debug && error.stack) io.stderr.write(`${safeLines(error.stack)}\n`);
     return exitCodeFor(error);
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`${prefix} unexpected failure (a bug in keystash): ${message}\n`);
-  if (error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  io.stderr.write(`${prefix} unexpected failure (a bug in keystash): ${safeLines(message)}\n`);
+  if (error instanceof Error && error.stack) io.stderr.write(`${safeLines(error.stack)}\n`);
   return EXIT.FAILURE;
 }
 

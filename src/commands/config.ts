@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { configOf, type CliDeps } from '../cli/deps.js';
 import { describeConfig } from '../config.js';
+import { oneLine } from '../format/one-line.js';
 
 export function configCommand(deps: CliDeps): Command {
   return new Command('config')
@@ -9,7 +10,7 @@ export function configCommand(deps: CliDeps): Command {
     .action((opts, cmd: Command) => {
       const rows = describeConfig(configOf(deps, cmd));
       if (opts.json) return void deps.io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      const cells = rows.map((r) => [r.setting, r.value === '' ? '-' : r.value, `(${r.source})`] as const);
+      const cells = rows.map((r) => [r.setting, r.value === '' ? '-' : oneLine(r.value), `(${r.source})`] as const);
       const w0 = Math.max(...cells.map((c) => c[0].length));
       const w1 = Math.max(...cells.map((c) => c[1].length));
       deps.io.stdout.write(cells.map(([s, v, src]) => `${s.padEnd(w0)}  ${v.padEnd(w1)}  ${src}\n`).join(''));

@@ -13,11 +13,13 @@ export function execCommand(deps: CliDeps): Command {
     .option('-e, --env <VAR=name[@version]>', 'map one secret to a variable (repeatable)', collect, [] as EnvMapping[])
     .option('--strip-prefix <prefix>', 'remove this prefix from secret names before naming variables')
     .option('--strict', 'fail before starting if a glob matches no secret')
+    .option('--allow-env <VAR>', 'let selected secrets set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--pristine', 'pass only the secrets and PATH, not the rest of the environment')
+    .option('--no-aws-env', "withhold the parent's AWS credential variables (AWS_ACCESS_KEY_ID, AWS_PROFILE, …) from the command")
     .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addHelpText(
       'after',
-      '\nVariable names: upper-cased, every character other than A-Z a-z 0-9 becomes _.\nExit status: the command\'s, or 128+N when signal N killed it.\n\nExamples:\n  $ keystash exec \'app.*\' --strip-prefix app. -- ./server\n  $ keystash exec --env PGPASSWORD=db.pw -- psql -h db',
+      '\nVariable names: upper-cased, every character other than A-Z a-z 0-9 becomes _; PATH, LD_*, NODE_OPTIONS and the like only with --env or --allow-env.\nExit status: the command\'s, or 128+N when signal N killed it.\n\nExamples:\n  $ keystash exec \'app.*\' --strip-prefix app. -- ./server\n  $ keystash exec --env PGPASSWORD=db.pw -- psql -h db',
     )
     .action(async (operands: string[], opts, cmd: Command) => {
       const raw = rawArgs(cmd);
@@ -27,11 +29,11 @@ export function execCommand(deps: CliDeps): Command {
       const selectors = operands.slice(0, operands.length - commandLength);
       const [command = '', ...args] = operands.slice(operands.length - commandLength);
       const entries = await withKeystash(deps, cmd, (ks) =>
-        resolveExecEnv(ks, { selectors, all: opts.all, strict: opts.strict, mappings: opts.env, stripPrefix: opts.stripPrefix, context: parseContext(opts.context) }),
+        resolveExecEnv(ks, { selectors, all: opts.all, strict: opts.strict, mappings: opts.env, stripPrefix: opts.stripPrefix, allowEnv: opts.allowEnv, context: parseContext(opts.context) }),
       );
       // Loaded here: node:child_process is not needed on any other command's start-up path.
       const { ChildExit, runChild } = await import('../cli/run-child.js');
-      const status = await runChild(command, args, childEnvironment(deps.io.env, entries, opts.pristine === true));
+      const status = await runChild(command, args, childEnvironment(deps.io.env, entries, { pristine: opts.pristine === true, withholdAws: opts.awsEnv === false }));
       if (status !== 0) throw new ChildExit(status);
     });
 }

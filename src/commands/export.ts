@@ -15,10 +15,12 @@ export function exportCommand(deps: CliDeps): Command {
     .option('--all', 'every secret')
     .addOption(new Option('-f, --format <format>', 'output format').choices(EXPORT_FORMATS).makeOptionMandatory())
     .option('--strip-prefix <prefix>', 'remove this prefix from secret names before naming variables')
+    .option('--allow-env <VAR>', 'let secrets set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--k8s-name <name>', 'metadata.name of the k8s-secret manifest')
     .option('--mask', "github-env: also print '::add-mask::' lines on stdout")
     .option('-o, --output <file>', 'write to FILE (mode 0600; github-env appends, e.g. -o "$GITHUB_ENV")')
     .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--csv-safe', "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)")
     .addHelpText(
       'after',
       '\nExamples:\n  $ keystash export \'app.*\' -f dotenv --strip-prefix app. > .env\n  $ keystash export --all -f github-env --mask -o "$GITHUB_ENV"\n  $ keystash export \'k8s.*\' -f k8s-secret --k8s-name app | kubectl apply -f -',
@@ -27,7 +29,7 @@ export function exportCommand(deps: CliDeps): Command {
       if (opts.mask && opts.format !== 'github-env') throw new UsageError('--mask applies only to -f github-env');
       const secrets = await withKeystash(deps, cmd, (ks) => readSelection(ks, { selectors, all: opts.all, context: parseContext(opts.context) }));
       // Rendered whole before the first byte is written: a failure leaves stdout and FILE untouched.
-      const text = await renderFormat(opts.format, secrets, { stripPrefix: opts.stripPrefix, k8sName: opts.k8sName });
+      const text = await renderFormat(opts.format, secrets, { stripPrefix: opts.stripPrefix, k8sName: opts.k8sName, allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true });
       const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
       let masks = '';
       if (opts.mask) {

@@ -1,12 +1,17 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { parsePositiveInt } from '../cli/arg-parsers.js';
 import { openLocalKms } from '../cli/context.js';
 import { configOf, say, type CliDeps } from '../cli/deps.js';
 import type { KeyMetadata } from '../envelope/key-manager.js';
+import { oneLine } from '../format/one-line.js';
 
 function printKey(deps: CliDeps, key: KeyMetadata, json: boolean): void {
   if (json) deps.io.stdout.write(`${JSON.stringify(key)}\n`);
-  else deps.io.stdout.write(`${key.keyId}  ${key.enabled ? 'enabled ' : 'disabled'}  backing keys: ${key.backingKeyCount}  ${key.aliases.join(',')}  ${key.description}\n`);
+  else deps.io.stdout.write(`${oneLine(`${key.keyId}  ${key.enabled ? 'enabled ' : 'disabled'}  backing keys: ${key.backingKeyCount}  ${key.aliases.join(',')}  ${key.description}`)}\n`);
+}
+
+function keyringPathOf(deps: CliDeps, cmd: Command): string {
+  return configOf(deps, cmd).keyringPath;
 }
 
 export function kmsCommand(deps: CliDeps): Command {
@@ -24,8 +29,11 @@ export function kmsCommand(deps: CliDeps): Command {
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--port <port>', 'port (0 = a free one)', (v) => (v === '0' ? 0 : parsePositiveInt(v)), 0)
     .option('--access-key-id <id>', 'accepted access key id (KEYSTASH_KMS_ACCESS_KEY_ID)')
-    .option('--secret-access-key <secret>', 'its secret (KEYSTASH_KMS_SECRET_ACCESS_KEY)')
-    .option('--allow-remote', 'allow a non-loopback --host')
+    .option('--secret-access-key-file <file>', 'file holding its secret (else KEYSTASH_KMS_SECRET_ACCESS_KEY; never on the command line)')
+    .addOption(new Option('--secret-access-key <secret>').hideHelp())
+    .option('--allow-remote', 'allow a non-loopback --host (needs --tls-cert and --tls-key)')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .action(async (opts, cmd: Command) => {
       const { serveKms } = await import('../cli/kms-serve.js');
       await serveKms(configOf(deps, cmd), deps.io, opts);
@@ -55,6 +63,16 @@ export function kmsCommand(deps: CliDeps): Command {
     kms.command(name).argument('<key>', 'key id, ARN or alias')
       .action(async (key: string, _opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.setKeyEnabled(key, enabled)), false));
   }
+  kms.command('seal').description('encrypt the keyring under KEYSTASH_KMS_PASSPHRASE (scrypt N=2^17)')
+    .action(async (_opts, cmd: Command) => {
+      await withKms(cmd, (k) => k.sealKeyring());
+      say(deps, `sealed keyring ${keyringPathOf(deps, cmd)}`);
+    });
+  kms.command('unseal').description('rewrite a sealed keyring as plain JSON (needs KEYSTASH_KMS_PASSPHRASE)')
+    .action(async (_opts, cmd: Command) => {
+      await withKms(cmd, (k) => k.unsealKeyring());
+      say(deps, `unsealed keyring ${keyringPathOf(deps, cmd)}; it is protected by its file mode only`);
+    });
   kms.command('rotate').description('add a backing key for new wraps; older wraps still decrypt').argument('<key>', 'key id, ARN or alias')
     .action(async (key: string, _opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.rotateKey(key)), false));
   return kms;

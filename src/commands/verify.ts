@@ -4,6 +4,7 @@ import { withKeystash, type CliDeps } from '../cli/deps.js';
 import { createProgress, type Progress } from '../cli/progress.js';
 import { verifySecrets } from '../core/verify.js';
 import { PartialFailureError } from '../errors.js';
+import { safeLines } from '../format/one-line.js';
 
 export function verifyCommand(deps: CliDeps): Command {
   return new Command('verify')
@@ -32,7 +33,7 @@ export function verifyCommand(deps: CliDeps): Command {
           ...report.legacy.map((l) => `legacy  ${l.name} version ${l.version}: ${l.issues.join(', ')}`),
           `checked ${report.checked}, ok ${report.ok}, legacy ${report.legacy.length}, failed ${failed.length}`,
         ];
-        deps.io.stdout.write(lines.map((l) => `${l}\n`).join(''));
+        deps.io.stdout.write(lines.map((l) => `${safeLines(l)}\n`).join(''));
       }
       if (report.failed.length > 0) throw new PartialFailureError(`${report.failed.length} of ${report.checked} rows failed verification`, report.failed);
     });

@@ -21,6 +21,8 @@ export interface EnvMapping {
 export interface ExecEnvOptions extends SecretSelection {
   mappings?: readonly EnvMapping[] | undefined;
   stripPrefix?: string | undefined;
+  /** Dangerous variable names (varname.ts rule 6) that selected secrets may set anyway. */
+  allowEnv?: readonly string[] | undefined;
   context?: EncryptionContext | undefined;
 }
 
@@ -56,9 +58,11 @@ export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions
     throw new UsageError('nothing selected: give secret names or patterns, --all, or --env VAR=name');
   }
   const pairs = isEmptySelection(options) ? [] : await readSelection(keystash, options);
+  // Explicit --env mappings are the user's own choice of variable; selected names are checked.
   const varNames = toVarNames(
     pairs.map(([name]) => name),
     options.stripPrefix,
+    options.allowEnv,
   );
   const entries: EnvEntry[] = pairs.map(([name, value], i) => ({ varName: varNames[i] ?? '', name, value }));
   const owners = new Map(entries.map((e) => [e.varName, e.name]));
@@ -79,21 +83,40 @@ export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions
 }
 
 /**
- * The child's environment: the parent's (or, `pristine`, only its PATH) overlaid with the
- * secrets.
+ * Never passed on: the keyring passphrase and the `kms serve` key pair would let the child unlock
+ * every secret of the keyring, not only the ones selected for it (a nested keystash can be given
+ * them explicitly).
  */
-/**
- * Never passed on: the keyring passphrase would let the child unlock every secret in the keyring,
- * not only the ones selected for it (a nested keystash can be given it explicitly).
- */
-const WITHHELD: ReadonlySet<string> = new Set(['KEYSTASH_KMS_PASSPHRASE']);
+const WITHHELD: ReadonlySet<string> = new Set(['KEYSTASH_KMS_PASSPHRASE', 'KEYSTASH_KMS_ACCESS_KEY_ID', 'KEYSTASH_KMS_SECRET_ACCESS_KEY']);
 
-export function childEnvironment(parent: Readonly<Record<string, string | undefined>>, entries: readonly EnvEntry[], pristine: boolean): Record<string, string> {
+/** Withheld as well with `--no-aws-env`: every way the AWS SDKs find credentials in the environment. */
+const AWS_CREDENTIALS: ReadonlySet<string> = new Set([
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_CREDENTIAL_EXPIRATION',
+  'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE',
+  'AWS_ROLE_ARN', 'AWS_ROLE_SESSION_NAME', 'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+]);
+
+export interface ChildEnvironmentOptions {
+  /** Pass only PATH from the parent, not the rest of its environment. */
+  pristine?: boolean | undefined;
+  /** Withhold the parent's AWS credential variables too (`--no-aws-env`). */
+  withholdAws?: boolean | undefined;
+}
+
+/**
+ * The child's environment: the parent's (or, `pristine`, only its PATH) without the withheld
+ * variables, overlaid with the secrets.
+ */
+export function childEnvironment(parent: Readonly<Record<string, string | undefined>>, entries: readonly EnvEntry[], options: ChildEnvironmentOptions = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  if (pristine) {
+  if (options.pristine) {
     if (parent.PATH !== undefined) env.PATH = parent.PATH;
   } else {
-    for (const [k, v] of Object.entries(parent)) if (v !== undefined && !WITHHELD.has(k)) env[k] = v;
+    for (const [k, v] of Object.entries(parent)) {
+      if (v !== undefined && !WITHHELD.has(k) && !(options.withholdAws && AWS_CREDENTIALS.has(k))) env[k] = v;
+    }
   }
   for (const entry of entries) env[entry.varName] = entry.value;
   return env;

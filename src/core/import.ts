@@ -13,13 +13,42 @@ import type { Keystash } from './keystash.js';
 import { validateSecretName } from './names.js';
 import { nextVersion } from './versions.js';
 
+/** The one tag a value may carry: `!!str` (explicitly a string). */
+const STR_TAG = 'tag:yaml.org,2002:str';
+
 /**
- * The yaml parser, loaded on first YAML import only: a static import put the whole yaml package
- * (~260 KB) on every command's start-up path, import being a CLI command (issue: performance).
+ * Parse YAML strictly, with the yaml package loaded on first YAML import only (a static import put
+ * the whole package, ~260 KB, on every command's start-up path). Nothing is logged (`silent`), and
+ * any error or warning, a second document, a tag other than `!!str`, an anchor, an alias or a
+ * collection used as a key is refused: each is a way for the file to mean something other than
+ * what it shows (`db.pw: !Passw0rd` is an unknown tag, which the parser turns into an empty
+ * string with a warning quoting the line). Messages name the problem code and the line/column,
+ * never the library's message, which quotes the file (secret values).
  */
-function parseYaml(text: string, options: import('yaml').ParseOptions & import('yaml').DocumentOptions & import('yaml').SchemaOptions): unknown {
+function parseYaml(text: string, source: string): unknown {
   const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-  return yaml.parse(text, options);
+  const lines = new yaml.LineCounter();
+  const docs = Array.from(yaml.parseAllDocuments(text, { uniqueKeys: true, schema: 'core', logLevel: 'silent', prettyErrors: false, lineCounter: lines }));
+  const refuse = (offset: number | undefined, what: string): never => {
+    const at = offset === undefined ? undefined : lines.linePos(offset);
+    throw new UsageError(`${source}: ${at ? `line ${at.line} column ${at.col}: ` : ''}not valid YAML (${what}); nothing was imported`);
+  };
+  if (docs.length > 1) refuse(docs[1]?.range[0], 'MULTIPLE_DOCS');
+  const doc = docs[0];
+  if (doc === undefined) return null;
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) refuse(problem.pos[0], /^[A-Z_]+$/.test(problem.code) ? problem.code : 'error');
+  yaml.visit(doc, (_key, node) => {
+    if (yaml.isAlias(node)) refuse(node.range?.[0], 'an alias; write the value out');
+    if (yaml.isPair(node)) {
+      if (yaml.isCollection(node.key)) refuse(node.key.range?.[0], 'a collection as a key');
+      return;
+    }
+    const n = node as { anchor?: string; tag?: string; range?: [number, number, number] | null };
+    if (n.anchor) refuse(n.range?.[0], 'an anchor');
+    if (n.tag !== undefined && n.tag !== STR_TAG) refuse(n.range?.[0], 'a tag other than !!str; quote the value');
+  });
+  return doc.toJS();
 }
 
 export const IMPORT_FORMATS = ['json', 'dotenv', 'yaml'] as const;
@@ -72,30 +101,30 @@ export function parseImport(text: string, format: ImportFormat, source = 'input'
 }
 
 function parseStructured(text: string, format: 'json' | 'yaml', source: string): unknown {
+  if (format === 'yaml') return parseYaml(text, source);
   try {
-    if (format === 'yaml') return parseYaml(text, { uniqueKeys: true, schema: 'core' });
     const data: unknown = JSON.parse(text);
     refuseDuplicateJsonKey(text, source);
     return data;
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    const where = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line ?? jsonErrorLine(text, (error as Error).message);
-    const first = (error as Error).message.split('\n')[0] ?? '';
-    const message = format === 'json' ? safeJsonMessage(first) : first;
-    // No cause kept: V8's JSON.parse message and yaml's full message quote the file's text, which
-    // holds secret values (the first line of a yaml message is only its description).
-    throw new UsageError(`${source}: ${where ? `line ${where}: ` : ''}not valid ${format.toUpperCase()} (${message}); nothing was imported`);
+    const where = jsonErrorLine(text, (error as Error).message);
+    const message = safeJsonMessage((error as Error).message.split('\n')[0] ?? '');
+    // No cause kept: V8's JSON.parse message quotes the file's text, which holds secret values.
+    throw new UsageError(`${source}: ${where ? `line ${where}: ` : ''}not valid JSON (${message}); nothing was imported`);
   }
 }
 
 /**
- * A JSON.parse message without any excerpt of the input: V8 quotes the text around an unexpected
- * token (`Unexpected token 'h', ..."{"pw": hunter2"... is not valid JSON`), and that text is a
- * secret value. Messages that only name a position are kept; the others become generic.
+ * A JSON.parse message reduced to what quotes nothing: V8 quotes the text around an unexpected
+ * token (`Unexpected token 'h', ..."{"pw": hunter2"... is not valid JSON`; older versions
+ * `Unexpected token h in JSON at position 7`), and that text is a secret value. Only the
+ * position is kept.
  */
 function safeJsonMessage(message: string): string {
-  if (message === 'Unexpected end of JSON input' || /^[^"]* in JSON at position \d+(?: \(line \d+ column \d+\))?$/.test(message)) return message;
-  return 'unexpected character';
+  if (message === 'Unexpected end of JSON input') return message;
+  const position = /at position (\d+)/.exec(message)?.[1];
+  return position === undefined ? 'unexpected character' : `unexpected input at position ${position}`;
 }
 
 /**

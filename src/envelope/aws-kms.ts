@@ -2,7 +2,9 @@
  * AwsKmsKeyService: the KeyService backed by AWS KMS through @aws-sdk/client-kms (STYLE.md §5).
  * Requests have credstash's shape (credstash-format.md §2.1): GenerateDataKey with KeyId,
  * NumberOfBytes and an EncryptionContext that is always sent (`{}` when none); Decrypt with
- * CiphertextBlob and EncryptionContext, no KeyId. SDK errors are translated by `err.name` into
+ * CiphertextBlob and EncryptionContext, no KeyId — unless `decryptKeys` is set: then Decrypt (and
+ * ReEncrypt's source) names each allowed key in turn (AWS's guidance, "Decrypt: KeyId") and a row
+ * wrapped by any other key is refused (KmsError 'kms.keyNotAllowed'). SDK errors are translated by `err.name` into
  * DecryptError / KmsError with the original kept as `cause` (STYLE.md §8); the texts keep
  * credstash's prefixes (credstash-format.md §2.5) and say what to do.
  */
@@ -19,6 +21,11 @@ import type {
 export interface AwsKmsKeyServiceOptions {
   /** A configured client (region, endpoint, credentials); the service does not destroy it. */
   client: KMSClient;
+  /**
+   * Keys (ids, ARNs or aliases) allowed to unwrap data keys; undefined = any key the caller may
+   * use (credstash's behaviour). Config `decryptKeys`, CLI `--decrypt-key`.
+   */
+  decryptKeys?: readonly string[] | undefined;
 }
 
 /** What a failed call was doing, for the error text. */
@@ -123,9 +130,28 @@ function required<T>(value: T | undefined, member: string, action: string): T {
 /** KeyService over AWS KMS (or any endpoint speaking its protocol, such as `keystash kms serve`). */
 export class AwsKmsKeyService implements KeyService {
   readonly #client: KMSClient;
+  readonly #decryptKeys: readonly string[] | undefined;
 
   constructor(options: AwsKmsKeyServiceOptions) {
     this.#client = options.client;
+    this.#decryptKeys = options.decryptKeys?.length ? [...options.decryptKeys] : undefined;
+  }
+
+  /**
+   * Run `call` with each allowed key id in turn (or once with undefined when no list is set):
+   * IncorrectKeyException means "not this key", so the next one is tried; no key left → refused.
+   */
+  async #withAllowedKey<T>(call: (keyId: string | undefined) => Promise<T>): Promise<T> {
+    const keys = this.#decryptKeys;
+    if (keys === undefined) return call(undefined);
+    for (const keyId of keys) {
+      try {
+        return await call(keyId);
+      } catch (err) {
+        if (errorName(err) !== 'IncorrectKeyException') throw err;
+      }
+    }
+    throw new KmsError(`KMS ERROR: the data key of this row is not wrapped by a key in decryptKeys (${keys.join(', ')}); refused`, { code: 'kms.keyNotAllowed' });
   }
 
   /** GenerateDataKey (credstash put). Failures read `KMS ERROR: Could not generate key using KMS key <KeyId> (Details: …)`. */
@@ -144,7 +170,9 @@ export class AwsKmsKeyService implements KeyService {
   /** Decrypt (credstash get). Wrong context → DecryptError with credstash's text; other service errors read `KMS ERROR: Decryption error …`. */
   async decrypt(request: DecryptRequest): Promise<DecryptResult> {
     try {
-      const out = await this.#client.send(new DecryptCommand({ CiphertextBlob: request.ciphertextBlob, EncryptionContext: { ...request.context } }));
+      const out = await this.#withAllowedKey((KeyId) =>
+        this.#client.send(new DecryptCommand({ CiphertextBlob: request.ciphertextBlob, EncryptionContext: { ...request.context }, ...(KeyId === undefined ? {} : { KeyId }) })),
+      );
       return withPlaintext(out.Plaintext, 'kms:Decrypt', (plaintext) => ({ plaintext, keyId: required(out.KeyId, 'KeyId', 'kms:Decrypt') }));
     } catch (err) {
       const error = await this.#translate(err, { action: 'kms:Decrypt' });
@@ -164,14 +192,16 @@ export class AwsKmsKeyService implements KeyService {
 
   /** ReEncrypt a wrapped key under another key and/or context; the plaintext never leaves KMS. */
   async reEncrypt(request: ReEncryptRequest): Promise<ReEncryptResult> {
-    const command = new ReEncryptCommand({
-      CiphertextBlob: request.ciphertextBlob,
-      SourceEncryptionContext: { ...request.sourceContext },
-      DestinationKeyId: request.destinationKeyId,
-      DestinationEncryptionContext: { ...request.destinationContext },
-    });
+    const command = (SourceKeyId: string | undefined) =>
+      new ReEncryptCommand({
+        CiphertextBlob: request.ciphertextBlob,
+        SourceEncryptionContext: { ...request.sourceContext },
+        ...(SourceKeyId === undefined ? {} : { SourceKeyId }),
+        DestinationKeyId: request.destinationKeyId,
+        DestinationEncryptionContext: { ...request.destinationContext },
+      });
     try {
-      const out = await this.#client.send(command);
+      const out = await this.#withAllowedKey((keyId) => this.#client.send(command(keyId)));
       const action = 'kms:ReEncrypt';
       return { ciphertextBlob: required(out.CiphertextBlob, 'CiphertextBlob', action), keyId: required(out.KeyId, 'KeyId', action), sourceKeyId: required(out.SourceKeyId, 'SourceKeyId', action) };
     } catch (err) {

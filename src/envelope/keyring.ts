@@ -4,7 +4,10 @@
  *
  * - Reads take no lock. Every read re-checks the file (one fstat), so several processes and a
  *   long-running server see each other's changes; an unchanged file is not parsed again.
- * - A keyring readable or writable by group or world is refused before it is parsed.
+ * - A keyring readable or writable by group or world, owned by another user, reached through a
+ *   symbolic link, or in a data directory others can write, is refused before it is parsed.
+ * - With a passphrase, a plain keyring is refused (a swapped-in plain keyring would be a
+ *   downgrade); `seal()` and `unseal()` convert one form into the other.
  * - Creation is atomic: a complete 0600 temp file is hard-linked into place; `link` fails with
  *   EEXIST when another process won the race, and the loser re-reads the winner's keyring.
  * - Changes hold `<file>.lock` (O_EXCL; bounded wait; a lock older than 30 s is stale), re-read,
@@ -13,8 +16,8 @@
  * - A passphrase-derived key is computed once per salt and kept in memory until `forget()`.
  */
 import {
-  closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync,
-  unlinkSync, writeFileSync,
+  closeSync, constants, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync,
+  statSync, unlinkSync, writeFileSync,
 } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { platform } from 'node:os';
@@ -23,6 +26,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from './primitives.js';
 import { scrypt } from '@noble/hashes/scrypt.js';
 import { ConfigError, KmsError } from '../errors.js';
+import { checkOwnedPath, checkOwnedStat } from '../fs-safety.js';
 import { base64ToBytes, bytesToHex, utf8ToBytes } from './codec.js';
 import { newKeyringSeal, parseKeyring, serializeKeyring } from './keyring-format.js';
 import type { DeriveKey, KeyringData, ParsedKeyring } from './keyring-format.js';
@@ -36,6 +40,8 @@ export const LOCK_TIMEOUT_MS = 5_000;
 export const STALE_LOCK_MS = 30_000;
 
 const DERIVED_KEY_BYTES = 32;
+/** Opening the keyring never follows a symbolic link (0 where the platform has no such flag). */
+const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 
 function errnoOf(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
@@ -83,6 +89,7 @@ export class KeyringFile {
     } catch (err) {
       throw this.#ioError('create the directory of', err);
     }
+    checkOwnedPath(dirname(this.path), 'data directory');
     const text = serializeKeyring(build(), this.#derive === undefined ? undefined : newKeyringSeal(this.#derive));
     return this.#writeTemp(text, (tmp) => {
       try {
@@ -114,6 +121,42 @@ export class KeyringFile {
     }
   }
 
+  /**
+   * Rewrite the keyring sealed under the passphrase (`kms seal`), with a fresh salt at the
+   * current KEYRING_KDF cost. ConfigError without a passphrase or when it is sealed already.
+   */
+  async seal(): Promise<void> {
+    const derive = this.#derive;
+    if (derive === undefined) throw new ConfigError('set KEYSTASH_KMS_PASSPHRASE to the passphrase that should seal the keyring');
+    await this.#convert((parsed) => {
+      if (parsed.seal !== undefined) throw new ConfigError(`keyring ${this.path} is sealed already`);
+      return serializeKeyring(parsed.data, newKeyringSeal(derive));
+    });
+  }
+
+  /**
+   * Rewrite a sealed keyring in plain JSON (`kms unseal`): only with its passphrase. ConfigError
+   * when it is not sealed.
+   */
+  async unseal(): Promise<void> {
+    if (this.#derive === undefined) throw new ConfigError('set KEYSTASH_KMS_PASSPHRASE to the passphrase of the keyring to unseal it');
+    await this.#convert((parsed) => {
+      if (parsed.seal === undefined) throw new ConfigError(`keyring ${this.path} is not sealed`);
+      return serializeKeyring(parsed.data, undefined);
+    });
+  }
+
+  async #convert(render: (parsed: ParsedKeyring) => string): Promise<void> {
+    const release = await this.#lock();
+    try {
+      const parsed = this.#load(false, true);
+      if (parsed === undefined) throw new ConfigError(`no keyring at ${this.path} yet; create a key first (keystash kms create-key)`);
+      this.#replace(render(parsed));
+    } finally {
+      release();
+    }
+  }
+
   /** Wipe passphrase-derived keys held in memory and drop the parsed keyring. */
   forget(): void {
     for (const key of this.#derived.values()) key.fill(0);
@@ -131,32 +174,41 @@ export class KeyringFile {
     return key;
   }
 
-  #load(useCache: boolean): ParsedKeyring | undefined {
+  /** `allowPlain`: read a plain keyring even with a passphrase (only `seal()` does). */
+  #load(useCache: boolean, allowPlain = false): ParsedKeyring | undefined {
     if (useCache && this.#cache !== undefined) {
-      // Fast path of a bulk read: one stat (not open + fstat + close) shows the file unchanged.
+      // Fast path of a bulk read: one lstat (not open + fstat + close) shows the file unchanged.
       let stat;
       try {
-        stat = statSync(this.path, { bigint: true });
+        stat = lstatSync(this.path, { bigint: true });
       } catch (err) {
         if (errnoOf(err) === 'ENOENT') return undefined;
         throw this.#ioError('read', err);
       }
-      this.#checkSafe(stat.isFile(), Number(stat.mode));
+      this.#checkSafe(stat);
       if (this.#cache.signature === signatureOf(stat)) return this.#cache.parsed;
     }
+    checkOwnedPath(dirname(this.path), 'data directory');
     let fd: number;
     try {
-      fd = openSync(this.path, 'r');
+      fd = openSync(this.path, READ_NO_FOLLOW);
     } catch (err) {
       if (errnoOf(err) === 'ENOENT') return undefined;
+      if (errnoOf(err) === 'ELOOP') checkOwnedPath(this.path, 'keyring');
       throw this.#ioError('read', err);
     }
     try {
       const stat = fstatSync(fd, { bigint: true });
-      this.#checkSafe(stat.isFile(), Number(stat.mode));
+      this.#checkSafe(stat);
       const signature = signatureOf(stat);
       if (useCache && this.#cache?.signature === signature) return this.#cache.parsed;
       const parsed = parseKeyring(readFileSync(fd, 'utf8'), this.path, this.#derive);
+      if (parsed.seal === undefined && this.#derive !== undefined && !allowPlain) {
+        throw new ConfigError(
+          `keyring ${this.path} is not sealed, but KEYSTASH_KMS_PASSPHRASE is set (a plain keyring put in place of a sealed one would be a downgrade); if it is your keyring, seal it: keystash kms seal`,
+          { code: 'config.keyringNotSealed' },
+        );
+      }
       // A copy loaded for a change is mutated in place, so only plain reads are cached.
       if (useCache) this.#cache = { signature, parsed };
       return parsed;
@@ -165,8 +217,11 @@ export class KeyringFile {
     }
   }
 
-  #checkSafe(isFile: boolean, mode: number): void {
-    if (!isFile) throw new ConfigError(`keyring ${this.path} is not a regular file`);
+  #checkSafe(stat: BigIntStats): void {
+    const mode = Number(stat.mode);
+    // Mode bits are checked below, more strictly (no access at all for group and others).
+    checkOwnedStat(this.path, { isSymbolicLink: () => stat.isSymbolicLink(), uid: Number(stat.uid), mode }, 'keyring', 0);
+    if (!stat.isFile()) throw new ConfigError(`keyring ${this.path} is not a regular file`);
     if (platform() === 'win32' || (mode & 0o077) === 0) return;
     const octal = (mode & 0o777).toString(8).padStart(4, '0');
     throw new ConfigError(`keyring ${this.path} is accessible by other users (mode ${octal}); run: chmod 600 ${this.path}`);

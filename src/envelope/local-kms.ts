@@ -162,6 +162,16 @@ export class LocalKms implements KeyService, KeyManager {
   }
 
   /** Wipe passphrase-derived keys held in memory. The instance stays usable (re-derives). */
+  /** Rewrite the keyring sealed under the passphrase it was opened with (`kms seal`). */
+  async sealKeyring(): Promise<void> {
+    await this.#file.seal();
+  }
+
+  /** Rewrite the sealed keyring as plain JSON (`kms unseal`); needs its passphrase. */
+  async unsealKeyring(): Promise<void> {
+    await this.#file.unseal();
+  }
+
   close(): void {
     this.#file.forget();
   }

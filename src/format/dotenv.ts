@@ -42,7 +42,7 @@ export function quoteDotenvValue(value: string): { quoted: string } | { refused:
  * (then nothing is returned: never a file that reads back differently).
  */
 export function renderDotenv(secrets: SecretMap, options: FormatOptions = {}): string {
-  return variableEntries(secrets, options.stripPrefix)
+  return variableEntries(secrets, options.stripPrefix, options.allowEnv)
     .map(([name, value, varName]) => {
       const result = quoteDotenvValue(value);
       if ('refused' in result) {

@@ -25,7 +25,7 @@ const randomDelimiter: DelimiterSource = () => `ghadelimiter_${randomUUID()}`;
  * delimiters are random. A value containing NUL is refused (UsageError naming the secret).
  */
 export function renderGithubEnv(secrets: SecretMap, options: FormatOptions = {}, makeDelimiter: DelimiterSource = randomDelimiter): string {
-  return variableEntries(secrets, options.stripPrefix)
+  return variableEntries(secrets, options.stripPrefix, options.allowEnv)
     .map(([name, value, varName]) => {
       if (value.includes('\0')) {
         throw new UsageError(`secret ${quoteName(name)} cannot be written to GITHUB_ENV: its value contains a NUL character`);

@@ -19,7 +19,7 @@ export function shellQuote(value: string): string {
  * can hold it): UsageError naming the secret.
  */
 export function renderShell(secrets: SecretMap, options: FormatOptions = {}): string {
-  return variableEntries(secrets, options.stripPrefix)
+  return variableEntries(secrets, options.stripPrefix, options.allowEnv)
     .map(([name, value, varName]) => {
       if (value.includes('\0')) {
         throw new UsageError(`secret ${quoteName(name)} cannot be written as a shell variable: its value contains a NUL character`);

@@ -11,6 +11,10 @@ export type SecretMap = ReadonlyArray<readonly [name: string, value: string]> | 
 export interface FormatOptions {
   /** varname.ts: removed from the start of each secret name before it becomes a variable name. */
   stripPrefix?: string | undefined;
+  /** varname.ts rule 6: dangerous variable names (PATH, LD_PRELOAD, …) a secret may set anyway. */
+  allowEnv?: readonly string[] | undefined;
+  /** csv: prefix cells starting with = + - @ (TAB, CR) with `'` against formula injection. */
+  csvSafe?: boolean | undefined;
   /** k8s-secret: `metadata.name` of the Secret (required by that format). */
   k8sName?: string | undefined;
 }

@@ -7,7 +7,10 @@
  * 3. ASCII letters are upper-cased and every character other than `A–Z a–z 0–9` becomes `_`;
  * 4. the result must match `^[A-Za-z_][A-Za-z0-9_]*$` (so: not empty, not starting with a
  *    digit), otherwise the secret is refused;
- * 5. two secrets that end up with the same variable name are refused, naming both.
+ * 5. two secrets that end up with the same variable name are refused, naming both;
+ * 6. a variable that changes how programs load or run ({@link isDangerousVariable}: PATH, LD_*,
+ *    NODE_OPTIONS, …) is refused unless the caller allows it by name (`allowEnv`): otherwise
+ *    anyone who may *write* a secret named `app.ld_preload` runs code wherever `app.*` is read.
  *
  * Refusals are UsageErrors naming the secret. credstash's own dotenv output upper-cased with
  * `str.upper()` and kept `.`/`-` (credstash-format.md §3.8), which shells cannot source; this rule
@@ -19,6 +22,35 @@ import type { SecretMap } from './types.js';
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Variables that change how a shell, the dynamic loader or an interpreter loads or runs code. */
+const DANGEROUS_NAMES: ReadonlySet<string> = new Set([
+  'PATH', 'NODE_OPTIONS', 'NODE_PATH', 'BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'PS4', 'IFS', 'CDPATH',
+  'PROMPT_COMMAND', 'ZDOTDIR', 'GCONV_PATH', 'PERLLIB', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'HOME', 'TMPDIR', 'SHELL',
+]);
+/** Prefixes of such variables (the loader's, interpreters', git's, ssh's, keystash's and AWS's settings). */
+const DANGEROUS_PREFIXES: readonly string[] = ['LD_', 'DYLD_', 'PYTHON', 'PERL5', 'RUBY', 'GIT_', 'SSH_', 'KEYSTASH_', 'AWS_'];
+
+/**
+ * True for a variable name a secret must not set unless allowed by name (rule 6): PATH, HOME,
+ * TMPDIR, SHELL, IFS, PS4, ENV, BASH_ENV, SHELLOPTS, BASHOPTS, CDPATH, PROMPT_COMMAND, ZDOTDIR,
+ * GCONV_PATH, NODE_OPTIONS, NODE_PATH, PERLLIB, JAVA_TOOL_OPTIONS, _JAVA_OPTIONS, and every name
+ * starting LD_, DYLD_, PYTHON, PERL5, RUBY, GIT_, SSH_, KEYSTASH_ or AWS_ (README, "Secret names →
+ * variable names").
+ */
+export function isDangerousVariable(varName: string): boolean {
+  const upper = varName.toUpperCase();
+  return DANGEROUS_NAMES.has(upper) || DANGEROUS_PREFIXES.some((prefix) => upper.startsWith(prefix));
+}
+
+/** UsageError unless `varName` is safe or allowed (rule 6), naming the secret and the way out. */
+export function checkVariableAllowed(secretName: string, varName: string, allowEnv: Iterable<string> = []): void {
+  if (!isDangerousVariable(varName) || [...allowEnv].includes(varName)) return;
+  throw new UsageError(
+    `secret ${quoteName(secretName)} would set ${varName}, which changes how programs load or run; ` +
+      `map it explicitly (exec --env ${varName}=${secretName}) or allow it with --allow-env ${varName}`,
+  );
+}
 
 /** The environment variable name for one secret name (rules 1–4 above). */
 export function toVarName(secretName: string, stripPrefix?: string): string {
@@ -35,10 +67,11 @@ export function toVarName(secretName: string, stripPrefix?: string): string {
 }
 
 /**
- * Variable names for a list of secret names, in the same order (rules 1–5 above): throws
- * UsageError naming both secrets when two map to one variable.
+ * Variable names for a list of secret names, in the same order (rules 1–6 above): throws
+ * UsageError naming both secrets when two map to one variable, or the secret whose variable is
+ * dangerous and not in `allowEnv`.
  */
-export function toVarNames(secretNames: Iterable<string>, stripPrefix?: string): string[] {
+export function toVarNames(secretNames: Iterable<string>, stripPrefix?: string, allowEnv: readonly string[] = []): string[] {
   const owners = new Map<string, string>();
   const result: string[] = [];
   for (const name of secretNames) {
@@ -47,6 +80,7 @@ export function toVarNames(secretNames: Iterable<string>, stripPrefix?: string):
     if (other !== undefined) {
       throw new UsageError(`secrets ${quoteName(other)} and ${quoteName(name)} would both become the environment variable ${varName}`);
     }
+    checkVariableAllowed(name, varName, allowEnv);
     owners.set(varName, name);
     result.push(varName);
   }
@@ -57,11 +91,12 @@ export function toVarNames(secretNames: Iterable<string>, stripPrefix?: string):
  * The secrets of a map with their variable names (the one naming rule above), for the
  * variable-assignment formats (dotenv, shell, github-env). Throws like {@link toVarNames}.
  */
-export function variableEntries(secrets: SecretMap, stripPrefix?: string): Array<readonly [name: string, value: string, varName: string]> {
+export function variableEntries(secrets: SecretMap, stripPrefix?: string, allowEnv?: readonly string[]): Array<readonly [name: string, value: string, varName: string]> {
   const entries = secretEntries(secrets);
   const varNames = toVarNames(
     entries.map(([name]) => name),
     stripPrefix,
+    allowEnv,
   );
   return entries.map(([name, value], i) => [name, value, varNames[i] ?? ''] as const);
 }

@@ -41,10 +41,20 @@ export function toAwsError(err: unknown): AwsError {
   if (err instanceof DecryptError) return new AwsError('InvalidCiphertextException', 'The ciphertext is invalid or the encryption context does not match.');
   if (err instanceof KmsError) {
     const type = KMS_CODE_TO_TYPE[err.code];
-    if (type !== undefined) return new AwsError(type, err.message);
+    if (type !== undefined) return new AwsError(type, withoutPaths(err.message));
   }
-  if (err instanceof UsageError) return new AwsError('ValidationException', err.message);
+  if (err instanceof UsageError) return new AwsError('ValidationException', withoutPaths(err.message));
   return new AwsError('KMSInternalException', 'The request could not be completed because of an internal error.', 500);
+}
+
+/**
+ * A message for a (possibly remote) client without the server's file paths: keystash's own
+ * messages name the keyring file (`not found in the local keyring (/home/…/keyring.json)`), which
+ * tells a client the user name and layout of the server. Absolute paths (a `/` at the start of a
+ * word) become `<keyring>`; key ARNs and aliases (`alias/x`, `…:key/…`) are not at a word start.
+ */
+export function withoutPaths(message: string): string {
+  return message.replace(/(^|[\s('"=])\/[^\s)'",;]*/g, '$1<keyring>');
 }
 
 function validation(member: string, constraint: string): AwsError {

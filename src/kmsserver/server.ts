@@ -8,6 +8,7 @@
  * ciphertext blobs or encryption-context values.
  */
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -34,11 +35,18 @@ export interface KmsServerOptions {
   maxBodyBytes?: number;
   /** Receives one line per request. */
   log?: (line: string) => void;
+  /** PEM certificate (chain) and private key: serve HTTPS instead of HTTP. */
+  tls?: { cert: string; key: string };
+  /** Open connections accepted at once (default 256); more are dropped by the server. */
+  maxConnections?: number;
+  /** Time a client has to send its headers (default 10 s) and its whole request (default 20 s). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 /** A running server. */
 export interface KmsServer {
-  /** `http://host:port` — the `endpoint` for a KMSClient. */
+  /** `http://host:port` (`https://` with TLS) — the `endpoint` for a KMSClient. */
   url: string;
   port: number;
   /** Stop listening and close open (keep-alive) connections. */
@@ -61,6 +69,10 @@ interface RequestInfo {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+const DEFAULT_MAX_CONNECTIONS = 256;
+/** A client has this long to send its headers, and the whole request (slow-loris bound). */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 20_000;
 /** Bytes past the cap still read and discarded so the 413 reaches the client before the close. */
 const DRAIN_LIMIT_BYTES = 1024 * 1024;
 const TARGET_PREFIX = 'TrentService.';
@@ -217,15 +229,20 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
     region: options.region,
     log: options.log ?? (() => {}),
   };
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     handleRequest(ctx, req, res).catch(() => res.destroy());
-  });
-  server.requestTimeout = 30_000;
+  };
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, headersTimeout);
+  // Node enforces both timeouts only at this interval (default 30 s), so it is tied to them.
+  const timing = { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1_000, headersTimeout) };
+  const server: Server = options.tls === undefined ? createServer(timing, handler) : createHttpsServer({ ...timing, cert: options.tls.cert, key: options.tls.key }, handler);
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const host = options.host ?? '127.0.0.1';
   const address = await listen(server, options.port ?? 0, host);
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${urlHost}:${address.port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${urlHost}:${address.port}`,
     port: address.port,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -187,6 +187,23 @@ function checkScope(auth: ParsedAuthorization, amzDate: string, options: VerifyO
   if (!auth.signedHeaders.includes('host')) throw new AwsError('InvalidSignatureException', "'Host' must be a signed header.");
 }
 
+/** Headers that choose what a request does; each must be covered by the signature. */
+const MUST_SIGN = ['host', 'x-amz-date', 'x-amz-target', 'content-type'] as const;
+
+/**
+ * SigV4 lets a client leave headers out of `SignedHeaders`; the server must not act on one it
+ * did not sign, or a captured request could be replayed with another `X-Amz-Target` (a signed
+ * DescribeKey resent as DisableKey). Required: host, x-amz-date, x-amz-target, content-type, and
+ * every x-amz-* header present.
+ */
+function checkSignedHeaders(auth: ParsedAuthorization, headers: Map<string, string>): void {
+  const signed = new Set(auth.signedHeaders);
+  const present = [...headers.keys()].filter((name) => name.startsWith('x-amz-'));
+  for (const name of new Set([...MUST_SIGN, ...present])) {
+    if (!signed.has(name)) throw new AwsError('InvalidSignatureException', `'${name.slice(0, 64)}' must be a signed header.`);
+  }
+}
+
 /**
  * Verify the SigV4 signature of a request. Resolves with the caller, or rejects with an AwsError:
  * MissingAuthenticationTokenException (no Authorization), IncompleteSignatureException (malformed),
@@ -204,6 +221,7 @@ export async function verifySigV4(request: SignedRequest, options: VerifyOptions
   const secret = options.lookupSecret(auth.accessKeyId);
   if (secret === undefined) throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
   checkScope(auth, amzDate, options);
+  checkSignedHeaders(auth, headers);
   checkClock(amzDate, signingDate, options.now ?? new Date(), options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS);
   checkPayloadHash(headers, request.body);
   const expected = await expectedSignature(request, auth, secret, headers, signingDate);

@@ -7,6 +7,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync } from 
 import { dirname } from 'node:path';
 import type { SqliteDb } from './sqlite-driver.js';
 import { StoreError } from '../errors.js';
+import { checkStoreFiles } from '../fs-safety.js';
 
 /** `PRAGMA application_id` of a keystash store: ASCII 'KSTS'. */
 export const SQLITE_APPLICATION_ID = 0x4b535453;
@@ -36,6 +37,7 @@ PRAGMA user_version = ${SQLITE_SCHEMA_VERSION};
  * header. Throws StoreError (or a raw fs error for the caller to translate).
  */
 export function prepareStoreFile(file: string, readonly: boolean): void {
+  checkStoreFiles(file);
   if (readonly) {
     if (!existsSync(file)) throw missingStore(file);
   } else {

@@ -86,6 +86,37 @@ describe('AwsKmsKeyService requests', () => {
   });
 });
 
+describe('AwsKmsKeyService decryptKeys allow-list', () => {
+  it('names each allowed key in Decrypt and ReEncrypt; a row wrapped by another key is refused (kms.keyNotAllowed)', async () => {
+    const kms = client();
+    const fixture = await makeFixture();
+    const inputs: Array<{ name: string; input: Record<string, unknown> }> = [];
+    kms.middlewareStack.add(
+      (next, context) => async (args) => {
+        inputs.push({ name: String(context.commandName), input: structuredClone(args.input) as Record<string, unknown> });
+        return next(args);
+      },
+      { step: 'initialize', name: 'captureInput' },
+    );
+    const open = new AwsKmsKeyService({ client: kms });
+    const allowed = new AwsKmsKeyService({ client: kms, decryptKeys: ['alias/other', fixture.keyId] });
+    const onlyOther = new AwsKmsKeyService({ client: kms, decryptKeys: ['alias/other'] });
+    const dk = await open.generateDataKey({ keyId: fixture.keyId, numberOfBytes: 64, context: { a: 'b' } });
+    inputs.length = 0;
+    expect((await allowed.decrypt({ ciphertextBlob: dk.ciphertextBlob, context: { a: 'b' } })).plaintext).toEqual(dk.plaintext);
+    expect(inputs.map((i) => i.input['KeyId'])).toEqual(['alias/other', fixture.keyId]);
+    const refused = await onlyOther.decrypt({ ciphertextBlob: dk.ciphertextBlob, context: { a: 'b' } }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(KmsError);
+    expect(refused).toMatchObject({ code: 'kms.keyNotAllowed', message: 'KMS ERROR: the data key of this row is not wrapped by a key in decryptKeys (alias/other); refused' });
+    inputs.length = 0;
+    const rewrapped = await allowed.reEncrypt({ ciphertextBlob: dk.ciphertextBlob, sourceContext: { a: 'b' }, destinationKeyId: 'alias/other', destinationContext: { a: 'b' } });
+    expect(inputs.map((i) => i.input['SourceKeyId'])).toEqual(['alias/other', fixture.keyId]);
+    expect(rewrapped.ciphertextBlob.length).toBeGreaterThan(0);
+    await expect(onlyOther.reEncrypt({ ciphertextBlob: dk.ciphertextBlob, sourceContext: { a: 'b' }, destinationKeyId: 'alias/other', destinationContext: { a: 'b' } })).rejects.toMatchObject({ code: 'kms.keyNotAllowed' });
+    kms.destroy();
+  });
+});
+
 describe('AwsKmsKeyService error translation (real server)', () => {
   it('wrong context → DecryptError with credstash\'s text, the SDK error kept as cause', async () => {
     const service = new AwsKmsKeyService({ client: client() });

@@ -9,6 +9,9 @@ import { ConfigError, DecryptError, KmsError } from '../../src/errors.js';
 import { LocalKms } from '../../src/envelope/local-kms.js';
 import type { LocalKmsOptions } from '../../src/envelope/local-kms.js';
 import { parseWrappedKeyHeader } from '../../src/envelope/wrapped-key.js';
+import { scrypt } from '@noble/hashes/scrypt.js';
+import { base64ToBytes, utf8ToBytes } from '../../src/envelope/codec.js';
+import { serializeKeyring, type KeyringData } from '../../src/envelope/keyring-format.js';
 import { describeKeyService } from '../contract/keyservice.contract.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -163,7 +166,7 @@ describe('LocalKms passphrase', () => {
     const dk = await kms.generateDataKey({ keyId: 'alias/credstash', numberOfBytes: 64, context: CONTEXT });
     const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
     expect(Object.keys(file).sort()).toEqual(['encrypted', 'format', 'version']);
-    expect(file['encrypted']).toMatchObject({ kdf: 'scrypt', N: 2 ** 14, r: 8, p: 1 });
+    expect(file['encrypted']).toMatchObject({ kdf: 'scrypt', N: 2 ** 17, r: 8, p: 1 });
     expect(readFileSync(path, 'utf8')).not.toContain('alias/credstash');
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const again = LocalKms.open({ path, passphrase });
@@ -200,11 +203,29 @@ describe('LocalKms passphrase', () => {
     }
   });
 
-  it('reads a plain keyring when a passphrase is given, and keeps it plain', async () => {
+  it('refuses a plain keyring when a passphrase is given (a downgrade), until it is sealed; unseal reverses', async () => {
     const { kms, path } = freshKms();
     await kms.createKey({ alias: 'alias/plain' });
+    const err = await errorOf(LocalKms.open({ path, passphrase }).createKey({ alias: 'alias/plain-2' }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toContain('is not sealed, but KEYSTASH_KMS_PASSPHRASE is set');
+    expect(readFileSync(path, 'utf8')).not.toContain('alias/plain-2');
+    await LocalKms.open({ path, passphrase }).sealKeyring();
+    expect(readFileSync(path, 'utf8')).not.toContain('alias/plain');
     await LocalKms.open({ path, passphrase }).createKey({ alias: 'alias/plain-2' });
+    await LocalKms.open({ path, passphrase }).unsealKeyring();
     expect(readFileSync(path, 'utf8')).toContain('alias/plain-2');
+    expect(await errorOf(LocalKms.open({ path }).sealKeyring())).toBeInstanceOf(ConfigError);
+  });
+
+  it('still reads a keyring sealed with the older, cheaper parameters (N = 2^14)', async () => {
+    const { kms, path } = freshKms();
+    await kms.createKey({ alias: 'alias/old' });
+    const data = JSON.parse(readFileSync(path, 'utf8')) as KeyringData;
+    const derive = (p: { N: number; r: number; p: number; salt: string }) => scrypt(utf8ToBytes(passphrase), base64ToBytes(p.salt), { N: p.N, r: p.r, p: p.p, dkLen: 32 });
+    const params = { N: 2 ** 14, r: 8, p: 1, salt: 'c2FsdHNhbHRzYWx0c2FsdA==' };
+    writeFileSync(path, serializeKeyring({ keys: data.keys }, { ...params, key: derive(params) }));
+    expect((await LocalKms.open({ path, passphrase }).describeKey('alias/old')).aliases).toEqual(['alias/old']);
   });
 });
 

@@ -60,3 +60,19 @@ describe('config file keys and types', () => {
     expect(resolveConfig({}, { HOME: dir, XDG_CONFIG_HOME: join(dir, 'nowhere') }).backend).toBe('local');
   });
 });
+
+describe('decryptKeys', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keystash-decrypt-keys-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it('--decrypt-key > KEYSTASH_DECRYPT_KEYS > config file; unset by default', () => {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ decryptKeys: ['alias/file'] }));
+    const env = { HOME: dir, KEYSTASH_CONFIG: file };
+    expect(resolveConfig({}, env).decryptKeys).toEqual(['alias/file']);
+    expect(resolveConfig({}, { ...env, KEYSTASH_DECRYPT_KEYS: 'alias/a, alias/b' }).decryptKeys).toEqual(['alias/a', 'alias/b']);
+    expect(resolveConfig({ decryptKey: ['alias/flag'] }, { ...env, KEYSTASH_DECRYPT_KEYS: 'alias/a' }).decryptKeys).toEqual(['alias/flag']);
+    expect(resolveConfig({}, { HOME: dir, XDG_CONFIG_HOME: join(dir, 'none') }).decryptKeys).toBeUndefined();
+    writeFileSync(file, JSON.stringify({ decryptKeys: 'alias/x' }));
+    expect(() => resolveConfig({}, env)).toThrow("setting 'decryptKeys' must be an array");
+  });
+});

@@ -94,6 +94,13 @@ describe('argv → options', () => {
     expect(r3.configs[0]!.table).toBe('credential-store');
     expect(r3.configs[0]!.storePath).toBe('/nonexistent-ks/store.db');
   });
+
+  it('--decrypt-key is repeatable and global', async () => {
+    const r = await harness().run(['--decrypt-key', 'alias/a', 'keys', '--decrypt-key', 'alias/b']);
+    expect(r.code).toBe(0);
+    expect(r.configs[0]!.decryptKeys).toEqual(['alias/a', 'alias/b']);
+    expect((await harness().run(['keys'])).configs[0]!.decryptKeys).toBeUndefined();
+  });
 });
 
 describe('usage errors → exit 2, nothing called', () => {

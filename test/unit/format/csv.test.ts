@@ -50,3 +50,20 @@ describe('renderCsv', () => {
     expect(pythonCsv(renderCsv(pairs))).toEqual(pairs);
   });
 });
+
+describe('renderCsv with csvSafe (formula injection)', () => {
+  it('prefixes cells starting with = + - @ TAB CR with a quote, and leaves others alone', () => {
+    const pairs: Array<[string, string]> = [
+      ['=cmd', '=HYPERLINK("http://x","y")'],
+      ['plus', '+1'],
+      ['minus', '-2'],
+      ['at', '@SUM(A1)'],
+      ['tab', '\tx'],
+      ['plain', 'a=b'],
+    ];
+    expect(renderCsv(pairs, { csvSafe: true })).toBe(
+      `'=cmd,"'=HYPERLINK(""http://x"",""y"")"\nplus,'+1\nminus,'-2\nat,'@SUM(A1)\ntab,'\tx\nplain,a=b\n`,
+    );
+    expect(renderCsv(pairs)).toContain('=cmd,');
+  });
+});

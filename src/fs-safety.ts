@@ -1,0 +1,65 @@
+/**
+ * Ownership checks for the files keystash keeps keys and secrets in: the data directory, the
+ * keyring and the SQLite store (with its -wal and -shm files). Each must be the effective user's
+ * own, not writable by group or others, and not a symbolic link; otherwise another local user
+ * could plant a keyring they know (and later decrypt what is sealed under it) or swap the store.
+ * A refusal is a ConfigError (exit 9) with the command that fixes it. Paths that do not exist yet
+ * pass: keystash creates them 0700/0600 itself. No checks on Windows (no uid or mode bits).
+ */
+import { lstatSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import { ConfigError } from './errors.js';
+
+/** The effective uid, or undefined where there is none (Windows). */
+function effectiveUid(): number | undefined {
+  return typeof process.geteuid === 'function' ? process.geteuid() : undefined;
+}
+
+function unsafe(message: string): ConfigError {
+  return new ConfigError(message, { code: 'config.unsafePath' });
+}
+
+/**
+ * Throws ConfigError when `stat` (an lstat of `path`) is a symbolic link, is owned by another user
+ * than the effective one, or has any of `forbiddenMode` set (default: writable by group or
+ * others). `what` names it ("keyring").
+ */
+export function checkOwnedStat(path: string, stat: Stats | { isSymbolicLink(): boolean; uid: number; mode: number }, what: string, forbiddenMode = 0o022): void {
+  const euid = effectiveUid();
+  if (euid === undefined) return;
+  if (stat.isSymbolicLink()) {
+    throw unsafe(`${what} ${path} is a symbolic link, which keystash does not follow for its own files; replace it with the real ${what}: mv "$(readlink -f ${path})" ${path}`);
+  }
+  if (stat.uid !== euid) {
+    throw unsafe(`${what} ${path} belongs to uid ${stat.uid}, not to you (uid ${euid}); if you trust its contents run: chown ${euid} ${path}; otherwise remove it`);
+  }
+  if ((stat.mode & forbiddenMode) !== 0) {
+    const octal = (stat.mode & 0o777).toString(8).padStart(4, '0');
+    throw unsafe(`${what} ${path} is writable by other users (mode ${octal}); run: chmod go-w ${path}`);
+  }
+}
+
+/** {@link checkOwnedStat} on `path` itself (not following a link); a missing path passes. */
+export function checkOwnedPath(path: string, what: string): void {
+  let stat: Stats;
+  try {
+    stat = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new ConfigError(`cannot check ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'I/O error'}`, { cause: err });
+  }
+  checkOwnedStat(path, stat, what);
+}
+
+/** The data directory holding `file`, then `file` itself ({@link checkOwnedPath} on both). */
+export function checkOwnedFile(file: string, what: string): void {
+  checkOwnedPath(dirname(file), 'data directory');
+  checkOwnedPath(file, what);
+}
+
+/** A SQLite store file with its directory and its -wal and -shm files. */
+export function checkStoreFiles(file: string): void {
+  checkOwnedFile(file, 'store');
+  checkOwnedPath(`${file}-wal`, 'store journal');
+  checkOwnedPath(`${file}-shm`, 'store shared memory file');
+}
