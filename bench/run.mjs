@@ -15,7 +15,6 @@ import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'keystash.cjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 // BENCH_NODE: the whole harness runs again on that Node (its seeding opens the store through the
 // SQLite driver of the Node it runs on, as keystash does).
@@ -120,6 +119,28 @@ function targetFor(label) {
   return { text: `≤ ${limit} × node (1.25 × ${before.ratio} before)`, met: (r) => r.ratio <= limit };
 }
 
+/**
+ * The keystash to time. Where Node has node:sqlite (no native code needed), the registry shape:
+ * this checkout packed (`npm pack`) and installed into an empty prefix with install scripts off,
+ * as a user installs it. Elsewhere (Node 20 needs better-sqlite3's addon, which such an install
+ * does not build) this checkout's bin. BENCH_INSTALL=checkout forces the latter.
+ */
+function keystashBin() {
+  const checkout = join(ROOT, 'bin', 'keystash.cjs');
+  if (process.env.BENCH_INSTALL === 'checkout' || process.getBuiltinModule?.('node:sqlite') === undefined) return { bin: checkout, shape: 'checkout' };
+  const dir = join(work, 'install');
+  mkdirSync(dir, { recursive: true });
+  const npm = (args, cwd) => {
+    const r = spawnSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });
+    if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  const packed = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], ROOT));
+  const { filename } = Array.isArray(packed) ? packed[0] : Object.values(packed)[0];
+  npm(['install', '--prefix', join(dir, 'prefix'), '--ignore-scripts', '--prefer-offline', '--no-package-lock', join(dir, filename)], dir);
+  return { bin: join(dir, 'prefix', 'node_modules', 'keystash', 'bin', 'keystash.cjs'), shape: 'packed tarball installed with --ignore-scripts' };
+}
+
 async function lib(path) {
   return import(join(ROOT, 'dist', path));
 }
@@ -162,7 +183,9 @@ async function main() {
   const results = { date: new Date().toISOString(), node: NODE_VERSION, runs: RUNS, rows: [], crypto: {} };
   const add = (row) => results.rows.push(row);
   const node = NODE;
-  console.error(`keystash on Node ${NODE_VERSION} (${NODE}), ${RUNS} runs per case`);
+  const { bin: BIN, shape } = keystashBin();
+  results.install = shape;
+  console.error(`keystash on Node ${NODE_VERSION} (${NODE}), ${RUNS} runs per case, ${shape}`);
 
   console.error('crypto: seal/open of a 400 KB value');
   const { sealToFields, openFields } = await lib('envelope/seal.js');
@@ -295,7 +318,7 @@ async function main() {
     '|---|---|---|---|---|---|---|',
     ...results.rows.map((r) => `| ${r.label} | ${r.medianMs} (${r.minMs}–${r.maxMs}) | ${r.nodeMedianMs} | ${r.ratio} | ${r.peakRssMiB} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'no'} |`),
   ].join('\n');
-  console.log(`keystash on Node ${NODE_VERSION}: ratios to that Node's own \`node -e 0\` in the same run\n`);
+  console.log(`keystash on Node ${NODE_VERSION} (${shape}): ratios to that Node's own \`node -e 0\` in the same run\n`);
   console.log(table);
   const cpu = results.awsGetallCpu;
   console.log(`\naws getall speed-up, concurrency 16 vs 1: ×${results.awsGetallSpeedup}; per run the client used ${cpu.clientCpuMs} ms of CPU and the servers ${cpu.serversCpuMs} ms, on ${cpu.cores} cores: no concurrency can beat ×${cpu.speedupBound} on this machine`);
