@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { withKeystash, type CliDeps } from '../cli/deps.js';
+import { oneLine } from '../format/one-line.js';
 
 export function keysCommand(deps: CliDeps): Command {
   return new Command('keys')
@@ -8,6 +9,6 @@ export function keysCommand(deps: CliDeps): Command {
     .addHelpText('after', '\nExample:\n  $ keystash keys')
     .action(async (opts, cmd: Command) => {
       const names = await withKeystash(deps, cmd, (ks) => ks.names());
-      deps.io.stdout.write(opts.json ? `${JSON.stringify(names)}\n` : names.map((n) => `${n}\n`).join(''));
+      deps.io.stdout.write(opts.json ? `${JSON.stringify(names)}\n` : names.map((n) => `${oneLine(n)}\n`).join(''));
     });
 }

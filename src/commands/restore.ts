@@ -14,6 +14,7 @@ export function restoreCommand(deps: CliDeps): Command {
     .argument('[context...]', 'encryption context of the rows (for re-wrapping)')
     .addOption(new Option('--rewrap-from <kms>', "re-wrap data keys: decrypt with this key service (the backup's), encrypt with the configured one").choices(['local', 'aws']))
     .option('--to-key <key>', 'master key that wraps the re-wrapped data keys', 'alias/credstash')
+    .option('--create-table', 'create the destination table (or store file) first if it does not exist')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', '\nExamples:\n  $ keystash -t restored restore backup.jsonl\n  $ keystash --backend aws restore backup.jsonl --rewrap-from local --to-key alias/prod')
     .action(async (file: string, pairs: string[], opts, cmd: Command) => {
@@ -23,9 +24,9 @@ export function restoreCommand(deps: CliDeps): Command {
       const from = opts.rewrapFrom === undefined ? undefined : await openConfiguredKeys(resolveConfig({ ...(cmd.optsWithGlobals() as ConfigFlags), kms: opts.rewrapFrom }, deps.io.env));
       const progress = progressReporter(deps.io, 'restore');
       try {
-        const summary = await withKeystash(deps, cmd, (ks) => restoreBackup(ks, rows, { context, rewrap: from && { from, keyId: opts.toKey }, onProgress: progress.onProgress })).finally(progress.done);
+        const summary = await withKeystash(deps, cmd, (ks) => restoreBackup(ks, rows, { context, rewrap: from && { from, keyId: opts.toKey }, createTable: opts.createTable === true, onProgress: progress.onProgress })).finally(progress.done);
         if (opts.json) deps.io.stdout.write(`${JSON.stringify(summary)}\n`);
-        else say(deps, `restored ${summary.written} rows into table ${configOf(deps, cmd).table} (${summary.skipped} already present)`);
+        else say(deps, `restored ${summary.written} rows into table ${configOf(deps, cmd).table} (${summary.skipped} already present${summary.repaired > 0 ? `, ${summary.repaired} re-wrapped in place` : ''})`);
       } finally {
         from?.close?.();
       }

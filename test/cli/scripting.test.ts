@@ -112,7 +112,7 @@ describe('progress on stderr', () => {
       const restored = await other.run(['-t', 'bulk-restored', 'restore', backup, '--json']);
       expect(restored.code, restored.stderr).toBe(0);
       expect(restored.stderr).toMatch(/^restore 62\/62 /m);
-      expect(JSON.parse(restored.stdout)).toEqual({ total: BULK + 2, written: BULK + 2, skipped: 0 });
+      expect(JSON.parse(restored.stdout)).toEqual({ total: BULK + 2, written: BULK + 2, skipped: 0, repaired: 0 });
 
       const putall = await other.run(['putall', '-', '--dry-run'], { input: bulkJson });
       expect(putall.stderr).toMatch(/^putall 60\/60 /m);
