@@ -19,6 +19,8 @@ export const DEFAULT_TABLE = 'credential-store';
 /** credstash's default key (credstash-format.md §3.4). */
 export const DEFAULT_KEY = 'alias/credstash';
 export const DEFAULT_CONCURRENCY = 16;
+/** Overall deadline of one command's AWS requests, in seconds (DESIGN.md "Timeouts"). */
+export const DEFAULT_TIMEOUT_SECONDS = 60;
 
 export interface Config {
   readonly backend: Backend;
@@ -36,6 +38,8 @@ export interface Config {
   readonly dynamodbEndpoint: string | undefined;
   readonly kmsEndpoint: string | undefined;
   readonly concurrency: number;
+  /** Overall deadline of one command's AWS requests (seconds): --timeout, KEYSTASH_TIMEOUT, `timeout`. */
+  readonly timeout: number;
   /** Set when KEYSTASH_KMS_PASSPHRASE is; never printed. */
   readonly kmsPassphrase: string | undefined;
   readonly sources: Readonly<Record<string, Source>>;
@@ -54,6 +58,7 @@ export interface ConfigFlags {
   roleArn?: string | undefined;
   endpointUrl?: string | undefined;
   concurrency?: string | number | undefined;
+  timeout?: string | number | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -97,14 +102,15 @@ function readConfigFile(path: string, named: boolean): FileConfig {
 }
 
 /** The keys a config file may hold (README, Configuration); all strings, `concurrency` also a number. */
-const FILE_KEYS = ['backend', 'store', 'kms', 'table', 'dataDir', 'region', 'kmsRegion', 'profile', 'roleArn', 'dynamodbEndpoint', 'kmsEndpoint', 'concurrency'];
+const FILE_KEYS = ['backend', 'store', 'kms', 'table', 'dataDir', 'region', 'kmsRegion', 'profile', 'roleArn', 'dynamodbEndpoint', 'kmsEndpoint', 'concurrency', 'timeout'];
 
 /** A misspelt key or a value of the wrong type would otherwise be ignored without a word. */
 function checkFileKeys(file: FileConfig): void {
   for (const [key, value] of Object.entries(file)) {
     if (!FILE_KEYS.includes(key)) throw new Error(`unknown setting '${key}' (known: ${FILE_KEYS.join(', ')})`);
-    if (typeof value !== 'string' && !(key === 'concurrency' && typeof value === 'number')) {
-      throw new Error(`setting '${key}' must be a ${key === 'concurrency' ? 'number or string' : 'string'}`);
+    const numeric = key === 'concurrency' || key === 'timeout';
+    if (typeof value !== 'string' && !(numeric && typeof value === 'number')) {
+      throw new Error(`setting '${key}' must be a ${numeric ? 'number or string' : 'string'}`);
     }
   }
 }
@@ -164,6 +170,11 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw invalid(sources, 'concurrency', configFile, `invalid concurrency '${concurrencyText}' (expected an integer from 1 to 256)`);
   }
+  const timeoutText = pick(sources, 'timeout', flags.timeout === undefined ? undefined : String(flags.timeout), ['KEYSTASH_TIMEOUT'], env, file, String(DEFAULT_TIMEOUT_SECONDS));
+  const timeout = Number(timeoutText);
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 86_400) {
+    throw invalid(sources, 'timeout', configFile, `invalid timeout '${timeoutText}' (expected a number of seconds, more than 0 and at most 86400)`);
+  }
   return Object.freeze({
     backend,
     store,
@@ -180,6 +191,7 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
     dynamodbEndpoint: optional('dynamodbEndpoint', flags.endpointUrl, ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL']),
     kmsEndpoint: optional('kmsEndpoint', flags.endpointUrl, ['AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL']),
     concurrency,
+    timeout,
     kmsPassphrase: env.KEYSTASH_KMS_PASSPHRASE || undefined,
     sources: Object.freeze(sources),
   });
@@ -204,6 +216,7 @@ export function describeConfig(config: Config): Array<{ setting: string; value: 
   show('dynamodbEndpoint', config.dynamodbEndpoint);
   show('kmsEndpoint', config.kmsEndpoint);
   show('concurrency', config.concurrency);
+  show('timeout', config.timeout);
   show('kmsPassphrase', config.kmsPassphrase === undefined ? 'not set' : 'set (hidden)', config.kmsPassphrase === undefined ? 'default' : 'env');
   show('configFile', config.configFile, 'derived');
   return rows;

@@ -33,8 +33,19 @@ function quietSdkVersionWarning(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
+/** Per-command limits of the AWS clients: no request runs past `deadlineAt` (epoch ms). */
+export interface AwsLimits {
+  deadlineAt?: number | undefined;
+  deadlineSeconds?: number | undefined;
+}
+
+/** The deadline of a command starting now, from `config.timeout` (the CLI's; library clients have none). */
+export function commandDeadline(config: Config, now = Date.now()): AwsLimits {
+  return { deadlineAt: now + config.timeout * 1000, deadlineSeconds: config.timeout };
+}
+
 /** Open the configured store. */
-export async function openConfiguredStore(config: Config, table = config.table, credentials?: StaticCredentials): Promise<SecretStore> {
+export async function openConfiguredStore(config: Config, table = config.table, credentials?: StaticCredentials, limits: AwsLimits = {}): Promise<SecretStore> {
   if (config.store === 'sqlite') {
     const { SqliteStore } = await import('../secretstore/sqlite.js');
     return SqliteStore.open({ path: config.storePath, table });
@@ -49,12 +60,13 @@ export async function openConfiguredStore(config: Config, table = config.table, 
     endpoint: config.dynamodbEndpoint,
     profile: config.profile,
     credentials: (await awsCredentials(config, credentials)) as never,
+    ...limits,
   });
   return new DynamoDbStore({ client, table, ownsClient: true });
 }
 
 /** Open the configured key service. */
-export async function openConfiguredKeys(config: Config, credentials?: StaticCredentials): Promise<KeyService> {
+export async function openConfiguredKeys(config: Config, credentials?: StaticCredentials, limits: AwsLimits = {}): Promise<KeyService> {
   if (config.kms === 'local') {
     const { LocalKms } = await import('../envelope/local-kms.js');
     return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
@@ -69,14 +81,20 @@ export async function openConfiguredKeys(config: Config, credentials?: StaticCre
     endpoint: config.kmsEndpoint,
     profile: config.profile,
     credentials: (await awsCredentials(config, credentials)) as never,
+    ...limits,
   });
   return new AwsKmsKeyService({ client });
 }
 
 /** A Keystash for the configured backends. */
-export async function openKeystash(config: Config, credentials?: StaticCredentials): Promise<Keystash> {
-  const [store, keys] = await Promise.all([openConfiguredStore(config, config.table, credentials), openConfiguredKeys(config, credentials)]);
+export async function openKeystash(config: Config, credentials?: StaticCredentials, limits: AwsLimits = {}): Promise<Keystash> {
+  const [store, keys] = await Promise.all([openConfiguredStore(config, config.table, credentials, limits), openConfiguredKeys(config, credentials, limits)]);
   return new Keystash({ store, keys, concurrency: config.concurrency });
+}
+
+/** A Keystash for one CLI command: its AWS requests share the command's deadline (`--timeout`). */
+export function openKeystashForCommand(config: Config): Promise<Keystash> {
+  return openKeystash(config, undefined, commandDeadline(config));
 }
 
 /** The local keyring (LocalKms) of a config, for `kms` administration and `kms serve`. */

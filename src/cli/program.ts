@@ -44,6 +44,7 @@ export function createProgram(deps: CliDeps, argv?: readonly string[]): Command 
     .option('--role-arn <arn>', 'assume this IAM role')
     .option('--endpoint-url <url>', 'endpoint for DynamoDB and KMS (testing, local KMS server)')
     .option('--concurrency <n>', 'parallel requests for bulk commands (default 16)')
+    .option('--timeout <seconds>', 'overall deadline of the AWS requests of this command (default 60; KEYSTASH_TIMEOUT)')
     .option('--no-color', 'disable colour (also NO_COLOR)')
     .option('--debug', 'print stack traces for errors')
     .showHelpAfterError('(run with --help for usage)')

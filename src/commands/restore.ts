@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { parseContext } from '../cli/arg-parsers.js';
-import { openConfiguredKeys } from '../cli/context.js';
+import { commandDeadline, openConfiguredKeys } from '../cli/context.js';
 import { configOf, say, withKeystash, type CliDeps } from '../cli/deps.js';
 import { readStdin, readValueFile } from '../cli/io.js';
 import { progressReporter } from '../cli/progress.js';
@@ -21,7 +21,8 @@ export function restoreCommand(deps: CliDeps): Command {
       const text = file === '-' ? await readStdin(deps.io) : await readValueFile(file);
       const { rows } = parseBackup(text);
       const context = parseContext(pairs);
-      const from = opts.rewrapFrom === undefined ? undefined : await openConfiguredKeys(resolveConfig({ ...(cmd.optsWithGlobals() as ConfigFlags), kms: opts.rewrapFrom }, deps.io.env));
+      const fromConfig = resolveConfig({ ...(cmd.optsWithGlobals() as ConfigFlags), kms: opts.rewrapFrom }, deps.io.env);
+      const from = opts.rewrapFrom === undefined ? undefined : await openConfiguredKeys(fromConfig, undefined, commandDeadline(fromConfig));
       const progress = progressReporter(deps.io, 'restore');
       try {
         const summary = await withKeystash(deps, cmd, (ks) => restoreBackup(ks, rows, { context, rewrap: from && { from, keyId: opts.toKey }, createTable: opts.createTable === true, onProgress: progress.onProgress })).finally(progress.done);

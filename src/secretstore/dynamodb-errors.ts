@@ -5,6 +5,7 @@
  */
 import { DEFAULT_TABLE } from '../config.js';
 import { KeystashError, StoreError } from '../errors.js';
+import { describeTimeout, notAwsStatus } from '../aws-http.js';
 
 /** Where a failed request was going, for the message. */
 export interface DynamoDbErrorContext {
@@ -14,6 +15,8 @@ export interface DynamoDbErrorContext {
   region: string;
   /** URL or host of the endpoint. */
   endpoint: string;
+  /** The client's request handler (tells whether the command's deadline passed). */
+  handler?: unknown;
 }
 
 const CREDENTIAL_MISSING = new Set(['CredentialsProviderError', 'ProviderError', 'TokenProviderError', 'MissingAuthenticationTokenException']);
@@ -59,6 +62,14 @@ export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): Key
   }
   if (name === 'ItemCollectionSizeLimitExceededException' || (name === 'ValidationException' && /item size/i.test(message))) {
     return make('secret too large for DynamoDB (400 KB item limit)', 'store.itemTooLarge');
+  }
+  const timeout = describeTimeout(err, ctx.handler);
+  if (timeout !== undefined) {
+    return make(`DynamoDB at ${ctx.endpoint} did not answer ${ctx.operation} on table '${ctx.table}' in time: ${timeout}; check the endpoint and the network`, 'store.timeout');
+  }
+  const status = notAwsStatus(err);
+  if (status !== undefined) {
+    return make(`the endpoint ${ctx.endpoint} answered ${ctx.operation} with ${status} and a body that is not a DynamoDB response: it is not a DynamoDB endpoint (check --endpoint-url, AWS_ENDPOINT_URL_DYNAMODB and the region)`, 'store.notDynamoDb');
   }
   const networkCode = networkErrorCode(err);
   if (networkCode !== undefined || NETWORK_NAMES.has(name)) {
