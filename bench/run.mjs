@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // keystash benchmark (`npm run bench`). Starts its own backends on loopback (SQLite + local KMS;
 // dynalite + `keystash kms serve`), seeds 1 / 100 / 1 000 / 10 000 secrets, and times cold runs of
-// the built CLI (and a 1 000-secret `import`) against `node -e 0` measured in the same run. Figures are medians of N runs with
+// the built CLI (and a 1 000-secret `import`, and aws `backup` vs `list` of 2 000 rows) against `node -e 0` measured in the same run. Figures are medians of N runs with
 // their spread (min–max), reported as ratios to node's own start-up, with peak RSS.
 // Writes bench/results/latest.json and prints a table.
 import { spawn, spawnSync } from 'node:child_process';
@@ -243,6 +243,17 @@ async function main() {
   add(s1);
   results.awsGetallSpeedupWithLatency = { latencyMs: LATENCY_MS, speedup: +(s1.medianMs / s16.medianMs).toFixed(2) };
 
+  // backup vs list on 2 000 rows (issue 14): backup reads whole rows page by page in one Scan (as
+  // getall does), list a Scan of metadata; the same table, the same run. 1 000 more rows first.
+  const imp2 = join(work, 'aws-seed-2.json');
+  writeFileSync(imp2, JSON.stringify(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`bench.secret.${String(1000 + i).padStart(5, '0')}`, `value-${1000 + i}`]))));
+  if ((await run(['putall', `@${imp2}`], quietIo)) !== 0) throw new Error('seeding 2 000 rows in the aws backend failed');
+  const list2k = measure('list (aws, 2 000)', [node, BIN, 'list'], awsEnv, { runs: awsRuns });
+  const backup2k = measure('backup (aws, 2 000)', [node, BIN, 'backup'], awsEnv, { runs: awsRuns });
+  add(list2k);
+  add(backup2k);
+  results.awsBackupVsList = +(backup2k.medianMs / list2k.medianMs).toFixed(2);
+
   const targets = [
     ['keystash --version', (r) => r.ratio <= 1.15, '≤ 1.15 × node'],
     ['get (local, 1000 stored)', (r) => r.ratio <= 1.3, '≤ 1.3 × node'],
@@ -252,6 +263,7 @@ async function main() {
     ['getall (local, 10000)', (r) => r.peakRssMiB <= 200, 'peak RSS ≤ 200 MiB'],
     ['getall (aws, 1 000, concurrency 16)', (r) => r.ratio <= 30 && results.awsGetallSpeedup >= 4, '≤ 30 × node and ≥ 4 × faster than concurrency 1'],
     ['import 1 000 (local)', (r) => r.ratio <= 6, '≤ 6 × node'],
+    ['backup (aws, 2 000)', () => results.awsBackupVsList <= 2, '≤ 2 × list (aws, 2 000)'],
   ];
   for (const row of results.rows) {
     const t = targets.find(([label]) => label === row.label);
@@ -268,6 +280,7 @@ async function main() {
   const cpu = results.awsGetallCpu;
   console.log(`\naws getall speed-up, concurrency 16 vs 1: ×${results.awsGetallSpeedup}; per run the client used ${cpu.clientCpuMs} ms of CPU and the servers ${cpu.serversCpuMs} ms, on ${cpu.cores} cores: no concurrency can beat ×${cpu.speedupBound} on this machine`);
   console.log(`aws getall speed-up with ${LATENCY_MS} ms added per request, concurrency 16 vs 1: ×${results.awsGetallSpeedupWithLatency.speedup}`);
+  console.log(`aws backup of 2 000 rows / list of the same table: ×${results.awsBackupVsList}`);
   console.log(`seal / open 400 KB: ${results.crypto.sealMs} / ${results.crypto.openMs} ms`);
   process.exit(0);
 }
