@@ -8,6 +8,7 @@
  * attempt's request timeout to the time left and aborts in-flight requests (including a body that
  * stalls after the headers) when it passes; the SDK's retries never outlive it.
  */
+import { setMaxListeners } from 'node:events';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -54,6 +55,8 @@ export class DeadlineHttpHandler extends NodeHttpHandler {
     this.#timeouts = timeouts;
     // AbortSignal.timeout's timer never keeps the process alive.
     this.#signal = timeouts.deadlineAt === undefined ? undefined : AbortSignal.timeout(Math.max(0, timeouts.deadlineAt - Date.now()));
+    // One listener per request in flight (bulk commands run --concurrency of them at once).
+    if (this.#signal !== undefined) setMaxListeners(0, this.#signal);
   }
 
   /** True once the deadline has passed. */
@@ -73,6 +76,7 @@ export class DeadlineHttpHandler extends NodeHttpHandler {
     if (left <= 0) throw new DeadlineExceededError(this.#timeouts.deadlineSeconds);
     const own = options.abortSignal as AbortSignal | undefined;
     const abortSignal = own === undefined ? this.#signal : AbortSignal.any([own, this.#signal]);
+    if (abortSignal !== this.#signal) setMaxListeners(0, abortSignal);
     const requestTimeout = Math.max(1, Math.min(options.requestTimeout ?? this.#timeouts.requestMs, left));
     try {
       return await super.handle(request, { ...options, abortSignal: abortSignal as never, requestTimeout });

@@ -152,6 +152,7 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   const configFile = configFilePath(env);
   const file = readConfigFile(configFile, Boolean(env.KEYSTASH_CONFIG));
   const sources: Record<string, Source> = {};
+  if (env.KEYSTASH_CONFIG) sources.configFile = 'env';
   const backend = oneOf('backend', pick(sources, 'backend', flags.backend, ['KEYSTASH_BACKEND'], env, file, 'local'), ['local', 'aws'] as const, sources, configFile);
   const store = oneOf('store', pick(sources, 'store', flags.store, ['KEYSTASH_STORE'], env, file, backend === 'aws' ? 'dynamodb' : 'sqlite'), ['sqlite', 'dynamodb'] as const, sources, configFile);
   const kms = oneOf('kms', pick(sources, 'kms', flags.kms, ['KEYSTASH_KMS'], env, file, backend), ['local', 'aws'] as const, sources, configFile);
@@ -218,6 +219,6 @@ export function describeConfig(config: Config): Array<{ setting: string; value: 
   show('concurrency', config.concurrency);
   show('timeout', config.timeout);
   show('kmsPassphrase', config.kmsPassphrase === undefined ? 'not set' : 'set (hidden)', config.kmsPassphrase === undefined ? 'default' : 'env');
-  show('configFile', config.configFile, 'derived');
+  show('configFile', config.configFile, config.sources.configFile ?? 'derived');
   return rows;
 }

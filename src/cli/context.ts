@@ -3,7 +3,9 @@
  * import() so a local-backend command never loads the AWS SDK and an AWS-only command never
  * loads better-sqlite3 (DESIGN.md "Start-up cost"). SDK clients are created once per run.
  */
+import { dirname } from 'node:path';
 import type { Config } from '../config.js';
+import { ensureDataDir } from './data-dir.js';
 import { Keystash } from '../core/keystash.js';
 import type { KeyService } from '../envelope/keyservice.js';
 import type { SecretStore } from '../secretstore/types.js';
@@ -47,6 +49,7 @@ export function commandDeadline(config: Config, now = Date.now()): AwsLimits {
 /** Open the configured store. */
 export async function openConfiguredStore(config: Config, table = config.table, credentials?: StaticCredentials, limits: AwsLimits = {}): Promise<SecretStore> {
   if (config.store === 'sqlite') {
+    ensureDataDir(dirname(config.storePath));
     const { SqliteStore } = await import('../secretstore/sqlite.js');
     return SqliteStore.open({ path: config.storePath, table });
   }
@@ -68,6 +71,7 @@ export async function openConfiguredStore(config: Config, table = config.table, 
 /** Open the configured key service. */
 export async function openConfiguredKeys(config: Config, credentials?: StaticCredentials, limits: AwsLimits = {}): Promise<KeyService> {
   if (config.kms === 'local') {
+    ensureDataDir(dirname(config.keyringPath));
     const { LocalKms } = await import('../envelope/local-kms.js');
     return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
   }
@@ -99,6 +103,7 @@ export function openKeystashForCommand(config: Config): Promise<Keystash> {
 
 /** The local keyring (LocalKms) of a config, for `kms` administration and `kms serve`. */
 export async function openLocalKms(config: Config): Promise<import('../envelope/local-kms.js').LocalKms> {
+  ensureDataDir(dirname(config.keyringPath));
   const { LocalKms } = await import('../envelope/local-kms.js');
   return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
 }

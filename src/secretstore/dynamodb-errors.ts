@@ -4,8 +4,11 @@
  * handle ConditionalCheckFailedException themselves (it means "version exists" or "key changed").
  */
 import { DEFAULT_TABLE } from '../config.js';
-import { KeystashError, StoreError } from '../errors.js';
+import { KeystashError, StoreError, UsageError } from '../errors.js';
 import { describeTimeout, notAwsStatus } from '../aws-http.js';
+
+/** DynamoDB's item size limit: 400 KB, attribute names and values together. */
+export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
 
 /** Where a failed request was going, for the message. */
 export interface DynamoDbErrorContext {
@@ -60,8 +63,15 @@ export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): Key
   if (THROTTLED.has(name)) {
     return make(`DynamoDB throttled ${ctx.operation} on table '${ctx.table}' after retries; retry later or raise the table's capacity`, 'store.throttled');
   }
-  if (name === 'ItemCollectionSizeLimitExceededException' || (name === 'ValidationException' && /item size/i.test(message))) {
-    return make('secret too large for DynamoDB (400 KB item limit)', 'store.itemTooLarge');
+  if (name === 'ValidationException' && /item size/i.test(message)) {
+    // The caller's input, not the store, is at fault: a usage error that states the limit.
+    return new UsageError(
+      `secret too large for DynamoDB (400 KB item limit): a row may hold at most ${DYNAMODB_ITEM_LIMIT_BYTES} bytes in all, and the value is stored base64-encoded (4/3 of its size) with its name, version, wrapped key and HMAC`,
+      { code: 'store.itemTooLarge', cause: err },
+    );
+  }
+  if (name === 'ItemCollectionSizeLimitExceededException') {
+    return make('DynamoDB item collection too large (400 KB item limit per row, 10 GB per partition)', 'store.itemTooLarge');
   }
   const timeout = describeTimeout(err, ctx.handler);
   if (timeout !== undefined) {

@@ -2,14 +2,19 @@
  * Issue 14 ("Reliability round 2"), run in-process against the real local backend (SQLite +
  * local KMS) and, where marked, dynalite + the project's KMS server.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openConfiguredKeys, openConfiguredStore } from '../../src/cli/context.js';
+import type { Io } from '../../src/cli/io.js';
+import { run } from '../../src/cli/main.js';
 import { resolveConfig } from '../../src/config.js';
 import { createBackup, parseBackup } from '../../src/core/backup.js';
+import { importSecrets } from '../../src/core/import.js';
 import { Keystash } from '../../src/core/keystash.js';
+import { PartialFailureError, StoreError } from '../../src/errors.js';
 import type { SecretStore } from '../../src/secretstore/types.js';
 import { awsTestEnv } from '../helpers/aws-env.js';
 import { runInProcess } from '../helpers/in-process.js';
@@ -157,5 +162,108 @@ describe('item 4: backup reads whole rows in one pass; restore into a missing ta
     expect(created.stderr).toMatch(/restored 2 rows/);
     expect(created.code).toBe(0);
     expect((await runInProcess(['get', 'b'], dest)).stdout.trimEnd()).toBe('b');
+  });
+});
+
+describe('item 8: smaller ones', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('--backend aws kms create-key is refused and writes no local key', async () => {
+    const r = await runInProcess(['--backend', 'aws', 'kms', 'create-key', '--alias', 'alias/x'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/manages the local keyring/);
+    expect(existsSync(join(home, 'keyring.json'))).toBe(false);
+  });
+
+  it('every kms subcommand has a description', async () => {
+    const help = await runInProcess(['kms', '--help'], env);
+    const lines = help.stdout.split('\n').filter((l) => /^ {2}[a-z-]+(\|[a-z-]+)?( \[options\]| <)/.test(l));
+    expect(lines.length).toBeGreaterThanOrEqual(8);
+    for (const line of lines) expect(line.trim().split(/\s{2,}/).length, line).toBeGreaterThanOrEqual(2);
+  });
+
+  it('rotate --reseal without -k keeps each secret on its current key and names it', async () => {
+    const created = await runInProcess(['kms', 'create-key', '--alias', 'alias/k2', '--json'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const arn = (JSON.parse(created.stdout) as { arn: string }).arn;
+    expect((await runInProcess(['put', '-k', 'alias/k2', 'app.pw', 'v1'], env)).code).toBe(0);
+    const r = await runInProcess(['rotate', 'app.pw', '--reseal'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`under ${arn}`);
+    const json = await runInProcess(['rotate', 'app.pw', '--reseal', '--json'], env);
+    expect(JSON.parse(json.stdout)).toMatchObject({ keys: [arn] });
+    const keys = await openConfiguredKeys(resolveConfig({}, env));
+    const store = await openConfiguredStore(resolveConfig({}, env));
+    try {
+      const row = await store.getLatest('app.pw');
+      const { plaintext, keyId } = await keys.decrypt({ ciphertextBlob: Buffer.from(row?.key ?? '', 'base64'), context: {} });
+      plaintext.fill(0);
+      expect(keyId).toBe(arn);
+    } finally {
+      store.close();
+      keys.close?.();
+    }
+  });
+
+  it('rotate does not offer "run rotate again" when the context does not match', async () => {
+    expect((await runInProcess(['put', 'ctx.pw', 'v', 'env=prod'], env)).code).toBe(0);
+    const r = await runInProcess(['rotate', 'ctx.pw', '--reseal'], env);
+    expect(r.code).toBe(10);
+    expect(r.stderr).not.toMatch(/run rotate again/);
+    expect(r.stderr).toMatch(/will not help: pass the encryption context/);
+  });
+
+  it('config shows KEYSTASH_CONFIG as (env)', async () => {
+    const file = join(home, 'c.json');
+    writeFileSync(file, '{}');
+    const r = await runInProcess(['config', '--json'], { ...env, KEYSTASH_CONFIG: file });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/"configFile"/);
+    const rows = JSON.parse(r.stdout) as unknown;
+    expect(JSON.stringify(rows)).toMatch(new RegExp(`"${file.replace(/[/.]/g, '\\$&')}","source":"env"`));
+  });
+
+  it('import progress counts each name once; identical write failures are one line; "none was written" when none was', async () => {
+    const config = resolveConfig({}, env);
+    const inner = await openConfiguredStore(config);
+    const keys = await openConfiguredKeys(config);
+    const failing = Object.fromEntries(
+      (['getVersion', 'getLatest', 'listVersions', 'listAll', 'listRecords', 'deleteVersions', 'replaceKey', 'setup', 'close'] as const).map((m) => [m, (inner[m] as (...a: unknown[]) => unknown).bind(inner)]),
+    );
+    const store = Object.assign(failing, { putVersion: async () => Promise.reject(new StoreError('disk full', { code: 'store.error' })) }) as unknown as SecretStore;
+    const ks = new Keystash({ store, keys });
+    const events: Array<{ done: number; total: number }> = [];
+    const pairs = Array.from({ length: 20 }, (_, i) => [`imp.${i}`, `v${i}`] as const);
+    try {
+      const error = await importSecrets(ks, pairs, { onProgress: (p) => events.push(p) }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(PartialFailureError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/^20 of 20 secrets could not be written; none was written:/);
+      expect(message.split('\n')).toHaveLength(2);
+      expect(message).toMatch(/imp\.0, imp\.1, imp\.2 and 17 more \(20 secrets\): disk full/);
+      expect(events.every((e) => e.total === 20)).toBe(true);
+      expect(events.at(-1)?.done).toBe(20);
+    } finally {
+      ks.close();
+    }
+    const ok: Array<{ done: number; total: number }> = [];
+    const ks2 = new Keystash({ store: await openConfiguredStore(config), keys: await openConfiguredKeys(config) });
+    try {
+      await importSecrets(ks2, pairs, { onProgress: (p) => ok.push(p) });
+      expect(ok.at(-1)).toEqual({ done: 20, total: 20 });
+    } finally {
+      ks2.close();
+    }
+  });
+
+  it('Ctrl-C at the -P prompt exits 130 and stores nothing', async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
+    const err: string[] = [];
+    const io: Io = { stdout: { write: () => true }, stderr: { write: (s: string) => err.push(s) }, stdin, stdoutIsTTY: false, stderrIsTTY: false, env };
+    const pending = run(['put', '-P', 'typed.pw'], io);
+    setTimeout(() => stdin.write('abc\u0003'), 20);
+    expect(await pending).toBe(130);
+    expect(err.join('')).toMatch(/cancelled/);
+    expect((await runInProcess(['get', 'typed.pw'], env)).code).toBe(3);
   });
 });
