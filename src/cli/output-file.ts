@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 
 /** Write `text` to `path`; `append` adds to an existing file unchanged in mode. */
 export async function writeOutputFile(path: string, text: string, append: boolean): Promise<void> {
+  checkOutputPath(path);
   try {
     const file = await fsPromises.open(path, append ? 'a' : 'w', 0o600);
     try {
@@ -23,4 +24,9 @@ export async function writeOutputFile(path: string, text: string, append: boolea
   } catch (error) {
     throw new UsageError(`cannot write ${path}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** `-o ''` (an unset shell variable) is a usage error that says so, not "cannot write : ENOENT". */
+export function checkOutputPath(path: string | undefined): void {
+  if (path === '') throw new UsageError("the output path is empty (-o ''): give a file name, or leave -o out to write to stdout");
 }

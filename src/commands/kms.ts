@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { parsePositiveInt } from '../cli/arg-parsers.js';
 import { openLocalKms } from '../cli/context.js';
-import { configOf, say, type CliDeps } from '../cli/deps.js';
+import { configOf, printJson, say, type CliDeps } from '../cli/deps.js';
 import { UsageError } from '../errors.js';
 import type { KeyMetadata } from '../envelope/key-manager.js';
 
 function printKey(deps: CliDeps, key: KeyMetadata, json: boolean): void {
-  if (json) deps.io.stdout.write(`${JSON.stringify(key)}\n`);
+  if (json) printJson(deps, key);
   else deps.io.stdout.write(`${key.keyId}  ${key.enabled ? 'enabled ' : 'disabled'}  backing keys: ${key.backingKeyCount}  ${key.aliases.join(',')}  ${key.description}\n`);
 }
 
@@ -46,7 +46,7 @@ export function kmsCommand(deps: CliDeps): Command {
     .option('--json', 'print JSON')
     .action(async (opts, cmd: Command) => {
       const keys = await withKms(cmd, (k) => k.listKeys());
-      if (opts.json) deps.io.stdout.write(`${JSON.stringify(keys)}\n`);
+      if (opts.json) printJson(deps, keys);
       else for (const key of keys) printKey(deps, key, false);
     });
   kms.command('describe').description('show one master key').argument('<key>', 'key id, ARN or alias').option('--json', 'print JSON')

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { parseContext } from '../cli/arg-parsers.js';
 import { commandDeadline, openConfiguredKeys } from '../cli/context.js';
-import { configOf, say, withKeystash, type CliDeps } from '../cli/deps.js';
+import { configOf, printJson, say, withKeystash, type CliDeps } from '../cli/deps.js';
 import { readStdin, readValueFile } from '../cli/io.js';
 import { progressReporter } from '../cli/progress.js';
 import { resolveConfig, type ConfigFlags } from '../config.js';
@@ -26,7 +26,7 @@ export function restoreCommand(deps: CliDeps): Command {
       const progress = progressReporter(deps.io, 'restore');
       try {
         const summary = await withKeystash(deps, cmd, (ks) => restoreBackup(ks, rows, { context, rewrap: from && { from, keyId: opts.toKey }, createTable: opts.createTable === true, onProgress: progress.onProgress })).finally(progress.done);
-        if (opts.json) deps.io.stdout.write(`${JSON.stringify(summary)}\n`);
+        if (opts.json) printJson(deps, summary);
         else say(deps, `restored ${summary.written} rows into table ${configOf(deps, cmd).table} (${summary.skipped} already present${summary.repaired > 0 ? `, ${summary.repaired} re-wrapped in place` : ''})`);
       } finally {
         from?.close?.();

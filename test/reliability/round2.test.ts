@@ -267,3 +267,21 @@ describe('item 8: smaller ones', () => {
     expect((await runInProcess(['get', 'typed.pw'], env)).code).toBe(3);
   });
 });
+
+describe('item 8: output path and JSON style', () => {
+  it("-o '' says the output path is empty (backup and export)", async () => {
+    expect((await runInProcess(['put', 'a', 'b'], env)).code).toBe(0);
+    for (const argv of [['backup', '-o', ''], ['export', 'a', '-f', 'json', '-o', '']]) {
+      const r = await runInProcess(argv, env);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/the output path is empty/);
+    }
+  });
+
+  it('every --json output is indented the same way', async () => {
+    expect((await runInProcess(['put', 'a', 'b', '--json'], env)).stdout).toMatch(/^\{\n {2}"/);
+    expect((await runInProcess(['keys', '--json'], env)).stdout).toMatch(/^\[\n {2}"a"/);
+    expect((await runInProcess(['list', '--json'], env)).stdout).toMatch(/^\[\n {2}\{/);
+    expect((await runInProcess(['kms', 'list', '--json'], env)).stdout).toMatch(/^\[\n {2}\{/);
+  });
+});
