@@ -87,21 +87,24 @@ export class DeadlineHttpHandler extends NodeHttpHandler {
   }
 }
 
-/** What timed out, in words, when `err` is a timeout of any kind (else undefined). */
-export function describeTimeout(err: unknown, handler: unknown): string | undefined {
+/**
+ * What timed out, in words, when `err` is a timeout of any kind (else undefined): `deadline` when
+ * the command's overall deadline passed, else one attempt's connect/request/socket timeout.
+ */
+export function describeTimeout(err: unknown, handler: unknown): { deadline: boolean; text: string } | undefined {
   const e = err as { name?: unknown; message?: unknown; $metadata?: { attempts?: number } } | null;
   const deadline = handler instanceof DeadlineHttpHandler ? handler : undefined;
   if (e?.name === 'DeadlineExceededError' || (deadline?.expired && (e?.name === 'AbortError' || e?.name === 'TimeoutError'))) {
-    const seconds = deadline?.deadlineSeconds;
-    return `the command's overall deadline${seconds === undefined ? '' : ` of ${seconds} s`} passed (raise it with --timeout SECONDS)`;
+    const seconds = deadline?.deadlineSeconds ?? (e as { seconds?: number }).seconds;
+    return { deadline: true, text: `the command's overall deadline${seconds === undefined ? '' : ` of ${seconds} s`} passed (raise it with --timeout SECONDS)` };
   }
   if (e?.name !== 'TimeoutError') return undefined;
   const text = typeof e.message === 'string' ? e.message : '';
   const attempts = e.$metadata?.attempts === undefined ? '' : ` after ${e.$metadata.attempts} attempt(s)`;
-  if (/establishing a connection|connect/i.test(text)) return `no connection could be established in time${attempts}`;
-  if (/inactivity/.test(text)) return `the response stalled (no data for the socket timeout)${attempts}`;
-  if (/requestTimeout/.test(text)) return `no response within the request timeout${attempts}`;
-  return `the request timed out${attempts}`;
+  if (/establishing a connection|connect/i.test(text)) return { deadline: false, text: `no connection could be established in time${attempts}` };
+  if (/inactivity/.test(text)) return { deadline: false, text: `the response stalled (no data for the socket timeout)${attempts}` };
+  if (/requestTimeout/.test(text)) return { deadline: false, text: `no response within the request timeout${attempts}` };
+  return { deadline: false, text: `the request timed out${attempts}` };
 }
 
 /**

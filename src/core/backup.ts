@@ -10,7 +10,7 @@ import { IntegrityError, KeystashError, KmsError, PartialFailureError, StoreErro
 import { authenticateFields } from '../envelope/authenticate.js';
 import { base64ToBytes, bytesToBase64, bytesToHex, utf8ToBytes } from '../envelope/codec.js';
 import { isDigestName } from '../envelope/digests.js';
-import { HEADER_BYTES, MIN_WRAPPED_BYTES, WRAPPED_KEY_FORMAT } from '../envelope/wrapped-key.js';
+import { bytesToUuid, KEY_ID_BYTES, MIN_WRAPPED_BYTES, WRAPPED_KEY_FORMAT } from '../envelope/wrapped-key.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
 import type { SecretRecord } from '../secretstore/types.js';
 import { oneLine } from '../format/one-line.js';
@@ -151,8 +151,8 @@ export async function restoreBackup(dest: Keystash, rows: readonly SecretRecord[
 
 /**
  * Refuse (before any write) unless the destination key service unwraps at least one row of each
- * wrapping key; rows of a proven key that fail alone (another encryption context) are copied as
- * they are, as before.
+ * wrapping key, or (local-KMS blobs, which name their key) holds that key; rows of a proven key
+ * that fail alone (another encryption context) are copied as they are, as before.
  */
 async function proveUnwrappable(dest: Keystash, rows: readonly SecretRecord[], context: EncryptionContext): Promise<void> {
   const groups = new Map<string, SecretRecord[]>();
@@ -160,7 +160,7 @@ async function proveUnwrappable(dest: Keystash, rows: readonly SecretRecord[], c
     const id = wrappingKeyId(row.key);
     groups.set(id, [...(groups.get(id) ?? []), row]);
   }
-  const results = await mapSettled(groups.values(), dest.concurrency, async (group) => {
+  const results = await mapSettled(groups.entries(), dest.concurrency, async ([id, group]) => {
     let last: unknown;
     for (const row of group) {
       try {
@@ -171,9 +171,12 @@ async function proveUnwrappable(dest: Keystash, rows: readonly SecretRecord[], c
         last = error;
       }
     }
+    // A local-KMS blob names its master key: if the destination holds that key, the rows are
+    // bound to another encryption context (restored as they are), not from another KMS.
+    if (await holdsKey(dest, id)) return;
     throw last;
   });
-  const unproven = results.flatMap((s) => (s.ok ? [] : [{ rows: s.item, error: asKeystashError(s.error) }]));
+  const unproven = results.flatMap((s) => (s.ok ? [] : [{ rows: s.item[1], error: asKeystashError(s.error) }]));
   const transport = unproven.find((u) => u.error instanceof KmsError && isTransportFailure(u.error));
   if (transport) throw transport.error;
   if (unproven.length === 0) return;
@@ -186,11 +189,23 @@ async function proveUnwrappable(dest: Keystash, rows: readonly SecretRecord[], c
   );
 }
 
-/** Master + backing key id named by a local-KMS blob; other blobs (AWS KMS) stand alone. */
+/** True when the destination key service knows the master key a `local:` group names. */
+async function holdsKey(dest: Keystash, id: string): Promise<boolean> {
+  if (!id.startsWith('local:') || !dest.keys.describeKeyArn) return false;
+  try {
+    await dest.keys.describeKeyArn(id.slice('local:'.length));
+    return true;
+  } catch (error) {
+    if (error instanceof KmsError && isTransportFailure(error)) throw error;
+    return false;
+  }
+}
+
+/** The master key id (a UUID) named by a local-KMS blob; other blobs (AWS KMS) stand alone. */
 function wrappingKeyId(key: string): string {
   try {
     const blob = base64ToBytes(key, 'key');
-    if (blob.length >= MIN_WRAPPED_BYTES && blob[0] === WRAPPED_KEY_FORMAT) return `local:${bytesToHex(blob.subarray(1, HEADER_BYTES))}`;
+    if (blob.length >= MIN_WRAPPED_BYTES && blob[0] === WRAPPED_KEY_FORMAT) return `local:${bytesToUuid(blob.subarray(1, 1 + KEY_ID_BYTES))}`;
   } catch {
     // a malformed key stands alone and fails its own check
   }

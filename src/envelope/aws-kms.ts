@@ -63,16 +63,19 @@ function keyLabel(site: CallSite): string {
 /** SDK error → keystash error (without the credstash prefixes). */
 function classify(err: unknown, site: CallSite, endpoint: string, handler: unknown): KeystashError {
   const name = errorName(err);
+  const detail = `${name}: ${errorMessage(err)}`;
+  const options = (code: string) => ({ code, cause: err });
   const timeout = describeTimeout(err, handler);
+  if (timeout?.deadline) {
+    return new KmsError(`KMS at ${endpoint} did not answer ${site.action.slice(4)} in time: ${timeout.text}; check the endpoint and the network`, { code: 'kms.timeout', cause: err });
+  }
   if (timeout !== undefined) {
-    return new KmsError(`KMS at ${endpoint} did not answer ${site.action.slice(4)} in time: ${timeout}; check the endpoint and the network`, { code: 'kms.timeout', cause: err });
+    return new KmsError(`Cannot reach KMS at ${endpoint}: ${timeout.text} (check the region, the endpoint and the network) [${detail}]`, options('kms.unreachable'));
   }
   const status = notAwsStatus(err);
   if (status !== undefined) {
     return new KmsError(`the endpoint ${endpoint} answered ${site.action.slice(4)} with ${status} and a body that is not a KMS response: it is not a KMS endpoint (check --endpoint-url, AWS_ENDPOINT_URL_KMS and the region)`, { code: 'kms.notKms', cause: err });
   }
-  const detail = `${name}: ${errorMessage(err)}`;
-  const options = (code: string) => ({ code, cause: err });
   if (name === 'InvalidCiphertextException' || name === 'IncorrectKeyException') return new DecryptError(undefined, { cause: err });
   if (name === 'NotFoundException') {
     return new KmsError(`${capital(keyLabel(site))} not found (check the key id/alias and region; create it or pass -k) [${detail}]`, options('kms.notFound'));

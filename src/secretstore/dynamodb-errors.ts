@@ -74,8 +74,11 @@ export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): Key
     return make('DynamoDB item collection too large (400 KB item limit per row, 10 GB per partition)', 'store.itemTooLarge');
   }
   const timeout = describeTimeout(err, ctx.handler);
+  if (timeout?.deadline) {
+    return make(`DynamoDB at ${ctx.endpoint} did not answer ${ctx.operation} on table '${ctx.table}' in time: ${timeout.text}; check the endpoint and the network`, 'store.timeout');
+  }
   if (timeout !== undefined) {
-    return make(`DynamoDB at ${ctx.endpoint} did not answer ${ctx.operation} on table '${ctx.table}' in time: ${timeout}; check the endpoint and the network`, 'store.timeout');
+    return make(`cannot reach DynamoDB at ${ctx.endpoint}: ${timeout.text} (${name}: ${message}); check the endpoint, region and network`, 'store.unreachable');
   }
   const status = notAwsStatus(err);
   if (status !== undefined) {
