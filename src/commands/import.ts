@@ -4,6 +4,7 @@ import { withKeystash, type CliDeps } from '../cli/deps.js';
 import { readStdin, readValueFile } from '../cli/io.js';
 import { progressReporter } from '../cli/progress.js';
 import { detectFormat, importSecrets, IMPORT_FORMATS, parseImport, type ImportFormat, type ImportResult } from '../core/import.js';
+import { oneLine } from '../format/one-line.js';
 
 export function importCommand(deps: CliDeps): Command {
   return new Command('import')
@@ -36,7 +37,7 @@ export function printImportReport(deps: CliDeps, results: readonly ImportResult[
     deps.io.stdout.write(`${JSON.stringify({ dryRun, results }, null, 2)}\n`);
     return;
   }
-  const lines = results.map((r) => `${r.status.padEnd(9)} ${r.name}=***${r.version ? ` (version ${r.version})` : ''}\n`);
+  const lines = results.map((r) => `${r.status.padEnd(9)} ${oneLine(r.name)}=***${r.version ? ` (version ${r.version})` : ''}\n`);
   deps.io.stdout.write(lines.join(''));
   const count = (s: string) => results.filter((r) => r.status === s).length;
   deps.io.stderr.write(`${dryRun ? 'dry run: would add' : 'added'} ${count('added')}, ${dryRun ? 'change' : 'changed'} ${count('changed')}, unchanged ${count('unchanged')}\n`);
