@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // keystash benchmark (`npm run bench`). Starts its own backends on loopback (SQLite + local KMS;
 // dynalite + `keystash kms serve`), seeds 1 / 100 / 1 000 / 10 000 secrets, and times cold runs of
-// the built CLI (and a 1 000-secret `import`) against `node -e 0` measured in the same run. Figures are medians of N runs with
+// the built CLI (and a 1 000-secret `import`, and aws `backup` vs `list` of 2 000 rows) against `node -e 0` measured in the same run. Figures are medians of N runs with
 // their spread (min–max), reported as ratios to node's own start-up, with peak RSS.
 // BENCH_NODE=/path/to/node runs keystash (and the `node -e 0` it is compared with) on that Node
 // instead of the one running this harness. Writes bench/results/latest-node<major>.json and prints
@@ -109,6 +109,7 @@ const BASELINE = JSON.parse(readFileSync(join(ROOT, 'bench', 'results', 'node20-
 function targetFor(label) {
   if (label === 'getall (local, 10000)') return { text: 'peak RSS ≤ 200 MiB', met: (r) => r.peakRssMiB <= 200 };
   if (label === 'getall (aws, 1 000, concurrency 16)') return { text: '≥ 4 × faster than concurrency 1', met: (_, all) => all.awsGetallSpeedup >= 4 };
+  if (label === 'backup (aws, 2 000)') return { text: '≤ 2 × list (aws, 2 000)', met: (_, all) => all.awsBackupVsList <= 2 };
   if (NODE_MAJOR >= 24) {
     const limit = NODE24_TARGETS[label];
     return limit === undefined ? undefined : { text: `≤ ${limit} × node`, met: (r) => r.ratio <= limit };
@@ -307,6 +308,17 @@ async function main() {
   add(s1);
   results.awsGetallSpeedupWithLatency = { latencyMs: LATENCY_MS, speedup: +(s1.medianMs / s16.medianMs).toFixed(2) };
 
+  // backup vs list on 2 000 rows: backup reads whole rows page by page in one Scan (as
+  // getall does), list a Scan of metadata; the same table, the same run. 1 000 more rows first.
+  const imp2 = join(work, 'aws-seed-2.json');
+  writeFileSync(imp2, JSON.stringify(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`bench.secret.${String(1000 + i).padStart(5, '0')}`, `value-${1000 + i}`]))));
+  if ((await run(['putall', `@${imp2}`], quietIo)) !== 0) throw new Error('seeding 2 000 rows in the aws backend failed');
+  const list2k = measure('list (aws, 2 000)', [node, BIN, 'list'], awsEnv, { runs: awsRuns });
+  const backup2k = measure('backup (aws, 2 000)', [node, BIN, 'backup'], awsEnv, { runs: awsRuns });
+  add(list2k);
+  add(backup2k);
+  results.awsBackupVsList = +(backup2k.medianMs / list2k.medianMs).toFixed(2);
+
   for (const row of results.rows) {
     const t = targetFor(row.label);
     if (t) Object.assign(row, { target: t.text, met: t.met(row, results) });
@@ -323,6 +335,7 @@ async function main() {
   const cpu = results.awsGetallCpu;
   console.log(`\naws getall speed-up, concurrency 16 vs 1: ×${results.awsGetallSpeedup}; per run the client used ${cpu.clientCpuMs} ms of CPU and the servers ${cpu.serversCpuMs} ms, on ${cpu.cores} cores: no concurrency can beat ×${cpu.speedupBound} on this machine`);
   console.log(`aws getall speed-up with ${LATENCY_MS} ms added per request, concurrency 16 vs 1: ×${results.awsGetallSpeedupWithLatency.speedup}`);
+  console.log(`aws backup of 2 000 rows / list of the same table: ×${results.awsBackupVsList}`);
   console.log(`seal / open 400 KB: ${results.crypto.sealMs} / ${results.crypto.openMs} ms`);
   process.exit(0);
 }

@@ -19,6 +19,8 @@ export const DEFAULT_TABLE = 'credential-store';
 /** credstash's default key (credstash-format.md §3.4). */
 export const DEFAULT_KEY = 'alias/credstash';
 export const DEFAULT_CONCURRENCY = 16;
+/** Overall deadline of one command's AWS requests, in seconds (DESIGN.md "Timeouts"). */
+export const DEFAULT_TIMEOUT_SECONDS = 60;
 
 export interface Config {
   readonly backend: Backend;
@@ -38,6 +40,8 @@ export interface Config {
   readonly concurrency: number;
   /** AWS KMS only: the keys allowed to unwrap data keys (undefined = any, as credstash). */
   readonly decryptKeys: readonly string[] | undefined;
+  /** Overall deadline of one command's AWS requests (seconds): --timeout, KEYSTASH_TIMEOUT, `timeout`. */
+  readonly timeout: number;
   /** Set when KEYSTASH_KMS_PASSPHRASE is; never printed. */
   readonly kmsPassphrase: string | undefined;
   readonly sources: Readonly<Record<string, Source>>;
@@ -58,6 +62,7 @@ export interface ConfigFlags {
   concurrency?: string | number | undefined;
   /** `--decrypt-key`, repeatable. */
   decryptKey?: readonly string[] | undefined;
+  timeout?: string | number | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -101,7 +106,7 @@ function readConfigFile(path: string, named: boolean): FileConfig {
 }
 
 /** The keys a config file may hold (README, Configuration); all strings, `concurrency` also a number. */
-const FILE_KEYS = ['backend', 'store', 'kms', 'table', 'dataDir', 'region', 'kmsRegion', 'profile', 'roleArn', 'dynamodbEndpoint', 'kmsEndpoint', 'concurrency', 'decryptKeys'];
+const FILE_KEYS = ['backend', 'store', 'kms', 'table', 'dataDir', 'region', 'kmsRegion', 'profile', 'roleArn', 'dynamodbEndpoint', 'kmsEndpoint', 'concurrency', 'decryptKeys', 'timeout'];
 
 /** A misspelt key or a value of the wrong type would otherwise be ignored without a word. */
 function checkFileKeys(file: FileConfig): void {
@@ -111,8 +116,9 @@ function checkFileKeys(file: FileConfig): void {
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) throw new Error("setting 'decryptKeys' must be an array of key ids, ARNs or aliases");
       continue;
     }
-    if (typeof value !== 'string' && !(key === 'concurrency' && typeof value === 'number')) {
-      throw new Error(`setting '${key}' must be a ${key === 'concurrency' ? 'number or string' : 'string'}`);
+    const numeric = key === 'concurrency' || key === 'timeout';
+    if (typeof value !== 'string' && !(numeric && typeof value === 'number')) {
+      throw new Error(`setting '${key}' must be a ${numeric ? 'number or string' : 'string'}`);
     }
   }
 }
@@ -165,6 +171,7 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   const configFile = configFilePath(env);
   const file = readConfigFile(configFile, Boolean(env.KEYSTASH_CONFIG));
   const sources: Record<string, Source> = {};
+  if (env.KEYSTASH_CONFIG) sources.configFile = 'env';
   const backend = oneOf('backend', pick(sources, 'backend', flags.backend, ['KEYSTASH_BACKEND'], env, file, 'local'), ['local', 'aws'] as const, sources, configFile);
   const store = oneOf('store', pick(sources, 'store', flags.store, ['KEYSTASH_STORE'], env, file, backend === 'aws' ? 'dynamodb' : 'sqlite'), ['sqlite', 'dynamodb'] as const, sources, configFile);
   const kms = oneOf('kms', pick(sources, 'kms', flags.kms, ['KEYSTASH_KMS'], env, file, backend), ['local', 'aws'] as const, sources, configFile);
@@ -183,6 +190,11 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw invalid(sources, 'concurrency', configFile, `invalid concurrency '${concurrencyText}' (expected an integer from 1 to 256)`);
   }
+  const timeoutText = pick(sources, 'timeout', flags.timeout === undefined ? undefined : String(flags.timeout), ['KEYSTASH_TIMEOUT'], env, file, String(DEFAULT_TIMEOUT_SECONDS));
+  const timeout = Number(timeoutText);
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 86_400) {
+    throw invalid(sources, 'timeout', configFile, `invalid timeout '${timeoutText}' (expected a number of seconds, more than 0 and at most 86400)`);
+  }
   return Object.freeze({
     decryptKeys: decryptKeysOf(flags, env, file, sources),
     backend,
@@ -200,6 +212,7 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
     dynamodbEndpoint: optional('dynamodbEndpoint', flags.endpointUrl, ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL']),
     kmsEndpoint: optional('kmsEndpoint', flags.endpointUrl, ['AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL']),
     concurrency,
+    timeout,
     kmsPassphrase: env.KEYSTASH_KMS_PASSPHRASE || undefined,
     sources: Object.freeze(sources),
   });
@@ -225,7 +238,8 @@ export function describeConfig(config: Config): Array<{ setting: string; value: 
   show('kmsEndpoint', config.kmsEndpoint);
   show('concurrency', config.concurrency);
   show('decryptKeys', config.decryptKeys?.join(','));
+  show('timeout', config.timeout);
   show('kmsPassphrase', config.kmsPassphrase === undefined ? 'not set' : 'set (hidden)', config.kmsPassphrase === undefined ? 'default' : 'env');
-  show('configFile', config.configFile, 'derived');
+  show('configFile', config.configFile, config.sources.configFile ?? 'derived');
   return rows;
 }

@@ -112,6 +112,13 @@ export class PartialFailureError extends KeystashError {
   }
 }
 
+/** The user interrupted an interactive step (Ctrl-C at a prompt). */
+export class CancelledError extends KeystashError {
+  constructor(message = 'cancelled', options: KeystashErrorOptions = {}) {
+    super(message, { code: 'cancelled', ...options });
+  }
+}
+
 /** A bug in keystash: printed with a stack trace. */
 export class InternalError extends KeystashError {
   constructor(message: string, options: KeystashErrorOptions = {}) {

@@ -3,7 +3,9 @@
  * import() so a local-backend command never loads the AWS SDK and an AWS-only command never
  * loads better-sqlite3 (DESIGN.md "Start-up cost"). SDK clients are created once per run.
  */
+import { dirname } from 'node:path';
 import type { Config } from '../config.js';
+import { ensureDataDir } from './data-dir.js';
 import { Keystash } from '../core/keystash.js';
 import type { KeyService } from '../envelope/keyservice.js';
 import type { SecretStore } from '../secretstore/types.js';
@@ -33,9 +35,21 @@ function quietSdkVersionWarning(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
+/** Per-command limits of the AWS clients: no request runs past `deadlineAt` (epoch ms). */
+export interface AwsLimits {
+  deadlineAt?: number | undefined;
+  deadlineSeconds?: number | undefined;
+}
+
+/** The deadline of a command starting now, from `config.timeout` (the CLI's; library clients have none). */
+export function commandDeadline(config: Config, now = Date.now()): AwsLimits {
+  return { deadlineAt: now + config.timeout * 1000, deadlineSeconds: config.timeout };
+}
+
 /** Open the configured store. */
-export async function openConfiguredStore(config: Config, table = config.table, credentials?: StaticCredentials): Promise<SecretStore> {
+export async function openConfiguredStore(config: Config, table = config.table, credentials?: StaticCredentials, limits: AwsLimits = {}): Promise<SecretStore> {
   if (config.store === 'sqlite') {
+    ensureDataDir(dirname(config.storePath));
     const { SqliteStore } = await import('../secretstore/sqlite.js');
     return SqliteStore.open({ path: config.storePath, table });
   }
@@ -49,13 +63,15 @@ export async function openConfiguredStore(config: Config, table = config.table, 
     endpoint: config.dynamodbEndpoint,
     profile: config.profile,
     credentials: (await awsCredentials(config, credentials)) as never,
+    ...limits,
   });
   return new DynamoDbStore({ client, table, ownsClient: true });
 }
 
 /** Open the configured key service. */
-export async function openConfiguredKeys(config: Config, credentials?: StaticCredentials): Promise<KeyService> {
+export async function openConfiguredKeys(config: Config, credentials?: StaticCredentials, limits: AwsLimits = {}): Promise<KeyService> {
   if (config.kms === 'local') {
+    ensureDataDir(dirname(config.keyringPath));
     const { LocalKms } = await import('../envelope/local-kms.js');
     return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
   }
@@ -69,18 +85,25 @@ export async function openConfiguredKeys(config: Config, credentials?: StaticCre
     endpoint: config.kmsEndpoint,
     profile: config.profile,
     credentials: (await awsCredentials(config, credentials)) as never,
+    ...limits,
   });
   return new AwsKmsKeyService({ client, decryptKeys: config.decryptKeys });
 }
 
 /** A Keystash for the configured backends. */
-export async function openKeystash(config: Config, credentials?: StaticCredentials): Promise<Keystash> {
-  const [store, keys] = await Promise.all([openConfiguredStore(config, config.table, credentials), openConfiguredKeys(config, credentials)]);
+export async function openKeystash(config: Config, credentials?: StaticCredentials, limits: AwsLimits = {}): Promise<Keystash> {
+  const [store, keys] = await Promise.all([openConfiguredStore(config, config.table, credentials, limits), openConfiguredKeys(config, credentials, limits)]);
   return new Keystash({ store, keys, concurrency: config.concurrency });
+}
+
+/** A Keystash for one CLI command: its AWS requests share the command's deadline (`--timeout`). */
+export function openKeystashForCommand(config: Config): Promise<Keystash> {
+  return openKeystash(config, undefined, commandDeadline(config));
 }
 
 /** The local keyring (LocalKms) of a config, for `kms` administration and `kms serve`. */
 export async function openLocalKms(config: Config): Promise<import('../envelope/local-kms.js').LocalKms> {
+  ensureDataDir(dirname(config.keyringPath));
   const { LocalKms } = await import('../envelope/local-kms.js');
   return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
 }

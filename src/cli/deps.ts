@@ -34,3 +34,8 @@ export async function withKeystash<T>(deps: CliDeps, cmd: Command, fn: (keystash
 export function say(deps: CliDeps, line: string): void {
   deps.io.stderr.write(`${safeLines(line)}\n`);
 }
+
+/** Write `value` as `--json` output: one style for every command (2-space indent, a final newline). */
+export function printJson(deps: CliDeps, value: unknown): void {
+  deps.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

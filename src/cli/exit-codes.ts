@@ -3,6 +3,7 @@
  * is a case scripts branch on. Numbers are never reused.
  */
 import {
+  CancelledError,
   ConfigError,
   DecryptError,
   IntegrityError,
@@ -38,6 +39,8 @@ export const EXIT = {
   CONFIG: 9,
   /** A bulk command in which some items failed; nothing was printed to stdout. */
   PARTIAL: 10,
+  /** Interrupted by the user (Ctrl-C at a prompt): 128 + SIGINT, as a shell reports it. */
+  INTERRUPTED: 130,
   /** The reader of stdout went away (`keystash getall | head`): 128 + SIGPIPE, as a shell reports it. */
   BROKEN_PIPE: 141,
 } as const;
@@ -53,6 +56,7 @@ const BY_CLASS: ReadonlyArray<readonly [new (...args: never[]) => KeystashError,
   [StoreError, EXIT.STORE],
   [ConfigError, EXIT.CONFIG],
   [PartialFailureError, EXIT.PARTIAL],
+  [CancelledError, EXIT.INTERRUPTED],
 ];
 
 /** The exit code for an error thrown by a command. */

@@ -4,7 +4,7 @@
  */
 import { fstatSync, promises as fsPromises } from 'node:fs';
 import { homedir } from 'node:os';
-import { UsageError } from '../errors.js';
+import { CancelledError, UsageError } from '../errors.js';
 
 export interface Io {
   stdout: { write(chunk: string | Uint8Array): unknown };
@@ -111,7 +111,7 @@ export async function promptHidden(io: Io, label: string): Promise<string> {
       const onData = (chunk: Buffer | string) => {
         for (const ch of chunk.toString()) {
           if (ch === '\r' || ch === '\n') return finish(() => resolve(value));
-          if (ch === '\u0003') return finish(() => reject(new UsageError('cancelled')));
+          if (ch === '\u0003') return finish(() => reject(new CancelledError('cancelled at the prompt; nothing was stored')));
           if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
           else value += ch;
         }

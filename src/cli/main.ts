@@ -5,14 +5,14 @@
 import { CommanderError } from 'commander';
 import { KeystashError, InternalError } from '../errors.js';
 import { safeLines } from '../format/one-line.js';
-import { openKeystash } from './context.js';
+import { openKeystashForCommand } from './context.js';
 import type { CliDeps } from './deps.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
 import { createProgram } from './program.js';
 
 /** Run keystash with `argv` (without node and script); resolves to the exit code. */
-export async function run(argv: readonly string[], io: Io, open: CliDeps['open'] = openKeystash): Promise<number> {
+export async function run(argv: readonly string[], io: Io, open: CliDeps['open'] = openKeystashForCommand): Promise<number> {
   const program = createProgram({ io, open }, argv);
   if (argv.length === 0) {
     io.stdout.write(program.helpInformation());

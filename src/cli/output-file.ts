@@ -19,6 +19,7 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW = 0 } = constants;
 
 /** Write `text` to `path`; `append` adds to an existing private file (created 0600 if missing). */
 export async function writeOutputFile(path: string, text: string, append: boolean): Promise<void> {
+  checkOutputPath(path);
   const existing = await fsPromises.lstat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw cannotWrite(path, error);
@@ -91,4 +92,9 @@ async function writeThrough(path: string, text: string, append: boolean): Promis
 
 function cannotWrite(path: string, error: NodeJS.ErrnoException): UsageError {
   return new UsageError(`cannot write ${path}: ${error.code ?? error.message}`, { cause: error });
+}
+
+/** `-o ''` (an unset shell variable) is a usage error that says so, not "cannot write : ENOENT". */
+export function checkOutputPath(path: string | undefined): void {
+  if (path === '') throw new UsageError("the output path is empty (-o ''): give a file name, or leave -o out to write to stdout");
 }

@@ -45,6 +45,7 @@ export function createProgram(deps: CliDeps, argv?: readonly string[]): Command 
     .option('--endpoint-url <url>', 'endpoint for DynamoDB and KMS (testing, local KMS server)')
     .option('--concurrency <n>', 'parallel requests for bulk commands (default 16)')
     .option('--decrypt-key <key>', 'AWS KMS: only this key may unwrap data keys (repeatable; KEYSTASH_DECRYPT_KEYS)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--timeout <seconds>', 'overall deadline of the AWS requests of this command (default 60; KEYSTASH_TIMEOUT)')
     .option('--no-color', 'disable colour (also NO_COLOR)')
     .option('--debug', 'print stack traces for errors')
     .showHelpAfterError('(run with --help for usage)')

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { say, withKeystash, type CliDeps } from '../cli/deps.js';
-import { writeOutputFile } from '../cli/output-file.js';
+import { checkOutputPath, writeOutputFile } from '../cli/output-file.js';
 import { createBackup } from '../core/backup.js';
 
 export function backupCommand(deps: CliDeps): Command {
@@ -9,6 +9,7 @@ export function backupCommand(deps: CliDeps): Command {
     .option('-o, --output <file>', 'write to FILE (mode 0600) instead of stdout')
     .addHelpText('after', '\nExamples:\n  $ keystash backup -o keystash-$(date +%F).jsonl\n  $ keystash --backend aws -t prod backup > prod.jsonl')
     .action(async (opts, cmd: Command) => {
+      checkOutputPath(opts.output);
       // Built whole in memory: a failure writes nothing.
       const text = await withKeystash(deps, cmd, (ks, config) => createBackup(ks, { store: config.store, table: config.table }));
       if (opts.output === undefined) {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { withKeystash, type CliDeps } from '../cli/deps.js';
+import { printJson, withKeystash, type CliDeps } from '../cli/deps.js';
 import { oneLine } from '../format/one-line.js';
 
 export function keysCommand(deps: CliDeps): Command {
@@ -9,6 +9,7 @@ export function keysCommand(deps: CliDeps): Command {
     .addHelpText('after', '\nExample:\n  $ keystash keys')
     .action(async (opts, cmd: Command) => {
       const names = await withKeystash(deps, cmd, (ks) => ks.names());
-      deps.io.stdout.write(opts.json ? `${JSON.stringify(names)}\n` : names.map((n) => `${oneLine(n)}\n`).join(''));
+      if (opts.json) printJson(deps, names);
+      else deps.io.stdout.write(names.map((n) => `${oneLine(n)}\n`).join(''));
     });
 }

@@ -1,12 +1,13 @@
 import { Command, Option } from 'commander';
 import { parsePositiveInt } from '../cli/arg-parsers.js';
 import { openLocalKms } from '../cli/context.js';
-import { configOf, say, type CliDeps } from '../cli/deps.js';
+import { configOf, printJson, say, type CliDeps } from '../cli/deps.js';
+import { UsageError } from '../errors.js';
 import type { KeyMetadata } from '../envelope/key-manager.js';
 import { oneLine } from '../format/one-line.js';
 
 function printKey(deps: CliDeps, key: KeyMetadata, json: boolean): void {
-  if (json) deps.io.stdout.write(`${JSON.stringify(key)}\n`);
+  if (json) printJson(deps, key);
   else deps.io.stdout.write(`${oneLine(`${key.keyId}  ${key.enabled ? 'enabled ' : 'disabled'}  backing keys: ${key.backingKeyCount}  ${key.aliases.join(',')}  ${key.description}`)}\n`);
 }
 
@@ -17,7 +18,11 @@ function keyringPathOf(deps: CliDeps, cmd: Command): string {
 export function kmsCommand(deps: CliDeps): Command {
   const kms = new Command('kms').description('manage the local KMS keyring, or serve it over the AWS KMS protocol');
   const withKms = async <T>(cmd: Command, fn: (k: Awaited<ReturnType<typeof openLocalKms>>) => Promise<T>): Promise<T> => {
-    const k = await openLocalKms(configOf(deps, cmd));
+    const config = configOf(deps, cmd);
+    if (config.kms === 'aws') {
+      throw new UsageError(`'kms ${cmd.name()}' manages the local keyring, but the configured key service is AWS KMS (--backend aws / --kms aws); manage AWS KMS keys with the AWS console or CLI (aws kms create-key), or run it with --kms local`);
+    }
+    const k = await openLocalKms(config);
     try {
       return await fn(k);
     } finally {
@@ -49,18 +54,18 @@ export function kmsCommand(deps: CliDeps): Command {
     .option('--json', 'print JSON')
     .action(async (opts, cmd: Command) => {
       const keys = await withKms(cmd, (k) => k.listKeys());
-      if (opts.json) deps.io.stdout.write(`${JSON.stringify(keys)}\n`);
+      if (opts.json) printJson(deps, keys);
       else for (const key of keys) printKey(deps, key, false);
     });
-  kms.command('describe').argument('<key>', 'key id, ARN or alias').option('--json', 'print JSON')
+  kms.command('describe').description('show one master key').argument('<key>', 'key id, ARN or alias').option('--json', 'print JSON')
     .action(async (key: string, opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.describeKey(key)), opts.json));
-  kms.command('alias').argument('<alias>', 'alias/NAME').argument('<key>', 'key id, ARN or alias')
+  kms.command('alias').description('point an alias at a master key').argument('<alias>', 'alias/NAME').argument('<key>', 'key id, ARN or alias')
     .action(async (alias: string, key: string, _opts, cmd: Command) => {
       await withKms(cmd, (k) => k.createAlias(alias, key));
       say(deps, `${alias} → ${key}`);
     });
   for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
-    kms.command(name).argument('<key>', 'key id, ARN or alias')
+    kms.command(name).description(enabled ? 'enable a master key' : 'disable a master key (its wraps no longer decrypt until enabled)').argument('<key>', 'key id, ARN or alias')
       .action(async (key: string, _opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.setKeyEnabled(key, enabled)), false));
   }
   kms.command('seal').description('encrypt the keyring under KEYSTASH_KMS_PASSPHRASE (scrypt N=2^17)')

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { parseContext, parseDigest, parseVersionArg } from '../cli/arg-parsers.js';
-import { say, withKeystash, type CliDeps } from '../cli/deps.js';
+import { printJson, say, withKeystash, type CliDeps } from '../cli/deps.js';
 import { promptHidden, readValueArg } from '../cli/io.js';
 import { UsageError } from '../errors.js';
 
@@ -48,7 +48,7 @@ export function putCommand(deps: CliDeps): Command {
           expectVersion: opts.expectVersion,
         }),
       );
-      if (opts.json) deps.io.stdout.write(`${JSON.stringify(stored)}\n`);
+      if (opts.json) printJson(deps, stored);
       else say(deps, `${name} has been stored (version ${stored.version})`);
     });
 }

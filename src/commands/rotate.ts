@@ -8,7 +8,8 @@ import { UsageError } from '../errors.js';
 
 function summaryLine(s: RotateSummary): string {
   const verb = s.dryRun ? 'would rotate' : 'rotated';
-  const target = s.keyArn ? ` under ${s.keyArn}` : s.mode === 'reseal' ? ' (re-sealed as new versions)' : '';
+  const under = s.keys && s.keys.length > 0 ? ` under ${s.keys.join(', ')}` : '';
+  const target = s.keyArn ? ` under ${s.keyArn}` : s.mode === 'reseal' ? ` (re-sealed as new versions${under})` : '';
   return `${verb} ${s.rotated} of ${s.selected} rows${target}; skipped ${s.skipped}; failed ${s.failed.length}${s.dryRun ? '' : `; verified ${s.verified}`}`;
 }
 

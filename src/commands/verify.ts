@@ -4,7 +4,7 @@ import { withKeystash, type CliDeps } from '../cli/deps.js';
 import { createProgress, type Progress } from '../cli/progress.js';
 import { verifySecrets } from '../core/verify.js';
 import { PartialFailureError } from '../errors.js';
-import { safeLines } from '../format/one-line.js';
+import { oneLine, safeLines } from '../format/one-line.js';
 
 export function verifyCommand(deps: CliDeps): Command {
   return new Command('verify')
@@ -29,8 +29,8 @@ export function verifyCommand(deps: CliDeps): Command {
         deps.io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       } else {
         const lines = [
-          ...failed.map((f) => `FAILED  ${f.name} version ${f.version}: ${f.error}`),
-          ...report.legacy.map((l) => `legacy  ${l.name} version ${l.version}: ${l.issues.join(', ')}`),
+          ...failed.map((f) => `FAILED  ${oneLine(f.name)} version ${oneLine(f.version)}: ${f.error}`),
+          ...report.legacy.map((l) => `legacy  ${oneLine(l.name)} version ${oneLine(l.version)}: ${l.issues.join(', ')}`),
           `checked ${report.checked}, ok ${report.ok}, legacy ${report.legacy.length}, failed ${failed.length}`,
         ];
         deps.io.stdout.write(lines.map((l) => `${safeLines(l)}\n`).join(''));

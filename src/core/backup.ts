@@ -2,20 +2,16 @@
  * Backups as JSON Lines: a header, every stored row exactly as stored (still encrypted — a backup
  * holds no plaintext), and a trailer with the SHA-256 of every byte before it. Restore validates
  * the whole file (checksum, header, every row) and the destination (no conflicting rows) before
- * the first write; data keys are re-wrapped when a different key service must read them
- * (decrypt at the source key service, encrypt at the destination's — as migrate.ts does).
+ * the first write (restore.ts); data keys are re-wrapped when a different key service must read
+ * them (decrypt at the source key service, encrypt at the destination's — as migrate.ts does).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { IntegrityError, KeystashError, PartialFailureError, UsageError } from '../errors.js';
-import { authenticateFields } from '../envelope/authenticate.js';
-import { base64ToBytes, bytesToBase64, bytesToHex, utf8ToBytes } from '../envelope/codec.js';
+import { IntegrityError, UsageError } from '../errors.js';
+import { bytesToHex, utf8ToBytes } from '../envelope/codec.js';
 import { isDigestName } from '../envelope/digests.js';
-import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
 import type { SecretRecord } from '../secretstore/types.js';
-import { asKeystashError, type BulkProgress } from './bulk.js';
-import { mapSettled } from './concurrency.js';
+import { oneLine } from '../format/one-line.js';
 import type { Keystash } from './keystash.js';
-import { validateSecretName } from './names.js';
 import { compareVersions } from './versions.js';
 
 export const BACKUP_FORMAT = 'keystash-backup';
@@ -37,20 +33,17 @@ export interface ParsedBackup {
 const ROW_FIELDS = new Set(['name', 'version', 'key', 'contents', 'hmac', 'digest', 'comment', 'createdAt', 'hmacType']);
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** The backup text of every row of `keystash`'s store, sorted by (name, version). */
+/**
+ * The backup text of every row of `keystash`'s store, sorted by (name, version): whole rows read
+ * page by page in one pass (a DynamoDB Scan, as getall reads), so a row deleted meanwhile is
+ * simply absent instead of aborting the backup.
+ */
 export async function createBackup(keystash: Keystash, source: { store: string; table: string }, now: Date = new Date()): Promise<string> {
-  const refs: Array<{ name: string; version: string }> = [];
-  for await (const meta of keystash.store.listAll()) refs.push({ name: meta.name, version: meta.version });
-  refs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareVersions(a.version, b.version)));
-  const settled = await mapSettled(refs, keystash.concurrency, async (ref) => {
-    const record = await keystash.store.getVersion(ref.name, ref.version);
-    if (!record) throw new KeystashError(`${ref.name} version ${ref.version} disappeared during the backup`);
-    return record;
-  });
-  const failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item.name, error: asKeystashError(s.error) }]));
-  if (failures.length > 0) throw new PartialFailureError(`${failures.length} rows could not be read; no backup was written`, failures);
-  const header: BackupHeader = { format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: now.toISOString(), source, count: refs.length };
-  const body = [header, ...settled.flatMap((s) => (s.ok ? [storedFields(s.value)] : []))].map((line) => `${JSON.stringify(line)}\n`).join('');
+  const records: SecretRecord[] = [];
+  for await (const record of keystash.store.listRecords()) records.push(record);
+  records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareVersions(a.version, b.version)));
+  const header: BackupHeader = { format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: now.toISOString(), source, count: records.length };
+  const body = [header, ...records.map(storedFields)].map((line) => `${JSON.stringify(line)}\n`).join('');
   return `${body}${JSON.stringify({ format: `${BACKUP_FORMAT}-end`, sha256: checksum(body) })}\n`;
 }
 
@@ -71,95 +64,13 @@ export function parseBackup(text: string): ParsedBackup {
   const seen = new Set<string>();
   for (const row of rows) {
     const id = `${row.name}\u0000${row.version}`;
-    if (seen.has(id)) throw new IntegrityError(`${row.name} version ${row.version} appears twice in the backup`);
+    if (seen.has(id)) throw new IntegrityError(`${oneLine(row.name)} version ${oneLine(row.version)} appears twice in the backup`);
     seen.add(id);
   }
   return { header, rows };
 }
 
-export interface RestoreOptions {
-  /** Re-wrap data keys: decrypt through `from`, encrypt under `keyId` through the destination. */
-  rewrap?: { from: KeyService; keyId: string } | undefined;
-  context?: EncryptionContext | undefined;
-  /** After each row is written (total: the rows not already present). */
-  onProgress?: ((progress: BulkProgress) => void) | undefined;
-}
-
-export interface RestoreSummary {
-  total: number;
-  written: number;
-  /** Rows already present with identical contents and hmac. */
-  skipped: number;
-}
-
-/**
- * Write the rows into `dest`'s store. Refuses before any write when a row exists there with
- * different contents. With `rewrap`, each data key is unwrapped under `context` (credstash does
- * not record contexts, so rows bound to different contexts take one restore per context; rows
- * already restored are skipped) and every re-wrapped row is checked through the destination
- * key service (unwrap + HMAC; no value decrypted).
- */
-export async function restoreBackup(dest: Keystash, rows: readonly SecretRecord[], options: RestoreOptions = {}): Promise<RestoreSummary> {
-  const context = options.context ?? {};
-  const existing = await mapSettled(rows, dest.concurrency, (row) => dest.store.getVersion(row.name, row.version));
-  const pending: SecretRecord[] = [];
-  const conflicts: Array<{ name: string; error: KeystashError }> = [];
-  // A destination that cannot be read (missing table, unreachable) is its own error, not a conflict.
-  const unreadable = existing.find((s) => !s.ok);
-  if (unreadable && !unreadable.ok) throw asKeystashError(unreadable.error);
-  for (const s of existing) {
-    if (!s.ok) continue;
-    if (!s.value) pending.push(s.item);
-    else if (s.value.contents !== s.item.contents || s.value.hmac.toLowerCase() !== s.item.hmac.toLowerCase()) {
-      conflicts.push({ name: s.item.name, error: new KeystashError(`version ${s.item.version} exists in the destination with different contents`, { code: 'restore.conflict' }) });
-    }
-  }
-  if (conflicts.length > 0) {
-    throw new PartialFailureError(`${conflicts.length} rows conflict with the destination; nothing was restored (${oneLine(conflicts)})`, conflicts);
-  }
-  let done = 0;
-  const written = await mapSettled(pending, dest.concurrency, async (row) => {
-    try {
-      await restoreRow(dest, row, context, options.rewrap);
-    } finally {
-      options.onProgress?.({ done: ++done, total: pending.length });
-    }
-  });
-  const failures = written.flatMap((s) => (s.ok ? [] : [{ name: `${s.item.name} v${s.item.version}`, error: asKeystashError(s.error) }]));
-  if (failures.length > 0) {
-    throw new PartialFailureError(`${failures.length} of ${pending.length} rows failed to restore (${oneLine(failures)})`, failures);
-  }
-  return { total: rows.length, written: pending.length, skipped: rows.length - pending.length };
-}
-
-/** Write one row, re-wrapping its data key first when asked; the new wrapping is checked at once. */
-async function restoreRow(dest: Keystash, row: SecretRecord, context: EncryptionContext, rewrap: RestoreOptions['rewrap']): Promise<void> {
-  if (!rewrap) return dest.store.putVersion(row);
-  const record = { ...row, key: await rewrapKey(row.key, rewrap.from, dest.keys, rewrap.keyId, context) };
-  await dest.store.putVersion(record);
-  // Unwrap through the destination and MAC-check: no value is decrypted.
-  const { plaintext } = await dest.keys.decrypt({ ciphertextBlob: base64ToBytes(record.key, 'key'), context });
-  try {
-    authenticateFields(record, plaintext);
-  } finally {
-    plaintext.fill(0);
-  }
-}
-
-async function rewrapKey(key: string, from: KeyService, to: KeyService, keyId: string, context: EncryptionContext): Promise<string> {
-  const { plaintext } = await from.decrypt({ ciphertextBlob: base64ToBytes(key, 'key'), context });
-  try {
-    return bytesToBase64((await to.encrypt({ keyId, plaintext, context })).ciphertextBlob);
-  } finally {
-    plaintext.fill(0);
-  }
-}
-
-/** Per-row failures on one line (the CLI prints one error line), the first five in full. */
-function oneLine(failures: ReadonlyArray<{ name: string; error: KeystashError }>): string {
-  const shown = failures.slice(0, 5).map((f) => `${f.name}: ${f.error.message}`).join('; ');
-  return failures.length > 5 ? `${shown}; …` : shown;
-}
+export { restoreBackup, type RestoreOptions, type RestoreSummary } from './restore.js';
 
 function checksum(text: string): string {
   return bytesToHex(sha256(utf8ToBytes(text)));
@@ -191,12 +102,8 @@ function validateRow(value: unknown, line: number): SecretRecord {
     if (typeof v !== 'string') bad(`field '${k}' is not a string`);
   }
   const { name, version, key, contents, hmac, digest, hmacType } = row as Record<string, string | undefined>;
-  if (name === undefined) return bad('missing name');
-  try {
-    validateSecretName(name);
-  } catch (error) {
-    bad((error as Error).message);
-  }
+  // Every name the store can hold (what backup and migrate copy), not only what put accepts.
+  if (name === undefined || name === '') return bad('missing name');
   if (!version || !/^[\x21-\x7e]+$/.test(version)) bad('bad version');
   if (!key || !BASE64.test(key)) bad('bad key');
   if (contents === undefined || !BASE64.test(contents)) bad('bad contents');

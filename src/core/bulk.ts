@@ -6,6 +6,7 @@ import { KeystashError, SecretNotFoundError, UsageError } from '../errors.js';
 import { compareVersions } from './versions.js';
 import { expandWildcard, isPattern } from './wildcard.js';
 import type { Keystash } from './keystash.js';
+import { oneLine } from '../format/one-line.js';
 
 /** Which secrets a bulk operation touches: exact names, globs, or every secret. */
 export interface Selection {
@@ -77,6 +78,6 @@ export function asKeystashError(error: unknown): KeystashError {
 
 /** "a v1: msg; b v2: msg; …" for an error message (first five). */
 export function describeFailures(failures: readonly RowFailure[]): string {
-  const shown = failures.slice(0, 5).map((f) => `${f.name} v${f.version}: ${f.error.message}`);
+  const shown = failures.slice(0, 5).map((f) => `${oneLine(f.name)} v${oneLine(f.version)}: ${f.error.message}`);
   return shown.join('; ') + (failures.length > 5 ? '; …' : '');
 }

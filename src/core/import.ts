@@ -4,8 +4,9 @@
  * that fails validation writes nothing; a failed write is reported per name (PartialFailureError).
  */
 import { createRequire } from 'node:module';
-import { PartialFailureError, UsageError, VersionExistsError } from '../errors.js';
+import { PartialFailureError, UsageError, VersionExistsError, type KeystashError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
+import { oneLine } from '../format/one-line.js';
 import { parseDotenv } from '../format/parse-dotenv.js';
 import { asKeystashError, type BulkProgress } from './bulk.js';
 import { mapSettled } from './concurrency.js';
@@ -179,7 +180,9 @@ function objectPairs(data: unknown, source: string): Array<[string, string]> {
  * changed ones with bounded concurrency. Results are in input order.
  */
 export async function importSecrets(keystash: Keystash, pairs: ReadonlyArray<readonly [string, string]>, options: ImportOptions = {}): Promise<ImportResult[]> {
-  const total = options.dryRun ? pairs.length : 2 * pairs.length;
+  // Progress counts names, each once: when its outcome is final (checked in a dry run or when
+  // unchanged, else written).
+  const total = pairs.length;
   let done = 0;
   const step = () => options.onProgress?.({ done: ++done, total });
   const latestVersions = new Map<string, string>();
@@ -190,10 +193,12 @@ export async function importSecrets(keystash: Keystash, pairs: ReadonlyArray<rea
       latestVersions.set(name, latest.version);
       const current = await keystash.open(latest, options.context);
       return { name, status: current === value ? 'unchanged' : 'changed' };
-    } finally {
+    } catch (error) {
       step();
+      throw error;
     }
   });
+  for (const s of planned) if (s.ok && (options.dryRun || s.value.status === 'unchanged')) step();
   throwFailures(planned, 'checked', 'nothing was written');
   const plan = planned.flatMap((s) => (s.ok ? [s.value] : []));
   if (options.dryRun) return plan;
@@ -201,8 +206,8 @@ export async function importSecrets(keystash: Keystash, pairs: ReadonlyArray<rea
   const inOneTransaction = await writeInOneTransaction(keystash, plan, values, latestVersions, options, step);
   if (inOneTransaction) return inOneTransaction;
   const written = await mapSettled(plan, keystash.concurrency, async (item): Promise<ImportResult> => {
+    if (item.status === 'unchanged') return item;
     try {
-      if (item.status === 'unchanged') return item;
       const stored = await keystash.put(item.name, values.get(item.name) ?? '', { keyId: options.keyId, context: options.context, comment: options.comment });
       return { ...item, version: stored.version };
     } finally {
@@ -243,14 +248,27 @@ async function writeInOneTransaction(
   }
   const versions = new Map(rows.map((row) => [row.name, row.version]));
   return plan.map((item) => {
+    if (item.status === 'unchanged') return item;
     step();
-    return item.status === 'unchanged' ? item : { ...item, version: versions.get(item.name) };
+    return { ...item, version: versions.get(item.name) };
   });
 }
 
 function throwFailures(settled: ReadonlyArray<{ item: { name: string } | readonly [string, string]; ok: boolean; error?: unknown }>, verb: string, outcome: string): void {
   const failures = settled.filter((s) => !s.ok).map((s) => ({ name: Array.isArray(s.item) ? (s.item[0] as string) : (s.item as { name: string }).name, error: asKeystashError(s.error) }));
   if (failures.length === 0) return;
-  const detail = failures.map((f) => `  ${f.name}: ${f.error.message}`).join('\n');
-  throw new PartialFailureError(`${failures.length} of ${settled.length} secrets could not be ${verb}; ${outcome}:\n${detail}`, failures);
+  const result = failures.length === settled.length && outcome === 'the others were written' ? 'none was written' : outcome;
+  throw new PartialFailureError(`${failures.length} of ${settled.length} secrets could not be ${verb}; ${result}:\n${summariseFailures(failures)}`, failures);
+}
+
+/** One line per distinct message: the same failure of 2 000 names is one line naming a few. */
+export function summariseFailures(failures: ReadonlyArray<{ name: string; error: KeystashError }>): string {
+  const byMessage = new Map<string, string[]>();
+  for (const f of failures) byMessage.set(f.error.message, [...(byMessage.get(f.error.message) ?? []), f.name]);
+  const lines: string[] = [];
+  for (const [message, names] of byMessage) {
+    if (names.length <= 3) for (const name of names) lines.push(`  ${oneLine(name)}: ${message}`);
+    else lines.push(`  ${names.slice(0, 3).map(oneLine).join(', ')} and ${names.length - 3} more (${names.length} secrets): ${message}`);
+  }
+  return lines.join('\n');
 }

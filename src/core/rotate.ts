@@ -3,7 +3,7 @@
  * data keys. Safe to interrupt and re-run: re-wrap skips rows already wrapped by the destination
  * key and replaces a row's key only if it is still the one read (SecretStore.replaceKey).
  */
-import { KeystashError, PartialFailureError, SecretNotFoundError, UsageError, VersionExistsError } from '../errors.js';
+import { DecryptError, IntegrityError, KeystashError, PartialFailureError, SecretNotFoundError, UsageError, VersionExistsError } from '../errors.js';
 import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
 import { DATA_KEY_BYTES } from '../envelope/seal.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
@@ -15,7 +15,7 @@ import { nextVersion } from './versions.js';
 export interface RotateOptions extends Selection {
   /** 'rewrap': re-encrypt wrapped data keys under `keyId`; 'reseal': new version, fresh data key. */
   mode: 'rewrap' | 'reseal';
-  /** Destination master key (required for rewrap; reseal defaults to the keystash default key). */
+  /** Destination master key (required for rewrap; reseal without it keeps each secret's current key). */
   keyId?: string | undefined;
   /** Every version instead of each latest (rewrap only). */
   allVersions?: boolean | undefined;
@@ -39,6 +39,8 @@ export interface RotateSummary {
   skipped: number;
   /** Rows checked by the verify pass. */
   verified: number;
+  /** Re-seal: the master keys the new versions are wrapped under (sorted, distinct). */
+  keys?: string[] | undefined;
   failed: RowFailure[];
 }
 
@@ -46,12 +48,18 @@ export interface RotateSummary {
 export class RotateFailedError extends PartialFailureError {
   readonly summary: RotateSummary;
   constructor(summary: RotateSummary) {
-    super(`${summary.failed.length} of ${summary.selected} rows failed to rotate (${describeFailures(summary.failed)}); run rotate again to retry them`, summary.failed);
+    super(`${summary.failed.length} of ${summary.selected} rows failed to rotate (${describeFailures(summary.failed)}); ${retryHint(summary.failed)}`, summary.failed);
     this.summary = summary;
   }
 }
 
-type Outcome = { kind: 'rotated'; version: string } | { kind: 'skipped' };
+/** "run rotate again" only when a rerun can help: not for a wrong context or a damaged row. */
+function retryHint(failed: readonly RowFailure[]): string {
+  if (failed.some((f) => !(f.error instanceof DecryptError || f.error instanceof IntegrityError))) return 'run rotate again to retry them';
+  return 'running rotate again will not help: pass the encryption context the rows were stored with (key=value), or check the rows with verify';
+}
+
+type Outcome = { kind: 'rotated'; version: string; keyId?: string } | { kind: 'skipped' };
 
 /** A row whose key keeps changing under us is reported, not retried forever. */
 const MAX_ATTEMPTS = 5;
@@ -82,14 +90,19 @@ export async function rotateSecrets(keystash: Keystash, options: RotateOptions):
   });
   const failed: RowFailure[] = [];
   const changed: RowRef[] = [];
+  const keys = new Set<string>();
   let skipped = 0;
   for (const s of settled) {
     if (!s.ok) failed.push({ ...s.item, error: asKeystashError(s.error) });
     else if (s.value.kind === 'skipped') skipped++;
-    else changed.push({ name: s.item.name, version: s.value.version });
+    else {
+      changed.push({ name: s.item.name, version: s.value.version });
+      if (s.value.keyId !== undefined) keys.add(s.value.keyId);
+    }
   }
   if (!dryRun) failed.push(...(await verifyRows(keystash, changed, context, options.concurrency)));
   const summary: RotateSummary = { mode: options.mode, dryRun, keyArn, selected: rows.length, rotated: changed.length, skipped, verified: dryRun ? 0 : changed.length, failed };
+  if (options.mode === 'reseal') summary.keys = [...keys].sort();
   if (failed.length > 0) throw new RotateFailedError(summary);
   return summary;
 }
@@ -132,16 +145,20 @@ async function rewrapRow(keystash: Keystash, row: RowRef, keyArn: string, contex
   throw new KeystashError(`${row.name} version ${row.version} kept changing during rotation; run rotate again`, { code: 'rotate.contended' });
 }
 
-/** Re-seal one secret: its latest value under a fresh data key as the next version. */
+/**
+ * Re-seal one secret: its latest value under a fresh data key as the next version, wrapped by
+ * `keyId` or, without one, by the master key that wraps it now (never silently the default key).
+ */
 async function resealRow(keystash: Keystash, row: RowRef, keyId: string | undefined, context: EncryptionContext, dryRun: boolean): Promise<Outcome> {
   const record = await keystash.store.getVersion(row.name, row.version);
   if (!record) return { kind: 'skipped' };
   const version = nextVersion(row.version);
-  if (dryRun) return { kind: 'rotated', version };
+  const target = keyId ?? (await wrappingKeyArn(keystash, record.key, context));
+  if (dryRun) return { kind: 'rotated', version, keyId: target };
   const value = await keystash.open(record, context);
   try {
-    await keystash.put(row.name, value, { keyId, context, comment: record.comment, version });
-    return { kind: 'rotated', version };
+    await keystash.put(row.name, value, { keyId: target, context, comment: record.comment, version });
+    return { kind: 'rotated', version, keyId: target };
   } catch (error) {
     // A concurrent writer stored the next version first: that version already has a fresh key.
     if (error instanceof VersionExistsError) return { kind: 'skipped' };

@@ -2,7 +2,7 @@
  * Version strings as credstash stores them (credstash-format.md §1.3): left-padded with '0' to
  * PAD_LEN characters, never truncated, padding applied to any string.
  */
-import { UsageError } from '../errors.js';
+import { UsageError, VersionConflictError } from '../errors.js';
 
 /** 19 digits = len(str(sys.maxint)) in credstash. */
 export const PAD_LEN = 19;
@@ -74,5 +74,13 @@ export function nextVersion(highest: string | undefined): string {
   if (n === undefined) {
     throw new UsageError(`Can not autoincrement version. The current version: ${highest} is not an int`);
   }
-  return padVersion((n + 1n).toString());
+  const next = padVersion((n + 1n).toString());
+  // Past 19 digits the next version would sort (byte order, as DynamoDB and credstash read
+  // "latest") before the current one: the write would be lost to every reader.
+  if (next.length > PAD_LEN) {
+    throw new VersionConflictError(
+      `Can not autoincrement version: the current version ${highest} has no 19-digit successor (${next} would not sort as the latest); nothing was written`,
+    );
+  }
+  return next;
 }

@@ -10,6 +10,7 @@
  */
 import { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, ReEncryptCommand } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import { describeTimeout, notAwsStatus } from '../aws-http.js';
 import { DecryptError, KmsError } from '../errors.js';
 import type { KeystashError } from '../errors.js';
 import type {
@@ -67,16 +68,31 @@ function keyLabel(site: CallSite): string {
 }
 
 /** SDK error → keystash error (without the credstash prefixes). */
-function classify(err: unknown, site: CallSite, endpoint: string): KeystashError {
+function classify(err: unknown, site: CallSite, endpoint: string, handler: unknown): KeystashError {
   const name = errorName(err);
   const detail = `${name}: ${errorMessage(err)}`;
   const options = (code: string) => ({ code, cause: err });
+  const timeout = describeTimeout(err, handler);
+  if (timeout?.deadline) {
+    return new KmsError(`KMS at ${endpoint} did not answer ${site.action.slice(4)} in time: ${timeout.text}; check the endpoint and the network`, { code: 'kms.timeout', cause: err });
+  }
+  if (timeout !== undefined) {
+    return new KmsError(`Cannot reach KMS at ${endpoint}: ${timeout.text} (check the region, the endpoint and the network) [${detail}]`, options('kms.unreachable'));
+  }
+  const status = notAwsStatus(err);
+  if (status !== undefined) {
+    return new KmsError(`the endpoint ${endpoint} answered ${site.action.slice(4)} with ${status} and a body that is not a KMS response: it is not a KMS endpoint (check --endpoint-url, AWS_ENDPOINT_URL_KMS and the region)`, { code: 'kms.notKms', cause: err });
+  }
   if (name === 'InvalidCiphertextException' || name === 'IncorrectKeyException') return new DecryptError(undefined, { cause: err });
   if (name === 'NotFoundException') {
     return new KmsError(`${capital(keyLabel(site))} not found (check the key id/alias and region; create it or pass -k) [${detail}]`, options('kms.notFound'));
   }
   if (name === 'DisabledException' || name === 'KMSInvalidStateException') {
     return new KmsError(`${capital(keyLabel(site))} is disabled or not usable (enable it, or pass -k with another key) [${detail}]`, options('kms.disabled'));
+  }
+  if (name === 'AccessDeniedException' && site.action === 'kms:Decrypt') {
+    // KMS answers AccessDenied both for a missing grant and for a blob of a key this account cannot use.
+    return new KmsError(`Access denied or the key cannot unwrap this row (another KMS, disabled key): this identity may need kms:Decrypt on the key that wrapped this data key, or the row was written through another key service (restore it with --rewrap-from) [${detail}]`, options('kms.accessDenied'));
   }
   if (name === 'AccessDeniedException') {
     return new KmsError(`Access denied: this identity needs ${site.action} on ${keyLabel(site)} (grant it in the key policy or IAM policy) [${detail}]`, options('kms.accessDenied'));
@@ -221,7 +237,7 @@ export class AwsKmsKeyService implements KeyService {
 
   async #translate(err: unknown, site: CallSite): Promise<KeystashError> {
     if (err instanceof KmsError) return err; // raised by required()
-    return classify(err, site, await this.#endpoint());
+    return classify(err, site, await this.#endpoint(), (this.#client.config as { requestHandler?: unknown }).requestHandler);
   }
 
   /** The endpoint the client talks to, for "cannot reach" messages. */

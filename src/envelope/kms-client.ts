@@ -4,15 +4,13 @@
  * endpoint fails in seconds with KmsError 'kms.unreachable' instead of hanging. `endpoint` is
  * plain configuration, which is how tests point the client at the local KMS server.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { KMSClientConfig } from '@aws-sdk/client-kms';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DeadlineHttpHandler } from '../aws-http.js';
 
 /** TCP/TLS connect timeout (ms). */
 export const KMS_CONNECT_TIMEOUT_MS = 5_000;
-/** Per-request socket inactivity timeout (ms), per attempt. */
+/** Per attempt: until the response headers, and the longest silence while reading the body (ms). */
 export const KMS_REQUEST_TIMEOUT_MS = 30_000;
 /** Parallel sockets per host (getall fetches many secrets at once). */
 const MAX_SOCKETS = 64;
@@ -39,6 +37,14 @@ export interface KmsClientOptions {
   credentials?: KmsCredentials | undefined;
   /** Attempts including the first (SDK standard retry with backoff); default {@link DEFAULT_MAX_ATTEMPTS}. */
   maxAttempts?: number | undefined;
+  /** Connect timeout per attempt (ms); default {@link KMS_CONNECT_TIMEOUT_MS}. */
+  connectTimeoutMs?: number | undefined;
+  /** Request/socket-inactivity timeout per attempt (ms); default {@link KMS_REQUEST_TIMEOUT_MS}. */
+  requestTimeoutMs?: number | undefined;
+  /** Overall deadline (epoch ms) of the command: no request runs past it. Default: none. */
+  deadlineAt?: number | undefined;
+  /** The command's timeout in seconds, for the deadline message. */
+  deadlineSeconds?: number | undefined;
 }
 
 /**
@@ -46,17 +52,19 @@ export interface KmsClientOptions {
  * `client.destroy()` closes its sockets (idle keep-alive sockets never keep the process alive).
  */
 export function createKmsClient(options: KmsClientOptions): KMSClient {
-  const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
   const config: KMSClientConfig = {
     region: options.region,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: 'standard',
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: KMS_CONNECT_TIMEOUT_MS,
-      requestTimeout: KMS_REQUEST_TIMEOUT_MS,
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
-    }),
+    requestHandler: new DeadlineHttpHandler(
+      {
+        connectMs: options.connectTimeoutMs ?? KMS_CONNECT_TIMEOUT_MS,
+        requestMs: options.requestTimeoutMs ?? KMS_REQUEST_TIMEOUT_MS,
+        deadlineAt: options.deadlineAt,
+        deadlineSeconds: options.deadlineSeconds,
+      },
+      MAX_SOCKETS,
+    ),
   };
   if (options.endpoint !== undefined) config.endpoint = options.endpoint;
   if (options.profile !== undefined) config.profile = options.profile;

@@ -1,24 +1,31 @@
 /**
- * A strict reader for `.env` files: the subset keystash's dotenv and shell renderers write, plus
- * common hand-written lines. Anything that a POSIX shell and the npm `dotenv` parser could read
- * differently is refused with its line number instead of guessed at.
+ * A strict reader for `.env` files: it reads exactly what the npm `dotenv` parser (v16 `parse`,
+ * the reference: test/unit/format/parse-dotenv.test.ts checks both on generated input) reads,
+ * or refuses the line and says which. It accepts the lines keystash's dotenv renderer writes plus
+ * common hand-written ones; where dotenv's regular expression reads something a person (or a
+ * shell) would not expect, the line is refused instead of guessed at.
  *
- * Accepted, one assignment per line (a quoted value may span lines), blank lines and `# comments`:
- * - `[export ]NAME='text'` — verbatim (may contain newlines); `'\''` continues the word with a `'`
- *   (shell style, as the shell renderer writes);
- * - `[export ]NAME="text"` — `\n` `\r` `\t` `\"` `\\` are escapes (as dotenv reads them); `$`, a
- *   backtick or any other backslash is refused (a shell would read it differently);
- * - `[export ]NAME=text` — trimmed; must not contain quotes, backslashes, `$`, backticks or `#`
- *   (a shell keeps `a#b` whole, the npm dotenv parser cuts it at `#`); ` #` starts a comment.
- * NAME must match `[A-Za-z_][A-Za-z0-9_]*`; a name given twice is refused.
+ * Line endings are normalised as dotenv does (CRLF and CR → LF). Accepted, one assignment per line
+ * (a quoted value may span lines), blank lines and `# comments`:
+ * - `[export ]NAME = 'text'` — verbatim (may contain newlines and `"`); refused when the text
+ *   ends with `\` (dotenv's `\'` would not close the quote there);
+ * - `[export ]NAME = "text"` — `\n` and `\r` are the only escapes (dotenv expands exactly those);
+ *   any other backslash (`\"`, `\\`, `\t`: dotenv keeps them as two characters) is refused;
+ * - `[export ]NAME = text` — trimmed; must not contain quotes, backslashes, `$`, backticks or `#`
+ *   (dotenv cuts `a#b` at `#`, a shell keeps it); ` #` starts a comment.
+ * Spaces or tabs around `=` are allowed (dotenv allows them); after a closing quote only spaces
+ * and a `# comment` may follow. NAME must match `[A-Za-z_][A-Za-z0-9_]*`; a name given twice is
+ * refused (dotenv keeps the last one silently).
  */
 import { UsageError } from '../errors.js';
 
-const ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=/;
-const DOUBLE_ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
+const ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*/;
+const DOUBLE_ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r' };
+const BLANK_OR_COMMENT = /^[ \t]*(#.*)?$/;
 
 /** Parse `.env` text into ordered name/value pairs; UsageError naming the line on any doubt. */
-export function parseDotenv(text: string, source = 'input'): Array<[string, string]> {
+export function parseDotenv(input: string, source = 'input'): Array<[string, string]> {
+  const text = input.replace(/\r\n?/g, '\n');
   const result: Array<[string, string]> = [];
   const seen = new Set<string>();
   let pos = 0;
@@ -30,7 +37,7 @@ export function parseDotenv(text: string, source = 'input'): Array<[string, stri
     const end = text.indexOf('\n', pos);
     const rawLine = text.slice(pos, end < 0 ? text.length : end);
     const startLine = line;
-    if (/^\s*(#.*)?\r?$/.test(rawLine)) {
+    if (BLANK_OR_COMMENT.test(rawLine)) {
       pos = end < 0 ? text.length : end + 1;
       line++;
       continue;
@@ -40,31 +47,27 @@ export function parseDotenv(text: string, source = 'input'): Array<[string, stri
     const name = match?.[1] ?? '';
     if (seen.has(name)) fail(startLine, `${name} is assigned twice`);
     seen.add(name);
-    let i = pos + (match?.[0].length ?? 0);
-    let value = '';
+    const i = pos + (match?.[0].length ?? 0);
+    let value: string;
     const quote = text[i];
     if (quote === "'" || quote === '"') {
-      for (;;) {
-        const q = text[i];
-        if (q !== "'" && q !== '"') break;
-        const close = q === "'" ? text.indexOf("'", i + 1) : closingDoubleQuote(text, i + 1);
-        if (close < 0) fail(startLine, `unterminated ${q === "'" ? 'single' : 'double'}-quoted value for ${name}`);
-        const inner = text.slice(i + 1, close);
-        line += countNewlines(inner);
-        value += q === "'" ? inner : unescapeDouble(inner, () => fail(line, `unsupported character or escape in the double-quoted value of ${name} (use single quotes)`));
-        i = close + 1;
-        if (text.startsWith("\\'", i)) {
-          value += "'";
-          i += 2;
-        }
+      const close = text.indexOf(quote, i + 1);
+      if (close < 0) fail(startLine, `unterminated ${quote === "'" ? 'single' : 'double'}-quoted value for ${name}`);
+      const inner = text.slice(i + 1, close);
+      if (quote === "'") {
+        if (inner.endsWith('\\')) fail(startLine, `the single-quoted value of ${name} ends with a backslash, which the dotenv parser reads as an escaped quote`);
+        value = inner;
+      } else {
+        value = unescapeDouble(inner, (why) => fail(startLine, `the double-quoted value of ${name} ${why} (use single quotes)`));
       }
-      const restEnd = text.indexOf('\n', i);
-      const rest = text.slice(i, restEnd < 0 ? text.length : restEnd);
-      if (!/^[ \t]*(#.*)?\r?$/.test(rest)) fail(line, `unexpected text after the quoted value of ${name}`);
+      line += countNewlines(inner);
+      const restEnd = text.indexOf('\n', close + 1);
+      const rest = text.slice(close + 1, restEnd < 0 ? text.length : restEnd);
+      if (!BLANK_OR_COMMENT.test(rest)) fail(line, `unexpected text after the quoted value of ${name}`);
       pos = restEnd < 0 ? text.length : restEnd + 1;
     } else {
       const restEnd = text.indexOf('\n', i);
-      let rest = text.slice(i, restEnd < 0 ? text.length : restEnd).replace(/\r$/, '');
+      let rest = text.slice(i, restEnd < 0 ? text.length : restEnd);
       const comment = rest.search(/[ \t]#/);
       if (comment >= 0) rest = rest.slice(0, comment);
       if (/['"\\$`#]/.test(rest)) fail(line, `the unquoted value of ${name} contains a quote, backslash, $, backtick or # (quote it with single quotes)`);
@@ -77,25 +80,17 @@ export function parseDotenv(text: string, source = 'input'): Array<[string, stri
   return result;
 }
 
-function closingDoubleQuote(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    if (text[i] === '\\') i++;
-    else if (text[i] === '"') return i;
-  }
-  return -1;
-}
-
-function unescapeDouble(inner: string, fail: () => never): string {
+/** dotenv's double-quote reading: `\n` and `\r` only; anything else with a backslash is refused. */
+function unescapeDouble(inner: string, fail: (why: string) => never): string {
   let out = '';
   for (let i = 0; i < inner.length; i++) {
     const ch = inner[i] ?? '';
-    if (ch === '$' || ch === '`') fail();
     if (ch !== '\\') {
       out += ch;
       continue;
     }
     const escaped = DOUBLE_ESCAPES[inner[i + 1] ?? ''];
-    if (escaped === undefined) fail();
+    if (escaped === undefined) fail('has a backslash other than \\n or \\r, which the dotenv parser keeps as it is');
     out += escaped;
     i++;
   }

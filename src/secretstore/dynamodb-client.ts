@@ -4,15 +4,15 @@
  * endpoint fails in seconds, not after the OS TCP timeout. `endpoint` is plain configuration,
  * which is how tests point the client at dynalite.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DeadlineHttpHandler } from '../aws-http.js';
 
 /** TCP connect timeout (ms). */
 export const DYNAMODB_CONNECT_TIMEOUT_MS = 3_000;
-/** Per-request socket timeout (ms), per attempt. */
+/** Parallel sockets per host. */
+const MAX_SOCKETS = 64;
+/** Per attempt: until the response headers, and the longest silence while reading the body (ms). */
 export const DYNAMODB_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
@@ -37,6 +37,14 @@ export interface DynamoDbClientOptions {
   credentials?: DynamoDbCredentials | undefined;
   /** Attempts including the first (SDK standard retry with backoff); default {@link DEFAULT_MAX_ATTEMPTS}. */
   maxAttempts?: number | undefined;
+  /** Connect timeout per attempt (ms); default {@link DYNAMODB_CONNECT_TIMEOUT_MS}. */
+  connectTimeoutMs?: number | undefined;
+  /** Request/socket-inactivity timeout per attempt (ms); default {@link DYNAMODB_REQUEST_TIMEOUT_MS}. */
+  requestTimeoutMs?: number | undefined;
+  /** Overall deadline (epoch ms) of the command: no request runs past it. Default: none. */
+  deadlineAt?: number | undefined;
+  /** The command's timeout in seconds, for the deadline message. */
+  deadlineSeconds?: number | undefined;
 }
 
 /**
@@ -45,17 +53,19 @@ export interface DynamoDbClientOptions {
  * by Node, so they never keep the process alive).
  */
 export function createDynamoDbClient(options: DynamoDbClientOptions): DynamoDBClient {
-  const agentOptions = { keepAlive: true, maxSockets: 64 };
   const config: DynamoDBClientConfig = {
     region: options.region,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: 'standard',
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: DYNAMODB_CONNECT_TIMEOUT_MS,
-      requestTimeout: DYNAMODB_REQUEST_TIMEOUT_MS,
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
-    }),
+    requestHandler: new DeadlineHttpHandler(
+      {
+        connectMs: options.connectTimeoutMs ?? DYNAMODB_CONNECT_TIMEOUT_MS,
+        requestMs: options.requestTimeoutMs ?? DYNAMODB_REQUEST_TIMEOUT_MS,
+        deadlineAt: options.deadlineAt,
+        deadlineSeconds: options.deadlineSeconds,
+      },
+      MAX_SOCKETS,
+    ),
   };
   if (options.endpoint !== undefined) config.endpoint = options.endpoint;
   if (options.profile !== undefined) config.profile = options.profile;

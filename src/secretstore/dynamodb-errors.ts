@@ -4,7 +4,11 @@
  * handle ConditionalCheckFailedException themselves (it means "version exists" or "key changed").
  */
 import { DEFAULT_TABLE } from '../config.js';
-import { KeystashError, StoreError } from '../errors.js';
+import { KeystashError, StoreError, UsageError } from '../errors.js';
+import { describeTimeout, notAwsStatus } from '../aws-http.js';
+
+/** DynamoDB's item size limit: 400 KB, attribute names and values together. */
+export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
 
 /** Where a failed request was going, for the message. */
 export interface DynamoDbErrorContext {
@@ -14,6 +18,8 @@ export interface DynamoDbErrorContext {
   region: string;
   /** URL or host of the endpoint. */
   endpoint: string;
+  /** The client's request handler (tells whether the command's deadline passed). */
+  handler?: unknown;
 }
 
 const CREDENTIAL_MISSING = new Set(['CredentialsProviderError', 'ProviderError', 'TokenProviderError', 'MissingAuthenticationTokenException']);
@@ -57,8 +63,26 @@ export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): Key
   if (THROTTLED.has(name)) {
     return make(`DynamoDB throttled ${ctx.operation} on table '${ctx.table}' after retries; retry later or raise the table's capacity`, 'store.throttled');
   }
-  if (name === 'ItemCollectionSizeLimitExceededException' || (name === 'ValidationException' && /item size/i.test(message))) {
-    return make('secret too large for DynamoDB (400 KB item limit)', 'store.itemTooLarge');
+  if (name === 'ValidationException' && /item size/i.test(message)) {
+    // The caller's input, not the store, is at fault: a usage error that states the limit.
+    return new UsageError(
+      `secret too large for DynamoDB (400 KB item limit): a row may hold at most ${DYNAMODB_ITEM_LIMIT_BYTES} bytes in all, and the value is stored base64-encoded (4/3 of its size) with its name, version, wrapped key and HMAC`,
+      { code: 'store.itemTooLarge', cause: err },
+    );
+  }
+  if (name === 'ItemCollectionSizeLimitExceededException') {
+    return make('DynamoDB item collection too large (400 KB item limit per row, 10 GB per partition)', 'store.itemTooLarge');
+  }
+  const timeout = describeTimeout(err, ctx.handler);
+  if (timeout?.deadline) {
+    return make(`DynamoDB at ${ctx.endpoint} did not answer ${ctx.operation} on table '${ctx.table}' in time: ${timeout.text}; check the endpoint and the network`, 'store.timeout');
+  }
+  if (timeout !== undefined) {
+    return make(`cannot reach DynamoDB at ${ctx.endpoint}: ${timeout.text} (${name}: ${message}); check the endpoint, region and network`, 'store.unreachable');
+  }
+  const status = notAwsStatus(err);
+  if (status !== undefined) {
+    return make(`the endpoint ${ctx.endpoint} answered ${ctx.operation} with ${status} and a body that is not a DynamoDB response: it is not a DynamoDB endpoint (check --endpoint-url, AWS_ENDPOINT_URL_DYNAMODB and the region)`, 'store.notDynamoDb');
   }
   const networkCode = networkErrorCode(err);
   if (networkCode !== undefined || NETWORK_NAMES.has(name)) {

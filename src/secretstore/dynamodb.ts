@@ -226,10 +226,10 @@ export class DynamoDbStore implements SecretStore {
   }
 
   async #translate(err: unknown, operation: string): Promise<KeystashError> {
-    const config = this.client.config as { region?: unknown; endpoint?: unknown };
+    const config = this.client.config as { region?: unknown; endpoint?: unknown; requestHandler?: unknown };
     const region = await resolveProvider<string>(config.region) ?? 'an unknown region';
     const endpoint = endpointText(await resolveProvider<unknown>(config.endpoint)) ?? `https://dynamodb.${region}.amazonaws.com`;
-    return dynamoDbStoreError(err, { operation, table: this.table, region, endpoint });
+    return dynamoDbStoreError(err, { operation, table: this.table, region, endpoint, handler: config.requestHandler });
   }
 }
 

@@ -68,7 +68,7 @@ describe('restore', () => {
     await expectEveryVersion(['-t', 'restored']);
     // Idempotent: a second restore skips the identical rows.
     const again = await h.run(['-t', 'restored', 'restore', file, '--json']);
-    expect(JSON.parse(again.stdout)).toEqual({ total: PUTS.length, written: 0, skipped: PUTS.length });
+    expect(JSON.parse(again.stdout)).toEqual({ total: PUTS.length, written: 0, skipped: PUTS.length, repaired: 0 });
   });
 
   it('into the other backend (DynamoDB + KMS server) re-wraps the data keys and reproduces every version', async () => {

@@ -125,14 +125,18 @@ describe('import', () => {
       expect(imported.stdout).not.toContain('hunter2');
       expect((await other.run(['export', '--all', '-f', 'json'])).stdout).toBe(json);
 
+      // A shell export writes ' as '\'' which the dotenv parser reads differently: refused, by line (issue 14 item 7).
       writeFileSync(join(dir, 'all.sh'), await exportText(['--all', '-f', 'shell']));
-      const again = await other.run(['import', join(dir, 'all.sh'), '--format', 'dotenv', '--json']);
+      const refused = await other.run(['import', join(dir, 'all.sh'), '--format', 'dotenv', '--json']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/line \d+: .*nothing was imported/);
+
+      writeFileSync(join(dir, 'sub.env'), await exportText([...DOTENV_OK, '-f', 'dotenv']));
+      const again = await other.run(['import', join(dir, 'sub.env'), '--json']);
       expect(again.code, again.stderr).toBe(0);
       const report = JSON.parse(again.stdout) as { results: Array<{ name: string; status: string }> };
       expect(report.results.every((r) => r.status === 'unchanged')).toBe(true);
-      expect(report.results).toHaveLength(NAMES.length);
-
-      writeFileSync(join(dir, 'sub.env'), await exportText([...DOTENV_OK, '-f', 'dotenv']));
+      expect(report.results).toHaveLength(DOTENV_OK.length);
       const third = cliHome();
       try {
         expect((await third.run(['import', join(dir, 'sub.env')])).code).toBe(0);

@@ -79,7 +79,7 @@ describe('rotate --reseal -k KEY (README: "-k is then the key to use")', () => {
   it('re-seals the new version under KEY', async () => {
     const r = await h.run(['rotate', 'qa.one', '--reseal', '-k', 'alias/qa-k2']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('rotated 1 of 1 rows (re-sealed as new versions)');
+    expect(r.stderr).toContain('rotated 1 of 1 rows (re-sealed as new versions under alias/qa-k2)');
     const k2 = JSON.parse((await h.run(['kms', 'describe', 'alias/qa-k2', '--json'])).stdout) as { arn: string };
     const hist = JSON.parse((await h.run(['history', 'qa.one', '--keys', '--json'])).stdout) as Array<{ version: string; keyArn: string }>;
     expect(hist).toHaveLength(2);

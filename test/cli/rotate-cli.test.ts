@@ -109,7 +109,7 @@ describe('rotate through the CLI', () => {
   it('rotate NAME --reseal writes the next version with the same value', async () => {
     const r = await h.run(['rotate', 'bulk.s001', '--reseal']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('rotated 1 of 1 rows (re-sealed as new versions)');
+    expect(r.stderr).toMatch(/rotated 1 of 1 rows \(re-sealed as new versions under arn:aws:kms:local:\d+:key\/[0-9a-f-]+\)/);
     expect((await h.run(['get', 'bulk.s001'])).stdout).toBe('bulk-value-1\n');
     expect((await h.run(['get', 'bulk.s001', '-v', '1'])).stdout).toBe('bulk-value-1\n');
     expect(JSON.parse((await h.run(['history', 'bulk.s001', '--json'])).stdout)).toHaveLength(2);

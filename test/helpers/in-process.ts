@@ -1,8 +1,9 @@
 /**
- * Run the CLI in-process (src/cli/main.ts `run`) against a temporary KEYSTASH_HOME with the real
- * backends: much faster than spawning the bundle, for tests of messages and exit codes.
+ * Run the CLI in-process (src/cli/main.ts `run`) with a captured Io: no spawn, no build needed,
+ * much faster than the bundle for tests of messages and exit codes. `env` is the whole
+ * environment the program sees (config is resolved from it, not process.env).
  */
-import { PassThrough } from 'node:stream';
+import { Readable } from 'node:stream';
 import { run } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 import { tempDir } from './run-cli.js';
@@ -11,6 +12,22 @@ export interface InProcessResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/** `keystash ...argv` with `env` and optional stdin text; resolves with exit code and output. */
+export async function runInProcess(argv: readonly string[], env: Record<string, string | undefined>, input = ''): Promise<InProcessResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    stdout: { write: (chunk: string | Uint8Array) => out.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')) },
+    stderr: { write: (chunk: string) => err.push(chunk) },
+    stdin: Readable.from([Buffer.from(input)]),
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    env,
+  };
+  const code = await run(argv, io);
+  return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
 /** A runner bound to one temporary home; `env` adds variables to every run. */
@@ -26,21 +43,6 @@ export function inProcessHome(env: Record<string, string | undefined> = {}): {
     dir,
     home,
     cleanup,
-    run: async (args, options = {}) => {
-      let stdout = '';
-      let stderr = '';
-      const stdin = new PassThrough();
-      stdin.end(options.input ?? '');
-      const io: Io = {
-        stdout: { write: (s) => (stdout += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')) },
-        stderr: { write: (s) => (stderr += s) },
-        stdin,
-        stdoutIsTTY: false,
-        stderrIsTTY: false,
-        env: { HOME: dir, KEYSTASH_HOME: home, PATH: process.env.PATH, ...env, ...options.env },
-      };
-      const code = await run(args, io);
-      return { code, stdout, stderr };
-    },
+    run: (args, options = {}) => runInProcess(args, { HOME: dir, KEYSTASH_HOME: home, PATH: process.env.PATH, ...env, ...options.env }, options.input ?? ''),
   };
 }

@@ -218,11 +218,11 @@ describe('AwsKmsKeyService error translation (stub client)', () => {
     expect(err.cause).toBe(error);
   });
 
-  it('AccessDeniedException on Decrypt names kms:Decrypt, with credstash\'s prefix', async () => {
+  it('AccessDeniedException on Decrypt says access denied or the key cannot unwrap this row, names kms:Decrypt, with credstash\'s prefix', async () => {
     const service = new AwsKmsKeyService({ client: failingClient(sdkError('AccessDeniedException')) });
     const err = await failure(service.decrypt({ ciphertextBlob: new Uint8Array(8), context: {} }));
     expect(err.code).toBe('kms.accessDenied');
-    expect(err.message).toMatch(/^KMS ERROR: Decryption error Access denied: this identity needs kms:Decrypt/);
+    expect(err.message).toMatch(/^KMS ERROR: Decryption error Access denied or the key cannot unwrap this row \(another KMS, disabled key\): this identity may need kms:Decrypt/);
   });
 
   it('IncorrectKeyException → DecryptError', async () => {

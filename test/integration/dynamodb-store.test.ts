@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { IntegrityError, StoreError, VersionExistsError } from '../../src/errors.js';
+import { IntegrityError, StoreError, UsageError, VersionExistsError } from '../../src/errors.js';
 import { createDynamoDbClient } from '../../src/secretstore/dynamodb-client.js';
 import { DynamoDbStore } from '../../src/secretstore/dynamodb.js';
 import { openStore } from '../../src/secretstore/index.js';
@@ -275,11 +275,13 @@ describe('DynamoDbStore errors', () => {
     await expect(collect(store.listAll())).rejects.toMatchObject({ code: 'store.tableMissing' });
   });
 
-  it('an item over 400 KB → StoreError store.itemTooLarge', async () => {
+  it('an item over 400 KB → UsageError store.itemTooLarge stating the limit in bytes', async () => {
     const store = new DynamoDbStore({ client, table: freshTable() });
     await store.setup();
     const huge = sampleRecord('huge', pad(1), { contents: 'A'.repeat(410 * 1024) });
-    await expect(store.putVersion(huge)).rejects.toMatchObject({ code: 'store.itemTooLarge', message: 'secret too large for DynamoDB (400 KB item limit)' });
+    const error = await store.putVersion(huge).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error).toMatchObject({ code: 'store.itemTooLarge', message: expect.stringContaining('at most 409600 bytes') });
   });
 
   it('an unreachable endpoint → StoreError store.unreachable naming it', async () => {

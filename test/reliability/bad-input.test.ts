@@ -515,8 +515,8 @@ const cases: Case[] = [
     name: 'aws: value over the 400 KB item limit (@file)',
     backend: 'aws',
     args: (ctx) => ['put', 'app.big', `@${writeFile(ctx, 'big.txt', TOO_BIG)}`],
-    code: 8,
-    message: /400 KB/,
+    code: 2,
+    message: /400 KB item limit\): a row may hold at most 409600 bytes/,
   },
   {
     name: 'corrupt SQLite file (header kept, pages scrambled)',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import vectors from '../../vectors/credstash-vectors.json' with { type: 'json' };
+import { VersionConflictError } from '../../../src/errors.js';
 import { compareVersions, isCanonicalVersion, nextVersion, padVersion, parseReadVersion, parseWriteVersion } from '../../../src/core/versions.js';
 import { expandWildcard, globToRegExp } from '../../../src/core/wildcard.js';
 
@@ -36,6 +37,10 @@ describe('ordering and next version', () => {
     expect(nextVersion('0000000000000000009')).toBe('0000000000000000010');
     expect(nextVersion('10')).toBe('0000000000000000011');
     expect(() => nextVersion('0000000000000000abc')).toThrow(/not an int/);
+    // Issue 14 item 5: a 20-digit version sorts before 9999999999999999999 in byte order.
+    expect(nextVersion('9999999999999999998')).toBe('9999999999999999999');
+    expect(() => nextVersion('9999999999999999999')).toThrow(VersionConflictError);
+    expect(() => nextVersion('9999999999999999999')).toThrow(/no 19-digit successor/);
     expect(isCanonicalVersion('0000000000000000001')).toBe(true);
     expect(isCanonicalVersion('1')).toBe(false);
   });

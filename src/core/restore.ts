@@ -1,0 +1,221 @@
+/**
+ * Restore of a parsed backup (backup.ts) into a Keystash: everything that can be checked is
+ * checked before the first write (destination table, conflicting rows, and that the destination
+ * key service can unwrap the rows, or re-wrapping through `--rewrap-from`); see restoreBackup.
+ */
+import { KeystashError, KmsError, PartialFailureError, StoreError } from '../errors.js';
+import { authenticateFields } from '../envelope/authenticate.js';
+import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
+import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
+import { bytesToUuid, KEY_ID_BYTES, MIN_WRAPPED_BYTES, WRAPPED_KEY_FORMAT } from '../envelope/wrapped-key.js';
+import { oneLine } from '../format/one-line.js';
+import type { SecretRecord } from '../secretstore/types.js';
+import { asKeystashError, type BulkProgress } from './bulk.js';
+import { mapSettled } from './concurrency.js';
+import type { Keystash } from './keystash.js';
+
+export interface RestoreOptions {
+  /** Re-wrap data keys: decrypt through `from`, encrypt under `keyId` through the destination. */
+  rewrap?: { from: KeyService; keyId: string } | undefined;
+  context?: EncryptionContext | undefined;
+  /** Create the destination table/file first (idempotent), as migrate does. */
+  createTable?: boolean | undefined;
+  /** After each row is written (total: the rows not already present). */
+  onProgress?: ((progress: BulkProgress) => void) | undefined;
+}
+
+export interface RestoreSummary {
+  total: number;
+  written: number;
+  /** Rows already present with identical contents and hmac (and, when re-wrapping, a key of their own). */
+  skipped: number;
+  /** Rows present with identical contents and hmac but the backup's own wrapped key (restored earlier without --rewrap-from); their key was re-wrapped in place. */
+  repaired: number;
+}
+
+type Present = { row: SecretRecord; existing: SecretRecord };
+
+/**
+ * Write the rows into `dest`'s store. Before any write: one request proves the destination table
+ * exists, and a row present there with different contents is a conflict. Without `rewrap`, the
+ * destination key service must unwrap (and MAC-check, no value decrypted) at least one row of
+ * every wrapping key (rows grouped by the key id their local-KMS blob names; other blobs one by
+ * one), else the restore is refused (KmsError naming --rewrap-from) and nothing is written: a
+ * backup made with another key service is never stored unreadable. With `rewrap`, every row is
+ * re-wrapped and checked through the destination before it is written, and a row present with
+ * the backup's own (foreign) wrapped key is repaired in place. Rows bound to an encryption
+ * context need it in `context` when re-wrapping (credstash does not record contexts: one restore
+ * per context; rows already restored are skipped).
+ */
+export async function restoreBackup(dest: Keystash, rows: readonly SecretRecord[], options: RestoreOptions = {}): Promise<RestoreSummary> {
+  const context = options.context ?? {};
+  const rewrap = options.rewrap;
+  if (options.createTable) await dest.setup();
+  if (rows[0] !== undefined) await probeDestination(dest, rows[0]);
+  const { pending, present } = await compareWithDestination(dest, rows);
+  // Identical contents but the backup's very wrapped key: written earlier without re-wrapping.
+  const repairs = rewrap ? present.filter((p) => p.existing.key === p.row.key) : [];
+  if (!rewrap) await proveUnwrappable(dest, pending, context);
+  const toPrepare = [...pending, ...repairs.map((p) => p.row)];
+  const prepared = rewrap ? await mapSettled(toPrepare, dest.concurrency, (row) => prepareRow(dest, row, context, rewrap)) : toPrepare.map((row) => ({ item: row, ok: true as const, value: row }));
+  const failures: Array<{ name: string; error: KeystashError }> = [];
+  for (const s of prepared) if (!s.ok) failures.push({ name: `${s.item.name} v${s.item.version}`, error: asKeystashError(s.error) });
+  let done = 0;
+  const total = toPrepare.length;
+  const written = await mapSettled(prepared.keys(), dest.concurrency, async (i) => {
+    const s = prepared[i];
+    if (!s?.ok) return false;
+    try {
+      const repair = i >= pending.length ? repairs[i - pending.length] : undefined;
+      if (repair === undefined) await dest.store.putVersion(s.value);
+      else if (!(await dest.store.replaceKey(s.value.name, s.value.version, repair.existing.key, s.value.key))) {
+        throw new KeystashError('the row changed in the destination during the restore; rerun restore', { code: 'restore.changed' });
+      }
+      return true;
+    } finally {
+      options.onProgress?.({ done: ++done, total });
+    }
+  });
+  for (const s of written) {
+    const row = toPrepare[s.item] as SecretRecord;
+    if (!s.ok) failures.push({ name: `${row.name} v${row.version}`, error: asKeystashError(s.error) });
+  }
+  if (failures.length > 0) {
+    const others = failures.length === total ? 'none was written' : 'the others were written';
+    throw new PartialFailureError(`${failures.length} of ${total} rows failed to restore; ${others} (${listFailures(failures)})`, failures);
+  }
+  const repaired = repairs.length;
+  return { total: rows.length, written: pending.length, skipped: present.length - repaired, repaired };
+}
+
+/**
+ * Refuse (before any write) unless the destination key service unwraps at least one row of each
+ * wrapping key, or (local-KMS blobs, which name their key) holds that key; rows of a proven key
+ * that fail alone (another encryption context) are copied as they are, as before.
+ */
+async function proveUnwrappable(dest: Keystash, rows: readonly SecretRecord[], context: EncryptionContext): Promise<void> {
+  const groups = new Map<string, SecretRecord[]>();
+  for (const row of rows) {
+    const id = wrappingKeyId(row.key);
+    groups.set(id, [...(groups.get(id) ?? []), row]);
+  }
+  const results = await mapSettled(groups.entries(), dest.concurrency, async ([id, group]) => {
+    let last: unknown;
+    for (const row of group) {
+      try {
+        await checkReadable(dest, row, context);
+        return;
+      } catch (error) {
+        if (error instanceof KmsError && isTransportFailure(error)) throw error;
+        last = error;
+      }
+    }
+    // A local-KMS blob names its master key: if the destination holds that key, the rows are
+    // bound to another encryption context (restored as they are), not from another KMS.
+    if (await holdsKey(dest, id)) return;
+    throw last;
+  });
+  const unproven = results.flatMap((s) => (s.ok ? [] : [{ rows: s.item[1], error: asKeystashError(s.error) }]));
+  const transport = unproven.find((u) => u.error instanceof KmsError && isTransportFailure(u.error));
+  if (transport) throw transport.error;
+  if (unproven.length === 0) return;
+  const count = unproven.reduce((n, u) => n + u.rows.length, 0);
+  const named = unproven.map((u) => ({ name: `${(u.rows[0] as SecretRecord).name} v${(u.rows[0] as SecretRecord).version}`, error: u.error }));
+  throw new KmsError(
+    `the destination key service cannot unwrap the data keys of ${count} of ${rows.length} rows (access denied or the key cannot unwrap this row: another KMS, disabled key, another encryption context); nothing was restored. ` +
+      `If the backup was made with another key service, rerun with --rewrap-from local|aws (the backup's key service) and --to-key KEY; if the rows were stored with an encryption context, pass it (${listFailures(named)})`,
+    { code: 'restore.cannotUnwrap', cause: unproven[0]?.error },
+  );
+}
+
+/** True when the destination key service knows the master key a `local:` group names. */
+async function holdsKey(dest: Keystash, id: string): Promise<boolean> {
+  if (!id.startsWith('local:') || !dest.keys.describeKeyArn) return false;
+  try {
+    await dest.keys.describeKeyArn(id.slice('local:'.length));
+    return true;
+  } catch (error) {
+    if (error instanceof KmsError && isTransportFailure(error)) throw error;
+    return false;
+  }
+}
+
+/** The master key id (a UUID) named by a local-KMS blob; other blobs (AWS KMS) stand alone. */
+function wrappingKeyId(key: string): string {
+  try {
+    const blob = base64ToBytes(key, 'key');
+    if (blob.length >= MIN_WRAPPED_BYTES && blob[0] === WRAPPED_KEY_FORMAT) return `local:${bytesToUuid(blob.subarray(1, 1 + KEY_ID_BYTES))}`;
+  } catch {
+    // a malformed key stands alone and fails its own check
+  }
+  return `blob:${key}`;
+}
+
+/** One read before the file's rows are looked up: a missing table or unreachable store fails here, once. */
+async function probeDestination(dest: Keystash, row: SecretRecord): Promise<void> {
+  try {
+    await dest.store.getVersion(row.name, row.version);
+  } catch (error) {
+    if (error instanceof StoreError && error.code === 'store.tableMissing') {
+      throw new StoreError(`${error.message}, or rerun restore with --create-table; nothing was restored`, { code: error.code, cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Split rows into absent (to write) and identical-present; a present row with other contents is a conflict. */
+async function compareWithDestination(dest: Keystash, rows: readonly SecretRecord[]): Promise<{ pending: SecretRecord[]; present: Present[] }> {
+  const existing = await mapSettled(rows, dest.concurrency, (row) => dest.store.getVersion(row.name, row.version));
+  // A destination that cannot be read (unreachable) is its own error, not a conflict.
+  const unreadable = existing.find((s) => !s.ok);
+  if (unreadable && !unreadable.ok) throw asKeystashError(unreadable.error);
+  const pending: SecretRecord[] = [];
+  const present: Present[] = [];
+  const conflicts: Array<{ name: string; error: KeystashError }> = [];
+  for (const s of existing) {
+    if (!s.ok) continue;
+    if (!s.value) pending.push(s.item);
+    else if (s.value.contents === s.item.contents && s.value.hmac.toLowerCase() === s.item.hmac.toLowerCase()) present.push({ row: s.item, existing: s.value });
+    else conflicts.push({ name: s.item.name, error: new KeystashError(`version ${s.item.version} exists in the destination with different contents`, { code: 'restore.conflict' }) });
+  }
+  if (conflicts.length > 0) {
+    throw new PartialFailureError(`${conflicts.length} rows conflict with the destination; nothing was restored (${listFailures(conflicts)})`, conflicts);
+  }
+  return { pending, present };
+}
+
+/** The row as it will be written (re-wrapped when asked), proven readable through the destination. */
+async function prepareRow(dest: Keystash, row: SecretRecord, context: EncryptionContext, rewrap: RestoreOptions['rewrap']): Promise<SecretRecord> {
+  const record = rewrap ? { ...row, key: await rewrapKey(row.key, rewrap.from, dest.keys, rewrap.keyId, context) } : row;
+  await checkReadable(dest, record, context);
+  return record;
+}
+
+/** Unwrap through the destination and MAC-check: no value is decrypted. */
+async function checkReadable(dest: Keystash, record: SecretRecord, context: EncryptionContext): Promise<void> {
+  const { plaintext } = await dest.keys.decrypt({ ciphertextBlob: base64ToBytes(record.key, 'key'), context });
+  try {
+    authenticateFields(record, plaintext);
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+function isTransportFailure(error: KeystashError): boolean {
+  return error.code === 'kms.unreachable' || error.code === 'kms.timeout' || error.code === 'kms.notKms';
+}
+
+async function rewrapKey(key: string, from: KeyService, to: KeyService, keyId: string, context: EncryptionContext): Promise<string> {
+  const { plaintext } = await from.decrypt({ ciphertextBlob: base64ToBytes(key, 'key'), context });
+  try {
+    return bytesToBase64((await to.encrypt({ keyId, plaintext, context })).ciphertextBlob);
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+/** Per-row failures on one line (the CLI prints one error line), the first five in full. */
+function listFailures(failures: ReadonlyArray<{ name: string; error: KeystashError }>): string {
+  const shown = failures.slice(0, 5).map((f) => `${oneLine(f.name)}: ${f.error.message}`).join('; ');
+  return failures.length > 5 ? `${shown}; …` : shown;
+}
