@@ -87,7 +87,7 @@ export async function openConfiguredKeys(config: Config, credentials?: StaticCre
     credentials: (await awsCredentials(config, credentials)) as never,
     ...limits,
   });
-  return new AwsKmsKeyService({ client, decryptKeys: config.decryptKeys });
+  return new AwsKmsKeyService({ client, decryptKeys: config.decryptKeys, ownsClient: true });
 }
 
 /** A Keystash for the configured backends. */

@@ -20,8 +20,10 @@ import type {
 
 /** Options of {@link AwsKmsKeyService}. */
 export interface AwsKmsKeyServiceOptions {
-  /** A configured client (region, endpoint, credentials); the service does not destroy it. */
+  /** A configured client (region, endpoint, credentials); destroyed by close() only with `ownsClient`. */
   client: KMSClient;
+  /** close() destroys the client (its keep-alive sockets close at once, not when the server drops them). */
+  ownsClient?: boolean | undefined;
   /**
    * Keys (ids, ARNs or aliases) allowed to unwrap data keys; undefined = any key the caller may
    * use (credstash's behaviour). Config `decryptKeys`, CLI `--decrypt-key`.
@@ -147,10 +149,17 @@ function required<T>(value: T | undefined, member: string, action: string): T {
 export class AwsKmsKeyService implements KeyService {
   readonly #client: KMSClient;
   readonly #decryptKeys: readonly string[] | undefined;
+  readonly #ownsClient: boolean;
 
   constructor(options: AwsKmsKeyServiceOptions) {
     this.#client = options.client;
+    this.#ownsClient = options.ownsClient === true;
     this.#decryptKeys = options.decryptKeys?.length ? [...options.decryptKeys] : undefined;
+  }
+
+  /** Destroy the client when this service owns it (see {@link AwsKmsKeyServiceOptions.ownsClient}). */
+  close(): void {
+    if (this.#ownsClient) this.#client.destroy();
   }
 
   /**
