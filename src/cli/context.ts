@@ -6,6 +6,9 @@
 import type { Config } from '../config.js';
 import { Keystash } from '../core/keystash.js';
 import type { KeyService } from '../envelope/keyservice.js';
+import type { LocalKeyring } from '../envelope/audited-kms.js';
+import { AUDIT_FILE, AuditLog } from '../envelope/audit-log.js';
+import { join } from 'node:path';
 import type { SecretStore } from '../secretstore/types.js';
 
 /** Static AWS credentials given by a library caller (createKeystash's `env`), not the SDK chain. */
@@ -55,10 +58,7 @@ export async function openConfiguredStore(config: Config, table = config.table, 
 
 /** Open the configured key service. */
 export async function openConfiguredKeys(config: Config, credentials?: StaticCredentials): Promise<KeyService> {
-  if (config.kms === 'local') {
-    const { LocalKms } = await import('../envelope/local-kms.js');
-    return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
-  }
+  if (config.kms === 'local') return openLocalKms(config);
   quietSdkVersionWarning();
   const [{ AwsKmsKeyService }, { createKmsClient }] = await Promise.all([
     import('../envelope/aws-kms.js'),
@@ -79,8 +79,18 @@ export async function openKeystash(config: Config, credentials?: StaticCredentia
   return new Keystash({ store, keys, concurrency: config.concurrency });
 }
 
-/** The local keyring (LocalKms) of a config, for `kms` administration and `kms serve`. */
-export async function openLocalKms(config: Config): Promise<import('../envelope/local-kms.js').LocalKms> {
-  const { LocalKms } = await import('../envelope/local-kms.js');
-  return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
+/**
+ * The local keyring (LocalKms) of a config. In-process use is audited (principal `local`, log
+ * `kms-audit.jsonl` in the data directory); `kms serve` asks for the bare keyring with
+ * `audited: false` and records each request itself, with its access key id and address.
+ */
+export async function openLocalKms(config: Config, options: { audited?: boolean } = {}): Promise<LocalKeyring> {
+  const [{ LocalKms }, { AuditedKms }] = await Promise.all([import('../envelope/local-kms.js'), import('../envelope/audited-kms.js')]);
+  const kms = LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
+  return options.audited === false ? kms : new AuditedKms(kms, new AuditLog(auditLogPath(config)));
+}
+
+/** The audit log of the local KMS: `kms-audit.jsonl` in the data directory. */
+export function auditLogPath(config: Config): string {
+  return join(config.dataDir, AUDIT_FILE);
 }
