@@ -11,12 +11,12 @@
  * either a whole line or (at worst, on a full disk) a torn last line that the reader
  * (audit-read.ts) skips and reports. The file is opened per append, so a long-running server
  * always writes to the current file, also after another process rotated it. Rotation renames the
- * full file to a unique name (`kms-audit.jsonl.<time>-<random>`), so two processes rotating at once
+ * full file to a unique name (`kms-audit.jsonl.<microseconds>-<random>`), so two processes rotating at once
  * lose nothing; the oldest rotated files beyond `keep` are removed.
  *
  * Kept small and synchronous: it is on the hot path of every local `get`.
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { DecryptError, KeystashError, KmsError } from '../errors.js';
@@ -130,7 +130,7 @@ export interface AuditLogOptions {
   now?: () => Date;
 }
 
-const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
 
 /** The append-only writer of one audit log file. */
 export class AuditLog {
@@ -148,17 +148,20 @@ export class AuditLog {
 
   /** Append one record; throws KmsError 'kms.audit' when the line cannot be written whole. */
   append(entry: AuditEntry): void {
-    const line = Buffer.from(`${JSON.stringify(toAuditRecord(entry, this.#now()))}\n`, 'utf8');
+    let line = Buffer.from(`${JSON.stringify(toAuditRecord(entry, this.#now()))}\n`, 'utf8');
     try {
       let fd = this.#open();
       try {
-        const size = fstatSync(fd).size;
+        let size = fstatSync(fd).size;
         if (size > 0 && size + line.length > this.#maxBytes) {
           closeSync(fd);
           fd = -1;
           this.#rotate();
           fd = this.#open();
+          size = fstatSync(fd).size;
         }
+        // A torn last line (a writer died mid-write) is ended first, so this record stays whole.
+        if (size > 0 && !endsWithNewline(fd, size)) line = Buffer.concat([NEWLINE, line]);
         // One write(2) of the whole line: O_APPEND makes it land after every other writer's line.
         const written = writeSync(fd, line, 0, line.length);
         if (written !== line.length) throw Object.assign(new Error('short write'), { code: 'EIO' });
@@ -182,7 +185,8 @@ export class AuditLog {
   }
 
   #rotate(): void {
-    const stamp = this.#now().toISOString().replace(/[-:.]/g, '');
+    // Microseconds since the epoch (fixed width, so names sort by time) and a random tie-breaker.
+    const stamp = String(Math.floor((performance.timeOrigin + performance.now()) * 1000)).padStart(17, '0');
     try {
       renameSync(this.path, `${this.path}.${stamp}-${randomBytes(4).toString('hex')}`);
     } catch (err) {
@@ -197,6 +201,13 @@ export class AuditLog {
       }
     }
   }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+function endsWithNewline(fd: number, size: number): boolean {
+  const last = Buffer.alloc(1);
+  return readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === 0x0a;
 }
 
 /** Rotated files of the log at `path`, oldest first (their names sort by time). */

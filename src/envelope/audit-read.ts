@@ -61,6 +61,7 @@ export function parseAuditText(text: string, file: string, out: AuditReadResult,
   const lines = text.split('\n');
   const last = lines.pop(); // '' when the file ends with a newline
   lines.forEach((line, i) => {
+    if (line === '') return; // the end written after a torn line (audit-log.ts)
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
