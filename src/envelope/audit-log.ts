@@ -8,11 +8,18 @@
  *
  * Crash and concurrency safety: each line is written by a single write(2) on a descriptor opened
  * with O_APPEND, so lines from concurrent processes never interleave and a killed writer leaves
- * either a whole line or (at worst, on a full disk) a torn last line that the reader
- * (audit-read.ts) skips and reports. The file is opened per append, so a long-running server
+ * either a whole line or (at worst, on a full disk or power loss) a torn fragment; the next record
+ * is then appended right after the fragment, and the reader (audit-read.ts) recovers the record
+ * and reports the fragment. The file is opened per append, so a long-running server
  * always writes to the current file, also after another process rotated it. Rotation renames the
  * full file to a unique name (`kms-audit.jsonl.<microseconds>-<random>`), so two processes rotating at once
  * lose nothing; the oldest rotated files beyond `keep` are removed.
+ *
+ * Hash chain: every record carries the hash of the line before it (`prev`), so `kms audit
+ * --verify` finds a line removed or edited in the middle of a file. Concurrent writers may both
+ * link to the same line; the reader accepts a link to any of the lines just before. It is
+ * evidence against accidental or careless edits only: anyone who can write the file can rewrite
+ * the chain, and cutting lines off the end leaves no trace (SECURITY.md).
  *
  * Kept small and synchronous: it is on the hot path of every local `get`.
  */
@@ -34,7 +41,7 @@ export const LOCAL_PRINCIPAL = 'local';
 export const AUDIT_EVENT_SOURCE = 'kms.keystash.local';
 /** Bound on any client-supplied string copied into a record. */
 const MAX_FIELD = 256;
-const MAX_CONTEXT_KEYS = 64;
+const MAX_CONTEXT_KEYS = 32;
 
 /** What happened, as the caller of {@link AuditLog.append} knows it. */
 export interface AuditEntry {
@@ -68,6 +75,8 @@ export interface AuditRecord {
   resources?: Array<{ type: 'AWS::KMS::Key'; ARN: string }>;
   outcome: 'ok' | 'denied' | 'error';
   errorCode?: string;
+  /** {@link lineHash} of the line before this one in its file (absent on a file's first line). */
+  prev?: string;
 }
 
 const KMS_CODE_TO_EXCEPTION: Readonly<Record<string, string>> = {
@@ -148,20 +157,21 @@ export class AuditLog {
 
   /** Append one record; throws KmsError 'kms.audit' when the line cannot be written whole. */
   append(entry: AuditEntry): void {
-    let line = Buffer.from(`${JSON.stringify(toAuditRecord(entry, this.#now()))}\n`, 'utf8');
+    const record = toAuditRecord(entry, this.#now());
     try {
       let fd = this.#open();
       try {
         let size = fstatSync(fd).size;
-        if (size > 0 && size + line.length > this.#maxBytes) {
+        if (size > 0 && size + JSON.stringify(record).length + CHAIN_OVERHEAD > this.#maxBytes) {
           closeSync(fd);
           fd = -1;
           this.#rotate();
           fd = this.#open();
           size = fstatSync(fd).size;
         }
-        // A torn last line (a writer died mid-write) is ended first, so this record stays whole.
-        if (size > 0 && !endsWithNewline(fd, size)) line = Buffer.concat([NEWLINE, line]);
+        const prev = lastLineLink(fd, size);
+        if (prev !== undefined) record.prev = prev;
+        const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
         // One write(2) of the whole line: O_APPEND makes it land after every other writer's line.
         const written = writeSync(fd, line, 0, line.length);
         if (written !== line.length) throw Object.assign(new Error('short write'), { code: 'EIO' });
@@ -203,11 +213,34 @@ export class AuditLog {
   }
 }
 
-const NEWLINE = Buffer.from('\n');
+/** Bytes read back from the end of the file to find its last line (records are far shorter). */
+const TAIL_BYTES = 16 * 1024;
+/** Room for `,"prev":"…"` when deciding to rotate. */
+const CHAIN_OVERHEAD = 48;
 
-function endsWithNewline(fd: number, size: number): boolean {
-  const last = Buffer.alloc(1);
-  return readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === 0x0a;
+/**
+ * The chain link of a line: the first 128 bits of SHA-256 over its bytes (without the newline),
+ * in hex. Each record carries the link of the line before it in the same file (`prev`).
+ */
+export function lineHash(line: Uint8Array | string): string {
+  return createHash('sha256').update(line).digest('hex').slice(0, 32);
+}
+
+/**
+ * The link of the file's last complete line (the one ending at its last newline), or undefined for
+ * a file without one. Bytes after that newline are a line still being written by another process
+ * (reads are not serialised against writes) or left torn by a crash; either way not linked to.
+ */
+function lastLineLink(fd: number, size: number): string | undefined {
+  if (size === 0) return undefined;
+  const length = Math.min(size, TAIL_BYTES);
+  const buffer = Buffer.alloc(length);
+  const tail = buffer.subarray(0, readSync(fd, buffer, 0, length, size - length));
+  const end = tail.lastIndexOf(0x0a);
+  if (end < 0) return undefined;
+  const start = end === 0 ? 0 : tail.lastIndexOf(0x0a, end - 1) + 1;
+  if (start === 0 && length < size) return undefined; // longer than the tail: unlinked
+  return lineHash(tail.subarray(start, end));
 }
 
 /** Rotated files of the log at `path`, oldest first (their names sort by time). */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
-import { rotatedFiles } from './audit-log.js';
+import { lineHash, rotatedFiles } from './audit-log.js';
 import type { AuditRecord } from './audit-log.js';
 
 /** A line that could not be read as a record. */
@@ -14,8 +14,12 @@ export interface MalformedLine {
   file: string;
   /** 1-based line number in its file. */
   line: number;
-  /** `torn` = last line without its newline; `malformed` = not a record. */
-  reason: 'torn' | 'malformed';
+  /**
+   * `torn` = a fragment left by a writer stopped mid-write (at the end of the file, or followed by
+   * the next record, which is recovered); `malformed` = not a record; `chain` = a record whose
+   * `prev` names none of the lines just before it (a line removed or edited).
+   */
+  reason: 'torn' | 'malformed' | 'chain';
 }
 
 /** Filters of {@link readAuditLog}. */
@@ -30,6 +34,19 @@ export interface AuditQuery {
 export interface AuditReadResult {
   records: AuditRecord[];
   malformed: MalformedLine[];
+}
+
+/** How many lines back a record's `prev` may point (concurrent writers link to the same line). */
+const CHAIN_WINDOW = 64;
+/** How every record line begins (audit-log.ts writes `eventVersion` first). */
+const RECORD_START = '{"eventVersion":';
+
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
 }
 
 function isRecord(value: unknown): value is AuditRecord {
@@ -60,19 +77,24 @@ function matches(record: AuditRecord, query: AuditQuery): boolean {
 export function parseAuditText(text: string, file: string, out: AuditReadResult, query: AuditQuery = {}): void {
   const lines = text.split('\n');
   const last = lines.pop(); // '' when the file ends with a newline
+  const recent: string[] = []; // links of the lines just before
   lines.forEach((line, i) => {
-    if (line === '') return; // the end written after a torn line (audit-log.ts)
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      parsed = undefined;
+    let parsed = parseLine(line);
+    let glued = false;
+    if (!isRecord(parsed)) {
+      // A torn fragment with the next record appended right after it: recover the record.
+      const start = line.lastIndexOf(RECORD_START);
+      parsed = start > 0 ? parseLine(line.slice(start)) : undefined;
+      glued = isRecord(parsed);
+      out.malformed.push({ file, line: i + 1, reason: glued ? 'torn' : 'malformed' });
     }
     if (isRecord(parsed)) {
+      // No link: a file's first lines (another writer's first line may have been in progress), or after a fragment.
+      const linked = parsed.prev === undefined ? i <= 1 || glued : recent.includes(parsed.prev);
+      if (!linked) out.malformed.push({ file, line: i + 1, reason: 'chain' });
       if (matches(parsed, query)) out.records.push(parsed);
-    } else {
-      out.malformed.push({ file, line: i + 1, reason: 'malformed' });
     }
+    if (recent.push(lineHash(line)) > CHAIN_WINDOW) recent.shift();
   });
   if (last !== undefined && last !== '') out.malformed.push({ file, line: lines.length + 1, reason: 'torn' });
 }
