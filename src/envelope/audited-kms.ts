@@ -113,6 +113,14 @@ export class AuditedKms implements LocalKeyring {
     return this.#audited('CreateAlias', { keyId }, () => this.#inner.createAlias(aliasName, keyId), () => undefined);
   }
 
+  updateAlias(aliasName: string, keyId: string): Promise<void> {
+    return this.#audited('UpdateAlias', { keyId }, () => this.#inner.updateAlias(aliasName, keyId), () => undefined);
+  }
+
+  deleteAlias(aliasName: string): Promise<void> {
+    return this.#audited('DeleteAlias', { keyId: aliasName }, () => this.#inner.deleteAlias(aliasName), () => undefined);
+  }
+
   listAliases(): Promise<AliasEntry[]> {
     return this.#audited('ListAliases', {}, () => this.#inner.listAliases(), () => undefined);
   }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateAliasCommand, CreateKeyCommand, DecryptCommand, DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, GenerateDataKeyCommand, KMSClient,
-  ListKeysCommand,
+  DeleteAliasCommand, ListKeysCommand, UpdateAliasCommand,
 } from '@aws-sdk/client-kms';
 import { createKeystash } from '../../src/open.js';
 import { readAuditLog } from '../../src/envelope/audit-read.js';
@@ -107,6 +107,12 @@ describe('kms serve --principals', () => {
     const created = await kms.send(new CreateKeyCommand({ Description: 'by the manager' }));
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/managed', TargetKeyId: created.KeyMetadata!.KeyId! }));
     expect((await kms.send(new ListKeysCommand({}))).Keys).toHaveLength(2);
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/moving', TargetKeyId: keyId }));
+    await kms.send(new UpdateAliasCommand({ AliasName: 'alias/moving', TargetKeyId: created.KeyMetadata!.KeyId! }));
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: 'alias/moving' }))).KeyMetadata?.KeyId).toBe(created.KeyMetadata!.KeyId);
+    await kms.send(new DeleteAliasCommand({ AliasName: 'alias/moving' }));
+    expect((await rejection(kms.send(new DescribeKeyCommand({ KeyId: 'alias/moving' })))).name).toBe('NotFoundException');
+    expect((await rejection(client(USER).send(new UpdateAliasCommand({ AliasName: 'alias/managed', TargetKeyId: keyId })))).name).toBe('AccessDeniedException');
     for (const call of [
       kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: { env: 'dev' } })),
       kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/credstash', NumberOfBytes: 64 })),
