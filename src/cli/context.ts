@@ -5,10 +5,10 @@
  */
 import type { Config } from '../config.js';
 import { Keystash } from '../core/keystash.js';
+import { join } from 'node:path';
 import type { KeyService } from '../envelope/keyservice.js';
 import type { LocalKeyring } from '../envelope/audited-kms.js';
 import { AUDIT_FILE, AuditLog } from '../envelope/audit-log.js';
-import { join } from 'node:path';
 import type { SecretStore } from '../secretstore/types.js';
 
 /** Static AWS credentials given by a library caller (createKeystash's `env`), not the SDK chain. */

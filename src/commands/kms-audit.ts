@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { auditLogPath, openLocalKms } from '../cli/context.js';
 import { configOf, say, type CliDeps } from '../cli/deps.js';
-import { queryAudit, type AuditRecord } from '../core/kms-audit.js';
-import { parseSince } from '../envelope/audit-read.js';
+import { parseSince, queryAudit, type AuditRecord } from '../core/kms-audit.js';
 import { IntegrityError } from '../errors.js';
 import { oneLine } from '../format/one-line.js';
 

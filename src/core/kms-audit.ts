@@ -4,7 +4,7 @@
  * the keyring when it can be, without itself being recorded).
  */
 import type { AuditRecord } from '../envelope/audit-log.js';
-import { readAuditLog } from '../envelope/audit-read.js';
+import { parseSince, readAuditLog } from '../envelope/audit-read.js';
 import type { AuditReadResult, MalformedLine } from '../envelope/audit-read.js';
 import type { KeyMetadata } from '../envelope/key-manager.js';
 
@@ -21,6 +21,7 @@ export interface AuditOptions {
 }
 
 export type { AuditRecord, MalformedLine };
+export { parseSince };
 
 /** Records of the log matching `options`, oldest first, and the lines that were not records. */
 export async function queryAudit(deps: AuditDeps, options: AuditOptions): Promise<AuditReadResult> {

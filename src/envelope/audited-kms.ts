@@ -63,7 +63,8 @@ export class AuditedKms implements LocalKeyring {
     try {
       result = await operation();
     } catch (err) {
-      this.#log.append({ ...entry, outcome: 'error', errorCode: auditErrorCode(err) });
+      const errorCode = auditErrorCode(err);
+      this.#log.append({ ...entry, outcome: errorCode === 'AccessDeniedException' ? 'denied' : 'error', errorCode });
       throw err;
     }
     try {

@@ -125,6 +125,19 @@ export async function authorize(kms: LocalKeyStore, principal: Principal, operat
   }
 }
 
+/** The one key pair of `kms serve` without a principals file: a `user` and `manager` limited to nothing. */
+export function singlePrincipal(accessKeyId: string, secretAccessKey: string): Principal {
+  return { accessKeyId, secretAccessKey, roles: new Set(['user', 'manager']) };
+}
+
+/** Principals by access key id; refuses an empty list, id or secret (an empty secret would let anyone sign). */
+export function principalsByAccessKey(list: readonly Principal[]): Map<string, Principal> {
+  if (list.length === 0 || list.some((p) => p.accessKeyId === '' || p.secretAccessKey === '')) {
+    throw new Error('the KMS server needs a non-empty access key id and secret');
+  }
+  return new Map(list.map((p) => [p.accessKeyId, p]));
+}
+
 /** Where a principal's secret comes from in the principals file. */
 export interface SecretReference {
   secretAccessKey?: string;

@@ -21,7 +21,7 @@ import { recordRequest } from './audit-record.js';
 import { KmsError } from '../errors.js';
 import type { JsonObject } from './protocol.js';
 import { parseAuthorization, verifySigV4 } from './sigv4.js';
-import { authorize } from './principals.js';
+import { authorize, principalsByAccessKey, singlePrincipal } from './principals.js';
 import type { Principal } from './principals.js';
 import type { AuditLog } from '../envelope/audit-log.js';
 
@@ -247,18 +247,6 @@ async function handleRequest(ctx: ServerContext, req: IncomingMessage, res: Serv
   ctx.log(`kms op=${info.op || '-'} status=${status} ms=${ms}${key}${error}`);
 }
 
-/** Principals by access key id: `principals`, or the one pair as a user+manager principal. */
-function principalMap(options: KmsServerOptions): Map<string, Principal> {
-  const list: readonly Principal[] = options.principals ?? [
-    { accessKeyId: options.accessKeyId ?? '', secretAccessKey: options.secretAccessKey ?? '', roles: new Set(['user', 'manager'] as const) },
-  ];
-  // Defence in depth: an empty key pair would authenticate anyone who signs with an empty secret.
-  if (list.length === 0 || list.some((p) => p.accessKeyId === '' || p.secretAccessKey === '')) {
-    throw new Error('the KMS server needs a non-empty access key id and secret');
-  }
-  return new Map(list.map((p) => [p.accessKeyId, p]));
-}
-
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -277,7 +265,7 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
   const ctx: ServerContext = {
     kms: options.kms,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    principals: principalMap(options),
+    principals: principalsByAccessKey(options.principals ?? [singlePrincipal(options.accessKeyId ?? '', options.secretAccessKey ?? '')]),
     region: options.region,
     audit: options.audit,
     log: options.log ?? (() => {}),
