@@ -3,11 +3,13 @@
  * import() so a local-backend command never loads the AWS SDK and an AWS-only command never
  * loads better-sqlite3 (DESIGN.md "Start-up cost"). SDK clients are created once per run.
  */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Config } from '../config.js';
 import { ensureDataDir } from './data-dir.js';
 import { Keystash } from '../core/keystash.js';
 import type { KeyService } from '../envelope/keyservice.js';
+import type { LocalKeyring } from '../envelope/audited-kms.js';
+import { AUDIT_FILE, AuditLog } from '../envelope/audit-log.js';
 import type { SecretStore } from '../secretstore/types.js';
 
 /** Static AWS credentials given by a library caller (createKeystash's `env`), not the SDK chain. */
@@ -70,11 +72,7 @@ export async function openConfiguredStore(config: Config, table = config.table, 
 
 /** Open the configured key service. */
 export async function openConfiguredKeys(config: Config, credentials?: StaticCredentials, limits: AwsLimits = {}): Promise<KeyService> {
-  if (config.kms === 'local') {
-    ensureDataDir(dirname(config.keyringPath));
-    const { LocalKms } = await import('../envelope/local-kms.js');
-    return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
-  }
+  if (config.kms === 'local') return openLocalKms(config);
   quietSdkVersionWarning();
   const [{ AwsKmsKeyService }, { createKmsClient }] = await Promise.all([
     import('../envelope/aws-kms.js'),
@@ -101,9 +99,19 @@ export function openKeystashForCommand(config: Config): Promise<Keystash> {
   return openKeystash(config, undefined, commandDeadline(config));
 }
 
-/** The local keyring (LocalKms) of a config, for `kms` administration and `kms serve`. */
-export async function openLocalKms(config: Config): Promise<import('../envelope/local-kms.js').LocalKms> {
+/**
+ * The local keyring (LocalKms) of a config. In-process use is audited (principal `local`, log
+ * `kms-audit.jsonl` in the data directory); `kms serve` asks for the bare keyring with
+ * `audited: false` and records each request itself, with its access key id and address.
+ */
+export async function openLocalKms(config: Config, options: { audited?: boolean } = {}): Promise<LocalKeyring> {
   ensureDataDir(dirname(config.keyringPath));
-  const { LocalKms } = await import('../envelope/local-kms.js');
-  return LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
+  const [{ LocalKms }, { AuditedKms }] = await Promise.all([import('../envelope/local-kms.js'), import('../envelope/audited-kms.js')]);
+  const kms = LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
+  return options.audited === false ? kms : new AuditedKms(kms, new AuditLog(auditLogPath(config)));
+}
+
+/** The audit log of the local KMS: `kms-audit.jsonl` in the data directory. */
+export function auditLogPath(config: Config): string {
+  return join(config.dataDir, AUDIT_FILE);
 }

@@ -11,7 +11,10 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
-import { openLocalKms } from './context.js';
+import { auditLogPath, openLocalKms } from './context.js';
+import { AuditLog } from '../envelope/audit-log.js';
+import type { Principal } from '../kmsserver/principals.js';
+import { loadPrincipals } from './kms-principals-file.js';
 import type { Io } from './io.js';
 
 export interface ServeOptions {
@@ -24,6 +27,8 @@ export interface ServeOptions {
   allowRemote?: boolean;
   tlsCert?: string;
   tlsKey?: string;
+  /** Principals file (roles, key and context limits); replaces the single key pair. */
+  principals?: string;
 }
 
 /**
@@ -76,6 +81,19 @@ function tlsOptions(options: ServeOptions): { cert: string; key: string } | unde
   return { cert: readKeyFile(options.tlsCert, 'TLS certificate'), key: readKeyFile(options.tlsKey, 'TLS key') };
 }
 
+/** The server's principals (file) or single pair (flags/env, or generated and printed once). */
+function serverCredentials(io: Io, options: ServeOptions): { server: { principals: Principal[] } | { accessKeyId: string; secretAccessKey: string }; generated?: string } {
+  if (options.principals !== undefined) {
+    if (options.accessKeyId !== undefined || options.secretAccessKeyFile !== undefined || options.secretAccessKey !== undefined) {
+      throw new UsageError('--principals replaces --access-key-id and --secret-access-key-file; give one or the other');
+    }
+    return { server: { principals: loadPrincipals(options.principals, io.env) } };
+  }
+  const { accessKeyId, secretAccessKey, generated } = keyPair(io, options);
+  const line = `generated credentials: AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey}\n`;
+  return { server: { accessKeyId, secretAccessKey }, ...(generated ? { generated: line } : {}) };
+}
+
 /** Serve until a signal arrives; resolves when the server has closed. */
 export async function serveKms(config: Config, io: Io, options: ServeOptions): Promise<void> {
   const loopback = isLoopbackHost(options.host);
@@ -86,13 +104,15 @@ export async function serveKms(config: Config, io: Io, options: ServeOptions): P
   if (!loopback && tls === undefined) {
     throw new UsageError('--allow-remote needs --tls-cert and --tls-key: every GenerateDataKey and Decrypt answer carries a plaintext data key');
   }
-  const { accessKeyId, secretAccessKey, generated } = keyPair(io, options);
-  const kms = await openLocalKms(config);
+  const credentials = serverCredentials(io, options);
+  // Served bare: the server records each request itself, with its access key id and address.
+  const kms = await openLocalKms(config, { audited: false });
   const { startKmsServer } = await import('../kmsserver/server.js');
   const log = (line: string): void => void io.stderr.write(`${line}\n`);
+  const audit = new AuditLog(auditLogPath(config));
   let server: Awaited<ReturnType<typeof startKmsServer>>;
   try {
-    server = await startKmsServer({ kms, host: options.host, port: options.port, accessKeyId, secretAccessKey, log, ...(tls === undefined ? {} : { tls }) });
+    server = await startKmsServer({ kms, host: options.host, port: options.port, ...credentials.server, audit, log, ...(tls === undefined ? {} : { tls }) });
   } catch (err) {
     kms.close();
     throw new UsageError(`cannot listen on ${options.host}:${options.port}: ${err instanceof Error ? err.message : String(err)}`);
@@ -107,7 +127,7 @@ export async function serveKms(config: Config, io: Io, options: ServeOptions): P
     process.on('SIGTERM', stop);
   });
   // One write, the listening line last: whoever waits for it has the generated pair too.
-  const pair = generated ? `generated credentials: AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey}\n` : '';
+  const pair = credentials.generated ?? '';
   io.stderr.write(`${pair}keystash kms serve: listening on ${server.url} (keyring ${config.keyringPath})\n`);
   await closed;
   kms.close();

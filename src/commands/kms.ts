@@ -5,6 +5,8 @@ import { configOf, printJson, say, type CliDeps } from '../cli/deps.js';
 import { UsageError } from '../errors.js';
 import type { KeyMetadata } from '../envelope/key-manager.js';
 import { oneLine } from '../format/one-line.js';
+import { kmsAuditCommand } from './kms-audit.js';
+import { kmsPrincipalsCommand } from './kms-principals.js';
 
 function printKey(deps: CliDeps, key: KeyMetadata, json: boolean): void {
   if (json) printJson(deps, key);
@@ -39,6 +41,7 @@ export function kmsCommand(deps: CliDeps): Command {
     .option('--allow-remote', 'allow a non-loopback --host (needs --tls-cert and --tls-key)')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--principals <file>', 'principals file (0600): access keys with roles user/manager, key and context limits')
     .action(async (opts, cmd: Command) => {
       const { serveKms } = await import('../cli/kms-serve.js');
       await serveKms(configOf(deps, cmd), deps.io, opts);
@@ -80,5 +83,7 @@ export function kmsCommand(deps: CliDeps): Command {
     });
   kms.command('rotate').description('add a backing key for new wraps; older wraps still decrypt').argument('<key>', 'key id, ARN or alias')
     .action(async (key: string, _opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.rotateKey(key)), false));
+  kms.addCommand(kmsAuditCommand(deps));
+  kms.addCommand(kmsPrincipalsCommand(deps));
   return kms;
 }

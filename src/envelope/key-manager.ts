@@ -31,6 +31,10 @@ export interface KeyManager {
   /** Create (or, when it exists, fail with KmsError 'kms.aliasExists') an alias → key. */
   createAlias(aliasName: string, keyId: string): Promise<void>;
   listAliases(): Promise<AliasEntry[]>;
+  /** Point an existing alias (`alias/…`) at another key; KmsError 'kms.notFound' if either is unknown. */
+  updateAlias(aliasName: string, keyId: string): Promise<void>;
+  /** Remove an alias; its key stays. */
+  deleteAlias(aliasName: string): Promise<void>;
   setKeyEnabled(keyId: string, enabled: boolean): Promise<KeyMetadata>;
   /** Add a backing key used for new wraps from now on; older wraps keep decrypting. */
   rotateKey(keyId: string): Promise<KeyMetadata>;

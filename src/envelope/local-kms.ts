@@ -210,6 +210,24 @@ export class LocalKms implements KeyService, KeyManager {
     });
   }
 
+  /** KMS UpdateAlias: point an existing alias at another key. */
+  async updateAlias(aliasName: string, keyId: string): Promise<void> {
+    checkAliasName(aliasName);
+    this.#existingKey(keyId);
+    await this.#modifyKey(aliasName, (from, data) => {
+      const to = findKey(data, keyId);
+      if (to === undefined) throw this.#notFound(keyId);
+      from.aliases.splice(from.aliases.indexOf(aliasName), 1);
+      to.aliases.push(aliasName);
+    });
+  }
+
+  /** KMS DeleteAlias: the alias goes, its key stays. */
+  async deleteAlias(aliasName: string): Promise<void> {
+    checkAliasName(aliasName);
+    await this.#modifyKey(aliasName, (key) => void key.aliases.splice(key.aliases.indexOf(aliasName), 1));
+  }
+
   /** KMS ListAliases; alias ARNs use the target key's region and account. */
   async listAliases(): Promise<AliasEntry[]> {
     return (this.#file.read()?.keys ?? []).flatMap((key) =>

@@ -79,12 +79,26 @@ const listKeys: Operation = async (kms, input) => {
   return { Keys: items.map((meta) => ({ KeyId: meta.keyId, KeyArn: meta.arn })), ...more };
 };
 
-const createAlias: Operation = async (kms, input) => {
+function aliasNameOf(input: JsonObject): string {
   const aliasName = requireString(input, 'AliasName');
   if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(aliasName) || aliasName.startsWith('alias/aws/')) {
     throw new AwsError('ValidationException', `Alias must start with 'alias/', use only letters, digits, '/', '_' and '-', and not start with 'alias/aws/'.`);
   }
-  await kms.createAlias(aliasName, requireString(input, 'TargetKeyId'));
+  return aliasName;
+}
+
+const createAlias: Operation = async (kms, input) => {
+  await kms.createAlias(aliasNameOf(input), requireString(input, 'TargetKeyId'));
+  return {};
+};
+
+const updateAlias: Operation = async (kms, input) => {
+  await kms.updateAlias(aliasNameOf(input), requireString(input, 'TargetKeyId'));
+  return {};
+};
+
+const deleteAlias: Operation = async (kms, input) => {
+  await kms.deleteAlias(aliasNameOf(input));
   return {};
 };
 
@@ -126,6 +140,8 @@ export const KEY_OPERATIONS: Readonly<Record<string, Operation>> = {
   DescribeKey: describeKey,
   ListKeys: listKeys,
   CreateAlias: createAlias,
+  UpdateAlias: updateAlias,
+  DeleteAlias: deleteAlias,
   ListAliases: listAliases,
   EnableKey: setEnabled(true),
   DisableKey: setEnabled(false),

@@ -2,7 +2,9 @@
  * Loopback HTTP server speaking the AWS KMS JSON 1.1 protocol (`POST /`,
  * `X-Amz-Target: TrentService.<Op>`, `Content-Type: application/x-amz-json-1.1`) over a local
  * KeyService & KeyManager, so a real `KMSClient` can be pointed at it (STYLE.md §5, §11).
- * Every request must carry a valid SigV4 signature for the configured key pair. Errors are
+ * Every request must carry a valid SigV4 signature of a known principal (principals.ts), whose
+ * role and limits decide what it may do; every request is appended to the audit log when one is
+ * given (one line, written before the answer leaves: fail closed). Errors are
  * AWS-shaped (`{"__type","message"}` + `x-amzn-ErrorType`) so the SDK raises its own exception
  * classes. One log line per request: operation, status, milliseconds, key id — never plaintext,
  * ciphertext blobs or encryption-context values.
@@ -15,8 +17,13 @@ import { randomUUID } from 'node:crypto';
 import { findOperation } from './operations.js';
 import type { LocalKeyStore } from './operations.js';
 import { AwsError, toAwsError } from './protocol.js';
+import { recordRequest } from './audit-record.js';
+import { KmsError } from '../errors.js';
 import type { JsonObject } from './protocol.js';
-import { verifySigV4 } from './sigv4.js';
+import { parseAuthorization, verifySigV4 } from './sigv4.js';
+import { authorize, principalsByAccessKey, singlePrincipal } from './principals.js';
+import type { Principal } from './principals.js';
+import type { AuditLog } from '../envelope/audit-log.js';
 
 /** Options of {@link startKmsServer}. */
 export interface KmsServerOptions {
@@ -26,9 +33,16 @@ export interface KmsServerOptions {
   host?: string;
   /** Listen port; default 0 = a free port. */
   port?: number;
-  /** The one key pair whose SigV4 signatures are accepted. */
-  accessKeyId: string;
-  secretAccessKey: string;
+  /**
+   * The one key pair whose SigV4 signatures are accepted, as a `user`+`manager` principal
+   * limited to nothing; ignored when `principals` is given.
+   */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** The principals accepted, each with its role and limits. */
+  principals?: readonly Principal[];
+  /** Where every request is recorded (principal, operation, key, context keys, outcome). */
+  audit?: AuditLog;
   /** When set, requests must be signed for this region; by default any region is accepted. */
   region?: string;
   /** Request body cap, enforced while streaming; default 64 KiB. */
@@ -56,8 +70,9 @@ export interface KmsServer {
 interface ServerContext {
   kms: LocalKeyStore;
   maxBodyBytes: number;
-  lookupSecret: (accessKeyId: string) => string | undefined;
+  principals: ReadonlyMap<string, Principal>;
   region: string | undefined;
+  audit: AuditLog | undefined;
   log: (line: string) => void;
 }
 
@@ -66,6 +81,10 @@ interface RequestInfo {
   op: string;
   keyId?: string;
   error?: string;
+  /** Verified (or, for a failed signature, claimed) access key id. */
+  accessKeyId?: string;
+  input?: JsonObject;
+  output?: JsonObject;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -169,19 +188,34 @@ async function serve(ctx: ServerContext, req: IncomingMessage, info: RequestInfo
     throw new AwsError('RequestEntityTooLargeException', `The request body exceeds the limit of ${ctx.maxBodyBytes} bytes.`, 413);
   }
   try {
-    await verifySigV4(
+    info.accessKeyId = claimedAccessKeyId(req);
+    const caller = await verifySigV4(
       { method: req.method ?? '', url: req.url ?? '/', rawHeaders: req.rawHeaders, body },
-      { lookupSecret: ctx.lookupSecret, service: 'kms', ...(ctx.region === undefined ? {} : { region: ctx.region }) },
+      { lookupSecret: (id) => ctx.principals.get(id)?.secretAccessKey, service: 'kms', ...(ctx.region === undefined ? {} : { region: ctx.region }) },
     );
+    const principal = ctx.principals.get(caller.accessKeyId)!;
+    info.accessKeyId = caller.accessKeyId;
     const operation = req.method === 'POST' && (req.url ?? '').split('?')[0] === '/' ? findOperation(info.op) : undefined;
     if (operation === undefined) throw new AwsError('UnknownOperationException', `Unknown operation '${info.op}'.`);
     const input = parseInput(req, body);
+    info.input = input;
     info.keyId = keyIdOf(input);
+    await authorize(ctx.kms, principal, info.op, input);
     const output = await operation(ctx.kms, input);
+    info.output = output;
     info.keyId = keyIdOf(output) ?? info.keyId;
     return output;
   } finally {
     body.fill(0);
+  }
+}
+
+/** The access key id a request claims (before its signature is checked), for the audit record. */
+function claimedAccessKeyId(req: IncomingMessage): string | undefined {
+  try {
+    return parseAuthorization(req.headers['authorization'] ?? '').accessKeyId;
+  } catch {
+    return undefined;
   }
 }
 
@@ -191,9 +225,17 @@ async function handleRequest(ctx: ServerContext, req: IncomingMessage, res: Serv
   let status: number;
   try {
     const output = await serve(ctx, req, info);
+    if (ctx.audit !== undefined) recordRequest(ctx.audit, req, info, undefined);
     status = 200;
     send(res, status, output);
   } catch (err) {
+    if (ctx.audit !== undefined && !(err instanceof KmsError && err.code === 'kms.audit')) {
+      try {
+        recordRequest(ctx.audit, req, info, toAwsError(err).type);
+      } catch (auditErr) {
+        err = auditErr;
+      }
+    }
     const error = toAwsError(err);
     info.error = error.type === 'KMSInternalException' && err instanceof Error ? `${error.type}(${printable(err.name, 64)})` : error.type;
     status = error.status;
@@ -220,13 +262,12 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
  * KMSClient (with `accessKeyId`/`secretAccessKey` as its credentials).
  */
 export async function startKmsServer(options: KmsServerOptions): Promise<KmsServer> {
-  // Defence in depth: an empty key pair would authenticate anyone who signs with an empty secret.
-  if (options.accessKeyId === '' || options.secretAccessKey === '') throw new Error('the KMS server needs a non-empty access key id and secret');
   const ctx: ServerContext = {
     kms: options.kms,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    lookupSecret: (id) => (id === options.accessKeyId ? options.secretAccessKey : undefined),
+    principals: principalsByAccessKey(options.principals ?? [singlePrincipal(options.accessKeyId ?? '', options.secretAccessKey ?? '')]),
     region: options.region,
+    audit: options.audit,
     log: options.log ?? (() => {}),
   };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {

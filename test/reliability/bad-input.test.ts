@@ -75,7 +75,10 @@ function sha(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Every path under `dir` with its type, mode and content hash (SQLite's -wal/-shm excluded). */
+/**
+ * Every path under `dir` with its type, mode and content hash (SQLite's -wal/-shm excluded, and
+ * the local KMS audit log, which records failed attempts by design).
+ */
 function snapshotDir(dir: string): string {
   if (!existsSync(dir)) return `${dir}: absent`;
   const lines: string[] = [];
@@ -85,7 +88,7 @@ function snapshotDir(dir: string): string {
     if (st.isDirectory()) {
       lines.push(`${rel}/ ${mode}`);
       for (const entry of readdirSync(path).sort()) {
-        if (/-(wal|shm)$/.test(entry)) continue;
+        if (/-(wal|shm)$/.test(entry) || entry.startsWith('kms-audit.jsonl')) continue;
         walk(join(path, entry), `${rel}/${entry}`);
       }
     } else {

@@ -136,7 +136,7 @@ describe('no plaintext at rest or on stderr', () => {
 
   it('no marker (or its base64/hex) in any file under the data dir, the backup, or stderr', () => {
     const files = walk(home).filter((e) => !e.isDir).map((e) => e.path);
-    expect(files.map((f) => f.slice(home.length + 1)).sort()).toEqual(expect.arrayContaining(['keyring.json', 'store.db']));
+    expect(files.map((f) => f.slice(home.length + 1)).sort()).toEqual(expect.arrayContaining(['keyring.json', 'kms-audit.jsonl', 'store.db']));
     const found: string[] = [];
     for (const file of [...files, backupFile]) for (const leak of leaks(readFileSync(file))) found.push(`${file}: ${leak}`);
     for (const leak of leaks(Buffer.from(stderrLog))) found.push(`stderr: ${leak}`);

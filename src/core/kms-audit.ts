@@ -1,0 +1,39 @@
+/**
+ * `kms audit`: the local KMS audit log (src/envelope/audit-log.ts) filtered by time and key. A key
+ * given by alias also matches records that name it by id or ARN (the alias is resolved through
+ * the keyring when it can be, without itself being recorded).
+ */
+import type { AuditRecord } from '../envelope/audit-log.js';
+import { parseSince, readAuditLog } from '../envelope/audit-read.js';
+import type { AuditReadResult, MalformedLine } from '../envelope/audit-read.js';
+import type { KeyMetadata } from '../envelope/key-manager.js';
+
+/** What {@link queryAudit} needs: the log's path and, optionally, a keyring to resolve `key` with. */
+export interface AuditDeps {
+  path: string;
+  describeKey?: (key: string) => Promise<KeyMetadata>;
+}
+
+/** Options of {@link queryAudit}. */
+export interface AuditOptions {
+  since?: Date | undefined;
+  key?: string | undefined;
+}
+
+export type { AuditRecord, MalformedLine };
+export { parseSince };
+
+/** Records of the log matching `options`, oldest first, and the lines that were not records. */
+export async function queryAudit(deps: AuditDeps, options: AuditOptions): Promise<AuditReadResult> {
+  let keys: string[] | undefined;
+  if (options.key !== undefined) {
+    keys = [options.key];
+    try {
+      const meta = await deps.describeKey?.(options.key);
+      if (meta !== undefined) keys.push(meta.arn, meta.keyId, ...meta.aliases);
+    } catch {
+      // unknown to the keyring (deleted, or never there): match the name as given
+    }
+  }
+  return readAuditLog(deps.path, { since: options.since, keys });
+}

@@ -1,0 +1,225 @@
+/**
+ * `kms serve --principals FILE` through the real AWS SDK: key users apart from key managers,
+ * key and encryption-context limits, AWS-shaped AccessDeniedException, and an audit log that
+ * records every call (denials included) and never a value, data key or secret.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CreateAliasCommand, CreateKeyCommand, DecryptCommand, DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, GenerateDataKeyCommand, KMSClient,
+  DeleteAliasCommand, ListKeysCommand, UpdateAliasCommand,
+} from '@aws-sdk/client-kms';
+import { createKeystash } from '../../src/open.js';
+import { readAuditLog } from '../../src/envelope/audit-read.js';
+import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
+
+const h = cliHome();
+const children: ChildProcessWithoutNullStreams[] = [];
+const auditPath = join(h.home, 'kms-audit.jsonl');
+const pair = () => ({ accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') });
+const USER = pair();
+const MANAGER = pair();
+const PROD_ONLY = pair();
+const ENV_SECRET = pair();
+const VALUE = `PRINCIPALS-${randomBytes(6).toString('hex')}-value`;
+let url = '';
+let stderr = '';
+
+const client = (p: { accessKeyId: string; secretAccessKey: string }) =>
+  new KMSClient({ region: 'us-east-1', endpoint: url, credentials: p, maxAttempts: 1 });
+
+/** The error a promise rejects with. */
+async function rejection(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+function writePrincipals(path: string): void {
+  const principals = [
+    { ...USER, role: 'user' },
+    { ...MANAGER, role: 'manager' },
+    { ...PROD_ONLY, role: 'user', keys: ['alias/credstash'], context: { env: 'prod' } },
+    { accessKeyId: ENV_SECRET.accessKeyId, secretAccessKeyEnv: 'PRINCIPAL_SECRET', role: ['user', 'manager'] },
+  ];
+  writeFileSync(path, JSON.stringify({ principals }), { mode: 0o600 });
+}
+
+beforeAll(async () => {
+  const file = join(h.home, '..', 'principals.json');
+  writePrincipals(file);
+  const child = spawn(process.execPath, [BIN, 'kms', 'serve', '--port', '0', '--principals', file], {
+    env: cleanEnv({ HOME: h.home, KEYSTASH_HOME: h.home, PRINCIPAL_SECRET: ENV_SECRET.secretAccessKey }),
+  });
+  children.push(child);
+  child.stderr.on('data', (d: Buffer) => void (stderr += d.toString('utf8')));
+  url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 20_000);
+    child.stderr.on('data', () => {
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      if (m) (clearTimeout(timer), resolve(m[1]!));
+    });
+    child.on('close', (code) => (clearTimeout(timer), reject(new Error(`exited ${code}: ${stderr}`))));
+  });
+});
+
+afterAll(async () => {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const closed = new Promise((resolve) => child.once('close', resolve));
+      child.kill('SIGTERM');
+      await closed;
+    }
+  }
+  h.cleanup();
+});
+
+describe('kms serve --principals', () => {
+  let keyId = '';
+  let blob: Uint8Array = new Uint8Array();
+
+  it('a user generates and decrypts data keys but cannot DisableKey (AccessDeniedException, as AWS answers)', async () => {
+    const kms = client(USER);
+    const key = await kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/credstash', NumberOfBytes: 64, EncryptionContext: { env: 'dev' } }));
+    keyId = key.KeyId!;
+    blob = key.CiphertextBlob!;
+    const plain = await kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: { env: 'dev' } }));
+    expect(Buffer.from(plain.Plaintext!).equals(Buffer.from(key.Plaintext!))).toBe(true);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: 'alias/credstash' }))).KeyMetadata?.Arn).toBe(keyId);
+    const denied = await rejection(kms.send(new DisableKeyCommand({ KeyId: keyId })));
+    expect(denied.name).toBe('AccessDeniedException');
+    expect(denied.$metadata?.httpStatusCode).toBe(400);
+    expect(denied.message).toContain(`User: ${USER.accessKeyId} is not authorized to perform: kms:DisableKey`);
+    expect((await rejection(kms.send(new CreateKeyCommand({})))).name).toBe('AccessDeniedException');
+  });
+
+  it('a manager disables and enables keys but may not Decrypt or GenerateDataKey', async () => {
+    const kms = client(MANAGER);
+    await kms.send(new DisableKeyCommand({ KeyId: keyId }));
+    await kms.send(new EnableKeyCommand({ KeyId: keyId }));
+    const created = await kms.send(new CreateKeyCommand({ Description: 'by the manager' }));
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/managed', TargetKeyId: created.KeyMetadata!.KeyId! }));
+    expect((await kms.send(new ListKeysCommand({}))).Keys).toHaveLength(2);
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/moving', TargetKeyId: keyId }));
+    await kms.send(new UpdateAliasCommand({ AliasName: 'alias/moving', TargetKeyId: created.KeyMetadata!.KeyId! }));
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: 'alias/moving' }))).KeyMetadata?.KeyId).toBe(created.KeyMetadata!.KeyId);
+    await kms.send(new DeleteAliasCommand({ AliasName: 'alias/moving' }));
+    expect((await rejection(kms.send(new DescribeKeyCommand({ KeyId: 'alias/moving' })))).name).toBe('NotFoundException');
+    expect((await rejection(client(USER).send(new UpdateAliasCommand({ AliasName: 'alias/managed', TargetKeyId: keyId })))).name).toBe('AccessDeniedException');
+    for (const call of [
+      kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: { env: 'dev' } })),
+      kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/credstash', NumberOfBytes: 64 })),
+    ]) {
+      const denied = await rejection(call);
+      expect(denied.name).toBe('AccessDeniedException');
+      expect(denied.message).toMatch(/not authorized to perform: kms:(Decrypt|GenerateDataKey)/);
+    }
+  });
+
+  it('a context-limited user cannot decrypt a row stored with another context; its own context works', async () => {
+    const dataDir = join(h.home, '..', 'client');
+    const open = (p: { accessKeyId: string; secretAccessKey: string }) =>
+      createKeystash({ dataDir, kms: 'aws', store: 'sqlite', endpoint: url, region: 'us-east-1', env: { AWS_ACCESS_KEY_ID: p.accessKeyId, AWS_SECRET_ACCESS_KEY: p.secretAccessKey } });
+    const writer = await open(USER);
+    await writer.put('db.pw', VALUE, { context: { env: 'dev' } });
+    await writer.put('db.pw.prod', VALUE, { context: { env: 'prod' } });
+    writer.close();
+    const limited = await open(PROD_ONLY);
+    try {
+      expect(await limited.get('db.pw.prod', { context: { env: 'prod' } })).toBe(VALUE);
+      const denied = await rejection(limited.get('db.pw', { context: { env: 'dev' } }));
+      expect(denied.message).toMatch(/AccessDenied|not authorized/);
+      // Another key than the one it is limited to: denied whatever the context.
+      const other = await rejection(limited.put('x', VALUE, { keyId: 'alias/managed', context: { env: 'prod' } }));
+      expect(other.message).toMatch(/AccessDenied|not authorized/);
+    } finally {
+      limited.close();
+    }
+  });
+
+  it('a secret given by environment variable works; user+manager may do both', async () => {
+    const kms = client(ENV_SECRET);
+    await kms.send(new DisableKeyCommand({ KeyId: 'alias/managed' }));
+    await kms.send(new EnableKeyCommand({ KeyId: 'alias/managed' }));
+    expect((await kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/managed', NumberOfBytes: 32 }))).KeyId).toMatch(/^arn:/);
+  });
+
+  it('records every call, denials included, with principal, address, key and context keys — never values or secrets', () => {
+    expect(statSync(auditPath).mode & 0o777).toBe(0o600);
+    const { records, malformed } = readAuditLog(auditPath);
+    expect(malformed).toEqual([]);
+    const denials = records.filter((r) => r.outcome === 'denied');
+    const summary = denials.map((r) => `${r.userIdentity.accessKeyId} ${r.eventName}`);
+    expect(summary).toEqual(expect.arrayContaining([
+      `${USER.accessKeyId} DisableKey`,
+      `${USER.accessKeyId} CreateKey`,
+      `${MANAGER.accessKeyId} Decrypt`,
+      `${MANAGER.accessKeyId} GenerateDataKey`,
+      `${PROD_ONLY.accessKeyId} Decrypt`,
+      `${PROD_ONLY.accessKeyId} GenerateDataKey`,
+    ]));
+    for (const r of denials) expect(r.errorCode).toBe('AccessDeniedException');
+    const limitedDecrypt = denials.find((r) => r.userIdentity.accessKeyId === PROD_ONLY.accessKeyId && r.eventName === 'Decrypt')!;
+    expect(limitedDecrypt.requestParameters.encryptionContextKeys).toEqual(['env']);
+    expect(limitedDecrypt.requestParameters.keyId).toBe(keyId.replace(/^.*:key\//, ''));
+    expect(limitedDecrypt.sourceIPAddress).toMatch(/127\.0\.0\.1/);
+    const ok = records.filter((r) => r.outcome === 'ok');
+    expect(ok.map((r) => r.eventName)).toEqual(expect.arrayContaining(['GenerateDataKey', 'Decrypt', 'DisableKey', 'EnableKey', 'CreateKey', 'CreateAlias', 'ListKeys']));
+    expect(ok.find((r) => r.eventName === 'DisableKey')!.userIdentity).toEqual({ type: 'AccessKey', accessKeyId: MANAGER.accessKeyId });
+    const bytes = readFileSync(auditPath);
+    for (const secret of [VALUE, USER.secretAccessKey, MANAGER.secretAccessKey, PROD_ONLY.secretAccessKey, ENV_SECRET.secretAccessKey, 'dev', 'prod']) {
+      for (const form of [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex')]) expect(bytes.includes(form)).toBe(false);
+    }
+    expect(stderr).not.toContain(ENV_SECRET.secretAccessKey);
+  });
+});
+
+describe('kms serve --principals refusals', () => {
+  const p = inProcessHome();
+  afterAll(p.cleanup);
+
+  it('refuses a principals file other users can read, and malformed entries, before listening', async () => {
+    const file = join(p.dir, 'principals.json');
+    writePrincipals(file);
+    chmodSync(file, 0o644);
+    let r = await p.run(['kms', 'serve', '--port', '0', '--principals', file]);
+    expect(r.code).toBe(9);
+    expect(r.stderr).toContain('chmod 600');
+    expect(r.stderr).not.toContain(USER.secretAccessKey);
+    writeFileSync(file, JSON.stringify({ principals: [{ ...USER, role: 'admin' }] }), { mode: 0o600 });
+    chmodSync(file, 0o600);
+    r = await p.run(['kms', 'serve', '--port', '0', '--principals', file]);
+    expect(r.code).toBe(9);
+    expect(r.stderr).toContain('principal #1: unknown role "admin"');
+    expect(r.stderr).not.toContain(USER.secretAccessKey);
+    r = await p.run(['kms', 'serve', '--port', '0', '--principals', file, '--access-key-id', USER.accessKeyId]);
+    expect(r.code).toBe(2);
+  });
+
+  it('kms principals generates a pair, shows it once, and adds a 0600 entry the server accepts', async () => {
+    const file = join(p.dir, 'made.json');
+    const r = await p.run(['kms', 'principals', '--role', 'user', '--key', 'alias/app', '--context', 'env=prod', '--file', file]);
+    expect(r.code).toBe(0);
+    const id = /AWS_ACCESS_KEY_ID=(AKIA[0-9A-F]{16})/.exec(r.stdout)?.[1];
+    const secret = /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(r.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(r.stderr).not.toContain(secret!);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const second = await p.run(['kms', 'principals', '--role', 'manager', '--role', 'user', '--file', file]);
+    expect(second.code).toBe(0);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { principals: Array<Record<string, unknown>> };
+    expect(doc.principals).toHaveLength(2);
+    expect(doc.principals[0]).toEqual({ accessKeyId: id, secretAccessKey: secret, role: 'user', keys: ['alias/app'], context: { env: 'prod' } });
+    expect(doc.principals[1]!['role']).toEqual(['manager', 'user']);
+    const printed = await p.run(['kms', 'principals', '--role', 'user']);
+    expect(JSON.parse(printed.stdout)).toMatchObject({ role: 'user' });
+    expect((await p.run(['kms', 'principals', '--role', 'root'])).code).toBe(2);
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * The local KMS audit log under concurrency and crashes, and its reader:
+ *   - 8 processes × 50 decrypts (8 concurrent `getall` over 50 secrets) leave exactly 400 new
+ *     well-formed lines;
+ *   - a SIGKILL in the middle of a run leaves a log `kms audit --verify` reads whole;
+ *   - a torn last line (a short write) is reported and skipped, and the next writer ends it so its
+ *     own record stays readable;
+ *   - rotation by size keeps every line whole and the newest files; `--since` / `--key` filter;
+ *   - no value, data key or passphrase in the log, byte-wise (plain, base64, hex).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createKeystash } from '../../src/open.js';
+import { AuditLog, rotatedFiles } from '../../src/envelope/audit-log.js';
+import { readAuditLog } from '../../src/envelope/audit-read.js';
+import { BIN, cleanEnv, runCli, tempDir } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
+
+const tag = randomBytes(6).toString('hex');
+const valueOf = (i: number) => `AUDIT-${tag}-value-${i}`;
+const PASSPHRASE = `AUDIT-${tag}-passphrase`;
+
+/** Every line of the log parses as a record; returns them. */
+function wellFormedLines(path: string): Array<Record<string, unknown>> {
+  const text = readFileSync(path, 'utf8');
+  expect(text.endsWith('\n')).toBe(true);
+  return text.slice(0, -1).split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The audit log holds none of the values, nor the passphrase, in any common encoding. */
+function expectNoSecrets(path: string, secrets: readonly string[]): void {
+  const bytes = readFileSync(path);
+  for (const secret of secrets) {
+    for (const form of [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex')]) {
+      expect(bytes.includes(form), `${form} in the audit log`).toBe(false);
+    }
+  }
+}
+
+async function putSecrets(dataDir: string, count: number, env: Record<string, string> = {}): Promise<void> {
+  const ks = await createKeystash({ dataDir, env });
+  try {
+    for (let i = 0; i < count; i++) await ks.put(`app.s${String(i).padStart(3, '0')}`, valueOf(i), { context: { env: `ctx-${tag}` } });
+  } finally {
+    ks.close();
+  }
+}
+
+describe('concurrent writers', () => {
+  const t = tempDir('keystash-audit-');
+  const home = join(t.dir, 'ks');
+  const log = join(home, 'kms-audit.jsonl');
+  afterAll(t.cleanup);
+
+  it('8 processes × 50 operations leave exactly 400 more well-formed lines', async () => {
+    await putSecrets(home, 50, { KEYSTASH_KMS_PASSPHRASE: PASSPHRASE });
+    const before = wellFormedLines(log).length;
+    expect(before).toBe(50);
+    const env = { HOME: t.dir, KEYSTASH_HOME: home, KEYSTASH_KMS_PASSPHRASE: PASSPHRASE };
+    const runs = await Promise.all(Array.from({ length: 8 }, () => runCli(['getall', '-f', 'json', `env=ctx-${tag}`], { env, timeoutMs: 60_000 })));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const lines = wellFormedLines(log);
+    expect(lines.length - before).toBe(400);
+    const added = lines.slice(before);
+    expect(added.every((r) => r['eventName'] === 'Decrypt' && r['outcome'] === 'ok')).toBe(true);
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+    // Concurrent writers may link to the same line: the hash chain still verifies.
+    const { records, malformed } = readAuditLog(log);
+    expect(malformed).toEqual([]);
+    expect(records).toHaveLength(450);
+    expectNoSecrets(log, [...Array.from({ length: 50 }, (_, i) => valueOf(i)), PASSPHRASE, `ctx-${tag}`]);
+  }, 120_000);
+});
+
+describe('crashes', () => {
+  const t = tempDir('keystash-audit-kill-');
+  const home = join(t.dir, 'ks');
+  const log = join(home, 'kms-audit.jsonl');
+  afterAll(t.cleanup);
+
+  it('SIGKILL in the middle of a run leaves no line kms audit cannot read', async () => {
+    await putSecrets(home, 200);
+    const added: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const linesBefore = wellFormedLines(log).length;
+      const start = statSync(log).size;
+      const child = spawn(process.execPath, [BIN, 'getall', '-f', 'json', `env=ctx-${tag}`], { env: cleanEnv({ HOME: t.dir, KEYSTASH_HOME: home }), stdio: 'ignore' });
+      const closed = new Promise((resolve) => child.once('close', resolve));
+      // Kill as soon as the log grows (bounded: 20 s), i.e. while decrypts are being recorded.
+      for (let i = 0; i < 10_000 && statSync(log).size === start && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 2));
+      child.kill('SIGKILL');
+      await closed;
+      added.push(wellFormedLines(log).length - linesBefore);
+    }
+    // Killed while recording: some round stopped short of its 200 decrypts.
+    expect(Math.min(...added)).toBeLessThan(200);
+    const records = wellFormedLines(log);
+    expect(records.length).toBeGreaterThan(200);
+    const { run, cleanup } = inProcessHome({ KEYSTASH_HOME: home });
+    try {
+      const r = await run(['kms', 'audit', '--verify', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim().split('\n')).toHaveLength(records.length);
+    } finally {
+      cleanup();
+    }
+  }, 120_000);
+
+  it('a torn last line is reported and skipped; the record appended after it is recovered', async () => {
+    const h = inProcessHome();
+    try {
+      expect((await h.run(['put', 'torn.s', valueOf(1)])).code).toBe(0);
+      const path = join(h.home, 'kms-audit.jsonl');
+      appendFileSync(path, '{"eventVersion":"1.0","eventTime":"2026-');
+      let r = await h.run(['kms', 'audit']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('GenerateDataKey');
+      expect(r.stderr).toContain('line 2: fragment of a line torn by a writer stopped mid-write');
+      expect((await h.run(['kms', 'audit', '--verify'])).code).toBe(5);
+      expect((await h.run(['get', 'torn.s'])).stdout).toBe(`${valueOf(1)}\n`);
+      r = await h.run(['kms', 'audit', '--json']);
+      expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { eventName: string }).eventName)).toEqual(['GenerateDataKey', 'Decrypt']);
+      // The record written after the fragment is recovered; the fragment is still reported.
+      expect(r.stderr).toContain('line 2: fragment of a line torn');
+      expect(r.stderr).not.toContain('hash chain');
+      expect(r.stderr).not.toContain('does not follow');
+    } finally {
+      h.cleanup();
+    }
+  });
+});
+
+describe('hash chain', () => {
+  it('kms audit --verify finds a line removed or edited in the middle; an intact log verifies', async () => {
+    const h = inProcessHome();
+    try {
+      for (const name of ['c.1', 'c.2', 'c.3']) expect((await h.run(['put', name, 'v'])).code).toBe(0);
+      expect((await h.run(['get', 'c.2'])).code).toBe(0);
+      const path = join(h.home, 'kms-audit.jsonl');
+      const intact = readFileSync(path, 'utf8');
+      expect(intact.trim().split('\n')).toHaveLength(4);
+      expect((await h.run(['kms', 'audit', '--verify'])).code).toBe(0);
+      const lines = intact.split('\n');
+      writeFileSync(path, [lines[0], lines[2], lines[3], ''].join('\n'));
+      let r = await h.run(['kms', 'audit', '--verify']);
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain('line 2: does not follow the lines before it');
+      writeFileSync(path, intact.replace('"outcome":"ok"', '"outcome":"error"'));
+      r = await h.run(['kms', 'audit', '--verify']);
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain('line 2: does not follow');
+    } finally {
+      h.cleanup();
+    }
+  });
+});
+
+describe('rotation and queries', () => {
+  const t = tempDir('keystash-audit-rot-');
+  afterAll(t.cleanup);
+
+  it('rotates by size into whole files, keeps the newest, reads them oldest first', () => {
+    const path = join(t.dir, 'kms-audit.jsonl');
+    const log = new AuditLog(path, { maxBytes: 2000, keep: 2 });
+    for (let i = 0; i < 60; i++) log.append({ eventName: 'Decrypt', accessKeyId: 'local', sourceIPAddress: 'local', keyId: `key-${i}`, outcome: 'ok' });
+    const rotated = rotatedFiles(path);
+    expect(rotated).toHaveLength(2);
+    for (const file of [...rotated, path]) {
+      expect(statSync(file).size).toBeLessThanOrEqual(2000);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readFileSync(file, 'utf8').endsWith('\n')).toBe(true);
+    }
+    const { records, malformed } = readAuditLog(path);
+    expect(malformed).toEqual([]);
+    const ids = records.map((r) => Number(r.requestParameters.keyId!.slice(4)));
+    expect(ids.at(-1)).toBe(59);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  });
+
+  it('kms audit --since and --key filter; the human form is one escaped line per record', async () => {
+    const h = inProcessHome();
+    try {
+      expect((await h.run(['kms', 'create-key', '--alias', 'alias/other'])).code).toBe(0);
+      expect((await h.run(['put', 'a.s', 'v1', 'env=x'])).code).toBe(0);
+      expect((await h.run(['put', '-k', 'alias/other', 'b.s', 'v2'])).code).toBe(0);
+      expect((await h.run(['get', 'b.s'])).code).toBe(0);
+      const byKey = await h.run(['kms', 'audit', '--key', 'alias/other', '--json']);
+      const names = byKey.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { eventName: string }).eventName);
+      expect(names).toEqual(['CreateKey', 'GenerateDataKey', 'Decrypt']);
+      expect((await h.run(['kms', 'audit', '--since', '2999-01-01'])).stdout).toBe('');
+      expect((await h.run(['kms', 'audit', '--since', '1h'])).stdout.trim().split('\n')).toHaveLength(4);
+      expect((await h.run(['kms', 'audit', '--since', 'yesterday'])).code).toBe(2);
+      const human = await h.run(['kms', 'audit']);
+      expect(human.stdout).toMatch(/GenerateDataKey {2}local {2}local {2}alias\/credstash {2}ok {2}context keys: env\n/);
+    } finally {
+      h.cleanup();
+    }
+  });
+});
