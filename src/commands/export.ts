@@ -6,7 +6,7 @@ import { readSelection } from '../core/select-secrets.js';
 import { UsageError } from '../errors.js';
 import { renderFormat } from './formats.js';
 
-const EXPORT_FORMATS = ['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 'k8s-secret'] as const;
+const EXPORT_FORMATS = ['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 'k8s-secret', 'docker', 'env-no-quotes'] as const;
 
 export function exportCommand(deps: CliDeps): Command {
   return new Command('export')

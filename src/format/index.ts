@@ -1,9 +1,11 @@
 /**
  * The output formats by name (the `--format` choices). credstash offered json, yaml, csv and
- * dotenv (credstash-format.md §3.8); shell, github-env and k8s-secret are keystash additions.
+ * dotenv (credstash-format.md §3.8); shell, github-env, k8s-secret and docker (alias
+ * env-no-quotes) are keystash additions.
  * Every renderer is pure (github-env draws random delimiters) and throws only UsageError.
  */
 import { renderCsv } from './csv.js';
+import { renderDockerEnv } from './docker-env.js';
 import { renderDotenv } from './dotenv.js';
 import { renderGithubEnv } from './github-env.js';
 import { renderJson } from './json.js';
@@ -25,6 +27,8 @@ export const FORMATS = {
   shell: renderShell,
   'github-env': (secrets, options) => renderGithubEnv(secrets, options),
   'k8s-secret': renderK8sSecret,
+  docker: renderDockerEnv,
+  'env-no-quotes': renderDockerEnv,
 } as const satisfies Readonly<Record<string, Renderer>>;
 
 /** One of the keys of {@link FORMATS}. */

@@ -7,7 +7,7 @@ const OPTIONS = { k8sName: 'app' };
 
 describe('FORMATS', () => {
   it('offers the documented formats', () => {
-    expect(FORMAT_NAMES).toEqual(['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 'k8s-secret']);
+    expect(FORMAT_NAMES).toEqual(['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 'k8s-secret', 'docker', 'env-no-quotes']);
   });
 
   it.each(FORMAT_NAMES.map((name) => [name]))('%s accepts pairs and a Map alike and rejects duplicate names', (name: FormatName) => {

