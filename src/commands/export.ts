@@ -17,6 +17,8 @@ export function exportCommand(deps: CliDeps): Command {
     .option('--strip-prefix <prefix>', 'remove this prefix from secret names before naming variables')
     .option('--allow-env <VAR>', 'let secrets set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--k8s-name <name>', 'metadata.name of the k8s-secret manifest')
+    .option('--k8s-namespace <namespace>', 'metadata.namespace of the k8s-secret manifest')
+    .option('--env-keys', 'k8s-secret: keys are variable names (the naming rule, --strip-prefix), for envFrom')
     .option('--mask', "github-env: also print '::add-mask::' lines on stdout")
     .option('-o, --output <file>', 'write to FILE (mode 0600; github-env appends, e.g. -o "$GITHUB_ENV")')
     .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -27,9 +29,10 @@ export function exportCommand(deps: CliDeps): Command {
     )
     .action(async (selectors: string[], opts, cmd: Command) => {
       if (opts.mask && opts.format !== 'github-env') throw new UsageError('--mask applies only to -f github-env');
+      if ((opts.envKeys || opts.k8sNamespace !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--env-keys and --k8s-namespace apply only to -f k8s-secret');
       const secrets = await withKeystash(deps, cmd, (ks) => readSelection(ks, { selectors, all: opts.all, context: parseContext(opts.context) }));
       // Rendered whole before the first byte is written: a failure leaves stdout and FILE untouched.
-      const text = await renderFormat(opts.format, secrets, { stripPrefix: opts.stripPrefix, k8sName: opts.k8sName, allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true });
+      const text = await renderFormat(opts.format, secrets, { stripPrefix: opts.stripPrefix, k8sName: opts.k8sName, k8sNamespace: opts.k8sNamespace, envKeys: opts.envKeys === true, allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true });
       const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
       let masks = '';
       if (opts.mask) {

@@ -17,6 +17,10 @@ export interface FormatOptions {
   csvSafe?: boolean | undefined;
   /** k8s-secret: `metadata.name` of the Secret (required by that format). */
   k8sName?: string | undefined;
+  /** k8s-secret: `metadata.namespace` (a DNS label); omitted when not given. */
+  k8sNamespace?: string | undefined;
+  /** k8s-secret: keys are variable names (varname.ts, with `stripPrefix`/`allowEnv`), for `envFrom`. */
+  envKeys?: boolean | undefined;
 }
 
 /** A renderer: pure, deterministic unless documented, UsageError for what it cannot represent. */

@@ -42,3 +42,22 @@ describe('export -f docker', () => {
     expect(r.stderr).not.toContain('BEGIN');
   });
 });
+
+describe('export -f k8s-secret --k8s-namespace --env-keys', () => {
+  it('puts the namespace in metadata and variable names as keys', async () => {
+    const r = await h.run(['export', 'app.*', '-f', 'k8s-secret', '--k8s-name', 'app', '--k8s-namespace', 'prod', '--env-keys', '--strip-prefix', 'app.']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const manifest = parseYaml(r.stdout) as { metadata: Record<string, string>; data: Record<string, string> };
+    expect(manifest.metadata).toEqual({ name: 'app', namespace: 'prod' });
+    expect(Object.keys(manifest.data)).toEqual(['DB_URL', 'EMPTY', 'TOKEN']);
+    for (const key of Object.keys(manifest.data)) expect(key.length <= 253 && /^[-._a-zA-Z0-9]+$/.test(key)).toBe(true);
+    expect(Buffer.from(manifest.data.TOKEN ?? '', 'base64').toString('utf8')).toBe(VALUES[1]?.[1]);
+  });
+
+  it('refuses --env-keys and --k8s-namespace with another format (exit 2)', async () => {
+    const r = await h.run(['export', 'app.*', '-f', 'json', '--env-keys']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('apply only to -f k8s-secret');
+  });
+});
