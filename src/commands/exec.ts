@@ -16,10 +16,11 @@ export function execCommand(deps: CliDeps): Command {
     .option('--allow-env <VAR>', 'let selected secrets set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--pristine', 'pass only the secrets and PATH, not the rest of the environment')
     .option('--no-aws-env', "withhold the parent's AWS credential variables (AWS_ACCESS_KEY_ID, AWS_PROFILE, …) from the command")
+    .option('--mask', 'pass the command\'s stdout/stderr through keystash, replacing each injected value (4+ characters) with <concealed by keystash> (also KEYSTASH_MASK=1)')
     .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addHelpText(
       'after',
-      '\nVariable names: upper-cased, every character other than A-Z a-z 0-9 becomes _; PATH, LD_*, NODE_OPTIONS and the like only with --env or --allow-env.\nExit status: the command\'s, or 128+N when signal N killed it.\n\nExamples:\n  $ keystash exec \'app.*\' --strip-prefix app. -- ./server\n  $ keystash exec --env PGPASSWORD=db.pw -- psql -h db',
+      '\nVariable names: upper-cased, every character other than A-Z a-z 0-9 becomes _; PATH, LD_*, NODE_OPTIONS and the like only with --env or --allow-env.\nExit status: the command\'s, or 128+N when signal N killed it.\n\nExamples:\n  $ keystash exec \'app.*\' --strip-prefix app. -- ./server\n  $ keystash exec --env PGPASSWORD=db.pw -- psql -h db\n  $ keystash exec \'ci.*\' --mask -- ./deploy.sh',
     )
     .action(async (operands: string[], opts, cmd: Command) => {
       const raw = rawArgs(cmd);
@@ -33,7 +34,9 @@ export function execCommand(deps: CliDeps): Command {
       );
       // Loaded here: node:child_process is not needed on any other command's start-up path.
       const { ChildExit, runChild } = await import('../cli/run-child.js');
-      const status = await runChild(command, args, childEnvironment(deps.io.env, entries, { pristine: opts.pristine === true, withholdAws: opts.awsEnv === false }));
+      const masking = opts.mask === true || /^(1|true|yes)$/i.test(deps.io.env.KEYSTASH_MASK ?? '');
+      const mask = masking ? (await import('../core/mask.js')).maskPatterns(entries.map((e) => e.value)) : undefined;
+      const status = await runChild(command, args, childEnvironment(deps.io.env, entries, { pristine: opts.pristine === true, withholdAws: opts.awsEnv === false }), { mask });
       if (status !== 0) throw new ChildExit(status);
     });
 }
