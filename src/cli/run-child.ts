@@ -62,7 +62,7 @@ export function runChild(command: string, args: readonly string[], env: Record<s
     const drained = mask && child.stdout && child.stderr ? Promise.all([relayMasked(child.stdout, process.stdout, mask), relayMasked(child.stderr, process.stderr, mask)]) : Promise.resolve();
     child.on('exit', (code, signal) => {
       cleanup();
-      const status = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+      const status = code ?? (signal ? signalStatus(signal) : 128);
       void drained.then(() => resolve(status));
     });
   });
@@ -95,6 +95,11 @@ function relayMasked(source: Readable, target: NodeJS.WritableStream, patterns: 
     });
     source.pipe(transform).pipe(target, { end: false });
   });
+}
+
+/** The status of a process killed by `signal` (128 + its number), as the shell reports it. */
+export function signalStatus(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
 }
 
 /** Why `command` did not start, as the shell reports it: 127 not found, otherwise 126. */

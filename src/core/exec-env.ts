@@ -20,6 +20,8 @@ export interface EnvMapping {
 
 export interface ExecEnvOptions extends SecretSelection {
   mappings?: readonly EnvMapping[] | undefined;
+  /** `--file VAR=name[@version]`: secrets the caller writes to files, VAR then holding the path. */
+  files?: readonly EnvMapping[] | undefined;
   stripPrefix?: string | undefined;
   /** Dangerous variable names (varname.ts rule 6) that selected secrets may set anyway. */
   allowEnv?: readonly string[] | undefined;
@@ -31,17 +33,19 @@ export interface EnvEntry {
   varName: string;
   name: string;
   value: string;
+  /** From `files`: the value belongs in a file whose path becomes the variable. */
+  file?: true | undefined;
 }
 
 /**
  * Parse `VAR=name[@version]`. The version suffix is recognised only when it is all digits, so a
  * secret name may itself contain `@`.
  */
-export function parseEnvMapping(text: string): EnvMapping {
+export function parseEnvMapping(text: string, flag = '--env'): EnvMapping {
   const eq = text.indexOf('=');
-  if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--env expects VAR=name[@version], got '${text}'`);
+  if (eq <= 0 || eq === text.length - 1) throw new UsageError(`${flag} expects VAR=name[@version], got '${text}'`);
   const varName = text.slice(0, eq);
-  if (!VARIABLE_NAME.test(varName)) throw new UsageError(`--env: '${varName}' is not a valid environment variable name`);
+  if (!VARIABLE_NAME.test(varName)) throw new UsageError(`${flag}: '${varName}' is not a valid environment variable name`);
   const target = text.slice(eq + 1);
   const match = /^(.+)@(\d+)$/.exec(target);
   return match ? { varName, name: match[1] ?? '', version: match[2] } : { varName, name: target };
@@ -53,9 +57,10 @@ export function parseEnvMapping(text: string): EnvMapping {
  * before anything is returned, so the child is never started with a partial environment.
  */
 export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions): Promise<EnvEntry[]> {
-  const mappings = options.mappings ?? [];
+  const files = options.files ?? [];
+  const mappings = [...(options.mappings ?? []), ...files];
   if (isEmptySelection(options) && mappings.length === 0) {
-    throw new UsageError('nothing selected: give secret names or patterns, --all, or --env VAR=name');
+    throw new UsageError('nothing selected: give secret names or patterns, --all, --env VAR=name or --file VAR=name');
   }
   const pairs = isEmptySelection(options) ? [] : await readSelection(keystash, options);
   // Explicit --env mappings are the user's own choice of variable; selected names are checked.
@@ -73,11 +78,15 @@ export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions
     }
     owners.set(mapping.varName, mapping.name);
   }
+  const fileVars = new Set(files);
   const mapped = await Promise.all(
-    mappings.map(async (m) => ({ varName: m.varName, name: m.name, value: await keystash.get(m.name, { version: m.version, context: options.context }) })),
+    mappings.map(async (m): Promise<EnvEntry> => {
+      const value = await keystash.get(m.name, { version: m.version, context: options.context });
+      return fileVars.has(m) ? { varName: m.varName, name: m.name, value, file: true } : { varName: m.varName, name: m.name, value };
+    }),
   );
   for (const entry of [...entries, ...mapped]) {
-    if (entry.value.includes('\0')) throw new UsageError(`secret "${entry.name}" cannot be an environment variable: its value contains a NUL character`);
+    if (entry.value.includes('\0') && !entry.file) throw new UsageError(`secret "${entry.name}" cannot be an environment variable: its value contains a NUL character`);
   }
   return [...entries, ...mapped];
 }
