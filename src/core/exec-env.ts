@@ -5,8 +5,9 @@
  */
 import { UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
-import { toVarNames } from '../format/varname.js';
+import { toVarName, toVarNames } from '../format/varname.js';
 import type { Keystash } from './keystash.js';
+import { layerSecrets, type Override } from './layering.js';
 import { readSelection, isEmptySelection, type SecretSelection } from './select-secrets.js';
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -22,10 +23,17 @@ export interface ExecEnvOptions extends SecretSelection {
   mappings?: readonly EnvMapping[] | undefined;
   /** `--file VAR=name[@version]`: secrets the caller writes to files, VAR then holding the path. */
   files?: readonly EnvMapping[] | undefined;
-  stripPrefix?: string | undefined;
+  stripPrefix?: string | readonly string[] | undefined;
   /** Dangerous variable names (varname.ts rule 6) that selected secrets may set anyway. */
   allowEnv?: readonly string[] | undefined;
   context?: EncryptionContext | undefined;
+  /** A later selector (and any --env/--file mapping) wins a variable instead of a refusal (layering.ts). */
+  override?: boolean | undefined;
+  /** Leave out secrets whose variable `callerEnv` already has. */
+  noClobber?: boolean | undefined;
+  callerEnv?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Told of every variable decided by `override`, before anything is returned. */
+  onOverride?: ((override: Override) => void) | undefined;
 }
 
 /** One variable of the child's environment and the secret it came from. */
@@ -58,11 +66,31 @@ export function parseEnvMapping(text: string, flag = '--env'): EnvMapping {
  */
 export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions): Promise<EnvEntry[]> {
   const files = options.files ?? [];
-  const mappings = [...(options.mappings ?? []), ...files];
-  if (isEmptySelection(options) && mappings.length === 0) {
+  const allMappings = [...(options.mappings ?? []), ...files];
+  if (isEmptySelection(options) && allMappings.length === 0) {
     throw new UsageError('nothing selected: give secret names or patterns, --all, --env VAR=name or --file VAR=name');
   }
-  const pairs = isEmptySelection(options) ? [] : await readSelection(keystash, options);
+  const clobbered = (varName: string) => options.noClobber === true && options.callerEnv?.[varName] !== undefined;
+  const mappings = allMappings.filter((m) => !clobbered(m.varName));
+  const selected = isEmptySelection(options) ? [] : await readSelection(keystash, options);
+  const layered = layerSecrets(selected, { selectors: options.selectors ?? [], stripPrefix: options.stripPrefix, override: options.override, noClobber: options.noClobber, callerEnv: options.callerEnv });
+  for (const o of layered.overrides) options.onOverride?.(o);
+  let pairs = layered.pairs;
+  if (options.override) {
+    // An explicit mapping is the last layer: it wins over a selected secret on its variable.
+    const mapped = new Map(mappings.map((m) => [m.varName, m.name]));
+    const names = pairs.map(([name]) => name);
+    const vars = names.map((name) => toVarName(name, options.stripPrefix));
+    const beaten = new Set<string>();
+    vars.forEach((varName, i) => {
+      const winner = mapped.get(varName);
+      if (winner !== undefined) {
+        beaten.add(names[i] ?? '');
+        options.onOverride?.({ varName, winner, losers: [names[i] ?? ''] });
+      }
+    });
+    pairs = pairs.filter(([name]) => !beaten.has(name));
+  }
   // Explicit --env mappings are the user's own choice of variable; selected names are checked.
   const varNames = toVarNames(
     pairs.map(([name]) => name),

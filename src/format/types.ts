@@ -9,8 +9,8 @@ export type SecretMap = ReadonlyArray<readonly [name: string, value: string]> | 
 
 /** Options some renderers use; the others ignore them. */
 export interface FormatOptions {
-  /** varname.ts: removed from the start of each secret name before it becomes a variable name. */
-  stripPrefix?: string | undefined;
+  /** varname.ts: removed from the start of each secret name before it becomes a variable name (one or several; the longest match). */
+  stripPrefix?: string | readonly string[] | undefined;
   /** varname.ts rule 6: dangerous variable names (PATH, LD_PRELOAD, …) a secret may set anyway. */
   allowEnv?: readonly string[] | undefined;
   /** csv: prefix cells starting with = + - @ (TAB, CR) with `'` against formula injection. */
