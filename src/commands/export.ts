@@ -7,9 +7,9 @@ import { readSelection } from '../core/select-secrets.js';
 import { UsageError } from '../errors.js';
 import { renderFormat } from './formats.js';
 
-const EXPORT_FORMATS = ['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 'k8s-secret', 'docker', 'env-no-quotes'] as const;
+const EXPORT_FORMATS = ['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 'github-output', 'k8s-secret', 'docker', 'env-no-quotes'] as const;
 
-const VARIABLE_FORMATS: ReadonlySet<string> = new Set(['dotenv', 'shell', 'github-env', 'docker', 'env-no-quotes']);
+const VARIABLE_FORMATS: ReadonlySet<string> = new Set(['dotenv', 'shell', 'github-env', 'github-output', 'docker', 'env-no-quotes']);
 
 export function exportCommand(deps: CliDeps): Command {
   return new Command('export')
@@ -25,8 +25,8 @@ export function exportCommand(deps: CliDeps): Command {
     .option('--k8s-name <name>', 'metadata.name of the k8s-secret manifest')
     .option('--k8s-namespace <namespace>', 'metadata.namespace of the k8s-secret manifest')
     .option('--env-keys', 'k8s-secret: keys are variable names (the naming rule, --strip-prefix), for envFrom')
-    .option('--mask', "github-env: also print '::add-mask::' lines on stdout")
-    .option('-o, --output <file>', 'write to FILE (mode 0600; github-env appends, e.g. -o "$GITHUB_ENV")')
+    .option('--mask', "github-env, github-output: also print '::add-mask::' lines on stdout")
+    .option('-o, --output <file>', 'write to FILE (mode 0600; github-env/github-output append, e.g. -o "$GITHUB_ENV")')
     .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--csv-safe', "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)")
     .addHelpText(
@@ -34,7 +34,8 @@ export function exportCommand(deps: CliDeps): Command {
       '\nExamples:\n  $ keystash export \'app.*\' -f dotenv --strip-prefix app. > .env\n  $ keystash export --all -f github-env --mask -o "$GITHUB_ENV"\n  $ keystash export \'k8s.*\' -f k8s-secret --k8s-name app | kubectl apply -f -',
     )
     .action(async (selectors: string[], opts, cmd: Command) => {
-      if (opts.mask && opts.format !== 'github-env') throw new UsageError('--mask applies only to -f github-env');
+      const github = opts.format === 'github-env' || opts.format === 'github-output';
+      if (opts.mask && !github) throw new UsageError('--mask applies only to -f github-env and -f github-output');
       if ((opts.envKeys || opts.k8sNamespace !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--env-keys and --k8s-namespace apply only to -f k8s-secret');
       const layering = opts.override === true || opts.clobber === false;
       if (layering && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) throw new UsageError('--override and --no-clobber apply only to formats with variable names (dotenv, shell, github-env, docker, k8s-secret --env-keys)');
@@ -56,7 +57,7 @@ export function exportCommand(deps: CliDeps): Command {
         deps.io.stdout.write(masks + body);
         return;
       }
-      await writeOutputFile(opts.output, body, opts.format === 'github-env');
+      await writeOutputFile(opts.output, body, github);
       deps.io.stdout.write(masks);
     });
 }

@@ -3,7 +3,10 @@
  * home; the output is read back with the ports of docker's and kubectl's env-file readers and
  * with the `yaml` parser.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { addMaskValues, parseGithubEnvFile } from '../helpers/github-runner.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessHome } from '../helpers/in-process.js';
 import { readDockerEnvFile, readKubectlEnvFile } from '../unit/format/env-file-readers.js';
@@ -59,5 +62,17 @@ describe('export -f k8s-secret --k8s-namespace --env-keys', () => {
     const r = await h.run(['export', 'app.*', '-f', 'json', '--env-keys']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('apply only to -f k8s-secret');
+  });
+});
+
+describe('export -f github-output', () => {
+  it('appends heredoc outputs to a private GITHUB_OUTPUT the runner reads back; --mask prints add-mask lines', async () => {
+    const file = join(h.dir, 'github_output');
+    writeFileSync(file, 'earlier=1\n', { mode: 0o600 });
+    const r = await h.run(['export', 'app.*', 'multi.pem', '--strip-prefix', 'app.', '-f', 'github-output', '--mask', '-o', file]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(parseGithubEnvFile(readFileSync(file, 'utf8'))).toEqual({ earlier: '1', DB_URL: VALUES[0]?.[1], TOKEN: VALUES[1]?.[1], EMPTY: '', MULTI_PEM: '-----BEGIN-----\nabc\n-----END-----\n' });
+    expect(addMaskValues(r.stdout).sort()).toEqual([VALUES[0]?.[1], VALUES[1]?.[1], '-----BEGIN-----', 'abc', '-----END-----'].sort());
   });
 });
