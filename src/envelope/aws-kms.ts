@@ -79,7 +79,10 @@ function classify(err: unknown, site: CallSite, endpoint: string): KeystashError
     return new KmsError(`${capital(keyLabel(site))} is disabled or not usable (enable it, or pass -k with another key) [${detail}]`, options('kms.disabled'));
   }
   if (name === 'AccessDeniedException') {
-    return new KmsError(`Access denied: this identity needs ${site.action} on ${keyLabel(site)} (grant it in the key policy or IAM policy) [${detail}]`, options('kms.accessDenied'));
+    return new KmsError(
+      `Access denied: this identity needs ${site.action} on ${keyLabel(site)} (grant it in the key policy or IAM policy; a policy limited to an encryption context, iam-policy --context, needs the same key=value pairs on the command) [${detail}]`,
+      options('kms.accessDenied'),
+    );
   }
   if (name === 'ValidationException') {
     return new KmsError(`KMS rejected the ${site.action.slice(4)} request as invalid [${detail}]`, options('kms.validation'));
