@@ -34,7 +34,7 @@ export async function withSecretFiles<T>(entries: readonly EnvEntry[], env: Read
     process.on(signal, handler);
     return [signal, handler] as const;
   });
-  const dir = mkdtempSync(join(env.XDG_RUNTIME_DIR || tmpdir(), 'keystash-files-'));
+  const dir = makePrivateDir(env.XDG_RUNTIME_DIR);
   const removeNow = () => rmSync(dir, { recursive: true, force: true });
   process.on('exit', removeNow);
   try {
@@ -60,6 +60,18 @@ export async function withSecretFiles<T>(entries: readonly EnvEntry[], env: Read
     process.removeListener('exit', removeNow);
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
   }
+}
+
+/** mkdtemp (mode 0700) under `runtimeDir` when it is usable, else the temporary directory. */
+function makePrivateDir(runtimeDir: string | undefined): string {
+  if (runtimeDir) {
+    try {
+      return mkdtempSync(join(runtimeDir, 'keystash-files-'));
+    } catch {
+      // a stale or foreign XDG_RUNTIME_DIR: fall back
+    }
+  }
+  return mkdtempSync(join(tmpdir(), 'keystash-files-'));
 }
 
 /** A file name from the secret name (`prod/tls.key` → `prod_tls.key`), unique in the directory. */
