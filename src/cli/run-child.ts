@@ -2,9 +2,13 @@
  * Run a child process for `keystash exec`: stdio inherited, environment given (secrets travel
  * only there, never on argv), SIGINT/SIGTERM/SIGHUP forwarded. Resolves to the status keystash
  * should exit with: the child's exit code, or 128 + signal number when a signal killed it.
+ * With `mask`, the child's stdout and stderr are pipes read through a SecretMasker (core/mask.ts)
+ * into keystash's own; stdin stays inherited.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { Transform, type Readable } from 'node:stream';
+import { SecretMasker } from '../core/mask.js';
 import { KeystashError } from '../errors.js';
 
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -23,12 +27,21 @@ export class ChildExit extends KeystashError {
   }
 }
 
-/** Spawn `command args` and wait for it; a command that cannot start is a KeystashError. */
-export function runChild(command: string, args: readonly string[], env: Record<string, string>): Promise<number> {
+export interface RunChildOptions {
+  /** Byte patterns to conceal in the child's stdout and stderr (core/mask.ts maskPatterns). */
+  mask?: readonly Uint8Array[] | undefined;
+}
+
+/**
+ * Spawn `command args` and wait for it (and, masking, for its output to be written); a command
+ * that cannot start is a KeystashError.
+ */
+export function runChild(command: string, args: readonly string[], env: Record<string, string>, options: RunChildOptions = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     let child: ReturnType<typeof spawn>;
+    const mask = options.mask;
     try {
-      child = spawn(command, [...args], { stdio: 'inherit', env });
+      child = spawn(command, [...args], { stdio: mask ? ['inherit', 'pipe', 'pipe'] : 'inherit', env });
     } catch (error) {
       // Thrown, not emitted, for E2BIG: a secret over 128 KiB (Linux's limit for one variable).
       reject(cannotRun(command, error as NodeJS.ErrnoException));
@@ -46,11 +59,47 @@ export function runChild(command: string, args: readonly string[], env: Record<s
       cleanup();
       reject(cannotRun(command, error));
     });
+    const drained = mask && child.stdout && child.stderr ? Promise.all([relayMasked(child.stdout, process.stdout, mask), relayMasked(child.stderr, process.stderr, mask)]) : Promise.resolve();
     child.on('exit', (code, signal) => {
       cleanup();
-      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+      const status = code ?? (signal ? signalStatus(signal) : 128);
+      void drained.then(() => resolve(status));
     });
   });
+}
+
+/**
+ * Copy `source` to `target` through a masker; resolves when everything is handed to `target`. If
+ * `target` fails (a closed pipe), the child's pipe is closed too, so it sees EPIPE as it would have.
+ */
+function relayMasked(source: Readable, target: NodeJS.WritableStream, patterns: readonly Uint8Array[]): Promise<void> {
+  const masker = new SecretMasker(patterns);
+  const transform = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      done(null, masker.write(chunk));
+    },
+    flush(done) {
+      done(null, masker.end());
+    },
+  });
+  return new Promise((resolve) => {
+    const onError = () => {
+      transform.unpipe(target);
+      source.destroy();
+      resolve();
+    };
+    target.once('error', onError);
+    transform.on('end', () => {
+      target.removeListener('error', onError);
+      resolve();
+    });
+    source.pipe(transform).pipe(target, { end: false });
+  });
+}
+
+/** The status of a process killed by `signal` (128 + its number), as the shell reports it. */
+export function signalStatus(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
 }
 
 /** Why `command` did not start, as the shell reports it: 127 not found, otherwise 126. */

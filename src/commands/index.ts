@@ -17,6 +17,7 @@ import { verifyCommand } from './verify.js';
 import { execCommand } from './exec.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
+import { injectCommand } from './inject.js';
 import { putallCommand } from './putall.js';
 import { backupCommand } from './backup.js';
 import { restoreCommand } from './restore.js';
@@ -38,6 +39,7 @@ export const COMMANDS: ReadonlyArray<readonly [name: string, factory: (deps: Cli
   ['exec', execCommand],
   ['export', exportCommand],
   ['import', importCommand],
+  ['inject', injectCommand],
   ['putall', putallCommand],
   ['backup', backupCommand],
   ['restore', restoreCommand],

@@ -5,8 +5,9 @@
  */
 import { UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
-import { toVarNames } from '../format/varname.js';
+import { toVarName, toVarNames } from '../format/varname.js';
 import type { Keystash } from './keystash.js';
+import { layerSecrets, type Override } from './layering.js';
 import { readSelection, isEmptySelection, type SecretSelection } from './select-secrets.js';
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -20,10 +21,19 @@ export interface EnvMapping {
 
 export interface ExecEnvOptions extends SecretSelection {
   mappings?: readonly EnvMapping[] | undefined;
-  stripPrefix?: string | undefined;
+  /** `--file VAR=name[@version]`: secrets the caller writes to files, VAR then holding the path. */
+  files?: readonly EnvMapping[] | undefined;
+  stripPrefix?: string | readonly string[] | undefined;
   /** Dangerous variable names (varname.ts rule 6) that selected secrets may set anyway. */
   allowEnv?: readonly string[] | undefined;
   context?: EncryptionContext | undefined;
+  /** A later selector (and any --env/--file mapping) wins a variable instead of a refusal (layering.ts). */
+  override?: boolean | undefined;
+  /** Leave out secrets whose variable `callerEnv` already has. */
+  noClobber?: boolean | undefined;
+  callerEnv?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Told of every variable decided by `override`, before anything is returned. */
+  onOverride?: ((override: Override) => void) | undefined;
 }
 
 /** One variable of the child's environment and the secret it came from. */
@@ -31,17 +41,19 @@ export interface EnvEntry {
   varName: string;
   name: string;
   value: string;
+  /** From `files`: the value belongs in a file whose path becomes the variable. */
+  file?: true | undefined;
 }
 
 /**
  * Parse `VAR=name[@version]`. The version suffix is recognised only when it is all digits, so a
  * secret name may itself contain `@`.
  */
-export function parseEnvMapping(text: string): EnvMapping {
+export function parseEnvMapping(text: string, flag = '--env'): EnvMapping {
   const eq = text.indexOf('=');
-  if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--env expects VAR=name[@version], got '${text}'`);
+  if (eq <= 0 || eq === text.length - 1) throw new UsageError(`${flag} expects VAR=name[@version], got '${text}'`);
   const varName = text.slice(0, eq);
-  if (!VARIABLE_NAME.test(varName)) throw new UsageError(`--env: '${varName}' is not a valid environment variable name`);
+  if (!VARIABLE_NAME.test(varName)) throw new UsageError(`${flag}: '${varName}' is not a valid environment variable name`);
   const target = text.slice(eq + 1);
   const match = /^(.+)@(\d+)$/.exec(target);
   return match ? { varName, name: match[1] ?? '', version: match[2] } : { varName, name: target };
@@ -53,11 +65,32 @@ export function parseEnvMapping(text: string): EnvMapping {
  * before anything is returned, so the child is never started with a partial environment.
  */
 export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions): Promise<EnvEntry[]> {
-  const mappings = options.mappings ?? [];
-  if (isEmptySelection(options) && mappings.length === 0) {
-    throw new UsageError('nothing selected: give secret names or patterns, --all, or --env VAR=name');
+  const files = options.files ?? [];
+  const allMappings = [...(options.mappings ?? []), ...files];
+  if (isEmptySelection(options) && allMappings.length === 0) {
+    throw new UsageError('nothing selected: give secret names or patterns, --all, --env VAR=name or --file VAR=name');
   }
-  const pairs = isEmptySelection(options) ? [] : await readSelection(keystash, options);
+  const clobbered = (varName: string) => options.noClobber === true && options.callerEnv?.[varName] !== undefined;
+  const mappings = allMappings.filter((m) => !clobbered(m.varName));
+  const selected = isEmptySelection(options) ? [] : await readSelection(keystash, options);
+  const layered = layerSecrets(selected, { selectors: options.selectors ?? [], stripPrefix: options.stripPrefix, override: options.override, noClobber: options.noClobber, callerEnv: options.callerEnv });
+  for (const o of layered.overrides) options.onOverride?.(o);
+  let pairs = layered.pairs;
+  if (options.override) {
+    // An explicit mapping is the last layer: it wins over a selected secret on its variable.
+    const mapped = new Map(mappings.map((m) => [m.varName, m.name]));
+    const names = pairs.map(([name]) => name);
+    const vars = names.map((name) => toVarName(name, options.stripPrefix));
+    const beaten = new Set<string>();
+    vars.forEach((varName, i) => {
+      const winner = mapped.get(varName);
+      if (winner !== undefined) {
+        beaten.add(names[i] ?? '');
+        options.onOverride?.({ varName, winner, losers: [names[i] ?? ''] });
+      }
+    });
+    pairs = pairs.filter(([name]) => !beaten.has(name));
+  }
   // Explicit --env mappings are the user's own choice of variable; selected names are checked.
   const varNames = toVarNames(
     pairs.map(([name]) => name),
@@ -73,11 +106,15 @@ export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions
     }
     owners.set(mapping.varName, mapping.name);
   }
+  const fileVars = new Set(files);
   const mapped = await Promise.all(
-    mappings.map(async (m) => ({ varName: m.varName, name: m.name, value: await keystash.get(m.name, { version: m.version, context: options.context }) })),
+    mappings.map(async (m): Promise<EnvEntry> => {
+      const value = await keystash.get(m.name, { version: m.version, context: options.context });
+      return fileVars.has(m) ? { varName: m.varName, name: m.name, value, file: true } : { varName: m.varName, name: m.name, value };
+    }),
   );
   for (const entry of [...entries, ...mapped]) {
-    if (entry.value.includes('\0')) throw new UsageError(`secret "${entry.name}" cannot be an environment variable: its value contains a NUL character`);
+    if (entry.value.includes('\0') && !entry.file) throw new UsageError(`secret "${entry.name}" cannot be an environment variable: its value contains a NUL character`);
   }
   return [...entries, ...mapped];
 }

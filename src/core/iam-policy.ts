@@ -7,6 +7,13 @@
  *            delete (DeleteItem), re-wrapping and migration (UpdateItem, ReEncrypt*, Encrypt, DescribeKey).
  * A key given as an alias cannot be a Resource in IAM; it becomes `key/*` restricted by the
  * kms:ResourceAliases condition (the alias must be attached to the key in that account/region).
+ *
+ * Scoped reader/writer policies: `context` adds a `kms:EncryptionContext:KEY` StringEquals
+ * condition per pair (so only secrets stored with that context can be unwrapped or written);
+ * `prefix` limits the item actions to partition keys (secret names) starting with it through
+ * `dynamodb:LeadingKeys` and leaves out Scan, which cannot be limited that way — so globs,
+ * `--all`, `list` and `keys` are not available to such a role (AWS IAM User Guide, "Using IAM
+ * policy conditions for fine-grained access control"; KMS Developer Guide, "kms:EncryptionContext:context-key").
  */
 import { UsageError } from '../errors.js';
 
@@ -14,6 +21,12 @@ export type PolicyRole = 'reader' | 'writer' | 'admin';
 
 /** The `--account-id` default: a placeholder the user fills in. */
 export const ACCOUNT_PLACEHOLDER = 'ACCOUNT_ID';
+
+/** Narrowing of a reader or writer policy (`iam-policy --context k=v --prefix P`). */
+export interface PolicyScope {
+  context?: Readonly<Record<string, string>> | undefined;
+  prefix?: string | undefined;
+}
 
 export interface PolicyTarget {
   region: string;
@@ -38,10 +51,14 @@ const KEY_ACTIONS: Record<PolicyRole, string[]> = {
 };
 
 /** The policy document. An alias is expressed with the kms:ResourceAliases condition. */
-export function iamPolicy(role: PolicyRole, target: PolicyTarget): Record<string, unknown> {
+export function iamPolicy(role: PolicyRole, target: PolicyTarget, scope: PolicyScope = {}): Record<string, unknown> {
   if (target.accountId !== ACCOUNT_PLACEHOLDER && !/^\d{12}$/.test(target.accountId)) {
     throw new UsageError(`invalid account id '${target.accountId}' (expected 12 digits)`);
   }
+  const contextPairs = Object.entries(scope.context ?? {});
+  const scoped = contextPairs.length > 0 || scope.prefix !== undefined;
+  if (scoped && role === 'admin') throw new UsageError('--context and --prefix scope a reader or writer policy; admin manages the whole table (setup, rotate, migrate)');
+  if (scope.prefix === '' || (scope.prefix !== undefined && /[*?]/.test(scope.prefix))) throw new UsageError('--prefix needs a non-empty name prefix without * or ?');
   const tableArn = `arn:aws:dynamodb:${target.region}:${target.accountId}:table/${target.table}`;
   const keyArn = (id: string) => `arn:aws:kms:${target.kmsRegion ?? target.region}:${target.accountId}:key/${id}`;
   // An alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME) authorizes nothing as a Resource of
@@ -55,8 +72,16 @@ export function iamPolicy(role: PolicyRole, target: PolicyTarget): Record<string
     Action: KEY_ACTIONS[role],
     Resource: aliasArn ? `${aliasArn[1]}key/*` : alias ? keyArn('*') : target.keyId.startsWith('arn:') ? target.keyId : keyArn(target.keyId),
   };
-  if (alias) keyStatement.Condition = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias } };
-  const statements: Array<Record<string, unknown>> = [{ Sid: 'KeystashTable', Effect: 'Allow', Action: TABLE_ACTIONS[role], Resource: tableArn }, keyStatement];
+  const keyCondition: Record<string, Record<string, string>> = {};
+  if (alias) keyCondition['ForAnyValue:StringEquals'] = { 'kms:ResourceAliases': alias };
+  if (contextPairs.length > 0) keyCondition.StringEquals = Object.fromEntries(contextPairs.map(([k, v]) => [`kms:EncryptionContext:${k}`, v]));
+  if (Object.keys(keyCondition).length > 0) keyStatement.Condition = keyCondition;
+  const tableStatement: Record<string, unknown> = { Sid: 'KeystashTable', Effect: 'Allow', Action: TABLE_ACTIONS[role], Resource: tableArn };
+  if (scope.prefix !== undefined) {
+    tableStatement.Action = TABLE_ACTIONS[role].filter((action) => action !== 'dynamodb:Scan');
+    tableStatement.Condition = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${scope.prefix}*`] } };
+  }
+  const statements: Array<Record<string, unknown>> = [tableStatement, keyStatement];
   // ListTables cannot be scoped to a table; credstash's own setup lists tables before creating one.
   if (role === 'admin') statements.push({ Sid: 'KeystashListTables', Effect: 'Allow', Action: ['dynamodb:ListTables'], Resource: '*' });
   return { Version: '2012-10-17', Statement: statements };

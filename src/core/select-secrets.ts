@@ -3,7 +3,7 @@
  * all-or-nothing. An exact name that does not exist is always an error; a glob that matches
  * nothing is fine unless `strict`.
  */
-import { SecretNotFoundError, UsageError } from '../errors.js';
+import { PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import type { Keystash, SecretPairs } from './keystash.js';
 import { expandWildcard, isPattern } from './wildcard.js';
@@ -47,7 +47,23 @@ export async function readSelection(keystash: Keystash, selection: SecretSelecti
   if (isEmptySelection(selection)) throw new UsageError('nothing selected: give secret names or patterns, or --all');
   // Everything at its latest: one pass over the store instead of a query per name.
   if (selection.all && selection.version === undefined) return keystash.getAll({ context: selection.context });
+  const selectors = selection.selectors ?? [];
+  if (!selection.all && !selectors.some(isPattern)) return readExactNames(keystash, [...new Set(selectors)], selection);
   const names = await selectSecretNames(keystash, selection);
   if (names.length === 0) return [];
   return keystash.getAll({ names, context: selection.context, version: selection.version });
+}
+
+/**
+ * Exact names only: each read by name, without listing the table, so a role limited to a name
+ * prefix (IAM `dynamodb:LeadingKeys`, no Scan) can use them. A missing name is still a
+ * SecretNotFoundError, as when names were checked against the listing.
+ */
+async function readExactNames(keystash: Keystash, names: string[], selection: SecretSelection): Promise<SecretPairs> {
+  try {
+    return await keystash.getAll({ names, context: selection.context, version: selection.version });
+  } catch (error) {
+    const missing = error instanceof PartialFailureError ? error.failures.find((f) => f.error instanceof SecretNotFoundError && selection.version === undefined) : undefined;
+    throw missing ? new SecretNotFoundError(missing.name, undefined, { cause: error }) : error;
+  }
 }

@@ -97,7 +97,10 @@ function classify(err: unknown, site: CallSite, endpoint: string, handler: unkno
     return new KmsError(`Access denied or the key cannot unwrap this row (another KMS, disabled key): this identity may need kms:Decrypt on the key that wrapped this data key, or the row was written through another key service (restore it with --rewrap-from) [${detail}]`, options('kms.accessDenied'));
   }
   if (name === 'AccessDeniedException') {
-    return new KmsError(`Access denied: this identity needs ${site.action} on ${keyLabel(site)} (grant it in the key policy or IAM policy) [${detail}]`, options('kms.accessDenied'));
+    return new KmsError(
+      `Access denied: this identity needs ${site.action} on ${keyLabel(site)} (grant it in the key policy or IAM policy; a policy limited to an encryption context, iam-policy --context, needs the same key=value pairs on the command) [${detail}]`,
+      options('kms.accessDenied'),
+    );
   }
   if (name === 'ValidationException') {
     return new KmsError(`KMS rejected the ${site.action.slice(4)} request as invalid [${detail}]`, options('kms.validation'));

@@ -1,5 +1,6 @@
 /**
- * GitHub Actions output: lines for the `$GITHUB_ENV` file and `::add-mask::` workflow commands.
+ * GitHub Actions output: lines for the `$GITHUB_ENV` and `$GITHUB_OUTPUT` files and
+ * `::add-mask::` workflow commands.
  *
  * Every variable uses the multi-line form `NAME<<DELIMITER`, value, `DELIMITER`. The runner
  * (actions/runner `SetEnvFileCommand`) takes the text between the line after `NAME<<DELIMITER`
@@ -13,7 +14,8 @@ import { randomUUID } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import type { FormatOptions, SecretMap } from './types.js';
 import { quoteName } from './types.js';
-import { variableEntries } from './varname.js';
+import { toVarName, variableEntries } from './varname.js';
+import { secretEntries } from './types.js';
 
 /** Makes a candidate heredoc delimiter; injectable so tests can force collisions. */
 export type DelimiterSource = () => string;
@@ -32,6 +34,27 @@ export function renderGithubEnv(secrets: SecretMap, options: FormatOptions = {},
       }
       const delimiter = delimiterFor(value, makeDelimiter);
       return `${varName}<<${delimiter}\n${value}\n${delimiter}\n`;
+    })
+    .join('');
+}
+
+/**
+ * Render secrets as `$GITHUB_OUTPUT` heredoc entries (the runner reads that file with the same
+ * rules as `$GITHUB_ENV`), for `steps.<id>.outputs.<NAME>`. Output names follow varname.ts rules
+ * 1–5 (an output sets no environment variable, so rule 6 does not apply). Not deterministic (random
+ * delimiters); a NUL in a value is refused (UsageError naming the secret).
+ */
+export function renderGithubOutput(secrets: SecretMap, options: FormatOptions = {}, makeDelimiter: DelimiterSource = randomDelimiter): string {
+  const owners = new Map<string, string>();
+  return secretEntries(secrets)
+    .map(([name, value]) => {
+      const outputName = toVarName(name, options.stripPrefix);
+      const other = owners.get(outputName);
+      if (other !== undefined) throw new UsageError(`secrets ${quoteName(other)} and ${quoteName(name)} would both become the output ${outputName}`);
+      owners.set(outputName, name);
+      if (value.includes('\0')) throw new UsageError(`secret ${quoteName(name)} cannot be written to GITHUB_OUTPUT: its value contains a NUL character`);
+      const delimiter = delimiterFor(value, makeDelimiter);
+      return `${outputName}<<${delimiter}\n${value}\n${delimiter}\n`;
     })
     .join('');
 }

@@ -1,11 +1,13 @@
 /**
  * The output formats by name (the `--format` choices). credstash offered json, yaml, csv and
- * dotenv (credstash-format.md §3.8); shell, github-env and k8s-secret are keystash additions.
+ * dotenv (credstash-format.md §3.8); shell, github-env, github-output, k8s-secret and docker (alias
+ * env-no-quotes) are keystash additions.
  * Every renderer is pure (github-env draws random delimiters) and throws only UsageError.
  */
 import { renderCsv } from './csv.js';
+import { renderDockerEnv } from './docker-env.js';
 import { renderDotenv } from './dotenv.js';
-import { renderGithubEnv } from './github-env.js';
+import { renderGithubEnv, renderGithubOutput } from './github-env.js';
 import { renderJson } from './json.js';
 import { renderK8sSecret } from './k8s-secret.js';
 import { renderShell } from './shell.js';
@@ -24,7 +26,10 @@ export const FORMATS = {
   dotenv: renderDotenv,
   shell: renderShell,
   'github-env': (secrets, options) => renderGithubEnv(secrets, options),
+  'github-output': (secrets, options) => renderGithubOutput(secrets, options),
   'k8s-secret': renderK8sSecret,
+  docker: renderDockerEnv,
+  'env-no-quotes': renderDockerEnv,
 } as const satisfies Readonly<Record<string, Renderer>>;
 
 /** One of the keys of {@link FORMATS}. */

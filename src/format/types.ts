@@ -9,14 +9,18 @@ export type SecretMap = ReadonlyArray<readonly [name: string, value: string]> | 
 
 /** Options some renderers use; the others ignore them. */
 export interface FormatOptions {
-  /** varname.ts: removed from the start of each secret name before it becomes a variable name. */
-  stripPrefix?: string | undefined;
+  /** varname.ts: removed from the start of each secret name before it becomes a variable name (one or several; the longest match). */
+  stripPrefix?: string | readonly string[] | undefined;
   /** varname.ts rule 6: dangerous variable names (PATH, LD_PRELOAD, …) a secret may set anyway. */
   allowEnv?: readonly string[] | undefined;
   /** csv: prefix cells starting with = + - @ (TAB, CR) with `'` against formula injection. */
   csvSafe?: boolean | undefined;
   /** k8s-secret: `metadata.name` of the Secret (required by that format). */
   k8sName?: string | undefined;
+  /** k8s-secret: `metadata.namespace` (a DNS label); omitted when not given. */
+  k8sNamespace?: string | undefined;
+  /** k8s-secret: keys are variable names (varname.ts, with `stripPrefix`/`allowEnv`), for `envFrom`. */
+  envKeys?: boolean | undefined;
 }
 
 /** A renderer: pure, deterministic unless documented, UsageError for what it cannot represent. */

@@ -2,7 +2,8 @@
  * The one rule that turns a secret name into an environment variable name, shared by the dotenv,
  * shell and github-env renderers:
  *
- * 1. if `stripPrefix` is given and the name starts with it, that prefix is removed;
+ * 1. if `stripPrefix` is given (one prefix or several) and the name starts with one, that prefix
+ *    (the longest matching one) is removed;
  * 2. a name containing any non-ASCII character is refused (never transliterated or dropped);
  * 3. ASCII letters are upper-cased and every character other than `A–Z a–z 0–9` becomes `_`;
  * 4. the result must match `^[A-Za-z_][A-Za-z0-9_]*$` (so: not empty, not starting with a
@@ -52,9 +53,20 @@ export function checkVariableAllowed(secretName: string, varName: string, allowE
   );
 }
 
+/** `--strip-prefix`: one prefix, or several (repeated flag); the longest that matches is removed. */
+export type StripPrefix = string | readonly string[] | undefined;
+
+/** `secretName` without the longest of the prefixes it starts with (rule 1). */
+export function stripNamePrefix(secretName: string, stripPrefix?: StripPrefix): string {
+  const prefixes = typeof stripPrefix === 'string' ? [stripPrefix] : (stripPrefix ?? []);
+  let longest = '';
+  for (const prefix of prefixes) if (prefix.length > longest.length && secretName.startsWith(prefix)) longest = prefix;
+  return secretName.slice(longest.length);
+}
+
 /** The environment variable name for one secret name (rules 1–4 above). */
-export function toVarName(secretName: string, stripPrefix?: string): string {
-  const stripped = stripPrefix && secretName.startsWith(stripPrefix) ? secretName.slice(stripPrefix.length) : secretName;
+export function toVarName(secretName: string, stripPrefix?: StripPrefix): string {
+  const stripped = stripNamePrefix(secretName, stripPrefix);
   if (NON_ASCII.test(stripped)) {
     throw new UsageError(`secret ${quoteName(secretName)} cannot be an environment variable name: it contains non-ASCII characters`);
   }
@@ -71,7 +83,7 @@ export function toVarName(secretName: string, stripPrefix?: string): string {
  * UsageError naming both secrets when two map to one variable, or the secret whose variable is
  * dangerous and not in `allowEnv`.
  */
-export function toVarNames(secretNames: Iterable<string>, stripPrefix?: string, allowEnv: readonly string[] = []): string[] {
+export function toVarNames(secretNames: Iterable<string>, stripPrefix?: StripPrefix, allowEnv: readonly string[] = []): string[] {
   const owners = new Map<string, string>();
   const result: string[] = [];
   for (const name of secretNames) {
@@ -91,7 +103,7 @@ export function toVarNames(secretNames: Iterable<string>, stripPrefix?: string, 
  * The secrets of a map with their variable names (the one naming rule above), for the
  * variable-assignment formats (dotenv, shell, github-env). Throws like {@link toVarNames}.
  */
-export function variableEntries(secrets: SecretMap, stripPrefix?: string, allowEnv?: readonly string[]): Array<readonly [name: string, value: string, varName: string]> {
+export function variableEntries(secrets: SecretMap, stripPrefix?: StripPrefix, allowEnv?: readonly string[]): Array<readonly [name: string, value: string, varName: string]> {
   const entries = secretEntries(secrets);
   const varNames = toVarNames(
     entries.map(([name]) => name),

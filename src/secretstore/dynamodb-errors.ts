@@ -58,7 +58,12 @@ export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): Key
     return make(`AWS credentials were rejected by DynamoDB (${name}: ${message}); check the access key and secret`, 'store.credentialsRejected');
   }
   if (name === 'AccessDeniedException') {
-    return make(`access denied: ${ctx.operation} on DynamoDB table '${ctx.table}' (${message}); grant the permission to this identity`, 'store.accessDenied');
+    // A policy from `iam-policy --prefix` has no Scan and only names under its prefix.
+    const scoped =
+      ctx.operation === 'Scan'
+        ? '; grant it, or, under a policy limited to a name prefix (iam-policy --prefix), which cannot list the table, give exact secret names instead of a glob, --all, list or keys'
+        : '; grant it, or, under a policy limited to a name prefix (iam-policy --prefix), use names under that prefix';
+    return make(`access denied: this identity needs dynamodb:${ctx.operation} on DynamoDB table '${ctx.table}' (${message})${scoped}`, 'store.accessDenied');
   }
   if (THROTTLED.has(name)) {
     return make(`DynamoDB throttled ${ctx.operation} on table '${ctx.table}' after retries; retry later or raise the table's capacity`, 'store.throttled');

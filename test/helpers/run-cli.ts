@@ -55,6 +55,8 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
       const stdoutBytes = Buffer.concat(out);
       resolvePromise({ code, signal, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes });
     });
+    // A command that exits without reading stdin closes the pipe first: EPIPE here is no failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }

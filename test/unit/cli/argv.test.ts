@@ -74,6 +74,8 @@ describe('argv → options', () => {
     { argv: ['get', 'db.*'], method: 'getMatching', args: ['db.*', { version: undefined, context: {} }] },
     { argv: ['getall', '-f', 'csv', 'env=prod'], method: 'getAll', args: [{ version: undefined, context: { env: 'prod' } }] },
     { argv: ['delete', '-v', '2', 'x'], method: 'delete', args: ['x', { version: '2' }] },
+    // Exact names are read by name (no listing): what a role limited by iam-policy --prefix can do.
+    { argv: ['export', 'a', '-f', 'docker', '--context', 'k=v'], method: 'getAll', args: [{ names: ['a'], context: { k: 'v' }, version: undefined }] },
   ];
   for (const row of rows) {
     it(row.argv.join(' '), async () => {
@@ -117,6 +119,14 @@ describe('usage errors → exit 2, nothing called', () => {
     { argv: ['get', '--bogus', 'n'], message: "unknown option '--bogus'" },
     { argv: ['--backend', 'cloud', 'keys'], message: 'Allowed choices are local, aws' },
     { argv: ['get', 'n', 'a=1', 'a=2'], message: "context key 'a' given twice" },
+    { argv: ['export', 'a', '-f', 'json', '--env-keys'], message: '--env-keys and --k8s-namespace apply only to -f k8s-secret' },
+    { argv: ['export', 'a', '-f', 'json', '--override'], message: '--override and --no-clobber apply only to formats with variable names' },
+    { argv: ['export', 'a', '-f', 'dotenv', '--mask'], message: '--mask applies only to -f github-env and -f github-output' },
+    { argv: ['exec', '--file', '1X=a', '--', 'true'], message: "--file: '1X' is not a valid environment variable name" },
+    { argv: ['inject'], message: "required option '-i, --in-file <template>' not specified" },
+    { argv: ['inject', '-i', '-', 'novalue'], message: 'is not the form of "key=value"' },
+    { argv: ['iam-policy', 'admin', '--prefix', 'x'], message: 'admin manages the whole table' },
+    { argv: ['iam-policy', 'reader', '--context', 'bad'], message: 'is not the form of "key=value"' },
   ];
   for (const row of rows) {
     it(row.argv.join(' '), async () => {

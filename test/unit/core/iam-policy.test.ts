@@ -55,3 +55,29 @@ describe('iamPolicy: alias ARNs and account ids', () => {
     expect(() => iamPolicy('reader', { ...target, accountId: 'ACCOUNT_ID' })).not.toThrow();
   });
 });
+
+describe('iamPolicy: scoped readers and writers', () => {
+  const scoped = (role: PolicyRole, scope: Parameters<typeof iamPolicy>[2]) =>
+    (iamPolicy(role, target, scope) as { Statement: Array<{ Action: string[]; Condition?: unknown }> }).Statement;
+
+  it('--prefix: item actions limited by dynamodb:LeadingKeys, no Scan', () => {
+    const [table] = scoped('writer', { prefix: 'web.' });
+    expect(table!.Action).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem']);
+    expect(table!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['web.*'] } });
+  });
+
+  it('--context: one kms:EncryptionContext condition per pair, beside the alias condition', () => {
+    const [, key] = scoped('reader', { context: { app: 'web', env: 'prod' } });
+    expect(key!.Condition).toEqual({
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/credstash' },
+      StringEquals: { 'kms:EncryptionContext:app': 'web', 'kms:EncryptionContext:env': 'prod' },
+    });
+  });
+
+  it('refuses scoping admin, an empty prefix and a prefix with a wildcard', () => {
+    expect(() => scoped('admin', { prefix: 'a' })).toThrow(/admin manages the whole table/);
+    expect(() => scoped('reader', { prefix: '' })).toThrow(/non-empty/);
+    expect(() => scoped('reader', { prefix: 'a*' })).toThrow(/without \* or \?/);
+    expect(scoped('reader', {})).toEqual(scoped('reader', { context: {} }));
+  });
+});

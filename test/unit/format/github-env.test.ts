@@ -1,52 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { escapeCommandData, renderGithubEnv, renderGithubMask } from '../../../src/format/github-env.js';
+import { escapeCommandData, renderGithubEnv, renderGithubMask, renderGithubOutput } from '../../../src/format/github-env.js';
+import { parseGithubEnvFile } from '../../helpers/github-runner.js';
 import { trickyPairs } from '../../helpers/tricky-values.js';
-
-/**
- * The reader: a line-for-line port of actions/runner `SetEnvFileCommand.ProcessCommand` and its
- * `ReadLine` (src/Runner.Worker/FileCommandManager.cs, non-Windows branch).
- */
-function parseGithubEnvFile(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  let index = 0;
-  const readLine = (): { line: string | null; newline: string } => {
-    if (index >= text.length) return { line: null, newline: '' };
-    const start = index;
-    const lf = text.indexOf('\n', index);
-    if (lf < 0) {
-      index = text.length;
-      return { line: text.slice(start), newline: '' };
-    }
-    index = lf + 1;
-    return { line: text.slice(start, lf), newline: '\n' };
-  };
-  for (let { line } = readLine(); line !== null; { line } = readLine()) {
-    if (line === '') continue;
-    const equals = line.indexOf('=');
-    const heredoc = line.indexOf('<<');
-    if (equals >= 0 && (heredoc < 0 || equals < heredoc)) {
-      env[line.slice(0, equals)] = line.slice(equals + 1);
-    } else if (heredoc >= 0 && (equals < 0 || heredoc < equals)) {
-      const name = line.slice(0, heredoc);
-      const delimiter = line.slice(heredoc + 2);
-      if (name === '' || delimiter === '') throw new Error(`invalid format '${line}'`);
-      const startIndex = index;
-      let endIndex = index;
-      let next = readLine();
-      while (next.line !== delimiter) {
-        if (next.line === null) throw new Error(`Matching delimiter not found '${delimiter}'`);
-        endIndex = index - next.newline.length;
-        next = readLine();
-      }
-      env[name] = endIndex > startIndex ? text.slice(startIndex, endIndex) : '';
-    } else {
-      throw new Error(`invalid format '${line}'`);
-    }
-  }
-  return env;
-}
 
 describe('renderGithubEnv', () => {
   it('writes NAME<<ghadelimiter_<uuid> blocks with varname.ts names', () => {
@@ -97,5 +54,18 @@ describe('renderGithubMask', () => {
 describe('escapeCommandData', () => {
   it('escapes %, CR and LF only', () => {
     expect(escapeCommandData('100%\r\n:,')).toBe('100%25%0D%0A:,');
+  });
+});
+
+describe('renderGithubOutput', () => {
+  it('round-trips the tricky corpus through the runner\u2019s parser, under output names', () => {
+    const pairs = trickyPairs();
+    expect(parseGithubEnvFile(renderGithubOutput(pairs))).toEqual(Object.fromEntries(pairs));
+    expect(parseGithubEnvFile(renderGithubOutput([['ci.path', '/x'], ['ci.db-url', 'u']], { stripPrefix: 'ci.' }))).toEqual({ PATH: '/x', DB_URL: 'u' });
+  });
+
+  it('refuses NUL and two secrets on one output name, naming them', () => {
+    expect(() => renderGithubOutput([['a', 'x\0']])).toThrow(/secret "a" cannot be written to GITHUB_OUTPUT/);
+    expect(() => renderGithubOutput([['a.b', '1'], ['a-b', '2']])).toThrow(UsageError);
   });
 });

@@ -7,13 +7,13 @@ const OPTIONS = { k8sName: 'app' };
 
 describe('FORMATS', () => {
   it('offers the documented formats', () => {
-    expect(FORMAT_NAMES).toEqual(['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 'k8s-secret']);
+    expect(FORMAT_NAMES).toEqual(['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 'github-output', 'k8s-secret', 'docker', 'env-no-quotes']);
   });
 
   it.each(FORMAT_NAMES.map((name) => [name]))('%s accepts pairs and a Map alike and rejects duplicate names', (name: FormatName) => {
     const render = FORMATS[name];
     const pairs: Array<[string, string]> = [['b', 'two'], ['a', 'one']];
-    if (name !== 'github-env') expect(render(new Map(pairs), OPTIONS)).toBe(render(pairs, OPTIONS));
+    if (name !== 'github-env' && name !== 'github-output') expect(render(new Map(pairs), OPTIONS)).toBe(render(pairs, OPTIONS));
     else expect(render(new Map(pairs), OPTIONS).split('\n').length).toBe(render(pairs, OPTIONS).split('\n').length);
     expect(() => render([['a', '1'], ['a', '2']], OPTIONS)).toThrow(UsageError);
   });

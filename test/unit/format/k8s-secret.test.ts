@@ -65,4 +65,32 @@ describe('renderK8sSecret', () => {
   it('accepts DNS subdomain names', () => {
     for (const k8sName of ['a', 'my-app.secrets', '0abc', 'a'.repeat(253)]) expect(() => renderK8sSecret([], { k8sName })).not.toThrow();
   });
+
+  it('--k8s-namespace: metadata.namespace, a DNS label', () => {
+    const manifest = parse(renderK8sSecret([['k', 'v']], { k8sName: 'app', k8sNamespace: 'prod-1' })) as Manifest & { metadata: { namespace: string } };
+    expect(manifest.metadata).toEqual({ name: 'app', namespace: 'prod-1' });
+    for (const k8sNamespace of ['', 'Prod', 'a.b', '-x', 'x-', 'a'.repeat(64)]) {
+      expect(() => renderK8sSecret([], { k8sName: 'app', k8sNamespace })).toThrow(/not a valid Kubernetes namespace/);
+    }
+    expect(() => renderK8sSecret([], { k8sName: 'app', k8sNamespace: 'a'.repeat(63) })).not.toThrow();
+  });
+
+  it('--env-keys: keys are variable names (strip prefix, naming rule), valid for envFrom and as Secret keys', () => {
+    const pairs: Array<[string, string]> = [['app.db-url', 'postgres://x'], ['app.api.key', "k'ey\n"], ['other/thing', 'o'], ['app.2fa_ok', '2']];
+    const manifest = parse(renderK8sSecret(pairs.slice(0, 3), { k8sName: 'app', envKeys: true, stripPrefix: 'app.' })) as Manifest;
+    expect(Object.keys(manifest.data)).toEqual(['API_KEY', 'DB_URL', 'OTHER_THING']);
+    for (const key of Object.keys(manifest.data)) {
+      // Kubernetes IsConfigMapKey, and the C-identifier form envFrom needs to set the variable.
+      expect(key).toMatch(/^[-._a-zA-Z0-9]+$/);
+      expect(key.length).toBeLessThanOrEqual(253);
+      expect(key).toMatch(/^[A-Za-z_][A-Za-z0-9_]*$/);
+    }
+    expect(Buffer.from(manifest.data.API_KEY ?? '', 'base64').toString('utf8')).toBe("k'ey\n");
+    expect(() => renderK8sSecret([pairs[3] as [string, string]], { k8sName: 'app', envKeys: true, stripPrefix: 'app.' })).toThrow(/secret "app.2fa_ok" cannot be an environment variable name/);
+    expect(() => renderK8sSecret([['a.b', '1'], ['a-b', '2']], { k8sName: 'app', envKeys: true })).toThrow(/would both become/);
+    expect(() => renderK8sSecret([['app.ld_preload', 'x']], { k8sName: 'app', envKeys: true, stripPrefix: 'app.' })).toThrow(/LD_PRELOAD/);
+    expect(() => renderK8sSecret([['x'.repeat(254), 'v']], { k8sName: 'app', envKeys: true })).toThrow(/secret "x+" cannot be a Kubernetes Secret key: it is longer than 253/);
+    // Without --env-keys nothing changes: names are the keys, the prefix is kept.
+    expect(Object.keys((parse(renderK8sSecret(pairs.slice(0, 1), { k8sName: 'app', stripPrefix: 'app.' })) as Manifest).data)).toEqual(['app.db-url']);
+  });
 });

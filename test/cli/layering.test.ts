@@ -1,0 +1,78 @@
+/**
+ * `exec` and `export` with `--override`, `--quiet-overrides`, `--no-clobber` and repeated
+ * `--strip-prefix`, in-process (the exec child is a real node process that writes its environment
+ * to a file).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inProcessHome } from '../helpers/in-process.js';
+
+const h = inProcessHome();
+const STRIP = ['--strip-prefix', 'base.', '--strip-prefix', 'prod.'];
+
+beforeAll(async () => {
+  for (const [name, value] of [['base.db_url', 'base-db'], ['base.log_level', 'info'], ['prod.db_url', 'prod-db'], ['pin.db', 'pinned']] as const) {
+    expect((await h.run(['put', name, value])).code).toBe(0);
+  }
+});
+afterAll(() => h.cleanup());
+
+async function childEnv(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string; vars: Record<string, string> }> {
+  const out = join(h.dir, `env-${Math.random().toString(36).slice(2)}.json`);
+  const script = `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({DB_URL: process.env.DB_URL, LOG_LEVEL: process.env.LOG_LEVEL}))`;
+  const r = await h.run(['exec', ...args, '--', process.execPath, '-e', script], { env });
+  let vars: Record<string, string> = {};
+  try {
+    vars = JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>;
+  } catch {
+    /* the child did not run */
+  }
+  return { code: r.code, stderr: r.stderr, vars };
+}
+
+describe('exec layering', () => {
+  it('by default a variable claimed twice is refused, as before', async () => {
+    const r = await childEnv(['base.*', 'prod.*', ...STRIP]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('would both become the environment variable DB_URL');
+    expect(r.vars).toEqual({});
+  });
+
+  it('--override: the later selector wins, one stderr line per variable; --quiet-overrides silences it', async () => {
+    const r = await childEnv(['base.*', 'prod.*', ...STRIP, '--override']);
+    expect(r.code).toBe(0);
+    expect(r.vars).toEqual({ DB_URL: 'prod-db', LOG_LEVEL: 'info' });
+    expect(r.stderr).toBe('DB_URL: "prod.db_url" overrides "base.db_url"\n');
+    const reversed = await childEnv(['prod.*', 'base.*', ...STRIP, '--override', '--quiet-overrides']);
+    expect(reversed.vars).toEqual({ DB_URL: 'base-db', LOG_LEVEL: 'info' });
+    expect(reversed.stderr).toBe('');
+    const mapped = await childEnv(['base.*', ...STRIP, '--env', 'DB_URL=pin.db', '--override']);
+    expect(mapped.vars.DB_URL).toBe('pinned');
+    expect(mapped.stderr).toBe('DB_URL: "pin.db" overrides "base.db_url"\n');
+  });
+
+  it('--no-clobber keeps the caller\'s variable', async () => {
+    const r = await childEnv(['base.*', ...STRIP, '--no-clobber'], { DB_URL: 'from-caller' });
+    expect(r.code).toBe(0);
+    expect(r.vars).toEqual({ DB_URL: 'from-caller', LOG_LEVEL: 'info' });
+    const without = await childEnv(['base.*', ...STRIP], { DB_URL: 'from-caller' });
+    expect(without.vars.DB_URL).toBe('base-db');
+  });
+});
+
+describe('export layering', () => {
+  it('--override and --no-clobber with a variable format; refused for json', async () => {
+    const r = await h.run(['export', 'base.*', 'prod.*', ...STRIP, '--override', '-f', 'shell']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("export LOG_LEVEL='info'\nexport DB_URL='prod-db'\n");
+    expect(r.stderr).toBe('DB_URL: "prod.db_url" overrides "base.db_url"\n');
+    const kept = await h.run(['export', 'base.*', ...STRIP, '--no-clobber', '-f', 'dotenv'], { env: { LOG_LEVEL: 'debug' } });
+    expect(kept.stdout).toBe("DB_URL='base-db'\n");
+    const json = await h.run(['export', 'base.*', '--override', '-f', 'json']);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toContain('--override and --no-clobber apply only to formats with variable names');
+    const plain = await h.run(['export', 'base.*', 'prod.*', ...STRIP, '-f', 'shell']);
+    expect(plain.code).toBe(2);
+  });
+});

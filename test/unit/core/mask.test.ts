@@ -1,0 +1,80 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CONCEALED, SecretMasker, maskPatterns } from '../../../src/core/mask.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** Feed `chunks` through a fresh masker for `values`, return the whole output. */
+function mask(values: string[], chunks: Array<string | Uint8Array>): string {
+  const masker = new SecretMasker(maskPatterns(values));
+  const parts = chunks.map((c) => masker.write(typeof c === 'string' ? enc(c) : c));
+  parts.push(masker.end());
+  return dec(Buffer.concat(parts));
+}
+
+describe('maskPatterns', () => {
+  it('keeps values and lines of 4 code points or more, longest (in bytes) first', () => {
+    const patterns = maskPatterns(['abc', 'abcd', 'line-one\nxy\r\nline-two', '\u{1F600}\u{1F600}\u{1F600}\u{1F600}', '']).map(dec);
+    expect(patterns).toEqual(['line-one\nxy\r\nline-two', '\u{1F600}\u{1F600}\u{1F600}\u{1F600}', 'line-one', 'line-two', 'abcd']);
+  });
+});
+
+describe('SecretMasker', () => {
+  it('replaces every occurrence, leaves short values and other text alone', () => {
+    expect(mask(['hunter2', 'abc'], ['pw=hunter2; again hunter2; abc'])).toBe(`pw=${CONCEALED}; again ${CONCEALED}; abc`);
+    expect(mask(['hunter2'], ['nothing here\n'])).toBe('nothing here\n');
+  });
+
+  it('masks a value written one byte at a time, releasing nothing of it early', () => {
+    const masker = new SecretMasker(maskPatterns(['s3cr3t-value']));
+    let released = '';
+    for (const byte of enc('before s3cr3t-value after')) released += dec(masker.write(Uint8Array.of(byte)));
+    expect(released).not.toContain('s3cr3t');
+    expect(released + dec(masker.end())).toBe(`before ${CONCEALED} after`);
+  });
+
+  it('masks a multi-line value whole and each of its lines printed on its own', () => {
+    const pem = '-----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----\n';
+    expect(mask([pem], [`key: ${pem}`])).toBe(`key: ${CONCEALED}`);
+    expect(mask([pem], ['> MIIEvQIBADANBgkq <\n'])).toBe(`> ${CONCEALED} <\n`);
+    expect(mask([pem], [pem.replaceAll('\n', '\r\n')])).toBe(`${CONCEALED}\r\n${CONCEALED}\r\n${CONCEALED}\r\n`);
+  });
+
+  it('prefers the longest pattern at one position, even when it arrives later', () => {
+    expect(mask(['abcd', 'abcdefgh'], ['xx abcd', 'efgh yy'])).toBe(`xx ${CONCEALED} yy`);
+    expect(mask(['abcd', 'abcdefgh'], ['xx abcd', 'eX'])).toBe(`xx ${CONCEALED}eX`);
+    expect(mask(['abcd'], ['ab'])).toBe('ab');
+  });
+
+  it('handles multi-byte UTF-8 split inside a character', () => {
+    const bytes = enc('\u00e9t\u00e9 caf\u00e9s');
+    expect(mask(['caf\u00e9s'], [...bytes].map((b) => Uint8Array.of(b)))).toBe(`\u00e9t\u00e9 ${CONCEALED}`);
+  });
+
+  it('never lets a value through, however the output is split (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 4, maxLength: 12 }).filter((s) => !/[\r\n]/.test(s) && [...s].length >= 4),
+        fc.string({ maxLength: 30 }),
+        fc.string({ maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (secret, before, after, cuts) => {
+          const text = enc(`${before}${secret}${after}`);
+          const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+          const chunks: Uint8Array[] = [];
+          let last = 0;
+          for (const p of [...points, text.length]) {
+            chunks.push(text.subarray(last, p));
+            last = p;
+          }
+          const masker = new SecretMasker(maskPatterns([secret]));
+          const out = Buffer.concat([...chunks.map((c) => masker.write(c)), masker.end()]);
+          expect(out.includes(Buffer.from(secret))).toBe(false);
+          expect(out.includes(Buffer.from(CONCEALED))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
