@@ -94,7 +94,7 @@ function classify(err: unknown, site: CallSite, endpoint: string, handler: unkno
   }
   if (name === 'AccessDeniedException' && site.action === 'kms:Decrypt') {
     // KMS answers AccessDenied both for a missing grant and for a blob of a key this account cannot use.
-    return new KmsError(`Access denied or the key cannot unwrap this row (another KMS, disabled key): this identity may need kms:Decrypt on the key that wrapped this data key, or the row was written through another key service (restore it with --rewrap-from) [${detail}]`, options('kms.accessDenied'));
+    return new KmsError(`Access denied or the key cannot unwrap this row (another KMS, disabled key): this identity may need kms:Decrypt on the key that wrapped this data key (a policy limited to an encryption context, iam-policy --context, needs the same key=value pairs on the command), or the row was written through another key service (restore it with --rewrap-from) [${detail}]`, options('kms.accessDenied'));
   }
   if (name === 'AccessDeniedException') {
     return new KmsError(
