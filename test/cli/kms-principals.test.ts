@@ -16,6 +16,7 @@ import { createKeystash } from '../../src/open.js';
 import { readAuditLog } from '../../src/envelope/audit-read.js';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
 import { inProcessHome } from '../helpers/in-process.js';
+import { rejection } from '../helpers/rejection.js';
 
 const h = cliHome();
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -31,16 +32,6 @@ let stderr = '';
 
 const client = (p: { accessKeyId: string; secretAccessKey: string }) =>
   new KMSClient({ region: 'us-east-1', endpoint: url, credentials: p, maxAttempts: 1 });
-
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function writePrincipals(path: string): void {
   const principals = [

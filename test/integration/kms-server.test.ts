@@ -17,6 +17,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { startKmsServer, TEST_KMS_REGION } from '../helpers/kms-server.js';
 import type { TestKmsServer } from '../helpers/kms-server.js';
+import { rejection } from '../helpers/rejection.js';
 
 let server: TestKmsServer;
 let kms: KMSClient;
@@ -86,15 +87,6 @@ function expectAwsError(res: RawResponse, status: number, type: string): void {
   expect(res.headers['content-type']).toBe('application/x-amz-json-1.1');
   expect(res.body['__type']).toBe(type);
   expect(typeof res.body['message']).toBe('string');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 beforeAll(async () => {
