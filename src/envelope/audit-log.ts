@@ -147,6 +147,8 @@ export class AuditLog {
   readonly #maxBytes: number;
   readonly #keep: number;
   readonly #now: () => Date;
+  /** Where this writer's last line ended, in which file, and its link: a bulk run of appends with no other writer in between needs no read-back. */
+  #last: { ino: number; end: number; link: string } | undefined;
 
   constructor(path: string, options: AuditLogOptions = {}) {
     this.path = path;
@@ -161,20 +163,26 @@ export class AuditLog {
     try {
       let fd = this.#open();
       try {
-        let size = fstatSync(fd).size;
-        if (size > 0 && size + JSON.stringify(record).length + CHAIN_OVERHEAD > this.#maxBytes) {
+        let stat = fstatSync(fd);
+        if (stat.size > 0 && stat.size + JSON.stringify(record).length + CHAIN_OVERHEAD > this.#maxBytes) {
           closeSync(fd);
           fd = -1;
           this.#rotate();
           fd = this.#open();
-          size = fstatSync(fd).size;
+          stat = fstatSync(fd);
         }
-        const prev = lastLineLink(fd, size);
+        // The file still ends where this writer's last line did: that line is the last one.
+        const last = this.#last;
+        const prev = last !== undefined && last.ino === stat.ino && last.end === stat.size ? last.link : lastLineLink(fd, stat.size);
         if (prev !== undefined) record.prev = prev;
-        const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+        const text = JSON.stringify(record);
+        const line = Buffer.from(`${text}\n`, 'utf8');
         // One write(2) of the whole line: O_APPEND makes it land after every other writer's line.
         const written = writeSync(fd, line, 0, line.length);
         if (written !== line.length) throw Object.assign(new Error('short write'), { code: 'EIO' });
+        // If another writer appended since the fstat, the file is longer than this and the next
+        // append reads the tail back.
+        this.#last = { ino: stat.ino, end: stat.size + line.length, link: lineHash(line.subarray(0, line.length - 1)) };
       } finally {
         if (fd >= 0) closeSync(fd);
       }
@@ -213,8 +221,8 @@ export class AuditLog {
   }
 }
 
-/** Bytes read back from the end of the file to find its last line (records are far shorter). */
-const TAIL_BYTES = 16 * 1024;
+/** Bytes read back from the end of the file to find its last line: a record is well under the first. */
+const TAIL_BYTES = [2 * 1024, 16 * 1024];
 /** Room for `,"prev":"…"` when deciding to rotate. */
 const CHAIN_OVERHEAD = 48;
 
@@ -233,14 +241,19 @@ export function lineHash(line: Uint8Array | string): string {
  */
 function lastLineLink(fd: number, size: number): string | undefined {
   if (size === 0) return undefined;
-  const length = Math.min(size, TAIL_BYTES);
-  const buffer = Buffer.alloc(length);
-  const tail = buffer.subarray(0, readSync(fd, buffer, 0, length, size - length));
-  const end = tail.lastIndexOf(0x0a);
-  if (end < 0) return undefined;
-  const start = end === 0 ? 0 : tail.lastIndexOf(0x0a, end - 1) + 1;
-  if (start === 0 && length < size) return undefined; // longer than the tail: unlinked
-  return lineHash(tail.subarray(start, end));
+  for (const tailBytes of TAIL_BYTES) {
+    const length = Math.min(size, tailBytes);
+    // Only the bytes read are looked at, so the buffer need not be zeroed first.
+    const buffer = Buffer.allocUnsafe(length);
+    const tail = buffer.subarray(0, readSync(fd, buffer, 0, length, size - length));
+    const end = tail.lastIndexOf(0x0a);
+    if (end >= 0) {
+      const start = end === 0 ? 0 : tail.lastIndexOf(0x0a, end - 1) + 1;
+      if (start > 0 || length === size) return lineHash(tail.subarray(start, end));
+    }
+    if (length === size) return undefined; // no complete line in the whole file
+  }
+  return undefined; // a last line longer than the largest tail: unlinked
 }
 
 /** Rotated files of the log at `path`, oldest first (their names sort by time). */
