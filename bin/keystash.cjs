@@ -8,7 +8,7 @@ const CLI = join(__dirname, '..', 'dist', 'bundle', 'cli.cjs');
 
 try {
   if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
-    process.stdout.write(require('node:fs').readFileSync(join(__dirname, '..', 'dist', 'bundle', 'version.txt')));
+    printVersion(require('node:fs'), join(__dirname, '..', 'dist', 'bundle', 'version.txt'));
   } else {
     require('./compile-cache.cjs').enableCompileCache(process.env);
     require(CLI).main();
@@ -22,5 +22,22 @@ try {
     process.exitCode = 1;
   } else {
     throw error;
+  }
+}
+
+/**
+ * `keystash --version`: a few bytes written straight to fd 1, without building process.stdout (a
+ * pipe's stream costs more than the rest of this answer). A non-blocking stdout that is full
+ * (EAGAIN) falls back to the stream; a closed one (EPIPE) exits 141 quietly, as the CLI does.
+ */
+function printVersion(fs, file) {
+  const text = fs.readFileSync(file);
+  let done = 0;
+  try {
+    while (done < text.length) done += fs.writeSync(1, text, done);
+  } catch (error) {
+    if (error.code === 'EAGAIN') process.stdout.write(text.subarray(done));
+    else if (error.code === 'EPIPE') process.exitCode = 141;
+    else throw error;
   }
 }
