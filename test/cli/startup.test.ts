@@ -68,6 +68,16 @@ describe('compile cache', () => {
   });
 });
 
+describe('--version', () => {
+  it('prints the version and a newline on stdout (no CLI loaded), exit 0, nothing on stderr', async () => {
+    const { VERSION } = await import('../../src/version.js');
+    for (const flag of ['--version', '-V']) {
+      const r = await h.run([flag]);
+      expect(r).toMatchObject({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    }
+  });
+});
+
 describe('an install without its build', () => {
   it('says so in one line with exit 1', async () => {
     const root = join(t.dir, 'unbuilt');
