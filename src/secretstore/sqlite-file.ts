@@ -101,7 +101,7 @@ export function ensureSchema(db: SqliteDb, file: string, readonly: boolean): boo
   }
   if (state === 'empty' && readonly) throw missingStore(file);
   if (readonly) return false;
-  db.exec('PRAGMA journal_mode = WAL');
+  enableWal(db);
   // FULL: a put reported as stored survives power loss, not only a crash of keystash (in WAL mode
   // NORMAL may roll back the last commits after a power failure). One fsync per commit.
   db.exec('PRAGMA synchronous = FULL');
@@ -115,14 +115,42 @@ export function ensureSchema(db: SqliteDb, file: string, readonly: boolean): boo
   });
 }
 
+/**
+ * One statement, so one read snapshot: read as separate statements, the application id, the
+ * schema version and the object count could straddle another process's commit of the schema and
+ * look like a foreign file (seen with 4 concurrent first puts on a fresh store).
+ */
+const SCHEMA_STATE_SQL =
+  'SELECT (SELECT application_id FROM pragma_application_id) AS app, (SELECT user_version FROM pragma_user_version) AS version, (SELECT count(*) FROM sqlite_schema) AS objects';
+
 function schemaState(db: SqliteDb): 'ours' | 'empty' | 'foreign' | 'newer' {
-  const appId = Number(db.pragmaValue('application_id'));
-  const version = Number(db.pragmaValue('user_version'));
+  const row = db.prepare(SCHEMA_STATE_SQL).get() as { app: number | bigint; version: number | bigint; objects: number | bigint };
+  const appId = Number(row.app);
+  const version = Number(row.version);
   if (appId === SQLITE_APPLICATION_ID) {
     if (version === SQLITE_SCHEMA_VERSION) return 'ours';
     return version > SQLITE_SCHEMA_VERSION ? 'newer' : 'foreign';
   }
   if (appId !== 0 || version !== 0) return 'foreign';
-  const row = db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number | bigint };
-  return Number(row.n) === 0 ? 'empty' : 'foreign';
+  return Number(row.objects) === 0 ? 'empty' : 'foreign';
+}
+
+/**
+ * `PRAGMA journal_mode = WAL`, retried while another connection holds the lock it needs: on a
+ * fresh file that several processes open at once SQLite can answer SQLITE_BUSY here without
+ * calling the busy handler. Bounded by the busy timeout, like every other wait on the file.
+ */
+function enableWal(db: SqliteDb): void {
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 5); // a synchronous 5 ms pause: the store API below is synchronous too
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError, VersionExistsError } from '../../src/errors.js';
 import { openStore } from '../../src/secretstore/index.js';
@@ -248,6 +249,46 @@ describe('SQLite drivers', () => {
       const again = SqliteStore.open({ path, table: 'credential-store', driver: writer });
       expect((await again.getLatest('moved'))?.version).toBe(pad(3));
       again.close();
+    });
+  }
+});
+
+describe('concurrent first opens', () => {
+  // Processes that open a fresh store at the same moment: one creates the schema, the others must
+  // see either an empty file or the whole schema, never something "foreign" (a read of the header
+  // that straddles the creator's commit).
+  const CHILD = `
+    const { SqliteStore } = await import(process.argv[1]);
+    const [paths, driver, who, startAt] = [JSON.parse(process.argv[2]), process.argv[3], process.argv[4], Number(process.argv[5])];
+    while (Date.now() < startAt) await new Promise((r) => setTimeout(r, 1)); // all start together
+    for (const path of paths) {
+      const store = SqliteStore.open({ path, table: 'credential-store', driver });
+      await store.putVersion({ name: 'race-' + who, version: '0000000000000000001', key: 'a2V5', contents: 'Y29udGVudHM=', hmac: 'ab', digest: 'SHA256' });
+      store.close();
+    }`;
+  const lib = resolvePath(import.meta.dirname, '../../dist/secretstore/sqlite.js');
+  for (const driver of SQLITE_DRIVERS) {
+    it(`6 processes × 60 fresh stores at once on ${driver}: every open succeeds and every row is there`, { timeout: 60_000 }, async () => {
+      const paths = Array.from({ length: 60 }, () => freshPath());
+      const startAt = Date.now() + 2_000;
+      const children = Array.from({ length: 6 }, (_, who) =>
+        new Promise<{ code: number | null; stderr: string }>((done) => {
+          const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, lib, JSON.stringify(paths), driver, String(who), String(startAt)], { stdio: ['ignore', 'ignore', 'pipe'] });
+          let stderr = '';
+          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+          child.on('close', (code) => {
+            clearTimeout(timer);
+            done({ code, stderr });
+          });
+        }),
+      );
+      for (const r of await Promise.all(children)) expect(r.code, r.stderr).toBe(0);
+      for (const path of paths) {
+        const store = SqliteStore.open({ path, table: 'credential-store', driver, readonly: true });
+        for (let who = 0; who < 6; who++) expect(await store.getLatest(`race-${who}`)).toBeDefined();
+        store.close();
+      }
     });
   }
 });
