@@ -1,7 +1,7 @@
 /**
  * Config → a Keystash wired to its store and key service. Backends are loaded with dynamic
  * import() so a local-backend command never loads the AWS SDK and an AWS-only command never
- * loads better-sqlite3 (DESIGN.md "Start-up cost"). SDK clients are created once per run.
+ * loads a SQLite driver (DESIGN.md "Start-up cost"). SDK clients are created once per run.
  */
 import { dirname, join } from 'node:path';
 import type { Config } from '../config.js';

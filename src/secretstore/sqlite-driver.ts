@@ -25,7 +25,6 @@ export interface SqliteStatement {
 /** An open database connection (synchronous, like both drivers). */
 export interface SqliteDb {
   readonly driver: SqliteDriverName;
-  readonly isOpen: boolean;
   prepare(sql: string): SqliteStatement;
   /** Run one or more statements that return nothing. */
   exec(sql: string): void;
@@ -222,9 +221,6 @@ interface RawDb {
 function wrap(driver: SqliteDriverName, raw: RawDb): SqliteDb {
   const db: SqliteDb = {
     driver,
-    get isOpen() {
-      return raw.isOpen();
-    },
     prepare(sql) {
       const stmt = translated(() => raw.prepare(sql));
       return {

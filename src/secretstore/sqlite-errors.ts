@@ -1,5 +1,5 @@
 /**
- * Translation of SQLite (better-sqlite3 SqliteError) and file-system errors met by SqliteStore
+ * Translation of SQLite errors (either driver's, as SqliteDriverError codes) and file-system errors met by SqliteStore
  * into one-line StoreErrors that name the file and what to do (STYLE.md §8). The original error
  * is kept as `cause`; keystash errors pass through unchanged.
  */
