@@ -149,7 +149,7 @@ async function lib(path) {
 /** Seed `count` secrets into a store through the library (bulk, in-process). */
 async function seedLocal(home, count) {
   const { SqliteStore } = await lib('secretstore/sqlite.js');
-  const { LocalKms } = await lib('envelope/local-kms.js');
+  const { LocalKms } = await lib('localkms/local-kms.js');
   const { Keystash } = await lib('core/keystash.js');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const store = SqliteStore.open({ path: join(home, 'store.db'), table: 'credential-store' });
@@ -223,7 +223,7 @@ async function main() {
   writeFileSync(importFile, JSON.stringify(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`imp.secret.${String(i).padStart(4, '0')}`, `value-${i}-${'x'.repeat(40)}`]))));
   const importTemplate = join(work, 'import-template');
   await seedLocal(importTemplate, 0);
-  const { LocalKms } = await lib('envelope/local-kms.js');
+  const { LocalKms } = await lib('localkms/local-kms.js');
   await LocalKms.open({ path: join(importTemplate, 'keyring.json') }).createKey({ alias: 'alias/credstash' });
   let importRun = 0;
   const freshImportEnv = () => {

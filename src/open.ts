@@ -1,10 +1,10 @@
 /**
  * createKeystash: the library's way to open a Keystash, resolving configuration exactly as the
- * CLI does (src/config.ts) and wiring the backends lazily (src/cli/context.ts, which holds no
- * CLI-only code).
+ * CLI does (src/config.ts) and wiring the backends lazily through the composition root
+ * (src/wiring.ts), as the CLI does.
  */
 import { resolveConfig, type ConfigFlags } from './config.js';
-import { openKeystash, type StaticCredentials } from './cli/context.js';
+import { openKeystash, type StaticCredentials } from './wiring.js';
 import type { Keystash } from './core/keystash.js';
 
 /** Options of {@link createKeystash}; each overrides the environment and config file, like a CLI flag. */
@@ -43,7 +43,7 @@ export interface CreateKeystashOptions {
 export async function createKeystash(options: CreateKeystashOptions = {}): Promise<Keystash> {
   const { env = process.env, endpoint, credentials, decryptKeys, ...rest } = options;
   const flags: ConfigFlags = { ...rest, endpointUrl: endpoint, decryptKey: decryptKeys };
-  return openKeystash(resolveConfig(flags, env), credentials ?? credentialsFrom(env));
+  return openKeystash(resolveConfig(flags, env), { credentials: credentials ?? credentialsFrom(env) });
 }
 
 /** AWS_* keys of an explicit (non-process) environment; the SDK reads process.env itself. */

@@ -1,17 +1,30 @@
 /**
- * What every command factory receives: the Io, and functions that resolve the configuration
- * and open a Keystash from a command's (global) options. Tests replace `open` with a spy.
+ * What every command factory receives: the Io, and the backends it may open, each from a
+ * resolved Config (the real ones come from the composition root, src/wiring.ts; tests replace
+ * any of them). Commands open nothing themselves.
  */
 import type { Command } from 'commander';
 import { resolveConfig, type Config, type ConfigFlags } from '../config.js';
 import type { Keystash } from '../core/keystash.js';
+import type { KeyService } from '../envelope/keyservice.js';
+import type { LocalKeyring } from '../localkms/audited-kms.js';
 import { safeLines } from '../format/one-line.js';
 import type { Io } from './io.js';
 
-export interface CliDeps {
+export interface CliDeps extends CliWiring {
   io: Io;
-  /** Open the Keystash for a resolved config (the real one lazily loads the backends). */
+}
+
+/** The backends a command may open (src/wiring.ts in the real program). */
+export interface CliWiring {
+  /** The Keystash of a config; its AWS requests share the command's deadline (`--timeout`). */
   open(config: Config): Promise<Keystash>;
+  /** The key service of a config alone (restore's `--rewrap-from`), with the same deadline. */
+  openKeys(config: Config): Promise<KeyService>;
+  /** The local keyring; audited unless `audited: false` (`kms serve` and `kms audit` record themselves or only read). */
+  openLocalKms(config: Config, options?: { audited?: boolean }): Promise<LocalKeyring>;
+  /** Where the local KMS audit log of a config is. */
+  auditLogPath(config: Config): string;
 }
 
 /** The resolved configuration for a command, from its own and its parents' options. */

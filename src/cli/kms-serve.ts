@@ -11,10 +11,10 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
-import { auditLogPath, openLocalKms } from './context.js';
-import { AuditLog } from '../envelope/audit-log.js';
+import { AuditLog } from '../localkms/audit-log.js';
 import type { Principal } from '../kmsserver/principals.js';
 import { loadPrincipals } from './kms-principals-file.js';
+import type { CliDeps } from './deps.js';
 import type { Io } from './io.js';
 
 export interface ServeOptions {
@@ -95,7 +95,8 @@ function serverCredentials(io: Io, options: ServeOptions): { server: { principal
 }
 
 /** Serve until a signal arrives; resolves when the server has closed. */
-export async function serveKms(config: Config, io: Io, options: ServeOptions): Promise<void> {
+export async function serveKms(deps: Pick<CliDeps, 'io' | 'openLocalKms' | 'auditLogPath'>, config: Config, options: ServeOptions): Promise<void> {
+  const { io } = deps;
   const loopback = isLoopbackHost(options.host);
   if (!loopback && !options.allowRemote) {
     throw new UsageError(`refusing to listen on ${options.host}: the KMS server is loopback-only unless --allow-remote is given`);
@@ -106,10 +107,10 @@ export async function serveKms(config: Config, io: Io, options: ServeOptions): P
   }
   const credentials = serverCredentials(io, options);
   // Served bare: the server records each request itself, with its access key id and address.
-  const kms = await openLocalKms(config, { audited: false });
+  const kms = await deps.openLocalKms(config, { audited: false });
   const { startKmsServer } = await import('../kmsserver/server.js');
   const log = (line: string): void => void io.stderr.write(`${line}\n`);
-  const audit = new AuditLog(auditLogPath(config));
+  const audit = new AuditLog(deps.auditLogPath(config));
   let server: Awaited<ReturnType<typeof startKmsServer>>;
   try {
     server = await startKmsServer({ kms, host: options.host, port: options.port, ...credentials.server, audit, log, ...(tls === undefined ? {} : { tls }) });

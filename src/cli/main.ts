@@ -5,15 +5,26 @@
 import { CommanderError } from 'commander';
 import { KeystashError, InternalError } from '../errors.js';
 import { safeLines } from '../format/one-line.js';
-import { openKeystashForCommand } from './context.js';
-import type { CliDeps } from './deps.js';
+import { auditLogPath, commandDeadline, openConfiguredKeys, openKeystash, openLocalKms } from '../wiring.js';
+import type { CliWiring } from './deps.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
 import { createProgram } from './program.js';
 
-/** Run keystash with `argv` (without node and script); resolves to the exit code. */
-export async function run(argv: readonly string[], io: Io, open: CliDeps['open'] = openKeystashForCommand): Promise<number> {
-  const program = createProgram({ io, open }, argv);
+/** The real backends: the composition root, each command's AWS requests under one deadline. */
+const WIRING: CliWiring = {
+  open: (config) => openKeystash(config, commandDeadline(config)),
+  openKeys: (config) => openConfiguredKeys(config, commandDeadline(config)),
+  openLocalKms,
+  auditLogPath,
+};
+
+/**
+ * Run keystash with `argv` (without node and script); resolves to the exit code. `wiring`
+ * replaces any of the real backends (tests).
+ */
+export async function run(argv: readonly string[], io: Io, wiring: Partial<CliWiring> = {}): Promise<number> {
+  const program = createProgram({ ...WIRING, ...wiring, io }, argv);
   if (argv.length === 0) {
     io.stdout.write(program.helpInformation());
     return EXIT.OK;

@@ -2,7 +2,7 @@
  * Program assembly: global options, then every command from COMMANDS (STYLE.md §2).
  */
 import { Command, Option } from 'commander';
-import { COMMANDS } from '../commands/index.js';
+import { COMMANDS } from './commands/index.js';
 import { VERSION } from '../version.js';
 import type { CliDeps } from './deps.js';
 

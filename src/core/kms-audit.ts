@@ -1,12 +1,12 @@
 /**
- * `kms audit`: the local KMS audit log (src/envelope/audit-log.ts) filtered by time and key. A key
+ * `kms audit`: the local KMS audit log (src/localkms/audit-log.ts) filtered by time and key. A key
  * given by alias also matches records that name it by id or ARN (the alias is resolved through
  * the keyring when it can be, without itself being recorded).
  */
-import type { AuditRecord } from '../envelope/audit-log.js';
-import { parseSince, readAuditLog } from '../envelope/audit-read.js';
-import type { AuditReadResult, MalformedLine } from '../envelope/audit-read.js';
-import type { KeyMetadata } from '../envelope/key-manager.js';
+import type { AuditRecord } from '../localkms/audit-log.js';
+import { parseSince, readAuditLog } from '../localkms/audit-read.js';
+import type { AuditReadResult, MalformedLine } from '../localkms/audit-read.js';
+import type { KeyMetadata } from '../localkms/key-manager.js';
 
 /** What {@link queryAudit} needs: the log's path and, optionally, a keyring to resolve `key` with. */
 export interface AuditDeps {

@@ -7,7 +7,7 @@ import { KeystashError, KmsError, PartialFailureError, StoreError } from '../err
 import { authenticateFields } from '../envelope/authenticate.js';
 import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
-import { bytesToUuid, KEY_ID_BYTES, MIN_WRAPPED_BYTES, WRAPPED_KEY_FORMAT } from '../envelope/wrapped-key.js';
+import { bytesToUuid, KEY_ID_BYTES, MIN_WRAPPED_BYTES, WRAPPED_KEY_FORMAT } from '../localkms/wrapped-key.js';
 import { oneLine } from '../format/one-line.js';
 import type { SecretRecord } from '../secretstore/types.js';
 import { asKeystashError, type BulkProgress } from './bulk.js';

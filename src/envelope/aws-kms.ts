@@ -10,7 +10,7 @@
  */
 import { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, ReEncryptCommand } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { describeTimeout, notAwsStatus } from '../aws-http.js';
+import { describeTimeout, notAwsStatus } from '../aws/http.js';
 import { DecryptError, KmsError } from '../errors.js';
 import type { KeystashError } from '../errors.js';
 import type {

@@ -5,9 +5,9 @@
  * encryption context's keys (never its values), outcome and KMS error name.
  */
 import type { IncomingMessage } from 'node:http';
-import type { AuditLog } from '../envelope/audit-log.js';
+import type { AuditLog } from '../localkms/audit-log.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
-import { parseWrappedKeyHeader } from '../envelope/wrapped-key.js';
+import { parseWrappedKeyHeader } from '../localkms/wrapped-key.js';
 import type { JsonObject } from './protocol.js';
 
 /** What the server learned about a request while serving it. */

@@ -3,7 +3,7 @@
  * CreateAlias, ListAliases, EnableKey/DisableKey, key rotation) mapped onto KeyManager.
  * Request and response members follow the AWS KMS API reference.
  */
-import type { KeyManager, KeyMetadata } from '../envelope/key-manager.js';
+import type { KeyManager, KeyMetadata } from '../localkms/key-manager.js';
 import type { KeyService } from '../envelope/keyservice.js';
 import { AwsError, optionalInt, optionalString, requireString } from './protocol.js';
 import type { JsonObject } from './protocol.js';

@@ -12,7 +12,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
-import { parseWrappedKeyHeader } from '../envelope/wrapped-key.js';
+import { parseWrappedKeyHeader } from '../localkms/wrapped-key.js';
 import type { LocalKeyStore } from './key-operations.js';
 import { AwsError, readContext } from './protocol.js';
 import type { JsonObject } from './protocol.js';

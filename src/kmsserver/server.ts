@@ -23,7 +23,7 @@ import type { JsonObject } from './protocol.js';
 import { parseAuthorization, verifySigV4 } from './sigv4.js';
 import { authorize, principalsByAccessKey, singlePrincipal } from './principals.js';
 import type { Principal } from './principals.js';
-import type { AuditLog } from '../envelope/audit-log.js';
+import type { AuditLog } from '../localkms/audit-log.js';
 
 /** Options of {@link startKmsServer}. */
 export interface KmsServerOptions {

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_TABLE } from '../config.js';
 import { KeystashError, StoreError, UsageError } from '../errors.js';
-import { describeTimeout, notAwsStatus } from '../aws-http.js';
+import { describeTimeout, notAwsStatus } from '../aws/http.js';
 
 /** DynamoDB's item size limit: 400 KB, attribute names and values together. */
 export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;

@@ -3,13 +3,13 @@
  * (STYLE.md §4): the AWS SDK never loads for the local backend and no SQLite driver loads for
  * AWS-only runs. Only types are re-exported statically.
  */
-import type { DynamoDbCredentials } from './dynamodb-client.js';
+import type { DynamoDbCredentials } from '../aws/dynamodb-client.js';
 import type { SecretStore } from './types.js';
 
 export type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from './types.js';
 export type { SqliteStore, SqliteStoreOptions } from './sqlite.js';
 export type { DynamoDbStore, DynamoDbStoreOptions } from './dynamodb.js';
-export type { DynamoDbClientOptions, DynamoDbCredentials } from './dynamodb-client.js';
+export type { DynamoDbClientOptions, DynamoDbCredentials } from '../aws/dynamodb-client.js';
 
 /** Where the SQLite store lives; `table` is the logical (credstash) table inside the file. */
 export interface SqliteStoreSpec {
@@ -27,6 +27,10 @@ export interface DynamoDbStoreSpec {
   endpoint?: string | undefined;
   profile?: string | undefined;
   credentials?: DynamoDbCredentials | undefined;
+  /** Overall deadline (epoch ms) of the requests of one command; default none. */
+  deadlineAt?: number | undefined;
+  /** That deadline in seconds, for its message. */
+  deadlineSeconds?: number | undefined;
 }
 
 /** Either backend. */
@@ -38,8 +42,9 @@ const BACKENDS: { [K in StoreSpec['kind']]: (spec: Extract<StoreSpec, { kind: K 
     return SqliteStore.open({ path: spec.path, table: spec.table, readonly: spec.readonly });
   },
   dynamodb: async (spec) => {
-    const [{ DynamoDbStore }, { createDynamoDbClient }] = await Promise.all([import('./dynamodb.js'), import('./dynamodb-client.js')]);
-    const client = createDynamoDbClient({ region: spec.region, endpoint: spec.endpoint, profile: spec.profile, credentials: spec.credentials });
+    const [{ DynamoDbStore }, { createDynamoDbClient }] = await Promise.all([import('./dynamodb.js'), import('../aws/dynamodb-client.js')]);
+    const { region, endpoint, profile, credentials, deadlineAt, deadlineSeconds } = spec;
+    const client = createDynamoDbClient({ region, endpoint, profile, credentials, deadlineAt, deadlineSeconds });
     return new DynamoDbStore({ client, table: spec.table, ownsClient: true });
   },
 };

@@ -13,7 +13,7 @@ import {
   DeleteAliasCommand, ListKeysCommand, UpdateAliasCommand,
 } from '@aws-sdk/client-kms';
 import { createKeystash } from '../../src/open.js';
-import { readAuditLog } from '../../src/envelope/audit-read.js';
+import { readAuditLog } from '../../src/localkms/audit-read.js';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
 import { inProcessHome } from '../helpers/in-process.js';
 import { rejection } from '../helpers/rejection.js';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalKms } from '../../src/envelope/local-kms.js';
+import { LocalKms } from '../../src/localkms/local-kms.js';
 import { startKmsServer as startServer } from '../../src/kmsserver/server.js';
 
 /** A running test KMS server. */

@@ -10,7 +10,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { AwsKmsKeyService } from '../../src/envelope/aws-kms.js';
-import { createKmsClient } from '../../src/envelope/kms-client.js';
+import { createKmsClient } from '../../src/aws/kms-client.js';
 import { DecryptError, KmsError } from '../../src/errors.js';
 import { describeKeyService } from '../contract/keyservice.contract.js';
 

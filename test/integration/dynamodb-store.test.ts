@@ -8,7 +8,7 @@ import {
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IntegrityError, StoreError, UsageError, VersionExistsError } from '../../src/errors.js';
-import { createDynamoDbClient } from '../../src/secretstore/dynamodb-client.js';
+import { createDynamoDbClient } from '../../src/aws/dynamodb-client.js';
 import { DynamoDbStore } from '../../src/secretstore/dynamodb.js';
 import { openStore } from '../../src/secretstore/index.js';
 import type { SecretMeta } from '../../src/secretstore/types.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importSecrets } from '../../src/core/import.js';
 import { Keystash } from '../../src/core/keystash.js';
-import { LocalKms } from '../../src/envelope/local-kms.js';
+import { LocalKms } from '../../src/localkms/local-kms.js';
 import { SqliteStore } from '../../src/secretstore/sqlite.js';
 import type { SecretRecord, SecretStore } from '../../src/secretstore/types.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalKms } from '../../src/envelope/local-kms.js';
+import { LocalKms } from '../../src/localkms/local-kms.js';
 import { authorize, MANAGER_OPERATIONS, parsePrincipals, USER_OPERATIONS, type Principal } from '../../src/kmsserver/principals.js';
 import { OPERATIONS } from '../../src/kmsserver/operations.js';
 import { ConfigError } from '../../src/errors.js';

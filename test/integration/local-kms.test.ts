@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, DecryptError, KmsError } from '../../src/errors.js';
-import { LocalKms } from '../../src/envelope/local-kms.js';
-import type { LocalKmsOptions } from '../../src/envelope/local-kms.js';
-import { parseWrappedKeyHeader } from '../../src/envelope/wrapped-key.js';
+import { LocalKms } from '../../src/localkms/local-kms.js';
+import type { LocalKmsOptions } from '../../src/localkms/local-kms.js';
+import { parseWrappedKeyHeader } from '../../src/localkms/wrapped-key.js';
 import { scrypt } from '@noble/hashes/scrypt.js';
 import { base64ToBytes, utf8ToBytes } from '../../src/envelope/codec.js';
-import { serializeKeyring, type KeyringData } from '../../src/envelope/keyring-format.js';
+import { serializeKeyring, type KeyringData } from '../../src/localkms/keyring-format.js';
 import { describeKeyService } from '../contract/keyservice.contract.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -378,7 +378,7 @@ describe('LocalKms across processes', () => {
     const dir = tempDir();
     bundle = join(dir, 'local-kms.mjs');
     await build({
-      entryPoints: [join(REPO, 'src/envelope/local-kms.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'silent',
+      entryPoints: [join(REPO, 'src/localkms/local-kms.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'silent',
     });
     writeFileSync(join(dir, 'worker.mjs'), WORKER);
   });

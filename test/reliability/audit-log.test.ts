@@ -14,8 +14,8 @@ import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKeystash } from '../../src/open.js';
-import { AuditLog, rotatedFiles } from '../../src/envelope/audit-log.js';
-import { readAuditLog } from '../../src/envelope/audit-read.js';
+import { AuditLog, rotatedFiles } from '../../src/localkms/audit-log.js';
+import { readAuditLog } from '../../src/localkms/audit-read.js';
 import { BIN, cleanEnv, runCli, tempDir } from '../helpers/run-cli.js';
 import { inProcessHome } from '../helpers/in-process.js';
 

@@ -14,7 +14,7 @@ import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopbackHost } from '../../src/cli/kms-serve.js';
-import { LocalKms } from '../../src/envelope/local-kms.js';
+import { LocalKms } from '../../src/localkms/local-kms.js';
 import { startKmsServer, type KmsServer } from '../../src/kmsserver/server.js';
 import { oneLine } from '../../src/format/one-line.js';
 import { inProcessHome } from '../helpers/in-process.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openConfiguredKeys, openConfiguredStore } from '../../src/cli/context.js';
+import { openConfiguredKeys, openConfiguredStore } from '../../src/wiring.js';
 import type { Io } from '../../src/cli/io.js';
 import { run } from '../../src/cli/main.js';
 import { resolveConfig } from '../../src/config.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, inject, vi } from 'vitest';
-import { createDynamoDbClient } from '../../src/secretstore/dynamodb-client.js';
+import { createDynamoDbClient } from '../../src/aws/dynamodb-client.js';
 import { awsTestEnv } from '../helpers/aws-env.js';
 import { runInProcess } from '../helpers/in-process.js';
 

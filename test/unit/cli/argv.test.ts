@@ -48,7 +48,7 @@ function harness(env: Record<string, string> = {}) {
   ) as Keystash;
   const open = async (config: Config) => (configs.push(config), spy);
   return {
-    run: async (argv: string[]) => ({ code: await run(argv, io, open), stdout, stderr, calls, configs }),
+    run: async (argv: string[]) => ({ code: await run(argv, io, { open }), stdout, stderr, calls, configs }),
   };
 }
 

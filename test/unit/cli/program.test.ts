@@ -4,7 +4,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../../src/commands/index.js';
+import { COMMANDS } from '../../../src/cli/commands/index.js';
 import type { CliDeps } from '../../../src/cli/deps.js';
 import { createProgram } from '../../../src/cli/program.js';
 

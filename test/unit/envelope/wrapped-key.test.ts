@@ -5,7 +5,7 @@ import { DecryptError } from '../../../src/errors.js';
 import {
   HEADER_BYTES, MIN_WRAPPED_BYTES, NONCE_BYTES, WRAPPED_KEY_FORMAT, bytesToUuid, canonicalContext, parseWrappedKeyHeader,
   unwrapKey, uuidToBytes, wrapKey,
-} from '../../../src/envelope/wrapped-key.js';
+} from '../../../src/localkms/wrapped-key.js';
 
 const KEY_ID = '0f8e2c4a-1b3d-4e5f-8a9b-0c1d2e3f4a5b';
 const MATERIAL = new Uint8Array(32).map((_, i) => i + 1);

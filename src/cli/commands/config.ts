@@ -1,0 +1,18 @@
+import { Command } from 'commander';
+import { configOf, type CliDeps } from '../deps.js';
+import { describeConfig } from '../../config.js';
+import { oneLine } from '../../format/one-line.js';
+
+export function configCommand(deps: CliDeps): Command {
+  return new Command('config')
+    .description('show the effective settings and where each came from (flag, env, config, default)')
+    .option('--json', 'print JSON')
+    .action((opts, cmd: Command) => {
+      const rows = describeConfig(configOf(deps, cmd));
+      if (opts.json) return void deps.io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      const cells = rows.map((r) => [r.setting, r.value === '' ? '-' : oneLine(r.value), `(${r.source})`] as const);
+      const w0 = Math.max(...cells.map((c) => c[0].length));
+      const w1 = Math.max(...cells.map((c) => c[1].length));
+      deps.io.stdout.write(cells.map(([s, v, src]) => `${s.padEnd(w0)}  ${v.padEnd(w1)}  ${src}\n`).join(''));
+    });
+}

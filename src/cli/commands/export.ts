@@ -1,0 +1,63 @@
+import { Command, Option } from 'commander';
+import { parseContext } from '../arg-parsers.js';
+import { say, withKeystash, type CliDeps } from '../deps.js';
+import { writeOutputFile } from '../output-file.js';
+import { describeOverride, layerSecrets } from '../../core/layering.js';
+import { readSelection } from '../../core/select-secrets.js';
+import { UsageError } from '../../errors.js';
+import { renderFormat } from './formats.js';
+
+const EXPORT_FORMATS = ['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 'github-output', 'k8s-secret', 'docker', 'env-no-quotes'] as const;
+
+const VARIABLE_FORMATS: ReadonlySet<string> = new Set(['dotenv', 'shell', 'github-env', 'github-output', 'docker', 'env-no-quotes']);
+
+export function exportCommand(deps: CliDeps): Command {
+  return new Command('export')
+    .description('print selected secrets in a format for another tool; any failure prints nothing')
+    .argument('[selectors...]', 'secret names or globs (app.*)')
+    .option('--all', 'every secret')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(EXPORT_FORMATS).makeOptionMandatory())
+    .option('--strip-prefix <prefix>', 'remove this prefix from secret names before naming variables (repeatable; the longest match)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--override', 'a secret chosen by a later selector wins a variable instead of an error; one stderr line per variable')
+    .option('--quiet-overrides', 'with --override, do not report overridden variables')
+    .option('--no-clobber', 'leave out secrets whose variable the environment already has')
+    .option('--allow-env <VAR>', 'let secrets set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--k8s-name <name>', 'metadata.name of the k8s-secret manifest')
+    .option('--k8s-namespace <namespace>', 'metadata.namespace of the k8s-secret manifest')
+    .option('--env-keys', 'k8s-secret: keys are variable names (the naming rule, --strip-prefix), for envFrom')
+    .option('--mask', "github-env, github-output: also print '::add-mask::' lines on stdout")
+    .option('-o, --output <file>', 'write to FILE (mode 0600; github-env/github-output append, e.g. -o "$GITHUB_ENV")')
+    .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--csv-safe', "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ keystash export \'app.*\' -f dotenv --strip-prefix app. > .env\n  $ keystash export --all -f github-env --mask -o "$GITHUB_ENV"\n  $ keystash export \'k8s.*\' -f k8s-secret --k8s-name app | kubectl apply -f -',
+    )
+    .action(async (selectors: string[], opts, cmd: Command) => {
+      const github = opts.format === 'github-env' || opts.format === 'github-output';
+      if (opts.mask && !github) throw new UsageError('--mask applies only to -f github-env and -f github-output');
+      if ((opts.envKeys || opts.k8sNamespace !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--env-keys and --k8s-namespace apply only to -f k8s-secret');
+      const layering = opts.override === true || opts.clobber === false;
+      if (layering && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) throw new UsageError('--override and --no-clobber apply only to formats with variable names (dotenv, shell, github-env, docker, k8s-secret --env-keys)');
+      let secrets = await withKeystash(deps, cmd, (ks) => readSelection(ks, { selectors, all: opts.all, context: parseContext(opts.context) }));
+      if (layering) {
+        const layered = layerSecrets(secrets, { selectors, stripPrefix: opts.stripPrefix, override: opts.override === true, noClobber: opts.clobber === false, callerEnv: deps.io.env });
+        if (!opts.quietOverrides) for (const o of layered.overrides) say(deps, describeOverride(o));
+        secrets = layered.pairs;
+      }
+      // Rendered whole before the first byte is written: a failure leaves stdout and FILE untouched.
+      const text = await renderFormat(opts.format, secrets, { stripPrefix: opts.stripPrefix, k8sName: opts.k8sName, k8sNamespace: opts.k8sNamespace, envKeys: opts.envKeys === true, allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true });
+      const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
+      let masks = '';
+      if (opts.mask) {
+        const { renderGithubMask } = await import('../../format/index.js');
+        masks = renderGithubMask(secrets.map(([, value]) => value));
+      }
+      if (opts.output === undefined) {
+        deps.io.stdout.write(masks + body);
+        return;
+      }
+      await writeOutputFile(opts.output, body, github);
+      deps.io.stdout.write(masks);
+    });
+}

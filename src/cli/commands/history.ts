@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+import { parseContext } from '../arg-parsers.js';
+import { withKeystash, type CliDeps } from '../deps.js';
+import { secretHistory } from '../../core/history.js';
+import { oneLine } from '../../format/one-line.js';
+
+export function historyCommand(deps: CliDeps): Command {
+  return new Command('history')
+    .description('every version of a secret, newest first: version, created time, comment')
+    .argument('<name>', 'secret name')
+    .argument('[context...]', 'encryption context pairs key=value (for --keys)')
+    .option('--keys', 'also show the KMS key that wrapped each version (one KMS call per version)')
+    .option('--json', 'print a JSON array')
+    .addHelpText('after', '\nExamples:\n  $ keystash history db.pw\n  $ keystash history db.pw --keys --json')
+    .action(async (name: string, pairs: string[], opts, cmd: Command) => {
+      const rows = await withKeystash(deps, cmd, (ks) => secretHistory(ks, name, { keys: opts.keys, context: parseContext(pairs) }));
+      if (opts.json) {
+        const out = rows.map((r) => ({ version: r.version, createdAt: r.createdAt ?? null, comment: r.comment ?? null, ...(opts.keys ? { keyArn: r.keyArn ?? null } : {}) }));
+        deps.io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        return;
+      }
+      const lines = rows.map((r) => [r.version, r.createdAt ?? '-', ...(opts.keys ? [r.keyArn ?? '-'] : []), oneLine(r.comment ?? '')].join('  ').trimEnd());
+      deps.io.stdout.write(lines.map((l) => `${l}\n`).join(''));
+    });
+}

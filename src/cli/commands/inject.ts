@@ -1,0 +1,31 @@
+import { Command } from 'commander';
+import { parseContext } from '../arg-parsers.js';
+import { withKeystash, type CliDeps } from '../deps.js';
+import { readStdin, readValueFile } from '../io.js';
+import { writeOutputFile } from '../output-file.js';
+import { parseTemplate, renderTemplate } from '../../core/inject.js';
+import { oneLine } from '../../format/one-line.js';
+
+export function injectCommand(deps: CliDeps): Command {
+  return new Command('inject')
+    .description('copy a template, replacing {{ keystash:NAME }} and {{ keystash:NAME@VERSION }} with secret values; any failure writes nothing')
+    .argument('[context...]', 'encryption context pairs key=value, for every reference')
+    .requiredOption('-i, --in-file <template>', "template file ('-' for stdin)")
+    .option('-o, --out-file <file>', 'write to FILE (mode 0600, replaced atomically) instead of stdout')
+    .option('--dry-run', 'list the references (line, name, version) and read no secret')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ keystash inject -i config.yml.tpl -o config.yml\n  $ keystash inject -i app.env.tpl env=prod > app.env\n  $ keystash inject -i config.yml.tpl --dry-run",
+    )
+    .action(async (pairs: string[], opts, cmd: Command) => {
+      const context = parseContext(pairs);
+      const template = opts.inFile === '-' ? await readStdin(deps.io) : await readValueFile(opts.inFile);
+      if (opts.dryRun) {
+        deps.io.stdout.write(parseTemplate(template).map((r) => `line ${r.line}: ${oneLine(r.name)}${r.version === undefined ? '' : `@${r.version}`}\n`).join(''));
+        return;
+      }
+      const text = await withKeystash(deps, cmd, (ks) => renderTemplate(ks, template, { context }));
+      if (opts.outFile === undefined) deps.io.stdout.write(text);
+      else await writeOutputFile(opts.outFile, text, false);
+    });
+}

@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import { withKeystash, type CliDeps } from '../deps.js';
+import { oneLine } from '../../format/one-line.js';
+
+export function listCommand(deps: CliDeps): Command {
+  return new Command('list')
+    .description('list every version of every secret: name, version, comment, created time')
+    .option('--json', 'print a JSON array')
+    .addHelpText('after', '\nExamples:\n  $ keystash list\n  $ keystash list --json | jq -r ".[].name"')
+    .action(async (opts, cmd: Command) => {
+      const rows = await withKeystash(deps, cmd, (ks) => ks.list());
+      if (opts.json) {
+        deps.io.stdout.write(`${JSON.stringify(rows.map((r) => ({ name: r.name, version: r.version, comment: r.comment ?? null, createdAt: r.createdAt ?? null })), null, 2)}\n`);
+        return;
+      }
+      const width = Math.max(0, ...rows.map((r) => oneLine(r.name).length));
+      // credstash layout (credstash-format.md §3.6), plus the creation time when known; one line per version.
+      const lines = rows.map((r) => `${oneLine(r.name).padEnd(width)} -- version ${oneLine(r.version)} -- comment ${oneLine(r.comment ?? '')}${r.createdAt ? ` -- created ${r.createdAt}` : ''}\n`);
+      deps.io.stdout.write(lines.join(''));
+    });
+}

@@ -1,0 +1,54 @@
+import { Command, Option } from 'commander';
+import { parseContext, parseDigest, parseVersionArg } from '../arg-parsers.js';
+import { printJson, say, withKeystash, type CliDeps } from '../deps.js';
+import { promptHidden, readValueArg } from '../io.js';
+import { UsageError } from '../../errors.js';
+
+/**
+ * commander echoes an unknown option in its error; after `put NAME` that is most likely the secret
+ * value itself (`keystash put db.pw -x9Secret`), so only an option-like `--word` is shown in full.
+ */
+class PutCommand extends Command {
+  unknownOption(flag: string): never {
+    const full = /^--[a-z][a-z-]*$/.test(flag);
+    const shown = full ? `'${flag}'` : `'${flag.slice(0, 2)}…' (not shown in full, in case it is the secret)`;
+    this.error(`error: unknown option ${shown}; a value starting with '-' goes after '--': keystash put NAME -- VALUE`, { code: 'commander.unknownOption' });
+  }
+}
+
+export function putCommand(deps: CliDeps): Command {
+  return new PutCommand('put')
+    .description('store a new version of a secret')
+    .argument('<name>', 'secret name')
+    .argument('[value]', "the value; '-' reads stdin, '@FILE' reads a file")
+    .argument('[context...]', 'encryption context pairs key=value')
+    .option('-k, --key <key>', 'KMS key id, ARN or alias', 'alias/credstash')
+    .option('-c, --comment <comment>', 'comment stored in plaintext beside the secret')
+    .option('-d, --digest <digest>', 'HMAC digest: SHA, SHA224, SHA256, SHA384, SHA512, MD5', parseDigest, 'SHA256')
+    .option('-v, --version <version>', 'explicit version (fails if it exists)', parseVersionArg)
+    .option('-a, --autoversion', 'choose the next version (the default; kept for credstash)')
+    .option('--expect-version <version>', 'refuse unless the current latest version is this one', parseVersionArg)
+    .option('-P, --prompt', 'read the value from the terminal without echo')
+    .addOption(new Option('--json', 'print {"name","version"} on stdout'))
+    .addHelpText('after', '\nExamples:\n  $ keystash put db.pw hunter2 env=prod\n  $ keystash put tls.key @server.key -c "rotated 2026-11"\n  $ printf %s "$T" | keystash put api.token -')
+    .action(async (name: string, value: string | undefined, pairs: string[], opts, cmd: Command) => {
+      const context = parseContext(pairs);
+      if (opts.version !== undefined && opts.expectVersion !== undefined) throw new UsageError('-v and --expect-version cannot be combined');
+      let text: string;
+      if (opts.prompt) text = await promptHidden(deps.io, name);
+      else if (value === undefined) throw new UsageError("missing value: give it as an argument, '-' for stdin, '@FILE', or use --prompt");
+      else text = await readValueArg(deps.io, value);
+      const stored = await withKeystash(deps, cmd, (ks) =>
+        ks.put(name, text, {
+          keyId: opts.key,
+          comment: opts.comment,
+          digest: opts.digest,
+          context,
+          version: opts.autoversion ? undefined : opts.version,
+          expectVersion: opts.expectVersion,
+        }),
+      );
+      if (opts.json) printJson(deps, stored);
+      else say(deps, `${name} has been stored (version ${stored.version})`);
+    });
+}

@@ -1,0 +1,30 @@
+import { Command, Option } from 'commander';
+import { parseContext } from '../arg-parsers.js';
+import { say, withKeystash, type CliDeps } from '../deps.js';
+import { UsageError } from '../../errors.js';
+
+function parseProvisioned(text: string): { read: number; write: number } {
+  const m = /^(\d+),(\d+)$/.exec(text);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--provisioned expects READ,WRITE capacity units, e.g. 5,5`);
+  return { read: Number(m[1]), write: Number(m[2]) };
+}
+
+export function setupCommand(deps: CliDeps): Command {
+  return new Command('setup')
+    .description('create the store (table) and the default key if needed; safe to run again')
+    .option('--tags <pairs...>', 'extra table tags key=value (DynamoDB)')
+    .option('--provisioned <read,write>', 'provisioned capacity instead of on-demand (DynamoDB)')
+    .addOption(new Option('--pitr', 'enable point-in-time recovery (DynamoDB)'))
+    .option('-k, --key <key>', 'the default key to check or create', 'alias/credstash')
+    .addHelpText('after', '\nExamples:\n  $ keystash setup\n  $ keystash --backend aws setup --tags team=ops --pitr')
+    .action(async (opts, cmd: Command) => {
+      const tags = parseContext(opts.tags ?? []);
+      const provisioned = opts.provisioned === undefined ? undefined : parseProvisioned(opts.provisioned);
+      await withKeystash(deps, cmd, async (ks, config) => {
+        const result = await ks.setup({ tags, provisioned, pitr: opts.pitr, onProgress: (line) => say(deps, line) });
+        say(deps, result.created ? `Created table ${config.table} (${config.store})` : `Credential Store table already exists: ${config.table} (${config.store})`);
+        const arn = await ks.ensureKey(opts.key);
+        say(deps, `Key ${opts.key} is ready: ${arn}`);
+      });
+    });
+}

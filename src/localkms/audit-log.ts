@@ -1,0 +1,269 @@
+/**
+ * The local KMS's audit trail: one JSON line per key operation, appended to `kms-audit.jsonl` in
+ * the data directory (0600). Field names follow CloudTrail's record where one exists (eventTime,
+ * eventName, userIdentity.accessKeyId, sourceIPAddress, requestParameters.keyId, errorCode).
+ *
+ * Never recorded: plaintext, data keys, ciphertext blobs, encryption-context values (only the
+ * context's keys and a SHA-256 over its sorted pairs, to tell two requests' contexts apart).
+ *
+ * Crash and concurrency safety: each line is written by a single write(2) on a descriptor opened
+ * with O_APPEND, so lines from concurrent processes never interleave and a killed writer leaves
+ * either a whole line or (at worst, on a full disk or power loss) a torn fragment; the next record
+ * is then appended right after the fragment, and the reader (audit-read.ts) recovers the record
+ * and reports the fragment. The file is opened per append, so a long-running server
+ * always writes to the current file, also after another process rotated it. Rotation renames the
+ * full file to a unique name (`kms-audit.jsonl.<microseconds>-<random>`), so two processes rotating at once
+ * lose nothing; the oldest rotated files beyond `keep` are removed.
+ *
+ * Hash chain: every record carries the hash of the line before it (`prev`), so `kms audit
+ * --verify` finds a line removed or edited in the middle of a file. Concurrent writers may both
+ * link to the same line; the reader accepts a link to any of the lines just before. It is
+ * evidence against accidental or careless edits only: anyone who can write the file can rewrite
+ * the chain, and cutting lines off the end leaves no trace (SECURITY.md).
+ *
+ * Kept small and synchronous: it is on the hot path of every local `get`.
+ */
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { DecryptError, KeystashError, KmsError } from '../errors.js';
+import type { EncryptionContext } from '../envelope/keyservice.js';
+
+/** File name of the audit log in the data directory. */
+export const AUDIT_FILE = 'kms-audit.jsonl';
+/** Rotate once the file would pass this size. */
+export const AUDIT_MAX_BYTES = 16 * 1024 * 1024;
+/** Rotated files kept (older ones are removed). */
+export const AUDIT_KEEP_ROTATED = 5;
+/** Principal of in-process use (no access key). */
+export const LOCAL_PRINCIPAL = 'local';
+/** `eventSource` of every record (CloudTrail: `kms.amazonaws.com`). */
+export const AUDIT_EVENT_SOURCE = 'kms.keystash.local';
+/** Bound on any client-supplied string copied into a record. */
+const MAX_FIELD = 256;
+const MAX_CONTEXT_KEYS = 32;
+
+/** What happened, as the caller of {@link AuditLog.append} knows it. */
+export interface AuditEntry {
+  /** KMS operation name (`Decrypt`, `DisableKey`, …). */
+  eventName: string;
+  /** Access key id of the signed request, or `local`. */
+  accessKeyId: string;
+  /** Client address, or `local`. */
+  sourceIPAddress: string;
+  /** The key as the request named it (id, ARN, alias or alias ARN). */
+  keyId?: string | undefined;
+  /** The key ARN it resolved to, when known. */
+  keyArn?: string | undefined;
+  /** Encryption context of the request (only its keys and a hash are written). */
+  context?: EncryptionContext | undefined;
+  /** `ok`, `denied` (by policy) or `error`. */
+  outcome: 'ok' | 'denied' | 'error';
+  /** KMS exception name for denied/error outcomes. */
+  errorCode?: string | undefined;
+}
+
+/** One line of the log (what {@link AuditLog.append} writes, and the reader returns). */
+export interface AuditRecord {
+  eventVersion: '1.0';
+  eventTime: string;
+  eventSource: string;
+  eventName: string;
+  userIdentity: { type: 'AccessKey' | 'LocalProcess'; accessKeyId: string };
+  sourceIPAddress: string;
+  requestParameters: { keyId?: string; encryptionContextKeys?: string[]; encryptionContextHash?: string };
+  resources?: Array<{ type: 'AWS::KMS::Key'; ARN: string }>;
+  outcome: 'ok' | 'denied' | 'error';
+  errorCode?: string;
+  /** {@link lineHash} of the line before this one in its file (absent on a file's first line). */
+  prev?: string;
+}
+
+const KMS_CODE_TO_EXCEPTION: Readonly<Record<string, string>> = {
+  'kms.notFound': 'NotFoundException',
+  'kms.disabled': 'DisabledException',
+  'kms.aliasExists': 'AlreadyExistsException',
+  'kms.validation': 'ValidationException',
+  'kms.accessDenied': 'AccessDeniedException',
+};
+
+/** The KMS exception name for an error thrown by a key operation (a bare name, never its message). */
+export function auditErrorCode(err: unknown): string {
+  if (err instanceof DecryptError) return 'InvalidCiphertextException';
+  if (err instanceof KmsError) return KMS_CODE_TO_EXCEPTION[err.code] ?? 'KMSInternalException';
+  if (err instanceof KeystashError) return err.code;
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? printable(type) : 'KMSInternalException';
+}
+
+/** A bounded, printable copy of a client-supplied string. */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_FIELD);
+}
+
+/** `sha256:<hex>` over the context's pairs sorted by key (keys bound to values), or undefined when empty. */
+export function contextHash(context: EncryptionContext): string | undefined {
+  const pairs = Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (pairs.length === 0) return undefined;
+  return `sha256:${createHash('sha256').update(JSON.stringify(pairs)).digest('hex')}`;
+}
+
+/** The record written for an entry at `time`. */
+export function toAuditRecord(entry: AuditEntry, time: Date): AuditRecord {
+  const local = entry.accessKeyId === LOCAL_PRINCIPAL;
+  const requestParameters: AuditRecord['requestParameters'] = {};
+  if (entry.keyId !== undefined) requestParameters.keyId = printable(entry.keyId);
+  if (entry.context !== undefined && Object.keys(entry.context).length > 0) {
+    requestParameters.encryptionContextKeys = Object.keys(entry.context).sort().slice(0, MAX_CONTEXT_KEYS).map(printable);
+    requestParameters.encryptionContextHash = contextHash(entry.context)!;
+  }
+  const record: AuditRecord = {
+    eventVersion: '1.0',
+    eventTime: time.toISOString(),
+    eventSource: AUDIT_EVENT_SOURCE,
+    eventName: printable(entry.eventName),
+    userIdentity: { type: local ? 'LocalProcess' : 'AccessKey', accessKeyId: printable(entry.accessKeyId) },
+    sourceIPAddress: printable(entry.sourceIPAddress),
+    requestParameters,
+    outcome: entry.outcome,
+  };
+  if (entry.keyArn !== undefined) record.resources = [{ type: 'AWS::KMS::Key', ARN: printable(entry.keyArn) }];
+  if (entry.errorCode !== undefined) record.errorCode = printable(entry.errorCode);
+  return record;
+}
+
+/** Options of {@link AuditLog}. */
+export interface AuditLogOptions {
+  maxBytes?: number;
+  keep?: number;
+  now?: () => Date;
+}
+
+const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+
+/** The append-only writer of one audit log file. */
+export class AuditLog {
+  readonly path: string;
+  readonly #maxBytes: number;
+  readonly #keep: number;
+  readonly #now: () => Date;
+  /** Where this writer's last line ended, in which file, and its link: a bulk run of appends with no other writer in between needs no read-back. */
+  #last: { ino: number; end: number; link: string } | undefined;
+
+  constructor(path: string, options: AuditLogOptions = {}) {
+    this.path = path;
+    this.#maxBytes = options.maxBytes ?? AUDIT_MAX_BYTES;
+    this.#keep = options.keep ?? AUDIT_KEEP_ROTATED;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Append one record; throws KmsError 'kms.audit' when the line cannot be written whole. */
+  append(entry: AuditEntry): void {
+    const record = toAuditRecord(entry, this.#now());
+    try {
+      let fd = this.#open();
+      try {
+        let stat = fstatSync(fd);
+        if (stat.size > 0 && stat.size + JSON.stringify(record).length + CHAIN_OVERHEAD > this.#maxBytes) {
+          closeSync(fd);
+          fd = -1;
+          this.#rotate();
+          fd = this.#open();
+          stat = fstatSync(fd);
+        }
+        // The file still ends where this writer's last line did: that line is the last one.
+        const last = this.#last;
+        const prev = last !== undefined && last.ino === stat.ino && last.end === stat.size ? last.link : lastLineLink(fd, stat.size);
+        if (prev !== undefined) record.prev = prev;
+        const text = JSON.stringify(record);
+        const line = Buffer.from(`${text}\n`, 'utf8');
+        // One write(2) of the whole line: O_APPEND makes it land after every other writer's line.
+        const written = writeSync(fd, line, 0, line.length);
+        if (written !== line.length) throw Object.assign(new Error('short write'), { code: 'EIO' });
+        // If another writer appended since the fstat, the file is longer than this and the next
+        // append reads the tail back.
+        this.#last = { ino: stat.ino, end: stat.size + line.length, link: lineHash(line.subarray(0, line.length - 1)) };
+      } finally {
+        if (fd >= 0) closeSync(fd);
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'I/O error';
+      throw new KmsError(`cannot append to the KMS audit log ${this.path}: ${code}`, { code: 'kms.audit', cause: err });
+    }
+  }
+
+  #open(): number {
+    try {
+      return openSync(this.path, APPEND_FLAGS, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+      return openSync(this.path, APPEND_FLAGS, 0o600);
+    }
+  }
+
+  #rotate(): void {
+    // Microseconds since the epoch (fixed width, so names sort by time) and a random tie-breaker.
+    const stamp = String(Math.floor((performance.timeOrigin + performance.now()) * 1000)).padStart(17, '0');
+    try {
+      renameSync(this.path, `${this.path}.${stamp}-${randomBytes(4).toString('hex')}`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // another writer rotated first
+    }
+    const rotated = rotatedFiles(this.path);
+    for (const old of rotated.slice(0, Math.max(0, rotated.length - this.#keep))) {
+      try {
+        unlinkSync(old);
+      } catch {
+        // another writer removed it
+      }
+    }
+  }
+}
+
+/** Bytes read back from the end of the file to find its last line: a record is well under the first. */
+const TAIL_BYTES = [2 * 1024, 16 * 1024];
+/** Room for `,"prev":"…"` when deciding to rotate. */
+const CHAIN_OVERHEAD = 48;
+
+/**
+ * The chain link of a line: the first 128 bits of SHA-256 over its bytes (without the newline),
+ * in hex. Each record carries the link of the line before it in the same file (`prev`).
+ */
+export function lineHash(line: Uint8Array | string): string {
+  return createHash('sha256').update(line).digest('hex').slice(0, 32);
+}
+
+/**
+ * The link of the file's last complete line (the one ending at its last newline), or undefined for
+ * a file without one. Bytes after that newline are a line still being written by another process
+ * (reads are not serialised against writes) or left torn by a crash; either way not linked to.
+ */
+function lastLineLink(fd: number, size: number): string | undefined {
+  if (size === 0) return undefined;
+  for (const tailBytes of TAIL_BYTES) {
+    const length = Math.min(size, tailBytes);
+    // Only the bytes read are looked at, so the buffer need not be zeroed first.
+    const buffer = Buffer.allocUnsafe(length);
+    const tail = buffer.subarray(0, readSync(fd, buffer, 0, length, size - length));
+    const end = tail.lastIndexOf(0x0a);
+    if (end >= 0) {
+      const start = end === 0 ? 0 : tail.lastIndexOf(0x0a, end - 1) + 1;
+      if (start > 0 || length === size) return lineHash(tail.subarray(start, end));
+    }
+    if (length === size) return undefined; // no complete line in the whole file
+  }
+  return undefined; // a last line longer than the largest tail: unlinked
+}
+
+/** Rotated files of the log at `path`, oldest first (their names sort by time). */
+export function rotatedFiles(path: string): string[] {
+  const prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith(prefix)).sort().map((n) => join(dirname(path), n));
+}

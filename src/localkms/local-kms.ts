@@ -1,0 +1,323 @@
+/**
+ * The local KMS (DESIGN.md "Local KMS"): KMS's data-plane operations (GenerateDataKey, Decrypt,
+ * Encrypt, ReEncrypt) and the control-plane subset keystash needs, over a keyring file
+ * (keyring.ts). Wrapped keys are self-describing blobs (wrapped-key.ts) that bind the
+ * encryption context as AES-256-GCM additional data. The loopback KMS server is a thin adapter
+ * over this class.
+ *
+ * Errors follow KMS: a blob that cannot be unwrapped (wrong context, damage, unknown key or
+ * backing key) is a DecryptError (InvalidCiphertextException); an unknown key id is KmsError
+ * 'kms.notFound' (NotFoundException); a disabled key 'kms.disabled' (DisabledException); bad
+ * arguments 'kms.validation' (ValidationException); an alias in use 'kms.aliasExists'
+ * (AlreadyExistsException). No message contains key material or plaintext.
+ */
+import { randomBytes } from '../envelope/primitives.js';
+import { DecryptError, KmsError } from '../errors.js';
+import { base64ToBytes } from '../envelope/codec.js';
+import type { AliasEntry, KeyManager, KeyMetadata } from './key-manager.js';
+import { aliasNameOf, findKey, newBackingKey, newMasterKey, toMetadata } from './keyring-format.js';
+import type { BackingKeyRecord, KeyringData, MasterKeyRecord } from './keyring-format.js';
+import { KeyringFile } from './keyring.js';
+import type {
+  DataKey, DecryptRequest, DecryptResult, EncryptionContext, EncryptRequest, EncryptResult, GenerateDataKeyRequest,
+  KeyService, ReEncryptRequest, ReEncryptResult,
+} from '../envelope/keyservice.js';
+import { parseWrappedKeyHeader, unwrapKey, wrapKey } from './wrapped-key.js';
+
+/** The alias credstash uses by default; created with a new key on first use. */
+export const DEFAULT_ALIAS = 'alias/credstash';
+/** KMS GenerateDataKey NumberOfBytes range. */
+export const MAX_DATA_KEY_BYTES = 1024;
+/** KMS Encrypt plaintext limit. */
+export const MAX_ENCRYPT_BYTES = 4096;
+/** Region in ARNs when none is configured. */
+export const DEFAULT_REGION = 'local';
+/** Account in ARNs when none is configured. */
+export const DEFAULT_ACCOUNT_ID = '000000000000';
+
+/** Options of `LocalKms.open`. */
+export interface LocalKmsOptions {
+  /** Keyring file; created (0600, directory 0700) on first use. */
+  path: string;
+  /** Seals new keyrings and unlocks sealed ones (the CLI passes KEYSTASH_KMS_PASSPHRASE). */
+  passphrase?: string;
+  /** Region in new keys' ARNs; default 'local'. */
+  region?: string;
+  /** Account in new keys' ARNs; default '000000000000'. */
+  accountId?: string;
+  /** Clock for creation dates; default `new Date()`. */
+  now?: () => Date;
+}
+
+function validation(message: string): KmsError {
+  return new KmsError(message, { code: 'kms.validation' });
+}
+
+function checkContext(context: EncryptionContext): void {
+  if (typeof context !== 'object' || context === null) throw validation('encryption context must be an object of strings');
+  for (const [name, value] of Object.entries(context)) {
+    if (typeof value !== 'string') throw validation(`encryption context value of '${name}' must be a string`);
+  }
+}
+
+function checkAliasName(alias: string): void {
+  if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(alias) || alias.startsWith('alias/aws/')) {
+    throw validation(`invalid alias name '${alias}': use alias/ followed by letters, digits, '/', '_' or '-' (not alias/aws/)`);
+  }
+}
+
+function currentBacking(key: MasterKeyRecord): BackingKeyRecord {
+  const backing = key.backingKeys.find((b) => b.id === key.currentBackingKey);
+  if (backing === undefined) throw new DecryptError(); // unreachable: keyring-format validates it
+  return backing;
+}
+
+/** Run `use` with a backing key's material decoded, and wipe the decoded copy afterwards. */
+function withMaterial<T>(backing: BackingKeyRecord, use: (material: Uint8Array) => T): T {
+  const material = base64ToBytes(backing.material, 'backing key');
+  try {
+    return use(material);
+  } finally {
+    material.fill(0);
+  }
+}
+
+function wrapUnder(key: MasterKeyRecord, plaintext: Uint8Array, context: EncryptionContext): Uint8Array {
+  const backing = currentBacking(key);
+  return withMaterial(backing, (material) => wrapKey({ keyId: key.keyId, backingKeyId: backing.id, material, plaintext, context }));
+}
+
+/** The local key service and key manager over one keyring file. */
+export class LocalKms implements KeyService, KeyManager {
+  /** Path of the keyring file. */
+  readonly path: string;
+  readonly #file: KeyringFile;
+  readonly #arnPrefix: string;
+  readonly #now: () => Date;
+
+  private constructor(options: LocalKmsOptions) {
+    this.path = options.path;
+    this.#file = new KeyringFile(options.path, options.passphrase);
+    this.#arnPrefix = `arn:aws:kms:${options.region ?? DEFAULT_REGION}:${options.accountId ?? DEFAULT_ACCOUNT_ID}`;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Cheap: no I/O until the first operation; every operation sees the file's current state. */
+  static open(options: LocalKmsOptions): LocalKms {
+    return new LocalKms(options);
+  }
+
+  /** KMS GenerateDataKey: `numberOfBytes` (1..1024) random bytes and their wrap. Caller zeroes `plaintext`. */
+  async generateDataKey(request: GenerateDataKeyRequest): Promise<DataKey> {
+    const { numberOfBytes, context } = request;
+    if (!Number.isInteger(numberOfBytes) || numberOfBytes < 1 || numberOfBytes > MAX_DATA_KEY_BYTES) {
+      throw validation(`numberOfBytes must be an integer from 1 to ${MAX_DATA_KEY_BYTES}`);
+    }
+    checkContext(context);
+    const key = await this.#keyForWrapping(request.keyId);
+    const plaintext = randomBytes(numberOfBytes);
+    return { plaintext, ciphertextBlob: wrapUnder(key, plaintext, context), keyId: key.arn };
+  }
+
+  /** KMS Decrypt: the key named in the blob's header; context must equal the one used to wrap. */
+  async decrypt(request: DecryptRequest): Promise<DecryptResult> {
+    checkContext(request.context);
+    const header = parseWrappedKeyHeader(request.ciphertextBlob);
+    const key = findKey(this.#file.read(), header.keyId);
+    if (key === undefined) throw new DecryptError();
+    this.#checkEnabled(key);
+    const backing = key.backingKeys.find((b) => b.id === header.backingKeyId);
+    if (backing === undefined) throw new DecryptError();
+    const plaintext = withMaterial(backing, (material) => unwrapKey(request.ciphertextBlob, material, request.context));
+    return { plaintext, keyId: key.arn };
+  }
+
+  /** KMS Encrypt: 1..4096 bytes of plaintext wrapped under the key's current backing key. */
+  async encrypt(request: EncryptRequest): Promise<EncryptResult> {
+    const { plaintext, context } = request;
+    if (plaintext.length < 1 || plaintext.length > MAX_ENCRYPT_BYTES) {
+      throw validation(`plaintext must be 1 to ${MAX_ENCRYPT_BYTES} bytes (got ${plaintext.length})`);
+    }
+    checkContext(context);
+    const key = await this.#keyForWrapping(request.keyId);
+    return { ciphertextBlob: wrapUnder(key, plaintext, context), keyId: key.arn };
+  }
+
+  /** KMS ReEncrypt: unwrap with the source context, wrap under the destination; the plaintext is wiped. */
+  async reEncrypt(request: ReEncryptRequest): Promise<ReEncryptResult> {
+    checkContext(request.destinationContext);
+    const source = await this.decrypt({ ciphertextBlob: request.ciphertextBlob, context: request.sourceContext });
+    try {
+      const key = await this.#keyForWrapping(request.destinationKeyId);
+      const ciphertextBlob = wrapUnder(key, source.plaintext, request.destinationContext);
+      return { ciphertextBlob, keyId: key.arn, sourceKeyId: source.keyId };
+    } finally {
+      source.plaintext.fill(0);
+    }
+  }
+
+  /** The ARN of a key id / ARN / alias; KmsError 'kms.notFound' if unknown. */
+  async describeKeyArn(keyId: string): Promise<string> {
+    return this.#existingKey(keyId).arn;
+  }
+
+  /** Wipe passphrase-derived keys held in memory. The instance stays usable (re-derives). */
+  /** Rewrite the keyring sealed under the passphrase it was opened with (`kms seal`). */
+  async sealKeyring(): Promise<void> {
+    await this.#file.seal();
+  }
+
+  /** Rewrite the sealed keyring as plain JSON (`kms unseal`); needs its passphrase. */
+  async unsealKeyring(): Promise<void> {
+    await this.#file.unseal();
+  }
+
+  close(): void {
+    this.#file.forget();
+  }
+
+  /** KMS CreateKey (+ CreateAlias). Creating the keyring also creates alias/credstash's key. */
+  async createKey(options: { description?: string; alias?: string } = {}): Promise<KeyMetadata> {
+    const { alias, description = '' } = options;
+    if (alias !== undefined) checkAliasName(alias);
+    const key = this.#newKey(description, alias);
+    const first = alias === DEFAULT_ALIAS ? [key] : [this.#newDefaultKey(), key];
+    if (!this.#file.createIfAbsent(() => ({ keys: first }))) {
+      await this.#file.update((data) => {
+        if (alias !== undefined && findKey(data, alias) !== undefined) throw this.#aliasExists(alias);
+        data.keys.push(key);
+      });
+    }
+    return toMetadata(key);
+  }
+
+  /** KMS DescribeKey. */
+  async describeKey(keyId: string): Promise<KeyMetadata> {
+    return toMetadata(this.#existingKey(keyId));
+  }
+
+  /** KMS ListKeys, in creation order; empty when the keyring does not exist yet. */
+  async listKeys(): Promise<KeyMetadata[]> {
+    return (this.#file.read()?.keys ?? []).map(toMetadata);
+  }
+
+  /** KMS CreateAlias: `alias/…` (not `alias/aws/…`) → key; KmsError 'kms.aliasExists' if taken. */
+  async createAlias(aliasName: string, keyId: string): Promise<void> {
+    checkAliasName(aliasName);
+    await this.#modifyKey(keyId, (key, data) => {
+      if (findKey(data, aliasName) !== undefined) throw this.#aliasExists(aliasName);
+      key.aliases.push(aliasName);
+    });
+  }
+
+  /** KMS UpdateAlias: point an existing alias at another key. */
+  async updateAlias(aliasName: string, keyId: string): Promise<void> {
+    checkAliasName(aliasName);
+    this.#existingKey(keyId);
+    await this.#modifyKey(aliasName, (from, data) => {
+      const to = findKey(data, keyId);
+      if (to === undefined) throw this.#notFound(keyId);
+      from.aliases.splice(from.aliases.indexOf(aliasName), 1);
+      to.aliases.push(aliasName);
+    });
+  }
+
+  /** KMS DeleteAlias: the alias goes, its key stays. */
+  async deleteAlias(aliasName: string): Promise<void> {
+    checkAliasName(aliasName);
+    await this.#modifyKey(aliasName, (key) => void key.aliases.splice(key.aliases.indexOf(aliasName), 1));
+  }
+
+  /** KMS ListAliases; alias ARNs use the target key's region and account. */
+  async listAliases(): Promise<AliasEntry[]> {
+    return (this.#file.read()?.keys ?? []).flatMap((key) =>
+      key.aliases.map((aliasName) => ({
+        aliasName,
+        aliasArn: key.arn.replace(/:key\/[^:]+$/, `:${aliasName}`),
+        targetKeyId: key.keyId,
+      })),
+    );
+  }
+
+  /** KMS EnableKey / DisableKey. A disabled key refuses every data-plane operation. */
+  async setKeyEnabled(keyId: string, enabled: boolean): Promise<KeyMetadata> {
+    return this.#modifyKey(keyId, (key) => {
+      key.enabled = enabled;
+    });
+  }
+
+  /** KMS RotateKeyOnDemand: backing key n+1 wraps from now on; wraps under 1..n still decrypt. */
+  async rotateKey(keyId: string): Promise<KeyMetadata> {
+    return this.#modifyKey(keyId, (key) => {
+      this.#checkEnabled(key);
+      const id = Math.max(...key.backingKeys.map((b) => b.id)) + 1;
+      key.backingKeys.push(newBackingKey(id, this.#now().toISOString()));
+      key.currentBackingKey = id;
+    });
+  }
+
+  /** KMS EnableKeyRotation / DisableKeyRotation: a flag reported by describeKey (no scheduler). */
+  async setRotationEnabled(keyId: string, enabled: boolean): Promise<KeyMetadata> {
+    return this.#modifyKey(keyId, (key) => {
+      key.rotationEnabled = enabled;
+    });
+  }
+
+  /** A key that may wrap now; alias/credstash (and the keyring itself) are created on first use. */
+  async #keyForWrapping(ref: string): Promise<MasterKeyRecord> {
+    let data = this.#file.read();
+    let key = findKey(data, ref);
+    if (key === undefined && (data === undefined || aliasNameOf(ref) === DEFAULT_ALIAS)) {
+      if (!this.#file.createIfAbsent(() => ({ keys: [this.#newDefaultKey()] }))) {
+        await this.#file.update((fresh) => {
+          if (findKey(fresh, DEFAULT_ALIAS) === undefined) fresh.keys.push(this.#newDefaultKey());
+        });
+      }
+      data = this.#file.read();
+      key = findKey(data, ref);
+    }
+    if (key === undefined) throw this.#notFound(ref);
+    this.#checkEnabled(key);
+    return key;
+  }
+
+  #existingKey(ref: string): MasterKeyRecord {
+    const key = findKey(this.#file.read(), ref);
+    if (key === undefined) throw this.#notFound(ref);
+    return key;
+  }
+
+  async #modifyKey(ref: string, change: (key: MasterKeyRecord, data: KeyringData) => void): Promise<KeyMetadata> {
+    this.#existingKey(ref);
+    return this.#file.update((data) => {
+      const key = findKey(data, ref);
+      if (key === undefined) throw this.#notFound(ref);
+      change(key, data);
+      return toMetadata(key);
+    });
+  }
+
+  #checkEnabled(key: MasterKeyRecord): void {
+    if (key.enabled) return;
+    throw new KmsError(`KMS key ${key.arn} is disabled; enable it with: keystash kms enable ${key.keyId}`, { code: 'kms.disabled' });
+  }
+
+  #notFound(ref: string): KmsError {
+    const alias = aliasNameOf(ref);
+    const fix = alias !== undefined ? `create it with: keystash kms create-key --alias ${alias}` : 'list keys with: keystash kms list-keys';
+    return new KmsError(`KMS key '${ref}' not found in the local keyring (${this.path}); ${fix}`, { code: 'kms.notFound' });
+  }
+
+  #aliasExists(alias: string): KmsError {
+    return new KmsError(`alias ${alias} already exists in the local keyring (${this.path})`, { code: 'kms.aliasExists' });
+  }
+
+  #newKey(description: string, alias: string | undefined): MasterKeyRecord {
+    return newMasterKey({ arnPrefix: this.#arnPrefix, description, alias, createdAt: this.#now().toISOString() });
+  }
+
+  #newDefaultKey(): MasterKeyRecord {
+    return this.#newKey('keystash default key (credstash alias)', DEFAULT_ALIAS);
+  }
+}
+

@@ -1,0 +1,105 @@
+/**
+ * The composition root: the one place a resolved Config becomes a store, a key service and a
+ * Keystash. The CLI (src/cli/main.ts) and the library (src/open.ts) both call it; it imports
+ * nothing of the CLI. Backends are loaded with dynamic import() (the store through the backend
+ * map of src/secretstore/index.ts) so a local-backend command never loads the AWS SDK and an
+ * AWS-only command never loads a SQLite driver (DESIGN.md "Start-up cost"). SDK clients are
+ * created once per run.
+ */
+import { dirname, join } from 'node:path';
+import type { Config } from './config.js';
+import { Keystash } from './core/keystash.js';
+import { ensureDataDir } from './data-dir.js';
+import type { KeyService } from './envelope/keyservice.js';
+import type { LocalKeyring } from './localkms/audited-kms.js';
+import { AUDIT_FILE, AuditLog } from './localkms/audit-log.js';
+import { openStore } from './secretstore/index.js';
+import type { SecretStore } from './secretstore/types.js';
+
+/** Static AWS credentials given by a library caller (createKeystash's `env`), not the SDK chain. */
+export interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string | undefined;
+}
+
+/** What the backends of one run are opened with, beyond the Config. */
+export interface WiringOptions {
+  /** Explicit AWS credentials (a library caller's); default: the SDK's chain (or `roleArn`). */
+  credentials?: StaticCredentials | undefined;
+  /** Overall deadline (epoch ms) of the AWS requests of one command; default none. */
+  deadlineAt?: number | undefined;
+  /** That deadline in seconds, for its message. */
+  deadlineSeconds?: number | undefined;
+}
+
+/** AWS credentials shared by both SDK clients (explicit keys / profile chain / assumed role). */
+async function awsCredentials(config: Config, explicit?: StaticCredentials): Promise<unknown> {
+  if (explicit && !config.roleArn) return explicit;
+  if (config.roleArn) {
+    const { assumeRoleCredentials } = await import('./aws/credentials.js');
+    return assumeRoleCredentials(config);
+  }
+  return undefined;
+}
+
+/** The deadline of a command starting now, from `config.timeout` (the CLI's; library clients have none). */
+export function commandDeadline(config: Config, now = Date.now()): WiringOptions {
+  return { deadlineAt: now + config.timeout * 1000, deadlineSeconds: config.timeout };
+}
+
+/** Open the configured store (`table` defaults to the configured one). */
+export async function openConfiguredStore(config: Config, options: WiringOptions = {}, table = config.table): Promise<SecretStore> {
+  if (config.store === 'sqlite') {
+    ensureDataDir(dirname(config.storePath));
+    return openStore({ kind: 'sqlite', path: config.storePath, table });
+  }
+  return openStore({
+    kind: 'dynamodb',
+    table,
+    region: config.region,
+    endpoint: config.dynamodbEndpoint,
+    profile: config.profile,
+    credentials: (await awsCredentials(config, options.credentials)) as never,
+    deadlineAt: options.deadlineAt,
+    deadlineSeconds: options.deadlineSeconds,
+  });
+}
+
+/** Open the configured key service. */
+export async function openConfiguredKeys(config: Config, options: WiringOptions = {}): Promise<KeyService> {
+  if (config.kms === 'local') return openLocalKms(config);
+  const [{ AwsKmsKeyService }, { createKmsClient }] = await Promise.all([import('./envelope/aws-kms.js'), import('./aws/kms-client.js')]);
+  const client = createKmsClient({
+    region: config.kmsRegion,
+    endpoint: config.kmsEndpoint,
+    profile: config.profile,
+    credentials: (await awsCredentials(config, options.credentials)) as never,
+    deadlineAt: options.deadlineAt,
+    deadlineSeconds: options.deadlineSeconds,
+  });
+  return new AwsKmsKeyService({ client, decryptKeys: config.decryptKeys, ownsClient: true });
+}
+
+/** A Keystash for the configured backends. */
+export async function openKeystash(config: Config, options: WiringOptions = {}): Promise<Keystash> {
+  const [store, keys] = await Promise.all([openConfiguredStore(config, options), openConfiguredKeys(config, options)]);
+  return new Keystash({ store, keys, concurrency: config.concurrency });
+}
+
+/**
+ * The local keyring (LocalKms) of a config. In-process use is audited (principal `local`, log
+ * `kms-audit.jsonl` in the data directory); `kms serve` asks for the bare keyring with
+ * `audited: false` and records each request itself, with its access key id and address.
+ */
+export async function openLocalKms(config: Config, options: { audited?: boolean } = {}): Promise<LocalKeyring> {
+  ensureDataDir(dirname(config.keyringPath));
+  const [{ LocalKms }, { AuditedKms }] = await Promise.all([import('./localkms/local-kms.js'), import('./localkms/audited-kms.js')]);
+  const kms = LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
+  return options.audited === false ? kms : new AuditedKms(kms, new AuditLog(auditLogPath(config)));
+}
+
+/** The audit log of the local KMS: `kms-audit.jsonl` in the data directory. */
+export function auditLogPath(config: Config): string {
+  return join(config.dataDir, AUDIT_FILE);
+}

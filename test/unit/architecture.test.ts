@@ -1,0 +1,91 @@
+/**
+ * The layer rules of DESIGN.md "Layers", read from the import graph of src/ (static imports,
+ * re-exports, type imports and dynamic import()): a back-edge fails here, not in review.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(import.meta.dirname, '../../src');
+
+interface Edge {
+  from: string; // module path relative to src/, e.g. 'core/keystash.ts'
+  to: string; // the same for keystash's own modules; the package name otherwise
+}
+
+function moduleGraph(): Edge[] {
+  const edges: Edge[] = [];
+  for (const file of readdirSync(SRC, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))) {
+    const { importedFiles } = ts.preProcessFile(readFileSync(join(SRC, file), 'utf8'), true, true);
+    for (const { fileName } of importedFiles) {
+      const to = fileName.startsWith('.')
+        ? relative(SRC, resolve(dirname(join(SRC, file)), fileName)).replace(/\.js$/, '.ts')
+        : fileName.startsWith('@') ? fileName.split('/').slice(0, 2).join('/') : fileName.split('/')[0]!;
+      edges.push({ from: file, to });
+    }
+  }
+  return edges;
+}
+
+/** 'cli/commands/get.ts' → 'cli'; 'wiring.ts' → 'wiring'. */
+const folderOf = (module: string): string => module.split('/')[0]!.replace(/\.ts$/, '');
+const isOwn = (module: string): boolean => module.endsWith('.ts');
+
+const GRAPH = moduleGraph();
+const render = (edges: Edge[]): string[] => edges.map((e) => `${e.from} → ${e.to}`);
+
+describe('the import graph of src/', () => {
+  it('is read from the sources (a sanity check of the reader itself)', () => {
+    expect(GRAPH.length).toBeGreaterThan(300);
+    expect(GRAPH).toContainEqual({ from: 'cli/main.ts', to: 'wiring.ts' });
+    expect(GRAPH).toContainEqual({ from: 'wiring.ts', to: 'secretstore/index.ts' }); // a dynamic-import user
+    expect(GRAPH).toContainEqual({ from: 'secretstore/index.ts', to: 'secretstore/sqlite.ts' }); // import()
+    expect(GRAPH).toContainEqual({ from: 'cli/commands/get.ts', to: 'commander' });
+  });
+
+  it('has no edge into src/cli/ from outside it (the library never loads the CLI)', () => {
+    expect(render(GRAPH.filter((e) => isOwn(e.to) && folderOf(e.to) === 'cli' && folderOf(e.from) !== 'cli'))).toEqual([]);
+  });
+
+  it('loads the composition root only from the two entries: the CLI and createKeystash', () => {
+    const users = [...new Set(GRAPH.filter((e) => e.to === 'wiring.ts').map((e) => e.from))].sort();
+    expect(users).toEqual(['cli/main.ts', 'open.ts']);
+  });
+
+  it('keeps commander and chalk inside src/cli/', () => {
+    expect(render(GRAPH.filter((e) => (e.to === 'commander' || e.to === 'chalk') && folderOf(e.from) !== 'cli'))).toEqual([]);
+  });
+
+  it('keeps the backends and the crypto below the core: none imports core, cli, wiring or open', () => {
+    const lower = new Set(['envelope', 'localkms', 'secretstore', 'kmsserver', 'aws', 'format']);
+    const upper = new Set(['core', 'cli', 'wiring', 'open', 'index', 'compat']);
+    expect(render(GRAPH.filter((e) => lower.has(folderOf(e.from)) && isOwn(e.to) && upper.has(folderOf(e.to))))).toEqual([]);
+  });
+
+  it('keeps the core free of backend implementations and SDKs (it sees stores and key services through their interfaces)', () => {
+    const allowed = (to: string) =>
+      !isOwn(to) ? !/^@aws-sdk|^@smithy|^better-sqlite3$|^node:sqlite$|^commander$|^chalk$/.test(to) : !['aws', 'wiring', 'cli', 'open', 'kmsserver'].includes(folderOf(to)) && !/^secretstore\/(?!types\.ts$)/.test(to);
+    expect(render(GRAPH.filter((e) => folderOf(e.from) === 'core' && !allowed(e.to)))).toEqual([]);
+  });
+
+  it('has no cycle between folders', () => {
+    const next = new Map<string, Set<string>>();
+    for (const e of GRAPH) {
+      if (!isOwn(e.to) || folderOf(e.from) === folderOf(e.to)) continue;
+      const set = next.get(folderOf(e.from)) ?? new Set();
+      set.add(folderOf(e.to));
+      next.set(folderOf(e.from), set);
+    }
+    const cycles: string[] = [];
+    const visit = (node: string, path: string[]): void => {
+      if (path.includes(node)) {
+        cycles.push([...path.slice(path.indexOf(node)), node].join(' → '));
+        return;
+      }
+      for (const to of next.get(node) ?? []) visit(to, [...path, node]);
+    };
+    for (const folder of next.keys()) visit(folder, []);
+    expect(cycles).toEqual([]);
+  });
+});
