@@ -18,7 +18,7 @@ export default defineConfig({
         test: { name: 'cli', include: ['test/cli/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },
       },
       {
-        // Issue 7: concurrency, crash, tamper, bad-input, fault and hygiene tests against the real
+        // Concurrency, crash, tamper, bad-input, fault and hygiene tests against the real
         // backends. KEYSTASH_LONG_TESTS=1 (set by .ci/run) runs their longer variants.
         extends: true,
         test: { name: 'reliability', include: ['test/reliability/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },

@@ -25,7 +25,7 @@ Environment: KEYSTASH_HOME, KEYSTASH_BACKEND, CREDSTASH_DEFAULT_TABLE, NO_COLOR 
 /**
  * Build the commander program wired to `deps`. With `argv` (the user's arguments), only the
  * command they name is constructed when that is unambiguous: building all ~20 commands costs
- * several ms of every cold start (issue: performance). Anything unusual (no command, an unknown
+ * several ms of every cold start. Anything unusual (no command, an unknown
  * option before it, `help`, `completion`, which lists its siblings) builds every command.
  */
 export function createProgram(deps: CliDeps, argv?: readonly string[]): Command {

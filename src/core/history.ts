@@ -1,5 +1,5 @@
 /**
- * `history NAME` (issue 4): every version of a secret, newest first, optionally with the ARN of
+ * `history NAME`: every version of a secret, newest first, optionally with the ARN of
  * the master key that wrapped each data key (one KMS Decrypt per version; data keys zeroed).
  */
 import { base64ToBytes } from '../envelope/codec.js';

@@ -1,5 +1,5 @@
 /**
- * Least-privilege IAM policies for one keystash table and key (issue: AWS backends).
+ * Least-privilege IAM policies for one keystash table and key.
  * reader ⊂ writer ⊂ admin. Each action is one keystash makes:
  *  - reader: get/getall/list/keys (Query, GetItem, Scan) and unwrapping data keys (Decrypt);
  *  - writer: + put (PutItem, GenerateDataKey);

@@ -1,5 +1,5 @@
 /**
- * Migration between stores and/or key services (issue 4): every version of every secret is
+ * Migration between stores and/or key services: every version of every secret is
  * copied with its stored fields unchanged; only the wrapped data key is re-wrapped for the
  * destination key service (decrypt at the source, encrypt at the destination). No secret value
  * is ever decrypted. Idempotent: rows already present with identical contents+hmac are skipped.

@@ -1,5 +1,5 @@
 /**
- * Rotation (issue 4): re-wrap data keys under a new master key, or re-seal values under fresh
+ * Rotation: re-wrap data keys under a new master key, or re-seal values under fresh
  * data keys. Safe to interrupt and re-run: re-wrap skips rows already wrapped by the destination
  * key and replaces a row's key only if it is still the one read (SecretStore.replaceKey).
  */

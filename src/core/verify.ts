@@ -1,5 +1,5 @@
 /**
- * `verify` (issue 4): decrypt and MAC-check every version of every (matching) secret with
+ * `verify`: decrypt and MAC-check every version of every (matching) secret with
  * bounded concurrency, and report legacy encodings credstash-format.md §1.2–§1.3 and §7 describe.
  * Returns the report; whether failures are fatal is the caller's decision.
  */

@@ -2,7 +2,7 @@
  * The symmetric primitives keystash runs: AES-256-CTR, HMAC, AES-256-GCM, constant-time
  * comparison and random bytes, all from OpenSSL through node:crypto (AES-NI, constant time).
  *
- * Why not @noble/ciphers at run time (issue: performance, "use the fastest path"): a cold
+ * Why not @noble/ciphers at run time (start-up and throughput: "use the fastest path"): a cold
  * `get` spent ~7 ms of its ~50 ms above `node -e 0` building noble's AES T-tables at module
  * load, and a 400 KB seal took ~27 ms cold in noble's pure-JS AES against ~1.5 ms here. The
  * fastest path noble itself offers (`@noble/ciphers/webcrypto`) is OpenSSL too, reached through
