@@ -3,9 +3,8 @@
  * much faster than the bundle for tests of messages and exit codes. `env` is the whole
  * environment the program sees (config is resolved from it, not process.env).
  */
-import { Readable } from 'node:stream';
 import { run } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import { memoryIo } from './io.js';
 import { tempDir } from './run-cli.js';
 
 export interface InProcessResult {
@@ -16,18 +15,9 @@ export interface InProcessResult {
 
 /** `keystash ...argv` with `env` and optional stdin text; resolves with exit code and output. */
 export async function runInProcess(argv: readonly string[], env: Record<string, string | undefined>, input = ''): Promise<InProcessResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    stdout: { write: (chunk: string | Uint8Array) => out.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')) },
-    stderr: { write: (chunk: string) => err.push(chunk) },
-    stdin: Readable.from([Buffer.from(input)]),
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env,
-  };
-  const code = await run(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  const m = memoryIo({ env, stdin: input });
+  const code = await run(argv, m.io);
+  return { code, stdout: m.stdout(), stderr: m.stderr() };
 }
 
 /** A runner bound to one temporary home; `env` adds variables to every run. */

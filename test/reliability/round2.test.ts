@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openConfiguredKeys, openConfiguredStore } from '../../src/wiring.js';
-import type { Io } from '../../src/cli/io.js';
 import { run } from '../../src/cli/main.js';
 import { resolveConfig } from '../../src/config.js';
 import { createBackup, parseBackup } from '../../src/core/backup.js';
@@ -18,6 +17,7 @@ import { PartialFailureError, StoreError } from '../../src/errors.js';
 import type { SecretStore } from '../../src/secretstore/types.js';
 import { awsTestEnv } from '../helpers/aws-env.js';
 import { runInProcess } from '../helpers/in-process.js';
+import { memoryIo } from '../helpers/io.js';
 
 let home: string;
 let env: Record<string, string>;
@@ -258,12 +258,11 @@ describe('item 8: smaller ones', () => {
 
   it('Ctrl-C at the -P prompt exits 130 and stores nothing', async () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
-    const err: string[] = [];
-    const io: Io = { stdout: { write: () => true }, stderr: { write: (s: string) => err.push(s) }, stdin, stdoutIsTTY: false, stderrIsTTY: false, env };
-    const pending = run(['put', '-P', 'typed.pw'], io);
+    const m = memoryIo({ env, stdin });
+    const pending = run(['put', '-P', 'typed.pw'], m.io);
     setTimeout(() => stdin.write('abc\u0003'), 20);
     expect(await pending).toBe(130);
-    expect(err.join('')).toMatch(/cancelled/);
+    expect(m.stderr()).toMatch(/cancelled/);
     expect((await runInProcess(['get', 'typed.pw'], env)).code).toBe(3);
   });
 });

@@ -1,12 +1,11 @@
 /**
  * argv → core call tables (STYLE.md §14): the real program, with the Keystash replaced by a spy.
  */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import type { Keystash } from '../../../src/core/keystash.js';
 import { run } from '../../../src/cli/main.js';
-import type { Io } from '../../../src/cli/io.js';
+import { memoryIo } from '../../helpers/io.js';
 
 interface Call {
   method: string;
@@ -16,18 +15,7 @@ interface Call {
 function harness(env: Record<string, string> = {}) {
   const calls: Call[] = [];
   const configs: Config[] = [];
-  let stdout = '';
-  let stderr = '';
-  const stdin = new PassThrough();
-  stdin.end('from-stdin');
-  const io: Io = {
-    stdout: { write: (s) => (stdout += String(s)) },
-    stderr: { write: (s) => (stderr += s) },
-    stdin,
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks', ...env },
-  };
+  const m = memoryIo({ stdin: 'from-stdin', env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks', ...env } });
   const spy = new Proxy(
     {},
     {
@@ -48,7 +36,7 @@ function harness(env: Record<string, string> = {}) {
   ) as Keystash;
   const open = async (config: Config) => (configs.push(config), spy);
   return {
-    run: async (argv: string[]) => ({ code: await run(argv, io, { open }), stdout, stderr, calls, configs }),
+    run: async (argv: string[]) => ({ code: await run(argv, m.io, { open }), stdout: m.stdout(), stderr: m.stderr(), calls, configs }),
   };
 }
 

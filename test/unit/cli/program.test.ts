@@ -2,23 +2,14 @@
  * createProgram builds only the command argv names (a start-up saving, issue 6) and falls back to
  * every command whenever that is not certain; the name table must match what each factory builds.
  */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
 import type { CliDeps } from '../../../src/cli/deps.js';
 import { createProgram } from '../../../src/cli/program.js';
+import { memoryIo } from '../../helpers/io.js';
 
-const deps: CliDeps = {
-  io: {
-    stdout: { write: () => true },
-    stderr: { write: () => true },
-    stdin: new PassThrough(),
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env: {},
-  },
-  open: () => Promise.reject(new Error('not used')),
-} as unknown as CliDeps;
+const unused = () => Promise.reject(new Error('not used'));
+const deps: CliDeps = { io: memoryIo().io, open: unused, openKeys: unused, openLocalKms: unused, auditLogPath: () => '/nonexistent' };
 
 const names = (argv?: string[]) => createProgram(deps, argv).commands.map((c) => c.name());
 

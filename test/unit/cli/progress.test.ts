@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createProgress, progressReporter, PROGRESS_MIN_ITEMS } from '../../../src/cli/progress.js';
 import type { Io } from '../../../src/cli/io.js';
+import { memoryIo } from '../../helpers/io.js';
 
+/** `err` lists stderr's writes one by one (a progress line is one write). */
 function fakeIo(tty: boolean): { io: Io; err: string[] } {
+  const m = memoryIo({ stderrIsTTY: tty });
   const err: string[] = [];
-  const io = { stdout: { write: () => true }, stderr: { write: (s: string) => err.push(s) }, stdin: process.stdin, stdoutIsTTY: false, stderrIsTTY: tty, env: {} } as Io;
+  const io: Io = { ...m.io, stderr: { write: (s: string) => err.push(s) } };
   return { io, err };
 }
 
