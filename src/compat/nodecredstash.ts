@@ -26,8 +26,9 @@
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import type { Keystash } from '../core/keystash.js';
 import { mapSettled } from '../core/concurrency.js';
+import { asKeystashError, byNameThenNewest } from '../core/rows.js';
 import { compareVersions, nextVersion, padVersion } from '../core/versions.js';
-import { DecryptError, KeystashError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
+import { DecryptError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
 import { createKeystash } from '../open.js';
 
 export interface CredstashOptions {
@@ -170,7 +171,7 @@ export class Credstash {
     const metas = await (await this.keystash()).list();
     return metas
       .map((m) => ({ name: m.name, version: m.version }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareVersions(b.version, a.version)));
+      .sort(byNameThenNewest);
   }
 
   /** Delete one version of `name` (required); an absent version is not an error, as in DynamoDB. */
@@ -218,7 +219,3 @@ function versionText(version: CredstashVersion | undefined): string | undefined 
   return version === undefined || version === '' ? undefined : String(version);
 }
 
-function asKeystashError(error: unknown): KeystashError {
-  if (error instanceof KeystashError) return error;
-  return new KeystashError(`unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-}

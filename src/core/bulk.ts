@@ -2,28 +2,19 @@
  * Shared pieces of the bulk lifecycle operations (rotate, migrate, verify): selecting secrets and
  * rows, progress events, and failure reports.
  */
-import { KeystashError, SecretNotFoundError, UsageError } from '../errors.js';
-import { compareVersions } from './versions.js';
+import { SecretNotFoundError, UsageError } from '../errors.js';
+import { compareVersions, latestRecord } from './versions.js';
 import { expandWildcard, isPattern } from './wildcard.js';
-import type { Keystash } from './keystash.js';
+import type { KeystashParts } from './parts.js';
+import { storedNames } from './names.js';
 import { oneLine } from '../format/one-line.js';
+import { describeFirstFailures, type RowFailure, type RowRef } from './rows.js';
 
 /** Which secrets a bulk operation touches: exact names, globs, or every secret. */
 export interface Selection {
   names?: readonly string[] | undefined;
   patterns?: readonly string[] | undefined;
   all?: boolean | undefined;
-}
-
-/** One version of one secret. */
-export interface RowRef {
-  name: string;
-  version: string;
-}
-
-/** A row that failed, with a message safe to print (never a secret value). */
-export interface RowFailure extends RowRef {
-  error: KeystashError;
 }
 
 /** Progress event after each row of a bulk pass. */
@@ -36,14 +27,14 @@ export interface BulkProgress {
  * The sorted, distinct names a selection denotes. An exact name that does not exist is a
  * SecretNotFoundError; an empty selection (no names, no patterns, not `all`) is a UsageError.
  */
-export async function selectNames(keystash: Keystash, selection: Selection): Promise<string[]> {
+export async function selectNames({ store }: Pick<KeystashParts, 'store'>, selection: Selection): Promise<string[]> {
   const names = selection.names ?? [];
   const patterns = [...(selection.patterns ?? []), ...names.filter(isPattern)];
   const exact = names.filter((n) => !isPattern(n));
   if (!selection.all && exact.length === 0 && patterns.length === 0) {
     throw new UsageError('nothing selected: give secret names or patterns, or --all');
   }
-  const existing = await keystash.names();
+  const existing = await storedNames(store);
   if (selection.all) return existing;
   const known = new Set(existing);
   const missing = exact.find((n) => !known.has(n));
@@ -54,30 +45,23 @@ export async function selectNames(keystash: Keystash, selection: Selection): Pro
 }
 
 /** The rows of `names`: each latest version (true latest, legacy-aware), or every version. */
-export async function selectRows(keystash: Keystash, names: readonly string[], allVersions: boolean): Promise<RowRef[]> {
+export async function selectRows({ store }: Pick<KeystashParts, 'store'>, names: readonly string[], allVersions: boolean): Promise<RowRef[]> {
   const rows: RowRef[] = [];
   for (const name of names) {
     if (allVersions) {
       const versions: string[] = [];
-      for await (const meta of keystash.store.listVersions(name)) versions.push(meta.version);
+      for await (const meta of store.listVersions(name)) versions.push(meta.version);
       versions.sort(compareVersions);
       for (const version of versions) rows.push({ name, version });
     } else {
-      const latest = await keystash.latestVersion(name);
+      const latest = (await latestRecord(store, name))?.version;
       if (latest !== undefined) rows.push({ name, version: latest });
     }
   }
   return rows;
 }
 
-/** Any thrown value as a KeystashError (unknown ones wrapped, original kept as cause). */
-export function asKeystashError(error: unknown): KeystashError {
-  if (error instanceof KeystashError) return error;
-  return new KeystashError(`unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-}
-
 /** "a v1: msg; b v2: msg; …" for an error message (first five). */
 export function describeFailures(failures: readonly RowFailure[]): string {
-  const shown = failures.slice(0, 5).map((f) => `${oneLine(f.name)} v${oneLine(f.version)}: ${f.error.message}`);
-  return shown.join('; ') + (failures.length > 5 ? '; …' : '');
+  return describeFirstFailures(failures, (f) => `${oneLine(f.name)} v${oneLine(f.version)}`);
 }

@@ -2,10 +2,12 @@
  * `history NAME`: every version of a secret, newest first, optionally with the ARN of
  * the master key that wrapped each data key (one KMS Decrypt per version; data keys zeroed).
  */
-import { base64ToBytes } from '../envelope/codec.js';
+import { SecretNotFoundError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import type { SecretMeta } from '../secretstore/types.js';
-import type { Keystash } from './keystash.js';
+import type { KeystashParts } from './parts.js';
+import { wrappingKeyArn } from './rows.js';
+import { compareVersions } from './versions.js';
 
 export interface HistoryEntry extends SecretMeta {
   /** ARN of the wrapping master key (only when asked for). */
@@ -13,16 +15,22 @@ export interface HistoryEntry extends SecretMeta {
 }
 
 /** Versions of `name` newest first (SecretNotFoundError when none); `keys` adds each key ARN. */
-export async function secretHistory(keystash: Keystash, name: string, options: { keys?: boolean; context?: EncryptionContext } = {}): Promise<HistoryEntry[]> {
-  const rows: HistoryEntry[] = await keystash.history(name);
+export async function secretHistory(keystash: Pick<KeystashParts, 'store' | 'keys'>, name: string, options: { keys?: boolean; context?: EncryptionContext } = {}): Promise<HistoryEntry[]> {
+  const rows: HistoryEntry[] = await versionsNewestFirst(keystash, name);
   if (!options.keys) return rows;
   const out: HistoryEntry[] = [];
   for (const row of rows) {
     const record = await keystash.store.getVersion(name, row.version);
     if (!record) continue;
-    const { plaintext, keyId } = await keystash.keys.decrypt({ ciphertextBlob: base64ToBytes(record.key, 'key'), context: options.context ?? {} });
-    plaintext.fill(0);
-    out.push({ ...row, keyArn: keyId });
+    out.push({ ...row, keyArn: await wrappingKeyArn(keystash.keys, record.key, options.context ?? {}) });
   }
   return out;
+}
+
+/** Every version of one secret, newest first (ARN not resolved); SecretNotFoundError when none. */
+export async function versionsNewestFirst({ store }: Pick<KeystashParts, 'store'>, name: string): Promise<SecretMeta[]> {
+  const rows: SecretMeta[] = [];
+  for await (const meta of store.listVersions(name)) rows.push(meta);
+  if (rows.length === 0) throw new SecretNotFoundError(name);
+  return rows.sort((a, b) => compareVersions(b.version, a.version));
 }

@@ -3,16 +3,23 @@
  * KeyService (DESIGN.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
  * typed errors, never prints.
  */
-import { IntegrityError, KeystashError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
-import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
+import { IntegrityError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
+import { bytesToBase64 } from '../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
-import { DATA_KEY_BYTES, openFields, sealToFields } from '../envelope/seal.js';
+import { DATA_KEY_BYTES, sealToFields, withDataKey } from '../envelope/seal.js';
 import { DIGEST_NAMES, isDigestName } from '../envelope/digests.js';
 import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../secretstore/types.js';
 import { mapSettled } from './concurrency.js';
-import { isCanonicalVersion, nextVersion, parseReadVersion, parseWriteVersion, compareVersions } from './versions.js';
+import { latestOfEach, latestRecord, nextVersion, parseReadVersion, parseWriteVersion } from './versions.js';
+import { asKeystashError, byNameThenVersion, describeFirstFailures, openRecord, proveKeyUsable, sameSealed } from './rows.js';
+import type { KeystashWriter } from './parts.js';
+import { createBackup, type BackupSource } from './backup.js';
+import { versionsNewestFirst } from './history.js';
+import { migrate, type MigrateOptions, type MigrateSummary } from './migrate.js';
+import { restoreBackup, type RestoreOptions, type RestoreSummary } from './restore.js';
+import { verifySecrets, type VerifyOptions, type VerifyReport } from './verify.js';
 import { expandWildcard, isPattern } from './wildcard.js';
-import { validateSecretName } from './names.js';
+import { storedNames, validateSecretName } from './names.js';
 
 export interface KeystashDeps {
   store: SecretStore;
@@ -44,8 +51,12 @@ export type SecretPairs = Array<[name: string, value: string]>;
 
 const MAX_AUTOVERSION_ATTEMPTS = 100;
 
-/** A keystash instance bound to one store and one key service. */
-export class Keystash {
+/**
+ * A keystash instance bound to one store and one key service: the library's facade over the core
+ * operations (put/get/list/history/delete here; migrate, verify, backup and restore delegate to
+ * their modules, which take only the parts they use).
+ */
+export class Keystash implements KeystashWriter {
   readonly store: SecretStore;
   readonly keys: KeyService;
   readonly defaultKeyId: string;
@@ -118,7 +129,7 @@ export class Keystash {
     } catch (error) {
       if (!(error instanceof VersionExistsError)) throw error;
       const stored = await this.store.getVersion(record.name, record.version);
-      if (stored && stored.key === record.key && stored.contents === record.contents && stored.hmac.toLowerCase() === record.hmac.toLowerCase()) return;
+      if (stored && stored.key === record.key && sameSealed(stored, record)) return;
       throw error;
     }
   }
@@ -130,8 +141,8 @@ export class Keystash {
       numberOfBytes: DATA_KEY_BYTES,
       context: options.context ?? {},
     });
-    try {
-      const fields = sealToFields(value, dataKey.plaintext, options.digest);
+    return withDataKey(dataKey.plaintext, (plaintext) => {
+      const fields = sealToFields(value, plaintext, options.digest);
       return {
         name,
         version: '',
@@ -142,20 +153,12 @@ export class Keystash {
         comment: options.comment === undefined || options.comment === '' ? undefined : options.comment,
         createdAt: this.clock().toISOString(),
       };
-    } finally {
-      dataKey.plaintext.fill(0);
-    }
+    });
   }
 
   /** Decrypt one stored row (HMAC checked before decrypting; data key zeroed). */
   async open(record: SecretRecord, context: EncryptionContext = {}): Promise<string> {
-    const wrapped = base64ToBytes(record.key, 'key');
-    const { plaintext } = await this.keys.decrypt({ ciphertextBlob: wrapped, context });
-    try {
-      return openFields(record, plaintext);
-    } finally {
-      plaintext.fill(0);
-    }
+    return openRecord(this.keys, record, context);
   }
 
   /** The row of `name` at `version` (short or padded) or its latest; SecretNotFoundError if absent. */
@@ -177,16 +180,9 @@ export class Keystash {
     return this.open(record, options.context);
   }
 
-  /**
-   * The latest row of `name`, correct also in tables holding legacy unpadded versions
-   * (credstash-format.md §1.3, §7): the store's byte-order latest is trusted only when it is a
-   * canonical 19-digit version; otherwise every version is compared numerically.
-   */
+  /** The latest row of `name` (legacy unpadded versions compared numerically, {@link latestRecord}). */
   async latestRecord(name: string): Promise<SecretRecord | undefined> {
-    const top = await this.store.getLatest(name);
-    if (!top || isCanonicalVersion(top.version)) return top;
-    const best = await this.latestVersionSlow(name);
-    return best === top.version || best === undefined ? top : this.store.getVersion(name, best);
+    return latestRecord(this.store, name);
   }
 
   /** The latest version string of `name`, or undefined. */
@@ -194,19 +190,9 @@ export class Keystash {
     return (await this.latestRecord(name))?.version;
   }
 
-  private async latestVersionSlow(name: string): Promise<string | undefined> {
-    let best: string | undefined;
-    for await (const meta of this.store.listVersions(name)) {
-      if (best === undefined || compareVersions(meta.version, best) > 0) best = meta.version;
-    }
-    return best;
-  }
-
   /** Every distinct secret name, sorted by code point. */
   async names(): Promise<string[]> {
-    const names = new Set<string>();
-    for await (const meta of this.store.listAll()) names.add(meta.name);
-    return [...names].sort(byCodePoint);
+    return storedNames(this.store);
   }
 
   /**
@@ -223,8 +209,8 @@ export class Keystash {
     });
     const failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item, error: asKeystashError(s.error) }]));
     if (failures.length > 0) {
-      const detail = failures.slice(0, 5).map((f) => `${f.name}: ${f.error.message}`).join('; ');
-      throw new PartialFailureError(`${failures.length} of ${names.length} secrets could not be read (${detail}${failures.length > 5 ? '; …' : ''})`, failures);
+      const detail = describeFirstFailures(failures, (f) => f.name);
+      throw new PartialFailureError(`${failures.length} of ${names.length} secrets could not be read (${detail})`, failures);
     }
     return settled.flatMap((s) => (s.ok ? [[s.item, s.value] as [string, string]] : [])).sort((a, b) => byCodePoint(a[0], b[0]));
   }
@@ -236,25 +222,16 @@ export class Keystash {
    * pass: the caller then reads name by name, so a damaged old version fails only its own name.
    */
   private async latestRecords(pattern?: string): Promise<Map<string, SecretRecord> | undefined> {
-    const top = new Map<string, SecretRecord>();
-    const best = new Map<string, SecretRecord>();
+    let latest: Map<string, SecretRecord>;
     try {
-      for await (const record of this.store.listRecords()) {
-        const t = top.get(record.name);
-        if (!t || byteOrder(record.version, t.version) > 0) top.set(record.name, record);
-        const b = best.get(record.name);
-        if (!b || compareVersions(record.version, b.version) > 0) best.set(record.name, record);
-      }
+      latest = await latestOfEach(this.store.listRecords());
     } catch (error) {
       if (error instanceof IntegrityError) return undefined;
       throw error;
     }
-    const names = [...top.keys()].sort(byCodePoint);
+    const names = [...latest.keys()].sort(byCodePoint);
     const wanted = pattern === undefined ? names : expandWildcard(pattern, names);
-    return new Map(wanted.map((name) => {
-      const t = top.get(name)!;
-      return [name, isCanonicalVersion(t.version) ? t : best.get(name)!];
-    }));
+    return new Map(wanted.map((name) => [name, latest.get(name)!]));
   }
 
   /** Values of the names matching a glob (`get 'app.*'`). */
@@ -267,15 +244,12 @@ export class Keystash {
   async list(): Promise<SecretMeta[]> {
     const rows: SecretMeta[] = [];
     for await (const meta of this.store.listAll()) rows.push(meta);
-    return rows.sort((a, b) => byCodePoint(a.name, b.name) || compareVersions(a.version, b.version));
+    return rows.sort(byNameThenVersion);
   }
 
   /** Every version of one secret, newest first, with the key that wrapped it (ARN not resolved). */
   async history(name: string): Promise<SecretMeta[]> {
-    const rows: SecretMeta[] = [];
-    for await (const meta of this.store.listVersions(name)) rows.push(meta);
-    if (rows.length === 0) throw new SecretNotFoundError(name);
-    return rows.sort((a, b) => compareVersions(b.version, a.version));
+    return versionsNewestFirst(this, name);
   }
 
   /** Delete every version of `name`, or one version; SecretNotFoundError when nothing matched. */
@@ -296,9 +270,36 @@ export class Keystash {
    * returns the key's ARN. Throws KmsError when it cannot.
    */
   async ensureKey(keyId: string = this.defaultKeyId): Promise<string> {
-    const dataKey = await this.keys.generateDataKey({ keyId, numberOfBytes: DATA_KEY_BYTES, context: {} });
-    dataKey.plaintext.fill(0);
-    return dataKey.keyId;
+    return proveKeyUsable(this.keys, keyId, {});
+  }
+
+  /**
+   * Copy every version of every secret into `dest` (wrapped data keys re-wrapped for dest's key
+   * service, no value decrypted), then verify the copies; see {@link migrate}.
+   */
+  async migrate(dest: Keystash, options: MigrateOptions = {}): Promise<MigrateSummary> {
+    return migrate(this, dest, options);
+  }
+
+  /** Decrypt and MAC-check every version of every (matching) secret; see {@link verifySecrets}. */
+  async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
+    return verifySecrets(this, options);
+  }
+
+  /**
+   * The backup text of every stored row (still encrypted); `source` names the store in the
+   * header. See {@link createBackup}.
+   */
+  async backup(source: BackupSource, now: Date = new Date()): Promise<string> {
+    return createBackup(this, source, now);
+  }
+
+  /**
+   * Write the rows of a parsed backup (parseBackup) into this keystash's store, everything
+   * checkable checked before the first write; see {@link restoreBackup}.
+   */
+  async restore(rows: readonly SecretRecord[], options: RestoreOptions = {}): Promise<RestoreSummary> {
+    return restoreBackup(this, rows, options);
   }
 
   close(): void {
@@ -311,11 +312,6 @@ function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function asKeystashError(error: unknown): KeystashError {
-  if (error instanceof KeystashError) return error;
-  return new KeystashError(`unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -324,10 +320,4 @@ function sleep(ms: number): Promise<void> {
 function checkedDigest(digest = 'SHA256'): string {
   if (!isDigestName(digest)) throw new UsageError(`unknown digest '${digest}' (expected one of ${DIGEST_NAMES.join(', ')})`);
   return digest;
-}
-
-/** UTF-8 byte order of two strings (SQLite BINARY and DynamoDB sort keys compare this way). */
-function byteOrder(a: string, b: string): number {
-  if (/^[\x00-\x7f]*$/.test(a) && /^[\x00-\x7f]*$/.test(b)) return a < b ? -1 : a > b ? 1 : 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

@@ -4,15 +4,12 @@
  * destination key service (decrypt at the source, encrypt at the destination). No secret value
  * is ever decrypted. Idempotent: rows already present with identical contents+hmac are skipped.
  */
-import { KeystashError, PartialFailureError, SecretNotFoundError, StoreError, VersionExistsError } from '../errors.js';
-import { authenticateFields } from '../envelope/authenticate.js';
-import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
+import { KeystashError, PartialFailureError, StoreError, VersionExistsError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
-import type { SecretRecord } from '../secretstore/types.js';
 import { mapSettled } from './concurrency.js';
-import { asKeystashError, describeFailures, type BulkProgress, type RowFailure, type RowRef } from './bulk.js';
-import type { Keystash } from './keystash.js';
-import { compareVersions } from './versions.js';
+import { describeFailures, type BulkProgress } from './bulk.js';
+import type { KeystashParts } from './parts.js';
+import { asKeystashError, authenticateRecord, byNameThenVersion, readRow, rewrapKey, sameSealed, type RowFailure, type RowRef } from './rows.js';
 
 export interface MigrateOptions {
   /** Master key of the destination that wraps the copied data keys (default: dest's default). */
@@ -54,19 +51,24 @@ export class MigrateFailedError extends PartialFailureError {
 
 type Outcome = 'copied' | 'skipped' | 'conflict';
 
+/** A migration's destination: its parts and the master key that wraps copies by default. */
+export interface MigrateDestination extends KeystashParts {
+  readonly defaultKeyId: string;
+}
+
 /**
  * Copy every version from `source` to `dest`, then verify each copied row through `dest`
  * (unwrap its data key and MAC-check the contents). Throws MigrateFailedError when a row failed
  * or conflicted; otherwise returns the summary.
  */
-export async function migrate(source: Keystash, dest: Keystash, options: MigrateOptions = {}): Promise<MigrateSummary> {
+export async function migrate(source: KeystashParts, dest: MigrateDestination, options: MigrateOptions = {}): Promise<MigrateSummary> {
   const context = options.context ?? {};
   const dryRun = options.dryRun ?? false;
   const destKeyId = options.destKeyId ?? dest.defaultKeyId;
-  if (options.setup && !dryRun) await dest.setup();
+  if (options.setup && !dryRun) await dest.store.setup();
   const rows: RowRef[] = [];
   for await (const meta of source.store.listAll()) rows.push({ name: meta.name, version: meta.version });
-  rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareVersions(a.version, b.version)));
+  rows.sort(byNameThenVersion);
   const concurrency = options.concurrency ?? source.concurrency;
   let done = 0;
   const settled = await mapSettled(rows, concurrency, async (row) => {
@@ -94,13 +96,8 @@ export async function migrate(source: Keystash, dest: Keystash, options: Migrate
   return summary;
 }
 
-function sameSealed(a: SecretRecord, b: SecretRecord): boolean {
-  return a.contents === b.contents && a.hmac.toLowerCase() === b.hmac.toLowerCase();
-}
-
-async function copyRow(source: Keystash, dest: Keystash, row: RowRef, o: { destKeyId: string; context: EncryptionContext; dryRun: boolean }): Promise<Outcome> {
-  const record = await source.store.getVersion(row.name, row.version);
-  if (!record) throw new SecretNotFoundError(row.name, row.version);
+async function copyRow(source: KeystashParts, dest: KeystashParts, row: RowRef, o: { destKeyId: string; context: EncryptionContext; dryRun: boolean }): Promise<Outcome> {
+  const record = await readRow(source.store, row);
   const existing = await dest.store.getVersion(row.name, row.version).catch((error: unknown) => {
     // A dry run does not create the destination table: a missing one holds none of the rows.
     if (o.dryRun && error instanceof StoreError && error.code === 'store.tableMissing') return undefined;
@@ -108,13 +105,7 @@ async function copyRow(source: Keystash, dest: Keystash, row: RowRef, o: { destK
   });
   if (existing) return sameSealed(existing, record) ? 'skipped' : 'conflict';
   if (o.dryRun) return 'copied';
-  const { plaintext } = await source.keys.decrypt({ ciphertextBlob: base64ToBytes(record.key, 'key'), context: o.context });
-  let key: string;
-  try {
-    key = bytesToBase64((await dest.keys.encrypt({ keyId: o.destKeyId, plaintext, context: o.context })).ciphertextBlob);
-  } finally {
-    plaintext.fill(0);
-  }
+  const key = await rewrapKey(record.key, source.keys, dest.keys, o.destKeyId, o.context);
   try {
     await dest.store.putVersion({ ...record, key });
     return 'copied';
@@ -126,13 +117,6 @@ async function copyRow(source: Keystash, dest: Keystash, row: RowRef, o: { destK
 }
 
 /** Unwrap the row's data key through `keystash` and check its HMAC (no value decrypted). */
-async function authenticateRow(keystash: Keystash, row: RowRef, context: EncryptionContext): Promise<void> {
-  const record = await keystash.store.getVersion(row.name, row.version);
-  if (!record) throw new SecretNotFoundError(row.name, row.version);
-  const { plaintext } = await keystash.keys.decrypt({ ciphertextBlob: base64ToBytes(record.key, 'key'), context });
-  try {
-    authenticateFields(record, plaintext);
-  } finally {
-    plaintext.fill(0);
-  }
+async function authenticateRow(keystash: KeystashParts, row: RowRef, context: EncryptionContext): Promise<void> {
+  await authenticateRecord(keystash.keys, await readRow(keystash.store, row), context);
 }

@@ -4,6 +4,7 @@
  * the wildcard `*` (reserved for patterns).
  */
 import { UsageError } from '../errors.js';
+import type { SecretStore } from '../secretstore/types.js';
 
 export const MAX_NAME_BYTES = 1024;
 
@@ -13,4 +14,11 @@ export function validateSecretName(name: string): void {
   if (/[\u0000-\u001f\u007f]/.test(name)) throw new UsageError('secret name must not contain control characters');
   if (name.includes('*')) throw new UsageError(`secret name '${name}' must not contain '*' (reserved for patterns)`);
   if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) throw new UsageError(`secret name is longer than ${MAX_NAME_BYTES} bytes`);
+}
+
+/** Every distinct secret name in `store`, sorted by code point. */
+export async function storedNames(store: SecretStore): Promise<string[]> {
+  const names = new Set<string>();
+  for await (const meta of store.listAll()) names.add(meta.name);
+  return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -1,18 +1,18 @@
 /**
- * Restore of a parsed backup (backup.ts) into a Keystash: everything that can be checked is
+ * Restore of a parsed backup (backup-file.ts) into a store: everything that can be checked is
  * checked before the first write (destination table, conflicting rows, and that the destination
  * key service can unwrap the rows, or re-wrapping through `--rewrap-from`); see restoreBackup.
  */
 import { KeystashError, KmsError, PartialFailureError, StoreError } from '../errors.js';
-import { authenticateFields } from '../envelope/authenticate.js';
-import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
+import { base64ToBytes } from '../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
 import { bytesToUuid, KEY_ID_BYTES, MIN_WRAPPED_BYTES, WRAPPED_KEY_FORMAT } from '../localkms/wrapped-key.js';
 import { oneLine } from '../format/one-line.js';
 import type { SecretRecord } from '../secretstore/types.js';
-import { asKeystashError, type BulkProgress } from './bulk.js';
+import type { BulkProgress } from './bulk.js';
 import { mapSettled } from './concurrency.js';
-import type { Keystash } from './keystash.js';
+import type { KeystashParts } from './parts.js';
+import { asKeystashError, authenticateRecord, describeFirstFailures, rewrapKey, sameSealed } from './rows.js';
 
 export interface RestoreOptions {
   /** Re-wrap data keys: decrypt through `from`, encrypt under `keyId` through the destination. */
@@ -47,10 +47,10 @@ type Present = { row: SecretRecord; existing: SecretRecord };
  * context need it in `context` when re-wrapping (credstash does not record contexts: one restore
  * per context; rows already restored are skipped).
  */
-export async function restoreBackup(dest: Keystash, rows: readonly SecretRecord[], options: RestoreOptions = {}): Promise<RestoreSummary> {
+export async function restoreBackup(dest: KeystashParts, rows: readonly SecretRecord[], options: RestoreOptions = {}): Promise<RestoreSummary> {
   const context = options.context ?? {};
   const rewrap = options.rewrap;
-  if (options.createTable) await dest.setup();
+  if (options.createTable) await dest.store.setup();
   if (rows[0] !== undefined) await probeDestination(dest, rows[0]);
   const { pending, present } = await compareWithDestination(dest, rows);
   // Identical contents but the backup's very wrapped key: written earlier without re-wrapping.
@@ -93,7 +93,7 @@ export async function restoreBackup(dest: Keystash, rows: readonly SecretRecord[
  * wrapping key, or (local-KMS blobs, which name their key) holds that key; rows of a proven key
  * that fail alone (another encryption context) are copied as they are, as before.
  */
-async function proveUnwrappable(dest: Keystash, rows: readonly SecretRecord[], context: EncryptionContext): Promise<void> {
+async function proveUnwrappable(dest: KeystashParts, rows: readonly SecretRecord[], context: EncryptionContext): Promise<void> {
   const groups = new Map<string, SecretRecord[]>();
   for (const row of rows) {
     const id = wrappingKeyId(row.key);
@@ -129,7 +129,7 @@ async function proveUnwrappable(dest: Keystash, rows: readonly SecretRecord[], c
 }
 
 /** True when the destination key service knows the master key a `local:` group names. */
-async function holdsKey(dest: Keystash, id: string): Promise<boolean> {
+async function holdsKey(dest: KeystashParts, id: string): Promise<boolean> {
   if (!id.startsWith('local:') || !dest.keys.describeKeyArn) return false;
   try {
     await dest.keys.describeKeyArn(id.slice('local:'.length));
@@ -152,7 +152,7 @@ function wrappingKeyId(key: string): string {
 }
 
 /** One read before the file's rows are looked up: a missing table or unreachable store fails here, once. */
-async function probeDestination(dest: Keystash, row: SecretRecord): Promise<void> {
+async function probeDestination(dest: KeystashParts, row: SecretRecord): Promise<void> {
   try {
     await dest.store.getVersion(row.name, row.version);
   } catch (error) {
@@ -164,7 +164,7 @@ async function probeDestination(dest: Keystash, row: SecretRecord): Promise<void
 }
 
 /** Split rows into absent (to write) and identical-present; a present row with other contents is a conflict. */
-async function compareWithDestination(dest: Keystash, rows: readonly SecretRecord[]): Promise<{ pending: SecretRecord[]; present: Present[] }> {
+async function compareWithDestination(dest: KeystashParts, rows: readonly SecretRecord[]): Promise<{ pending: SecretRecord[]; present: Present[] }> {
   const existing = await mapSettled(rows, dest.concurrency, (row) => dest.store.getVersion(row.name, row.version));
   // A destination that cannot be read (unreachable) is its own error, not a conflict.
   const unreadable = existing.find((s) => !s.ok);
@@ -175,7 +175,7 @@ async function compareWithDestination(dest: Keystash, rows: readonly SecretRecor
   for (const s of existing) {
     if (!s.ok) continue;
     if (!s.value) pending.push(s.item);
-    else if (s.value.contents === s.item.contents && s.value.hmac.toLowerCase() === s.item.hmac.toLowerCase()) present.push({ row: s.item, existing: s.value });
+    else if (sameSealed(s.value, s.item)) present.push({ row: s.item, existing: s.value });
     else conflicts.push({ name: s.item.name, error: new KeystashError(`version ${s.item.version} exists in the destination with different contents`, { code: 'restore.conflict' }) });
   }
   if (conflicts.length > 0) {
@@ -185,37 +185,22 @@ async function compareWithDestination(dest: Keystash, rows: readonly SecretRecor
 }
 
 /** The row as it will be written (re-wrapped when asked), proven readable through the destination. */
-async function prepareRow(dest: Keystash, row: SecretRecord, context: EncryptionContext, rewrap: RestoreOptions['rewrap']): Promise<SecretRecord> {
+async function prepareRow(dest: KeystashParts, row: SecretRecord, context: EncryptionContext, rewrap: RestoreOptions['rewrap']): Promise<SecretRecord> {
   const record = rewrap ? { ...row, key: await rewrapKey(row.key, rewrap.from, dest.keys, rewrap.keyId, context) } : row;
   await checkReadable(dest, record, context);
   return record;
 }
 
 /** Unwrap through the destination and MAC-check: no value is decrypted. */
-async function checkReadable(dest: Keystash, record: SecretRecord, context: EncryptionContext): Promise<void> {
-  const { plaintext } = await dest.keys.decrypt({ ciphertextBlob: base64ToBytes(record.key, 'key'), context });
-  try {
-    authenticateFields(record, plaintext);
-  } finally {
-    plaintext.fill(0);
-  }
+function checkReadable(dest: KeystashParts, record: SecretRecord, context: EncryptionContext): Promise<void> {
+  return authenticateRecord(dest.keys, record, context);
 }
 
 function isTransportFailure(error: KeystashError): boolean {
   return error.code === 'kms.unreachable' || error.code === 'kms.timeout' || error.code === 'kms.notKms';
 }
 
-async function rewrapKey(key: string, from: KeyService, to: KeyService, keyId: string, context: EncryptionContext): Promise<string> {
-  const { plaintext } = await from.decrypt({ ciphertextBlob: base64ToBytes(key, 'key'), context });
-  try {
-    return bytesToBase64((await to.encrypt({ keyId, plaintext, context })).ciphertextBlob);
-  } finally {
-    plaintext.fill(0);
-  }
-}
-
 /** Per-row failures on one line (the CLI prints one error line), the first five in full. */
 function listFailures(failures: ReadonlyArray<{ name: string; error: KeystashError }>): string {
-  const shown = failures.slice(0, 5).map((f) => `${oneLine(f.name)}: ${f.error.message}`).join('; ');
-  return failures.length > 5 ? `${shown}; …` : shown;
+  return describeFirstFailures(failures, (f) => oneLine(f.name));
 }

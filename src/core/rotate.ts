@@ -3,13 +3,13 @@
  * data keys. Safe to interrupt and re-run: re-wrap skips rows already wrapped by the destination
  * key and replaces a row's key only if it is still the one read (SecretStore.replaceKey).
  */
-import { DecryptError, IntegrityError, KeystashError, PartialFailureError, SecretNotFoundError, UsageError, VersionExistsError } from '../errors.js';
+import { DecryptError, IntegrityError, KeystashError, PartialFailureError, UsageError, VersionExistsError } from '../errors.js';
 import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
-import { DATA_KEY_BYTES } from '../envelope/seal.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { mapSettled } from './concurrency.js';
-import { asKeystashError, describeFailures, selectNames, selectRows, type BulkProgress, type RowFailure, type RowRef, type Selection } from './bulk.js';
-import type { Keystash } from './keystash.js';
+import { describeFailures, selectNames, selectRows, type BulkProgress, type Selection } from './bulk.js';
+import type { KeystashParts, KeystashWriter } from './parts.js';
+import { asKeystashError, openRecord, proveKeyUsable, readRow, wrappingKeyArn, type RowFailure, type RowRef } from './rows.js';
 import { nextVersion } from './versions.js';
 
 export interface RotateOptions extends Selection {
@@ -69,7 +69,7 @@ const MAX_ATTEMPTS = 5;
  * summary; throws RotateFailedError (a PartialFailureError) when any row failed either pass.
  * No plaintext data key outlives the call that fetched it.
  */
-export async function rotateSecrets(keystash: Keystash, options: RotateOptions): Promise<RotateSummary> {
+export async function rotateSecrets(keystash: KeystashWriter, options: RotateOptions): Promise<RotateSummary> {
   if (options.mode === 'rewrap' && !options.keyId) throw new UsageError('re-wrap needs a destination key (--key)');
   if (options.mode === 'reseal' && options.allVersions) throw new UsageError('--all-versions applies to re-wrap only: re-seal writes one new version per secret');
   const context = options.context ?? {};
@@ -79,7 +79,7 @@ export async function rotateSecrets(keystash: Keystash, options: RotateOptions):
   const keyArn = options.mode === 'rewrap' ? await resolveArn(keystash, options.keyId!) : undefined;
   // A destination key that is missing, disabled or not permitted fails once, before any row (and
   // in a dry run too), instead of once per row.
-  if (rows.length > 0 && (keyArn !== undefined || options.keyId !== undefined)) await checkUsable(keystash, keyArn ?? options.keyId!, context);
+  if (rows.length > 0 && (keyArn !== undefined || options.keyId !== undefined)) await proveKeyUsable(keystash.keys, keyArn ?? options.keyId!, context);
   let done = 0;
   const settled = await mapSettled(rows, options.concurrency ?? keystash.concurrency, async (row) => {
     try {
@@ -107,30 +107,18 @@ export async function rotateSecrets(keystash: Keystash, options: RotateOptions):
   return summary;
 }
 
-async function resolveArn(keystash: Keystash, keyId: string): Promise<string> {
+async function resolveArn(keystash: KeystashParts, keyId: string): Promise<string> {
   if (!keystash.keys.describeKeyArn) throw new KeystashError('this key service cannot resolve key ARNs', { code: 'kms.error' });
   return keystash.keys.describeKeyArn(keyId);
 }
 
-/** Ask the key service for one data key under `keyId` (zeroed at once): proof the key can wrap. */
-async function checkUsable(keystash: Keystash, keyId: string, context: EncryptionContext): Promise<void> {
-  const { plaintext } = await keystash.keys.generateDataKey({ keyId, numberOfBytes: DATA_KEY_BYTES, context });
-  plaintext.fill(0);
-}
-
-/** The ARN of the master key that wrapped `key` (its plaintext data key is zeroed at once). */
-async function wrappingKeyArn(keystash: Keystash, key: string, context: EncryptionContext): Promise<string> {
-  const { plaintext, keyId } = await keystash.keys.decrypt({ ciphertextBlob: base64ToBytes(key, 'key'), context });
-  plaintext.fill(0);
-  return keyId;
-}
 
 /** Re-wrap one row; a row whose key changed since it was read is read and judged again. */
-async function rewrapRow(keystash: Keystash, row: RowRef, keyArn: string, context: EncryptionContext, dryRun: boolean): Promise<Outcome> {
+async function rewrapRow(keystash: KeystashParts, row: RowRef, keyArn: string, context: EncryptionContext, dryRun: boolean): Promise<Outcome> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const record = await keystash.store.getVersion(row.name, row.version);
     if (!record) return { kind: 'skipped' }; // deleted meanwhile: nothing left to rotate
-    if ((await wrappingKeyArn(keystash, record.key, context)) === keyArn) return { kind: 'skipped' };
+    if ((await wrappingKeyArn(keystash.keys, record.key, context)) === keyArn) return { kind: 'skipped' };
     if (dryRun) return { kind: 'rotated', version: row.version };
     const wrapped = await keystash.keys.reEncrypt({
       ciphertextBlob: base64ToBytes(record.key, 'key'),
@@ -149,13 +137,13 @@ async function rewrapRow(keystash: Keystash, row: RowRef, keyArn: string, contex
  * Re-seal one secret: its latest value under a fresh data key as the next version, wrapped by
  * `keyId` or, without one, by the master key that wraps it now (never silently the default key).
  */
-async function resealRow(keystash: Keystash, row: RowRef, keyId: string | undefined, context: EncryptionContext, dryRun: boolean): Promise<Outcome> {
+async function resealRow(keystash: KeystashWriter, row: RowRef, keyId: string | undefined, context: EncryptionContext, dryRun: boolean): Promise<Outcome> {
   const record = await keystash.store.getVersion(row.name, row.version);
   if (!record) return { kind: 'skipped' };
   const version = nextVersion(row.version);
-  const target = keyId ?? (await wrappingKeyArn(keystash, record.key, context));
+  const target = keyId ?? (await wrappingKeyArn(keystash.keys, record.key, context));
   if (dryRun) return { kind: 'rotated', version, keyId: target };
-  const value = await keystash.open(record, context);
+  const value = await openRecord(keystash.keys, record, context);
   try {
     await keystash.put(row.name, value, { keyId: target, context, comment: record.comment, version });
     return { kind: 'rotated', version, keyId: target };
@@ -167,11 +155,9 @@ async function resealRow(keystash: Keystash, row: RowRef, keyId: string | undefi
 }
 
 /** Decrypt and MAC-check every changed row as it is now stored. */
-async function verifyRows(keystash: Keystash, rows: readonly RowRef[], context: EncryptionContext, concurrency?: number): Promise<RowFailure[]> {
+async function verifyRows(keystash: KeystashParts, rows: readonly RowRef[], context: EncryptionContext, concurrency?: number): Promise<RowFailure[]> {
   const settled = await mapSettled(rows, concurrency ?? keystash.concurrency, async (row) => {
-    const record = await keystash.store.getVersion(row.name, row.version);
-    if (!record) throw new SecretNotFoundError(row.name, row.version);
-    await keystash.open(record, context);
+    await openRecord(keystash.keys, await readRow(keystash.store, row), context);
   });
   return settled.flatMap((s) => (s.ok ? [] : [{ ...s.item, error: asKeystashError(s.error) }]));
 }

@@ -5,10 +5,11 @@
  */
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { mapSettled } from './concurrency.js';
-import { asKeystashError, type BulkProgress, type RowFailure, type RowRef } from './bulk.js';
-import type { Keystash } from './keystash.js';
+import type { BulkProgress } from './bulk.js';
+import type { KeystashParts } from './parts.js';
+import { asKeystashError, byNameThenVersion, openRecord, readRow, type RowFailure, type RowRef } from './rows.js';
 import type { SecretRecord } from '../secretstore/types.js';
-import { compareVersions, isCanonicalVersion } from './versions.js';
+import { isCanonicalVersion } from './versions.js';
 import { expandWildcard, isPattern } from './wildcard.js';
 import { SecretNotFoundError } from '../errors.js';
 
@@ -43,20 +44,19 @@ export function legacyIssues(record: SecretRecord): string[] {
 }
 
 /** Check every version of the selected secrets; rows in (name, version) order in the report. */
-export async function verifySecrets(keystash: Keystash, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifySecrets(keystash: KeystashParts, options: VerifyOptions = {}): Promise<VerifyReport> {
   const context = options.context ?? {};
   const rows: RowRef[] = [];
   for await (const meta of keystash.store.listAll()) rows.push({ name: meta.name, version: meta.version });
   const selected = options.pattern === undefined ? rows : filterRows(rows, options.pattern);
   // An exact name that does not exist is not "nothing to check" (a typo would pass silently).
   if (options.pattern !== undefined && !isPattern(options.pattern) && selected.length === 0) throw new SecretNotFoundError(options.pattern);
-  selected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareVersions(a.version, b.version)));
+  selected.sort(byNameThenVersion);
   let done = 0;
   const settled = await mapSettled(selected, options.concurrency ?? keystash.concurrency, async (row) => {
     try {
-      const record = await keystash.store.getVersion(row.name, row.version);
-      if (!record) throw new SecretNotFoundError(row.name, row.version);
-      await keystash.open(record, context);
+      const record = await readRow(keystash.store, row);
+      await openRecord(keystash.keys, record, context);
       return legacyIssues(record);
     } finally {
       options.onProgress?.({ done: ++done, total: selected.length });

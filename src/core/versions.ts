@@ -3,6 +3,7 @@
  * PAD_LEN characters, never truncated, padding applied to any string.
  */
 import { UsageError, VersionConflictError } from '../errors.js';
+import type { SecretRecord, SecretStore } from '../secretstore/types.js';
 
 /** 19 digits = len(str(sys.maxint)) in credstash. */
 export const PAD_LEN = 19;
@@ -83,4 +84,42 @@ export function nextVersion(highest: string | undefined): string {
     );
   }
   return next;
+}
+
+/**
+ * The latest row of `name`, correct also in tables holding legacy unpadded versions
+ * (credstash-format.md §1.3, §7): the store's byte-order latest is trusted only when it is a
+ * canonical 19-digit version; otherwise every version is compared numerically.
+ */
+export async function latestRecord(store: SecretStore, name: string): Promise<SecretRecord | undefined> {
+  const top = await store.getLatest(name);
+  if (!top || isCanonicalVersion(top.version)) return top;
+  let best: string | undefined;
+  for await (const meta of store.listVersions(name)) {
+    if (best === undefined || compareVersions(meta.version, best) > 0) best = meta.version;
+  }
+  return best === top.version || best === undefined ? top : store.getVersion(name, best);
+}
+
+/**
+ * The latest row of every name among `records` (one pass, any order), chosen exactly as
+ * {@link latestRecord} chooses: the byte-order greatest version when it is canonical, else the
+ * numerically greatest.
+ */
+export async function latestOfEach(records: AsyncIterable<SecretRecord>): Promise<Map<string, SecretRecord>> {
+  const top = new Map<string, SecretRecord>();
+  const best = new Map<string, SecretRecord>();
+  for await (const record of records) {
+    const t = top.get(record.name);
+    if (!t || byteOrder(record.version, t.version) > 0) top.set(record.name, record);
+    const b = best.get(record.name);
+    if (!b || compareVersions(record.version, b.version) > 0) best.set(record.name, record);
+  }
+  return new Map([...top].map(([name, t]) => [name, isCanonicalVersion(t.version) ? t : best.get(name)!]));
+}
+
+/** UTF-8 byte order of two strings (SQLite BINARY and DynamoDB sort keys compare this way). */
+export function byteOrder(a: string, b: string): number {
+  if (/^[\x00-\x7f]*$/.test(a) && /^[\x00-\x7f]*$/.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

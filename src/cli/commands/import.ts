@@ -4,7 +4,8 @@ import { withKeystash, type CliDeps } from '../deps.js';
 import { readStdin, readValueFile } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { oneLine } from '../../format/one-line.js';
-import { detectFormat, importSecrets, IMPORT_FORMATS, parseImport, type ImportFormat, type ImportResult } from '../../core/import.js';
+import { importSecrets, type ImportResult } from '../../core/import.js';
+import { detectFormat, IMPORT_FORMATS, parseImport, type ImportFormat } from '../../core/import-file.js';
 
 export function importCommand(deps: CliDeps): Command {
   return new Command('import')

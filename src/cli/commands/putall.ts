@@ -3,7 +3,8 @@ import { parseContext } from '../arg-parsers.js';
 import { withKeystash, type CliDeps } from '../deps.js';
 import { readValueArg } from '../io.js';
 import { progressReporter } from '../progress.js';
-import { importSecrets, parseImport } from '../../core/import.js';
+import { importSecrets } from '../../core/import.js';
+import { parseImport } from '../../core/import-file.js';
 import { printImportReport } from './import.js';
 
 export function putallCommand(deps: CliDeps): Command {

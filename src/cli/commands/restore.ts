@@ -4,7 +4,8 @@ import { configOf, printJson, say, withKeystash, type CliDeps } from '../deps.js
 import { readStdin, readValueFile } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { resolveConfig, type ConfigFlags } from '../../config.js';
-import { parseBackup, restoreBackup } from '../../core/backup.js';
+import { parseBackup } from '../../core/backup-file.js';
+import { restoreBackup } from '../../core/restore.js';
 
 export function restoreCommand(deps: CliDeps): Command {
   return new Command('restore')
