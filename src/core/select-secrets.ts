@@ -8,6 +8,9 @@ import type { EncryptionContext } from '../envelope/keyservice.js';
 import type { Keystash, SecretPairs } from './keystash.js';
 import { expandWildcard, isPattern } from './wildcard.js';
 
+/** What reading a selection uses of a Keystash: its names and its all-or-nothing reader. */
+export type SecretReader = Pick<Keystash, 'names' | 'getAll'>;
+
 export interface SecretSelection {
   /** Exact names and globs, as given on the command line. */
   selectors?: readonly string[] | undefined;
@@ -24,7 +27,7 @@ export function isEmptySelection(selection: SecretSelection): boolean {
 }
 
 /** The sorted, distinct secret names a selection denotes (nothing is decrypted). */
-export async function selectSecretNames(keystash: Keystash, selection: SecretSelection): Promise<string[]> {
+export async function selectSecretNames(keystash: SecretReader, selection: SecretSelection): Promise<string[]> {
   const existing = await keystash.names();
   if (selection.all) return existing;
   const known = new Set(existing);
@@ -43,7 +46,7 @@ export async function selectSecretNames(keystash: Keystash, selection: SecretSel
 }
 
 /** The values of a selection, sorted by name; any failure → PartialFailureError, nothing returned. */
-export async function readSelection(keystash: Keystash, selection: SecretSelection): Promise<SecretPairs> {
+export async function readSelection(keystash: SecretReader, selection: SecretSelection): Promise<SecretPairs> {
   if (isEmptySelection(selection)) throw new UsageError('nothing selected: give secret names or patterns, or --all');
   // Everything at its latest: one pass over the store instead of a query per name.
   if (selection.all && selection.version === undefined) return keystash.getAll({ context: selection.context });
@@ -59,7 +62,7 @@ export async function readSelection(keystash: Keystash, selection: SecretSelecti
  * prefix (IAM `dynamodb:LeadingKeys`, no Scan) can use them. A missing name is still a
  * SecretNotFoundError, as when names were checked against the listing.
  */
-async function readExactNames(keystash: Keystash, names: string[], selection: SecretSelection): Promise<SecretPairs> {
+async function readExactNames(keystash: SecretReader, names: string[], selection: SecretSelection): Promise<SecretPairs> {
   try {
     return await keystash.getAll({ names, context: selection.context, version: selection.version });
   } catch (error) {
