@@ -12,7 +12,7 @@ import type { SecretRecord } from '../secretstore/types.js';
 import type { BulkProgress } from './bulk.js';
 import { mapSettled } from './concurrency.js';
 import type { KeystashParts } from './parts.js';
-import { asKeystashError, authenticateRecord, describeFirstFailures, rewrapKey, sameSealed } from './rows.js';
+import { asKeystashError, authenticateRecord, describeFirstFailures, rewrapKey, rowLabel, sameSealed } from './rows.js';
 
 export interface RestoreOptions {
   /** Re-wrap data keys: decrypt through `from`, encrypt under `keyId` through the destination. */
@@ -59,7 +59,7 @@ export async function restoreBackup(dest: KeystashParts, rows: readonly SecretRe
   const toPrepare = [...pending, ...repairs.map((p) => p.row)];
   const prepared = rewrap ? await mapSettled(toPrepare, dest.concurrency, (row) => prepareRow(dest, row, context, rewrap)) : toPrepare.map((row) => ({ item: row, ok: true as const, value: row }));
   const failures: Array<{ name: string; error: KeystashError }> = [];
-  for (const s of prepared) if (!s.ok) failures.push({ name: `${s.item.name} v${s.item.version}`, error: asKeystashError(s.error) });
+  for (const s of prepared) if (!s.ok) failures.push({ name: rowLabel(s.item), error: asKeystashError(s.error) });
   let done = 0;
   const total = toPrepare.length;
   const written = await mapSettled(prepared.keys(), dest.concurrency, async (i) => {
@@ -78,7 +78,7 @@ export async function restoreBackup(dest: KeystashParts, rows: readonly SecretRe
   });
   for (const s of written) {
     const row = toPrepare[s.item] as SecretRecord;
-    if (!s.ok) failures.push({ name: `${row.name} v${row.version}`, error: asKeystashError(s.error) });
+    if (!s.ok) failures.push({ name: rowLabel(row), error: asKeystashError(s.error) });
   }
   if (failures.length > 0) {
     const others = failures.length === total ? 'none was written' : 'the others were written';
@@ -120,7 +120,7 @@ async function proveUnwrappable(dest: KeystashParts, rows: readonly SecretRecord
   if (transport) throw transport.error;
   if (unproven.length === 0) return;
   const count = unproven.reduce((n, u) => n + u.rows.length, 0);
-  const named = unproven.map((u) => ({ name: `${(u.rows[0] as SecretRecord).name} v${(u.rows[0] as SecretRecord).version}`, error: u.error }));
+  const named = unproven.map((u) => ({ name: rowLabel(u.rows[0] as SecretRecord), error: u.error }));
   throw new KmsError(
     `the destination key service cannot unwrap the data keys of ${count} of ${rows.length} rows (access denied or the key cannot unwrap this row: another KMS, disabled key, another encryption context); nothing was restored. ` +
       `If the backup was made with another key service, rerun with --rewrap-from local|aws (the backup's key service) and --to-key KEY; if the rows were stored with an encryption context, pass it (${listFailures(named)})`,

@@ -39,9 +39,9 @@ export function rowKey(row: RowRef): string {
   return `${row.name}\u0000${row.version}`;
 }
 
-/** True when two rows are the same version of the same secret. */
-export function sameRow(a: RowRef, b: RowRef): boolean {
-  return a.name === b.name && a.version === b.version;
+/** "name vVERSION", how messages name one row. */
+export function rowLabel(row: RowRef): string {
+  return `${row.name} v${row.version}`;
 }
 
 /** True when two rows hold the same sealed value: equal contents and hmac (hex in either case). */

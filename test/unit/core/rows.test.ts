@@ -16,7 +16,7 @@ import {
   readRow,
   rewrapKey,
   rowKey,
-  sameRow,
+  rowLabel,
   sameSealed,
   withUnwrappedKey,
   wrappingKeyArn,
@@ -106,8 +106,13 @@ describe('row identity', () => {
     // A name ending as another begins must not make two rows look alike.
     [{ name: 'a1', version: '2' }, { name: 'a', version: '12' }, false],
   ])('%o vs %o → %s', (a, b, same) => {
-    expect(sameRow(a, b)).toBe(same);
     expect(rowKey(a) === rowKey(b)).toBe(same);
+  });
+  it.each([
+    [{ name: 'app.db', version: '0000000000000000003' }, 'app.db v0000000000000000003'],
+    [{ name: 'a b', version: '7' }, 'a b v7'],
+  ])('rowLabel(%o) is %j', (row, label) => {
+    expect(rowLabel(row)).toBe(label);
   });
 });
 
