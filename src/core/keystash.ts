@@ -15,7 +15,7 @@ import { asKeystashError, byNameThenVersion, describeFirstFailures, openRecord, 
 import type { KeystashWriter } from './parts.js';
 import { createBackup, type BackupSource } from './backup.js';
 import { versionsNewestFirst } from './history.js';
-import { migrate, type MigrateOptions, type MigrateSummary } from './migrate.js';
+import { migrate, type MigrateDestination, type MigrateOptions, type MigrateSummary } from './migrate.js';
 import { restoreBackup, type RestoreOptions, type RestoreSummary } from './restore.js';
 import { verifySecrets, type VerifyOptions, type VerifyReport } from './verify.js';
 import { expandWildcard, isPattern } from './wildcard.js';
@@ -277,7 +277,7 @@ export class Keystash implements KeystashWriter {
    * Copy every version of every secret into `dest` (wrapped data keys re-wrapped for dest's key
    * service, no value decrypted), then verify the copies; see {@link migrate}.
    */
-  async migrate(dest: Keystash, options: MigrateOptions = {}): Promise<MigrateSummary> {
+  async migrate(dest: MigrateDestination, options: MigrateOptions = {}): Promise<MigrateSummary> {
     return migrate(this, dest, options);
   }
 
