@@ -18,10 +18,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { createKeystash } from 'keystash';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { run } from '../../src/cli/main.js';
-import { memoryIo } from '../helpers/io.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, type CliResult } from '../helpers/run-cli.js';
+import { runHere } from '../helpers/run-here.js';
 import { sealCheaply } from '../helpers/sealed-keyring.js';
 import { awsTestCredentials, awsTestEnv } from '../helpers/aws-env.js';
 import { rawDb } from '../helpers/sqlite.js';
@@ -151,23 +150,6 @@ function baseEnv(c: Case, ctx: Ctx): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { HOME: ctx.dir, KEYSTASH_HOME: ctx.home, KEYSTASH_CACHE_DIR: join(root.dir, 'compile-cache') };
   if (c.backend === 'aws') Object.assign(env, AWS_ENV);
   return { ...env, ...(c.env?.(ctx) ?? {}) };
-}
-
-/**
- * `keystash ...args` in-process with exactly `env` (and PATH). The AWS SDK reads credentials,
- * ~/.aws and its switches from process.env, so for the run process.env carries the same AWS_*
- * variables and HOME as `env` (and no other AWS_* variable), as a spawned process's would.
- */
-async function runHere(args: string[], env: Record<string, string | undefined>, input?: string | Buffer): Promise<CliResult> {
-  for (const k of Object.keys(process.env)) if (k.startsWith('AWS_') && !k.startsWith('AWS_SDK_')) vi.stubEnv(k, undefined);
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('AWS_') || k === 'HOME') vi.stubEnv(k, v);
-  try {
-    const m = memoryIo({ env: { PATH: process.env.PATH, ...env }, stdin: input ?? '' });
-    const code = await run(args, m.io);
-    return { code, signal: null, stdout: m.stdout(), stderr: m.stderr(), stdoutBytes: m.stdoutBytes() };
-  } finally {
-    vi.unstubAllEnvs();
-  }
 }
 
 /** Run a case's command (in-process, or spawned through the built binary); snapshot before and after. */
