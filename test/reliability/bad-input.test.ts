@@ -718,7 +718,7 @@ describe('bad input through the CLI', () => {
     expect([...new Set(cases.map((c) => c.code))].sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
-  async function check(c: Case, index: number, how: 'in-process' | 'spawned'): Promise<void> {
+  async function check(c: Case, index: number, how: 'in-process' | 'spawned' = 'in-process'): Promise<void> {
     const { result, before, after } = await execute(c, index, how);
     expect(result.signal).toBeNull();
     const line = assertOneError(result.stderr, c.style ?? 'keystash');
