@@ -18,7 +18,6 @@ import { AuditLog, rotatedFiles } from '../../src/localkms/audit-log.js';
 import { readAuditLog } from '../../src/localkms/audit-read.js';
 import { BIN, cleanEnv, runCli, tempDir } from '../helpers/run-cli.js';
 import { inProcessHome } from '../helpers/in-process.js';
-import { sealCheaply } from '../helpers/sealed-keyring.js';
 
 const tag = randomBytes(6).toString('hex');
 const valueOf = (i: number) => `AUDIT-${tag}-value-${i}`;
@@ -57,10 +56,7 @@ describe('concurrent writers', () => {
   afterAll(t.cleanup);
 
   it('8 processes × 50 operations leave exactly 400 more well-formed lines', async () => {
-    // A sealed keyring (so the passphrase is in every process), sealed at the cheapest scrypt
-    // cost: each of the 8 processes derives the key, and the cost is not what is tested here.
-    await putSecrets(home, 50);
-    sealCheaply(join(home, 'keyring.json'), PASSPHRASE);
+    await putSecrets(home, 50, { KEYSTASH_KMS_PASSPHRASE: PASSPHRASE });
     const before = wellFormedLines(log).length;
     expect(before).toBe(50);
     const env = { HOME: t.dir, KEYSTASH_HOME: home, KEYSTASH_KMS_PASSPHRASE: PASSPHRASE };
