@@ -2,7 +2,7 @@
  * A passphrase-sealed keyring without the cost of the default scrypt parameters (N = 2^17, about
  * half a second and 128 MiB per derivation, paid again by every process and every LocalKms that
  * opens it). `sealCheaply` re-seals an existing plain keyring file at N = 2^10, the smallest cost
- * a keyring may carry: for tests about what a sealed keyring does (refusals, audit, contracts),
+ * a keyring may carry: for tests about what a sealed keyring does (refusals, contracts),
  * not about its cost. Whatever LocalKms writes to it afterwards keeps these parameters and salt;
  * the default cost itself is checked where keyrings are sealed (test/integration/local-kms.test.ts
  * "seals the keyring", test/reliability/hardening.test.ts "kms seal").
