@@ -1,5 +1,5 @@
 /**
- * A fault-injecting HTTP proxy for the reliability tests (issue 7): listens on 127.0.0.1:0 and
+ * A fault-injecting HTTP proxy for the reliability tests: listens on 127.0.0.1:0 and
  * forwards every request, unchanged (Host header included, so SigV4 signatures still verify), to
  * one target — dynalite or the local KMS server. For a configurable fraction of requests (decided
  * by a seeded PRNG, so a run is reproducible) or for the next N requests it answers instead with:

@@ -1,5 +1,5 @@
 /**
- * Issue 5: the library API, imported the way a Node program does — through the package entry
+ * The library API, imported the way a Node program does — through the package entry
  * (`keystash` → package.json "exports" → dist/index.js, built by `npm run build`).
  */
 import { spawnSync } from 'node:child_process';

