@@ -16,8 +16,7 @@ export type Source = 'flag' | 'env' | 'config' | 'default';
 
 /** credstash's default table (credstash-format.md §1.1). */
 export const DEFAULT_TABLE = 'credential-store';
-/** credstash's default key (credstash-format.md §3.4). */
-export const DEFAULT_KEY = 'alias/credstash';
+export { DEFAULT_KEY } from './envelope/keyservice.js';
 export const DEFAULT_CONCURRENCY = 16;
 /** Overall deadline of one command's AWS requests, in seconds (DESIGN.md "Timeouts"). */
 export const DEFAULT_TIMEOUT_SECONDS = 60;

@@ -5,7 +5,7 @@
  */
 import { IntegrityError, KeystashError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
 import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
-import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
+import { DEFAULT_KEY, type EncryptionContext, type KeyService } from '../envelope/keyservice.js';
 import { DATA_KEY_BYTES, openFields, sealToFields } from '../envelope/seal.js';
 import { DIGEST_NAMES, isDigestName } from '../envelope/digests.js';
 import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../secretstore/types.js';
@@ -55,7 +55,7 @@ export class Keystash {
   constructor(deps: KeystashDeps) {
     this.store = deps.store;
     this.keys = deps.keys;
-    this.defaultKeyId = deps.defaultKeyId ?? 'alias/credstash';
+    this.defaultKeyId = deps.defaultKeyId ?? DEFAULT_KEY;
     this.concurrency = deps.concurrency ?? 16;
     this.clock = deps.clock ?? (() => new Date());
   }

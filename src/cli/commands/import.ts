@@ -5,6 +5,7 @@ import { readStdin, readValueFile } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { oneLine } from '../../format/one-line.js';
 import { detectFormat, importSecrets, IMPORT_FORMATS, parseImport, type ImportFormat, type ImportResult } from '../../core/import.js';
+import { DEFAULT_KEY } from '../../config.js';
 
 export function importCommand(deps: CliDeps): Command {
   return new Command('import')
@@ -12,7 +13,7 @@ export function importCommand(deps: CliDeps): Command {
     .argument('<file>', "the file, or '-' for stdin")
     .argument('[context...]', 'encryption context pairs key=value')
     .addOption(new Option('--format <format>', 'file format (default: from the extension, else sniffed)').choices(IMPORT_FORMATS))
-    .option('-k, --key <key>', 'KMS key id, ARN or alias', 'alias/credstash')
+    .option('-k, --key <key>', 'KMS key id, ARN or alias', DEFAULT_KEY)
     .option('-c, --comment <comment>', 'comment stored beside every written version')
     .option('--dry-run', 'only list added / changed / unchanged names (values masked)')
     .option('--json', 'print the report as JSON')

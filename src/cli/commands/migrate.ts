@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { parseContext } from '../arg-parsers.js';
 import { say, type CliDeps } from '../deps.js';
 import { progressReporter } from '../progress.js';
-import { resolveConfig, type ConfigFlags } from '../../config.js';
+import { DEFAULT_KEY, resolveConfig, type ConfigFlags } from '../../config.js';
 import { migrate, MigrateFailedError, type MigrateSummary } from '../../core/migrate.js';
 import { UsageError } from '../../errors.js';
 
@@ -27,7 +27,7 @@ export function migrateCommand(deps: CliDeps): Command {
     .argument('[context...]', 'encryption context pairs key=value of the rows (default none)')
     .requiredOption('--from <backend>', 'source: local, aws, local:TABLE or aws:TABLE')
     .requiredOption('--to <backend>', 'destination: local, aws, local:TABLE or aws:TABLE')
-    .option('--to-key <key>', 'destination KMS key id, ARN or alias', 'alias/credstash')
+    .option('--to-key <key>', 'destination KMS key id, ARN or alias', DEFAULT_KEY)
     .option('--dry-run', 'count what would be copied; write nothing')
     .option('--json', 'print the summary as JSON on stdout (also when rows failed)')
     .addHelpText('after', '\nExamples:\n  $ keystash migrate --from aws --to local\n  $ keystash migrate --from local --to aws:prod-secrets --to-key alias/prod')

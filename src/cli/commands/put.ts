@@ -3,6 +3,7 @@ import { parseContext, parseDigest, parseVersionArg } from '../arg-parsers.js';
 import { printJson, say, withKeystash, type CliDeps } from '../deps.js';
 import { promptHidden, readValueArg } from '../io.js';
 import { UsageError } from '../../errors.js';
+import { DEFAULT_KEY } from '../../config.js';
 
 /**
  * commander echoes an unknown option in its error; after `put NAME` that is most likely the secret
@@ -22,7 +23,7 @@ export function putCommand(deps: CliDeps): Command {
     .argument('<name>', 'secret name')
     .argument('[value]', "the value; '-' reads stdin, '@FILE' reads a file")
     .argument('[context...]', 'encryption context pairs key=value')
-    .option('-k, --key <key>', 'KMS key id, ARN or alias', 'alias/credstash')
+    .option('-k, --key <key>', 'KMS key id, ARN or alias', DEFAULT_KEY)
     .option('-c, --comment <comment>', 'comment stored in plaintext beside the secret')
     .option('-d, --digest <digest>', 'HMAC digest: SHA, SHA224, SHA256, SHA384, SHA512, MD5', parseDigest, 'SHA256')
     .option('-v, --version <version>', 'explicit version (fails if it exists)', parseVersionArg)

@@ -5,13 +5,14 @@ import { readValueArg } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { importSecrets, parseImport } from '../../core/import.js';
 import { printImportReport } from './import.js';
+import { DEFAULT_KEY } from '../../config.js';
 
 export function putallCommand(deps: CliDeps): Command {
   return new Command('putall')
     .description('store every "name": "value" of a JSON object as a new version (credstash putall)')
     .argument('<credentials>', "a JSON object, '@FILE', or '-' for stdin")
     .argument('[context...]', 'encryption context pairs key=value')
-    .option('-k, --key <key>', 'KMS key id, ARN or alias', 'alias/credstash')
+    .option('-k, --key <key>', 'KMS key id, ARN or alias', DEFAULT_KEY)
     .option('-a, --autoversion', 'choose the next version (the default; kept for credstash)')
     .option('--dry-run', 'only list added / changed / unchanged names (values masked)')
     .option('--json', 'print the report as JSON')

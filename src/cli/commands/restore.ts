@@ -3,7 +3,7 @@ import { parseContext } from '../arg-parsers.js';
 import { configOf, printJson, say, withKeystash, type CliDeps } from '../deps.js';
 import { readStdin, readValueFile } from '../io.js';
 import { progressReporter } from '../progress.js';
-import { resolveConfig, type ConfigFlags } from '../../config.js';
+import { DEFAULT_KEY, resolveConfig, type ConfigFlags } from '../../config.js';
 import { parseBackup, restoreBackup } from '../../core/backup.js';
 
 export function restoreCommand(deps: CliDeps): Command {
@@ -12,7 +12,7 @@ export function restoreCommand(deps: CliDeps): Command {
     .argument('<file>', "the backup, or '-' for stdin")
     .argument('[context...]', 'encryption context of the rows (for re-wrapping)')
     .addOption(new Option('--rewrap-from <kms>', "re-wrap data keys: decrypt with this key service (the backup's), encrypt with the configured one").choices(['local', 'aws']))
-    .option('--to-key <key>', 'master key that wraps the re-wrapped data keys', 'alias/credstash')
+    .option('--to-key <key>', 'master key that wraps the re-wrapped data keys', DEFAULT_KEY)
     .option('--create-table', 'create the destination table (or store file) first if it does not exist')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', '\nExamples:\n  $ keystash -t restored restore backup.jsonl\n  $ keystash --backend aws restore backup.jsonl --rewrap-from local --to-key alias/prod')

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { parseContext } from '../arg-parsers.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { UsageError } from '../../errors.js';
+import { DEFAULT_KEY } from '../../config.js';
 
 function parseProvisioned(text: string): { read: number; write: number } {
   const m = /^(\d+),(\d+)$/.exec(text);
@@ -15,7 +16,7 @@ export function setupCommand(deps: CliDeps): Command {
     .option('--tags <pairs...>', 'extra table tags key=value (DynamoDB)')
     .option('--provisioned <read,write>', 'provisioned capacity instead of on-demand (DynamoDB)')
     .addOption(new Option('--pitr', 'enable point-in-time recovery (DynamoDB)'))
-    .option('-k, --key <key>', 'the default key to check or create', 'alias/credstash')
+    .option('-k, --key <key>', 'the default key to check or create', DEFAULT_KEY)
     .addHelpText('after', '\nExamples:\n  $ keystash setup\n  $ keystash --backend aws setup --tags team=ops --pitr')
     .action(async (opts, cmd: Command) => {
       const tags = parseContext(opts.tags ?? []);
