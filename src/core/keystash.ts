@@ -5,7 +5,8 @@
  */
 import { IntegrityError, KeystashError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
 import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
-import { DEFAULT_KEY, type EncryptionContext, type KeyService } from '../envelope/keyservice.js';
+import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
+import { DEFAULT_KEY } from '../config.js';
 import { DATA_KEY_BYTES, openFields, sealToFields } from '../envelope/seal.js';
 import { DIGEST_NAMES, isDigestName } from '../envelope/digests.js';
 import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../secretstore/types.js';

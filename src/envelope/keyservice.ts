@@ -5,9 +5,6 @@
  * data keys after use.
  */
 
-/** credstash's default master key, an alias (credstash-format.md §3.4); the local KMS creates it on first use. */
-export const DEFAULT_KEY = 'alias/credstash';
-
 /** KMS encryption context: string → string pairs bound to a wrapped key. Order is irrelevant. */
 export type EncryptionContext = Readonly<Record<string, string>>;
 
