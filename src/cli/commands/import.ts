@@ -7,6 +7,15 @@ import { oneLine } from '../../format/one-line.js';
 import { detectFormat, importSecrets, IMPORT_FORMATS, parseImport, type ImportFormat, type ImportResult } from '../../core/import.js';
 import { DEFAULT_KEY } from '../../config.js';
 
+/** Options of `import`. */
+export interface ImportOptions {
+  format?: ImportFormat;
+  key: string;
+  comment?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
 export function importCommand(deps: CliDeps): Command {
   return new Command('import')
     .description('store every NAME=value of a JSON, dotenv or YAML file as a new version (unchanged values skipped)')
@@ -18,7 +27,7 @@ export function importCommand(deps: CliDeps): Command {
     .option('--dry-run', 'only list added / changed / unchanged names (values masked)')
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExamples:\n  $ keystash import .env --dry-run\n  $ keystash import secrets.yaml env=prod\n  $ cat vars.json | keystash import - --format json')
-    .action(async (file: string, pairs: string[], opts, cmd: Command) => {
+    .action(async (file: string, pairs: string[], opts: ImportOptions, cmd: Command) => {
       const text = file === '-' ? await readStdin(deps.io) : await readValueFile(file);
       const source = file === '-' ? 'standard input' : file;
       const format: ImportFormat = opts.format ?? detectFormat(text, file === '-' ? undefined : file);

@@ -17,6 +17,18 @@ class PutCommand extends Command {
   }
 }
 
+/** Options of `put`. */
+export interface PutOptions {
+  key: string;
+  comment?: string;
+  digest: string;
+  version?: string;
+  autoversion?: boolean;
+  expectVersion?: string;
+  prompt?: boolean;
+  json?: boolean;
+}
+
 export function putCommand(deps: CliDeps): Command {
   return new PutCommand('put')
     .description('store a new version of a secret')
@@ -32,7 +44,7 @@ export function putCommand(deps: CliDeps): Command {
     .option('-P, --prompt', 'read the value from the terminal without echo')
     .addOption(new Option('--json', 'print {"name","version"} on stdout'))
     .addHelpText('after', '\nExamples:\n  $ keystash put db.pw hunter2 env=prod\n  $ keystash put tls.key @server.key -c "rotated 2026-11"\n  $ printf %s "$T" | keystash put api.token -')
-    .action(async (name: string, value: string | undefined, pairs: string[], opts, cmd: Command) => {
+    .action(async (name: string, value: string | undefined, pairs: string[], opts: PutOptions, cmd: Command) => {
       const context = parseContext(pairs);
       if (opts.version !== undefined && opts.expectVersion !== undefined) throw new UsageError('-v and --expect-version cannot be combined');
       let text: string;

@@ -10,6 +10,14 @@ function parseProvisioned(text: string): { read: number; write: number } {
   return { read: Number(m[1]), write: Number(m[2]) };
 }
 
+/** Options of `setup`. */
+export interface SetupOptions {
+  tags?: string[];
+  provisioned?: string;
+  pitr?: boolean;
+  key: string;
+}
+
 export function setupCommand(deps: CliDeps): Command {
   return new Command('setup')
     .description('create the store (table) and the default key if needed; safe to run again')
@@ -18,7 +26,7 @@ export function setupCommand(deps: CliDeps): Command {
     .addOption(new Option('--pitr', 'enable point-in-time recovery (DynamoDB)'))
     .option('-k, --key <key>', 'the default key to check or create', DEFAULT_KEY)
     .addHelpText('after', '\nExamples:\n  $ keystash setup\n  $ keystash --backend aws setup --tags team=ops --pitr')
-    .action(async (opts, cmd: Command) => {
+    .action(async (opts: SetupOptions, cmd: Command) => {
       const tags = parseContext(opts.tags ?? []);
       const provisioned = opts.provisioned === undefined ? undefined : parseProvisioned(opts.provisioned);
       await withKeystash(deps, cmd, async (ks, config) => {
