@@ -16,7 +16,7 @@ export type Source = 'flag' | 'env' | 'config' | 'default';
 
 /** credstash's default table (credstash-format.md §1.1). */
 export const DEFAULT_TABLE = 'credential-store';
-/** credstash's default key (credstash-format.md §3.4). */
+/** credstash's default master key, an alias (credstash-format.md §3.4); the local KMS creates it on first use. */
 export const DEFAULT_KEY = 'alias/credstash';
 export const DEFAULT_CONCURRENCY = 16;
 /** Overall deadline of one command's AWS requests, in seconds (DESIGN.md "Timeouts"). */

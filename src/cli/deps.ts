@@ -27,9 +27,17 @@ export interface CliWiring {
   auditLogPath(config: Config): string;
 }
 
+/**
+ * The configuration flags of a command: its own and its parents' options (the global options are
+ * declared in program.ts). The one place their type is asserted.
+ */
+export function flagsOf(cmd: Command): ConfigFlags {
+  return cmd.optsWithGlobals<ConfigFlags>();
+}
+
 /** The resolved configuration for a command, from its own and its parents' options. */
 export function configOf(deps: CliDeps, cmd: Command): Config {
-  return resolveConfig(cmd.optsWithGlobals() as ConfigFlags, deps.io.env);
+  return resolveConfig(flagsOf(cmd), deps.io.env);
 }
 
 /** Run `fn` with an open Keystash, closing it afterwards. */

@@ -45,6 +45,40 @@ export const EXIT = {
   BROKEN_PIPE: 141,
 } as const;
 
+/** Each code in a few words, for the `Exit codes:` line of `keystash --help` (README "Exit codes" says more). */
+export const EXIT_SUMMARY = {
+  OK: 'ok',
+  FAILURE: 'failure',
+  USAGE: 'usage',
+  NOT_FOUND: 'not found',
+  VERSION_EXISTS: 'version exists',
+  INTEGRITY: 'integrity',
+  DECRYPT: 'decrypt/context mismatch',
+  KMS: 'KMS',
+  STORE: 'store',
+  CONFIG: 'configuration',
+  PARTIAL: 'partial bulk failure',
+  INTERRUPTED: 'interrupted',
+  BROKEN_PIPE: 'stdout closed',
+} as const satisfies Record<keyof typeof EXIT, string>;
+
+/**
+ * `Exit codes: 0 ok, 1 failure, …` from {@link EXIT} and {@link EXIT_SUMMARY}, in the table's
+ * order, wrapped at `width` columns: the help cannot drift from the table.
+ */
+export function exitCodesHelp(width = 88): string {
+  const items = (Object.keys(EXIT) as Array<keyof typeof EXIT>).map((name, i, all) => `${EXIT[name]} ${EXIT_SUMMARY[name]}${i === all.length - 1 ? '.' : ','}`);
+  const lines: string[] = [];
+  let line = 'Exit codes:';
+  for (const item of items) {
+    if (line.length + 1 + item.length > width) {
+      lines.push(line);
+      line = item;
+    } else line = `${line} ${item}`;
+  }
+  return [...lines, line].join('\n');
+}
+
 const BY_CLASS: ReadonlyArray<readonly [new (...args: never[]) => KeystashError, number]> = [
   [UsageError, EXIT.USAGE],
   [SecretNotFoundError, EXIT.NOT_FOUND],

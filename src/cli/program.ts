@@ -3,6 +3,7 @@
  */
 import { Command, Option } from 'commander';
 import { COMMANDS } from './commands/index.js';
+import { exitCodesHelp } from './exit-codes.js';
 import { VERSION } from '../version.js';
 import type { CliDeps } from './deps.js';
 
@@ -18,8 +19,7 @@ Examples:
   $ keystash list                                 names, versions, comments
   $ keystash delete db.password -v 2              delete one version
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 version exists, 5 integrity,
-6 decrypt/context mismatch, 7 KMS, 8 store, 9 configuration, 10 partial bulk failure.
+${exitCodesHelp()}
 Environment: KEYSTASH_HOME, KEYSTASH_BACKEND, CREDSTASH_DEFAULT_TABLE, NO_COLOR (see README).`;
 
 /**

@@ -6,6 +6,7 @@
 import { IntegrityError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
 import { bytesToBase64 } from '../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
+import { DEFAULT_KEY } from '../config.js';
 import { DATA_KEY_BYTES, sealToFields, withDataKey } from '../envelope/seal.js';
 import { DIGEST_NAMES, isDigestName } from '../envelope/digests.js';
 import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../secretstore/types.js';
@@ -66,7 +67,7 @@ export class Keystash implements KeystashWriter {
   constructor(deps: KeystashDeps) {
     this.store = deps.store;
     this.keys = deps.keys;
-    this.defaultKeyId = deps.defaultKeyId ?? 'alias/credstash';
+    this.defaultKeyId = deps.defaultKeyId ?? DEFAULT_KEY;
     this.concurrency = deps.concurrency ?? 16;
     this.clock = deps.clock ?? (() => new Date());
   }

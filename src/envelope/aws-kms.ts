@@ -10,7 +10,7 @@
  */
 import { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, ReEncryptCommand } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { describeTimeout, notAwsStatus } from '../aws/http.js';
+import { awsErrorMessage, credentialProblem, isNetworkError, isServiceError, isThrottled, sdkAttempts, transportFailure } from '../aws/sdk-errors.js';
 import { DecryptError, KmsError } from '../errors.js';
 import type { KeystashError } from '../errors.js';
 import type {
@@ -39,30 +39,12 @@ interface CallSite {
   keyId?: string;
 }
 
-const CREDENTIAL_ERRORS = new Set([
-  'CredentialsProviderError', 'UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException',
-  'IncompleteSignatureException', 'MissingAuthenticationTokenException', 'InvalidClientTokenId', 'ExpiredToken',
-]);
-const THROTTLE_ERRORS = new Set(['ThrottlingException', 'LimitExceededException', 'TooManyRequestsException', 'RequestLimitExceeded']);
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED',
-]);
+/** KMS's request-rate limit answer, besides the throttling names every service uses. */
+const KMS_THROTTLED: ReadonlySet<string> = new Set(['LimitExceededException']);
 
+/** The name shown in `[Name: message]` details; 'Error' for a thrown non-Error. */
 function errorName(err: unknown): string {
   return err instanceof Error ? err.name : 'Error';
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isNetworkError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (err.name === 'TimeoutError') return true;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-  // Node 20 reports a failed dual-stack connect as an AggregateError of per-address errors.
-  return err instanceof AggregateError && err.errors.some(isNetworkError);
 }
 
 function keyLabel(site: CallSite): string {
@@ -72,18 +54,17 @@ function keyLabel(site: CallSite): string {
 /** SDK error → keystash error (without the credstash prefixes). */
 function classify(err: unknown, site: CallSite, endpoint: string, handler: unknown): KeystashError {
   const name = errorName(err);
-  const detail = `${name}: ${errorMessage(err)}`;
+  const detail = `${name}: ${awsErrorMessage(err)}`;
   const options = (code: string) => ({ code, cause: err });
-  const timeout = describeTimeout(err, handler);
-  if (timeout?.deadline) {
-    return new KmsError(`KMS at ${endpoint} did not answer ${site.action.slice(4)} in time: ${timeout.text}; check the endpoint and the network`, { code: 'kms.timeout', cause: err });
+  const transport = transportFailure(err, handler);
+  if (transport?.kind === 'deadline') {
+    return new KmsError(`KMS at ${endpoint} did not answer ${site.action.slice(4)} in time: ${transport.text}; check the endpoint and the network`, { code: 'kms.timeout', cause: err });
   }
-  if (timeout !== undefined) {
-    return new KmsError(`Cannot reach KMS at ${endpoint}: ${timeout.text} (check the region, the endpoint and the network) [${detail}]`, options('kms.unreachable'));
+  if (transport?.kind === 'timeout') {
+    return new KmsError(`Cannot reach KMS at ${endpoint}: ${transport.text} (check the region, the endpoint and the network) [${detail}]`, options('kms.unreachable'));
   }
-  const status = notAwsStatus(err);
-  if (status !== undefined) {
-    return new KmsError(`the endpoint ${endpoint} answered ${site.action.slice(4)} with ${status} and a body that is not a KMS response: it is not a KMS endpoint (check --endpoint-url, AWS_ENDPOINT_URL_KMS and the region)`, { code: 'kms.notKms', cause: err });
+  if (transport?.kind === 'notAws') {
+    return new KmsError(`the endpoint ${endpoint} answered ${site.action.slice(4)} with ${transport.status} and a body that is not a KMS response: it is not a KMS endpoint (check --endpoint-url, AWS_ENDPOINT_URL_KMS and the region)`, { code: 'kms.notKms', cause: err });
   }
   if (name === 'InvalidCiphertextException' || name === 'IncorrectKeyException') return new DecryptError(undefined, { cause: err });
   if (name === 'NotFoundException') {
@@ -105,12 +86,12 @@ function classify(err: unknown, site: CallSite, endpoint: string, handler: unkno
   if (name === 'ValidationException') {
     return new KmsError(`KMS rejected the ${site.action.slice(4)} request as invalid [${detail}]`, options('kms.validation'));
   }
-  if (THROTTLE_ERRORS.has(name)) {
-    const attempts = (err as { $metadata?: { attempts?: number } }).$metadata?.attempts;
+  if (isThrottled(err, KMS_THROTTLED)) {
+    const attempts = sdkAttempts(err);
     const tries = attempts === undefined ? '' : ` after ${attempts} attempt(s)`;
     return new KmsError(`KMS throttled the request${tries}; retry later or run fewer operations in parallel [${detail}]`, options('kms.throttled'));
   }
-  if (CREDENTIAL_ERRORS.has(name)) {
+  if (credentialProblem(err) !== undefined) {
     return new KmsError(`AWS credentials are missing or were rejected by KMS (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or refresh expired credentials) [${detail}]`, options('kms.credentials'));
   }
   if (isNetworkError(err)) {
@@ -135,12 +116,6 @@ function withPlaintext<T>(plaintext: Uint8Array | undefined, action: string, bui
     key.fill(0);
     throw error;
   }
-}
-
-/** An error raised by the KMS service (as opposed to credentials or the network). */
-function isServiceError(err: unknown): boolean {
-  const fault = (err as { $fault?: unknown } | null)?.$fault;
-  return (fault === 'client' || fault === 'server') && !CREDENTIAL_ERRORS.has(errorName(err));
 }
 
 function required<T>(value: T | undefined, member: string, action: string): T {

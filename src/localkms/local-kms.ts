@@ -18,14 +18,13 @@ import type { AliasEntry, KeyManager, KeyMetadata } from './key-manager.js';
 import { aliasNameOf, findKey, newBackingKey, newMasterKey, toMetadata } from './keyring-format.js';
 import type { BackingKeyRecord, KeyringData, MasterKeyRecord } from './keyring-format.js';
 import { KeyringFile } from './keyring.js';
+import { DEFAULT_KEY } from '../config.js';
 import type {
   DataKey, DecryptRequest, DecryptResult, EncryptionContext, EncryptRequest, EncryptResult, GenerateDataKeyRequest,
   KeyService, ReEncryptRequest, ReEncryptResult,
 } from '../envelope/keyservice.js';
 import { parseWrappedKeyHeader, unwrapKey, wrapKey } from './wrapped-key.js';
 
-/** The alias credstash uses by default; created with a new key on first use. */
-export const DEFAULT_ALIAS = 'alias/credstash';
 /** KMS GenerateDataKey NumberOfBytes range. */
 export const MAX_DATA_KEY_BYTES = 1024;
 /** KMS Encrypt plaintext limit. */
@@ -181,7 +180,7 @@ export class LocalKms implements KeyService, KeyManager {
     const { alias, description = '' } = options;
     if (alias !== undefined) checkAliasName(alias);
     const key = this.#newKey(description, alias);
-    const first = alias === DEFAULT_ALIAS ? [key] : [this.#newDefaultKey(), key];
+    const first = alias === DEFAULT_KEY ? [key] : [this.#newDefaultKey(), key];
     if (!this.#file.createIfAbsent(() => ({ keys: first }))) {
       await this.#file.update((data) => {
         if (alias !== undefined && findKey(data, alias) !== undefined) throw this.#aliasExists(alias);
@@ -267,10 +266,10 @@ export class LocalKms implements KeyService, KeyManager {
   async #keyForWrapping(ref: string): Promise<MasterKeyRecord> {
     let data = this.#file.read();
     let key = findKey(data, ref);
-    if (key === undefined && (data === undefined || aliasNameOf(ref) === DEFAULT_ALIAS)) {
+    if (key === undefined && (data === undefined || aliasNameOf(ref) === DEFAULT_KEY)) {
       if (!this.#file.createIfAbsent(() => ({ keys: [this.#newDefaultKey()] }))) {
         await this.#file.update((fresh) => {
-          if (findKey(fresh, DEFAULT_ALIAS) === undefined) fresh.keys.push(this.#newDefaultKey());
+          if (findKey(fresh, DEFAULT_KEY) === undefined) fresh.keys.push(this.#newDefaultKey());
         });
       }
       data = this.#file.read();
@@ -317,7 +316,7 @@ export class LocalKms implements KeyService, KeyManager {
   }
 
   #newDefaultKey(): MasterKeyRecord {
-    return this.#newKey('keystash default key (credstash alias)', DEFAULT_ALIAS);
+    return this.#newKey('keystash default key (credstash alias)', DEFAULT_KEY);
   }
 }
 

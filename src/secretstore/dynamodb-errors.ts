@@ -5,7 +5,9 @@
  */
 import { DEFAULT_TABLE } from '../config.js';
 import { KeystashError, StoreError, UsageError } from '../errors.js';
-import { describeTimeout, notAwsStatus } from '../aws/http.js';
+import { awsErrorMessage, awsErrorName, credentialProblem, isThrottled, networkErrorCode, NETWORK_ERROR_NAMES, transportFailure } from '../aws/sdk-errors.js';
+
+export { awsErrorName } from '../aws/sdk-errors.js';
 
 /** DynamoDB's item size limit: 400 KB, attribute names and values together. */
 export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
@@ -22,39 +24,28 @@ export interface DynamoDbErrorContext {
   handler?: unknown;
 }
 
-const CREDENTIAL_MISSING = new Set(['CredentialsProviderError', 'ProviderError', 'TokenProviderError', 'MissingAuthenticationTokenException']);
-const CREDENTIAL_EXPIRED = new Set(['ExpiredTokenException', 'ExpiredToken', 'RequestExpired', 'TokenRefreshRequired']);
-const CREDENTIAL_REJECTED = new Set(['UnrecognizedClientException', 'InvalidSignatureException', 'IncompleteSignatureException', 'InvalidClientTokenId']);
-const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'Throttling']);
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED',
-]);
-const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError']);
-
-/** The SDK error name (`err.name`), or '' for a non-error. */
-export function awsErrorName(err: unknown): string {
-  const name = (err as { name?: unknown } | null)?.name;
-  return typeof name === 'string' ? name : '';
-}
+/** DynamoDB's own throttling answer, besides the names every service uses. */
+const DYNAMODB_THROTTLED: ReadonlySet<string> = new Set(['ProvisionedThroughputExceededException']);
 
 /** Map an error from one DynamoDB request to a KeystashError (keystash errors pass through). */
 export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): KeystashError {
   if (err instanceof KeystashError) return err;
   const name = awsErrorName(err);
-  const message = err instanceof Error ? err.message : String(err);
+  const message = awsErrorMessage(err);
   const make = (text: string, code: string): StoreError => new StoreError(text, { code, cause: err });
   if (name === 'ResourceNotFoundException') {
     // The hint must create *this* table: `setup` alone would create the default one.
     const tableFlag = ctx.table === DEFAULT_TABLE ? '' : ` -t ${ctx.table}`;
     return make(`DynamoDB table '${ctx.table}' does not exist in ${ctx.region}; create it with: keystash setup --backend aws${tableFlag}`, 'store.tableMissing');
   }
-  if (CREDENTIAL_MISSING.has(name)) {
+  const credentials = credentialProblem(err);
+  if (credentials === 'missing') {
     return make(`no usable AWS credentials for DynamoDB (${message}); configure a profile (--profile), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an instance role`, 'store.credentialsMissing');
   }
-  if (CREDENTIAL_EXPIRED.has(name)) {
+  if (credentials === 'expired') {
     return make(`AWS credentials have expired (${name}); refresh them (e.g. aws sso login) and retry`, 'store.credentialsExpired');
   }
-  if (CREDENTIAL_REJECTED.has(name)) {
+  if (credentials === 'rejected') {
     return make(`AWS credentials were rejected by DynamoDB (${name}: ${message}); check the access key and secret`, 'store.credentialsRejected');
   }
   if (name === 'AccessDeniedException') {
@@ -65,7 +56,7 @@ export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): Key
         : '; grant it, or, under a policy limited to a name prefix (iam-policy --prefix), use names under that prefix';
     return make(`access denied: this identity needs dynamodb:${ctx.operation} on DynamoDB table '${ctx.table}' (${message})${scoped}`, 'store.accessDenied');
   }
-  if (THROTTLED.has(name)) {
+  if (isThrottled(err, DYNAMODB_THROTTLED)) {
     return make(`DynamoDB throttled ${ctx.operation} on table '${ctx.table}' after retries; retry later or raise the table's capacity`, 'store.throttled');
   }
   if (name === 'ValidationException' && /item size/i.test(message)) {
@@ -78,19 +69,18 @@ export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): Key
   if (name === 'ItemCollectionSizeLimitExceededException') {
     return make('DynamoDB item collection too large (400 KB item limit per row, 10 GB per partition)', 'store.itemTooLarge');
   }
-  const timeout = describeTimeout(err, ctx.handler);
-  if (timeout?.deadline) {
-    return make(`DynamoDB at ${ctx.endpoint} did not answer ${ctx.operation} on table '${ctx.table}' in time: ${timeout.text}; check the endpoint and the network`, 'store.timeout');
+  const transport = transportFailure(err, ctx.handler);
+  if (transport?.kind === 'deadline') {
+    return make(`DynamoDB at ${ctx.endpoint} did not answer ${ctx.operation} on table '${ctx.table}' in time: ${transport.text}; check the endpoint and the network`, 'store.timeout');
   }
-  if (timeout !== undefined) {
-    return make(`cannot reach DynamoDB at ${ctx.endpoint}: ${timeout.text} (${name}: ${message}); check the endpoint, region and network`, 'store.unreachable');
+  if (transport?.kind === 'timeout') {
+    return make(`cannot reach DynamoDB at ${ctx.endpoint}: ${transport.text} (${name}: ${message}); check the endpoint, region and network`, 'store.unreachable');
   }
-  const status = notAwsStatus(err);
-  if (status !== undefined) {
-    return make(`the endpoint ${ctx.endpoint} answered ${ctx.operation} with ${status} and a body that is not a DynamoDB response: it is not a DynamoDB endpoint (check --endpoint-url, AWS_ENDPOINT_URL_DYNAMODB and the region)`, 'store.notDynamoDb');
+  if (transport?.kind === 'notAws') {
+    return make(`the endpoint ${ctx.endpoint} answered ${ctx.operation} with ${transport.status} and a body that is not a DynamoDB response: it is not a DynamoDB endpoint (check --endpoint-url, AWS_ENDPOINT_URL_DYNAMODB and the region)`, 'store.notDynamoDb');
   }
   const networkCode = networkErrorCode(err);
-  if (networkCode !== undefined || NETWORK_NAMES.has(name)) {
+  if (networkCode !== undefined || NETWORK_ERROR_NAMES.has(name)) {
     return make(`cannot reach DynamoDB at ${ctx.endpoint} (${networkCode ?? `${name}: ${message}`}); check the endpoint, region and network`, 'store.unreachable');
   }
   if (name === 'ResourceInUseException') {
@@ -98,17 +88,4 @@ export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): Key
   }
   const label = name === '' || name === 'Error' ? '' : `${name}: `;
   return make(`DynamoDB ${ctx.operation} on table '${ctx.table}' failed: ${label}${message}`, 'store.error');
-}
-
-/** ECONNREFUSED & co. on the error itself, its cause, or the first of an AggregateError. */
-function networkErrorCode(err: unknown): string | undefined {
-  const candidates: unknown[] = [err];
-  const e = err as { cause?: unknown; errors?: unknown } | null;
-  if (e?.cause !== undefined) candidates.push(e.cause);
-  if (Array.isArray(e?.errors)) candidates.push(...e.errors);
-  for (const c of candidates) {
-    const code = (c as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
-  }
-  return undefined;
 }

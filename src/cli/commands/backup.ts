@@ -3,12 +3,17 @@ import { say, withKeystash, type CliDeps } from '../deps.js';
 import { checkOutputPath, writeOutputFile } from '../output-file.js';
 import { createBackup } from '../../core/backup.js';
 
+/** Options of `backup`. */
+export interface BackupOptions {
+  output?: string;
+}
+
 export function backupCommand(deps: CliDeps): Command {
   return new Command('backup')
     .description('write every version of every secret, still encrypted, as a checksummed JSON Lines file')
     .option('-o, --output <file>', 'write to FILE (mode 0600) instead of stdout')
     .addHelpText('after', '\nExamples:\n  $ keystash backup -o keystash-$(date +%F).jsonl\n  $ keystash --backend aws -t prod backup > prod.jsonl')
-    .action(async (opts, cmd: Command) => {
+    .action(async (opts: BackupOptions, cmd: Command) => {
       checkOutputPath(opts.output);
       // Built whole in memory: a failure writes nothing.
       const text = await withKeystash(deps, cmd, (ks, config) => createBackup(ks, { store: config.store, table: config.table }));

@@ -6,7 +6,7 @@ export function completionCommand(deps: CliDeps): Command {
     .description('print a shell completion script (commands and options come from this program)')
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
     .addHelpText('after', '\nExamples:\n  $ source <(keystash completion bash)\n  $ source <(keystash completion zsh)        # in ~/.zshrc, after compinit\n  $ keystash completion fish > ~/.config/fish/completions/keystash.fish')
-    .action((shell: 'bash' | 'zsh' | 'fish', _opts, cmd: Command) => {
+    .action((shell: 'bash' | 'zsh' | 'fish', _opts: Record<string, never>, cmd: Command) => {
       const program = cmd.parent ?? cmd;
       const spec = {
         global: longFlags(program),

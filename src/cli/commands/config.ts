@@ -3,11 +3,16 @@ import { configOf, type CliDeps } from '../deps.js';
 import { describeConfig } from '../../config.js';
 import { oneLine } from '../../format/one-line.js';
 
+/** Options of `config`. */
+export interface ConfigOptions {
+  json?: boolean;
+}
+
 export function configCommand(deps: CliDeps): Command {
   return new Command('config')
     .description('show the effective settings and where each came from (flag, env, config, default)')
     .option('--json', 'print JSON')
-    .action((opts, cmd: Command) => {
+    .action((opts: ConfigOptions, cmd: Command) => {
       const rows = describeConfig(configOf(deps, cmd));
       if (opts.json) return void deps.io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       const cells = rows.map((r) => [r.setting, r.value === '' ? '-' : oneLine(r.value), `(${r.source})`] as const);

@@ -5,6 +5,23 @@ import { childEnvironment, parseEnvMapping, resolveExecEnv, type EnvMapping } fr
 import { describeOverride } from '../../core/layering.js';
 import { UsageError } from '../../errors.js';
 
+/** Options of `exec` (`--no-clobber` and `--no-aws-env` arrive as `clobber` / `awsEnv` false). */
+export interface ExecOptions {
+  all?: boolean;
+  env: EnvMapping[];
+  file: EnvMapping[];
+  stripPrefix: string[];
+  override?: boolean;
+  quietOverrides?: boolean;
+  clobber: boolean;
+  strict?: boolean;
+  allowEnv: string[];
+  pristine?: boolean;
+  awsEnv: boolean;
+  mask?: boolean;
+  context: string[];
+}
+
 export function execCommand(deps: CliDeps): Command {
   return new Command('exec')
     .description('run a command with secrets in its environment (never on its command line)')
@@ -27,7 +44,7 @@ export function execCommand(deps: CliDeps): Command {
       'after',
       '\nVariable names: upper-cased, every character other than A-Z a-z 0-9 becomes _; PATH, LD_*, NODE_OPTIONS and the like only with --env or --allow-env.\nExit status: the command\'s, or 128+N when signal N killed it.\n\nExamples:\n  $ keystash exec \'app.*\' --strip-prefix app. -- ./server\n  $ keystash exec --env PGPASSWORD=db.pw -- psql -h db\n  $ keystash exec \'ci.*\' --mask -- ./deploy.sh\n  $ keystash exec --file KUBECONFIG=k8s.kubeconfig -- kubectl get pods\n  $ keystash exec \'base.*\' \'prod.*\' --strip-prefix base. --strip-prefix prod. --override -- ./server',
     )
-    .action(async (operands: string[], opts, cmd: Command) => {
+    .action(async (operands: string[], opts: ExecOptions, cmd: Command) => {
       const raw = rawArgs(cmd);
       const dashes = raw.indexOf('--', raw.indexOf('exec') + 1);
       const commandLength = dashes < 0 ? 0 : raw.length - dashes - 1;

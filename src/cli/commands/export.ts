@@ -11,6 +11,24 @@ const EXPORT_FORMATS = ['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 
 
 const VARIABLE_FORMATS: ReadonlySet<string> = new Set(['dotenv', 'shell', 'github-env', 'github-output', 'docker', 'env-no-quotes']);
 
+/** Options of `export` (`--no-clobber` arrives as `clobber: false`). */
+export interface ExportOptions {
+  all?: boolean;
+  format: (typeof EXPORT_FORMATS)[number];
+  stripPrefix: string[];
+  override?: boolean;
+  quietOverrides?: boolean;
+  clobber: boolean;
+  allowEnv: string[];
+  k8sName?: string;
+  k8sNamespace?: string;
+  envKeys?: boolean;
+  mask?: boolean;
+  output?: string;
+  context: string[];
+  csvSafe?: boolean;
+}
+
 export function exportCommand(deps: CliDeps): Command {
   return new Command('export')
     .description('print selected secrets in a format for another tool; any failure prints nothing')
@@ -33,7 +51,7 @@ export function exportCommand(deps: CliDeps): Command {
       'after',
       '\nExamples:\n  $ keystash export \'app.*\' -f dotenv --strip-prefix app. > .env\n  $ keystash export --all -f github-env --mask -o "$GITHUB_ENV"\n  $ keystash export \'k8s.*\' -f k8s-secret --k8s-name app | kubectl apply -f -',
     )
-    .action(async (selectors: string[], opts, cmd: Command) => {
+    .action(async (selectors: string[], opts: ExportOptions, cmd: Command) => {
       const github = opts.format === 'github-env' || opts.format === 'github-output';
       if (opts.mask && !github) throw new UsageError('--mask applies only to -f github-env and -f github-output');
       if ((opts.envKeys || opts.k8sNamespace !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--env-keys and --k8s-namespace apply only to -f k8s-secret');

@@ -4,6 +4,15 @@ import { withKeystash, type CliDeps } from '../deps.js';
 import { isPattern } from '../../core/wildcard.js';
 import { renderFormat, CREDSTASH_FORMATS } from './formats.js';
 
+/** Options of `get`. */
+export interface GetOptions {
+  version?: string;
+  noline?: boolean;
+  format: (typeof CREDSTASH_FORMATS)[number];
+  allowEnv: string[];
+  csvSafe?: boolean;
+}
+
 export function getCommand(deps: CliDeps): Command {
   return new Command('get')
     .description("print a secret's value (a NAME with '*' prints every match as JSON)")
@@ -15,7 +24,7 @@ export function getCommand(deps: CliDeps): Command {
     .option('--allow-env <VAR>', 'dotenv: let a secret set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--csv-safe', "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)")
     .addHelpText('after', "\nExamples:\n  $ keystash get db.pw\n  $ keystash get db.pw -v 2 env=prod\n  $ keystash get 'db.*' -f dotenv")
-    .action(async (name: string, pairs: string[], opts, cmd: Command) => {
+    .action(async (name: string, pairs: string[], opts: GetOptions, cmd: Command) => {
       const context = parseContext(pairs);
       const options = { version: opts.version, context };
       if (isPattern(name)) {

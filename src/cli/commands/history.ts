@@ -4,6 +4,12 @@ import { withKeystash, type CliDeps } from '../deps.js';
 import { secretHistory } from '../../core/history.js';
 import { oneLine } from '../../format/one-line.js';
 
+/** Options of `history`. */
+export interface HistoryOptions {
+  keys?: boolean;
+  json?: boolean;
+}
+
 export function historyCommand(deps: CliDeps): Command {
   return new Command('history')
     .description('every version of a secret, newest first: version, created time, comment')
@@ -12,7 +18,7 @@ export function historyCommand(deps: CliDeps): Command {
     .option('--keys', 'also show the KMS key that wrapped each version (one KMS call per version)')
     .option('--json', 'print a JSON array')
     .addHelpText('after', '\nExamples:\n  $ keystash history db.pw\n  $ keystash history db.pw --keys --json')
-    .action(async (name: string, pairs: string[], opts, cmd: Command) => {
+    .action(async (name: string, pairs: string[], opts: HistoryOptions, cmd: Command) => {
       const rows = await withKeystash(deps, cmd, (ks) => secretHistory(ks, name, { keys: opts.keys, context: parseContext(pairs) }));
       if (opts.json) {
         const out = rows.map((r) => ({ version: r.version, createdAt: r.createdAt ?? null, comment: r.comment ?? null, ...(opts.keys ? { keyArn: r.keyArn ?? null } : {}) }));

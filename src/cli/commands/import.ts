@@ -6,6 +6,16 @@ import { progressReporter } from '../progress.js';
 import { oneLine } from '../../format/one-line.js';
 import { importSecrets, type ImportResult } from '../../core/import.js';
 import { detectFormat, IMPORT_FORMATS, parseImport, type ImportFormat } from '../../core/import-file.js';
+import { DEFAULT_KEY } from '../../config.js';
+
+/** Options of `import`. */
+export interface ImportOptions {
+  format?: ImportFormat;
+  key: string;
+  comment?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
 
 export function importCommand(deps: CliDeps): Command {
   return new Command('import')
@@ -13,12 +23,12 @@ export function importCommand(deps: CliDeps): Command {
     .argument('<file>', "the file, or '-' for stdin")
     .argument('[context...]', 'encryption context pairs key=value')
     .addOption(new Option('--format <format>', 'file format (default: from the extension, else sniffed)').choices(IMPORT_FORMATS))
-    .option('-k, --key <key>', 'KMS key id, ARN or alias', 'alias/credstash')
+    .option('-k, --key <key>', 'KMS key id, ARN or alias', DEFAULT_KEY)
     .option('-c, --comment <comment>', 'comment stored beside every written version')
     .option('--dry-run', 'only list added / changed / unchanged names (values masked)')
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExamples:\n  $ keystash import .env --dry-run\n  $ keystash import secrets.yaml env=prod\n  $ cat vars.json | keystash import - --format json')
-    .action(async (file: string, pairs: string[], opts, cmd: Command) => {
+    .action(async (file: string, pairs: string[], opts: ImportOptions, cmd: Command) => {
       const text = file === '-' ? await readStdin(deps.io) : await readValueFile(file);
       const source = file === '-' ? 'standard input' : file;
       const format: ImportFormat = opts.format ?? detectFormat(text, file === '-' ? undefined : file);

@@ -6,6 +6,13 @@ import { writeOutputFile } from '../output-file.js';
 import { parseTemplate, renderTemplate } from '../../core/inject.js';
 import { oneLine } from '../../format/one-line.js';
 
+/** Options of `inject`. */
+export interface InjectOptions {
+  inFile: string;
+  outFile?: string;
+  dryRun?: boolean;
+}
+
 export function injectCommand(deps: CliDeps): Command {
   return new Command('inject')
     .description('copy a template, replacing {{ keystash:NAME }} and {{ keystash:NAME@VERSION }} with secret values; any failure writes nothing')
@@ -17,7 +24,7 @@ export function injectCommand(deps: CliDeps): Command {
       'after',
       "\nExamples:\n  $ keystash inject -i config.yml.tpl -o config.yml\n  $ keystash inject -i app.env.tpl env=prod > app.env\n  $ keystash inject -i config.yml.tpl --dry-run",
     )
-    .action(async (pairs: string[], opts, cmd: Command) => {
+    .action(async (pairs: string[], opts: InjectOptions, cmd: Command) => {
       const context = parseContext(pairs);
       const template = opts.inFile === '-' ? await readStdin(deps.io) : await readValueFile(opts.inFile);
       if (opts.dryRun) {

@@ -18,6 +18,14 @@ function describe(record: AuditRecord): string {
   return oneLine(`${record.eventTime}  ${record.eventName}  ${record.userIdentity.accessKeyId}  ${record.sourceIPAddress}  ${key}  ${outcome}${context}`);
 }
 
+/** Options of `kms audit`. */
+export interface KmsAuditOptions {
+  since?: string;
+  key?: string;
+  json?: boolean;
+  verify?: boolean;
+}
+
 export function kmsAuditCommand(deps: CliDeps): Command {
   return new Command('audit')
     .description('read the local KMS audit log (every key operation, in-process and served)')
@@ -25,7 +33,7 @@ export function kmsAuditCommand(deps: CliDeps): Command {
     .option('--key <key>', 'only operations on this key (id, ARN or alias)')
     .option('--json', 'print the records as JSON Lines')
     .option('--verify', 'fail (exit 5) when a line is torn, not a record, or breaks the hash chain')
-    .action(async (opts: { since?: string; key?: string; json?: boolean; verify?: boolean }, cmd: Command) => {
+    .action(async (opts: KmsAuditOptions, cmd: Command) => {
       const config = configOf(deps, cmd);
       const since = opts.since === undefined ? undefined : parseSince(opts.since, new Date());
       const keyring = await deps.openLocalKms(config, { audited: false });

@@ -11,6 +11,14 @@ const collectRole = (value: string, previous: string[] = []): string[] => {
 };
 const collectPair = (value: string, previous: Array<[string, string]> = []): Array<[string, string]> => [...previous, parseContextPair(value)];
 
+/** Options of `kms principals`. */
+export interface KmsPrincipalsOptions {
+  role: string[];
+  key?: string[];
+  context?: Array<[string, string]>;
+  file?: string;
+}
+
 export function kmsPrincipalsCommand(deps: CliDeps): Command {
   return new Command('principals')
     .description('create a principal for `kms serve --principals`: a new access key (secret shown once) with a role and limits')
@@ -18,7 +26,7 @@ export function kmsPrincipalsCommand(deps: CliDeps): Command {
     .option('--key <key>', 'limit to this key id, ARN or alias (repeatable)', collect)
     .option('--context <key=value>', 'require this encryption-context pair on cryptographic calls (repeatable)', collectPair)
     .option('--file <file>', 'add the entry to this principals file (created 0600) instead of printing it')
-    .action((opts: { role: string[]; key?: string[]; context?: Array<[string, string]>; file?: string }) => {
+    .action((opts: KmsPrincipalsOptions) => {
       const roles = [...new Set(opts.role)] as Array<'user' | 'manager'>;
       const pair = generateKeyPair();
       const entry: PrincipalEntry = { ...pair, role: roles.length === 1 ? roles[0]! : roles };

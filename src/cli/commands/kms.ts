@@ -7,6 +7,7 @@ import type { KeyMetadata } from '../../localkms/key-manager.js';
 import { oneLine } from '../../format/one-line.js';
 import { kmsAuditCommand } from './kms-audit.js';
 import { kmsPrincipalsCommand } from './kms-principals.js';
+import type { ServeOptions } from '../kms-serve.js';
 
 function printKey(deps: CliDeps, key: KeyMetadata, json: boolean): void {
   if (json) printJson(deps, key);
@@ -16,6 +17,21 @@ function printKey(deps: CliDeps, key: KeyMetadata, json: boolean): void {
 function keyringPathOf(deps: CliDeps, cmd: Command): string {
   return configOf(deps, cmd).keyringPath;
 }
+
+/** Options of `kms create-key`. */
+export interface KmsCreateKeyOptions {
+  alias?: string;
+  description?: string;
+  json?: boolean;
+}
+
+/** Options of `kms list` and `kms describe`. */
+export interface KmsJsonOptions {
+  json?: boolean;
+}
+
+/** Subcommands without options of their own. */
+type NoOptions = Record<string, never>;
 
 export function kmsCommand(deps: CliDeps): Command {
   const kms = new Command('kms').description('manage the local KMS keyring, or serve it over the AWS KMS protocol');
@@ -42,7 +58,7 @@ export function kmsCommand(deps: CliDeps): Command {
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--principals <file>', 'principals file (0600): access keys with roles user/manager, key and context limits')
-    .action(async (opts, cmd: Command) => {
+    .action(async (opts: ServeOptions, cmd: Command) => {
       const { serveKms } = await import('../kms-serve.js');
       await serveKms(deps, configOf(deps, cmd), opts);
     });
@@ -51,38 +67,38 @@ export function kmsCommand(deps: CliDeps): Command {
     .option('--alias <alias>', 'alias/NAME')
     .option('--description <text>', 'description')
     .option('--json', 'print JSON')
-    .action(async (opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.createKey({ alias: opts.alias, description: opts.description })), opts.json));
+    .action(async (opts: KmsCreateKeyOptions, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.createKey({ alias: opts.alias, description: opts.description })), opts.json === true));
   kms.command('list').alias('list-keys')
     .description('list master keys')
     .option('--json', 'print JSON')
-    .action(async (opts, cmd: Command) => {
+    .action(async (opts: KmsJsonOptions, cmd: Command) => {
       const keys = await withKms(cmd, (k) => k.listKeys());
       if (opts.json) printJson(deps, keys);
       else for (const key of keys) printKey(deps, key, false);
     });
   kms.command('describe').description('show one master key').argument('<key>', 'key id, ARN or alias').option('--json', 'print JSON')
-    .action(async (key: string, opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.describeKey(key)), opts.json));
+    .action(async (key: string, opts: KmsJsonOptions, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.describeKey(key)), opts.json === true));
   kms.command('alias').description('point an alias at a master key').argument('<alias>', 'alias/NAME').argument('<key>', 'key id, ARN or alias')
-    .action(async (alias: string, key: string, _opts, cmd: Command) => {
+    .action(async (alias: string, key: string, _opts: NoOptions, cmd: Command) => {
       await withKms(cmd, (k) => k.createAlias(alias, key));
       say(deps, `${alias} → ${key}`);
     });
   for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
     kms.command(name).description(enabled ? 'enable a master key' : 'disable a master key (its wraps no longer decrypt until enabled)').argument('<key>', 'key id, ARN or alias')
-      .action(async (key: string, _opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.setKeyEnabled(key, enabled)), false));
+      .action(async (key: string, _opts: NoOptions, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.setKeyEnabled(key, enabled)), false));
   }
   kms.command('seal').description('encrypt the keyring under KEYSTASH_KMS_PASSPHRASE (scrypt N=2^17)')
-    .action(async (_opts, cmd: Command) => {
+    .action(async (_opts: NoOptions, cmd: Command) => {
       await withKms(cmd, (k) => k.sealKeyring());
       say(deps, `sealed keyring ${keyringPathOf(deps, cmd)}`);
     });
   kms.command('unseal').description('rewrite a sealed keyring as plain JSON (needs KEYSTASH_KMS_PASSPHRASE)')
-    .action(async (_opts, cmd: Command) => {
+    .action(async (_opts: NoOptions, cmd: Command) => {
       await withKms(cmd, (k) => k.unsealKeyring());
       say(deps, `unsealed keyring ${keyringPathOf(deps, cmd)}; it is protected by its file mode only`);
     });
   kms.command('rotate').description('add a backing key for new wraps; older wraps still decrypt').argument('<key>', 'key id, ARN or alias')
-    .action(async (key: string, _opts, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.rotateKey(key)), false));
+    .action(async (key: string, _opts: NoOptions, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.rotateKey(key)), false));
   kms.addCommand(kmsAuditCommand(deps));
   kms.addCommand(kmsPrincipalsCommand(deps));
   return kms;

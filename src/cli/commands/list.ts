@@ -2,12 +2,17 @@ import { Command } from 'commander';
 import { withKeystash, type CliDeps } from '../deps.js';
 import { oneLine } from '../../format/one-line.js';
 
+/** Options of `list`. */
+export interface ListOptions {
+  json?: boolean;
+}
+
 export function listCommand(deps: CliDeps): Command {
   return new Command('list')
     .description('list every version of every secret: name, version, comment, created time')
     .option('--json', 'print a JSON array')
     .addHelpText('after', '\nExamples:\n  $ keystash list\n  $ keystash list --json | jq -r ".[].name"')
-    .action(async (opts, cmd: Command) => {
+    .action(async (opts: ListOptions, cmd: Command) => {
       const rows = await withKeystash(deps, cmd, (ks) => ks.list());
       if (opts.json) {
         deps.io.stdout.write(`${JSON.stringify(rows.map((r) => ({ name: r.name, version: r.version, comment: r.comment ?? null, createdAt: r.createdAt ?? null })), null, 2)}\n`);

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { parseContext } from '../arg-parsers.js';
-import { say, type CliDeps } from '../deps.js';
+import { flagsOf, say, type CliDeps } from '../deps.js';
 import { progressReporter } from '../progress.js';
-import { resolveConfig, type ConfigFlags } from '../../config.js';
+import { DEFAULT_KEY, resolveConfig, type ConfigFlags } from '../../config.js';
 import { migrate, MigrateFailedError, type MigrateSummary } from '../../core/migrate.js';
 import { UsageError } from '../../errors.js';
 
@@ -21,18 +21,27 @@ function summaryJson(s: MigrateSummary): object {
   return { ...s, failed: s.failed.map((f) => ({ name: f.name, version: f.version, code: f.error.code, error: f.error.message })) };
 }
 
+/** Options of `migrate`. */
+export interface MigrateOptions {
+  from: string;
+  to: string;
+  toKey: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
 export function migrateCommand(deps: CliDeps): Command {
   return new Command('migrate')
     .description('copy every version to another store and/or key service, re-wrapping data keys (values are never decrypted)')
     .argument('[context...]', 'encryption context pairs key=value of the rows (default none)')
     .requiredOption('--from <backend>', 'source: local, aws, local:TABLE or aws:TABLE')
     .requiredOption('--to <backend>', 'destination: local, aws, local:TABLE or aws:TABLE')
-    .option('--to-key <key>', 'destination KMS key id, ARN or alias', 'alias/credstash')
+    .option('--to-key <key>', 'destination KMS key id, ARN or alias', DEFAULT_KEY)
     .option('--dry-run', 'count what would be copied; write nothing')
     .option('--json', 'print the summary as JSON on stdout (also when rows failed)')
     .addHelpText('after', '\nExamples:\n  $ keystash migrate --from aws --to local\n  $ keystash migrate --from local --to aws:prod-secrets --to-key alias/prod')
-    .action(async (pairs: string[], opts, cmd: Command) => {
-      const globals = cmd.optsWithGlobals() as ConfigFlags;
+    .action(async (pairs: string[], opts: MigrateOptions, cmd: Command) => {
+      const globals = flagsOf(cmd);
       const from = resolveConfig({ ...globals, ...endpointFlags(opts.from, '--from') }, deps.io.env);
       const to = resolveConfig({ ...globals, ...endpointFlags(opts.to, '--to') }, deps.io.env);
       const sameStore = from.store === to.store && (from.store === 'sqlite' ? from.storePath === to.storePath : from.region === to.region && from.dynamodbEndpoint === to.dynamodbEndpoint);

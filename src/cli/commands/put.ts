@@ -3,6 +3,7 @@ import { parseContext, parseDigest, parseVersionArg } from '../arg-parsers.js';
 import { printJson, say, withKeystash, type CliDeps } from '../deps.js';
 import { promptHidden, readValueArg } from '../io.js';
 import { UsageError } from '../../errors.js';
+import { DEFAULT_KEY } from '../../config.js';
 
 /**
  * commander echoes an unknown option in its error; after `put NAME` that is most likely the secret
@@ -16,13 +17,25 @@ class PutCommand extends Command {
   }
 }
 
+/** Options of `put`. */
+export interface PutOptions {
+  key: string;
+  comment?: string;
+  digest: string;
+  version?: string;
+  autoversion?: boolean;
+  expectVersion?: string;
+  prompt?: boolean;
+  json?: boolean;
+}
+
 export function putCommand(deps: CliDeps): Command {
   return new PutCommand('put')
     .description('store a new version of a secret')
     .argument('<name>', 'secret name')
     .argument('[value]', "the value; '-' reads stdin, '@FILE' reads a file")
     .argument('[context...]', 'encryption context pairs key=value')
-    .option('-k, --key <key>', 'KMS key id, ARN or alias', 'alias/credstash')
+    .option('-k, --key <key>', 'KMS key id, ARN or alias', DEFAULT_KEY)
     .option('-c, --comment <comment>', 'comment stored in plaintext beside the secret')
     .option('-d, --digest <digest>', 'HMAC digest: SHA, SHA224, SHA256, SHA384, SHA512, MD5', parseDigest, 'SHA256')
     .option('-v, --version <version>', 'explicit version (fails if it exists)', parseVersionArg)
@@ -31,7 +44,7 @@ export function putCommand(deps: CliDeps): Command {
     .option('-P, --prompt', 'read the value from the terminal without echo')
     .addOption(new Option('--json', 'print {"name","version"} on stdout'))
     .addHelpText('after', '\nExamples:\n  $ keystash put db.pw hunter2 env=prod\n  $ keystash put tls.key @server.key -c "rotated 2026-11"\n  $ printf %s "$T" | keystash put api.token -')
-    .action(async (name: string, value: string | undefined, pairs: string[], opts, cmd: Command) => {
+    .action(async (name: string, value: string | undefined, pairs: string[], opts: PutOptions, cmd: Command) => {
       const context = parseContext(pairs);
       if (opts.version !== undefined && opts.expectVersion !== undefined) throw new UsageError('-v and --expect-version cannot be combined');
       let text: string;

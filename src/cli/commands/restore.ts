@@ -1,11 +1,19 @@
 import { Command, Option } from 'commander';
 import { parseContext } from '../arg-parsers.js';
-import { configOf, printJson, say, withKeystash, type CliDeps } from '../deps.js';
+import { configOf, flagsOf, printJson, say, withKeystash, type CliDeps } from '../deps.js';
 import { readStdin, readValueFile } from '../io.js';
 import { progressReporter } from '../progress.js';
-import { resolveConfig, type ConfigFlags } from '../../config.js';
+import { DEFAULT_KEY, resolveConfig } from '../../config.js';
 import { parseBackup } from '../../core/backup-file.js';
 import { restoreBackup } from '../../core/restore.js';
+
+/** Options of `restore`. */
+export interface RestoreOptions {
+  rewrapFrom?: 'local' | 'aws';
+  toKey: string;
+  createTable?: boolean;
+  json?: boolean;
+}
 
 export function restoreCommand(deps: CliDeps): Command {
   return new Command('restore')
@@ -13,15 +21,15 @@ export function restoreCommand(deps: CliDeps): Command {
     .argument('<file>', "the backup, or '-' for stdin")
     .argument('[context...]', 'encryption context of the rows (for re-wrapping)')
     .addOption(new Option('--rewrap-from <kms>', "re-wrap data keys: decrypt with this key service (the backup's), encrypt with the configured one").choices(['local', 'aws']))
-    .option('--to-key <key>', 'master key that wraps the re-wrapped data keys', 'alias/credstash')
+    .option('--to-key <key>', 'master key that wraps the re-wrapped data keys', DEFAULT_KEY)
     .option('--create-table', 'create the destination table (or store file) first if it does not exist')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', '\nExamples:\n  $ keystash -t restored restore backup.jsonl\n  $ keystash --backend aws restore backup.jsonl --rewrap-from local --to-key alias/prod')
-    .action(async (file: string, pairs: string[], opts, cmd: Command) => {
+    .action(async (file: string, pairs: string[], opts: RestoreOptions, cmd: Command) => {
       const text = file === '-' ? await readStdin(deps.io) : await readValueFile(file);
       const { rows } = parseBackup(text);
       const context = parseContext(pairs);
-      const fromConfig = resolveConfig({ ...(cmd.optsWithGlobals() as ConfigFlags), kms: opts.rewrapFrom }, deps.io.env);
+      const fromConfig = resolveConfig({ ...flagsOf(cmd), kms: opts.rewrapFrom }, deps.io.env);
       const from = opts.rewrapFrom === undefined ? undefined : await deps.openKeys(fromConfig);
       const progress = progressReporter(deps.io, 'restore');
       try {

@@ -17,6 +17,16 @@ function summaryJson(s: RotateSummary): object {
   return { ...s, keyArn: s.keyArn ?? null, failed: s.failed.map((f) => ({ name: f.name, version: f.version, code: f.error.code, error: f.error.message })) };
 }
 
+/** Options of `rotate`. */
+export interface RotateOptions {
+  all?: boolean;
+  key?: string;
+  reseal?: boolean;
+  allVersions?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
 export function rotateCommand(deps: CliDeps): Command {
   return new Command('rotate')
     .description('re-wrap data keys under a new master key (--key), or re-seal values with fresh data keys (--reseal)')
@@ -28,7 +38,7 @@ export function rotateCommand(deps: CliDeps): Command {
     .option('--dry-run', 'count what would change; write nothing')
     .option('--json', 'print the summary as JSON on stdout (also when rows failed)')
     .addHelpText('after', "\nExamples:\n  $ keystash rotate --all --key alias/k2 --all-versions\n  $ keystash rotate 'db.*' --reseal\n  $ keystash rotate --all --key alias/k2 --dry-run")
-    .action(async (selection: string[], opts, cmd: Command) => {
+    .action(async (selection: string[], opts: RotateOptions, cmd: Command) => {
       // --reseal takes -k as the key of the new versions (README); --key alone re-wraps.
       if (!opts.key && !opts.reseal) throw new UsageError('choose --key NEWKEY (re-wrap) or --reseal (optionally with -k KEY)');
       const pairs = selection.filter((a) => a.includes('=') && !isPattern(a));

@@ -2,11 +2,20 @@ import { Command, Option } from 'commander';
 import { parseContext } from '../arg-parsers.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { UsageError } from '../../errors.js';
+import { DEFAULT_KEY } from '../../config.js';
 
 function parseProvisioned(text: string): { read: number; write: number } {
   const m = /^(\d+),(\d+)$/.exec(text);
   if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--provisioned expects READ,WRITE capacity units, e.g. 5,5`);
   return { read: Number(m[1]), write: Number(m[2]) };
+}
+
+/** Options of `setup`. */
+export interface SetupOptions {
+  tags?: string[];
+  provisioned?: string;
+  pitr?: boolean;
+  key: string;
 }
 
 export function setupCommand(deps: CliDeps): Command {
@@ -15,9 +24,9 @@ export function setupCommand(deps: CliDeps): Command {
     .option('--tags <pairs...>', 'extra table tags key=value (DynamoDB)')
     .option('--provisioned <read,write>', 'provisioned capacity instead of on-demand (DynamoDB)')
     .addOption(new Option('--pitr', 'enable point-in-time recovery (DynamoDB)'))
-    .option('-k, --key <key>', 'the default key to check or create', 'alias/credstash')
+    .option('-k, --key <key>', 'the default key to check or create', DEFAULT_KEY)
     .addHelpText('after', '\nExamples:\n  $ keystash setup\n  $ keystash --backend aws setup --tags team=ops --pitr')
-    .action(async (opts, cmd: Command) => {
+    .action(async (opts: SetupOptions, cmd: Command) => {
       const tags = parseContext(opts.tags ?? []);
       const provisioned = opts.provisioned === undefined ? undefined : parseProvisioned(opts.provisioned);
       await withKeystash(deps, cmd, async (ks, config) => {

@@ -6,6 +6,11 @@ import { verifySecrets } from '../../core/verify.js';
 import { PartialFailureError } from '../../errors.js';
 import { oneLine, safeLines } from '../../format/one-line.js';
 
+/** Options of `verify`. */
+export interface VerifyOptions {
+  json?: boolean;
+}
+
 export function verifyCommand(deps: CliDeps): Command {
   return new Command('verify')
     .description('decrypt and MAC-check every version; report failures and legacy encodings')
@@ -13,7 +18,7 @@ export function verifyCommand(deps: CliDeps): Command {
     .argument('[context...]', 'encryption context pairs key=value')
     .option('--json', 'print the report as JSON')
     .addHelpText('after', "\nExamples:\n  $ keystash verify\n  $ keystash verify 'db.*' env=prod --json")
-    .action(async (pattern: string | undefined, pairs: string[], opts, cmd: Command) => {
+    .action(async (pattern: string | undefined, pairs: string[], opts: VerifyOptions, cmd: Command) => {
       if (pattern?.includes('=')) [pattern, pairs] = [undefined, [pattern, ...pairs]];
       let progress: Progress | undefined;
       const report = await withKeystash(deps, cmd, (ks) =>
