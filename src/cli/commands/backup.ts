@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { checkOutputPath, writeOutputFile } from '../output-file.js';
-import { createBackup } from '../../core/backup.js';
 
 /** Options of `backup`. */
 export interface BackupOptions {
@@ -16,7 +15,7 @@ export function backupCommand(deps: CliDeps): Command {
     .action(async (opts: BackupOptions, cmd: Command) => {
       checkOutputPath(opts.output);
       // Built whole in memory: a failure writes nothing.
-      const text = await withKeystash(deps, cmd, (ks, config) => createBackup(ks, { store: config.store, table: config.table }));
+      const text = await withKeystash(deps, cmd, (ks, config) => ks.backup({ store: config.store, table: config.table }));
       if (opts.output === undefined) {
         deps.io.stdout.write(text);
         return;

@@ -3,7 +3,7 @@ import { parseContext } from '../arg-parsers.js';
 import { flagsOf, say, type CliDeps } from '../deps.js';
 import { progressReporter } from '../progress.js';
 import { DEFAULT_KEY, resolveConfig, type ConfigFlags } from '../../config.js';
-import { migrate, MigrateFailedError, type MigrateSummary } from '../../core/migrate.js';
+import { MigrateFailedError, type MigrateSummary } from '../../core/migrate.js';
 import { UsageError } from '../../errors.js';
 
 /** `local`, `aws`, `local:TABLE` or `aws:TABLE` → config flags overriding the global ones. */
@@ -54,7 +54,7 @@ export function migrateCommand(deps: CliDeps): Command {
       try {
         const dest = await deps.open(to);
         try {
-          const summary = await migrate(source, dest, {
+          const summary = await source.migrate(dest, {
             destKeyId: opts.toKey,
             context: parseContext(pairs),
             dryRun: opts.dryRun,

@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { parseContext } from '../arg-parsers.js';
 import { withKeystash, type CliDeps } from '../deps.js';
 import { createProgress, type Progress } from '../progress.js';
-import { verifySecrets } from '../../core/verify.js';
 import { PartialFailureError } from '../../errors.js';
 import { oneLine, safeLines } from '../../format/one-line.js';
 
@@ -22,7 +21,7 @@ export function verifyCommand(deps: CliDeps): Command {
       if (pattern?.includes('=')) [pattern, pairs] = [undefined, [pattern, ...pairs]];
       let progress: Progress | undefined;
       const report = await withKeystash(deps, cmd, (ks) =>
-        verifySecrets(ks, {
+        ks.verify({
           pattern,
           context: parseContext(pairs),
           onProgress: ({ total }) => (progress ??= createProgress(deps.io, 'verify', total)).tick(),

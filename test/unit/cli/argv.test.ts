@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import type { Keystash } from '../../../src/core/keystash.js';
 import { run } from '../../../src/cli/main.js';
+import type { CliWiring } from '../../../src/cli/deps.js';
+import { serialiseBackup } from '../../../src/core/backup-file.js';
+import type { KeyService } from '../../../src/envelope/keyservice.js';
+import type { LocalKeyring } from '../../../src/localkms/audited-kms.js';
 import { memoryIo } from '../../helpers/io.js';
 
 interface Call {
@@ -133,5 +137,84 @@ describe('usage errors → exit 2, nothing called', () => {
     const version = await harness().run(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+/**
+ * Commands that open more than one Keystash (migrate), a key service of their own (restore
+ * --rewrap-from) or the local keyring (kms) get them through their deps as well.
+ */
+describe('argv → deps for migrate, restore and kms', () => {
+  function wiringHarness(stdin = '') {
+    const calls: Array<{ on: string; method: string; args: unknown[] }> = [];
+    const opened: Array<{ what: string; config: Config }> = [];
+    const m = memoryIo({ stdin, env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks' } });
+    const results: Record<string, unknown> = {
+      restore: { total: 1, written: 1, skipped: 0, repaired: 0 },
+      migrate: { dryRun: false, total: 2, copied: 2, skipped: 0, conflicts: [], verified: 2, failed: [] },
+      createKey: { keyId: 'k-1', arn: 'arn:k-1', enabled: true, backingKeyCount: 1, aliases: ['alias/x'], description: 'd' },
+      listKeys: [],
+    };
+    const spy = <T extends object>(on: string): T =>
+      new Proxy({} as T, {
+        get: (_t, method: string) => {
+          if (method === 'then') return undefined;
+          if (method === 'close') return () => undefined;
+          return async (...args: unknown[]) => (calls.push({ on, method, args }), results[method]);
+        },
+      });
+    const wiring: Partial<CliWiring> = {
+      open: async (config) => (opened.push({ what: 'keystash', config }), spy<Keystash>(`keystash ${opened.length}`)),
+      openKeys: async (config) => (opened.push({ what: 'keys', config }), spy<KeyService>('keys')),
+      openLocalKms: async (config) => (opened.push({ what: 'localKms', config }), spy<LocalKeyring>('localKms')),
+    };
+    return { run: async (argv: string[]) => ({ code: await run(argv, m.io, wiring), stdout: m.stdout(), stderr: m.stderr(), calls, opened }) };
+  }
+
+  it('migrate --from local --to aws:prod opens both through deps and calls source.migrate(dest)', async () => {
+    const r = await wiringHarness().run(['migrate', '--from', 'local', '--to', 'aws:prod', '--to-key', 'alias/prod', 'env=ci']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.opened.map((o) => [o.what, o.config.store, o.config.kms, o.config.table])).toEqual([
+      ['keystash', 'sqlite', 'local', 'credential-store'],
+      ['keystash', 'dynamodb', 'aws', 'prod'],
+    ]);
+    expect(r.calls).toHaveLength(1);
+    expect(r.calls[0]).toMatchObject({ on: 'keystash 1', method: 'migrate', args: [expect.anything(), { destKeyId: 'alias/prod', context: { env: 'ci' }, dryRun: undefined, setup: true }] });
+    expect(r.stderr).toContain('copied 2 of 2 rows');
+  });
+
+  it('restore - --rewrap-from aws opens the source key service through deps and calls ks.restore(rows)', async () => {
+    const row = { name: 'a', version: '0000000000000000001', key: 'a2V5', contents: 'Y29udGVudHM=', hmac: '00', digest: 'SHA256' };
+    const backup = serialiseBackup([row], { store: 'sqlite', table: 'credential-store' }, new Date(0));
+    const r = await wiringHarness(backup).run(['restore', '-', '--rewrap-from', 'aws', '--to-key', 'alias/new', 'env=ci']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.opened.map((o) => [o.what, o.config.kms])).toEqual([
+      ['keys', 'aws'],
+      ['keystash', 'local'],
+    ]);
+    expect(r.calls).toHaveLength(1);
+    const [rows, options] = r.calls[0]!.args as [Array<{ name: string }>, { context: unknown; rewrap: { keyId: string }; createTable: boolean }];
+    expect(r.calls[0]!.method).toBe('restore');
+    expect(rows.map((x) => x.name)).toEqual(['a']);
+    expect(options).toMatchObject({ context: { env: 'ci' }, rewrap: { keyId: 'alias/new' }, createTable: false });
+    expect(r.stderr).toContain('restored 1 rows into table credential-store');
+  });
+
+  it.each([
+    { argv: ['kms', 'create-key', '--alias', 'alias/x', '--description', 'd'], method: 'createKey', args: [{ alias: 'alias/x', description: 'd' }] },
+    { argv: ['kms', 'list'], method: 'listKeys', args: [] },
+    { argv: ['kms', 'rotate', 'alias/x'], method: 'rotateKey', args: ['alias/x'] },
+    { argv: ['kms', 'disable', 'alias/x'], method: 'setKeyEnabled', args: ['alias/x', false] },
+  ])('$argv.1 opens the local keyring through deps and calls $method', async ({ argv, method, args }) => {
+    const r = await wiringHarness().run(argv);
+    expect(r.opened.map((o) => o.what)).toEqual(['localKms']);
+    expect(r.calls).toEqual([{ on: 'localKms', method, args }]);
+  });
+
+  it('kms with --kms aws is refused before anything is opened', async () => {
+    const r = await wiringHarness().run(['--kms', 'aws', 'kms', 'list']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('manages the local keyring');
+    expect(r.opened).toEqual([]);
   });
 });
