@@ -1,5 +1,5 @@
 /**
- * Issue 5: `keystash exec` — the child's environment, exit status and signal propagation, no
+ * `keystash exec` — the child's environment, exit status and signal propagation, no
  * secret on any argv, `--strict` starting nothing.
  */
 import { spawn } from 'node:child_process';
