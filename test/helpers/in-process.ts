@@ -6,6 +6,7 @@
  * `inProcessHome` is a drop-in for run-cli.ts's `cliHome` (same `run(args, { input, env })`, same
  * result fields): what only a process shows (signals, EPIPE, start-up, the bundle) stays spawned.
  */
+import { dirname } from 'node:path';
 import { run } from '../../src/cli/main.js';
 import { memoryIo } from './io.js';
 import { tempDir } from './run-cli.js';
@@ -80,4 +81,13 @@ export function inProcessHome(env: Record<string, string | undefined> = {}): InP
     cleanup,
     run: (args, options = {}) => runInProcess(args, { HOME: dir, KEYSTASH_HOME: home, PATH: process.env.PATH, ...env, ...options.env }, options.input ?? ''),
   };
+}
+
+/**
+ * An in-process runner on the home of a spawned runner (run-cli.ts `cliHome`): set-up and checks
+ * run in-process, the runs where the process matters stay spawned, both on the same store.
+ */
+export function inProcessOn(cli: { home: string }, env: Record<string, string | undefined> = {}): InProcessHome['run'] {
+  const dir = dirname(cli.home);
+  return (args, options = {}) => runInProcess(args, { HOME: dir, KEYSTASH_HOME: cli.home, PATH: process.env.PATH, ...env, ...options.env }, options.input ?? '');
 }
