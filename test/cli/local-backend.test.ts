@@ -192,22 +192,20 @@ describe('tampered rows', () => {
     unknownDigest: () => ['digest', 'WHIRLPOOL'],
     truncated: (row) => ['contents', row.contents.slice(0, 8)],
   };
-  for (const [what, fn] of Object.entries(mutate)) {
-    it(`a changed ${what} → integrity or decrypt error, non-zero exit, empty stdout`, async () => {
-      const name = `tamper.${what}`;
-      expect((await h3.run(['put', name, 'tamper-target-value-123456'])).code).toBe(0);
-      const db = rawDb(join(h3.home, 'store.db'));
-      const row = db.prepare('SELECT key, contents, hmac FROM secrets WHERE name = ?').get(name) as { key: string; contents: string; hmac: string };
-      const [column, value] = fn(row);
-      db.prepare(`UPDATE secrets SET ${column} = ? WHERE name = ?`).run(value, name);
-      db.close();
-      const r = await h3.run(['get', name]);
-      expect([5, 6]).toContain(r.code);
-      expect(r.stdout).toBe('');
-      expect(r.stderr).not.toContain('tamper-target-value');
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-    });
-  }
+  it.each(Object.entries(mutate))('a changed %s → integrity or decrypt error, non-zero exit, empty stdout', async (what, fn) => {
+    const name = `tamper.${what}`;
+    expect((await h3.run(['put', name, 'tamper-target-value-123456'])).code).toBe(0);
+    const db = rawDb(join(h3.home, 'store.db'));
+    const row = db.prepare('SELECT key, contents, hmac FROM secrets WHERE name = ?').get(name) as { key: string; contents: string; hmac: string };
+    const [column, value] = fn(row);
+    db.prepare(`UPDATE secrets SET ${column} = ? WHERE name = ?`).run(value, name);
+    db.close();
+    const r = await h3.run(['get', name]);
+    expect([5, 6]).toContain(r.code);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toContain('tamper-target-value');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });
 
 describe('concurrent writers', () => {
