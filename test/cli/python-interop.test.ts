@@ -331,6 +331,9 @@ describe.skipIf(pythonMissing !== undefined)(`credstash (boto3) ↔ keystash --b
         encryptRoundtrip: true,
         keyServiceRoundtrip: true,
       });
+      // The server logs each call after answering it: give the last lines a moment to arrive (bounded).
+      for (let waited = 0; opsLogged().length - before < 8 && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 50)); // and any line too many
       const ops = opsLogged().slice(before).map((l) => /op=(\w+) status=(\d+)/.exec(l)!.slice(1).join(' '));
       expect(ops).toEqual([
         'ListAliases 200',
