@@ -1,5 +1,5 @@
 /**
- * `kms` lifecycle commands, `config` and `iam-policy`, via the built CLI (`kms serve`: kms-serve.test.ts).
+ * `kms` lifecycle commands, `config` and `iam-policy`, in-process (`kms serve`: kms-serve.test.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { inProcessHome } from '../helpers/in-process.js';
