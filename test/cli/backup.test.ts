@@ -1,15 +1,15 @@
 /**
- * Issue 5: backup → restore into a new table and into the other backend reproduces every
+ * backup → restore into a new table and into the other backend reproduces every
  * version; the backup holds no plaintext; one flipped byte is refused before any write.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliHome } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
 import { awsTestEnv } from '../helpers/aws-env.js';
 
 const awsEnv = awsTestEnv();
-const h = cliHome(awsEnv);
+const h = inProcessHome(awsEnv);
 const file = join(h.home, '..', 'backup.jsonl');
 /** name, value, extra put args — several versions per name, a comment, other digests, a context. */
 const PUTS: Array<[string, string, string[]]> = [

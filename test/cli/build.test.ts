@@ -3,10 +3,10 @@
  * keystash running meanwhile sees the old build or the new one, and a failed build leaves the
  * old one whole.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/run-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -23,15 +23,28 @@ function checkout(): string {
   return dir;
 }
 
-const build = (cwd: string) => spawnSync(process.execPath, ['scripts/build.mjs'], { cwd, encoding: 'utf8', timeout: 180_000 });
+/** `node scripts/build.mjs` in `cwd`, as a child (both builds below run at once: each is mostly tsc). */
+function build(cwd: string): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolveBuild, reject) => {
+    const child = spawn(process.execPath, ['scripts/build.mjs'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.on('error', reject);
+    child.on('close', (status) => (clearTimeout(timer), resolveBuild({ status, stderr })));
+  });
+}
 
 describe('npm run build', () => {
-  it('a failed bundle step leaves the previous dist/ whole and no staging directory behind', { timeout: 200_000 }, () => {
-    const dir = checkout();
-    const before = readFileSync(join(dir, 'dist', 'bundle', 'cli.cjs'));
+  const failing = { dir: '', before: Buffer.alloc(0), result: undefined as ReturnType<typeof build> | undefined };
+  const succeeding = { dir: '', result: undefined as ReturnType<typeof build> | undefined };
+
+  beforeAll(() => {
+    failing.dir = checkout();
+    failing.before = readFileSync(join(failing.dir, 'dist', 'bundle', 'cli.cjs'));
     // A bundler that dies half-way through writing its output.
     writeFileSync(
-      join(dir, 'scripts', 'bundle.mjs'),
+      join(failing.dir, 'scripts', 'bundle.mjs'),
       [
         "import { mkdirSync, writeFileSync } from 'node:fs';",
         "const out = process.argv[2] ?? 'dist/bundle';",
@@ -40,16 +53,26 @@ describe('npm run build', () => {
         "throw new Error('bundling failed on purpose');",
       ].join('\n'),
     );
-    const r = build(dir);
+    succeeding.dir = checkout();
+    failing.result = build(failing.dir);
+    succeeding.result = build(succeeding.dir);
+    // Each test awaits its own build; a rejection is reported there.
+    failing.result.catch(() => undefined);
+    succeeding.result.catch(() => undefined);
+  });
+
+  it('a failed bundle step leaves the previous dist/ whole and no staging directory behind', { timeout: 200_000 }, async () => {
+    const { dir, before } = failing;
+    const r = await failing.result!;
     expect(r.status).not.toBe(0);
     expect(readFileSync(join(dir, 'dist', 'bundle', 'version.txt'), 'utf8')).toBe('old build\n');
     expect(readFileSync(join(dir, 'dist', 'bundle', 'cli.cjs')).equals(before)).toBe(true);
     expect(readdirSync(dir).filter((f) => f.startsWith('dist.'))).toEqual([]);
   });
 
-  it('a successful build replaces dist/ as a whole', { timeout: 200_000 }, () => {
-    const dir = checkout();
-    const r = build(dir);
+  it('a successful build replaces dist/ as a whole', { timeout: 200_000 }, async () => {
+    const { dir } = succeeding;
+    const r = await succeeding.result!;
     expect(r.status, r.stderr).toBe(0);
     const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
     expect(readFileSync(join(dir, 'dist', 'bundle', 'version.txt'), 'utf8')).toBe(`${version}\n`);

@@ -1,11 +1,11 @@
-/** Issue 5: `keystash completion bash|zsh|fish` lists the program's commands and options. */
+/** `keystash completion bash|zsh|fish` lists the program's commands and options. */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliHome } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
 
-const h = cliHome();
+const h = inProcessHome();
 afterAll(() => h.cleanup());
 
 describe('completion', () => {

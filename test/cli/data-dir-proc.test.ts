@@ -1,5 +1,5 @@
 /**
- * Issue 14 item 8: a --data-dir that cannot be created under /proc fails at once instead of
+ * A --data-dir that cannot be created under /proc fails at once instead of
  * spinning at 100 % CPU in Node's recursive mkdir. Spawned (the original loops synchronously,
  * which no in-process timeout could stop) and bounded by its own deadline.
  */

@@ -8,17 +8,19 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inProcessOn } from '../helpers/in-process.js';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
 
 const h = cliHome();
+const local = inProcessOn(h);
 const KUBECONFIG = 'apiVersion: v1\nkind: Config\nusers:\n- name: ci\n  user: {token: "t0k3n-ab12"}\n';
 const tmp = join(h.home, '..', 'tmp');
 
 beforeAll(async () => {
   mkdirSync(tmp);
-  expect((await h.run(['put', 'k8s.kubeconfig', '-'], { input: KUBECONFIG })).code).toBe(0);
-  expect((await h.run(['put', 'tls/key', 'v1-key'])).code).toBe(0);
-  expect((await h.run(['put', 'tls/key', 'v2-key'])).code).toBe(0);
+  expect((await local(['put', 'k8s.kubeconfig', '-'], { input: KUBECONFIG })).code).toBe(0);
+  expect((await local(['put', 'tls/key', 'v1-key'])).code).toBe(0);
+  expect((await local(['put', 'tls/key', 'v2-key'])).code).toBe(0);
 });
 afterAll(() => h.cleanup());
 

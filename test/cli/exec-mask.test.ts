@@ -8,16 +8,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONCEALED } from '../../src/core/mask.js';
+import { inProcessOn } from '../helpers/in-process.js';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
 
 const h = cliHome();
+const local = inProcessOn(h);
 const TOKEN = 'tok-9f8e7d6c5b4a';
 const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\nAQEFAASCBKcwggSjAgEAAoIB\n-----END PRIVATE KEY-----\n';
 
 beforeAll(async () => {
-  expect((await h.run(['put', 'ci.token', TOKEN])).code).toBe(0);
-  expect((await h.run(['put', 'ci.pem', '-'], { input: PEM })).code).toBe(0);
-  expect((await h.run(['put', 'ci.short', 'abc'])).code).toBe(0);
+  expect((await local(['put', 'ci.token', TOKEN])).code).toBe(0);
+  expect((await local(['put', 'ci.pem', '-'], { input: PEM })).code).toBe(0);
+  expect((await local(['put', 'ci.short', 'abc'])).code).toBe(0);
 });
 afterAll(() => h.cleanup());
 

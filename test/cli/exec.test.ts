@@ -1,5 +1,5 @@
 /**
- * Issue 5: `keystash exec` — the child's environment, exit status and signal propagation, no
+ * `keystash exec` — the child's environment, exit status and signal propagation, no
  * secret on any argv, `--strict` starting nothing.
  */
 import { spawn } from 'node:child_process';
@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
 import { allCommandLines } from '../helpers/proc.js';
+import { inProcessOn } from '../helpers/in-process.js';
 
 const h = cliHome();
+/** In-process on the same home: set-up, and runs that fail before any child starts. */
+const local = inProcessOn(h);
 const SECRET_A = 'exec-secret-AAA-7f3c91';
 const SECRET_B = "exec 'secret' $B\nline2";
 const DUMP = "process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(process.env).filter(([k]) => !['PWD','SHLVL','_'].includes(k)))))";
@@ -20,9 +23,9 @@ beforeAll(async () => {
     ['app.token', SECRET_B],
     ['other.key', 'other-value-99'],
   ]) {
-    expect((await h.run(['put', name, '-'], { input: value })).code).toBe(0);
+    expect((await local(['put', name, '-'], { input: value })).code).toBe(0);
   }
-  expect((await h.run(['put', 'app.token', 'v2-of-token'])).code).toBe(0);
+  expect((await local(['put', 'app.token', 'v2-of-token'])).code).toBe(0);
 });
 afterAll(() => h.cleanup());
 
@@ -72,8 +75,8 @@ describe('exec', () => {
 
   it('a secret too large for one environment variable (E2BIG) is exit 126 with a message, not a crash', async () => {
     const big = 'b'.repeat(200_000);
-    expect((await h.run(['put', 'huge.blob', '-'], { input: big })).code).toBe(0);
-    const r = await h.run(['exec', 'huge.blob', '--', process.execPath, '-e', '0']);
+    expect((await local(['put', 'huge.blob', '-'], { input: big })).code).toBe(0);
+    const r = await local(['exec', 'huge.blob', '--', process.execPath, '-e', '0']);
     expect(r.code).toBe(126);
     expect(r.stderr).toContain('environment is too large');
     expect(r.stderr).not.toContain('a bug in keystash');
@@ -83,15 +86,15 @@ describe('exec', () => {
   it('a collision names both secrets; a missing name or a strict glob starts nothing', async () => {
     const marker = join(h.home, '..', 'started');
     const touch = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`];
-    const collide = await h.run(['exec', 'app.db-pw', '--env', 'APP_DB_PW=other.key', '--', ...touch]);
+    const collide = await local(['exec', 'app.db-pw', '--env', 'APP_DB_PW=other.key', '--', ...touch]);
     expect(collide.code).toBe(2);
     expect(collide.stderr).toContain('"app.db-pw"');
     expect(collide.stderr).toContain('"other.key"');
-    const missing = await h.run(['exec', 'app.db-pw', 'no.such', '--', ...touch]);
+    const missing = await local(['exec', 'app.db-pw', 'no.such', '--', ...touch]);
     expect(missing.code).toBe(3);
-    const strict = await h.run(['exec', '--strict', 'app.*', 'nothing.*', '--', ...touch]);
+    const strict = await local(['exec', '--strict', 'app.*', 'nothing.*', '--', ...touch]);
     expect(strict.code).toBe(3);
-    const missingMap = await h.run(['exec', '--env', 'X=no.such', '--', ...touch]);
+    const missingMap = await local(['exec', '--env', 'X=no.such', '--', ...touch]);
     expect(missingMap.code).toBe(3);
     expect(existsSync(marker)).toBe(false);
     // Without --strict a glob matching nothing is fine.

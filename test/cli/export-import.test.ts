@@ -1,5 +1,5 @@
 /**
- * Issue 5: export round trips through the real consumers (bash, npm dotenv, yaml, python3 csv),
+ * Export round trips through the real consumers (bash, npm dotenv, yaml, python3 csv),
  * import → export identity, and an import with a bad line writing nothing.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,10 +9,10 @@ import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteDotenvValue } from '../../src/format/dotenv.js';
-import { cliHome } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
 import { labelOf, trickyPairs } from '../helpers/tricky-values.js';
 
-const h = cliHome();
+const h = inProcessHome();
 const PAIRS = trickyPairs().filter(([, v]) => !v.includes('\0'));
 const EXPECTED = Object.fromEntries(PAIRS);
 const NAMES = PAIRS.map(([n]) => n);
@@ -115,7 +115,7 @@ describe('export round trips through the real consumers', () => {
 
 describe('import', () => {
   it('import → export is the identity (json, shell and dotenv files), re-import skips unchanged', async () => {
-    const other = cliHome();
+    const other = inProcessHome();
     try {
       const json = await exportText(['--all', '-f', 'json']);
       const dir = join(h.home, '..');
@@ -125,7 +125,7 @@ describe('import', () => {
       expect(imported.stdout).not.toContain('hunter2');
       expect((await other.run(['export', '--all', '-f', 'json'])).stdout).toBe(json);
 
-      // A shell export writes ' as '\'' which the dotenv parser reads differently: refused, by line (issue 14 item 7).
+      // A shell export writes ' as '\'' which the dotenv parser reads differently: refused, by line.
       writeFileSync(join(dir, 'all.sh'), await exportText(['--all', '-f', 'shell']));
       const refused = await other.run(['import', join(dir, 'all.sh'), '--format', 'dotenv', '--json']);
       expect(refused.code).toBe(2);
@@ -137,7 +137,7 @@ describe('import', () => {
       const report = JSON.parse(again.stdout) as { results: Array<{ name: string; status: string }> };
       expect(report.results.every((r) => r.status === 'unchanged')).toBe(true);
       expect(report.results).toHaveLength(DOTENV_OK.length);
-      const third = cliHome();
+      const third = inProcessHome();
       try {
         expect((await third.run(['import', join(dir, 'sub.env')])).code).toBe(0);
         expectSame(JSON.parse((await third.run(['export', '--all', '-f', 'json'])).stdout), DOTENV_OK);
@@ -150,7 +150,7 @@ describe('import', () => {
   });
 
   it('import of a YAML export gives back every tricky value exactly', async () => {
-    const other = cliHome();
+    const other = inProcessHome();
     try {
       const file = join(h.home, '..', 'all.yaml');
       writeFileSync(file, await exportText(['--all', '-f', 'yaml']));

@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMaskValues, parseGithubEnvFile } from '../helpers/github-runner.js';
-import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
+import { BIN, cleanEnv } from '../helpers/run-cli.js';
 
 interface Step {
   name: string;
@@ -28,7 +29,7 @@ interface Action {
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const action = parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as Action;
-const h = cliHome();
+const h = inProcessHome();
 const dir = join(h.home, '..');
 const PEM = '-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END KEY-----';
 

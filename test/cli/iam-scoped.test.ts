@@ -1,7 +1,8 @@
 /**
  * Scoped IAM policies (`iam-policy reader|writer --context k=v --prefix P`) enforced on the API
- * calls keystash really makes: the built CLI talks to dynalite and the project's KMS server through
- * policy proxies (test/helpers/policy-proxy.ts) that record every call and decide it with the
+ * calls keystash really makes: the CLI (in-process; `exec` as a process) talks to dynalite and
+ * the project's KMS server through policy proxies (test/helpers/policy-proxy.ts) that record every
+ * call and decide it with the
  * IAM policy evaluator @cloud-copilot/iam-simulate, answering AccessDeniedException as AWS does.
  * The evaluator's unvalidated entry point (runUnsafeSimulation) is used because its validated one
  * drops `kms:EncryptionContext:<key>` request keys (it only expands variable keys written with
@@ -10,7 +11,8 @@
 import { createValidatedPolicy, validateResourcePolicy } from '@cloud-copilot/iam-policy';
 import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { cliHome, type CliResult } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
+import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { startPolicyProxy, type ApiCall, type PolicyProxy } from '../helpers/policy-proxy.js';
 
 const ACCOUNT = '123456789012';
@@ -24,8 +26,12 @@ const KEY_POLICY = createValidatedPolicy(
 
 let dynamo: PolicyProxy;
 let kms: PolicyProxy;
-let h: ReturnType<typeof cliHome>;
+let h: ReturnType<typeof inProcessHome>;
+let proxyEnv: Record<string, string>;
 const aws = (args: string[], input?: string): Promise<CliResult> => h.run(['--backend', 'aws', '-t', table, '-r', REGION, ...args], input === undefined ? {} : { input });
+/** The same as a process of the built CLI: `exec` hands the child its own stdout. */
+const awsProcess = (args: string[]): Promise<CliResult> =>
+  runCli(['--backend', 'aws', '-t', table, '-r', REGION, ...args], { env: { HOME: h.dir, KEYSTASH_HOME: h.home, ...proxyEnv } });
 
 /** An authorizer for `policy`: every call evaluated as the role `policy` is attached to. */
 function enforce(policy: unknown): (call: ApiCall) => Promise<boolean> {
@@ -64,14 +70,15 @@ function scopeTo(policy: unknown | undefined): void {
 beforeAll(async () => {
   dynamo = await startPolicyProxy({ target: inject('dynamoEndpoint'), service: 'dynamodb', region: REGION, account: ACCOUNT });
   kms = await startPolicyProxy({ target: inject('kmsEndpoint'), service: 'kms', region: REGION, account: ACCOUNT });
-  h = cliHome({
+  proxyEnv = {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_KMS: kms.endpoint,
     AWS_ACCESS_KEY_ID: inject('kmsAccessKeyId'),
     AWS_SECRET_ACCESS_KEY: inject('kmsSecretAccessKey'),
     AWS_REGION: REGION,
     AWS_EC2_METADATA_DISABLED: 'true',
-  });
+  };
+  h = inProcessHome(proxyEnv);
   // As an unrestricted admin: the table and the secrets.
   expect((await aws(['setup'])).code).toBe(0);
   for (const [name, value, context] of [['web.db', 'web-db-pw', 'app=web'], ['web.api', 'web-api-key', 'app=web'], ['other.x', 'other-secret', 'app=other']] as const) {
@@ -93,7 +100,7 @@ describe('iam-policy reader --context app=web --prefix web.', () => {
     const exported = await aws(['export', 'web.db', 'web.api', '-f', 'json', '--context', 'app=web']);
     expect(exported.code, exported.stderr).toBe(0);
     expect(JSON.parse(exported.stdout)).toEqual({ 'web.api': 'web-api-key', 'web.db': 'web-db-pw' });
-    const exec = await aws(['exec', 'web.db', '--context', 'app=web', '--', process.execPath, '-e', 'process.stdout.write(process.env.WEB_DB)']);
+    const exec = await awsProcess(['exec', 'web.db', '--context', 'app=web', '--', process.execPath, '-e', 'process.stdout.write(process.env.WEB_DB)']);
     expect(exec.stdout).toBe('web-db-pw');
     const calls = [...dynamo.calls, ...kms.calls];
     expect(calls.length).toBeGreaterThan(5);

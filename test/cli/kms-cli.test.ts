@@ -1,10 +1,10 @@
 /**
- * `kms` lifecycle commands, `config` and `iam-policy`, via the built CLI (`kms serve`: kms-serve.test.ts).
+ * `kms` lifecycle commands, `config` and `iam-policy`, in-process (`kms serve`: kms-serve.test.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliHome } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
 
-const h = cliHome({ KEYSTASH_KMS_PASSPHRASE: undefined });
+const h = inProcessHome({ KEYSTASH_KMS_PASSPHRASE: undefined });
 afterAll(() => h.cleanup());
 
 describe('kms lifecycle', () => {

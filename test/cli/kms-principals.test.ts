@@ -14,11 +14,11 @@ import {
 } from '@aws-sdk/client-kms';
 import { createKeystash } from '../../src/open.js';
 import { readAuditLog } from '../../src/localkms/audit-read.js';
-import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
 import { inProcessHome } from '../helpers/in-process.js';
+import { BIN, cleanEnv } from '../helpers/run-cli.js';
 import { rejection } from '../helpers/rejection.js';
 
-const h = cliHome();
+const h = inProcessHome();
 const children: ChildProcessWithoutNullStreams[] = [];
 const auditPath = join(h.home, 'kms-audit.jsonl');
 const pair = () => ({ accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') });

@@ -1,9 +1,10 @@
 /**
  * `export -f docker` (env-no-quotes) and the k8s-secret options, run in-process against a temporary
  * home; the output is read back with the ports of docker's and kubectl's env-file readers and
- * with the `yaml` parser.
+ * with the `yaml` parser. `export -o` to a FIFO writes through without changing its mode.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { addMaskValues, parseGithubEnvFile } from '../helpers/github-runner.js';
@@ -74,5 +75,23 @@ describe('export -f github-output', () => {
     expect(r.code).toBe(0);
     expect(parseGithubEnvFile(readFileSync(file, 'utf8'))).toEqual({ earlier: '1', DB_URL: VALUES[0]?.[1], TOKEN: VALUES[1]?.[1], EMPTY: '', MULTI_PEM: '-----BEGIN-----\nabc\n-----END-----\n' });
     expect(addMaskValues(r.stdout).sort()).toEqual([VALUES[0]?.[1], VALUES[1]?.[1], '-----BEGIN-----', 'abc', '-----END-----'].sort());
+  });
+});
+
+describe('export -o', () => {
+  it('to a FIFO (like /dev/stdout or /dev/null) writes through without changing its mode', async () => {
+    expect((await h.run(['put', 'fifo.secret', 'v'])).code).toBe(0);
+    const fifo = join(h.home, '..', 'out.fifo');
+    expect(spawnSync('mkfifo', ['-m', '644', fifo]).status).toBe(0);
+    const chunks: Buffer[] = [];
+    const reader = createReadStream(fifo);
+    reader.on('data', (c) => chunks.push(c as Buffer));
+    const closed = new Promise<void>((resolve) => reader.on('close', () => resolve()));
+    const r = await h.run(['export', 'fifo.secret', '-f', 'dotenv', '-o', fifo]);
+    await closed;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(Buffer.concat(chunks).toString()).toBe("FIFO_SECRET='v'\n");
+    expect(statSync(fifo).mode & 0o777).toBe(0o644);
   });
 });

@@ -7,13 +7,20 @@
  *
  * Plaintexts never appear on a child's argv: values go to keystash (`put NAME -`) and to the
  * Python helper (`put`) on stdin, and come back on stdout.
+ *
+ * Speed: keystash runs in-process (its own process-level behaviour is tested elsewhere), and the
+ * Python helper runs in one long-lived `credstash_mini.py serve` process (a boto3 import costs most
+ * of a Python launch); each helper call is still a separate `main(argv)` with its own stdin,
+ * credentials and output. The AWS CLI and `keystash kms serve` remain real processes.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BIN, cleanEnv, cliHome, tempDir, type CliResult } from '../helpers/run-cli.js';
+import { inProcessHome, runInProcess } from '../helpers/in-process.js';
+import { BIN, cleanEnv, tempDir, type CliResult } from '../helpers/run-cli.js';
 
 const HELPER = resolve(import.meta.dirname, '../helpers/credstash_mini.py');
 
@@ -70,9 +77,58 @@ function runPy(cmd: string, args: readonly string[], opts: { input?: string | Bu
   });
 }
 
+/** One `credstash_mini.py serve` process: requests one at a time, each `main(argv)` on its own. */
+let pyServer: { child: ChildProcessWithoutNullStreams; next: (line: string) => Promise<string>; log: () => string } | undefined;
+let pyQueue: Promise<unknown> = Promise.resolve();
+
+function startPyServer(): NonNullable<typeof pyServer> {
+  const child = spawn('python3', [HELPER, 'serve'], { env: pyEnv({ id: accessKeyId, secret: secretAccessKey }), cwd: scratch.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d: Buffer) => void (log += d.toString('utf8')));
+  const waiting: ((line: string) => void)[] = [];
+  let exited: string | undefined;
+  const dead = () => JSON.stringify({ code: -1, stdout: '', stderr: `credstash_mini serve exited: ${exited ?? ''} ${log}` });
+  createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(line));
+  child.stdin.on('error', () => undefined);
+  child.on('close', (code, signal) => {
+    exited = String(code ?? signal);
+    for (const w of waiting.splice(0)) w(dead());
+  });
+  return {
+    child,
+    log: () => log,
+    next: (line) =>
+      new Promise<string>((resolveLine) => {
+        if (exited !== undefined) return resolveLine(dead());
+        // Bounded like a spawned helper was: a stuck request kills the server (and fails the call).
+        const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+        waiting.push((reply) => (clearTimeout(timer), resolveLine(reply)));
+        child.stdin.write(`${line}\n`);
+      }),
+  };
+}
+
+/** `python3 credstash_mini.py ...args` with `input` on stdin and the given credentials, in the serve process. */
+function runHelper(args: readonly string[], opts: { input?: string; creds?: { id: string; secret: string } } = {}): Promise<CliResult> {
+  const creds = opts.creds ?? { id: accessKeyId, secret: secretAccessKey };
+  const request = JSON.stringify({
+    argv: args,
+    input: Buffer.from(opts.input ?? '', 'utf8').toString('base64'),
+    env: { AWS_ACCESS_KEY_ID: creds.id, AWS_SECRET_ACCESS_KEY: creds.secret },
+  });
+  const result = pyQueue.then(async () => {
+    pyServer ??= startPyServer();
+    const reply = JSON.parse(await pyServer.next(request)) as { code: number; stdout: string; stderr: string };
+    const stdoutBytes = Buffer.from(reply.stdout, 'base64');
+    return { code: reply.code, signal: null, stdout: stdoutBytes.toString('utf8'), stderr: reply.stderr, stdoutBytes } satisfies CliResult;
+  });
+  pyQueue = result.catch(() => undefined);
+  return result;
+}
+
 /** credstash_mini against dynalite + the global KMS server (or another KMS endpoint). */
 const credstash = (args: readonly string[], input?: string, kms = kmsEndpoint) =>
-  runPy('python3', [HELPER, '--region', 'us-east-1', '--dynamodb-endpoint', dynamoEndpoint, '--kms-endpoint', kms, ...args], { input });
+  runHelper(['--region', 'us-east-1', '--dynamodb-endpoint', dynamoEndpoint, '--kms-endpoint', kms, ...args], { input });
 
 const ksEnv = {
   AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
@@ -83,7 +139,7 @@ const ksEnv = {
   AWS_EC2_METADATA_DISABLED: 'true',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
-const h = cliHome(ksEnv);
+const h = inProcessHome(ksEnv);
 const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamoEndpoint, credentials: { accessKeyId, secretAccessKey } });
 
 let tableSeq = 0;
@@ -112,7 +168,12 @@ const CASES: { label: string; value: string; context: Record<string, string> }[]
   { label: 'empty', value: '', context: {} },
 ];
 
-afterAll(() => {
+afterAll(async () => {
+  if (pyServer) {
+    const closed = new Promise((r) => pyServer!.child.on('close', r));
+    pyServer.child.stdin.end();
+    await closed;
+  }
   ddb.destroy();
   h.cleanup();
   scratch.cleanup();
@@ -226,8 +287,8 @@ describe.skipIf(pythonMissing !== undefined)(`credstash (boto3) ↔ keystash --b
 
     beforeAll(async () => {
       const env = { HOME: serveHome, KEYSTASH_HOME: serveHome, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-      const created = spawnSync(process.execPath, [BIN, 'kms', 'create-key', '--alias', 'alias/credstash'], { env: cleanEnv(env), encoding: 'utf8' });
-      expect(created.status, created.stderr).toBe(0);
+      const created = await runInProcess(['kms', 'create-key', '--alias', 'alias/credstash'], env);
+      expect(created.code, created.stderr).toBe(0);
       const proc = spawn(process.execPath, [BIN, 'kms', 'serve', '--port', '0'], {
         env: cleanEnv({ ...env, KEYSTASH_KMS_ACCESS_KEY_ID: served.id, KEYSTASH_KMS_SECRET_ACCESS_KEY: served.secret }),
       });
@@ -255,7 +316,7 @@ describe.skipIf(pythonMissing !== undefined)(`credstash (boto3) ↔ keystash --b
 
     it('boto3: ListAliases, DescribeKey, GenerateDataKey, Encrypt, Decrypt (with and without context)', async () => {
       const before = opsLogged().length;
-      const r = await runPy('python3', [HELPER, '--region', 'us-east-1', '--kms-endpoint', served.url, 'kms-roundtrip'], { creds: good() });
+      const r = await runHelper(['--region', 'us-east-1', '--kms-endpoint', served.url, 'kms-roundtrip'], { creds: good() });
       expect(r.code, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout) as Record<string, unknown> & { describe: Record<string, unknown> };
       expect(out.aliases).toContain('alias/credstash');
@@ -270,6 +331,9 @@ describe.skipIf(pythonMissing !== undefined)(`credstash (boto3) ↔ keystash --b
         encryptRoundtrip: true,
         keyServiceRoundtrip: true,
       });
+      // The server logs each call after answering it: give the last lines a moment to arrive (bounded).
+      for (let waited = 0; opsLogged().length - before < 8 && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 50)); // and any line too many
       const ops = opsLogged().slice(before).map((l) => /op=(\w+) status=(\d+)/.exec(l)!.slice(1).join(' '));
       expect(ops).toEqual([
         'ListAliases 200',
@@ -285,11 +349,11 @@ describe.skipIf(pythonMissing !== undefined)(`credstash (boto3) ↔ keystash --b
     });
 
     it('boto3 with a wrong secret or an unknown access key is refused by the signature check', async () => {
-      const wrongSecret = await runPy('python3', [HELPER, '--kms-endpoint', served.url, 'kms-roundtrip'], { creds: { id: served.id, secret: 'not-the-secret' } });
+      const wrongSecret = await runHelper(['--kms-endpoint', served.url, 'kms-roundtrip'], { creds: { id: served.id, secret: 'not-the-secret' } });
       expect(wrongSecret.code).toBe(1);
       expect(wrongSecret.stdout).toBe('');
       expect(wrongSecret.stderr).toContain('InvalidSignatureException');
-      const wrongId = await runPy('python3', [HELPER, '--kms-endpoint', served.url, 'kms-roundtrip'], { creds: { id: 'AKIANOTKNOWN00000000', secret: served.secret } });
+      const wrongId = await runHelper(['--kms-endpoint', served.url, 'kms-roundtrip'], { creds: { id: 'AKIANOTKNOWN00000000', secret: served.secret } });
       expect(wrongId.code).toBe(1);
       expect(wrongId.stderr).toContain('UnrecognizedClientException');
     });
@@ -299,7 +363,7 @@ describe.skipIf(pythonMissing !== undefined)(`credstash (boto3) ↔ keystash --b
       const via = { AWS_ENDPOINT_URL_KMS: served.url, AWS_ACCESS_KEY_ID: served.id, AWS_SECRET_ACCESS_KEY: served.secret };
       ok(await ks(['put', 'served.pw', '-', 'tier=gold'], 'served ✓\nvalue', via), 'keystash put via kms serve');
       const cs = (args: string[], input?: string) =>
-        runPy('python3', [HELPER, '--dynamodb-endpoint', dynamoEndpoint, '--kms-endpoint', served.url, ...args], { input, creds: good() });
+        runHelper(['--dynamodb-endpoint', dynamoEndpoint, '--kms-endpoint', served.url, ...args], { input, creds: good() });
       expect(ok(await cs(['get', table, 'served.pw', 'tier=gold']), 'credstash get via kms serve').stdout).toBe('served ✓\nvalue');
       ok(await cs(['put', table, 'served.py', 'tier=gold'], 'from boto3 ✓'), 'credstash put via kms serve');
       expect(ok(await ks(['get', '-n', 'served.py', 'tier=gold'], undefined, via), 'keystash get via kms serve').stdout).toBe('from boto3 ✓');

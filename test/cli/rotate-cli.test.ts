@@ -1,6 +1,7 @@
 /**
- * Issue 4 through the built CLI on the local backend: rotate killed with SIGKILL and run again,
- * history, verify (legacy rows, tampered rows), put --expect-version, migrate between tables.
+ * Rotation on the local backend: rotate killed with SIGKILL and run again (that run is the built
+ * CLI as a process; everything else runs in-process), history, verify (legacy rows, tampered rows),
+ * put --expect-version, migrate between tables.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,9 +11,10 @@ import { Keystash } from '../../src/core/keystash.js';
 import { LocalKms } from '../../src/localkms/local-kms.js';
 import { SqliteStore } from '../../src/secretstore/sqlite.js';
 import type { SecretRecord } from '../../src/secretstore/types.js';
-import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
+import { BIN, cleanEnv } from '../helpers/run-cli.js';
 
-const h = cliHome();
+const h = inProcessHome();
 const N = 150;
 const PAD1 = '1'.padStart(19, '0');
 

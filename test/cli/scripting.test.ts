@@ -5,9 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliHome } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
 
-const h = cliHome();
+const h = inProcessHome();
 const dir = join(h.home, '..');
 const BULK = 60;
 const bulkJson = JSON.stringify(Object.fromEntries(Array.from({ length: BULK }, (_, i) => [`bulk.${String(i).padStart(3, '0')}`, `value-${i}`])));
@@ -89,7 +89,7 @@ describe('--json on listing commands', () => {
 
 describe('progress on stderr', () => {
   it(`bulk commands of ${BULK} rows report progress on stderr (never stdout); small ones stay quiet`, async () => {
-    const other = cliHome();
+    const other = inProcessHome();
     try {
       const small = await other.run(['putall', '{"a.one": "1", "a.two": "2"}']);
       expect(small.code, small.stderr).toBe(0);
@@ -100,7 +100,7 @@ describe('progress on stderr', () => {
       const imported = await other.run(['import', file, '--json']);
       expect(imported.code, imported.stderr).toBe(0);
       expect(imported.stderr).toMatch(PROGRESS('import'));
-      expect(imported.stderr).toMatch(/^import 60\/60 /m); // names, each counted once (issue 14)
+      expect(imported.stderr).toMatch(/^import 60\/60 /m); // names, each counted once
       expect((JSON.parse(imported.stdout) as { results: unknown[] }).results).toHaveLength(BULK);
 
       const verified = await other.run(['verify', '--json']);

@@ -20,6 +20,7 @@ Usage (endpoints from arguments, credentials from the environment):
       put TABLE NAME [k=v ...] [-v VERSION] [-k KEY] [-d DIGEST] [-c COMMENT]   < value
   credstash_mini.py [...] get TABLE NAME [k=v ...] [-v VERSION]
   credstash_mini.py [--region R] --kms-endpoint URL kms-roundtrip [--key-id alias/credstash]
+  credstash_mini.py serve   (many of the above in one process: JSON lines in and out, see serve())
 
 Errors print one line to stderr (credstash's texts) and exit 1; argument errors exit 2.
 """
@@ -316,5 +317,48 @@ def main(argv):
         return 1
 
 
+def serve():
+    """Run many invocations in one Python process (boto3's import costs most of a launch).
+
+    Reads one JSON request a line from stdin: {"argv": [...], "input": base64, "env": {...}}; runs
+    `main(argv)` with that stdin, those environment variables (credentials) and captured
+    stdout/stderr; answers one JSON line: {"code": int, "stdout": base64, "stderr": text}.
+    """
+    import io
+    import os
+    real_in, real_out, real_err = sys.stdin, sys.stdout, sys.stderr
+    for line in real_in:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        saved_env = {k: os.environ.get(k) for k in req.get("env", {})}
+        os.environ.update(req.get("env", {}))
+        out, err = io.BytesIO(), io.BytesIO()
+        wrappers = (io.TextIOWrapper(io.BytesIO(b64decode(req.get("input", ""))), encoding="utf-8"),
+                    io.TextIOWrapper(out, encoding="utf-8", write_through=True),
+                    io.TextIOWrapper(err, encoding="utf-8", write_through=True))
+        sys.stdin, sys.stdout, sys.stderr = wrappers
+        try:
+            code = main(req["argv"])
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+        finally:
+            sys.stdin, sys.stdout, sys.stderr = real_in, real_out, real_err
+            for w in wrappers:
+                w.flush()
+                w.detach()  # a dropped wrapper would close the buffer it wraps
+            for k, v in saved_env.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        real_out.write(json.dumps({"code": code, "stdout": b64encode(out.getvalue()).decode("ascii"),
+                                   "stderr": err.getvalue().decode("utf-8", "replace")}) + "\n")
+        real_out.flush()
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["serve"]:
+        sys.exit(serve())
     sys.exit(main(sys.argv[1:]))

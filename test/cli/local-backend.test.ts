@@ -1,5 +1,6 @@
 /**
- * Issue "local-first": the built CLI end to end with a temporary KEYSTASH_HOME, no AWS, no network.
+ * The local backend end to end (in-process) with a temporary KEYSTASH_HOME, no AWS, no network;
+ * concurrent writers are separate processes.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -7,10 +8,11 @@ import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
+import { BIN, cleanEnv } from '../helpers/run-cli.js';
 import { rawDb } from '../helpers/sqlite.js';
 
-const h = cliHome();
+const h = inProcessHome();
 const PLAINTEXTS: string[] = [];
 const remember = (value: string) => (PLAINTEXTS.push(value), value);
 
@@ -94,7 +96,7 @@ describe('put / get round trips', () => {
 });
 
 describe('patterns, getall, list, keys, delete', () => {
-  const h2 = cliHome();
+  const h2 = inProcessHome();
   const values: Record<string, string> = {
     'app.db': 'a "quoted" $HOME `x` $(id) \\n',
     'app.api': 'multi\nline\n',
@@ -135,7 +137,7 @@ describe('patterns, getall, list, keys, delete', () => {
   });
 
   it('dotenv refuses a value it cannot represent exactly, naming the secret, printing nothing', async () => {
-    const h5 = cliHome();
+    const h5 = inProcessHome();
     try {
       await h5.run(['put', 'bad.mix', '-'], { input: 'it\'s "all" `three`\n' });
       const r = await h5.run(['getall', '-f', 'dotenv']);
@@ -180,7 +182,7 @@ describe('patterns, getall, list, keys, delete', () => {
 });
 
 describe('tampered rows', () => {
-  const h3 = cliHome();
+  const h3 = inProcessHome();
   afterAll(() => h3.cleanup());
   const mutate: Record<string, (row: { key: string; contents: string; hmac: string }) => [string, string]> = {
     key: (row) => ['key', flipBase64(row.key)],
@@ -190,26 +192,24 @@ describe('tampered rows', () => {
     unknownDigest: () => ['digest', 'WHIRLPOOL'],
     truncated: (row) => ['contents', row.contents.slice(0, 8)],
   };
-  for (const [what, fn] of Object.entries(mutate)) {
-    it(`a changed ${what} → integrity or decrypt error, non-zero exit, empty stdout`, async () => {
-      const name = `tamper.${what}`;
-      expect((await h3.run(['put', name, 'tamper-target-value-123456'])).code).toBe(0);
-      const db = rawDb(join(h3.home, 'store.db'));
-      const row = db.prepare('SELECT key, contents, hmac FROM secrets WHERE name = ?').get(name) as { key: string; contents: string; hmac: string };
-      const [column, value] = fn(row);
-      db.prepare(`UPDATE secrets SET ${column} = ? WHERE name = ?`).run(value, name);
-      db.close();
-      const r = await h3.run(['get', name]);
-      expect([5, 6]).toContain(r.code);
-      expect(r.stdout).toBe('');
-      expect(r.stderr).not.toContain('tamper-target-value');
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-    });
-  }
+  it.each(Object.entries(mutate))('a changed %s → integrity or decrypt error, non-zero exit, empty stdout', async (what, fn) => {
+    const name = `tamper.${what}`;
+    expect((await h3.run(['put', name, 'tamper-target-value-123456'])).code).toBe(0);
+    const db = rawDb(join(h3.home, 'store.db'));
+    const row = db.prepare('SELECT key, contents, hmac FROM secrets WHERE name = ?').get(name) as { key: string; contents: string; hmac: string };
+    const [column, value] = fn(row);
+    db.prepare(`UPDATE secrets SET ${column} = ? WHERE name = ?`).run(value, name);
+    db.close();
+    const r = await h3.run(['get', name]);
+    expect([5, 6]).toContain(r.code);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toContain('tamper-target-value');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });
 
 describe('concurrent writers', () => {
-  const h4 = cliHome();
+  const h4 = inProcessHome();
   afterAll(() => h4.cleanup());
   it('4 processes × 25 puts of one name without -v → 100 distinct versions, no error', async () => {
     // Each worker is one node process running 25 puts through the CLI entry in-process.

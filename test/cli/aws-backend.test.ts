@@ -1,13 +1,14 @@
 /**
- * Issue "AWS backends": the CLI end to end with --backend aws against dynalite and the project's
- * KMS server (both from test/global-setup.ts), plus credstash-written rows read back.
+ * The CLI with --backend aws against dynalite and the project's KMS server (both from
+ * test/global-setup.ts), plus credstash-written rows read back. In-process: the SDK's Node-version
+ * warning printed by the binary itself is checked in e2e-process.test.ts.
  */
-import { spawnSync } from 'node:child_process';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { KMSClient, EncryptCommand, CreateKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import vectors from '../vectors/credstash-vectors.json' with { type: 'json' };
-import { cleanEnv, cliHome, type CliResult } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
+import { type CliResult } from '../helpers/run-cli.js';
 
 const table = `e2e-${Date.now().toString(36)}`;
 const credentials = { accessKeyId: inject('kmsAccessKeyId'), secretAccessKey: inject('kmsSecretAccessKey') };
@@ -19,7 +20,7 @@ const env = {
   AWS_REGION: 'us-east-1',
   AWS_EC2_METADATA_DISABLED: 'true',
 };
-const h = cliHome(env);
+const h = inProcessHome(env);
 const aws = (args: string[], input?: string) => h.run(['--backend', 'aws', '-t', table, ...args], input === undefined ? {} : { input });
 const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_DYNAMODB, credentials });
 const kms = new KMSClient({ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL_KMS, credentials });
@@ -42,14 +43,6 @@ async function ok(args: string[], input?: string): Promise<CliResult> {
   quiet(r.stderr);
   return r;
 }
-
-it('the test environment does not disable the SDK warning itself (so `quiet` proves main.ts does)', async () => {
-  expect(Object.keys(cleanEnv(env)).filter((k) => k.startsWith('AWS_SDK_'))).toEqual([]);
-  if (Number(process.versions.node.split('.')[0]) >= 22) return; // the SDK only warns on Node < 22
-  const probe = "import('@aws-sdk/client-dynamodb').then((m) => new m.DynamoDBClient({ region: 'us-east-1' }))";
-  const child = spawnSync(process.execPath, ['-e', probe], { env: cleanEnv(env), encoding: 'utf8' });
-  expect(child.stderr).toContain('NodeVersionSupportWarning');
-});
 
 describe('--backend aws end to end', () => {
   it('a missing table tells the user to run setup', async () => {

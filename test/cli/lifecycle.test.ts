@@ -1,15 +1,15 @@
 /**
- * QA of the lifecycle commands through the built CLI: restore into a missing DynamoDB table,
+ * The lifecycle commands (in-process): restore into a missing DynamoDB table,
  * migrate --dry-run into a table not created yet, migrate onto its own table, verify of an exact
  * name that does not exist, and rotate --reseal -k KEY as the README documents it.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliHome } from '../helpers/run-cli.js';
+import { inProcessHome } from '../helpers/in-process.js';
 import { awsTestEnv } from '../helpers/aws-env.js';
 
 const awsEnv = awsTestEnv();
-const h = cliHome(awsEnv);
+const h = inProcessHome(awsEnv);
 const file = join(h.home, '..', 'qa-backup.jsonl');
 const missingTable = () => `qa-missing-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
