@@ -7,8 +7,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
+import { awsTestEnv } from '../helpers/aws-env.js';
 
 const h = cliHome();
 afterAll(() => h.cleanup());
@@ -42,14 +43,7 @@ describe('stdout closed by its reader (keystash getall | head)', () => {
 
 describe('--backend aws through the binary', () => {
   const table = `e2e-proc-${Date.now().toString(36)}`;
-  const env = {
-    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-    AWS_ENDPOINT_URL_KMS: inject('kmsEndpoint'),
-    AWS_ACCESS_KEY_ID: inject('kmsAccessKeyId'),
-    AWS_SECRET_ACCESS_KEY: inject('kmsSecretAccessKey'),
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  const env = awsTestEnv();
   const aws = (args: string[]) => h.run(['--backend', 'aws', '-t', table, ...args], { env });
 
   it('the test environment does not disable the SDK warning itself (so `quiet` proves main.ts does)', async () => {

@@ -5,9 +5,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cliHome } from '../helpers/run-cli.js';
 import { SQLITE_DRIVERS } from '../helpers/sqlite.js';
+import { awsTestEnv } from '../helpers/aws-env.js';
 
 const HOOK = resolve(import.meta.dirname, '../helpers/load-report-hook.cjs');
 const BUNDLE_DIR = resolve(import.meta.dirname, '../../dist/bundle');
@@ -61,13 +62,7 @@ describe('lazy loading', () => {
   });
 
   it('an aws-backend command loads the SDK bundle and no SQLite', async () => {
-    const env = {
-      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-      AWS_ENDPOINT_URL_KMS: inject('kmsEndpoint'),
-      AWS_ACCESS_KEY_ID: inject('kmsAccessKeyId'),
-      AWS_SECRET_ACCESS_KEY: inject('kmsSecretAccessKey'),
-      AWS_REGION: 'us-east-1',
-    };
+    const env = awsTestEnv();
     const report = await loaded(['--backend', 'aws', '-t', 'lazy-missing-table', 'keys'], env);
     expect(report.bundles).toEqual(['aws-sdk.cjs', 'cli.cjs']);
     expect(sqliteAddon(report)).toEqual([]);
