@@ -26,8 +26,8 @@
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import type { Keystash } from '../core/keystash.js';
 import { mapSettled } from '../core/concurrency.js';
-import { asKeystashError, byNameThenNewest } from '../core/rows.js';
-import { compareVersions, nextVersion, padVersion } from '../core/versions.js';
+import { asKeystashError, byNameThenNewest, newestFirst } from '../core/rows.js';
+import { nextVersion, padVersion } from '../core/versions.js';
 import { DecryptError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
 import { createKeystash } from '../open.js';
 
@@ -191,7 +191,7 @@ export class Credstash {
     requireName(opts?.name);
     try {
       const deleted = await (await this.keystash()).delete(opts.name);
-      return deleted.map((m) => ({ name: m.name, version: m.version })).sort((a, b) => compareVersions(b.version, a.version));
+      return deleted.map((m) => ({ name: m.name, version: m.version })).sort(newestFirst);
     } catch (error) {
       if (error instanceof SecretNotFoundError) return [];
       throw error;

@@ -6,8 +6,7 @@ import { SecretNotFoundError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import type { SecretMeta } from '../secretstore/types.js';
 import type { KeystashParts } from './parts.js';
-import { wrappingKeyArn } from './rows.js';
-import { compareVersions } from './versions.js';
+import { newestFirst, wrappingKeyArn } from './rows.js';
 
 export interface HistoryEntry extends SecretMeta {
   /** ARN of the wrapping master key (only when asked for). */
@@ -32,5 +31,5 @@ export async function versionsNewestFirst({ store }: Pick<KeystashParts, 'store'
   const rows: SecretMeta[] = [];
   for await (const meta of store.listVersions(name)) rows.push(meta);
   if (rows.length === 0) throw new SecretNotFoundError(name);
-  return rows.sort((a, b) => compareVersions(b.version, a.version));
+  return rows.sort(newestFirst);
 }

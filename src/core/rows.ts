@@ -31,6 +31,11 @@ export function byNameThenVersion(a: RowRef, b: RowRef): number {
 /** Order rows by name (code point), then newest version first (as nodecredstash lists). */
 export function byNameThenNewest(a: RowRef, b: RowRef): number {
   if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return newestFirst(a, b);
+}
+
+/** Order versions of one secret newest first (numeric, {@link compareVersions}). */
+export function newestFirst(a: { version: string }, b: { version: string }): number {
   return compareVersions(b.version, a.version);
 }
 

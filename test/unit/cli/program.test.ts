@@ -1,5 +1,5 @@
 /**
- * createProgram builds only the command argv names (a start-up saving, issue 6) and falls back to
+ * createProgram builds only the command argv names (a start-up saving) and falls back to
  * every command whenever that is not certain; the name table must match what each factory builds.
  */
 import { describe, expect, it } from 'vitest';

@@ -37,7 +37,7 @@ describe('ordering and next version', () => {
     expect(nextVersion('0000000000000000009')).toBe('0000000000000000010');
     expect(nextVersion('10')).toBe('0000000000000000011');
     expect(() => nextVersion('0000000000000000abc')).toThrow(/not an int/);
-    // Issue 14 item 5: a 20-digit version sorts before 9999999999999999999 in byte order.
+    // A 20-digit version sorts before 9999999999999999999 in byte order.
     expect(nextVersion('9999999999999999998')).toBe('9999999999999999999');
     expect(() => nextVersion('9999999999999999999')).toThrow(VersionConflictError);
     expect(() => nextVersion('9999999999999999999')).toThrow(/no 19-digit successor/);

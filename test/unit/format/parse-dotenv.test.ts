@@ -1,6 +1,6 @@
 /**
  * The strict .env reader reads exactly what the npm dotenv parser (v16, the reference) reads, or
- * refuses the line with its number (issue 14 item 7).
+ * refuses the line with its number.
  */
 import dotenv from 'dotenv';
 import fc from 'fast-check';
