@@ -36,8 +36,14 @@ export interface AuditReadResult {
   malformed: MalformedLine[];
 }
 
-/** How many lines back a record's `prev` may point (concurrent writers link to the same line). */
-const CHAIN_WINDOW = 64;
+/**
+ * How many lines back a record's `prev` may point. Writers do not lock the file: each reads the
+ * last line, then appends, and other processes' lines can land in between (several link to the
+ * same line; a writer descheduled there links far back). 8 busy processes on 2 cores were seen
+ * to put more than 64 lines in that gap. The window bounds only how far back a link may reach:
+ * a removed or edited line still breaks the link of the line written after it.
+ */
+export const CHAIN_WINDOW = 4096;
 /** How every record line begins (audit-log.ts writes `eventVersion` first). */
 const RECORD_START = '{"eventVersion":';
 
@@ -73,11 +79,35 @@ function matches(record: AuditRecord, query: AuditQuery): boolean {
   return true;
 }
 
+/** The links of the last `size` lines: O(1) to add one and to look one up. */
+class RecentLinks {
+  readonly #order: string[] = [];
+  readonly #counts = new Map<string, number>();
+  #start = 0;
+
+  constructor(readonly size: number) {}
+
+  add(link: string): void {
+    this.#order.push(link);
+    this.#counts.set(link, (this.#counts.get(link) ?? 0) + 1);
+    if (this.#order.length - this.#start > this.size) {
+      const old = this.#order[this.#start++]!;
+      const n = this.#counts.get(old)! - 1;
+      if (n === 0) this.#counts.delete(old);
+      else this.#counts.set(old, n);
+    }
+  }
+
+  has(link: string): boolean {
+    return this.#counts.has(link);
+  }
+}
+
 /** Parse one file's text; records and malformed lines are pushed into `out`. */
 export function parseAuditText(text: string, file: string, out: AuditReadResult, query: AuditQuery = {}): void {
   const lines = text.split('\n');
   const last = lines.pop(); // '' when the file ends with a newline
-  const recent: string[] = []; // links of the lines just before
+  const recent = new RecentLinks(CHAIN_WINDOW); // links of the lines just before
   lines.forEach((line, i) => {
     let parsed = parseLine(line);
     let glued = false;
@@ -90,11 +120,11 @@ export function parseAuditText(text: string, file: string, out: AuditReadResult,
     }
     if (isRecord(parsed)) {
       // No link: a file's first lines (another writer's first line may have been in progress), or after a fragment.
-      const linked = parsed.prev === undefined ? i <= 1 || glued : recent.includes(parsed.prev);
+      const linked = parsed.prev === undefined ? i <= 1 || glued : recent.has(parsed.prev);
       if (!linked) out.malformed.push({ file, line: i + 1, reason: 'chain' });
       if (matches(parsed, query)) out.records.push(parsed);
     }
-    if (recent.push(lineHash(line)) > CHAIN_WINDOW) recent.shift();
+    recent.add(lineHash(line));
   });
   if (last !== undefined && last !== '') out.malformed.push({ file, line: lines.length + 1, reason: 'torn' });
 }
