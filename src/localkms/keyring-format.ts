@@ -43,22 +43,13 @@ export interface BackingKeyRecord {
   createdAt: string;
 }
 
-/** One master key as stored in the keyring. */
-export interface MasterKeyRecord {
-  /** Lower-case UUID. */
-  keyId: string;
-  /** `arn:aws:kms:<region>:<account>:key/<keyId>` */
-  arn: string;
-  description: string;
-  enabled: boolean;
-  /** ISO-8601 */
-  createdAt: string;
-  /** Full alias names, e.g. `alias/credstash`. */
-  aliases: string[];
-  rotationEnabled: boolean;
+/**
+ * One master key as stored in the keyring: what DescribeKey shows of it (keyId is a lower-case
+ * UUID, arn `arn:aws:kms:<region>:<account>:key/<keyId>`, aliases full names such as
+ * `alias/credstash`) with its backing keys instead of their count.
+ */
+export interface MasterKeyRecord extends Omit<KeyMetadata, 'backingKeyCount'> {
   backingKeys: BackingKeyRecord[];
-  /** Id of the backing key used for new wraps. */
-  currentBackingKey: number;
 }
 
 /** The decoded key list of a keyring. */
