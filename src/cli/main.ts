@@ -64,8 +64,6 @@ function report(error: unknown, io: Io, debug: boolean, noColor: boolean): numbe
 
 /** bin/keystash.js calls this. */
 export async function main(): Promise<void> {
-  // The AWS SDK prints a multi-line Node-version warning at client construction; users never see it.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // `keystash getall | head`: the reader closed the pipe. Exit quietly as a program killed by
   // SIGPIPE would, instead of crashing on an unhandled 'error' event with a stack trace.
   const onStdoutError = (error: NodeJS.ErrnoException): void => {
