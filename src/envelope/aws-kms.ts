@@ -124,6 +124,19 @@ function required<T>(value: T | undefined, member: string, action: string): T {
 }
 
 /** KeyService over AWS KMS (or any endpoint speaking its protocol, such as `keystash kms serve`). */
+/** The sizes KMS accepts as a CiphertextBlob (bytes). */
+const CIPHERTEXT_BYTES = { min: 1, max: 6144 };
+
+/**
+ * A stored wrapped key outside KMS's CiphertextBlob sizes (e.g. a row's key truncated to nothing)
+ * cannot be a KMS ciphertext: DecryptError, as KMS answers any other damaged blob
+ * (InvalidCiphertextException) and as the local KMS does, instead of the request error KMS would
+ * give (ValidationException, exit 7) after a round trip.
+ */
+function refuseNonCiphertext(blob: Uint8Array): void {
+  if (blob.length < CIPHERTEXT_BYTES.min || blob.length > CIPHERTEXT_BYTES.max) throw new DecryptError();
+}
+
 export class AwsKmsKeyService implements KeyService {
   readonly #client: KMSClient;
   readonly #decryptKeys: readonly string[] | undefined;
@@ -172,6 +185,7 @@ export class AwsKmsKeyService implements KeyService {
 
   /** Decrypt (credstash get). Wrong context → DecryptError with credstash's text; other service errors read `KMS ERROR: Decryption error …`. */
   async decrypt(request: DecryptRequest): Promise<DecryptResult> {
+    refuseNonCiphertext(request.ciphertextBlob);
     try {
       const out = await this.#withAllowedKey((KeyId) =>
         this.#client.send(new DecryptCommand({ CiphertextBlob: request.ciphertextBlob, EncryptionContext: { ...request.context }, ...(KeyId === undefined ? {} : { KeyId }) })),
@@ -195,6 +209,7 @@ export class AwsKmsKeyService implements KeyService {
 
   /** ReEncrypt a wrapped key under another key and/or context; the plaintext never leaves KMS. */
   async reEncrypt(request: ReEncryptRequest): Promise<ReEncryptResult> {
+    refuseNonCiphertext(request.ciphertextBlob);
     const command = (SourceKeyId: string | undefined) =>
       new ReEncryptCommand({
         CiphertextBlob: request.ciphertextBlob,

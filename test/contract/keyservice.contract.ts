@@ -125,7 +125,7 @@ export function describeKeyService(name: string, make: () => Promise<KeyServiceF
       await expect(fx.service.reEncrypt(request)).rejects.toBeInstanceOf(DecryptError);
     });
 
-    it('rejects a damaged blob (DecryptError): flipped first, middle and last byte, truncated, garbage', async () => {
+    it('rejects a damaged blob (DecryptError): flipped first, middle and last byte, truncated (to nothing too), garbage', async () => {
       const { ciphertextBlob: blob } = await fx.service.generateDataKey({ keyId: fx.keyId, numberOfBytes: 64, context: CONTEXT });
       const damaged = [
         flipByte(blob, 0),
@@ -134,10 +134,14 @@ export function describeKeyService(name: string, make: () => Promise<KeyServiceF
         blob.slice(0, blob.length - 1),
         blob.slice(0, Math.floor(blob.length / 2)),
         new Uint8Array(blob.length).fill(0x41),
+        blob.slice(0, 1),
+        new Uint8Array(0),
       ];
       for (const ciphertextBlob of damaged) {
         await expect(fx.service.decrypt({ ciphertextBlob, context: CONTEXT })).rejects.toBeInstanceOf(DecryptError);
       }
+      const reEncrypt = { sourceContext: CONTEXT, destinationKeyId: fx.keyId, destinationContext: CONTEXT };
+      await expect(fx.service.reEncrypt({ ciphertextBlob: new Uint8Array(0), ...reEncrypt })).rejects.toBeInstanceOf(DecryptError);
     });
 
     it('resolves the key by alias, alias ARN, key ARN and key id alike', async () => {
