@@ -13,14 +13,14 @@
  * off; Node 20 has no compile cache and runs without one.
  */
 const { lstatSync, mkdirSync } = require('node:fs');
-const { homedir } = require('node:os');
 const { isAbsolute, join, resolve } = require('node:path');
 
 /** The cache directory for `env` (absolute), or undefined when no home directory can be found. */
 function cacheDir(env) {
   if (env.KEYSTASH_CACHE_DIR) return resolve(env.KEYSTASH_CACHE_DIR);
   if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, 'keystash');
-  const home = homedir();
+  // os.homedir() answers $HOME when it is set: node:os (~0.3 ms to load) only when it is not.
+  const home = process.env.HOME || require('node:os').homedir();
   return home ? join(home, '.cache', 'keystash') : undefined;
 }
 

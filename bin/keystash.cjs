@@ -1,24 +1,44 @@
 #!/usr/bin/env node
 'use strict';
 // The keystash command: answers `--version` without loading the CLI, otherwise turns on Node's
-// compile cache (compile-cache.cjs) and starts the bundled CLI (dist/bundle/cli.cjs).
+// compile cache (compile-cache.cjs) and starts the CLI: `get`, `put` and `getall` through the
+// quick path first (dist/bundle/quick.cjs, no commander), which hands any command line it does not
+// take plainly to the full CLI (dist/bundle/cli.cjs).
 const { join } = require('node:path');
 
-const CLI = join(__dirname, '..', 'dist', 'bundle', 'cli.cjs');
+const DIST = join(__dirname, '..', 'dist');
+const CLI = join(DIST, 'bundle', 'cli.cjs');
+const QUICK = join(DIST, 'bundle', 'quick.cjs');
+const QUICK_COMMANDS = new Set(['get', 'put', 'getall']);
 
 try {
   if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
-    printVersion(require('node:fs'), join(__dirname, '..', 'dist', 'bundle', 'version.txt'));
+    printVersion(require('node:fs'), join(DIST, 'bundle', 'version.txt'));
   } else {
     require('./compile-cache.cjs').enableCompileCache(process.env);
-    require(CLI).main();
+    if (QUICK_COMMANDS.has(process.argv[2])) {
+      require(QUICK)
+        .quickMain()
+        .then((taken) => taken || startCli())
+        .catch(failed);
+    } else {
+      startCli();
+    }
   }
 } catch (error) {
+  failed(error);
+}
+
+function startCli() {
+  return require(CLI).main();
+}
+
+function failed(error) {
   // A checkout or install whose build did not run (or was removed): say what to do, not a stack.
   const missing =
-    error && ((error.code === 'ENOENT' && String(error.path).startsWith(join(__dirname, '..', 'dist'))) || (error.code === 'MODULE_NOT_FOUND' && error.message.includes(`'${CLI}'`)));
+    error && ((error.code === 'ENOENT' && String(error.path).startsWith(DIST)) || (error.code === 'MODULE_NOT_FOUND' && [CLI, QUICK].some((file) => error.message.includes(`'${file}'`))));
   if (missing) {
-    process.stderr.write(`keystash: error: keystash is not built (${join(__dirname, '..', 'dist')} is incomplete); run \`npm install\` or \`npm run build\` in ${join(__dirname, '..')}\n`);
+    process.stderr.write(`keystash: error: keystash is not built (${DIST} is incomplete); run \`npm install\` or \`npm run build\` in ${join(__dirname, '..')}\n`);
     process.exitCode = 1;
   } else {
     throw error;

@@ -3,13 +3,16 @@
 // instead of hundreds of modules resolved from node_modules on every run.
 //
 //   cli.cjs         keystash's own code, commander, chalk
+//   quick.cjs       the quick path of get, put and getall (src/cli/quick.ts): keystash's code
+//                   those need, without commander; bin/keystash.cjs tries it first for them
 //   aws-sdk.cjs     the AWS SDK (+ @smithy, @aws-crypto): loaded on first use, by aws backends only
 //   yaml.cjs        the yaml package: loaded only for YAML import/export
 //   version.txt     what `keystash --version` prints without loading any bundle
 //
 // CommonJS: loaded with a plain require by bin/keystash.cjs. Each third-party group is its own
-// bundle so that a local `get` neither reads nor compiles the SDK; keystash's own modules live only
-// in cli.cjs, so every class (errors above all) has exactly one identity. SQLite is not bundled:
+// bundle so that a local `get` neither reads nor compiles the SDK. keystash's own modules live in
+// cli.cjs and again in quick.cjs; a process runs one of the two (quick.cjs hands a line to cli.cjs
+// before it has done anything), so every class (errors above all) has one identity in a run. SQLite is not bundled:
 // node:sqlite is part of Node, and better-sqlite3 (the Node 20 fallback, an optional dependency with
 // a native addon) is required from node_modules only where Node has no node:sqlite.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -206,15 +209,20 @@ for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name
 
 mkdirSync(OUT, { recursive: true });
 
-await build({
-  ...common,
-  entryPoints: ['src/cli/main.ts'],
-  outfile: `${OUT}/cli.cjs`,
-  plugins: [vendorPlugin, builtinShimPlugin],
-  // CommonJS has no import.meta: give the few modules that use it the bundle's own URL.
-  define: { 'import.meta.url': '__keystashBundleUrl' },
-  banner: { js: "const __keystashBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-});
+for (const [entry, bundle] of [
+  ['src/cli/main.ts', 'cli.cjs'],
+  ['src/cli/quick.ts', 'quick.cjs'],
+]) {
+  await build({
+    ...common,
+    entryPoints: [entry],
+    outfile: `${OUT}/${bundle}`,
+    plugins: [vendorPlugin, builtinShimPlugin],
+    // CommonJS has no import.meta: give the few modules that use it the bundle's own URL.
+    define: { 'import.meta.url': '__keystashBundleUrl' },
+    banner: { js: "const __keystashBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  });
+}
 
 for (const bundle of Object.keys(VENDOR_GROUPS)) {
   // Third-party code is minified: less to read and compile (~7 ms of an aws get).

@@ -42,7 +42,12 @@ export function configOf(deps: CliDeps, cmd: Command): Config {
 
 /** Run `fn` with an open Keystash, closing it afterwards. */
 export async function withKeystash<T>(deps: CliDeps, cmd: Command, fn: (keystash: Keystash, config: Config) => Promise<T>): Promise<T> {
-  const config = configOf(deps, cmd);
+  return withKeystashOf(deps, flagsOf(cmd), fn);
+}
+
+/** withKeystash for configuration flags parsed without commander (the quick path, quick.ts). */
+export async function withKeystashOf<T>(deps: CliDeps, flags: ConfigFlags, fn: (keystash: Keystash, config: Config) => Promise<T>): Promise<T> {
+  const config = resolveConfig(flags, deps.io.env);
   const keystash = await deps.open(config);
   try {
     return await fn(keystash, config);

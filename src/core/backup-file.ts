@@ -3,9 +3,8 @@
  * stored (still encrypted — a backup holds no plaintext), and a trailer with the SHA-256 of every
  * byte before it. {@link parseBackup} validates the whole text (checksum, header, every row).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { IntegrityError, UsageError } from '../errors.js';
-import { bytesToHex, utf8ToBytes } from '../envelope/codec.js';
+import { sha256Hex } from '../envelope/primitives.js';
 import { isDigestName } from '../envelope/digests.js';
 import type { SecretRecord } from '../secretstore/types.js';
 import { oneLine } from '../format/one-line.js';
@@ -75,7 +74,7 @@ export function parseBackup(text: string): ParsedBackup {
 }
 
 function checksum(text: string): string {
-  return bytesToHex(sha256(utf8ToBytes(text)));
+  return sha256Hex(text);
 }
 
 function storedFields(record: SecretRecord): Record<string, string> {

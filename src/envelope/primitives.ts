@@ -1,6 +1,7 @@
 /**
  * The symmetric primitives keystash runs: AES-256-CTR, HMAC, AES-256-GCM, constant-time
- * comparison and random bytes, all from OpenSSL through node:crypto (AES-NI, constant time).
+ * comparison, random bytes, SHA-256 and scrypt, all from OpenSSL through node:crypto (AES-NI,
+ * constant time).
  *
  * Why not @noble/ciphers at run time (start-up and throughput: "use the fastest path"): a cold
  * `get` spent ~7 ms of its ~50 ms above `node -e 0` building noble's AES T-tables at module
@@ -13,7 +14,7 @@
  * Every function copies nothing it does not wipe: intermediate OpenSSL output buffers that held
  * plaintext are zeroed; callers own (and wipe) their inputs and the returned bytes.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomFillSync, scryptSync, timingSafeEqual } from 'node:crypto';
 
 /** AES-CTR counter-block length, and the GCM tag length keystash uses (the full 128 bits). */
 const BLOCK_BYTES = 16;
@@ -77,6 +78,21 @@ export function gcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, 
     throw error;
   }
   return joinAndWipe(body, last);
+}
+
+/** SHA-256 of the UTF-8 bytes of `text`, as lowercase hex (checksums of files, not secrets). */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * scrypt (RFC 7914) of `password` and `salt`: `dkLen` bytes, which the caller wipes. Memory is
+ * allowed up to what the parameters need (128·r·(N + p + 2) bytes; OpenSSL refuses anything
+ * above its 32 MiB default otherwise); callers bound N, r and p.
+ */
+export function scryptKey(password: Uint8Array, salt: Uint8Array, { N, r, p, dkLen }: { N: number; r: number; p: number; dkLen: number }): Uint8Array {
+  const key = scryptSync(password, salt, dkLen, { N, r, p, maxmem: 128 * r * (N + p + 2) + 1024 * 1024 });
+  return new Uint8Array(key.buffer, key.byteOffset, key.byteLength);
 }
 
 /** `head‖tail` in a fresh array; both parts are zeroed. */

@@ -23,8 +23,7 @@ import type { BigIntStats } from 'node:fs';
 import { platform } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomBytes } from '../envelope/primitives.js';
-import { scrypt } from '@noble/hashes/scrypt.js';
+import { randomBytes, scryptKey } from '../envelope/primitives.js';
 import { ConfigError, KmsError } from '../errors.js';
 import { checkOwnedPath, checkOwnedStat } from '../fs-safety.js';
 import { base64ToBytes, bytesToHex, utf8ToBytes } from '../envelope/codec.js';
@@ -168,7 +167,7 @@ export class KeyringFile {
     const id = `${N}/${r}/${p}/${salt}`;
     let key = this.#derived.get(id);
     if (key === undefined) {
-      key = scrypt(utf8ToBytes(this.#passphrase ?? ''), base64ToBytes(salt, 'keyring salt'), { N, r, p, dkLen: DERIVED_KEY_BYTES });
+      key = scryptKey(utf8ToBytes(this.#passphrase ?? ''), base64ToBytes(salt, 'keyring salt'), { N, r, p, dkLen: DERIVED_KEY_BYTES });
       this.#derived.set(id, key);
     }
     return key;

@@ -17,7 +17,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseContext } from '../../src/cli/arg-parsers.js';
+import { parseContext } from '../../src/cli/arg-checks.js';
 import { isLoopbackHost } from '../../src/cli/kms-serve.js';
 import { expandWildcard, globToRegExp, matchesGlob } from '../../src/core/wildcard.js';
 import { LocalKms } from '../../src/localkms/local-kms.js';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { parseContext } from '../arg-parsers.js';
+import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { childEnvironment, parseEnvMapping, resolveExecEnv, type EnvMapping } from '../../core/exec-env.js';
 import { describeOverride } from '../../core/layering.js';

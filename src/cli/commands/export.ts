@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { parseContext } from '../arg-parsers.js';
+import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { writeOutputFile } from '../output-file.js';
 import { describeOverride, layerSecrets } from '../../core/layering.js';

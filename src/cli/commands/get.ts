@@ -1,17 +1,8 @@
 import { Command, Option } from 'commander';
-import { parseContext, parseVersionArg } from '../arg-parsers.js';
-import { withKeystash, type CliDeps } from '../deps.js';
-import { isPattern } from '../../core/wildcard.js';
-import { renderFormat, CREDSTASH_FORMATS } from './formats.js';
-
-/** Options of `get`. */
-export interface GetOptions {
-  version?: string;
-  noline?: boolean;
-  format: (typeof CREDSTASH_FORMATS)[number];
-  allowEnv: string[];
-  csvSafe?: boolean;
-}
+import { parseVersionArg } from '../arg-parsers.js';
+import { flagsOf, type CliDeps } from '../deps.js';
+import { getAction, type GetOptions } from './actions.js';
+import { CREDSTASH_FORMATS } from './formats.js';
 
 export function getCommand(deps: CliDeps): Command {
   return new Command('get')
@@ -24,15 +15,5 @@ export function getCommand(deps: CliDeps): Command {
     .option('--allow-env <VAR>', 'dotenv: let a secret set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--csv-safe', "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)")
     .addHelpText('after', "\nExamples:\n  $ keystash get db.pw\n  $ keystash get db.pw -v 2 env=prod\n  $ keystash get 'db.*' -f dotenv")
-    .action(async (name: string, pairs: string[], opts: GetOptions, cmd: Command) => {
-      const context = parseContext(pairs);
-      const options = { version: opts.version, context };
-      if (isPattern(name)) {
-        const pairsOut = await withKeystash(deps, cmd, (ks) => ks.getMatching(name, options));
-        deps.io.stdout.write(await renderFormat(opts.format, pairsOut, { allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true }));
-        return;
-      }
-      const value = await withKeystash(deps, cmd, (ks) => ks.get(name, options));
-      deps.io.stdout.write(opts.noline ? value : `${value}\n`);
-    });
+    .action((name: string, pairs: string[], opts: GetOptions, cmd: Command) => getAction(deps, flagsOf(cmd), name, pairs, opts));
 }

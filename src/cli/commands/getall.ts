@@ -1,15 +1,8 @@
 import { Command, Option } from 'commander';
-import { parseContext, parseVersionArg } from '../arg-parsers.js';
-import { withKeystash, type CliDeps } from '../deps.js';
-import { renderFormat, CREDSTASH_FORMATS } from './formats.js';
-
-/** Options of `getall`. */
-export interface GetallOptions {
-  version?: string;
-  format: (typeof CREDSTASH_FORMATS)[number];
-  allowEnv: string[];
-  csvSafe?: boolean;
-}
+import { parseVersionArg } from '../arg-parsers.js';
+import { flagsOf, type CliDeps } from '../deps.js';
+import { getallAction, type GetallOptions } from './actions.js';
+import { CREDSTASH_FORMATS } from './formats.js';
 
 export function getallCommand(deps: CliDeps): Command {
   return new Command('getall')
@@ -20,10 +13,5 @@ export function getallCommand(deps: CliDeps): Command {
     .option('--allow-env <VAR>', 'dotenv: let a secret set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--csv-safe', "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)")
     .addHelpText('after', '\nExamples:\n  $ keystash getall\n  $ keystash getall -f dotenv env=prod > .env')
-    .action(async (pairs: string[], opts: GetallOptions, cmd: Command) => {
-      const context = parseContext(pairs);
-      const secrets = await withKeystash(deps, cmd, (ks) => ks.getAll({ version: opts.version, context }));
-      // Rendered whole before the first byte is written: a failure leaves stdout empty.
-      deps.io.stdout.write(`${await renderFormat(opts.format, secrets, { allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true })}\n`);
-    });
+    .action((pairs: string[], opts: GetallOptions, cmd: Command) => getallAction(deps, flagsOf(cmd), pairs, opts));
 }

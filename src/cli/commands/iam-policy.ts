@@ -1,5 +1,5 @@
 import { Command, Argument } from 'commander';
-import { parseContext } from '../arg-parsers.js';
+import { parseContext } from '../arg-checks.js';
 import { configOf, type CliDeps } from '../deps.js';
 import { DEFAULT_KEY } from '../../config.js';
 import { ACCOUNT_PLACEHOLDER, iamPolicy, type PolicyRole } from '../../core/iam-policy.js';

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { parseContext } from '../arg-parsers.js';
+import { parseContext } from '../arg-checks.js';
 import { withKeystash, type CliDeps } from '../deps.js';
 import { readStdin, readValueFile } from '../io.js';
 import { progressReporter } from '../progress.js';

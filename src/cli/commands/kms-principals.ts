@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseContextPair } from '../arg-parsers.js';
+import { parseContextPair } from '../arg-checks.js';
 import { type CliDeps, say } from '../deps.js';
 import { addPrincipalToFile, generateKeyPair, type PrincipalEntry } from '../kms-principals-file.js';
 import { oneLine } from '../../format/one-line.js';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { parseContext } from '../arg-parsers.js';
+import { parseContext } from '../arg-checks.js';
 import { flagsOf, say, type CliDeps } from '../deps.js';
 import { progressReporter } from '../progress.js';
 import { DEFAULT_KEY, resolveConfig, type ConfigFlags } from '../../config.js';

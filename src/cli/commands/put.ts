@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
-import { parseContext, parseDigest, parseVersionArg } from '../arg-parsers.js';
-import { printJson, say, withKeystash, type CliDeps } from '../deps.js';
-import { promptHidden, readValueArg } from '../io.js';
-import { UsageError } from '../../errors.js';
+import { parseDigest, parseVersionArg } from '../arg-parsers.js';
+import { flagsOf, type CliDeps } from '../deps.js';
 import { DEFAULT_KEY } from '../../config.js';
+import { putAction, type PutOptions } from './actions.js';
 
 /**
  * commander echoes an unknown option in its error; after `put NAME` that is most likely the secret
@@ -15,18 +14,6 @@ class PutCommand extends Command {
     const shown = full ? `'${flag}'` : `'${flag.slice(0, 2)}…' (not shown in full, in case it is the secret)`;
     this.error(`error: unknown option ${shown}; a value starting with '-' goes after '--': keystash put NAME -- VALUE`, { code: 'commander.unknownOption' });
   }
-}
-
-/** Options of `put`. */
-export interface PutOptions {
-  key: string;
-  comment?: string;
-  digest: string;
-  version?: string;
-  autoversion?: boolean;
-  expectVersion?: string;
-  prompt?: boolean;
-  json?: boolean;
 }
 
 export function putCommand(deps: CliDeps): Command {
@@ -44,24 +31,5 @@ export function putCommand(deps: CliDeps): Command {
     .option('-P, --prompt', 'read the value from the terminal without echo')
     .addOption(new Option('--json', 'print {"name","version"} on stdout'))
     .addHelpText('after', '\nExamples:\n  $ keystash put db.pw hunter2 env=prod\n  $ keystash put tls.key @server.key -c "rotated 2026-11"\n  $ printf %s "$T" | keystash put api.token -')
-    .action(async (name: string, value: string | undefined, pairs: string[], opts: PutOptions, cmd: Command) => {
-      const context = parseContext(pairs);
-      if (opts.version !== undefined && opts.expectVersion !== undefined) throw new UsageError('-v and --expect-version cannot be combined');
-      let text: string;
-      if (opts.prompt) text = await promptHidden(deps.io, name);
-      else if (value === undefined) throw new UsageError("missing value: give it as an argument, '-' for stdin, '@FILE', or use --prompt");
-      else text = await readValueArg(deps.io, value);
-      const stored = await withKeystash(deps, cmd, (ks) =>
-        ks.put(name, text, {
-          keyId: opts.key,
-          comment: opts.comment,
-          digest: opts.digest,
-          context,
-          version: opts.autoversion ? undefined : opts.version,
-          expectVersion: opts.expectVersion,
-        }),
-      );
-      if (opts.json) printJson(deps, stored);
-      else say(deps, `${name} has been stored (version ${stored.version})`);
-    });
+    .action((name: string, value: string | undefined, pairs: string[], opts: PutOptions, cmd: Command) => putAction(deps, flagsOf(cmd), name, value, pairs, opts));
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { parseContext } from '../arg-parsers.js';
+import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { progressReporter } from '../progress.js';
 import { rotateSecrets, RotateFailedError, type RotateSummary } from '../../core/rotate.js';

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { parseContext } from '../arg-parsers.js';
+import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_KEY } from '../../config.js';

@@ -66,6 +66,16 @@ describe('argv → options', () => {
     { argv: ['get', 'db.*'], method: 'getMatching', args: ['db.*', { version: undefined, context: {} }] },
     { argv: ['getall', '-f', 'csv', 'env=prod'], method: 'getAll', args: [{ version: undefined, context: { env: 'prod' } }] },
     { argv: ['delete', '-v', '2', 'x'], method: 'delete', args: ['x', { version: '2' }] },
+    // A command's own --version after its operands is that command's, not keystash's version flag
+    // (commander reads program options anywhere: it used to print 0.1.0 and run nothing, exit 0).
+    { argv: ['get', 'db.pw', '--version', '2'], method: 'get', args: ['db.pw', { version: '2', context: {} }] },
+    { argv: ['delete', 'x', '--version', '2'], method: 'delete', args: ['x', { version: '2' }] },
+    { argv: ['getall', '--version', '2'], method: 'getAll', args: [{ version: '2', context: {} }] },
+    {
+      argv: ['put', 'n', 'v', '--version', '7'],
+      method: 'put',
+      args: ['n', 'v', { keyId: 'alias/credstash', comment: undefined, digest: 'SHA256', context: {}, version: '7', expectVersion: undefined }],
+    },
     // Exact names are read by name (no listing): what a role limited by iam-policy --prefix can do.
     { argv: ['export', 'a', '-f', 'docker', '--context', 'k=v'], method: 'getAll', args: [{ names: ['a'], context: { k: 'v' }, version: undefined }] },
   ];
@@ -134,9 +144,19 @@ describe('usage errors → exit 2, nothing called', () => {
     const help = await harness().run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Examples:');
-    const version = await harness().run(['--version']);
-    expect(version.code).toBe(0);
-    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    for (const argv of [['--version'], ['-V'], ['--debug', '--version'], ['--version', 'get', 'x']]) {
+      const version = await harness().run(argv);
+      expect(version.code).toBe(0);
+      expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+      expect(version.calls).toEqual([]);
+    }
+  });
+
+  it('-V after a command is not an option of that command', async () => {
+    const r = await harness().run(['get', 'db.pw', '-V']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '-V'");
+    expect(r.calls).toEqual([]);
   });
 });
 

@@ -4,9 +4,11 @@ import { ctr, gcm } from '@noble/ciphers/aes.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { md5, sha1 } from '@noble/hashes/legacy.js';
 import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { scrypt } from '@noble/hashes/scrypt.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { aes256Ctr, equalConstantTime, gcmDecrypt, gcmEncrypt, hmacOf, randomBytes } from '../../../src/envelope/primitives.js';
+import { aes256Ctr, equalConstantTime, gcmDecrypt, gcmEncrypt, hmacOf, randomBytes, scryptKey, sha256Hex } from '../../../src/envelope/primitives.js';
 
 const key32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const block16 = fc.uint8Array({ minLength: 16, maxLength: 16 });
@@ -112,5 +114,34 @@ describe('randomBytes', () => {
     expect(a).toHaveLength(32);
     expect(equalConstantTime(a, b)).toBe(false);
     expect(randomBytes(0)).toHaveLength(0);
+  });
+});
+
+describe('sha256Hex', () => {
+  it('equals @noble sha256 of the UTF-8 bytes, for any string (lone surrogates included)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {
+        expect(sha256Hex(text)).toBe(bytesToHex(sha256(utf8ToBytes(text))));
+      }),
+      { numRuns: 200 },
+    );
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'); // FIPS 180-2
+  });
+});
+
+describe('scryptKey', () => {
+  it('equals RFC 7914 §12 (N=1024, r=8, p=16) and @noble scrypt on random inputs', () => {
+    const rfc = scryptKey(utf8ToBytes('password'), utf8ToBytes('NaCl'), { N: 1024, r: 8, p: 16, dkLen: 64 });
+    expect(bytesToHex(rfc)).toBe('fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ minLength: 1, maxLength: 32 }), fc.constantFrom(1024, 2048), fc.integer({ min: 1, max: 4 }), (password, salt, N, r) => {
+        expect(scryptKey(password, salt, { N, r, p: 1, dkLen: 32 })).toEqual(scrypt(password, salt, { N, r, p: 1, dkLen: 32 }));
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it("needs more than OpenSSL's default 32 MiB at the cost new sealed keyrings use (N=2^17, r=8) and still derives", () => {
+    expect(scryptKey(utf8ToBytes('pw'), utf8ToBytes('salt'), { N: 2 ** 17, r: 8, p: 1, dkLen: 32 })).toHaveLength(32);
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * Command-line values, checked without commander: encryption-context pairs (parsed inside
+ * actions, a UsageError), and what is wrong with a version or digest argument. The commander
+ * parsers (arg-parsers.ts) and the quick path (quick.ts) share these checks.
+ */
+import type { EncryptionContext } from '../envelope/keyservice.js';
+import { UsageError } from '../errors.js';
+import { DIGEST_NAMES } from '../envelope/digests.js';
+import { MAX_VERSION_LENGTH } from '../core/versions.js';
+
+/** One `key=value` pair: exactly one '=', non-empty sides (UsageError: parsed inside actions). */
+export function parseContextPair(text: string): [string, string] {
+  const parts = text.split('=');
+  if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
+    throw new UsageError(`'${text}' is not the form of "key=value"`);
+  }
+  return [parts[0]!, parts[1]!];
+}
+
+/** `key=value ...` → an encryption context; a repeated key is an error. */
+export function parseContext(pairs: readonly string[]): EncryptionContext {
+  const context: Record<string, string> = {};
+  for (const pair of pairs) {
+    const [key, value] = parseContextPair(pair);
+    if (Object.hasOwn(context, key)) throw new UsageError(`context key '${key}' given twice`);
+    // defineProperty, not `context[key] =`: an assignment to '__proto__' is silently dropped, and
+    // the secret would be stored without the context the user asked to bind it to.
+    Object.defineProperty(context, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return context;
+}
+
+/** What is wrong with `-d DIGEST` (one of credstash's names, exact case), or undefined. */
+export function digestArgProblem(text: string): string | undefined {
+  return (DIGEST_NAMES as readonly string[]).includes(text) ? undefined : `invalid choice: '${text}' (choose from ${DIGEST_NAMES.join(', ')})`;
+}
+
+/** What is wrong with a version given on the command line (digits, or a 19+ character stored form), or undefined. */
+export function versionArgProblem(text: string): string | undefined {
+  // No stored version can be longer (DynamoDB range-key limit; keystash never writes one).
+  if (text.length > MAX_VERSION_LENGTH) return `version is longer than ${MAX_VERSION_LENGTH} characters`;
+  if (/^\d+$/.test(text) || (text.length >= 19 && /^[\x21-\x7e]+$/.test(text))) return undefined;
+  return `invalid version '${text}' (use a number such as 3, or the 19-digit stored form)`;
+}

@@ -1,0 +1,86 @@
+/**
+ * What `get`, `put` and `getall` do once their arguments are parsed. commander's commands
+ * (get.ts, put.ts, getall.ts) and the quick path (../quick.ts) both call these, so the two
+ * parsers share one behaviour; nothing here imports commander.
+ */
+import type { ConfigFlags } from '../../config.js';
+import { isPattern } from '../../core/wildcard.js';
+import { UsageError } from '../../errors.js';
+import { parseContext } from '../arg-checks.js';
+import { printJson, say, withKeystashOf, type CliDeps } from '../deps.js';
+import { promptHidden, readValueArg } from '../io.js';
+import { renderFormat, type CREDSTASH_FORMATS } from './formats.js';
+
+type Format = (typeof CREDSTASH_FORMATS)[number];
+
+/** Options of `get`. */
+export interface GetOptions {
+  version?: string | undefined;
+  noline?: boolean | undefined;
+  format: Format;
+  allowEnv: string[];
+  csvSafe?: boolean | undefined;
+}
+
+/** Options of `getall`. */
+export interface GetallOptions {
+  version?: string | undefined;
+  format: Format;
+  allowEnv: string[];
+  csvSafe?: boolean | undefined;
+}
+
+/** Options of `put`. */
+export interface PutOptions {
+  key: string;
+  comment?: string | undefined;
+  digest: string;
+  version?: string | undefined;
+  autoversion?: boolean | undefined;
+  expectVersion?: string | undefined;
+  prompt?: boolean | undefined;
+  json?: boolean | undefined;
+}
+
+/** `get NAME [context...]`: one value, or every match of a pattern in `--format`. */
+export async function getAction(deps: CliDeps, flags: ConfigFlags, name: string, pairs: readonly string[], opts: GetOptions): Promise<void> {
+  const context = parseContext(pairs);
+  const options = { version: opts.version, context };
+  if (isPattern(name)) {
+    const pairsOut = await withKeystashOf(deps, flags, (ks) => ks.getMatching(name, options));
+    deps.io.stdout.write(await renderFormat(opts.format, pairsOut, { allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true }));
+    return;
+  }
+  const value = await withKeystashOf(deps, flags, (ks) => ks.get(name, options));
+  deps.io.stdout.write(opts.noline ? value : `${value}\n`);
+}
+
+/** `getall [context...]`: every latest value, rendered whole before the first byte is written. */
+export async function getallAction(deps: CliDeps, flags: ConfigFlags, pairs: readonly string[], opts: GetallOptions): Promise<void> {
+  const context = parseContext(pairs);
+  const secrets = await withKeystashOf(deps, flags, (ks) => ks.getAll({ version: opts.version, context }));
+  // Rendered whole before the first byte is written: a failure leaves stdout empty.
+  deps.io.stdout.write(`${await renderFormat(opts.format, secrets, { allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true })}\n`);
+}
+
+/** `put NAME [value] [context...]`: store a new version. */
+export async function putAction(deps: CliDeps, flags: ConfigFlags, name: string, value: string | undefined, pairs: readonly string[], opts: PutOptions): Promise<void> {
+  const context = parseContext(pairs);
+  if (opts.version !== undefined && opts.expectVersion !== undefined) throw new UsageError('-v and --expect-version cannot be combined');
+  let text: string;
+  if (opts.prompt) text = await promptHidden(deps.io, name);
+  else if (value === undefined) throw new UsageError("missing value: give it as an argument, '-' for stdin, '@FILE', or use --prompt");
+  else text = await readValueArg(deps.io, value);
+  const stored = await withKeystashOf(deps, flags, (ks) =>
+    ks.put(name, text, {
+      keyId: opts.key,
+      comment: opts.comment,
+      digest: opts.digest,
+      context,
+      version: opts.autoversion ? undefined : opts.version,
+      expectVersion: opts.expectVersion,
+    }),
+  );
+  if (opts.json) printJson(deps, stored);
+  else say(deps, `${name} has been stored (version ${stored.version})`);
+}

@@ -1,0 +1,168 @@
+/**
+ * The quick path (src/cli/quick.ts) against the full CLI (commander, src/cli/main.ts): which lines
+ * it takes, and that every line it takes does exactly what commander's program does — the same
+ * Keystash calls with the same arguments, the same resolved configuration, the same output and
+ * exit code — for a table of lines and for random ones built from a vocabulary of both parsers'
+ * tokens. Lines it refuses are left to commander, which the rest of the suite tests.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Config } from '../../../src/config.js';
+import type { Keystash } from '../../../src/core/keystash.js';
+import { run } from '../../../src/cli/main.js';
+import { parseQuick, runQuick } from '../../../src/cli/quick.js';
+import { SecretNotFoundError } from '../../../src/errors.js';
+import { memoryIo } from '../../helpers/io.js';
+
+interface Outcome {
+  code: number | undefined;
+  stdout: string;
+  stderr: string;
+  calls: Array<{ method: string; args: unknown[] }>;
+  configs: Config[];
+}
+
+/** Run `argv` through one parser with a spy Keystash; the name 'missing' fails as not found. */
+async function outcome(parser: typeof run | typeof runQuick, argv: string[], env: Record<string, string> = {}): Promise<Outcome> {
+  const calls: Outcome['calls'] = [];
+  const configs: Config[] = [];
+  const m = memoryIo({ stdin: 'from-stdin', env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks', ...env } });
+  const spy = new Proxy(
+    {},
+    {
+      get: (_t, method: string) => {
+        if (method === 'then') return undefined;
+        if (method === 'close') return () => undefined;
+        return async (...args: unknown[]) => {
+          calls.push({ method, args });
+          if (args[0] === 'missing') throw new SecretNotFoundError('missing');
+          if (method === 'put') return { name: args[0], version: '0000000000000000001' };
+          if (method === 'get') return 'value\u001b[2J';
+          if (method === 'getAll' || method === 'getMatching') return [['a.b', 'x y'], ['c', '=1+2']];
+          return undefined;
+        };
+      },
+    },
+  ) as Keystash;
+  const open = async (config: Config) => (configs.push(config), spy);
+  const code = await parser(argv, m.io, { open });
+  // --debug prints a stack trace: its frames name the parser, the rest must match.
+  return { code, stdout: m.stdout(), stderr: m.stderr().replace(/^ {4}at .*\n/gm, ''), calls, configs };
+}
+
+/** Lines the quick path must take (and then behave as commander does). */
+const TAKEN: string[][] = [
+  ['get', 'db.pw'],
+  ['get', 'db.pw', '-v', '3'],
+  ['get', 'db.pw', '--version', '0000000000000000003', 'env=prod', 'team=a'],
+  ['get', 'db.pw', '--version=2', '-n'],
+  ['get', '-n', 'db.pw', '--debug'],
+  ['get', 'db.*', '-f', 'dotenv', '--allow-env', 'PATH', '--allow-env', 'LD_PRELOAD'],
+  ['get', 'db.*', '--format=csv', '--csv-safe'],
+  ['get', 'db.pw', 'bad-pair'],
+  ['get', 'db.pw', 'k=v', 'k=w'],
+  ['get', 'missing'],
+  ['get', 'db.pw', '-t', 'other', '--region', 'eu-west-1', '--backend', 'aws', '--decrypt-key', 'k1', '--decrypt-key', 'k2'],
+  ['get', 'db.pw', '--data-dir', '/tmp/elsewhere', '--no-color', '--timeout', '5', '--concurrency', '4'],
+  ['get', 'db.pw', '--concurrency', '0'],
+  ['get', 'db.pw', '--kms', 'aws', '--store', 'sqlite', '-r', 'us-west-2', '-p', 'prof', '--kms-region', 'eu-central-1', '--role-arn', 'arn:aws:iam::1:role/r', '--endpoint-url', 'http://127.0.0.1:9'],
+  ['getall'],
+  ['getall', 'env=prod', '-f', 'yaml'],
+  ['getall', '-v', '2', '--format', 'json', '--table=t2'],
+  ['put', 'db.pw', 'hunter2'],
+  ['put', 'db.pw', 'hunter2', 'env=prod', '-k', 'alias/app', '-c', 'a comment', '-d', 'SHA512'],
+  ['put', 'db.pw', '-', '--json'],
+  ['put', 'db.pw', 'x', '-v', '5'],
+  ['put', 'db.pw', 'x', '-a', '-v', '5'],
+  ['put', 'db.pw', 'x', '--expect-version', '4'],
+  ['put', 'db.pw', 'x', '-v', '5', '--expect-version', '4'],
+  ['put', 'db.pw'],
+  ['put', 'db.pw', '-P'],
+  ['put', 'missing', 'x', '--debug'],
+  ['put', 'db.pw', '@/nonexistent/file'],
+];
+
+/** Lines the quick path must leave to commander. */
+const REFUSED: string[][] = [
+  [],
+  ['list'],
+  ['--backend', 'aws', 'get', 'db.pw'],
+  ['get'],
+  ['get', '--help'],
+  ['get', 'db.pw', '-h'],
+  ['get', 'db.pw', '-V'],
+  ['get', 'db.pw', '--', 'k=v'],
+  ['get', 'db.pw', '-nv1'],
+  ['get', 'db.pw', '-v3'],
+  ['get', 'db.pw', '-v'],
+  ['get', 'db.pw', '-v', '-1'],
+  ['get', 'db.pw', '-v', 'x'],
+  ['get', 'db.pw', '-v', '1', '-v', '2'],
+  ['get', 'db.pw', '-f', 'xml'],
+  ['get', 'db.pw', '--backend', 'gcp'],
+  ['get', 'db.pw', '--noline=yes'],
+  ['get', 'db.pw', '-x'],
+  ['get', 'db.pw', '--constructor'],
+  ['get', 'db.pw', '--__proto__', 'x'],
+  ['get', 'db.pw', '--comment', 'x'],
+  ['getall', '-n'],
+  ['put', 'db.pw', '-xSecret'],
+  ['put', 'db.pw', '-c', '-note'],
+  ['put', 'db.pw', '-c', '-'],
+  ['put', 'db.pw', '-d', 'sha1'],
+  ['put', 'db.pw', '-v', '5', '-v', '6'],
+  ['put', 'db.pw', '--', '-value'],
+  ['put', '-Pn', 'db.pw'],
+];
+
+describe('parseQuick', () => {
+  it.each(TAKEN.map((argv) => [argv.join(' '), argv]))('takes %s', (_, argv) => {
+    expect(parseQuick(argv)).toBeDefined();
+  });
+
+  it.each(REFUSED.map((argv) => [argv.join(' ') || '(nothing)', argv]))('leaves %s to commander', (_, argv) => {
+    expect(parseQuick(argv)).toBeUndefined();
+  });
+
+  it('reads options and operands as commander names them', () => {
+    expect(parseQuick(['get', 'db.pw', 'env=prod', '-v', '3', '--allow-env', 'A', '--allow-env', 'B', '-t', 'x'])).toEqual({
+      command: 'get',
+      operands: ['db.pw', 'env=prod'],
+      values: { version: '3', 'allow-env': ['A', 'B'], table: 'x' },
+    });
+  });
+});
+
+describe('the quick path does what commander does', () => {
+  it.each(TAKEN.map((argv) => [argv.join(' '), argv]))('%s', async (_, argv) => {
+    const full = await outcome(run, argv);
+    const quick = await outcome(runQuick, argv);
+    expect(quick).toEqual(full);
+  });
+
+  it('with colour on a terminal and configuration from the environment', async () => {
+    for (const argv of [['get', 'missing'], ['put', 'db.pw', 'x', 'bad']]) {
+      const env = { KEYSTASH_TABLE: 'from-env', KEYSTASH_BACKEND: 'aws', AWS_REGION: 'ap-south-1' };
+      const full = await outcome(run, argv, env);
+      expect(full.code).not.toBe(0);
+      expect(await outcome(runQuick, argv, env)).toEqual(full);
+    }
+  });
+
+  it('on random lines built from both parsers’ tokens', async () => {
+    const words = ['db.pw', 'db.*', 'missing', 'env=prod', 'bad', 'k=v', '-', '3', '0000000000000000002', 'x', 'dotenv', 'yaml', 'xml', 'PATH', 'aws', 'local', 'sqlite', 't2', 'SHA512', 'sha1', 'alias/k'];
+    const flags = ['-v', '--version', '--version=2', '-n', '--noline', '-f', '--format', '--format=csv', '--allow-env', '--csv-safe', '-t', '--table', '--table=t3', '--backend', '--store', '--kms', '-r', '--region', '--kms-region', '-p', '--profile', '--role-arn', '--endpoint-url', '--concurrency', '--decrypt-key', '--timeout', '--data-dir', '--no-color', '--debug', '-k', '--key', '-c', '--comment', '-d', '--digest', '-a', '--autoversion', '--expect-version', '-P', '--prompt', '--json', '-V', '-h', '--', '-nv1', '-x'];
+    const line = fc.tuple(fc.constantFrom('get', 'getall', 'put'), fc.array(fc.oneof(fc.constantFrom(...words), fc.constantFrom(...flags)), { maxLength: 7 }));
+    let taken = 0;
+    await fc.assert(
+      fc.asyncProperty(line, async ([command, rest]) => {
+        const argv = [command, ...rest];
+        if (parseQuick(argv) === undefined) return;
+        taken++;
+        expect(await outcome(runQuick, argv)).toEqual(await outcome(run, argv));
+      }),
+      { numRuns: 400 },
+    );
+    expect(taken).toBeGreaterThan(80); // the property compared lines, not only refusals
+  });
+});
