@@ -27,6 +27,9 @@ const NODE = process.execPath;
 const NODE_VERSION = process.version;
 const NODE_MAJOR = Number(NODE_VERSION.slice(1).split('.')[0]);
 const QUICK = process.env.BENCH_QUICK === '1';
+/** Floors under the targets: the work each command cannot skip, without keystash's code (bench/floors.cjs). */
+const FLOORS = join(ROOT, 'bench', 'floors.cjs');
+const HAS_NODE_SQLITE = process.getBuiltinModule?.('node:sqlite') !== undefined;
 /** Delay the latency proxy adds to every aws request in the extra getall rows (ms). */
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 5);
 const work = mkdtempSync(join(tmpdir(), 'keystash-bench-'));
@@ -209,12 +212,19 @@ async function main() {
     const env = { ...baseEnv, HOME: work, KEYSTASH_HOME: home };
     if (n === 1) add(measure('keystash --version', [node, BIN, '--version'], env));
     add(measure(`get (local, ${n} stored)`, [node, BIN, 'get', 'bench.secret.00000'], env));
-    if (n === 1000 && NODE_MAJOR >= 23) add(measure('get floor (no CLI, see bench/get-floor.cjs)', [node, join(ROOT, 'bench', 'get-floor.cjs'), 'bench.secret.00000'], env));
+    if (n === 1000 && HAS_NODE_SQLITE) {
+      add(measure('get floor (no CLI, see bench/get-floor.cjs)', [node, join(ROOT, 'bench', 'get-floor.cjs'), 'bench.secret.00000'], env));
+      add(measure('get floor, guarded (bench/floors.cjs)', [node, FLOORS, 'get', 'bench.secret.00000'], env));
+    }
     if (n === 1) {
-      let i = 0;
-      add(measure('put (local)', [node, BIN, 'put', 'bench.put', '-'], env, { input: `value-${i++}` }));
+      add(measure('put (local)', [node, BIN, 'put', 'bench.put', '-'], env, { input: 'value' }));
+      if (HAS_NODE_SQLITE) add(measure('put floor, guarded (bench/floors.cjs)', [node, FLOORS, 'put', 'bench.floor.put'], env, { input: 'value' }));
     }
     if (n >= 100) add(measure(`getall (local, ${n})`, [node, BIN, 'getall'], env, { runs: n >= 10000 ? Math.max(3, Math.floor(RUNS / 3)) : RUNS }));
+    if (n === 1000 && HAS_NODE_SQLITE) {
+      add(measure('getall floor, guarded (local, 1000; bench/floors.cjs)', [node, FLOORS, 'getall'], env));
+      add(measure('getall floor, audit file held open, keyring checked once (FLOOR_LEAN=1)', [node, FLOORS, 'getall'], { ...env, FLOOR_LEAN: '1' }));
+    }
   }
 
   // import: 1 000 secrets from a JSON file into an empty local store (keyring present, no
@@ -271,6 +281,7 @@ async function main() {
     }
   }
   add(measure('get (aws, loopback)', [node, BIN, 'get', 'bench.secret.00000'], awsEnv));
+  add(measure('get floor (aws, loopback; SDK only, bench/floors.cjs)', [node, FLOORS, 'aws-get', 'bench.secret.00000'], awsEnv));
   const awsRuns = Math.max(3, Math.floor(RUNS / 2));
   const servers = [dynalite.child.pid, kms.child.pid];
   const before16 = serversCpuMs(servers);

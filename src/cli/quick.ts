@@ -13,8 +13,7 @@
  * test/unit/cli/quick.test.ts runs command lines through both and compares what they print.
  */
 import { parseArgs } from 'node:util';
-import type { ConfigFlags } from '../config.js';
-import { DEFAULT_KEY } from '../config.js';
+import { DEFAULT_KEY, type ConfigFlags } from '../config.js';
 import { digestArgProblem, versionArgProblem } from './arg-checks.js';
 import { WIRING } from './backends.js';
 import { getAction, getallAction, putAction } from './commands/actions.js';
@@ -135,8 +134,8 @@ export function parseQuick(argv: readonly string[]): QuickLine | undefined {
   return { command: command as keyof typeof COMMANDS, operands: parsed.positionals, values: parsed.values };
 }
 
-/** The configuration flags of a line, named as commander names them (flagsOf in deps.ts). */
-function flagsOf(values: Values): ConfigFlags {
+/** The configuration flags of a line, named as commander names them (deps.ts flagsOf). */
+function configFlagsOf(values: Values): ConfigFlags {
   const text = (name: string) => values[name] as string | undefined;
   return {
     backend: text('backend'),
@@ -158,7 +157,7 @@ function flagsOf(values: Values): ConfigFlags {
 /** Run a parsed line; resolves to the exit code. */
 async function runLine(line: QuickLine, argv: readonly string[], deps: CliDeps): Promise<number> {
   const v = line.values;
-  const flags = flagsOf(v);
+  const flags = configFlagsOf(v);
   const str = (name: string) => v[name] as string | undefined;
   const render = { format: (str('format') ?? 'json') as (typeof CREDSTASH_FORMATS)[number], allowEnv: (v['allow-env'] as string[] | undefined) ?? [], csvSafe: v['csv-safe'] as boolean | undefined };
   try {
