@@ -10,35 +10,18 @@ import { serialiseBackup } from '../../../src/core/backup-file.js';
 import type { KeyService } from '../../../src/envelope/keyservice.js';
 import type { LocalKeyring } from '../../../src/localkms/audited-kms.js';
 import { memoryIo } from '../../helpers/io.js';
-
-interface Call {
-  method: string;
-  args: unknown[];
-}
+import { spyKeystash } from '../../helpers/spy-keystash.js';
 
 function harness(env: Record<string, string> = {}) {
-  const calls: Call[] = [];
-  const configs: Config[] = [];
   const m = memoryIo({ stdin: 'from-stdin', env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks', ...env } });
-  const spy = new Proxy(
-    {},
-    {
-      get: (_t, method: string) => {
-        if (method === 'then') return undefined;
-        if (method === 'close') return () => undefined;
-        return async (...args: unknown[]) => {
-          calls.push({ method, args });
-          if (method === 'put') return { name: args[0], version: '0000000000000000001' };
-          if (method === 'get') return 'value';
-          if (method === 'getAll' || method === 'getMatching') return [['a', '1']];
-          if (method === 'list' || method === 'names' || method === 'delete') return [];
-          if (method === 'setup') return { created: true };
-          return undefined;
-        };
-      },
-    },
-  ) as Keystash;
-  const open = async (config: Config) => (configs.push(config), spy);
+  const { open, calls, configs } = spyKeystash((method, args) => {
+    if (method === 'put') return { name: args[0], version: '0000000000000000001' };
+    if (method === 'get') return 'value';
+    if (method === 'getAll' || method === 'getMatching') return [['a', '1']];
+    if (method === 'list' || method === 'names' || method === 'delete') return [];
+    if (method === 'setup') return { created: true };
+    return undefined;
+  });
   return {
     run: async (argv: string[]) => ({ code: await run(argv, m.io, { open }), stdout: m.stdout(), stderr: m.stderr(), calls, configs }),
   };

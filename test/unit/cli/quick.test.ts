@@ -8,43 +8,30 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
-import type { Keystash } from '../../../src/core/keystash.js';
 import { run } from '../../../src/cli/main.js';
 import { parseQuick, runQuick } from '../../../src/cli/quick.js';
 import { SecretNotFoundError } from '../../../src/errors.js';
 import { memoryIo } from '../../helpers/io.js';
+import { spyKeystash, type Call } from '../../helpers/spy-keystash.js';
 
 interface Outcome {
   code: number | undefined;
   stdout: string;
   stderr: string;
-  calls: Array<{ method: string; args: unknown[] }>;
+  calls: Call[];
   configs: Config[];
 }
 
 /** Run `argv` through one parser with a spy Keystash; the name 'missing' fails as not found. */
 async function outcome(parser: typeof run | typeof runQuick, argv: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  const calls: Outcome['calls'] = [];
-  const configs: Config[] = [];
   const m = memoryIo({ stdin: 'from-stdin', env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks', ...env } });
-  const spy = new Proxy(
-    {},
-    {
-      get: (_t, method: string) => {
-        if (method === 'then') return undefined;
-        if (method === 'close') return () => undefined;
-        return async (...args: unknown[]) => {
-          calls.push({ method, args });
-          if (args[0] === 'missing') throw new SecretNotFoundError('missing');
-          if (method === 'put') return { name: args[0], version: '0000000000000000001' };
-          if (method === 'get') return 'value\u001b[2J';
-          if (method === 'getAll' || method === 'getMatching') return [['a.b', 'x y'], ['c', '=1+2']];
-          return undefined;
-        };
-      },
-    },
-  ) as Keystash;
-  const open = async (config: Config) => (configs.push(config), spy);
+  const { open, calls, configs } = spyKeystash((method, args) => {
+    if (args[0] === 'missing') throw new SecretNotFoundError('missing');
+    if (method === 'put') return { name: args[0], version: '0000000000000000001' };
+    if (method === 'get') return 'value\u001b[2J';
+    if (method === 'getAll' || method === 'getMatching') return [['a.b', 'x y'], ['c', '=1+2']];
+    return undefined;
+  });
   const code = await parser(argv, m.io, { open });
   // --debug prints a stack trace: its frames name the parser, the rest must match.
   return { code, stdout: m.stdout(), stderr: m.stderr().replace(/^ {4}at .*\n/gm, ''), calls, configs };
