@@ -10,8 +10,11 @@
  * with O_APPEND, so lines from concurrent processes never interleave and a killed writer leaves
  * either a whole line or (at worst, on a full disk or power loss) a torn fragment; the next record
  * is then appended right after the fragment, and the reader (audit-read.ts) recovers the record
- * and reports the fragment. The file is opened per append, so a long-running server
- * always writes to the current file, also after another process rotated it. Rotation renames the
+ * and reports the fragment. The file is opened at most once per turn of the event loop: appends
+ * made in the same turn (a bulk read decrypting a thousand rows, or requests a server handles
+ * together) share one descriptor, closed when the turn ends, so a long-running server writes to
+ * the current file, also after another process rotated it (lines of a turn that straddles another
+ * process's rotation land whole in the rotated file, which is kept). Rotation renames the
  * full file to a unique name (`kms-audit.jsonl.<microseconds>-<random>`), so two processes rotating at once
  * lose nothing; the oldest rotated files beyond `keep` are removed.
  *
@@ -149,6 +152,9 @@ export class AuditLog {
   readonly #now: () => Date;
   /** Where this writer's last line ended, in which file, and its link: a bulk run of appends with no other writer in between needs no read-back. */
   #last: { ino: number; end: number; link: string } | undefined;
+  /** The descriptor appends of this event-loop turn share, and the immediate that closes it. */
+  #held: number | undefined;
+  #closer: NodeJS.Immediate | undefined;
 
   constructor(path: string, options: AuditLogOptions = {}) {
     this.path = path;
@@ -161,7 +167,8 @@ export class AuditLog {
   append(entry: AuditEntry): void {
     const record = toAuditRecord(entry, this.#now());
     try {
-      let fd = this.#open();
+      let fd = this.#held ?? this.#open();
+      this.#held = undefined; // held again below once the line is written
       try {
         let stat = fstatSync(fd);
         if (stat.size > 0 && stat.size + JSON.stringify(record).length + CHAIN_OVERHEAD > this.#maxBytes) {
@@ -183,6 +190,8 @@ export class AuditLog {
         // If another writer appended since the fstat, the file is longer than this and the next
         // append reads the tail back.
         this.#last = { ino: stat.ino, end: stat.size + line.length, link: lineHash(line.subarray(0, line.length - 1)) };
+        this.#hold(fd);
+        fd = -1;
       } finally {
         if (fd >= 0) closeSync(fd);
       }
@@ -190,6 +199,17 @@ export class AuditLog {
       const code = (err as NodeJS.ErrnoException).code ?? 'I/O error';
       throw new KmsError(`cannot append to the KMS audit log ${this.path}: ${code}`, { code: 'kms.audit', cause: err });
     }
+  }
+
+  /** Keep `fd` for the other appends of this turn; an immediate (which never keeps the process alive) closes it. */
+  #hold(fd: number): void {
+    this.#held = fd;
+    this.#closer ??= setImmediate(() => {
+      this.#closer = undefined;
+      const held = this.#held;
+      this.#held = undefined;
+      if (held !== undefined) closeSync(held);
+    }).unref();
   }
 
   #open(): number {

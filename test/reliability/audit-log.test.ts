@@ -6,11 +6,13 @@
  *   - a torn last line (a short write) is reported and skipped, and the next writer ends it so its
  *     own record stays readable;
  *   - rotation by size keeps every line whole and the newest files; `--since` / `--key` filter;
+ *   - appends of one event-loop turn share one descriptor, closed when the turn ends, so the next
+ *     turn writes to the current file after another writer rotated it;
  *   - no value, data key or passphrase in the log, byte-wise (plain, base64, hex).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKeystash } from '../../src/open.js';
@@ -155,6 +157,51 @@ describe('hash chain', () => {
     } finally {
       h.cleanup();
     }
+  });
+});
+
+/** How many of this process's descriptors are open on `path` (Linux /proc). */
+function openDescriptors(path: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false; // closed while listing
+    }
+  }).length;
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe.runIf(process.platform === 'linux')('one descriptor per event-loop turn', () => {
+  const t = tempDir('keystash-audit-turn-');
+  afterAll(t.cleanup);
+  const entry = (i: number) => ({ eventName: 'Decrypt', accessKeyId: 'local', sourceIPAddress: 'local', keyId: `key-${i}`, outcome: 'ok' as const });
+
+  it('shares one descriptor within a turn and closes it when the turn ends', async () => {
+    const path = join(t.dir, 'turn.jsonl');
+    const log = new AuditLog(path);
+    for (let i = 0; i < 50; i++) log.append(entry(i));
+    expect(openDescriptors(path)).toBe(1);
+    expect(wellFormedLines(path)).toHaveLength(50); // written at once, not when the descriptor closes
+    await nextTurn();
+    expect(openDescriptors(path)).toBe(0);
+    log.append(entry(50));
+    await nextTurn();
+    expect(openDescriptors(path)).toBe(0);
+    expect(readAuditLog(path).records.map((r) => r.requestParameters.keyId)).toEqual(Array.from({ length: 51 }, (_, i) => `key-${i}`));
+  });
+
+  it("writes the next turn's lines to the current file after another writer renamed it", async () => {
+    const path = join(t.dir, 'rotated.jsonl');
+    const log = new AuditLog(path);
+    log.append(entry(0));
+    await nextTurn();
+    renameSync(path, `${path}.00000000000000001-aaaaaaaa`); // another process's rotation
+    log.append(entry(1));
+    await nextTurn();
+    expect(wellFormedLines(path).map((r) => (r.requestParameters as { keyId: string }).keyId)).toEqual(['key-1']);
+    expect(readAuditLog(path).malformed).toEqual([]);
   });
 });
 
