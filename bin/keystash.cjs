@@ -16,7 +16,9 @@ try {
     printVersion(require('node:fs'), join(DIST, 'bundle', 'version.txt'));
   } else {
     require('./compile-cache.cjs').enableCompileCache(process.env);
-    if (QUICK_COMMANDS.has(process.argv[2])) {
+    // A line naming get, put or getall anywhere is offered to the quick path, which takes it only
+    // when that word is the command (`keystash -t prod get db.pw`).
+    if (process.argv.slice(2).some((arg) => QUICK_COMMANDS.has(arg))) {
       require(QUICK)
         .quickMain()
         .then((taken) => taken || startCli())

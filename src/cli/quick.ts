@@ -4,9 +4,9 @@
  * loads commander (a fifth of the CLI bundle) nor any other command (bin/keystash.cjs loads this
  * from its own bundle, dist/bundle/quick.cjs).
  *
- * It takes only command lines whose meaning is plain: the command first, then its own and the
- * global options, each spelt out once (`-v 3`, `--version 3`, `--version=3`; booleans alone), and
- * operands. Anything else (help, `-V`, an unknown, repeated, grouped or attached short option, a
+ * It takes only command lines whose meaning is plain: the command, its own options and the global
+ * ones (before or after the command), each spelt out once (`-v 3`, `--version 3`, `--version=3`;
+ * booleans alone), and operands. Anything else (help, `-V`, an unknown, repeated, grouped or attached short option, a
  * value starting with '-', a value commander would refuse, `--`, a missing operand) is not taken:
  * `parseQuick` returns undefined and the full CLI (main.ts) runs the line, so every message about
  * a command line stays commander's. Both parsers call the same actions (commands/actions.ts);
@@ -87,12 +87,15 @@ export interface QuickLine {
 
 /** `argv` (without node and script) as a QuickLine, or undefined when the full CLI must run it. */
 export function parseQuick(argv: readonly string[]): QuickLine | undefined {
-  const command = argv[0];
+  const at = commandIndex(argv);
+  const command = at === undefined ? undefined : argv[at];
   if (command === undefined || !Object.hasOwn(COMMANDS, command)) return undefined;
   const own: Record<string, Spec> = COMMANDS[command as keyof typeof COMMANDS].options;
   const specs: Record<string, Spec> = { ...GLOBAL, ...own };
-  const shorts = new Map<string, string>(Object.entries(specs).flatMap(([name, spec]) => (spec.short ? [[`-${spec.short}`, name] as const] : [])));
-  const rest = argv.slice(1);
+  const shorts = shortNames(specs);
+  // Global options before the command (credstash's order: `keystash -t prod get db.pw`) mean what
+  // they mean after it.
+  const rest = [...argv.slice(0, at), ...argv.slice(at! + 1)];
   // Spelling: `-x`, `--long` and `--long=value` only (no groups such as `-nv1`, no `--`), and a
   // string option's next argument must not look like an option (commander would take it as the
   // value; parseArgs would refuse it).
@@ -132,6 +135,29 @@ export function parseQuick(argv: readonly string[]): QuickLine | undefined {
   }
   if (parsed.positionals.length < COMMANDS[command as keyof typeof COMMANDS].required) return undefined;
   return { command: command as keyof typeof COMMANDS, operands: parsed.positionals, values: parsed.values };
+}
+
+/** `-x` → option name, for the short forms among `specs`. */
+function shortNames(specs: Record<string, Spec>): Map<string, string> {
+  return new Map(Object.entries(specs).flatMap(([name, spec]) => (spec.short ? [[`-${spec.short}`, name] as const] : [])));
+}
+
+const GLOBAL_SHORTS = shortNames(GLOBAL);
+
+/**
+ * Where the command is: the first argument after the global options that lead the line (each
+ * string option with its value as the next argument unless written `--name=value`); undefined
+ * when something else leads it.
+ */
+function commandIndex(argv: readonly string[]): number | undefined {
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith('-')) {
+    const arg = argv[i]!;
+    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : GLOBAL_SHORTS.get(arg);
+    if (name === undefined || !Object.hasOwn(GLOBAL, name)) return undefined;
+    i += GLOBAL[name]!.type === 'string' && !arg.includes('=') ? 2 : 1;
+  }
+  return i < argv.length ? i : undefined;
 }
 
 /** The configuration flags of a line, named as commander names them (deps.ts flagsOf). */

@@ -57,6 +57,13 @@ describe('lazy loading', () => {
     expect(fromNodeModules(report, /node_modules[/\\].*\.(c|m)?js$/)).toEqual([]);
   });
 
+  it('global options before the command (credstash order) still take the quick path', async () => {
+    const sqlite = onNodeSqlite ? [] : ['sqlite.cjs'];
+    const r = await loaded(['-t', 'credential-store', '--no-color', 'get', 'lazy.s']);
+    expect(r.code).toBe(0);
+    expect(r.bundles).toEqual(['quick.cjs', ...sqlite]);
+  });
+
   it('local put and getall load the quick-path bundle only; yaml loads for YAML output alone', async () => {
     const sqlite = onNodeSqlite ? [] : ['sqlite.cjs'];
     const put = await loaded(['put', 'lazy.t', 'v']);
