@@ -45,7 +45,7 @@ export async function withKeystash<T>(deps: CliDeps, cmd: Command, fn: (keystash
   return withKeystashOf(deps, flagsOf(cmd), fn);
 }
 
-/** withKeystash for configuration flags parsed without commander (the quick path, quick.ts). */
+/** withKeystash from configuration flags, however they were parsed (commander's flagsOf, or the quick path). */
 export async function withKeystashOf<T>(deps: CliDeps, flags: ConfigFlags, fn: (keystash: Keystash, config: Config) => Promise<T>): Promise<T> {
   const config = resolveConfig(flags, deps.io.env);
   const keystash = await deps.open(config);
