@@ -102,9 +102,8 @@ export function parseQuick(argv: readonly string[]): QuickLine | undefined {
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (arg === '-' || !arg.startsWith('-')) continue;
-    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : shorts.get(arg);
-    const spec = name === undefined ? undefined : specs[name];
-    if (spec === undefined || !Object.hasOwn(specs, name!)) return undefined;
+    const spec = specOf(arg, specs, shorts);
+    if (spec === undefined) return undefined;
     if (arg.includes('=') && (!arg.startsWith('--') || spec.type === 'boolean')) return undefined;
     if (spec.type === 'string' && !arg.includes('=')) {
       const value = rest[++i];
@@ -144,6 +143,12 @@ function shortNames(specs: Record<string, Spec>): Map<string, string> {
 
 const GLOBAL_SHORTS = shortNames(GLOBAL);
 
+/** The option `arg` (`--name`, `--name=value` or `-x`) names among `specs`, or undefined. */
+function specOf(arg: string, specs: Record<string, Spec>, shorts: Map<string, string>): Spec | undefined {
+  const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : shorts.get(arg);
+  return name !== undefined && Object.hasOwn(specs, name) ? specs[name] : undefined;
+}
+
 /**
  * Where the command is: the first argument after the global options that lead the line (each
  * string option with its value as the next argument unless written `--name=value`); undefined
@@ -153,9 +158,9 @@ function commandIndex(argv: readonly string[]): number | undefined {
   let i = 0;
   while (i < argv.length && argv[i]!.startsWith('-')) {
     const arg = argv[i]!;
-    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : GLOBAL_SHORTS.get(arg);
-    if (name === undefined || !Object.hasOwn(GLOBAL, name)) return undefined;
-    i += GLOBAL[name]!.type === 'string' && !arg.includes('=') ? 2 : 1;
+    const spec = specOf(arg, GLOBAL, GLOBAL_SHORTS);
+    if (spec === undefined) return undefined;
+    i += spec.type === 'string' && !arg.includes('=') ? 2 : 1;
   }
   return i < argv.length ? i : undefined;
 }
