@@ -1,0 +1,123 @@
+/**
+ * Every reference the repository makes to one of its own documents or files points at something
+ * that exists: a `*.md` document (and the `§N` section or `"Heading"` it names), and a path under
+ * src/, test/, bin/, scripts/, bench/, docs/ or .ci/ written in prose. A comment citing a
+ * document that is not in the repository fails here.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SCANNED_DIRS = ['src', 'test', 'bin', 'scripts', 'bench', 'docs', '.ci'];
+const SCANNED_FILES = ['README.md', 'SECURITY.md', 'action.yml', 'package.json', 'vitest.config.ts'];
+const SELF = 'test/unit/references.test.ts';
+const TEXT = /\.(ts|mts|cts|js|mjs|cjs|md|yml|yaml|json|py|sh)$|^run$|^node24$/;
+
+function scannedFiles(): string[] {
+  const files = [...SCANNED_FILES];
+  for (const dir of SCANNED_DIRS) {
+    for (const entry of readdirSync(join(ROOT, dir), { recursive: true }).map(String)) {
+      const rel = `${dir}/${entry}`;
+      if (entry.split('/').some((part) => part === 'node_modules' || part === 'results')) continue;
+      if (rel === SELF || rel.startsWith('test/vectors/')) continue; // this file's probes; third-party vectors
+      if (TEXT.test(entry.split('/').pop()!)) files.push(rel);
+    }
+  }
+  return files;
+}
+
+/** `docs/format.md` → its headings' section numbers ("1.2") and titles. */
+function headingsOf(doc: string): { numbers: Set<string>; titles: Set<string> } {
+  const numbers = new Set<string>();
+  const titles = new Set<string>();
+  for (const line of readFileSync(join(ROOT, doc), 'utf8').split('\n')) {
+    const m = /^#{1,6}\s+(?:(\d+(?:\.\d+)*)\.?\s+)?(.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1]) numbers.add(m[1]);
+    titles.add(m[2]!.trim());
+  }
+  return { numbers, titles };
+}
+
+interface Finding {
+  file: string;
+  reference: string;
+}
+
+const FILES = scannedFiles();
+const SOURCES = new Map(FILES.map((f) => [f, readFileSync(join(ROOT, f), 'utf8')]));
+
+/** A document named bare (`SECURITY.md`) lives at the root or in docs/; one with a folder, there. */
+function documentExists(name: string): string | undefined {
+  for (const candidate of name.includes('/') ? [name] : [name, `docs/${name}`]) {
+    if (existsSync(join(ROOT, candidate))) return candidate;
+  }
+  return undefined;
+}
+
+function documentReferences(): { missing: Finding[]; badSections: Finding[]; count: number } {
+  const missing: Finding[] = [];
+  const badSections: Finding[] = [];
+  let count = 0;
+  const doc = /(?<![\w/.-])((?:[\w-]+\/)*[\w.-]+\.md)\b(?:`)?(?:\s*(?:§\s*(\d+(?:\.\d+)*)|"([^"]+)"))?/g;
+  for (const [file, text] of SOURCES) {
+    for (const m of text.matchAll(doc)) {
+      count++;
+      const found = documentExists(m[1]!);
+      if (!found) {
+        missing.push({ file, reference: m[0] });
+        continue;
+      }
+      if (m[2] || m[3]) {
+        const { numbers, titles } = headingsOf(found);
+        const ok = m[2] ? numbers.has(m[2].replace(/\.$/, '')) : [...titles].some((t) => t.startsWith(m[3]!));
+        if (!ok) badSections.push({ file, reference: m[0] });
+      }
+    }
+  }
+  return { missing, badSections, count };
+}
+
+function pathReferences(): { missing: Finding[]; count: number } {
+  const missing: Finding[] = [];
+  let count = 0;
+  // A path written in prose: not part of a longer path (`../src/x.js`, `/usr/bin/env`).
+  const path = /(?<![\w/.$-])((?:src|test|bin|scripts|bench|docs|\.ci)\/[\w./-]*[\w-])/g;
+  for (const [file, text] of SOURCES) {
+    for (const m of text.matchAll(path)) {
+      const ref = m[1]!;
+      if (/[{*<]/.test(text.slice(m.index! + m[0].length, m.index! + m[0].length + 1))) continue; // a pattern
+      count++;
+      const candidates = [ref, ref.replace(/\.js$/, '.ts'), ref.replace(/\.d\.ts$/, '.ts')];
+      if (!candidates.some((c) => existsSync(join(ROOT, c)))) missing.push({ file, reference: ref });
+    }
+  }
+  return { missing, count };
+}
+
+describe('references inside the repository', () => {
+  it('name documents that exist, and sections those documents have', () => {
+    const { missing, badSections, count } = documentReferences();
+    expect(count).toBeGreaterThan(50); // the reader reads something
+    expect(missing).toEqual([]);
+    expect(badSections).toEqual([]);
+  });
+
+  it('name files that exist', () => {
+    const { missing, count } = pathReferences();
+    expect(count).toBeGreaterThan(50);
+    expect(missing).toEqual([]);
+  });
+
+  it('would fail on a reference to a missing document or section (the reader is not blind)', () => {
+    SOURCES.set('probe', 'see DESIGN-NOT-HERE.md and docs/format.md §99.1 and src/nowhere.ts');
+    try {
+      expect(documentReferences().missing).toContainEqual({ file: 'probe', reference: 'DESIGN-NOT-HERE.md' });
+      expect(documentReferences().badSections).toContainEqual({ file: 'probe', reference: 'docs/format.md §99.1' });
+      expect(pathReferences().missing).toContainEqual({ file: 'probe', reference: 'src/nowhere.ts' });
+    } finally {
+      SOURCES.delete('probe');
+    }
+  });
+});
