@@ -15,11 +15,16 @@
 // before it has done anything), so every class (errors above all) has one identity in a run. SQLite is not bundled:
 // node:sqlite is part of Node, and better-sqlite3 (the Node 20 fallback, an optional dependency with
 // a native addon) is required from node_modules only where Node has no node:sqlite.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
+import { builtinShimsPlugin } from './bundle-plugins/builtin-shims.mjs';
+import { facadesPlugin, vendorEntry } from './bundle-plugins/facades.mjs';
+import { lazyHttp2Plugin } from './bundle-plugins/lazy-http2.mjs';
+import { vendorBundlesPlugin } from './bundle-plugins/vendor-bundles.mjs';
+import { groupOf, vendorImports } from './bundle-plugins/vendor-imports.mjs';
 
 /** Where the bundles go: argv[2] (scripts/build.mjs passes its staging directory). */
 const OUT = process.argv[2] ?? 'dist/bundle';
@@ -50,9 +55,6 @@ const hasBetterSqlite = (() => {
 /** Every lazily required bundle, by name: its filter on specifiers. */
 const LAZY_BUNDLES = { ...VENDOR_GROUPS, ...(hasBetterSqlite ? { [SQLITE_BUNDLE]: /^better-sqlite3$/ } : {}) };
 
-/** The vendor bundle a specifier belongs to. */
-const bundleOf = (specifier) => Object.entries(VENDOR_GROUPS).find(([, filter]) => filter.test(specifier))?.[0];
-
 const common = {
   bundle: true,
   format: 'cjs',
@@ -67,145 +69,8 @@ const common = {
   supported: { 'dynamic-import': false },
 };
 
-/**
- * The names keystash imports from each vendor package, read from its sources
- * (`import { A, B } from 'pkg'`; type-only imports left out), plus names reached through
- * createRequire (the yaml parser). Only these cross between the bundles: the CLI side reads
- * each as a plain property, and the vendor side exports a facade of just these names. Both
- * avoid esbuild's CommonJS interop copying every export of a package (hundreds for each AWS
- * client) on every run. Any other import form of a vendor package fails the build.
- */
-function vendorImports() {
-  const names = new Map([['yaml', new Set(['parseAllDocuments', 'visit', 'isAlias', 'isPair', 'isCollection', 'LineCounter'])]]);
-  for (const file of readdirSync('src', { recursive: true })) {
-    if (!String(file).endsWith('.ts')) continue;
-    const text = readFileSync(join('src', String(file)), 'utf8');
-    for (const m of text.matchAll(/^import\s+([^;]*?)\s+from\s+'([^']+)';/gms)) {
-      const [, clause, specifier] = m;
-      if (bundleOf(specifier) === undefined || clause.startsWith('type ')) continue;
-      const named = /^\{([^}]*)\}$/s.exec(clause.trim());
-      if (!named) throw new Error(`bundle: ${file}: only named imports of ${specifier} are bundled (got: import ${clause})`);
-      const set = names.get(specifier) ?? new Set();
-      for (const part of named[1].split(',').map((x) => x.trim()).filter(Boolean)) {
-        if (!part.startsWith('type ')) set.add(part.split(/\s+as\s+/)[0]);
-      }
-      names.set(specifier, set);
-    }
-  }
-  return names;
-}
-const VENDOR_NAMES = vendorImports();
-
-/** Rewrites `import { … } from '<vendor package>'` into properties of its vendor bundle, read on first use. */
-const vendorPlugin = {
-  name: 'keystash-vendor-bundles',
-  setup(b) {
-    for (const [bundle, filter] of Object.entries(VENDOR_GROUPS)) {
-      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: `vendor:${bundle}` }));
-      b.onLoad({ filter: /.*/, namespace: `vendor:${bundle}` }, (args) => {
-        const names = [...(VENDOR_NAMES.get(args.path) ?? [])].sort();
-        // CommonJS with one getter per name: esbuild reads an import of a CommonJS module at each
-        // use, so the vendor bundle loads when a name is first used, not when the importing module
-        // initialises (`getall` imports the yaml renderer but needs yaml only for -f yaml).
-        const load = `let m;\nconst load = () => (m ??= require('./${bundle}')[${JSON.stringify(args.path)}]);`;
-        const getters = names.map((n) => `  ${n}: { enumerable: true, get: () => load().${n} },`);
-        return { contents: [load, 'Object.defineProperties(module.exports, {', ...getters, '});'].join('\n'), loader: 'js' };
-      });
-    }
-    b.onResolve({ filter: /^\.\/[\w-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
-  },
-};
-
-/** The vendor side: an entry with one lazy getter per package, each a facade of the imported names. */
-/**
- * The module of `pkg` that defines `name`, where an AWS client package has one file per command
- * and client (dist-es/commands/NAME.js, dist-es/NAME.js); otherwise the package itself. Importing
- * a client's index initialises every command and the aggregated client class (~200 modules for
- * DynamoDB) on each run; keystash uses a handful.
- */
-function moduleOf(pkg, name) {
-  if (!pkg.startsWith('@aws-sdk/client-')) return pkg;
-  for (const file of [`dist-es/commands/${name}.js`, `dist-es/${name}.js`]) {
-    if (existsSync(join('node_modules', pkg, file))) return `${pkg}/${file}`;
-  }
-  return pkg;
-}
-
-const facadePlugin = {
-  name: 'keystash-vendor-facades',
-  setup(b) {
-    b.onResolve({ filter: /^facade:/ }, (args) => ({ path: args.path.slice('facade:'.length), namespace: 'facade' }));
-    b.onLoad({ filter: /.*/, namespace: 'facade' }, (args) => ({
-      contents: [...VENDOR_NAMES.get(args.path)]
-        .sort()
-        .map((name) => `export { ${name} } from ${JSON.stringify(moduleOf(args.path, name))};`)
-        .join('\n'),
-      loader: 'js',
-      resolveDir: '.',
-    }));
-  },
-};
-
-/**
- * Two Node built-ins the CLI's start-up path would load for nothing: commander requires
- * node:child_process at load time (for git-style executable subcommands, which keystash does not
- * use; ~10 ms with net and dgram), and createRequire from node:module (which loads the ES-module
- * loader on Node 20) is how keystash's ES modules load node:sqlite, better-sqlite3 and yaml. In
- * the bundle commander gets child_process on first use, and createRequire hands out cli.cjs's own
- * require, routing vendor packages to their bundles.
- */
-const builtinShimPlugin = {
-  name: 'keystash-builtin-shims',
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
-      contents: `module.exports = new Proxy({}, { get: (_, key) => require('node:${args.path}')[key] });`,
-      loader: 'js',
-    }));
-    b.onResolve({ filter: /^node:module$/ }, (args) => (args.importer.includes('node_modules') ? undefined : { path: 'module', namespace: 'module-shim' }));
-    b.onLoad({ filter: /.*/, namespace: 'module-shim' }, () => {
-      const groups = Object.entries(LAZY_BUNDLES).map(([bundle, filter]) => `[${JSON.stringify(`./${bundle}`)}, ${filter}]`);
-      return {
-        contents: `const groups = [${groups.join(', ')}];
-function bundleRequire(id) {
-  const group = groups.find(([, filter]) => filter.test(id));
-  return group ? require(group[0])[id] : require(id);
-}
-bundleRequire.resolve = require.resolve;
-export function createRequire() {
-  return bundleRequire;
-}`,
-        loader: 'js',
-      };
-    });
-  },
-};
-
-/**
- * node:http2 on first use in the SDK bundle: @smithy/node-http-handler imports it for its HTTP/2
- * handler, which keystash never uses, and loading it costs ~5 ms of every aws-backend start.
- * `constants` (plain values, read by that module as it loads) is given up front; every other
- * export loads the real module when first touched.
- */
-const lazyHttp2Plugin = {
-  name: 'keystash-lazy-http2',
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?http2$/ }, () => ({ path: 'http2', namespace: 'lazy-http2' }));
-    b.onLoad({ filter: /.*/, namespace: 'lazy-http2' }, () => {
-      const http2 = require('node:http2');
-      const names = Object.keys(http2).filter((name) => name !== 'constants');
-      return {
-        contents: `let real;
-const load = () => (real ??= require('node:http2'));
-Object.defineProperty(exports, 'constants', { enumerable: true, value: Object.freeze(${JSON.stringify(http2.constants)}) });
-for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
-        loader: 'js',
-      };
-    });
-  },
-};
+// The yaml parser is reached through createRequire (src/core/import-file.ts), which no import shows.
+const VENDOR_NAMES = vendorImports('src', VENDOR_GROUPS, { yaml: ['parseAllDocuments', 'visit', 'isAlias', 'isPair', 'isCollection', 'LineCounter'] });
 
 mkdirSync(OUT, { recursive: true });
 
@@ -217,7 +82,7 @@ for (const [entry, bundle] of [
     ...common,
     entryPoints: [entry],
     outfile: `${OUT}/${bundle}`,
-    plugins: [vendorPlugin, builtinShimPlugin],
+    plugins: [vendorBundlesPlugin(VENDOR_GROUPS, VENDOR_NAMES), builtinShimsPlugin(LAZY_BUNDLES)],
     // CommonJS has no import.meta: give the few modules that use it the bundle's own URL.
     define: { 'import.meta.url': '__keystashBundleUrl' },
     banner: { js: "const __keystashBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -227,12 +92,8 @@ for (const [entry, bundle] of [
 for (const bundle of Object.keys(VENDOR_GROUPS)) {
   // Third-party code is minified: less to read and compile (~7 ms of an aws get).
   // One getter per package: requiring one (say @aws-sdk/client-kms) evaluates only its modules.
-  const entry = [...VENDOR_NAMES.keys()]
-    .filter((specifier) => bundleOf(specifier) === bundle)
-    .sort()
-    .map((s) => `Object.defineProperty(exports, ${JSON.stringify(s)}, { enumerable: true, get: () => require(${JSON.stringify(`facade:${s}`)}) });`)
-    .join('\n');
-  const plugins = [facadePlugin, ...(bundle === 'aws-sdk.cjs' ? [lazyHttp2Plugin] : [])];
+  const entry = vendorEntry([...VENDOR_NAMES.keys()].filter((specifier) => groupOf(VENDOR_GROUPS, specifier) === bundle));
+  const plugins = [facadesPlugin(VENDOR_NAMES), ...(bundle === 'aws-sdk.cjs' ? [lazyHttp2Plugin()] : [])];
   await build({ ...common, minify: true, plugins, stdin: { contents: entry, resolveDir: '.', sourcefile: `${bundle}-entry.js`, loader: 'js' }, outfile: `${OUT}/${bundle}` });
 }
 
