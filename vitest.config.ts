@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Four tiers (STYLE.md §11). Backends (dynalite, the local KMS server) are started once by
+// Five tiers (STYLE.md §11). Backends (dynalite, the local KMS server) are started once by
 // test/global-setup.ts for the tiers that need them; unit tests need none.
 export default defineConfig({
   test: {
@@ -12,6 +12,8 @@ export default defineConfig({
     projects: [
       // Pure code: the files share one module graph per worker instead of re-importing it.
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
+      // The output formats read back by the real programs that consume them (bash, dash, Python).
+      { extends: true, test: { name: 'interop', include: ['test/interop/**/*.test.ts'] } },
       {
         extends: true,
         test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },

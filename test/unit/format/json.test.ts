@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pythonJsonString, renderJson } from '../../../src/format/json.js';
 import { TRICKY_VALUES, trickyPairs } from '../../helpers/tricky-values.js';
-import { pythonJsonDumps } from './consumers.js';
 
 describe('renderJson', () => {
   it('matches the credstash golden text (credstash-format.md §3.8)', () => {
@@ -11,7 +10,7 @@ describe('renderJson', () => {
 
   it('renders an empty set as {} with no trailing newline', () => {
     expect(renderJson([])).toBe('{}');
-    expect(renderJson(new Map())).toBe(pythonJsonDumps('{}'));
+    expect(renderJson(new Map())).toBe('{}');
   });
 
   it('sorts keys by code point like Python, not by UTF-16 unit', () => {
@@ -23,28 +22,24 @@ describe('renderJson', () => {
       ['a', '5'],
     ]);
     expect(Object.keys(JSON.parse(out) as object)).toEqual(['B', 'a', 'b', '\uffff', '\u{10000}']);
-    expect(out).toBe(pythonJsonDumps(out));
   });
 
   it('escapes like Python: named controls, other controls and DEL as \\u00XX, "/" kept', () => {
     expect(pythonJsonString('"\\\b\f\n\r\t\x00\x1f\x7f/\u00e9')).toBe('"\\"\\\\\\b\\f\\n\\r\\t\\u0000\\u001f\\u007f/\\u00e9"');
   });
 
-  it('equals Python’s json.dumps for the whole tricky corpus, as values and as keys', () => {
+  it('reads back the whole tricky corpus, as values and as keys (Python’s own output: test/interop)', () => {
     const asValues = renderJson(trickyPairs());
-    expect(asValues).toBe(pythonJsonDumps(asValues));
     expect(JSON.parse(asValues)).toEqual(Object.fromEntries(trickyPairs()));
 
     const asKeys = renderJson(TRICKY_VALUES.map(({ value }) => [value, value] as const));
-    expect(asKeys).toBe(pythonJsonDumps(asKeys));
     expect(Object.keys(JSON.parse(asKeys) as object)).toHaveLength(TRICKY_VALUES.length);
   });
 
-  it('equals Python’s json.dumps for random strings, lone surrogates included', () => {
+  it('reads back random strings, lone surrogates included', () => {
     const pairs = fc.sample(fc.tuple(fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 60 })), 400);
     const unique = [...new Map([...pairs, ['\ud800x', '\udc00y\ud83d']]).entries()];
     const out = renderJson(unique);
-    expect(out).toBe(pythonJsonDumps(out));
     expect(JSON.parse(out)).toEqual(Object.fromEntries(unique));
   });
 

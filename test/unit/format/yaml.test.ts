@@ -3,16 +3,14 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { renderYaml, yamlDoubleQuoted } from '../../../src/format/yaml.js';
 import { TRICKY_VALUES, trickyPairs } from '../../helpers/tricky-values.js';
-import { pyyamlLoad } from './consumers.js';
 
-function expectRoundTrip(pairs: ReadonlyArray<readonly [string, string]>): string {
+function expectRoundTrip(pairs: ReadonlyArray<readonly [string, string]>): void {
   const text = renderYaml(pairs);
   const expected = new Map(pairs);
   for (const version of ['1.1', '1.2'] as const) {
     const back = parse(text, { version, mapAsMap: true }) as Map<string, string>;
     expect(back, `YAML ${version}`).toEqual(expected);
   }
-  return text;
 }
 
 describe('renderYaml', () => {
@@ -41,17 +39,13 @@ describe('renderYaml', () => {
     expect(renderYaml([['k', 'x\x7fy']])).toBe('k: "x\\x7fy"\n');
   });
 
-  it('round-trips the whole tricky corpus through yaml.parse (1.1 and 1.2) and PyYAML', () => {
-    const text = expectRoundTrip(trickyPairs());
-    const viaPython = pyyamlLoad(text);
-    if (viaPython !== undefined) expect(viaPython).toEqual(Object.fromEntries(trickyPairs()));
+  it('round-trips the whole tricky corpus through yaml.parse (1.1 and 1.2; PyYAML: test/interop)', () => {
+    expectRoundTrip(trickyPairs());
   });
 
   it('round-trips the tricky corpus used as keys', () => {
     const pairs = TRICKY_VALUES.map(({ value }) => [value, value] as const);
-    const text = expectRoundTrip(pairs);
-    const viaPython = pyyamlLoad(text);
-    if (viaPython !== undefined) expect(viaPython).toEqual(Object.fromEntries(pairs));
+    expectRoundTrip(pairs);
   });
 
   it('round-trips random strings, lone surrogates and controls included', () => {
@@ -71,14 +65,5 @@ describe('renderYaml', () => {
       }),
       { numRuns: 1000 },
     );
-  });
-
-  it('agrees with PyYAML on random strings in one batch', () => {
-    const unit = fc.constantFrom('\n', ' ', '#', ':', '-', "'", '"', '\\', '\t', 'a', '|', '>', '%', '!', '&', '*', '?', '{', '[', ',', '.', '0', '1', 'y', '~', '=', '<', '@', '`', '\u00e9', '\r', '\u0085', '\u2028', '\u00a0');
-    const values = fc.sample(fc.string({ unit, maxLength: 14 }), 2000);
-    const keys = fc.sample(fc.string({ unit, maxLength: 6 }), 2000);
-    const pairs = values.map((value, i) => [`k${i}_${keys[i] ?? ''}`, value] as [string, string]);
-    const viaPython = pyyamlLoad(renderYaml(pairs));
-    if (viaPython !== undefined) expect(viaPython).toEqual(Object.fromEntries(pairs));
   });
 });
