@@ -224,8 +224,8 @@ function compile(sources: readonly UnsafeEnvSource[]): CompiledRule {
 const RULE = compile(UNSAFE_ENV_SOURCES);
 
 /**
- * The id of the first source that lists `varName` (compared upper-cased), or undefined when no
- * source does.
+ * The id of a source that lists `varName` (compared upper-cased; a whole name before a prefix,
+ * a prefix before a suffix), or undefined when no source does.
  */
 export function unsafeEnvSource(varName: string): string | undefined {
   const upper = varName.toUpperCase();
