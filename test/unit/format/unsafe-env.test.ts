@@ -5,6 +5,7 @@
  * did not write. Then every entry of every source, through the naming rule as a glob reaches it
  * (`src.<name>` with --strip-prefix src.), is refused with a UsageError (exit 2) naming the way out.
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
 import { UNSAFE_ENV_SOURCES, unsafeEnvSource } from '../../../src/format/unsafe-env.js';
@@ -122,5 +123,31 @@ describe('the start-up and loader variables of runtimes and tools', () => {
 
   it('every entry is a whole name, PREFIX* or *SUFFIX in upper case', () => {
     for (const group of UNSAFE_ENV_SOURCES) for (const entry of group.entries) expect(entry, `${group.id}: ${entry}`).toMatch(/^(\*[A-Z0-9_]+|[A-Z0-9_]+\*?)$/);
+  });
+});
+
+/** The variable names a program's help lists (one per line, first column, upper case). */
+function helpListed(command: string, args: string[], section: RegExp): string[] | undefined {
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 20_000 });
+  if (r.error || r.status !== 0) return undefined;
+  const start = r.stdout.search(section);
+  if (start < 0) return [];
+  return [...r.stdout.slice(start).matchAll(/^([A-Z][A-Z0-9_]+)\b/gm)].map((m) => m[1] ?? '');
+}
+
+describe('lists the runtimes themselves print (not written by these tests)', () => {
+  it("every NODE_* variable of `node --help`'s Environment variables", () => {
+    const listed = helpListed(process.execPath, ['--help'], /^Environment variables:/m) ?? [];
+    const node = listed.filter((name) => name.startsWith('NODE_'));
+    expect(node.length).toBeGreaterThanOrEqual(10);
+    expect(node).toContain('NODE_PATH');
+    for (const name of node) expectRefused(name);
+  });
+
+  const python = helpListed('python3', ['--help-env'], /PYTHON/);
+  it.runIf(python !== undefined)("every PYTHON* variable of `python3 --help-env` (Python >= 3.11)", () => {
+    const listed = (python ?? []).filter((name) => name.startsWith('PYTHON'));
+    expect(listed.length).toBeGreaterThanOrEqual(10);
+    for (const name of listed) expectRefused(name);
   });
 });
