@@ -62,12 +62,16 @@ function within(inner, outer) {
   return r === '' || (!r.startsWith('..') && !isAbsolute(r));
 }
 
-/** The 'unchecked' result: a cache keystash did not choose or check is in use. */
-function unchecked(inUse, checked, why) {
+/**
+ * The 'unchecked' result: a cache keystash did not choose or check is in use. `refused` is the
+ * reason keystash's own directory failed its check when the cache in use lies inside it.
+ */
+function unchecked(inUse, checked, refused, disabled) {
+  const where = inUse === undefined ? 'in a directory Node does not name' : `at ${JSON.stringify(inUse)}`;
+  const what = refused !== undefined ? `in keystash's cache directory, which its check refuses (${refused})` : `not in a directory keystash checked${disabled ? ' (KEYSTASH_NO_COMPILE_CACHE=1 asked for none)' : ''}`;
   const warning =
-    `Node's compile cache is in use ${inUse === undefined ? 'in a directory Node does not name' : `at ${JSON.stringify(inUse)}`} (set by NODE_COMPILE_CACHE before keystash started), ` +
-    `not in a directory keystash checked${why ? ` (${why})` : ''}: whoever can write there chooses the code keystash runs; ` +
-    'unset NODE_COMPILE_CACHE (or set NODE_DISABLE_COMPILE_CACHE=1) when running keystash';
+    `Node's compile cache is in use ${where} (set by NODE_COMPILE_CACHE before keystash started), ${what}: ` +
+    'whoever can write there chooses the code keystash runs; unset NODE_COMPILE_CACHE (or set NODE_DISABLE_COMPILE_CACHE=1) when running keystash';
   const result = { status: 'unchecked', warning };
   if (inUse !== undefined) result.dir = inUse;
   if (checked !== undefined) result.checked = checked;
@@ -87,21 +91,21 @@ function enableCompileCache(env = process.env) {
   if (Number(process.versions.node.split('.')[0]) < 22) return { status: env.KEYSTASH_NO_COMPILE_CACHE === '1' ? 'disabled' : 'unsupported' };
   const mod = require('node:module');
   const inUse = cacheInUse(mod, env);
-  if (env.KEYSTASH_NO_COMPILE_CACHE === '1') return inUse === undefined ? { status: 'disabled' } : unchecked(inUse, undefined, 'KEYSTASH_NO_COMPILE_CACHE=1 asked for none');
+  if (env.KEYSTASH_NO_COMPILE_CACHE === '1') return inUse === undefined ? { status: 'disabled' } : unchecked(inUse, undefined, undefined, true);
   if (typeof mod.enableCompileCache !== 'function') return { status: 'unsupported' };
   let dir;
   try {
     dir = cacheDir(env);
-    if (inUse !== undefined && (dir === undefined || !within(inUse, dir))) return unchecked(inUse, undefined, undefined);
+    if (inUse !== undefined && (dir === undefined || !within(inUse, dir))) return unchecked(inUse, undefined, undefined, false);
     if (dir === undefined) return { status: 'failed', reason: 'no home directory' };
     const reason = unsafeReason(dir);
-    if (reason !== undefined) return inUse === undefined ? { status: 'refused', dir, reason } : unchecked(inUse, dir, `keystash's directory is refused: ${reason}`);
+    if (reason !== undefined) return inUse === undefined ? { status: 'refused', dir, reason } : unchecked(inUse, dir, reason, false);
     if (inUse !== undefined) return { status: 'enabled', dir: inUse };
     const result = mod.enableCompileCache(dir);
     const ok = result.status === mod.constants.compileCacheStatus.ENABLED;
     if (result.status === mod.constants.compileCacheStatus.ALREADY_ENABLED) {
       const now = result.directory ?? (typeof mod.getCompileCacheDir === 'function' ? mod.getCompileCacheDir() : undefined);
-      return now !== undefined && within(now, dir) ? { status: 'enabled', dir: now } : unchecked(now, dir, undefined);
+      return now !== undefined && within(now, dir) ? { status: 'enabled', dir: now } : unchecked(now, dir, undefined, false);
     }
     return ok ? { status: 'enabled', dir: result.directory ?? dir } : { status: 'failed', dir, reason: result.message };
   } catch (error) {

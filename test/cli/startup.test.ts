@@ -97,7 +97,7 @@ describe('compile cache', () => {
     chmodSync(mine, 0o777);
     const open = await h.run(['put', 'cc.four', 'w'], { env: { KEYSTASH_CACHE_DIR: mine, NODE_COMPILE_CACHE: mine } });
     expect(open.code).toBe(0);
-    expect(open.stderr).toMatch(/^keystash: warning: Node's compile cache is in use at .* \(keystash's directory is refused: group\/other-writable\)/);
+    expect(open.stderr).toMatch(/^keystash: warning: Node's compile cache is in use at .* \(set by NODE_COMPILE_CACHE before keystash started\), in keystash's cache directory, which its check refuses \(group\/other-writable\): /);
   });
 
   it('is off with KEYSTASH_NO_COMPILE_CACHE=1, and on Node 20 (which has none)', async () => {
