@@ -11,9 +11,16 @@
  * owned by this user and writable by no one else: whoever can write the cache can choose the code
  * keystash runs. Otherwise keystash starts without a cache. KEYSTASH_NO_COMPILE_CACHE=1 turns it
  * off; Node 20 has no compile cache and runs without one.
+ *
+ * NODE_COMPILE_CACHE (Node ≥ 22.1) turns Node's cache on before any of keystash runs, in the
+ * directory it names, unchecked: code cached there has already been loaded by the time this file
+ * runs, and Node then refuses a second directory. keystash cannot undo that, so it does not claim
+ * a check it did not make: when the directory in use (module.getCompileCacheDir(), Node ≥ 22.8;
+ * NODE_COMPILE_CACHE itself before) is not inside the one keystash checked, the result is
+ * 'unchecked', names the directory in use (never keystash's own) and carries a warning for stderr.
  */
 const { lstatSync, mkdirSync } = require('node:fs');
-const { isAbsolute, join, resolve } = require('node:path');
+const { isAbsolute, join, relative, resolve } = require('node:path');
 
 /** The cache directory for `env` (absolute), or undefined when no home directory can be found. */
 function cacheDir(env) {
@@ -39,24 +46,67 @@ function unsafeReason(dir) {
 }
 
 /**
+ * The directory Node's compile cache is already using before keystash asks for one (set up by
+ * NODE_COMPILE_CACHE at start-up), or undefined. module.getCompileCacheDir() answers from Node
+ * 22.8; before it, NODE_COMPILE_CACHE is what Node read (unless NODE_DISABLE_COMPILE_CACHE).
+ */
+function cacheInUse(mod, env) {
+  if (typeof mod.getCompileCacheDir === 'function') return mod.getCompileCacheDir() || undefined;
+  if (env.NODE_COMPILE_CACHE && !env.NODE_DISABLE_COMPILE_CACHE) return resolve(env.NODE_COMPILE_CACHE);
+  return undefined;
+}
+
+/** True when `inner` is `outer` or below it (both absolute). */
+function within(inner, outer) {
+  const r = relative(outer, resolve(inner));
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+}
+
+/**
+ * The 'unchecked' result: a cache keystash did not choose or check is in use. `refused` is the
+ * reason keystash's own directory failed its check when the cache in use lies inside it.
+ */
+function unchecked(inUse, checked, refused, disabled) {
+  const where = inUse === undefined ? 'in a directory Node does not name' : `at ${JSON.stringify(inUse)}`;
+  const what = refused !== undefined ? `in keystash's cache directory, which its check refuses (${refused})` : `not in a directory keystash checked${disabled ? ' (KEYSTASH_NO_COMPILE_CACHE=1 asked for none)' : ''}`;
+  const warning =
+    `Node's compile cache is in use ${where} (set by NODE_COMPILE_CACHE before keystash started), ${what}: ` +
+    'whoever can write there chooses the code keystash runs; unset NODE_COMPILE_CACHE (or set NODE_DISABLE_COMPILE_CACHE=1) when running keystash';
+  const result = { status: 'unchecked', warning };
+  if (inUse !== undefined) result.dir = inUse;
+  if (checked !== undefined) result.checked = checked;
+  return result;
+}
+
+/**
  * Turn on Node's compile cache for what this process loads from now on. Returns what happened:
- * { status: 'enabled' | 'unsupported' | 'disabled' | 'refused' | 'failed', dir?, reason? }.
- * Never throws: without a cache keystash is only slower.
+ * { status: 'enabled' | 'unsupported' | 'disabled' | 'refused' | 'failed' | 'unchecked', dir?,
+ * reason?, checked?, warning? } — `dir` is the directory in use where there is one; with
+ * 'unchecked' it is the one NODE_COMPILE_CACHE chose, `checked` keystash's own (when it was
+ * checked), and `warning` a line for stderr. Never throws: without a cache keystash is only slower.
  */
 function enableCompileCache(env = process.env) {
-  if (env.KEYSTASH_NO_COMPILE_CACHE === '1') return { status: 'disabled' };
-  // Node 20 has no compile cache; loading node:module there would cost more than it saves.
-  if (Number(process.versions.node.split('.')[0]) < 22) return { status: 'unsupported' };
+  // Node 20 has no compile cache (nor NODE_COMPILE_CACHE); loading node:module there would cost
+  // more than it saves.
+  if (Number(process.versions.node.split('.')[0]) < 22) return { status: env.KEYSTASH_NO_COMPILE_CACHE === '1' ? 'disabled' : 'unsupported' };
   const mod = require('node:module');
+  const inUse = cacheInUse(mod, env);
+  if (env.KEYSTASH_NO_COMPILE_CACHE === '1') return inUse === undefined ? { status: 'disabled' } : unchecked(inUse, undefined, undefined, true);
   if (typeof mod.enableCompileCache !== 'function') return { status: 'unsupported' };
   let dir;
   try {
     dir = cacheDir(env);
+    if (inUse !== undefined && (dir === undefined || !within(inUse, dir))) return unchecked(inUse, undefined, undefined, false);
     if (dir === undefined) return { status: 'failed', reason: 'no home directory' };
     const reason = unsafeReason(dir);
-    if (reason !== undefined) return { status: 'refused', dir, reason };
+    if (reason !== undefined) return inUse === undefined ? { status: 'refused', dir, reason } : unchecked(inUse, dir, reason, false);
+    if (inUse !== undefined) return { status: 'enabled', dir: inUse };
     const result = mod.enableCompileCache(dir);
-    const ok = result.status === mod.constants.compileCacheStatus.ENABLED || result.status === mod.constants.compileCacheStatus.ALREADY_ENABLED;
+    const ok = result.status === mod.constants.compileCacheStatus.ENABLED;
+    if (result.status === mod.constants.compileCacheStatus.ALREADY_ENABLED) {
+      const now = result.directory ?? (typeof mod.getCompileCacheDir === 'function' ? mod.getCompileCacheDir() : undefined);
+      return now !== undefined && within(now, dir) ? { status: 'enabled', dir: now } : unchecked(now, dir, undefined, false);
+    }
     return ok ? { status: 'enabled', dir: result.directory ?? dir } : { status: 'failed', dir, reason: result.message };
   } catch (error) {
     return { status: 'failed', dir, reason: error && error.code ? error.code : String(error) };

@@ -15,7 +15,9 @@ try {
   if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
     printVersion(require('node:fs'), join(DIST, 'bundle', 'version.txt'));
   } else {
-    require('./compile-cache.cjs').enableCompileCache(process.env);
+    const cache = require('./compile-cache.cjs').enableCompileCache(process.env);
+    // A cache keystash did not check (NODE_COMPILE_CACHE) is said, never passed off as checked.
+    if (cache.warning) process.stderr.write(`keystash: warning: ${cache.warning}\n`);
     // A line naming get, put or getall anywhere is offered to the quick path, which takes it only
     // when that word is the command (`keystash -t prod get db.pw`).
     if (process.argv.slice(2).some((arg) => QUICK_COMMANDS.has(arg))) {

@@ -9,8 +9,8 @@
  * 4. the result must match `^[A-Za-z_][A-Za-z0-9_]*$` (so: not empty, not starting with a
  *    digit), otherwise the secret is refused;
  * 5. two secrets that end up with the same variable name are refused, naming both;
- * 6. a variable that changes how programs load or run ({@link isDangerousVariable}: PATH, LD_*,
- *    NODE_OPTIONS, …) is refused unless the caller allows it by name (`allowEnv`): otherwise
+ * 6. a variable that changes how programs load or run ({@link isDangerousVariable}: the sources of
+ *    unsafe-env.ts — sudo's and glibc's lists, runtimes' start-up variables, …) is refused unless the caller allows it by name (`allowEnv`): otherwise
  *    anyone who may *write* a secret named `app.ld_preload` runs code wherever `app.*` is read.
  *
  * Refusals are UsageErrors naming the secret. credstash's own dotenv output upper-cased with
@@ -20,28 +20,21 @@
 import { UsageError } from '../errors.js';
 import { quoteName, secretEntries } from './types.js';
 import type { SecretMap } from './types.js';
+import { unsafeEnvSource } from './unsafe-env.js';
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NON_ASCII = /[^\x00-\x7f]/;
 
-/** Variables that change how a shell, the dynamic loader or an interpreter loads or runs code. */
-const DANGEROUS_NAMES: ReadonlySet<string> = new Set([
-  'PATH', 'NODE_OPTIONS', 'NODE_PATH', 'BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'PS4', 'IFS', 'CDPATH',
-  'PROMPT_COMMAND', 'ZDOTDIR', 'GCONV_PATH', 'PERLLIB', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'HOME', 'TMPDIR', 'SHELL',
-]);
-/** Prefixes of such variables (the loader's, interpreters', git's, ssh's, keystash's and AWS's settings). */
-const DANGEROUS_PREFIXES: readonly string[] = ['LD_', 'DYLD_', 'PYTHON', 'PERL5', 'RUBY', 'GIT_', 'SSH_', 'KEYSTASH_', 'AWS_'];
-
 /**
- * True for a variable name a secret must not set unless allowed by name (rule 6): PATH, HOME,
- * TMPDIR, SHELL, IFS, PS4, ENV, BASH_ENV, SHELLOPTS, BASHOPTS, CDPATH, PROMPT_COMMAND, ZDOTDIR,
- * GCONV_PATH, NODE_OPTIONS, NODE_PATH, PERLLIB, JAVA_TOOL_OPTIONS, _JAVA_OPTIONS, and every name
- * starting LD_, DYLD_, PYTHON, PERL5, RUBY, GIT_, SSH_, KEYSTASH_ or AWS_ (README, "Secret names →
- * variable names").
+ * True for a variable name a secret must not set unless allowed by name (rule 6): every name of
+ * the sources in unsafe-env.ts — sudo's table of unsafe variables, glibc's list cleared for
+ * set-uid programs, the start-up and loader variables of runtimes and tools (Node, Python, Ruby,
+ * Perl, Java, .NET, Go, Rust, PHP, Lua, npm/yarn/pip, git, ssh, pagers, editors, curl/wget, TLS
+ * CA overrides, proxies), the CI runner's ACTIONS_/GITHUB_/RUNNER_, keystash's and AWS's own, and
+ * the flag-carrying shapes *_OPTIONS, *_OPTS, *FLAGS (README, "Secret names → variable names").
  */
 export function isDangerousVariable(varName: string): boolean {
-  const upper = varName.toUpperCase();
-  return DANGEROUS_NAMES.has(upper) || DANGEROUS_PREFIXES.some((prefix) => upper.startsWith(prefix));
+  return unsafeEnvSource(varName) !== undefined;
 }
 
 /** UsageError unless `varName` is safe or allowed (rule 6), naming the secret and the way out. */

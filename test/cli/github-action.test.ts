@@ -107,6 +107,22 @@ describe('action.yml', () => {
     expect(missing.stdout).toBe('');
   });
 
+  it('a selected secret that would set LESSOPEN, NODE_COMPILE_CACHE or GITHUB_PATH fails the step and writes nothing (issue 24)', async () => {
+    for (const [name, value] of [['ci2.lessopen', '|/tmp/x %s'], ['ci2.node_compile_cache', '/tmp/planted'], ['ci2.github_path', '/tmp/bin'], ['ci2.token', 't0k']]) {
+      expect((await h.run(['put', name ?? '', '-'], { input: value })).code).toBe(0);
+    }
+    const r = runStep(step('export'), { secrets: 'ci2.*', 'strip-prefix': 'ci2.' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^keystash: error: secret "ci2\.[a-z_]+" would set (LESSOPEN|NODE_COMPILE_CACHE|GITHUB_PATH), which changes how programs load or run/);
+    expect(r.githubEnv).toBe('');
+    expect(r.stdout).toBe('');
+    for (const name of ['ci2.lessopen', 'ci2.node_compile_cache', 'ci2.github_path']) {
+      const one = runStep(step('export'), { secrets: `${name} ci2.token`, 'strip-prefix': 'ci2.' });
+      expect(one.status, name).toBe(2);
+      expect(one.githubEnv).toBe('');
+    }
+  });
+
   it("the install step installs this action's version with npm, or the one asked for", () => {
     const install = step('Install keystash');
     expect(install.if).toBe("inputs.install == 'true'");

@@ -4,6 +4,7 @@
  * an install whose build is missing says.
  */
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliHome, runCli, tempDir } from '../helpers/run-cli.js';
@@ -55,6 +56,48 @@ describe('compile cache', () => {
     expect(filesUnder(open)).toEqual([]);
     expect(filesUnder(target)).toEqual([]);
     expect(lstatSync(open).mode & 0o777).toBe(0o777); // left as it was, not "fixed" behind the user's back
+  });
+
+  // Issue 24 item 5: NODE_COMPILE_CACHE turns Node's cache on in its directory before keystash
+  // runs. keystash cannot undo that; it must say so and never report its own directory as in use.
+  it.runIf(hasCompileCache)('NODE_COMPILE_CACHE elsewhere: a warning naming the directory in use, keystash\'s own neither created nor reported', async () => {
+    const planted = join(t.dir, 'planted'); // as another user would leave it: writable by all
+    mkdirSync(planted);
+    chmodSync(planted, 0o777);
+    const mine = join(t.dir, 'mine');
+    const r = await h.run(['put', 'cc.three', 'v'], { env: { KEYSTASH_CACHE_DIR: mine, NODE_COMPILE_CACHE: planted } });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toMatch(/^keystash: warning: Node's compile cache is in use at ".*\/planted\/[^"]+" \(set by NODE_COMPILE_CACHE before keystash started\), not in a directory keystash checked: whoever can write there chooses the code keystash runs; unset NODE_COMPILE_CACHE/);
+    expect(lines[0]).toContain(JSON.stringify(planted).slice(1, -1));
+    expect(r.stderr).not.toContain(mine);
+    expect(lines.slice(1)).toEqual(['cc.three has been stored (version 0000000000000000001)', '']);
+    expect(existsSync(mine)).toBe(false); // not checked, not created, not claimed
+    expect(filesUnder(planted).length).toBeGreaterThan(0); // Node did use the planted directory
+    // What compile-cache.cjs reports in such a process: the directory in use, never its own.
+    const script = `const r = require(${JSON.stringify(resolve(import.meta.dirname, '../../bin/compile-cache.cjs'))}).enableCompileCache(process.env); process.stdout.write(JSON.stringify(r));`;
+    const report = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, KEYSTASH_CACHE_DIR: mine, NODE_COMPILE_CACHE: planted, KEYSTASH_NO_COMPILE_CACHE: '' }, encoding: 'utf8' });
+    const result = JSON.parse(report.stdout) as { status: string; dir?: string; checked?: string; warning?: string };
+    expect(result.status).toBe('unchecked');
+    expect(result.dir?.startsWith(`${planted}/`)).toBe(true);
+    expect(JSON.stringify(result)).not.toContain(mine);
+    // Asking for no cache does not make one already in use go unmentioned.
+    const off = await h.run(['keys'], { env: { KEYSTASH_NO_COMPILE_CACHE: '1', NODE_COMPILE_CACHE: planted } });
+    expect(off.code).toBe(0);
+    expect(off.stderr).toContain("keystash: warning: Node's compile cache is in use at ");
+  });
+
+  it.runIf(hasCompileCache)('NODE_COMPILE_CACHE naming the directory keystash checks: no warning, as without it', async () => {
+    const mine = join(t.dir, 'same');
+    mkdirSync(mine, { mode: 0o700 });
+    const r = await h.run(['put', 'cc.four', 'v'], { env: { KEYSTASH_CACHE_DIR: mine, NODE_COMPILE_CACHE: mine } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('cc.four has been stored (version 0000000000000000001)\n');
+    // …unless that directory fails keystash's check: then it is in use unchecked, and said so.
+    chmodSync(mine, 0o777);
+    const open = await h.run(['put', 'cc.four', 'w'], { env: { KEYSTASH_CACHE_DIR: mine, NODE_COMPILE_CACHE: mine } });
+    expect(open.code).toBe(0);
+    expect(open.stderr).toMatch(/^keystash: warning: Node's compile cache is in use at .* \(set by NODE_COMPILE_CACHE before keystash started\), in keystash's cache directory, which its check refuses \(group\/other-writable\): /);
   });
 
   it('is off with KEYSTASH_NO_COMPILE_CACHE=1, and on Node 20 (which has none)', async () => {
