@@ -18,12 +18,13 @@ import { connect } from 'node:net';
 import { mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DecryptCommand, EncryptCommand, KMSClient, ReEncryptCommand } from '@aws-sdk/client-kms';
+import { DecryptCommand, DisableKeyCommand, EncryptCommand, KMSClient, ReEncryptCommand } from '@aws-sdk/client-kms';
 import { LocalKms } from '../../src/localkms/local-kms.js';
 import { AuditLog, rotatedFiles } from '../../src/localkms/audit-log.js';
 import { AuditedKms } from '../../src/localkms/audited-kms.js';
 import { readAuditLog } from '../../src/localkms/audit-read.js';
 import { startKmsServer } from '../../src/kmsserver/server.js';
+import { UnauthenticatedSummary } from '../../src/kmsserver/audit-record.js';
 import { inProcessHome } from '../helpers/in-process.js';
 
 const ACCESS_KEY = 'AKIAAUDITTESTKEY0001';
@@ -342,6 +343,57 @@ describe('what a record says', () => {
         kms.close();
       }
       expect(readAuditLog(path).records.map((x) => x.eventName)).toEqual(['CreateKey']);
+    } finally {
+      h.cleanup();
+    }
+  });
+});
+
+describe('fail closed and per-minute summaries', () => {
+  it('kms serve: DisableKey while the audit log cannot be written is KMSInternalException and the key stays enabled', async () => {
+    const h = inProcessHome();
+    try {
+      expect((await h.run(['kms', 'create-key', '--alias', 'alias/credstash'])).code).toBe(0);
+      const path = join(h.home, 'kms-audit.jsonl');
+      const kms = LocalKms.open({ path: join(h.home, 'keyring.json') });
+      const server = await startKmsServer({ kms, accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY, audit: new AuditLog(path) });
+      renameSync(path, `${path}.saved`);
+      mkdirSync(path);
+      try {
+        const c = client(server.url);
+        await expect(c.send(new DisableKeyCommand({ KeyId: 'alias/credstash' }))).rejects.toMatchObject({ name: 'KMSInternalException' });
+        c.destroy();
+        expect((await kms.describeKey('alias/credstash')).enabled).toBe(true);
+      } finally {
+        await server.close();
+        kms.close();
+        rmdirSync(path);
+        renameSync(`${path}.saved`, path);
+      }
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it('one summary per address and minute: a minute is written when a later one starts, the rest at flush', async () => {
+    const h = inProcessHome();
+    try {
+      const path = join(h.home, 'kms-audit.jsonl');
+      let now = Date.UTC(2026, 0, 1, 12, 0, 5);
+      const summary = new UnauthenticatedSummary(new AuditLog(path), { now: () => now });
+      for (let i = 0; i < 5; i++) summary.note('127.0.0.1', 'InvalidSignatureException');
+      summary.note('127.0.0.2', 'Bad Name With Spaces');
+      now += 60_000;
+      summary.note('127.0.0.1', 'UnrecognizedClientException');
+      let records = readAuditLog(path).records;
+      expect(records.map((r) => [r.sourceIPAddress, data(r as unknown as Json)])).toEqual([
+        ['127.0.0.1', { count: 5, minute: '2026-01-01T12:00Z', errorCodes: { InvalidSignatureException: 5 } }],
+        ['127.0.0.2', { count: 1, minute: '2026-01-01T12:00Z', errorCodes: { other: 1 } }],
+      ]);
+      summary.flush();
+      records = readAuditLog(path).records;
+      expect(records).toHaveLength(3);
+      expect(data(records[2] as unknown as Json)).toEqual({ count: 1, minute: '2026-01-01T12:01Z', errorCodes: { UnrecognizedClientException: 1 } });
     } finally {
       h.cleanup();
     }
