@@ -158,7 +158,7 @@ export function toAuditRecord(entry: AuditEntry, time: Date): AuditRecord {
   if (entry.context !== undefined && Object.keys(entry.context).length > 0) {
     const keys = Object.keys(entry.context).sort();
     requestParameters.encryptionContextKeys = keys.slice(0, MAX_CONTEXT_KEYS).map(contextKey);
-    const cut = keys.length - MAX_CONTEXT_KEYS + keys.slice(0, MAX_CONTEXT_KEYS).filter((k) => contextKey(k) !== k).length;
+    const cut = Math.max(0, keys.length - MAX_CONTEXT_KEYS) + keys.slice(0, MAX_CONTEXT_KEYS).filter((k) => contextKey(k) !== k).length;
     if (cut > 0) requestParameters.encryptionContextKeysCut = cut;
     requestParameters.encryptionContextHash = contextHash(entry.context)!;
   }
@@ -387,13 +387,19 @@ export function pruneAuditLog(log: AuditLog, before: Date): string[] {
     doomed.push({ file, link: line === undefined ? undefined : lineHash(line) });
   }
   if (doomed.length === 0) return [];
-  const data: AuditEventData = { prunedBefore: before.toISOString(), prunedFiles: doomed.map((d) => basename(d.file)), count: doomed.length };
+  const names = doomed.map((d) => basename(d.file));
+  // The record stays bounded: the first and last names (the last is what the first kept file follows) and the count.
+  const listed = names.length > MAX_PRUNED_LISTED ? [...names.slice(0, MAX_PRUNED_LISTED / 2), ...names.slice(-MAX_PRUNED_LISTED / 2)] : names;
+  const data: AuditEventData = { prunedBefore: before.toISOString(), prunedFiles: listed, count: names.length };
   const link = doomed.at(-1)!.link;
   if (link !== undefined) data.prunedLink = link;
   log.append({ eventName: PRUNE_EVENT, accessKeyId: LOCAL_PRINCIPAL, sourceIPAddress: LOCAL_PRINCIPAL, outcome: 'ok', additionalEventData: data });
   for (const { file } of doomed) unlinkSync(file);
-  return data.prunedFiles!;
+  return names;
 }
+
+/** Names of removed files listed in one prune record (the rest are counted). */
+const MAX_PRUNED_LISTED = 40;
 
 function parseJson(text: string): unknown {
   try {
