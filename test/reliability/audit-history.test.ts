@@ -152,6 +152,24 @@ describe('bulk in-process reads', () => {
     }
   }, 60_000);
 
+  it('inject of a template naming 3 secrets is one Decrypt record', async () => {
+    const h = inProcessHome();
+    try {
+      for (const name of ['i.a', 'i.b', 'i.c']) expect((await h.run(['put', name, `v-${name}`])).code).toBe(0);
+      const path = join(h.home, 'kms-audit.jsonl');
+      const before = readAuditLog(path).records.length;
+      const tpl = join(h.dir, 't.tpl');
+      writeFileSync(tpl, 'A={{ keystash:i.a }} B={{ keystash:i.b }} C={{ keystash:i.c }} A={{ keystash:i.a }}\n');
+      const r = await h.run(['inject', '-i', tpl]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('A=v-i.a B=v-i.b C=v-i.c A=v-i.a\n');
+      const added = readAuditLog(path).records.slice(before);
+      expect(added.map((x) => [x.eventName, data(x as unknown as Json)['count'], data(x as unknown as Json)['command']])).toEqual([['Decrypt', 3, 'inject']]);
+    } finally {
+      h.cleanup();
+    }
+  });
+
   it('100 000 decrypts in one bulk command are one record; every earlier record stays', async () => {
     const h = inProcessHome();
     try {
