@@ -1,8 +1,9 @@
 /**
- * The audit record of one request to the local KMS server (audit-log.ts writes it): operation,
- * signing access key id (for a failed signature the one claimed), client address, the key as
- * named (or, for Decrypt/ReEncrypt, the key inside the ciphertext blob) and its ARN, the
- * encryption context's keys (never its values), outcome and KMS error name.
+ * The audit record of one authenticated request to the local KMS server (audit-log.ts writes
+ * it): operation (a known name, else `other`), verified access key id, client address, the key
+ * used (for Decrypt the key inside the ciphertext blob; for ReEncrypt the destination and the
+ * source) and their ARNs, the encryption context's keys (never its values), outcome and KMS error
+ * name. Requests that fail authentication are only counted ({@link UnauthenticatedSummary}).
  */
 import type { IncomingMessage } from 'node:http';
 import { UNAUTHENTICATED } from '../localkms/audit-log.js';

@@ -3,8 +3,9 @@
  * `X-Amz-Target: TrentService.<Op>`, `Content-Type: application/x-amz-json-1.1`) over a local
  * KeyService & KeyManager, so a real `KMSClient` can be pointed at it (STYLE.md §5, §11).
  * Every request must carry a valid SigV4 signature of a known principal (principals.ts), whose
- * role and limits decide what it may do; every request is appended to the audit log when one is
- * given (one line, written before the answer leaves: fail closed). Errors are
+ * role and limits decide what it may do; every authenticated request is appended to the audit
+ * log when one is given (one line, written before the answer leaves: fail closed), and requests
+ * that fail authentication are counted per address and minute (audit-record.ts). Errors are
  * AWS-shaped (`{"__type","message"}` + `x-amzn-ErrorType`) so the SDK raises its own exception
  * classes. One log line per request: operation, status, milliseconds, key id — never plaintext,
  * ciphertext blobs or encryption-context values.
