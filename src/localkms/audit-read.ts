@@ -135,7 +135,9 @@ export function parseAuditText(text: string, file: string, out: AuditReadResult,
       const start = line.lastIndexOf(RECORD_START);
       parsed = start > 0 ? parseLine(line.slice(start)) : undefined;
       glued = isRecord(parsed);
-      out.malformed.push({ file, line: i + 1, reason: glued ? 'torn' : 'malformed' });
+      // The oldest file starting in the middle of a line: its beginning was cut off.
+      const cutStart = !glued && i === 0 && state?.index === 0 && !line.startsWith(RECORD_START);
+      out.malformed.push({ file, line: i + 1, reason: glued ? 'torn' : cutStart ? 'beginning' : 'malformed' });
     }
     if (isRecord(parsed)) {
       const inFile = parsed.prev !== undefined && recent.has(parsed.prev);

@@ -170,6 +170,41 @@ describe('bulk in-process reads', () => {
     }
   });
 
+  it('fail closed: a getall whose log cannot be written prints nothing; a bulk read whose record cannot be written at the end fails', async () => {
+    const h = inProcessHome();
+    try {
+      expect((await h.run(['put', 'f.a', 'value-f-a'])).code).toBe(0);
+      const path = join(h.home, 'kms-audit.jsonl');
+      renameSync(path, `${path}.saved`);
+      mkdirSync(path);
+      const r = await h.run(['getall']);
+      expect(r.code).toBe(7);
+      expect(r.stdout).toBe('');
+      rmdirSync(path);
+      renameSync(`${path}.saved`, path);
+      const kms = new AuditedKms(LocalKms.open({ path: join(h.home, 'keyring.json') }), new AuditLog(path));
+      try {
+        const key = await kms.generateDataKey({ keyId: 'alias/credstash', numberOfBytes: 64, context: {} });
+        key.plaintext.fill(0);
+        const run = kms.bulk('getall', ['f.a'], async () => {
+          (await kms.decrypt({ ciphertextBlob: key.ciphertextBlob, context: {} })).plaintext.fill(0);
+          // The log becomes unwritable while the command runs.
+          await new Promise((resolve) => setImmediate(resolve));
+          renameSync(path, `${path}.saved`);
+          mkdirSync(path);
+          return 'values';
+        });
+        await expect(run).rejects.toMatchObject({ code: 'kms.audit' });
+      } finally {
+        kms.close();
+        rmdirSync(path);
+        renameSync(`${path}.saved`, path);
+      }
+    } finally {
+      h.cleanup();
+    }
+  });
+
   it('100 000 decrypts in one bulk command are one record; every earlier record stays', async () => {
     const h = inProcessHome();
     try {
@@ -228,13 +263,18 @@ describe('rotated files are chained and never deleted on their own', () => {
     }
   });
 
-  it('deleting the first line of the oldest file fails --verify (beginning missing); a cut rotated file is a different finding', async () => {
+  it('deleting the first line (or bytes) of the oldest file fails --verify (beginning missing); a cut rotated file is a different finding', async () => {
     const { h, path, rotated } = await rotatedHome();
     try {
       const oldest = rotated[0]!;
       const text = readFileSync(oldest, 'utf8');
       writeFileSync(oldest, text.slice(text.indexOf('\n') + 1));
       let r = await h.run(['kms', 'audit', '--verify']);
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain('line 1: the beginning of the log is missing');
+      // Cut in the middle of the first line: the same finding.
+      writeFileSync(oldest, text.slice(50));
+      r = await h.run(['kms', 'audit', '--verify']);
       expect(r.code).toBe(5);
       expect(r.stderr).toContain('line 1: the beginning of the log is missing');
       writeFileSync(oldest, text);
