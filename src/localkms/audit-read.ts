@@ -85,6 +85,7 @@ function isRecord(value: unknown): value is AuditRecord {
 export function recordKeys(record: AuditRecord): string[] {
   const keys: string[] = [];
   if (record.requestParameters.keyId !== undefined) keys.push(record.requestParameters.keyId);
+  if (record.requestParameters.sourceKeyId !== undefined) keys.push(record.requestParameters.sourceKeyId);
   for (const { ARN } of record.resources ?? []) keys.push(ARN, ARN.replace(/^.*:key\//, ''));
   return keys;
 }

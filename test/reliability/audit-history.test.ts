@@ -342,6 +342,8 @@ describe('what a record says', () => {
       expect(re.requestParameters.keyId).toBe('alias/b');
       expect(re.requestParameters.sourceKeyId).toBe(a.keyId);
       expect(re.resources?.map((x) => x.ARN).sort()).toEqual([a.arn, b.arn].sort());
+      // --key finds the ReEncrypt by its source key too.
+      expect(readAuditLog(path, { keys: [a.keyId] }).records.map((r) => r.eventName)).toContain('ReEncrypt');
       const denied = records.find((r) => r.eventName === 'Decrypt' && r.outcome === 'denied')!;
       expect(denied.userIdentity.accessKeyId).toBe(userB.accessKeyId);
       expect(denied.requestParameters.keyId).toBe(a.keyId);
