@@ -59,7 +59,10 @@ export async function renderTemplate(keystash: Keystash, text: string, options: 
   const keyOf = (r: TemplateReference) => `${r.name}\0${r.version ?? ''}`;
   const unique = new Map<string, TemplateReference>();
   for (const r of references) if (!unique.has(keyOf(r))) unique.set(keyOf(r), r);
-  const settled = await mapSettled([...unique.values()], keystash.concurrency, (r) => keystash.get(r.name, { version: r.version, context: options.context }));
+  const read = () => mapSettled([...unique.values()], keystash.concurrency, (r) => keystash.get(r.name, { version: r.version, context: options.context }));
+  // One audit record per key for the whole template (a local KMS), as for getall.
+  const names = [...unique.values()].map((r) => r.name);
+  const settled = keystash.keys?.bulk ? await keystash.keys.bulk('inject', names, read) : await read();
   const values = new Map<string, string>();
   const failures: Array<{ name: string; error: KeystashError }> = [];
   for (const outcome of settled) {

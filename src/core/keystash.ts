@@ -204,10 +204,12 @@ export class Keystash implements KeystashWriter {
     const latest = options.names === undefined && options.version === undefined ? await this.latestRecords(options.pattern) : undefined;
     let names = latest ? [...latest.keys()] : options.names ? [...options.names] : await this.names();
     if (!latest && options.pattern !== undefined) names = expandWildcard(options.pattern, names);
-    const settled = await mapSettled(names, this.concurrency, (name) => {
+    const read = () => mapSettled(names, this.concurrency, (name) => {
       const record = latest?.get(name);
       return record ? this.open(record, options.context) : this.get(name, options);
     });
+    // One audit record per key for the whole read (a local KMS), not one per secret.
+    const settled = this.keys.bulk ? await this.keys.bulk('getall', names, read) : await read();
     const failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item, error: asKeystashError(s.error) }]));
     if (failures.length > 0) {
       const detail = describeFirstFailures(failures, (f) => f.name);

@@ -3,6 +3,7 @@
  * given by alias also matches records that name it by id or ARN (the alias is resolved through
  * the keyring when it can be, without itself being recorded).
  */
+import { AuditLog, pruneAuditLog } from '../localkms/audit-log.js';
 import type { AuditRecord } from '../localkms/audit-log.js';
 import { parseSince, readAuditLog } from '../localkms/audit-read.js';
 import type { AuditReadResult, MalformedLine } from '../localkms/audit-read.js';
@@ -36,4 +37,13 @@ export async function queryAudit(deps: AuditDeps, options: AuditOptions): Promis
     }
   }
   return readAuditLog(deps.path, { since: options.since, keys });
+}
+
+/**
+ * `kms audit --prune-before`: remove the rotated audit files whose last record is older than
+ * `before` (oldest first; never the current file). A record of the removal is appended first, so
+ * the removal is itself in the log and `--verify` accepts the pruned beginning. Returns the names removed.
+ */
+export function pruneAudit(path: string, before: Date): string[] {
+  return pruneAuditLog(new AuditLog(path), before);
 }

@@ -70,5 +70,11 @@ export interface KeyService {
   reEncrypt(request: ReEncryptRequest): Promise<ReEncryptResult>;
   /** Resolve a key id / ARN / alias to the key's ARN, or throw KmsError if unknown. */
   describeKeyArn?(keyId: string): Promise<string>;
+  /**
+   * Run `fn`, one bulk command (`getall` of `names`), whose key operations a service that records
+   * them records as one record per operation and key (count, key, digest of the names) instead of
+   * one each; fails, with `fn`'s result discarded, when that record cannot be written.
+   */
+  bulk?<T>(command: string, names: readonly string[], fn: () => Promise<T>): Promise<T>;
   close?(): void;
 }

@@ -1,14 +1,17 @@
 /**
- * The audit record of one request to the local KMS server (audit-log.ts writes it): operation,
- * signing access key id (for a failed signature the one claimed), client address, the key as
- * named (or, for Decrypt/ReEncrypt, the key inside the ciphertext blob) and its ARN, the
- * encryption context's keys (never its values), outcome and KMS error name.
+ * The audit record of one authenticated request to the local KMS server (audit-log.ts writes
+ * it): operation (a known name, else `other`), verified access key id, client address, the key
+ * used (for Decrypt the key inside the ciphertext blob; for ReEncrypt the destination and the
+ * source) and their ARNs, the encryption context's keys (never its values), outcome and KMS error
+ * name. Requests that fail authentication are only counted ({@link UnauthenticatedSummary}).
  */
 import type { IncomingMessage } from 'node:http';
+import { UNAUTHENTICATED } from '../localkms/audit-log.js';
 import type { AuditLog } from '../localkms/audit-log.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { parseWrappedKeyHeader } from '../localkms/wrapped-key.js';
 import type { JsonObject } from './protocol.js';
+import { findOperation } from './operations.js';
 
 /** What the server learned about a request while serving it. */
 export interface RequestFacts {
@@ -26,12 +29,8 @@ function stringMember(members: JsonObject | undefined, name: string): string | u
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The key a request names: KeyId-like members first, else the key id in its ciphertext blob. */
-function requestedKey(input: JsonObject | undefined): string | undefined {
-  for (const member of ['KeyId', 'TargetKeyId', 'DestinationKeyId', 'AliasName']) {
-    const value = stringMember(input, member);
-    if (value !== undefined) return value;
-  }
+/** The key id inside a request's ciphertext blob, if it has one that parses. */
+function blobKey(input: JsonObject | undefined): string | undefined {
   const blob = stringMember(input, 'CiphertextBlob');
   if (blob === undefined) return undefined;
   try {
@@ -39,6 +38,24 @@ function requestedKey(input: JsonObject | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The key a request is about: for Decrypt the key inside the ciphertext (the one used, whatever
+ * KeyId the client sent), else KeyId-like members, else the blob's key.
+ */
+function requestedKey(op: string, input: JsonObject | undefined): string | undefined {
+  if (op === 'Decrypt') return blobKey(input) ?? stringMember(input, 'KeyId');
+  for (const member of ['KeyId', 'TargetKeyId', 'DestinationKeyId', 'AliasName']) {
+    const value = stringMember(input, member);
+    if (value !== undefined) return value;
+  }
+  return blobKey(input);
+}
+
+/** An operation name as recorded: one the server knows, else `other` (never a client's text). */
+export function knownOperation(op: string): string {
+  return op !== '' && findOperation(op) !== undefined ? op : 'other';
 }
 
 /** The key ARN an answer names. */
@@ -62,16 +79,98 @@ function contextOf(input: JsonObject | undefined): EncryptionContext | undefined
   return merged;
 }
 
-/** Append the record of one request; throws KmsError 'kms.audit' when it cannot be written. */
+/**
+ * Append the record of one authenticated request (`facts.accessKeyId` verified); throws KmsError
+ * 'kms.audit' when it cannot be written. Requests that fail authentication are only counted
+ * ({@link UnauthenticatedSummary}).
+ */
 export function recordRequest(audit: AuditLog, req: IncomingMessage, facts: RequestFacts, errorCode: string | undefined): void {
+  const op = knownOperation(facts.op);
+  const sourceArn = stringMember(facts.output, 'SourceKeyId');
   audit.append({
-    eventName: facts.op || '-',
-    accessKeyId: facts.accessKeyId ?? '-',
+    eventName: op,
+    accessKeyId: facts.accessKeyId ?? UNAUTHENTICATED,
     sourceIPAddress: req.socket.remoteAddress ?? '-',
-    keyId: requestedKey(facts.input),
+    keyId: requestedKey(op, facts.input),
     keyArn: answeredArn(facts.output),
+    // ReEncrypt: the key the ciphertext was under, as well as the destination.
+    sourceKeyId: op === 'ReEncrypt' ? blobKey(facts.input) ?? stringMember(facts.input, 'SourceKeyId') : undefined,
+    sourceKeyArn: sourceArn?.startsWith('arn:') ? sourceArn : undefined,
     context: contextOf(facts.input),
     outcome: errorCode === undefined ? 'ok' : DENIALS.has(errorCode) ? 'denied' : 'error',
     errorCode,
   });
+}
+
+/** Distinct source addresses counted per minute; more share one entry (`other`). */
+const MAX_SOURCES = 1024;
+const ERROR_NAME = /^[A-Za-z]{1,64}$/;
+
+/**
+ * Requests that failed authentication (bad or missing signature, unknown access key, a body over
+ * the cap before the signature could be checked): nothing they claim is trusted, so they are not
+ * recorded one by one — a flood of them must never push authenticated records out. One record per
+ * source address and minute holds their count and a count per error name, written when the minute
+ * ends (a timer that never keeps the process alive) or at {@link flush} (server shutdown). No
+ * claimed access key id or operation name is copied.
+ */
+export class UnauthenticatedSummary {
+  readonly #audit: AuditLog;
+  readonly #now: () => number;
+  readonly #onError: (err: unknown) => void;
+  /** minute → address → counts. */
+  readonly #minutes = new Map<number, Map<string, { count: number; errorCodes: Record<string, number> }>>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(audit: AuditLog, options: { now?: () => number; onError?: (err: unknown) => void } = {}) {
+    this.#audit = audit;
+    this.#now = options.now ?? Date.now;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  /** Count one unauthenticated request from `address` that was answered with `errorCode`. */
+  note(address: string | undefined, errorCode: string): void {
+    const minute = Math.floor(this.#now() / 60_000);
+    this.#flushBefore(minute);
+    let sources = this.#minutes.get(minute);
+    if (sources === undefined) this.#minutes.set(minute, (sources = new Map()));
+    let source = address ?? '-';
+    if (!sources.has(source) && sources.size >= MAX_SOURCES) source = 'other';
+    let counts = sources.get(source);
+    if (counts === undefined) sources.set(source, (counts = { count: 0, errorCodes: Object.create(null) as Record<string, number> }));
+    counts.count++;
+    const name = ERROR_NAME.test(errorCode) ? errorCode : 'other';
+    counts.errorCodes[name] = (counts.errorCodes[name] ?? 0) + 1;
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      this.#flushBefore(Math.floor(this.#now() / 60_000));
+    }, (minute + 1) * 60_000 - this.#now() + 10).unref();
+  }
+
+  /** Write every pending summary (at shutdown). */
+  flush(): void {
+    this.#flushBefore(Number.POSITIVE_INFINITY);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #flushBefore(minute: number): void {
+    for (const [m, sources] of this.#minutes) {
+      if (m >= minute) continue;
+      this.#minutes.delete(m);
+      for (const [address, { count, errorCodes }] of sources) {
+        try {
+          this.#audit.append({
+            eventName: 'UnauthenticatedRequests',
+            accessKeyId: UNAUTHENTICATED,
+            sourceIPAddress: address,
+            outcome: 'denied',
+            additionalEventData: { count, minute: new Date(m * 60_000).toISOString().slice(0, 16) + 'Z', errorCodes: { ...errorCodes } },
+          });
+        } catch (err) {
+          this.#onError(err);
+        }
+      }
+    }
+  }
 }

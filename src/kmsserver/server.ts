@@ -3,8 +3,9 @@
  * `X-Amz-Target: TrentService.<Op>`, `Content-Type: application/x-amz-json-1.1`) over a local
  * KeyService & KeyManager, so a real `KMSClient` can be pointed at it (STYLE.md §5, §11).
  * Every request must carry a valid SigV4 signature of a known principal (principals.ts), whose
- * role and limits decide what it may do; every request is appended to the audit log when one is
- * given (one line, written before the answer leaves: fail closed). Errors are
+ * role and limits decide what it may do; every authenticated request is appended to the audit
+ * log when one is given (one line, written before the answer leaves: fail closed), and requests
+ * that fail authentication are counted per address and minute (audit-record.ts). Errors are
  * AWS-shaped (`{"__type","message"}` + `x-amzn-ErrorType`) so the SDK raises its own exception
  * classes. One log line per request: operation, status, milliseconds, key id — never plaintext,
  * ciphertext blobs or encryption-context values.
@@ -17,10 +18,10 @@ import { randomUUID } from 'node:crypto';
 import { findOperation } from './operations.js';
 import type { LocalKeyStore } from './operations.js';
 import { AwsError, toAwsError } from './protocol.js';
-import { recordRequest } from './audit-record.js';
+import { recordRequest, UnauthenticatedSummary } from './audit-record.js';
 import { KmsError } from '../errors.js';
 import type { JsonObject } from './protocol.js';
-import { parseAuthorization, verifySigV4 } from './sigv4.js';
+import { verifySigV4 } from './sigv4.js';
 import { authorize, principalsByAccessKey, singlePrincipal } from './principals.js';
 import type { Principal } from './principals.js';
 import type { AuditLog } from '../localkms/audit-log.js';
@@ -73,16 +74,23 @@ interface ServerContext {
   principals: ReadonlyMap<string, Principal>;
   region: string | undefined;
   audit: AuditLog | undefined;
+  /** Requests that failed authentication, counted per address and minute. */
+  unauthenticated: UnauthenticatedSummary | undefined;
   log: (line: string) => void;
 }
+
+/** Operations that change a key or an alias: not carried out unless the audit log can be written. */
+const MANAGEMENT_OPS = new Set(['CreateKey', 'CreateAlias', 'UpdateAlias', 'DeleteAlias', 'EnableKey', 'DisableKey', 'EnableKeyRotation', 'DisableKeyRotation', 'RotateKeyOnDemand']);
 
 /** Per-request facts for the log line (safe values only). */
 interface RequestInfo {
   op: string;
   keyId?: string;
   error?: string;
-  /** Verified (or, for a failed signature, claimed) access key id. */
+  /** Verified access key id (a claimed one is never kept). */
   accessKeyId?: string;
+  /** Set once the signature is verified: only then is the request recorded on its own. */
+  authenticated?: boolean;
   input?: JsonObject;
   output?: JsonObject;
 }
@@ -188,19 +196,21 @@ async function serve(ctx: ServerContext, req: IncomingMessage, info: RequestInfo
     throw new AwsError('RequestEntityTooLargeException', `The request body exceeds the limit of ${ctx.maxBodyBytes} bytes.`, 413);
   }
   try {
-    info.accessKeyId = claimedAccessKeyId(req);
     const caller = await verifySigV4(
       { method: req.method ?? '', url: req.url ?? '/', rawHeaders: req.rawHeaders, body },
       { lookupSecret: (id) => ctx.principals.get(id)?.secretAccessKey, service: 'kms', ...(ctx.region === undefined ? {} : { region: ctx.region }) },
     );
     const principal = ctx.principals.get(caller.accessKeyId)!;
     info.accessKeyId = caller.accessKeyId;
+    info.authenticated = true;
     const operation = req.method === 'POST' && (req.url ?? '').split('?')[0] === '/' ? findOperation(info.op) : undefined;
     if (operation === undefined) throw new AwsError('UnknownOperationException', `Unknown operation '${info.op}'.`);
     const input = parseInput(req, body);
     info.input = input;
     info.keyId = keyIdOf(input);
     await authorize(ctx.kms, principal, info.op, input);
+    // Fail closed before a change: a key or alias change whose record cannot be written is not made.
+    if (ctx.audit !== undefined && MANAGEMENT_OPS.has(info.op)) ctx.audit.checkWritable();
     const output = await operation(ctx.kms, input);
     info.output = output;
     info.keyId = keyIdOf(output) ?? info.keyId;
@@ -210,26 +220,18 @@ async function serve(ctx: ServerContext, req: IncomingMessage, info: RequestInfo
   }
 }
 
-/** The access key id a request claims (before its signature is checked), for the audit record. */
-function claimedAccessKeyId(req: IncomingMessage): string | undefined {
-  try {
-    return parseAuthorization(req.headers['authorization'] ?? '').accessKeyId;
-  } catch {
-    return undefined;
-  }
-}
-
 async function handleRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = performance.now();
   const info: RequestInfo = { op: printable(operationName(req), 64) };
   let status: number;
   try {
     const output = await serve(ctx, req, info);
-    if (ctx.audit !== undefined) recordRequest(ctx.audit, req, info, undefined);
+    if (ctx.audit !== undefined) recordRequest(ctx.audit, req, info, undefined); // authenticated: serve() got this far
     status = 200;
     send(res, status, output);
   } catch (err) {
-    if (ctx.audit !== undefined && !(err instanceof KmsError && err.code === 'kms.audit')) {
+    if (ctx.audit !== undefined && info.authenticated !== true) ctx.unauthenticated?.note(req.socket.remoteAddress, toAwsError(err).type);
+    else if (ctx.audit !== undefined && !(err instanceof KmsError && err.code === 'kms.audit')) {
       try {
         recordRequest(ctx.audit, req, info, toAwsError(err).type);
       } catch (auditErr) {
@@ -268,8 +270,12 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
     principals: principalsByAccessKey(options.principals ?? [singlePrincipal(options.accessKeyId ?? '', options.secretAccessKey ?? '')]),
     region: options.region,
     audit: options.audit,
+    unauthenticated: undefined,
     log: options.log ?? (() => {}),
   };
+  if (options.audit !== undefined) {
+    ctx.unauthenticated = new UnauthenticatedSummary(options.audit, { onError: (err) => ctx.log(`kms audit summary not written: ${err instanceof KmsError ? err.code : 'error'}`) });
+  }
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     handleRequest(ctx, req, res).catch(() => res.destroy());
   };
@@ -287,7 +293,11 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
     port: address.port,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
+        server.close((err) => {
+          ctx.unauthenticated?.flush();
+          if (err) reject(err);
+          else resolve();
+        });
         server.closeAllConnections();
       }),
   };

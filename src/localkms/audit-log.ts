@@ -16,10 +16,15 @@
  * the current file, also after another process rotated it (lines of a turn that straddles another
  * process's rotation land whole in the rotated file, which is kept). Rotation renames the
  * full file to a unique name (`kms-audit.jsonl.<microseconds>-<random>`), so two processes rotating at once
- * lose nothing; the oldest rotated files beyond `keep` are removed.
+ * lose nothing. Nothing is ever deleted automatically: removing old files is an explicit operator
+ * command ({@link pruneAuditLog}, `kms audit --prune-before`) that first appends a record of what
+ * it removes.
  *
  * Hash chain: every record carries the hash of the line before it (`prev`), so `kms audit
- * --verify` finds a line removed or edited in the middle of a file. Concurrent writers may both
+ * --verify` finds a line removed or edited in the middle of a file. A file's first record links
+ * to the last line of the newest rotated file (`prev` and `prevFile`), and the very first record
+ * of a log says so (`start`), so a removed rotated file, a cut rotated file and a missing
+ * beginning are found too. Concurrent writers may both
  * link to the same line; the reader accepts a link to any of the lines just before. It is
  * evidence against accidental or careless edits only: anyone who can write the file can rewrite
  * the chain, and cutting lines off the end leaves no trace (SECURITY.md).
@@ -36,8 +41,6 @@ import type { EncryptionContext } from '../envelope/keyservice.js';
 export const AUDIT_FILE = 'kms-audit.jsonl';
 /** Rotate once the file would pass this size. */
 export const AUDIT_MAX_BYTES = 16 * 1024 * 1024;
-/** Rotated files kept (older ones are removed). */
-export const AUDIT_KEEP_ROTATED = 5;
 /** Principal of in-process use (no access key). */
 export const LOCAL_PRINCIPAL = 'local';
 /** `eventSource` of every record (CloudTrail: `kms.amazonaws.com`). */
@@ -45,6 +48,14 @@ export const AUDIT_EVENT_SOURCE = 'kms.keystash.local';
 /** Bound on any client-supplied string copied into a record. */
 const MAX_FIELD = 256;
 const MAX_CONTEXT_KEYS = 32;
+/** Bound on one encryption-context key copied into a record (longer ones are cut and marked). */
+const MAX_CONTEXT_KEY = 64;
+/**
+ * Bound on one record's line: with the bounds above a record stays well under it (JSON escaping
+ * at most doubles a printable character); a record that would not is written without its context
+ * keys. The writer reads back more than this from the tail, so it always finds the last line whole.
+ */
+export const MAX_RECORD_BYTES = 8 * 1024;
 
 /** What happened, as the caller of {@link AuditLog.append} knows it. */
 export interface AuditEntry {
@@ -64,6 +75,28 @@ export interface AuditEntry {
   outcome: 'ok' | 'denied' | 'error';
   /** KMS exception name for denied/error outcomes. */
   errorCode?: string | undefined;
+  /** ReEncrypt: the key the ciphertext was wrapped under (as found in it), and its ARN. */
+  sourceKeyId?: string | undefined;
+  sourceKeyArn?: string | undefined;
+  /** Summaries and bulk records: what they stand for (numbers, digests, bounded names only). */
+  additionalEventData?: AuditEventData | undefined;
+}
+
+/** Extra facts of summary and bulk records (CloudTrail's `additionalEventData`). */
+export interface AuditEventData {
+  /** How many requests or operations the record stands for. */
+  count?: number;
+  /** Bulk in-process command (`getall`, …) and a digest of the sorted names it read. */
+  command?: string;
+  names?: number;
+  namesDigest?: string;
+  /** Unauthenticated summaries: the minute the record covers, and a count per error name. */
+  minute?: string;
+  errorCodes?: Record<string, number>;
+  /** `kms audit --prune-before`: the files removed and the link of the last line removed. */
+  prunedBefore?: string;
+  prunedFiles?: string[];
+  prunedLink?: string;
 }
 
 /** One line of the log (what {@link AuditLog.append} writes, and the reader returns). */
@@ -72,14 +105,19 @@ export interface AuditRecord {
   eventTime: string;
   eventSource: string;
   eventName: string;
-  userIdentity: { type: 'AccessKey' | 'LocalProcess'; accessKeyId: string };
+  userIdentity: { type: 'AccessKey' | 'LocalProcess' | 'Unauthenticated'; accessKeyId: string };
   sourceIPAddress: string;
-  requestParameters: { keyId?: string; encryptionContextKeys?: string[]; encryptionContextHash?: string };
+  requestParameters: { keyId?: string; sourceKeyId?: string; encryptionContextKeys?: string[]; encryptionContextKeysCut?: number; encryptionContextHash?: string };
   resources?: Array<{ type: 'AWS::KMS::Key'; ARN: string }>;
   outcome: 'ok' | 'denied' | 'error';
   errorCode?: string;
-  /** {@link lineHash} of the line before this one in its file (absent on a file's first line). */
+  additionalEventData?: AuditEventData;
+  /** {@link lineHash} of the line before this one (for a file's first line: the last line of the rotated file before it). */
   prev?: string;
+  /** On a file's first line: the rotated file `prev` is in. */
+  prevFile?: string;
+  /** On the first line of a new log (no file before it). */
+  start?: true;
 }
 
 const KMS_CODE_TO_EXCEPTION: Readonly<Record<string, string>> = {
@@ -116,8 +154,12 @@ export function toAuditRecord(entry: AuditEntry, time: Date): AuditRecord {
   const local = entry.accessKeyId === LOCAL_PRINCIPAL;
   const requestParameters: AuditRecord['requestParameters'] = {};
   if (entry.keyId !== undefined) requestParameters.keyId = printable(entry.keyId);
+  if (entry.sourceKeyId !== undefined) requestParameters.sourceKeyId = printable(entry.sourceKeyId);
   if (entry.context !== undefined && Object.keys(entry.context).length > 0) {
-    requestParameters.encryptionContextKeys = Object.keys(entry.context).sort().slice(0, MAX_CONTEXT_KEYS).map(printable);
+    const keys = Object.keys(entry.context).sort();
+    requestParameters.encryptionContextKeys = keys.slice(0, MAX_CONTEXT_KEYS).map(contextKey);
+    const cut = Math.max(0, keys.length - MAX_CONTEXT_KEYS) + keys.slice(0, MAX_CONTEXT_KEYS).filter((k) => contextKey(k) !== k).length;
+    if (cut > 0) requestParameters.encryptionContextKeysCut = cut;
     requestParameters.encryptionContextHash = contextHash(entry.context)!;
   }
   const record: AuditRecord = {
@@ -125,20 +167,36 @@ export function toAuditRecord(entry: AuditEntry, time: Date): AuditRecord {
     eventTime: time.toISOString(),
     eventSource: AUDIT_EVENT_SOURCE,
     eventName: printable(entry.eventName),
-    userIdentity: { type: local ? 'LocalProcess' : 'AccessKey', accessKeyId: printable(entry.accessKeyId) },
+    userIdentity: { type: local ? 'LocalProcess' : entry.accessKeyId === UNAUTHENTICATED ? 'Unauthenticated' : 'AccessKey', accessKeyId: printable(entry.accessKeyId) },
     sourceIPAddress: printable(entry.sourceIPAddress),
     requestParameters,
     outcome: entry.outcome,
   };
-  if (entry.keyArn !== undefined) record.resources = [{ type: 'AWS::KMS::Key', ARN: printable(entry.keyArn) }];
+  const arns = [entry.keyArn, entry.sourceKeyArn].filter((arn): arn is string => arn !== undefined);
+  if (arns.length > 0) record.resources = [...new Set(arns)].map((arn) => ({ type: 'AWS::KMS::Key' as const, ARN: printable(arn) }));
   if (entry.errorCode !== undefined) record.errorCode = printable(entry.errorCode);
+  if (entry.additionalEventData !== undefined) record.additionalEventData = entry.additionalEventData;
+  // Bounded, whatever the context keys held: the next writer must always find this line whole.
+  if (JSON.stringify(record).length > MAX_RECORD_BYTES - CHAIN_OVERHEAD) {
+    const kept = requestParameters.encryptionContextKeys?.length ?? 0;
+    delete requestParameters.encryptionContextKeys;
+    requestParameters.encryptionContextKeysCut = (requestParameters.encryptionContextKeysCut ?? 0) + kept;
+  }
   return record;
 }
+
+/** An encryption-context key as recorded: printable, cut to {@link MAX_CONTEXT_KEY} characters (a cut one ends in `…`). */
+function contextKey(key: string): string {
+  const safe = printable(key);
+  return safe.length > MAX_CONTEXT_KEY ? `${safe.slice(0, MAX_CONTEXT_KEY - 1)}…` : safe;
+}
+
+/** Principal of the summaries of requests that failed authentication (no claimed id is copied). */
+export const UNAUTHENTICATED = '-';
 
 /** Options of {@link AuditLog}. */
 export interface AuditLogOptions {
   maxBytes?: number;
-  keep?: number;
   now?: () => Date;
 }
 
@@ -148,7 +206,6 @@ const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT |
 export class AuditLog {
   readonly path: string;
   readonly #maxBytes: number;
-  readonly #keep: number;
   readonly #now: () => Date;
   /** Where this writer's last line ended, in which file, and its link: a bulk run of appends with no other writer in between needs no read-back. */
   #last: { ino: number; end: number; link: string } | undefined;
@@ -159,7 +216,6 @@ export class AuditLog {
   constructor(path: string, options: AuditLogOptions = {}) {
     this.path = path;
     this.#maxBytes = options.maxBytes ?? AUDIT_MAX_BYTES;
-    this.#keep = options.keep ?? AUDIT_KEEP_ROTATED;
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -180,8 +236,11 @@ export class AuditLog {
         }
         // The file still ends where this writer's last line did: that line is the last one.
         const last = this.#last;
-        const prev = last !== undefined && last.ino === stat.ino && last.end === stat.size ? last.link : lastLineLink(fd, stat.size);
-        if (prev !== undefined) record.prev = prev;
+        if (last !== undefined && last.ino === stat.ino && last.end === stat.size) record.prev = last.link;
+        else if (stat.size > 0) {
+          const prev = lastLineLink(fd, stat.size);
+          if (prev !== undefined) record.prev = prev;
+        } else Object.assign(record, this.#firstLink());
         const text = JSON.stringify(record);
         const line = Buffer.from(`${text}\n`, 'utf8');
         // One write(2) of the whole line: O_APPEND makes it land after every other writer's line.
@@ -198,6 +257,34 @@ export class AuditLog {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'I/O error';
       throw new KmsError(`cannot append to the KMS audit log ${this.path}: ${code}`, { code: 'kms.audit', cause: err });
+    }
+  }
+
+  /**
+   * Throw KmsError 'kms.audit' unless the log can be opened for appending now: checked before a
+   * management change, so a change whose record could not be written is not made.
+   */
+  checkWritable(): void {
+    try {
+      const fd = this.#held ?? this.#open();
+      if (fd !== this.#held) closeSync(fd);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'I/O error';
+      throw new KmsError(`cannot append to the KMS audit log ${this.path}: ${code}`, { code: 'kms.audit', cause: err });
+    }
+  }
+
+  /** The link of an empty file's first record: the newest rotated file's last line, or `start` for a new log. */
+  #firstLink(): Pick<AuditRecord, 'prev' | 'prevFile' | 'start'> {
+    const rotated = rotatedFiles(this.path);
+    const newest = rotated.at(-1);
+    if (newest === undefined) return { start: true };
+    const fd = openSync(newest, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    try {
+      const prev = lastLineLink(fd, fstatSync(fd).size);
+      return prev === undefined ? { prevFile: basename(newest) } : { prev, prevFile: basename(newest) };
+    } finally {
+      closeSync(fd);
     }
   }
 
@@ -230,19 +317,12 @@ export class AuditLog {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // another writer rotated first
     }
-    const rotated = rotatedFiles(this.path);
-    for (const old of rotated.slice(0, Math.max(0, rotated.length - this.#keep))) {
-      try {
-        unlinkSync(old);
-      } catch {
-        // another writer removed it
-      }
-    }
+    // Nothing is removed: history is deleted only by pruneAuditLog, on an operator's command.
   }
 }
 
-/** Bytes read back from the end of the file to find its last line: a record is well under the first. */
-const TAIL_BYTES = [2 * 1024, 16 * 1024];
+/** Bytes read back from the end of the file to find its last line: a record ({@link MAX_RECORD_BYTES}) fits in the last. */
+const TAIL_BYTES = [2 * 1024, 4 * MAX_RECORD_BYTES];
 /** Room for `,"prev":"…"` when deciding to rotate. */
 const CHAIN_OVERHEAD = 48;
 
@@ -260,6 +340,12 @@ export function lineHash(line: Uint8Array | string): string {
  * (reads are not serialised against writes) or left torn by a crash; either way not linked to.
  */
 function lastLineLink(fd: number, size: number): string | undefined {
+  const line = lastLine(fd, size);
+  return line === undefined ? undefined : lineHash(line);
+}
+
+/** The file's last complete line (without its newline), or undefined (see {@link lastLineLink}). */
+function lastLine(fd: number, size: number): Buffer | undefined {
   if (size === 0) return undefined;
   for (const tailBytes of TAIL_BYTES) {
     const length = Math.min(size, tailBytes);
@@ -269,11 +355,58 @@ function lastLineLink(fd: number, size: number): string | undefined {
     const end = tail.lastIndexOf(0x0a);
     if (end >= 0) {
       const start = end === 0 ? 0 : tail.lastIndexOf(0x0a, end - 1) + 1;
-      if (start > 0 || length === size) return lineHash(tail.subarray(start, end));
+      if (start > 0 || length === size) return tail.subarray(start, end);
     }
     if (length === size) return undefined; // no complete line in the whole file
   }
   return undefined; // a last line longer than the largest tail: unlinked
+}
+
+/** `eventName` of the record `kms audit --prune-before` appends. */
+export const PRUNE_EVENT = 'PruneAuditLog';
+
+/**
+ * Remove the rotated files of `log` whose last record is older than `before`, oldest first and
+ * stopping at the first file kept (what stays is the newest part of the log, still chained). The
+ * record of what is removed — names, and the link of the last line removed, which the first kept
+ * record points to — is appended first; if it cannot be written, nothing is removed. Returns the
+ * names removed. The current file is never removed.
+ */
+export function pruneAuditLog(log: AuditLog, before: Date): string[] {
+  const doomed: Array<{ file: string; link: string | undefined }> = [];
+  for (const file of rotatedFiles(log.path)) {
+    const fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    let line: Buffer | undefined;
+    try {
+      line = lastLine(fd, fstatSync(fd).size);
+    } finally {
+      closeSync(fd);
+    }
+    const time = line === undefined ? Number.NaN : Date.parse(String((parseJson(line.toString('utf8')) as { eventTime?: unknown } | undefined)?.eventTime));
+    if (!(time < before.getTime())) break;
+    doomed.push({ file, link: line === undefined ? undefined : lineHash(line) });
+  }
+  if (doomed.length === 0) return [];
+  const names = doomed.map((d) => basename(d.file));
+  // The record stays bounded: the first and last names (the last is what the first kept file follows) and the count.
+  const listed = names.length > MAX_PRUNED_LISTED ? [...names.slice(0, MAX_PRUNED_LISTED / 2), ...names.slice(-MAX_PRUNED_LISTED / 2)] : names;
+  const data: AuditEventData = { prunedBefore: before.toISOString(), prunedFiles: listed, count: names.length };
+  const link = doomed.at(-1)!.link;
+  if (link !== undefined) data.prunedLink = link;
+  log.append({ eventName: PRUNE_EVENT, accessKeyId: LOCAL_PRINCIPAL, sourceIPAddress: LOCAL_PRINCIPAL, outcome: 'ok', additionalEventData: data });
+  for (const { file } of doomed) unlinkSync(file);
+  return names;
+}
+
+/** Names of removed files listed in one prune record (the rest are counted). */
+const MAX_PRUNED_LISTED = 40;
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Rotated files of the log at `path`, oldest first (their names sort by time). */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
-import { lineHash, rotatedFiles } from './audit-log.js';
+import { lineHash, PRUNE_EVENT, rotatedFiles } from './audit-log.js';
 import type { AuditRecord } from './audit-log.js';
 
 /** A line that could not be read as a record. */
@@ -15,11 +15,30 @@ export interface MalformedLine {
   /** 1-based line number in its file. */
   line: number;
   /**
-   * `torn` = a fragment left by a writer stopped mid-write (at the end of the file, or followed by
-   * the next record, which is recovered); `malformed` = not a record; `chain` = a record whose
-   * `prev` names none of the lines just before it (a line removed or edited).
+   * `torn` = a fragment left by a writer stopped mid-write (a crash, not an edit: at the end of
+   * the file, or followed by the next record, which is recovered); `malformed` = not a record;
+   * `chain` = a record whose `prev` names none of the lines just before it (a line removed or
+   * edited); `beginning` = the oldest file's first record links to a line that is not there (the
+   * log's first lines or files were removed); `missing-file` = a file's first record follows a
+   * rotated file (`detail`) that is gone; `cut` = a file's first record does not follow the last
+   * lines of the file before it (`detail`), whose end was cut or edited.
    */
-  reason: 'torn' | 'malformed' | 'chain';
+  reason: 'torn' | 'malformed' | 'chain' | 'beginning' | 'missing-file' | 'cut';
+  /** The other file a `missing-file` or `cut` finding is about. */
+  detail?: string;
+}
+
+/** Across the files of one log: what the previous file ended with, and what pruning removed. */
+export interface ChainState {
+  /** Index of the file being read (0 = the oldest). */
+  index: number;
+  /** Name and last lines' links of the file before. */
+  previous?: { file: string; links: RecentLinks } | undefined;
+  /** Links and file names removed by `kms audit --prune-before` (from its records). */
+  prunedLinks: Set<string>;
+  prunedFiles: Set<string>;
+  /** First records not linked inside their file: decided once every file is read. */
+  pending: Array<{ file: string; line: number; prev?: string | undefined; prevFile?: string | undefined; first: boolean }>;
 }
 
 /** Filters of {@link readAuditLog}. */
@@ -66,6 +85,7 @@ function isRecord(value: unknown): value is AuditRecord {
 export function recordKeys(record: AuditRecord): string[] {
   const keys: string[] = [];
   if (record.requestParameters.keyId !== undefined) keys.push(record.requestParameters.keyId);
+  if (record.requestParameters.sourceKeyId !== undefined) keys.push(record.requestParameters.sourceKeyId);
   for (const { ARN } of record.resources ?? []) keys.push(ARN, ARN.replace(/^.*:key\//, ''));
   return keys;
 }
@@ -80,7 +100,7 @@ function matches(record: AuditRecord, query: AuditQuery): boolean {
 }
 
 /** The links of the last `size` lines: O(1) to add one and to look one up. */
-class RecentLinks {
+export class RecentLinks {
   readonly #order: string[] = [];
   readonly #counts = new Map<string, number>();
   #start = 0;
@@ -104,7 +124,7 @@ class RecentLinks {
 }
 
 /** Parse one file's text; records and malformed lines are pushed into `out`. */
-export function parseAuditText(text: string, file: string, out: AuditReadResult, query: AuditQuery = {}): void {
+export function parseAuditText(text: string, file: string, out: AuditReadResult, query: AuditQuery = {}, state?: ChainState): RecentLinks {
   const lines = text.split('\n');
   const last = lines.pop(); // '' when the file ends with a newline
   const recent = new RecentLinks(CHAIN_WINDOW); // links of the lines just before
@@ -116,22 +136,66 @@ export function parseAuditText(text: string, file: string, out: AuditReadResult,
       const start = line.lastIndexOf(RECORD_START);
       parsed = start > 0 ? parseLine(line.slice(start)) : undefined;
       glued = isRecord(parsed);
-      out.malformed.push({ file, line: i + 1, reason: glued ? 'torn' : 'malformed' });
+      // The oldest file starting in the middle of a line: its beginning was cut off.
+      const cutStart = !glued && i === 0 && state?.index === 0 && !line.startsWith(RECORD_START);
+      out.malformed.push({ file, line: i + 1, reason: glued ? 'torn' : cutStart ? 'beginning' : 'malformed' });
     }
     if (isRecord(parsed)) {
-      // No link: a file's first lines (another writer's first line may have been in progress), or after a fragment.
-      const linked = parsed.prev === undefined ? i <= 1 || glued : recent.has(parsed.prev);
-      if (!linked) out.malformed.push({ file, line: i + 1, reason: 'chain' });
+      const inFile = parsed.prev !== undefined && recent.has(parsed.prev);
+      if (!inFile) {
+        // A file's first line, or a concurrent writer's first line just after it (written as a first line).
+        const firstLine = i === 0 || (i === 1 && (parsed.prev === undefined || parsed.prevFile !== undefined || parsed.start === true));
+        if (firstLine && !glued) fileStart(parsed, file, i + 1, out, state);
+        // No link after a fragment (the writer found no whole line to link to).
+        else if (!(glued && parsed.prev === undefined)) out.malformed.push({ file, line: i + 1, reason: 'chain' });
+      }
+      if (parsed.eventName === PRUNE_EVENT && state !== undefined) {
+        const data = (parsed as AuditRecord).additionalEventData;
+        if (typeof data?.prunedLink === 'string') state.prunedLinks.add(data.prunedLink);
+        for (const name of Array.isArray(data?.prunedFiles) ? data.prunedFiles : []) if (typeof name === 'string') state.prunedFiles.add(name);
+      }
       if (matches(parsed, query)) out.records.push(parsed);
     }
     recent.add(lineHash(line));
   });
   if (last !== undefined && last !== '') out.malformed.push({ file, line: lines.length + 1, reason: 'torn' });
+  return recent;
+}
+
+/**
+ * A file's first records (a concurrent writer's may be second): linked to the last lines of the
+ * file before, or the log's `start`. Records written before files were linked carry neither
+ * `prev` nor `start` and are accepted as they were.
+ */
+function fileStart(record: AuditRecord, file: string, line: number, out: AuditReadResult, state: ChainState | undefined): void {
+  if (record.prev === undefined && record.prevFile === undefined) {
+    if (record.start === true && state !== undefined && state.index > 0) out.malformed.push({ file, line, reason: 'chain' });
+    return; // a new log's first record (or one written before files were linked)
+  }
+  if (state === undefined) {
+    if (record.prev !== undefined) out.malformed.push({ file, line, reason: 'chain' });
+    return;
+  }
+  if (record.prev !== undefined && state.previous?.links.has(record.prev) === true) return;
+  state.pending.push({ file, line, prev: record.prev, prevFile: record.prevFile, first: state.index === 0 });
+}
+
+/** Decide the pending first records once every file (and every prune record) is read. */
+function settleStarts(state: ChainState, files: ReadonlySet<string>, out: AuditReadResult): void {
+  for (const p of state.pending) {
+    if ((p.prev !== undefined && state.prunedLinks.has(p.prev)) || (p.prevFile !== undefined && state.prunedFiles.has(p.prevFile))) continue;
+    if (p.prevFile !== undefined && !files.has(p.prevFile)) out.malformed.push({ file: p.file, line: p.line, reason: 'missing-file', detail: p.prevFile });
+    else if (p.first) out.malformed.push({ file: p.file, line: p.line, reason: 'beginning' });
+    else if (p.prevFile !== undefined) out.malformed.push({ file: p.file, line: p.line, reason: 'cut', detail: p.prevFile });
+    else out.malformed.push({ file: p.file, line: p.line, reason: 'chain' });
+  }
 }
 
 /** Every record of the log at `path` (rotated files first) that matches `query`. */
 export function readAuditLog(path: string, query: AuditQuery = {}): AuditReadResult {
   const out: AuditReadResult = { records: [], malformed: [] };
+  const state: ChainState = { index: 0, prunedLinks: new Set(), prunedFiles: new Set(), pending: [] };
+  const seen = new Set<string>();
   for (const file of [...rotatedFiles(path), path]) {
     let text: string;
     try {
@@ -140,8 +204,12 @@ export function readAuditLog(path: string, query: AuditQuery = {}): AuditReadRes
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
-    parseAuditText(text, basename(file), out, query);
+    const links = parseAuditText(text, basename(file), out, query, state);
+    seen.add(basename(file));
+    state.previous = { file: basename(file), links };
+    state.index++;
   }
+  settleStarts(state, seen, out);
   return out;
 }
 

@@ -5,8 +5,18 @@
  * the client address), so it serves a bare LocalKms.
  *
  * Fail closed: when a successful operation cannot be recorded, its result is wiped and the
- * operation fails with KmsError 'kms.audit' — nothing is decrypted unrecorded.
+ * operation fails with KmsError 'kms.audit' — nothing is decrypted unrecorded. A key or alias
+ * change is made only after the log was found writable (checked before the change).
+ *
+ * Bulk commands (`getall`, and `export`/`exec` through it): inside {@link AuditedKms.bulk} the
+ * operations are counted, not recorded one by one, and one record per operation, key and outcome
+ * is appended when the command's reads are done: its count, the key, and a SHA-256 over the sorted
+ * names the command read (CloudTrail records calls; in-process there is one). The log is checked
+ * writable before the reads, and if the records cannot be written the command fails and its
+ * values are discarded.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { AuditLog, auditErrorCode, LOCAL_PRINCIPAL } from './audit-log.js';
 import type { AuditEntry } from './audit-log.js';
 import type { AliasEntry, KeyManager, KeyMetadata } from './key-manager.js';
@@ -28,6 +38,7 @@ export interface LocalKeyring extends KeyService, KeyManager {
 /** What an operation is about, for its record. */
 interface Subject {
   keyId?: string | undefined;
+  sourceKeyId?: string | undefined;
   context?: EncryptionContext | undefined;
 }
 
@@ -42,10 +53,27 @@ function blobKeyId(blob: Uint8Array): string | undefined {
 
 const arnOfMeta = (meta: KeyMetadata): string => meta.arn;
 
+/** One bulk command's counts, by operation, key and outcome. */
+interface BulkScope {
+  command: string;
+  names: number;
+  namesDigest: string;
+  counts: Map<string, { entry: AuditEntry; count: number }>;
+}
+
+/** `sha256:<hex>` over the names sorted by code point, one per line. */
+function namesDigest(names: readonly string[]): string {
+  const sorted = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const hash = createHash('sha256');
+  for (const name of sorted) hash.update(`${JSON.stringify(name)}\n`);
+  return `sha256:${hash.digest('hex')}`;
+}
+
 /** LocalKms whose every key operation is appended to an audit log. */
 export class AuditedKms implements LocalKeyring {
   readonly #inner: LocalKeyring;
   readonly #log: AuditLog;
+  readonly #bulk = new AsyncLocalStorage<BulkScope>();
 
   constructor(inner: LocalKeyring, log: AuditLog) {
     this.#inner = inner;
@@ -56,24 +84,52 @@ export class AuditedKms implements LocalKeyring {
     return this.#inner.path;
   }
 
+  /** Run `fn` as one bulk command over `names` (see the file comment). */
+  async bulk<T>(command: string, names: readonly string[], fn: () => Promise<T>): Promise<T> {
+    if (this.#bulk.getStore() !== undefined) return fn(); // already inside one
+    this.#log.checkWritable();
+    const scope: BulkScope = { command, names: names.length, namesDigest: namesDigest(names), counts: new Map() };
+    const result = await this.#bulk.run(scope, fn);
+    for (const { entry, count } of scope.counts.values()) {
+      this.#log.append({ ...entry, additionalEventData: { count, command, names: scope.names, namesDigest: scope.namesDigest } });
+    }
+    return result;
+  }
+
+  /** Record `entry`, or count it when inside a bulk command. */
+  #record(entry: AuditEntry): void {
+    const scope = this.#bulk.getStore();
+    if (scope === undefined) return this.#log.append(entry);
+    const key = JSON.stringify([entry.eventName, entry.keyArn ?? entry.keyId ?? '', entry.sourceKeyArn ?? '', entry.outcome, entry.errorCode ?? '']);
+    const seen = scope.counts.get(key);
+    if (seen === undefined) scope.counts.set(key, { entry: { ...entry, context: undefined }, count: 1 });
+    else seen.count++;
+  }
+
   /** Run `operation`, then record it; a result that cannot be recorded is wiped (`discard`) and not returned. */
-  async #audited<T>(eventName: string, subject: Subject, operation: () => Promise<T>, arnOf: (result: T) => string | undefined, discard?: (result: T) => void): Promise<T> {
-    const entry: AuditEntry = { eventName, accessKeyId: LOCAL_PRINCIPAL, sourceIPAddress: LOCAL_PRINCIPAL, keyId: subject.keyId, context: subject.context, outcome: 'ok' };
+  async #audited<T>(eventName: string, subject: Subject, operation: () => Promise<T>, arnOf: (result: T) => string | undefined, discard?: (result: T) => void, extra: (result: T) => Partial<AuditEntry> = () => ({})): Promise<T> {
+    const entry: AuditEntry = { eventName, accessKeyId: LOCAL_PRINCIPAL, sourceIPAddress: LOCAL_PRINCIPAL, keyId: subject.keyId, sourceKeyId: subject.sourceKeyId, context: subject.context, outcome: 'ok' };
     let result: T;
     try {
       result = await operation();
     } catch (err) {
       const errorCode = auditErrorCode(err);
-      this.#log.append({ ...entry, outcome: errorCode === 'AccessDeniedException' ? 'denied' : 'error', errorCode });
+      this.#record({ ...entry, outcome: errorCode === 'AccessDeniedException' ? 'denied' : 'error', errorCode });
       throw err;
     }
     try {
-      this.#log.append({ ...entry, keyArn: arnOf(result) });
+      this.#record({ ...entry, keyArn: arnOf(result), ...extra(result) });
     } catch (err) {
       discard?.(result);
       throw err;
     }
     return result;
+  }
+
+  /** A key or alias change: made only once the log is found writable, then recorded as any operation. */
+  #change<T>(eventName: string, subject: Subject, operation: () => Promise<T>, arnOf: (result: T) => string | undefined): Promise<T> {
+    this.#log.checkWritable();
+    return this.#audited(eventName, subject, operation, arnOf);
   }
 
   generateDataKey(request: GenerateDataKeyRequest): Promise<DataKey> {
@@ -90,8 +146,8 @@ export class AuditedKms implements LocalKeyring {
   }
 
   reEncrypt(request: ReEncryptRequest): Promise<ReEncryptResult> {
-    const subject = { keyId: request.destinationKeyId, context: { ...request.sourceContext, ...request.destinationContext } };
-    return this.#audited('ReEncrypt', subject, () => this.#inner.reEncrypt(request), (r) => r.keyId);
+    const subject = { keyId: request.destinationKeyId, sourceKeyId: blobKeyId(request.ciphertextBlob), context: { ...request.sourceContext, ...request.destinationContext } };
+    return this.#audited('ReEncrypt', subject, () => this.#inner.reEncrypt(request), (r) => r.keyId, undefined, (r) => ({ sourceKeyArn: r.sourceKeyId }));
   }
 
   describeKeyArn(keyId: string): Promise<string> {
@@ -99,7 +155,7 @@ export class AuditedKms implements LocalKeyring {
   }
 
   createKey(options: { description?: string; alias?: string } = {}): Promise<KeyMetadata> {
-    return this.#audited('CreateKey', { keyId: options.alias }, () => this.#inner.createKey(options), arnOfMeta);
+    return this.#change('CreateKey', { keyId: options.alias }, () => this.#inner.createKey(options), arnOfMeta);
   }
 
   describeKey(keyId: string): Promise<KeyMetadata> {
@@ -111,15 +167,15 @@ export class AuditedKms implements LocalKeyring {
   }
 
   createAlias(aliasName: string, keyId: string): Promise<void> {
-    return this.#audited('CreateAlias', { keyId }, () => this.#inner.createAlias(aliasName, keyId), () => undefined);
+    return this.#change('CreateAlias', { keyId }, () => this.#inner.createAlias(aliasName, keyId), () => undefined);
   }
 
   updateAlias(aliasName: string, keyId: string): Promise<void> {
-    return this.#audited('UpdateAlias', { keyId }, () => this.#inner.updateAlias(aliasName, keyId), () => undefined);
+    return this.#change('UpdateAlias', { keyId }, () => this.#inner.updateAlias(aliasName, keyId), () => undefined);
   }
 
   deleteAlias(aliasName: string): Promise<void> {
-    return this.#audited('DeleteAlias', { keyId: aliasName }, () => this.#inner.deleteAlias(aliasName), () => undefined);
+    return this.#change('DeleteAlias', { keyId: aliasName }, () => this.#inner.deleteAlias(aliasName), () => undefined);
   }
 
   listAliases(): Promise<AliasEntry[]> {
@@ -127,15 +183,15 @@ export class AuditedKms implements LocalKeyring {
   }
 
   setKeyEnabled(keyId: string, enabled: boolean): Promise<KeyMetadata> {
-    return this.#audited(enabled ? 'EnableKey' : 'DisableKey', { keyId }, () => this.#inner.setKeyEnabled(keyId, enabled), arnOfMeta);
+    return this.#change(enabled ? 'EnableKey' : 'DisableKey', { keyId }, () => this.#inner.setKeyEnabled(keyId, enabled), arnOfMeta);
   }
 
   rotateKey(keyId: string): Promise<KeyMetadata> {
-    return this.#audited('RotateKeyOnDemand', { keyId }, () => this.#inner.rotateKey(keyId), arnOfMeta);
+    return this.#change('RotateKeyOnDemand', { keyId }, () => this.#inner.rotateKey(keyId), arnOfMeta);
   }
 
   setRotationEnabled(keyId: string, enabled: boolean): Promise<KeyMetadata> {
-    return this.#audited(enabled ? 'EnableKeyRotation' : 'DisableKeyRotation', { keyId }, () => this.#inner.setRotationEnabled(keyId, enabled), arnOfMeta);
+    return this.#change(enabled ? 'EnableKeyRotation' : 'DisableKeyRotation', { keyId }, () => this.#inner.setRotationEnabled(keyId, enabled), arnOfMeta);
   }
 
   sealKeyring(): Promise<void> {

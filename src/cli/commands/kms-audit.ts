@@ -1,21 +1,34 @@
 import { Command } from 'commander';
 import { configOf, say, type CliDeps } from '../deps.js';
-import { parseSince, queryAudit, type AuditRecord } from '../../core/kms-audit.js';
+import { parseSince, pruneAudit, queryAudit, type AuditRecord, type MalformedLine } from '../../core/kms-audit.js';
 import { IntegrityError } from '../../errors.js';
 import { oneLine } from '../../format/one-line.js';
 
-const PROBLEMS = {
-  torn: 'fragment of a line torn by a writer stopped mid-write; skipped',
-  malformed: 'not an audit record; skipped',
-  chain: 'does not follow the lines before it (a line was removed or edited)',
-} as const;
+const PROBLEMS: Record<MalformedLine['reason'], (detail: string) => string> = {
+  torn: () => 'fragment of a line torn by a writer stopped mid-write (cut by a crash, not an edit); skipped',
+  malformed: () => 'not an audit record; skipped',
+  chain: () => 'does not follow the lines before it (a line was removed or edited)',
+  beginning: () => 'the beginning of the log is missing: the first record follows a line that is not there (its first lines or files were removed)',
+  'missing-file': (file) => `follows the rotated file ${file}, which is missing (a rotated file was removed)`,
+  cut: (file) => `does not follow the end of ${file} (its last lines were cut or edited)`,
+};
+
+/** A field as shown: bare when it is a plain token, else JSON-quoted (a space or quote cannot fake another column). */
+function field(text: string): string {
+  return /^[A-Za-z0-9._:/@=+*-]+$/.test(text) ? text : JSON.stringify(text);
+}
 
 function describe(record: AuditRecord): string {
   const params = record.requestParameters;
   const key = params.keyId ?? record.resources?.[0]?.ARN ?? '-';
-  const context = params.encryptionContextKeys === undefined ? '' : `  context keys: ${params.encryptionContextKeys.join(',')}`;
-  const outcome = record.errorCode === undefined ? record.outcome : `${record.outcome} ${record.errorCode}`;
-  return oneLine(`${record.eventTime}  ${record.eventName}  ${record.userIdentity.accessKeyId}  ${record.sourceIPAddress}  ${key}  ${outcome}${context}`);
+  const source = params.sourceKeyId === undefined ? '' : `  from ${field(params.sourceKeyId)}`;
+  const context = params.encryptionContextKeys === undefined ? '' : `  context keys: ${params.encryptionContextKeys.map(field).join(',')}`;
+  const outcome = record.errorCode === undefined ? field(record.outcome) : `${field(record.outcome)} ${field(record.errorCode)}`;
+  const data = record.additionalEventData;
+  const count = typeof data?.count === 'number' ? `  count=${data.count}` : '';
+  const names = typeof data?.namesDigest === 'string' ? `  names=${field(String(data.names))} ${field(data.namesDigest)}` : '';
+  const fields = [record.eventTime, record.eventName, record.userIdentity.accessKeyId, record.sourceIPAddress, key].map((f) => field(String(f)));
+  return oneLine(`${fields.join('  ')}${source}  ${outcome}${count}${names}${context}`);
 }
 
 /** Options of `kms audit`. */
@@ -24,6 +37,7 @@ export interface KmsAuditOptions {
   key?: string;
   json?: boolean;
   verify?: boolean;
+  pruneBefore?: string;
 }
 
 export function kmsAuditCommand(deps: CliDeps): Command {
@@ -32,16 +46,22 @@ export function kmsAuditCommand(deps: CliDeps): Command {
     .option('--since <time>', 'only from this ISO date/time, or this long ago (30m, 12h, 7d)')
     .option('--key <key>', 'only operations on this key (id, ARN or alias)')
     .option('--json', 'print the records as JSON Lines')
-    .option('--verify', 'fail (exit 5) when a line is torn, not a record, or breaks the hash chain')
+    .option('--verify', 'fail (exit 5) when a line is torn, not a record, breaks the hash chain, or a file or the beginning is missing')
+    .option('--prune-before <time>', 'remove rotated files whose records are all older than this (ISO date/time or 30d); recorded in the log')
     .action(async (opts: KmsAuditOptions, cmd: Command) => {
       const config = configOf(deps, cmd);
+      if (opts.pruneBefore !== undefined) {
+        const removed = pruneAudit(deps.auditLogPath(config), parseSince(opts.pruneBefore, new Date()));
+        say(deps, removed.length === 0 ? 'no rotated audit file is older than that' : `removed ${removed.length} rotated audit file(s): ${removed.join(', ')}`);
+        return;
+      }
       const since = opts.since === undefined ? undefined : parseSince(opts.since, new Date());
       const keyring = await deps.openLocalKms(config, { audited: false });
       try {
         const result = await queryAudit({ path: deps.auditLogPath(config), describeKey: (k) => keyring.describeKey(k) }, { since, key: opts.key });
         for (const record of result.records) deps.io.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${describe(record)}\n`);
-        for (const bad of result.malformed) say(deps, `warning: ${bad.file} line ${bad.line}: ${PROBLEMS[bad.reason]}`);
-        if (opts.verify && result.malformed.length > 0) throw new IntegrityError(`audit log check failed: ${result.malformed.length} line(s) torn, malformed or out of the hash chain`);
+        for (const bad of result.malformed) say(deps, `warning: ${bad.file} line ${bad.line}: ${PROBLEMS[bad.reason](bad.detail ?? '?')}`);
+        if (opts.verify && result.malformed.length > 0) throw new IntegrityError(`audit log check failed: ${result.malformed.length} finding(s): torn, malformed or unchained lines, or missing files or beginning`);
       } finally {
         keyring.close();
       }
