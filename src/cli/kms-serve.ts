@@ -107,7 +107,15 @@ export async function serveKms(deps: Pick<CliDeps, 'io' | 'openLocalKms' | 'audi
   }
   const credentials = serverCredentials(io, options);
   // Served bare: the server records each request itself, with its access key id and address.
-  const kms = await deps.openLocalKms(config, { audited: false });
+  // No key is ever created for a client; the first start creates the keyring with alias/credstash's
+  // key (in-process, as the owner, recorded as CreateKey by principal `local`).
+  const kms = await deps.openLocalKms(config, { audited: false, createDefaultKey: false });
+  try {
+    await kms.createKeyringIfAbsent();
+  } catch (err) {
+    kms.close();
+    throw err;
+  }
   const { startKmsServer } = await import('../kmsserver/server.js');
   const log = (line: string): void => void io.stderr.write(`${line}\n`);
   const audit = new AuditLog(deps.auditLogPath(config));

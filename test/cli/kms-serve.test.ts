@@ -5,9 +5,13 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateKeyCommand, DecryptCommand, DeleteAliasCommand, DescribeKeyCommand, GenerateDataKeyCommand, KMSClient, ListKeysCommand,
+} from '@aws-sdk/client-kms';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
+import { readAuditLog } from '../../src/localkms/audit-read.js';
+import { rejection } from '../helpers/rejection.js';
 
 const h = cliHome({ KEYSTASH_KMS_PASSPHRASE: undefined });
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -112,6 +116,28 @@ describe('kms serve', () => {
       const r = await h.run(['kms', 'serve', '--port', '0', '--access-key-id', 'AKIATESTEMPTY0000001', '--secret-access-key', secret]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^keystash: error: the secret access key is never taken on the command line/);
+    }
+  });
+
+  it('a missing key is NotFoundException, never created for the caller; the first start creates alias/credstash as CreateKey by local (issue 24 item 3)', async () => {
+    const fresh = cliHome({ KEYSTASH_KMS_PASSPHRASE: undefined });
+    try {
+      const s = await serve(['--port', '0'], { KEYSTASH_HOME: fresh.home, KEYSTASH_KMS_ACCESS_KEY_ID: 'AKIATESTNOTFOUND0001', KEYSTASH_KMS_SECRET_ACCESS_KEY: 'nf-secret' });
+      const kms = client(s.url, 'AKIATESTNOTFOUND0001', 'nf-secret');
+      expect((await kms.send(new DescribeKeyCommand({ KeyId: 'alias/credstash' }))).KeyMetadata!.Enabled).toBe(true);
+      await kms.send(new DeleteAliasCommand({ AliasName: 'alias/credstash' }));
+      const err = await rejection(kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/credstash', NumberOfBytes: 64 })));
+      expect(err.name).toBe('NotFoundException');
+      expect(err.$metadata?.httpStatusCode).toBe(400);
+      expect((await kms.send(new ListKeysCommand({}))).Keys).toHaveLength(1);
+      await expect(kms.send(new DescribeKeyCommand({ KeyId: 'alias/credstash' }))).rejects.toMatchObject({ name: 'NotFoundException' });
+      kms.destroy();
+      s.child.kill('SIGTERM');
+      expect(await s.exit).toBe(0);
+      const created = readAuditLog(join(fresh.home, 'kms-audit.jsonl')).records.filter((r) => r.eventName === 'CreateKey');
+      expect(created.map((r) => `${r.userIdentity.accessKeyId} ${r.outcome} ${r.requestParameters.keyId}`)).toEqual(['local ok alias/credstash']);
+    } finally {
+      fresh.cleanup();
     }
   });
 
