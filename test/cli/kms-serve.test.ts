@@ -2,7 +2,7 @@
  * `keystash kms serve` as a process: the AWS SDK against it, signals, credentials modes, loopback.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chownSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -138,6 +138,36 @@ describe('kms serve', () => {
       expect(created.map((r) => `${r.userIdentity.accessKeyId} ${r.outcome} ${r.requestParameters.keyId}`)).toEqual(['local ok alias/credstash']);
     } finally {
       fresh.cleanup();
+    }
+  });
+
+  it('--secret-access-key-file follows the principals file rule: own regular file, no group/other bits, no symlink (issue 24 item 6)', async () => {
+    // Before the fix a 0644 file (or one owned by another user) was accepted and the server started.
+    const dir = join(h.home, '..');
+    const open = join(dir, 'secret-0644.txt');
+    writeFileSync(open, 'readable-by-all\n', { mode: 0o644 });
+    const link = join(dir, 'secret-link.txt');
+    const target = join(dir, 'secret-target.txt');
+    writeFileSync(target, 'behind-a-link\n', { mode: 0o600 });
+    symlinkSync(target, link);
+    const cases: Array<[string, RegExp]> = [
+      [open, /secret access key file .*secret-0644\.txt is accessible to other users \(mode 0644\); run: chmod 600/],
+      [link, /secret access key file .*secret-link\.txt is not a regular file \(symbolic links are not followed\)/],
+    ];
+    const euid = process.geteuid?.();
+    if (euid === 0) {
+      // Only root can give a file away; elsewhere the ownership branch is the same function's (kms-principals tests).
+      const foreign = join(dir, 'secret-foreign.txt');
+      writeFileSync(foreign, 'owned-by-another\n', { mode: 0o600 });
+      chownSync(foreign, 4242, 4242);
+      cases.push([foreign, /secret access key file .*secret-foreign\.txt belongs to uid 4242, not to you \(uid 0\)/]);
+    }
+    for (const [file, message] of cases) {
+      const r = await h.run(['kms', 'serve', '--port', '0', '--access-key-id', 'AKIATESTKEYFILE00001', '--secret-access-key-file', file], { timeoutMs: 15_000 });
+      expect(r.code, r.stderr).toBe(9);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toContain('listening on');
+      expect(r.stderr).not.toMatch(/readable-by-all|behind-a-link|owned-by-another/);
     }
   });
 
