@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
 import { readAuditLog } from '../../src/localkms/audit-read.js';
 import { rejection } from '../helpers/rejection.js';
+import { sealCheaply } from '../helpers/sealed-keyring.js';
 
 const h = cliHome({ KEYSTASH_KMS_PASSPHRASE: undefined });
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -168,6 +169,32 @@ describe('kms serve', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toContain('listening on');
       expect(r.stderr).not.toMatch(/readable-by-all|behind-a-link|owned-by-another/);
+    }
+  });
+
+  it('a sealed keyring unlocked once: kms serve holds it open and scripts read through it without the passphrase (README "Sealed keyrings in scripts")', async () => {
+    const fresh = cliHome({ KEYSTASH_KMS_PASSPHRASE: undefined });
+    try {
+      expect((await fresh.run(['put', 'app.db', 'sealed-but-served'])).code).toBe(0);
+      sealCheaply(join(fresh.home, 'keyring.json'), 'serve-passphrase');
+      const pair = { KEYSTASH_KMS_ACCESS_KEY_ID: 'AKIATESTSEALED000001', KEYSTASH_KMS_SECRET_ACCESS_KEY: 'sealed-serve-secret' };
+      const s = await serve(['--port', '0'], { KEYSTASH_HOME: fresh.home, KEYSTASH_KMS_PASSPHRASE: 'serve-passphrase', ...pair });
+      const viaServer = {
+        KEYSTASH_KMS: 'aws', AWS_ENDPOINT_URL_KMS: s.url, AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: pair.KEYSTASH_KMS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: pair.KEYSTASH_KMS_SECRET_ACCESS_KEY,
+      };
+      for (let i = 0; i < 2; i++) {
+        const r = await fresh.run(['get', 'app.db'], { env: viaServer });
+        expect(r.stderr).toBe('');
+        expect(r.stdout.trim()).toBe('sealed-but-served');
+      }
+      // Without the server, the same script would need the passphrase (and pay scrypt each time).
+      const direct = await fresh.run(['get', 'app.db']);
+      expect(direct.code).toBe(9);
+      s.child.kill('SIGTERM');
+      expect(await s.exit).toBe(0);
+    } finally {
+      fresh.cleanup();
     }
   });
 
