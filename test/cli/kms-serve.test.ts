@@ -193,6 +193,11 @@ describe('kms serve', () => {
       expect(direct.code).toBe(9);
       s.child.kill('SIGTERM');
       expect(await s.exit).toBe(0);
+      // The keyring is opened at start: without its passphrase the server does not start.
+      const locked = await fresh.run(['kms', 'serve', '--port', '0'], { env: pair, timeoutMs: 15_000 });
+      expect(locked.code).toBe(9);
+      expect(locked.stderr).toContain('is protected by a passphrase; set KEYSTASH_KMS_PASSPHRASE');
+      expect(locked.stderr).not.toContain('listening on');
     } finally {
       fresh.cleanup();
     }
