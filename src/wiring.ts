@@ -90,13 +90,21 @@ export async function openKeystash(config: Config, options: WiringOptions = {}):
 /**
  * The local keyring (LocalKms) of a config. In-process use is audited (principal `local`, log
  * `kms-audit.jsonl` in the data directory); `kms serve` asks for the bare keyring with
- * `audited: false` and records each request itself, with its access key id and address.
+ * `audited: false` and records each request itself, with its access key id and address, and
+ * with `createDefaultKey: false` (through the server a missing key is never created).
  */
-export async function openLocalKms(config: Config, options: { audited?: boolean } = {}): Promise<LocalKeyring> {
+export async function openLocalKms(config: Config, options: { audited?: boolean; createDefaultKey?: boolean } = {}): Promise<LocalKeyring> {
   ensureDataDir(dirname(config.keyringPath));
-  const [{ LocalKms }, { AuditedKms }] = await Promise.all([import('./localkms/local-kms.js'), import('./localkms/audited-kms.js')]);
-  const kms = LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
-  return options.audited === false ? kms : new AuditedKms(kms, new AuditLog(auditLogPath(config)));
+  const [{ LocalKms }, { AuditedKms, recordDefaultKeyCreated }] = await Promise.all([import('./localkms/local-kms.js'), import('./localkms/audited-kms.js')]);
+  const log = new AuditLog(auditLogPath(config));
+  const kms = LocalKms.open({
+    path: config.keyringPath,
+    passphrase: config.kmsPassphrase,
+    ...(options.createDefaultKey === undefined ? {} : { createDefaultKey: options.createDefaultKey }),
+    // alias/credstash's key made on first use is recorded as the CreateKey it is (issue 24 item 3).
+    onDefaultKeyCreated: (meta) => recordDefaultKeyCreated(log, meta),
+  });
+  return options.audited === false ? kms : new AuditedKms(kms, log);
 }
 
 /** The audit log of the local KMS: `kms-audit.jsonl` in the data directory. */

@@ -22,7 +22,7 @@ export interface CliWiring {
   /** The key service of a config alone (restore's `--rewrap-from`), with the same deadline. */
   openKeys(config: Config): Promise<KeyService>;
   /** The local keyring; audited unless `audited: false` (`kms serve` and `kms audit` record themselves or only read). */
-  openLocalKms(config: Config, options?: { audited?: boolean }): Promise<LocalKeyring>;
+  openLocalKms(config: Config, options?: { audited?: boolean; createDefaultKey?: boolean }): Promise<LocalKeyring>;
   /** Where the local KMS audit log of a config is. */
   auditLogPath(config: Config): string;
 }

@@ -13,7 +13,7 @@ import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { AuditLog } from '../localkms/audit-log.js';
 import type { Principal } from '../kmsserver/principals.js';
-import { loadPrincipals } from './kms-principals-file.js';
+import { loadPrincipals, readPrivateFile } from './kms-principals-file.js';
 import type { CliDeps } from './deps.js';
 import type { Io } from './io.js';
 
@@ -64,7 +64,9 @@ function keyPair(io: Io, options: ServeOptions): { accessKeyId: string; secretAc
   // An empty secret would let anyone who knows the (public) access key id sign requests: refuse
   // an empty flag or file, and treat an empty variable as unset (a pair is then generated).
   if (options.accessKeyId === '') throw new UsageError('--access-key-id must not be empty');
-  const fromFile = options.secretAccessKeyFile === undefined ? undefined : readKeyFile(options.secretAccessKeyFile, 'secret access key file').replace(/\r?\n$/, '');
+  // The principals file's rule (own regular file, no group/other bits, no symlink): a file another
+  // user can read or replace would give that user the server (issue 24 item 6).
+  const fromFile = options.secretAccessKeyFile === undefined ? undefined : readPrivateFile(options.secretAccessKeyFile, 'secret access key file').replace(/\r?\n$/, '');
   if (fromFile === '') throw new UsageError(`secret access key file ${options.secretAccessKeyFile} is empty`);
   const givenId = options.accessKeyId ?? (io.env.KEYSTASH_KMS_ACCESS_KEY_ID || undefined);
   const givenSecret = fromFile ?? (io.env.KEYSTASH_KMS_SECRET_ACCESS_KEY || undefined);
@@ -107,7 +109,15 @@ export async function serveKms(deps: Pick<CliDeps, 'io' | 'openLocalKms' | 'audi
   }
   const credentials = serverCredentials(io, options);
   // Served bare: the server records each request itself, with its access key id and address.
-  const kms = await deps.openLocalKms(config, { audited: false });
+  // No key is ever created for a client; the first start creates the keyring with alias/credstash's
+  // key (in-process, as the owner, recorded as CreateKey by principal `local`).
+  const kms = await deps.openLocalKms(config, { audited: false, createDefaultKey: false });
+  try {
+    await kms.createKeyringIfAbsent();
+  } catch (err) {
+    kms.close();
+    throw err;
+  }
   const { startKmsServer } = await import('../kmsserver/server.js');
   const log = (line: string): void => void io.stderr.write(`${line}\n`);
   const audit = new AuditLog(deps.auditLogPath(config));

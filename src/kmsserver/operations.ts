@@ -23,6 +23,17 @@ async function keyArnOf(kms: LocalKeyStore, keyId: string): Promise<string> {
   return (await kms.describeKey(keyId)).arn;
 }
 
+/**
+ * The key a wrapping operation names must exist already: through the server a missing key or
+ * alias is NotFoundException, never created for whoever asks (a KeyService may create its default
+ * key on first use in-process; issue 24 item 3). `kms serve` also opens its keyring so it never does.
+ */
+async function requireExistingKey(kms: LocalKeyStore, input: JsonObject, member: string): Promise<string> {
+  const keyId = requireString(input, member);
+  await kms.describeKey(keyId);
+  return keyId;
+}
+
 function incorrectKey(): AwsError {
   return new AwsError('IncorrectKeyException', 'The key ID in the request does not identify a KMS key that can perform this operation.');
 }
@@ -50,7 +61,7 @@ function dataKeyLength(input: JsonObject): number {
 }
 
 const generateDataKey: Operation = async (kms, input) => {
-  const keyId = requireString(input, 'KeyId');
+  const keyId = await requireExistingKey(kms, input, 'KeyId');
   const numberOfBytes = dataKeyLength(input);
   const key = await kms.generateDataKey({ keyId, numberOfBytes, context: readContext(input, 'EncryptionContext') });
   try {
@@ -62,7 +73,7 @@ const generateDataKey: Operation = async (kms, input) => {
 };
 
 const generateDataKeyWithoutPlaintext: Operation = async (kms, input) => {
-  const keyId = requireString(input, 'KeyId');
+  const keyId = await requireExistingKey(kms, input, 'KeyId');
   const numberOfBytes = dataKeyLength(input);
   const key = await kms.generateDataKey({ keyId, numberOfBytes, context: readContext(input, 'EncryptionContext') });
   key.plaintext.fill(0);
@@ -70,7 +81,7 @@ const generateDataKeyWithoutPlaintext: Operation = async (kms, input) => {
 };
 
 const encrypt: Operation = async (kms, input) => {
-  const keyId = requireString(input, 'KeyId');
+  const keyId = await requireExistingKey(kms, input, 'KeyId');
   const context = readContext(input, 'EncryptionContext');
   const plaintext = requireBlob(input, 'Plaintext', MAX_PLAINTEXT_BYTES);
   try {
@@ -107,7 +118,7 @@ const reEncrypt: Operation = async (kms, input) => {
   const result = await kms.reEncrypt({
     ciphertextBlob,
     sourceContext: readContext(input, 'SourceEncryptionContext'),
-    destinationKeyId: requireString(input, 'DestinationKeyId'),
+    destinationKeyId: await requireExistingKey(kms, input, 'DestinationKeyId'),
     destinationContext: readContext(input, 'DestinationEncryptionContext'),
   });
   const sourceArn = await keyArnOf(kms, result.sourceKeyId);

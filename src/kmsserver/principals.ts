@@ -6,12 +6,19 @@
  * alias follows its target) and, for cryptographic operations, to encryption-context pairs that
  * every request must carry (like the `kms:EncryptionContext:` condition keys).
  *
+ * As in AWS, an alias is also a resource of its own for CreateAlias, UpdateAlias and DeleteAlias:
+ * the caller needs permission on the alias name and on the key(s) it points at (before and after),
+ * see https://docs.aws.amazon.com/kms/latest/developerguide/alias-access.html. A limited principal
+ * has permission on an alias name only when its `keys` list names that alias literally (`alias/x`
+ * or its ARN); a key id or ARN in the list grants no alias names.
+ *
  * A refusal is `AccessDeniedException` in the shape AWS returns, so SDKs report it as AWS would.
  * The principals file format (JSON) is parsed here; reading it (and its secret references) is the
  * CLI's job (src/cli/kms-principals-file.ts).
  */
 import { ConfigError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
+import { aliasNameOf } from '../localkms/keyring-format.js';
 import { parseWrappedKeyHeader } from '../localkms/wrapped-key.js';
 import type { LocalKeyStore } from './key-operations.js';
 import { AwsError, readContext } from './protocol.js';
@@ -63,6 +70,11 @@ export function accessDenied(accessKeyId: string, operation: string, resource: s
   return new AwsError('AccessDeniedException', `User: ${accessKeyId} is not authorized to perform: kms:${operation}${on} because ${why}`);
 }
 
+/** A client-supplied alias name, bounded and without control characters, for an error message. */
+function printableAlias(name: string): string {
+  return name.replace(/[^\x21-\x7e]/g, '?').slice(0, 256);
+}
+
 /** ARN of a key reference, or undefined when it names no key. */
 async function arnOf(kms: LocalKeyStore, ref: string): Promise<string | undefined> {
   try {
@@ -99,6 +111,14 @@ function missingContextPair(required: EncryptionContext, input: JsonObject, memb
   return undefined;
 }
 
+/** Operations whose AliasName is a resource of its own (besides the key(s) it targets). */
+const ALIAS_OPERATIONS: ReadonlySet<string> = new Set(['CreateAlias', 'UpdateAlias', 'DeleteAlias']);
+
+/** The alias names a limited principal's list grants (aliases and alias ARNs, by name). */
+function aliasNamesOf(keys: readonly string[]): Set<string> {
+  return new Set(keys.map(aliasNameOf).filter((a): a is string => a !== undefined));
+}
+
 /** Throws AccessDeniedException unless `principal` may perform `operation` with `input`. */
 export async function authorize(kms: LocalKeyStore, principal: Principal, operation: string, input: JsonObject): Promise<void> {
   const { accessKeyId } = principal;
@@ -111,6 +131,10 @@ export async function authorize(kms: LocalKeyStore, principal: Principal, operat
     const refs = keyRefsOf(operation, input);
     if (refs.length === 0 && !KEYLESS_ALLOWED_WHEN_LIMITED.has(operation)) {
       throw accessDenied(accessKeyId, operation, undefined, 'it is limited to some keys and this action names none');
+    }
+    const aliasName = input['AliasName'];
+    if (ALIAS_OPERATIONS.has(operation) && typeof aliasName === 'string' && !aliasNamesOf(principal.keys).has(aliasNameOf(aliasName) ?? aliasName)) {
+      throw accessDenied(accessKeyId, operation, printableAlias(aliasName), 'the alias name is not among the aliases it may manage');
     }
     const permitted = new Set((await Promise.all(principal.keys.map((k) => arnOf(kms, k)))).filter((a) => a !== undefined));
     for (const ref of refs) {

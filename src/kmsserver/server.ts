@@ -13,12 +13,13 @@
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { findOperation } from './operations.js';
 import type { LocalKeyStore } from './operations.js';
 import { AwsError, toAwsError } from './protocol.js';
 import { recordRequest, UnauthenticatedSummary } from './audit-record.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { KmsError } from '../errors.js';
 import type { JsonObject } from './protocol.js';
 import { verifySigV4 } from './sigv4.js';
@@ -54,6 +55,13 @@ export interface KmsServerOptions {
   tls?: { cert: string; key: string };
   /** Open connections accepted at once (default 256); more are dropped by the server. */
   maxConnections?: number;
+  /**
+   * Connections that have not yet sent a verified request, at once (default: three quarters of
+   * `maxConnections`, leaving the rest to authenticated clients) and per source address (default:
+   * half of that). When full, the oldest unauthenticated connection is closed to admit a new one.
+   */
+  maxUnauthenticated?: number;
+  maxUnauthenticatedPerAddress?: number;
   /** Time a client has to send its headers (default 10 s) and its whole request (default 20 s). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -77,6 +85,7 @@ interface ServerContext {
   /** Requests that failed authentication, counted per address and minute. */
   unauthenticated: UnauthenticatedSummary | undefined;
   log: (line: string) => void;
+  guard: ConnectionGuard;
 }
 
 /** Operations that change a key or an alias: not carried out unless the audit log can be written. */
@@ -203,6 +212,7 @@ async function serve(ctx: ServerContext, req: IncomingMessage, info: RequestInfo
     const principal = ctx.principals.get(caller.accessKeyId)!;
     info.accessKeyId = caller.accessKeyId;
     info.authenticated = true;
+    ctx.guard.trust(req.socket);
     const operation = req.method === 'POST' && (req.url ?? '').split('?')[0] === '/' ? findOperation(info.op) : undefined;
     if (operation === undefined) throw new AwsError('UnknownOperationException', `Unknown operation '${info.op}'.`);
     const input = parseInput(req, body);
@@ -264,7 +274,14 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
  * KMSClient (with `accessKeyId`/`secretAccessKey` as its credentials).
  */
 export async function startKmsServer(options: KmsServerOptions): Promise<KmsServer> {
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const maxUnauthenticated = options.maxUnauthenticated ?? Math.max(1, maxConnections - Math.floor(maxConnections / 4));
+  const guard = new ConnectionGuard({
+    maxUnauthenticated,
+    maxUnauthenticatedPerAddress: options.maxUnauthenticatedPerAddress ?? Math.max(1, Math.ceil(maxUnauthenticated / 2)),
+  });
   const ctx: ServerContext = {
+    guard,
     kms: options.kms,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     principals: principalsByAccessKey(options.principals ?? [singlePrincipal(options.accessKeyId ?? '', options.secretAccessKey ?? '')]),
@@ -277,6 +294,7 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
     ctx.unauthenticated = new UnauthenticatedSummary(options.audit, { onError: (err) => ctx.log(`kms audit summary not written: ${err instanceof KmsError ? err.code : 'error'}`) });
   }
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    guard.started(req.socket);
     handleRequest(ctx, req, res).catch(() => res.destroy());
   };
   const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
@@ -284,7 +302,9 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
   // Node enforces both timeouts only at this interval (default 30 s), so it is tied to them.
   const timing = { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1_000, headersTimeout) };
   const server: Server = options.tls === undefined ? createServer(timing, handler) : createHttpsServer({ ...timing, cert: options.tls.cert, key: options.tls.key }, handler);
-  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  server.maxConnections = maxConnections;
+  // The raw TCP socket, also under TLS (a slow TLS handshake is unauthenticated too).
+  server.on('connection', (socket: Socket) => guard.admit(socket));
   const host = options.host ?? '127.0.0.1';
   const address = await listen(server, options.port ?? 0, host);
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -32,7 +32,17 @@ export interface LocalKeyring extends KeyService, KeyManager {
   describeKeyArn(keyId: string): Promise<string>;
   sealKeyring(): Promise<void>;
   unsealKeyring(): Promise<void>;
+  /** First run: create the keyring with alias/credstash's key; undefined when it existed. */
+  createKeyringIfAbsent(): Promise<KeyMetadata | undefined>;
   close(): void;
+}
+
+/**
+ * Record a key LocalKms created without a CreateKey call (alias/credstash's, on first use or at
+ * `kms serve`'s first start) as the in-process CreateKey it is (LocalKmsOptions.onDefaultKeyCreated).
+ */
+export function recordDefaultKeyCreated(log: AuditLog, meta: KeyMetadata): void {
+  log.append({ eventName: 'CreateKey', accessKeyId: LOCAL_PRINCIPAL, sourceIPAddress: LOCAL_PRINCIPAL, keyId: meta.aliases[0], keyArn: meta.arn, outcome: 'ok' });
 }
 
 /** What an operation is about, for its record. */
@@ -192,6 +202,10 @@ export class AuditedKms implements LocalKeyring {
 
   setRotationEnabled(keyId: string, enabled: boolean): Promise<KeyMetadata> {
     return this.#change(enabled ? 'EnableKeyRotation' : 'DisableKeyRotation', { keyId }, () => this.#inner.setRotationEnabled(keyId, enabled), arnOfMeta);
+  }
+
+  createKeyringIfAbsent(): Promise<KeyMetadata | undefined> {
+    return this.#inner.createKeyringIfAbsent();
   }
 
   sealKeyring(): Promise<void> {

@@ -46,6 +46,15 @@ export interface LocalKmsOptions {
   accountId?: string;
   /** Clock for creation dates; default `new Date()`. */
   now?: () => Date;
+  /**
+   * Create alias/credstash's key (and the keyring) when a data key is first asked of it, and add it
+   * to a keyring that CreateKey creates; default true (in-process first run). The KMS server's
+   * keyring is opened with false: through the server a missing key is NotFoundException, never
+   * created by whoever asks for it (issue 24 item 3).
+   */
+  createDefaultKey?: boolean;
+  /** Told of every key created without a CreateKey call (alias/credstash's on first use), to record it. */
+  onDefaultKeyCreated?: (meta: KeyMetadata) => void;
 }
 
 function validation(message: string): KmsError {
@@ -93,12 +102,16 @@ export class LocalKms implements KeyService, KeyManager {
   readonly #file: KeyringFile;
   readonly #arnPrefix: string;
   readonly #now: () => Date;
+  readonly #createDefaultKey: boolean;
+  readonly #onDefaultKeyCreated: (meta: KeyMetadata) => void;
 
   private constructor(options: LocalKmsOptions) {
     this.path = options.path;
     this.#file = new KeyringFile(options.path, options.passphrase);
     this.#arnPrefix = `arn:aws:kms:${options.region ?? DEFAULT_REGION}:${options.accountId ?? DEFAULT_ACCOUNT_ID}`;
     this.#now = options.now ?? (() => new Date());
+    this.#createDefaultKey = options.createDefaultKey ?? true;
+    this.#onDefaultKeyCreated = options.onDefaultKeyCreated ?? (() => {});
   }
 
   /** Cheap: no I/O until the first operation; every operation sees the file's current state. */
@@ -180,14 +193,29 @@ export class LocalKms implements KeyService, KeyManager {
     const { alias, description = '' } = options;
     if (alias !== undefined) checkAliasName(alias);
     const key = this.#newKey(description, alias);
-    const first = alias === DEFAULT_KEY ? [key] : [this.#newDefaultKey(), key];
-    if (!this.#file.createIfAbsent(() => ({ keys: first }))) {
+    const defaultKey = alias === DEFAULT_KEY || !this.#createDefaultKey ? undefined : this.#newDefaultKey();
+    if (this.#file.createIfAbsent(() => ({ keys: defaultKey === undefined ? [key] : [defaultKey, key] }))) {
+      if (defaultKey !== undefined) this.#onDefaultKeyCreated(toMetadata(defaultKey));
+    } else {
       await this.#file.update((data) => {
         if (alias !== undefined && findKey(data, alias) !== undefined) throw this.#aliasExists(alias);
         data.keys.push(key);
       });
     }
     return toMetadata(key);
+  }
+
+  /**
+   * First run: create the keyring with alias/credstash's key when no keyring exists (whatever
+   * `createDefaultKey` says: this is the owner's explicit, in-process start, e.g. `kms serve`).
+   * Returns the new key's metadata, or undefined when the keyring already existed.
+   */
+  async createKeyringIfAbsent(): Promise<KeyMetadata | undefined> {
+    const key = this.#newDefaultKey();
+    if (!this.#file.createIfAbsent(() => ({ keys: [key] }))) return undefined;
+    const meta = toMetadata(key);
+    this.#onDefaultKeyCreated(meta);
+    return meta;
   }
 
   /** KMS DescribeKey. */
@@ -262,16 +290,24 @@ export class LocalKms implements KeyService, KeyManager {
     });
   }
 
-  /** A key that may wrap now; alias/credstash (and the keyring itself) are created on first use. */
+  /**
+   * A key that may wrap now; unless `createDefaultKey` is false, alias/credstash (and the keyring
+   * itself) are created on first use and reported to `onDefaultKeyCreated`.
+   */
   async #keyForWrapping(ref: string): Promise<MasterKeyRecord> {
     let data = this.#file.read();
     let key = findKey(data, ref);
-    if (key === undefined && (data === undefined || aliasNameOf(ref) === DEFAULT_KEY)) {
-      if (!this.#file.createIfAbsent(() => ({ keys: [this.#newDefaultKey()] }))) {
-        await this.#file.update((fresh) => {
-          if (findKey(fresh, DEFAULT_KEY) === undefined) fresh.keys.push(this.#newDefaultKey());
+    if (key === undefined && this.#createDefaultKey && (data === undefined || aliasNameOf(ref) === DEFAULT_KEY)) {
+      const fresh = this.#newDefaultKey();
+      let created = this.#file.createIfAbsent(() => ({ keys: [fresh] }));
+      if (!created) {
+        created = await this.#file.update((current) => {
+          if (findKey(current, DEFAULT_KEY) !== undefined) return false;
+          current.keys.push(fresh);
+          return true;
         });
       }
+      if (created) this.#onDefaultKeyCreated(toMetadata(fresh));
       data = this.#file.read();
       key = findKey(data, ref);
     }

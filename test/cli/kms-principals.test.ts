@@ -26,6 +26,8 @@ const USER = pair();
 const MANAGER = pair();
 const PROD_ONLY = pair();
 const ENV_SECRET = pair();
+const CREDSTASH_MANAGER = pair();
+const FUTURE_USER = pair();
 const VALUE = `PRINCIPALS-${randomBytes(6).toString('hex')}-value`;
 let url = '';
 let stderr = '';
@@ -39,6 +41,8 @@ function writePrincipals(path: string): void {
     { ...MANAGER, role: 'manager' },
     { ...PROD_ONLY, role: 'user', keys: ['alias/credstash'], context: { env: 'prod' } },
     { accessKeyId: ENV_SECRET.accessKeyId, secretAccessKeyEnv: 'PRINCIPAL_SECRET', role: ['user', 'manager'] },
+    { ...CREDSTASH_MANAGER, role: 'manager', keys: ['alias/credstash'] },
+    { ...FUTURE_USER, role: 'user', keys: ['alias/future'] },
   ];
   writeFileSync(path, JSON.stringify({ principals }), { mode: 0o600 });
 }
@@ -112,6 +116,19 @@ describe('kms serve --principals', () => {
       expect(denied.name).toBe('AccessDeniedException');
       expect(denied.message).toMatch(/not authorized to perform: kms:(Decrypt|GenerateDataKey)/);
     }
+  });
+
+  it('a manager limited to alias/credstash cannot hand its key to a user limited to alias/future by creating that alias (issue 24 item 2)', async () => {
+    const manager = client(CREDSTASH_MANAGER);
+    const denied = await rejection(manager.send(new CreateAliasCommand({ AliasName: 'alias/future', TargetKeyId: 'alias/credstash' })));
+    expect(denied.name).toBe('AccessDeniedException');
+    expect(denied.$metadata?.httpStatusCode).toBe(400);
+    expect(denied.message).toContain(`User: ${CREDSTASH_MANAGER.accessKeyId} is not authorized to perform: kms:CreateAlias on resource: alias/future`);
+    const user = await rejection(client(FUTURE_USER).send(new GenerateDataKeyCommand({ KeyId: 'alias/future', NumberOfBytes: 64 })));
+    expect(user.name).toBe('AccessDeniedException');
+    // Its own alias name it may re-point (between keys it may manage).
+    await manager.send(new UpdateAliasCommand({ AliasName: 'alias/credstash', TargetKeyId: 'alias/credstash' }));
+    manager.destroy();
   });
 
   it('a context-limited user cannot decrypt a row stored with another context; its own context works', async () => {

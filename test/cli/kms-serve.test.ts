@@ -2,12 +2,17 @@
  * `keystash kms serve` as a process: the AWS SDK against it, signals, credentials modes, loopback.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chownSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateKeyCommand, DecryptCommand, DeleteAliasCommand, DescribeKeyCommand, GenerateDataKeyCommand, KMSClient, ListKeysCommand,
+} from '@aws-sdk/client-kms';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
+import { readAuditLog } from '../../src/localkms/audit-read.js';
+import { rejection } from '../helpers/rejection.js';
+import { sealCheaply } from '../helpers/sealed-keyring.js';
 
 const h = cliHome({ KEYSTASH_KMS_PASSPHRASE: undefined });
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -112,6 +117,89 @@ describe('kms serve', () => {
       const r = await h.run(['kms', 'serve', '--port', '0', '--access-key-id', 'AKIATESTEMPTY0000001', '--secret-access-key', secret]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^keystash: error: the secret access key is never taken on the command line/);
+    }
+  });
+
+  it('a missing key is NotFoundException, never created for the caller; the first start creates alias/credstash as CreateKey by local (issue 24 item 3)', async () => {
+    const fresh = cliHome({ KEYSTASH_KMS_PASSPHRASE: undefined });
+    try {
+      const s = await serve(['--port', '0'], { KEYSTASH_HOME: fresh.home, KEYSTASH_KMS_ACCESS_KEY_ID: 'AKIATESTNOTFOUND0001', KEYSTASH_KMS_SECRET_ACCESS_KEY: 'nf-secret' });
+      const kms = client(s.url, 'AKIATESTNOTFOUND0001', 'nf-secret');
+      expect((await kms.send(new DescribeKeyCommand({ KeyId: 'alias/credstash' }))).KeyMetadata!.Enabled).toBe(true);
+      await kms.send(new DeleteAliasCommand({ AliasName: 'alias/credstash' }));
+      const err = await rejection(kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/credstash', NumberOfBytes: 64 })));
+      expect(err.name).toBe('NotFoundException');
+      expect(err.$metadata?.httpStatusCode).toBe(400);
+      expect((await kms.send(new ListKeysCommand({}))).Keys).toHaveLength(1);
+      await expect(kms.send(new DescribeKeyCommand({ KeyId: 'alias/credstash' }))).rejects.toMatchObject({ name: 'NotFoundException' });
+      kms.destroy();
+      s.child.kill('SIGTERM');
+      expect(await s.exit).toBe(0);
+      const created = readAuditLog(join(fresh.home, 'kms-audit.jsonl')).records.filter((r) => r.eventName === 'CreateKey');
+      expect(created.map((r) => `${r.userIdentity.accessKeyId} ${r.outcome} ${r.requestParameters.keyId}`)).toEqual(['local ok alias/credstash']);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
+  it('--secret-access-key-file follows the principals file rule: own regular file, no group/other bits, no symlink (issue 24 item 6)', async () => {
+    // Before the fix a 0644 file (or one owned by another user) was accepted and the server started.
+    const dir = join(h.home, '..');
+    const open = join(dir, 'secret-0644.txt');
+    writeFileSync(open, 'readable-by-all\n', { mode: 0o644 });
+    const link = join(dir, 'secret-link.txt');
+    const target = join(dir, 'secret-target.txt');
+    writeFileSync(target, 'behind-a-link\n', { mode: 0o600 });
+    symlinkSync(target, link);
+    const cases: Array<[string, RegExp]> = [
+      [open, /secret access key file .*secret-0644\.txt is accessible to other users \(mode 0644\); run: chmod 600/],
+      [link, /secret access key file .*secret-link\.txt is not a regular file \(symbolic links are not followed\)/],
+    ];
+    const euid = process.geteuid?.();
+    if (euid === 0) {
+      // Only root can give a file away; elsewhere the ownership branch is the same function's (kms-principals tests).
+      const foreign = join(dir, 'secret-foreign.txt');
+      writeFileSync(foreign, 'owned-by-another\n', { mode: 0o600 });
+      chownSync(foreign, 4242, 4242);
+      cases.push([foreign, /secret access key file .*secret-foreign\.txt belongs to uid 4242, not to you \(uid 0\)/]);
+    }
+    for (const [file, message] of cases) {
+      const r = await h.run(['kms', 'serve', '--port', '0', '--access-key-id', 'AKIATESTKEYFILE00001', '--secret-access-key-file', file], { timeoutMs: 15_000 });
+      expect(r.code, r.stderr).toBe(9);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toContain('listening on');
+      expect(r.stderr).not.toMatch(/readable-by-all|behind-a-link|owned-by-another/);
+    }
+  });
+
+  it('a sealed keyring unlocked once: kms serve holds it open and scripts read through it without the passphrase (README "Sealed keyrings in scripts")', async () => {
+    const fresh = cliHome({ KEYSTASH_KMS_PASSPHRASE: undefined });
+    try {
+      expect((await fresh.run(['put', 'app.db', 'sealed-but-served'])).code).toBe(0);
+      sealCheaply(join(fresh.home, 'keyring.json'), 'serve-passphrase');
+      const pair = { KEYSTASH_KMS_ACCESS_KEY_ID: 'AKIATESTSEALED000001', KEYSTASH_KMS_SECRET_ACCESS_KEY: 'sealed-serve-secret' };
+      const s = await serve(['--port', '0'], { KEYSTASH_HOME: fresh.home, KEYSTASH_KMS_PASSPHRASE: 'serve-passphrase', ...pair });
+      const viaServer = {
+        KEYSTASH_KMS: 'aws', AWS_ENDPOINT_URL_KMS: s.url, AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: pair.KEYSTASH_KMS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: pair.KEYSTASH_KMS_SECRET_ACCESS_KEY,
+      };
+      for (let i = 0; i < 2; i++) {
+        const r = await fresh.run(['get', 'app.db'], { env: viaServer });
+        expect(r.stderr).toBe('');
+        expect(r.stdout.trim()).toBe('sealed-but-served');
+      }
+      // Without the server, the same script would need the passphrase (and pay scrypt each time).
+      const direct = await fresh.run(['get', 'app.db']);
+      expect(direct.code).toBe(9);
+      s.child.kill('SIGTERM');
+      expect(await s.exit).toBe(0);
+      // The keyring is opened at start: without its passphrase the server does not start.
+      const locked = await fresh.run(['kms', 'serve', '--port', '0'], { env: pair, timeoutMs: 15_000 });
+      expect(locked.code).toBe(9);
+      expect(locked.stderr).toContain('is protected by a passphrase; set KEYSTASH_KMS_PASSPHRASE');
+      expect(locked.stderr).not.toContain('listening on');
+    } finally {
+      fresh.cleanup();
     }
   });
 

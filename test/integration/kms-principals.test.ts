@@ -72,11 +72,48 @@ describe('authorize: key limits', () => {
     expect(await denial(limited, 'ListKeys', {})).toBeUndefined();
   });
 
-  it('CreateAlias checks the target (the new name is no key); DeleteAlias/UpdateAlias check what the alias points at', async () => {
-    expect(await denial(limited, 'CreateAlias', { AliasName: 'alias/new', TargetKeyId: 'alias/app' })).toBeUndefined();
-    expect(await denial(limited, 'CreateAlias', { AliasName: 'alias/new', TargetKeyId: 'alias/other' })).toContain('AccessDeniedException');
+  it('CreateAlias checks the alias name and the target; DeleteAlias/UpdateAlias check the name and what the alias points at', async () => {
+    const withNew = principal(['manager'], { keys: ['alias/app', 'alias/new'] });
+    expect(await denial(withNew, 'CreateAlias', { AliasName: 'alias/new', TargetKeyId: 'alias/app' })).toBeUndefined();
+    expect(await denial(withNew, 'CreateAlias', { AliasName: 'alias/new', TargetKeyId: 'alias/other' })).toContain('AccessDeniedException');
+    expect(await denial(limited, 'CreateAlias', { AliasName: 'alias/new', TargetKeyId: 'alias/app' })).toContain('the alias name is not among');
     expect(await denial(limited, 'DeleteAlias', { AliasName: 'alias/other' })).toContain('AccessDeniedException');
     expect(await denial(limited, 'UpdateAlias', { AliasName: 'alias/app', TargetKeyId: 'alias/other' })).toContain('AccessDeniedException');
+  });
+});
+
+describe('authorize: the alias name is a resource of its own (issue 24 item 2)', () => {
+  const manager = principal(['manager'], { keys: ['alias/app'] });
+
+  it('a manager limited to alias/app cannot point a name it was not given at its key', async () => {
+    // A user limited to alias/future (not existing yet) would otherwise get data keys under alias/app's key.
+    const user = principal(['user'], { keys: ['alias/future'] });
+    expect(await denial(user, 'GenerateDataKey', { KeyId: 'alias/app', NumberOfBytes: 32 })).toContain('AccessDeniedException');
+    expect(await denial(manager, 'CreateAlias', { AliasName: 'alias/future', TargetKeyId: 'alias/app' }))
+      .toBe('AccessDeniedException: User: AKIATESTPRINCIPAL001 is not authorized to perform: kms:CreateAlias on resource: alias/future because the alias name is not among the aliases it may manage');
+    expect(await denial(manager, 'CreateAlias', { AliasName: 'arn:aws:kms:local:000000000000:alias/future', TargetKeyId: app })).toContain('the alias name is not among');
+  });
+
+  it('a key id or ARN in the list grants no alias name; the alias ARN form does', async () => {
+    const byArn = principal(['manager'], { keys: [app] });
+    expect(await denial(byArn, 'CreateAlias', { AliasName: 'alias/app2', TargetKeyId: app })).toContain('the alias name is not among');
+    expect(await denial(byArn, 'UpdateAlias', { AliasName: 'alias/app', TargetKeyId: app })).toContain('the alias name is not among');
+    const byAliasArn = principal(['manager'], { keys: [app, 'arn:aws:kms:us-east-1:111122223333:alias/app2'] });
+    expect(await denial(byAliasArn, 'CreateAlias', { AliasName: 'alias/app2', TargetKeyId: app })).toBeUndefined();
+  });
+
+  it('UpdateAlias and DeleteAlias need the name too, besides the current and new target', async () => {
+    expect(await denial(manager, 'UpdateAlias', { AliasName: 'alias/app', TargetKeyId: 'alias/app' })).toBeUndefined();
+    expect(await denial(manager, 'DeleteAlias', { AliasName: 'alias/app' })).toBeUndefined();
+    const both = principal(['manager'], { keys: ['alias/app', 'alias/other'] });
+    expect(await denial(both, 'UpdateAlias', { AliasName: 'alias/other', TargetKeyId: 'alias/app' })).toBeUndefined();
+    const appOnlyKeyOther = principal(['manager'], { keys: ['alias/app', other] });
+    expect(await denial(appOnlyKeyOther, 'DeleteAlias', { AliasName: 'alias/other' })).toContain('the alias name is not among');
+    expect(await denial(appOnlyKeyOther, 'UpdateAlias', { AliasName: 'alias/other', TargetKeyId: 'alias/app' })).toContain('the alias name is not among');
+  });
+
+  it('an unlimited manager may still create any alias', async () => {
+    expect(await denial(principal(['manager']), 'CreateAlias', { AliasName: 'alias/future', TargetKeyId: 'alias/app' })).toBeUndefined();
   });
 });
 

@@ -62,7 +62,7 @@ describe('concurrent writers', () => {
   it('8 processes × getall of 50 leave exactly 8 more well-formed lines, one per command and key, each counting 50', async () => {
     await putSecrets(home, 50, { KEYSTASH_KMS_PASSPHRASE: PASSPHRASE });
     const before = wellFormedLines(log).length;
-    expect(before).toBe(50);
+    expect(before).toBe(51); // 50 puts and the first put's CreateKey of alias/credstash (issue 24 item 3)
     const env = { HOME: t.dir, KEYSTASH_HOME: home, KEYSTASH_KMS_PASSPHRASE: PASSPHRASE };
     const runs = await Promise.all(Array.from({ length: 8 }, () => runCli(['getall', '-f', 'json', `env=ctx-${tag}`], { env, timeoutMs: 60_000 })));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
@@ -76,7 +76,7 @@ describe('concurrent writers', () => {
     // Concurrent writers may link to the same line: the hash chain still verifies.
     const { records, malformed } = readAuditLog(log);
     expect(malformed).toEqual([]);
-    expect(records).toHaveLength(58);
+    expect(records).toHaveLength(59); // 50 puts, the CreateKey of alias/credstash on first use, 8 getalls
     expectNoSecrets(log, [...Array.from({ length: 50 }, (_, i) => valueOf(i)), PASSPHRASE, `ctx-${tag}`]);
   }, 120_000);
 });
@@ -126,13 +126,14 @@ describe('crashes', () => {
       let r = await h.run(['kms', 'audit']);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('GenerateDataKey');
-      expect(r.stderr).toContain('line 2: fragment of a line torn by a writer stopped mid-write');
+      // Line 1 is the first put's CreateKey of alias/credstash (issue 24 item 3).
+      expect(r.stderr).toContain('line 3: fragment of a line torn by a writer stopped mid-write');
       expect((await h.run(['kms', 'audit', '--verify'])).code).toBe(5);
       expect((await h.run(['get', 'torn.s'])).stdout).toBe(`${valueOf(1)}\n`);
       r = await h.run(['kms', 'audit', '--json']);
-      expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { eventName: string }).eventName)).toEqual(['GenerateDataKey', 'Decrypt']);
+      expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { eventName: string }).eventName)).toEqual(['CreateKey', 'GenerateDataKey', 'Decrypt']);
       // The record written after the fragment is recovered; the fragment is still reported.
-      expect(r.stderr).toContain('line 2: fragment of a line torn');
+      expect(r.stderr).toContain('line 3: fragment of a line torn');
       expect(r.stderr).not.toContain('hash chain');
       expect(r.stderr).not.toContain('does not follow');
     } finally {
@@ -149,10 +150,10 @@ describe('hash chain', () => {
       expect((await h.run(['get', 'c.2'])).code).toBe(0);
       const path = join(h.home, 'kms-audit.jsonl');
       const intact = readFileSync(path, 'utf8');
-      expect(intact.trim().split('\n')).toHaveLength(4);
+      expect(intact.trim().split('\n')).toHaveLength(5); // CreateKey of alias/credstash on first use, 3 puts, 1 get
       expect((await h.run(['kms', 'audit', '--verify'])).code).toBe(0);
       const lines = intact.split('\n');
-      writeFileSync(path, [lines[0], lines[2], lines[3], ''].join('\n'));
+      writeFileSync(path, [lines[0], lines[2], lines[3], lines[4], ''].join('\n'));
       let r = await h.run(['kms', 'audit', '--verify']);
       expect(r.code).toBe(5);
       expect(r.stderr).toContain('line 2: does not follow the lines before it');
@@ -243,7 +244,8 @@ describe('rotation and queries', () => {
       const names = byKey.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { eventName: string }).eventName);
       expect(names).toEqual(['CreateKey', 'GenerateDataKey', 'Decrypt']);
       expect((await h.run(['kms', 'audit', '--since', '2999-01-01'])).stdout).toBe('');
-      expect((await h.run(['kms', 'audit', '--since', '1h'])).stdout.trim().split('\n')).toHaveLength(4);
+      // 4 operations and the CreateKey of alias/credstash made with the keyring (issue 24 item 3).
+      expect((await h.run(['kms', 'audit', '--since', '1h'])).stdout.trim().split('\n')).toHaveLength(5);
       expect((await h.run(['kms', 'audit', '--since', 'yesterday'])).code).toBe(2);
       const human = await h.run(['kms', 'audit']);
       expect(human.stdout).toMatch(/GenerateDataKey {2}local {2}local {2}alias\/credstash {2}ok {2}context keys: env\n/);

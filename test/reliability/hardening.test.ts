@@ -431,7 +431,9 @@ describe('kms serve', () => {
     });
 
     it('caps open connections', async () => {
-      const capped = await startKmsServer({ kms, ...pair, maxConnections: 2 });
+      // Unauthenticated caps at the total: the total cap itself drops the third (the eviction of the
+      // oldest unauthenticated connection below it: test/integration/kms-server-flood.test.ts).
+      const capped = await startKmsServer({ kms, ...pair, maxConnections: 2, maxUnauthenticated: 2, maxUnauthenticatedPerAddress: 2 });
       const port = Number(new URL(capped.url).port);
       const open = (): Promise<Socket> => new Promise((resolve) => {
         const socket = connect(port, '127.0.0.1', () => resolve(socket));
