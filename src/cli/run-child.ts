@@ -53,6 +53,13 @@ export function runChild(command: string, args: readonly string[], env: Record<s
       reject(cannotRun(command, error as NodeJS.ErrnoException));
       return;
     }
+    if (process.pid === 1) {
+      // PID 1 (a container's entrypoint): every signal above is caught, so none is ignored as PID 1
+      // ignores signals it has no handler for. But orphaned grandchildren are re-parented to PID 1
+      // and only waitpid(-1) reaps them: Node cannot (libuv waits for its own children only, and
+      // Node has no prctl(PR_SET_CHILD_SUBREAPER)), so their zombies stay until keystash exits.
+      process.stderr.write('keystash: running as PID 1: orphaned grandchildren are not reaped; run the container with an init (docker run --init, tini)\n');
+    }
     // Only the child holds the write ends now: when it (and whatever it started) is done, the
     // readers see the end; when a reader is closed, its next write gets SIGPIPE/EPIPE.
     pipes?.closeWriteEnds();
