@@ -72,7 +72,7 @@ export function runChild(command: string, args: readonly string[], env: Record<s
         // setsid (`detached`) would take the terminal away from it.) Any other signal, or one sent
         // while we are not the terminal's foreground group (kill, systemd, docker stop, PID 1),
         // reached keystash alone and is passed on once.
-        if (TERMINAL_SIGNALS.has(signal) && inTerminalForeground()) return;
+        if (TERMINAL_SIGNALS.has(signal) && child.pid !== undefined && terminalDeliveredTo(child.pid)) return;
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       };
       process.on(signal, handler);
@@ -188,18 +188,25 @@ function fifoPair(): { out: Fifo; err: Fifo; closeWriteEnds(): void; close(): vo
 }
 
 /**
- * Whether keystash's process group is the foreground group of its controlling terminal (Linux:
- * /proc/self/stat's pgrp and tpgid); false where that cannot be read (signals are then forwarded).
+ * Whether a terminal's signal reached `childPid` already: keystash's process group is the
+ * foreground group of its controlling terminal and the child is still in that group (it may have
+ * made its own). Linux: pgrp and tpgid of /proc/PID/stat; false where that cannot be read (the
+ * signal is then forwarded).
  */
-function inTerminalForeground(): boolean {
+function terminalDeliveredTo(childPid: number): boolean {
+  const self = procStat('self');
+  const child = procStat(String(childPid));
+  return self !== undefined && child !== undefined && self.ttyNr !== 0 && self.tpgid > 0 && self.tpgid === self.pgrp && child.pgrp === self.pgrp;
+}
+
+function procStat(pid: string): { pgrp: number; ttyNr: number; tpgid: number } | undefined {
   try {
-    const stat = readFileSync('/proc/self/stat', 'latin1');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     // After "pid (comm) ": state ppid pgrp session tty_nr tpgid …
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const [pgrp, ttyNr, tpgid] = [Number(fields[2]), Number(fields[4]), Number(fields[5])];
-    return ttyNr !== 0 && tpgid > 0 && tpgid === pgrp;
+    return { pgrp: Number(fields[2]), ttyNr: Number(fields[4]), tpgid: Number(fields[5]) };
   } catch {
-    return false;
+    return undefined;
   }
 }
 

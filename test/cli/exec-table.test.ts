@@ -42,6 +42,21 @@ process.stdout.write('ready\\n');
 setTimeout(() => process.exit(99), 20000);
 `;
 
+/** Python child in a process group of its own: counts SIGINTs (300 ms for duplicates), exits 40. */
+const OWN_GROUP_CHILD = `
+import os, signal, sys, time
+os.setpgid(0, 0)
+got = []
+signal.signal(signal.SIGINT, lambda s, f: got.append(s))
+print('ready', flush=True)
+end = time.time() + 10
+while not got and time.time() < end:
+    time.sleep(0.05)
+time.sleep(0.3)
+print('got SIGINT x%d' % len(got), flush=True)
+sys.exit(40)
+`;
+
 const UNSHARE = ['unshare', '--pid', '--fork', '--mount-proc'];
 const pid1Works = spawnSync(UNSHARE[0] ?? '', [...UNSHARE.slice(1), 'true'], { stdio: 'ignore' }).status === 0;
 const python = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
@@ -109,9 +124,9 @@ function run(mode: Mode, spec: RunSpec): Promise<Outcome> {
 }
 
 /** Ctrl-C typed once on a pseudo-terminal whose foreground group is keystash's (pty_run.py). */
-function runOnTerminal(mode: Mode): Promise<Outcome> {
+function runOnTerminal(mode: Mode, command: string[]): Promise<Outcome> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('python3', [PTY_RUN, process.execPath, BIN, 'exec', ...MODES[mode], 'tbl.token', '--', process.execPath, '-e', SIGNAL_CHILD], {
+    const child = spawn('python3', [PTY_RUN, process.execPath, BIN, 'exec', ...MODES[mode], 'tbl.token', '--', ...command], {
       env: cleanEnv({ HOME: join(h.home, '..'), KEYSTASH_HOME: h.home }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -193,8 +208,14 @@ const ROWS: Row[] = [
   })),
   {
     name: 'Ctrl-C typed on a terminal reaches the child once (not once from the terminal and once forwarded)',
-    run: (mode) => runOnTerminal(mode),
+    run: (mode) => runOnTerminal(mode, [process.execPath, '-e', SIGNAL_CHILD]),
     expected: () => ({ code: 0, stdout: 'ready\ngot SIGINT\nstatus=40\n', stderr: '' }),
+    skip: python ? undefined : 'python3 with pty is not available',
+  },
+  {
+    name: 'Ctrl-C on a terminal reaches a child that left keystash\'s process group once (forwarded: the terminal did not reach it)',
+    run: (mode) => runOnTerminal(mode, ['python3', '-c', OWN_GROUP_CHILD]),
+    expected: () => ({ code: 0, stdout: 'ready\ngot SIGINT x1\nstatus=40\n', stderr: '' }),
     skip: python ? undefined : 'python3 with pty is not available',
   },
 ];
