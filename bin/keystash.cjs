@@ -11,6 +11,11 @@ const CLI = join(DIST, 'bundle', 'cli.cjs');
 const QUICK = join(DIST, 'bundle', 'quick.cjs');
 const QUICK_COMMANDS = new Set(['get', 'put', 'getall']);
 
+// SIGUSR1's default in Node opens the inspector on 127.0.0.1:9229, unauthenticated, in a process
+// that holds plaintext (every command; `kms serve` and `exec` run for long). A listener replaces
+// that default; `exec` adds its own, which passes the signal on to the child.
+process.on('SIGUSR1', () => {});
+
 try {
   if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
     printVersion(require('node:fs'), join(DIST, 'bundle', 'version.txt'));

@@ -38,6 +38,14 @@ export class SecretNotFoundError extends KeystashError {
   }
 }
 
+/** A glob that matched no secret where one was required (`--strict`); exits like a missing secret. */
+export class NoMatchError extends SecretNotFoundError {
+  constructor(pattern: string) {
+    super(pattern, undefined, { code: 'secret.noMatch' });
+    this.message = `no secret matches '${pattern}' (--strict)`;
+  }
+}
+
 /** A conditional put found the version already stored (never overwritten). */
 export class VersionExistsError extends KeystashError {
   readonly secretName: string;

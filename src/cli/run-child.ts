@@ -1,17 +1,20 @@
 /**
  * Run a child process for `keystash exec`: stdio inherited, environment given (secrets travel
- * only there, never on argv), SIGINT/SIGTERM/SIGHUP forwarded. Resolves to the status keystash
- * should exit with: the child's exit code, or 128 + signal number when a signal killed it.
- * With `mask`, the child's stdout and stderr are pipes read through a SecretMasker (core/mask.ts)
- * into keystash's own; stdin stays inherited.
+ * only there, never on argv), every catchable signal forwarded once (signals.ts). Resolves to the
+ * status keystash should exit with: the child's exit code, or 128 + signal number when a signal
+ * killed it (what a shell shows for it).
+ * With `mask`, the child's stdout and stderr are real pipes (FIFOs, see {@link fifoPair}) read
+ * through a SecretMasker (core/mask.ts) into keystash's own; stdin stays inherited.
  */
-import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants as fsConstants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { SecretMasker } from '../core/mask.js';
 import { KeystashError } from '../errors.js';
-
-const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+import { FORWARDED_SIGNALS, TERMINAL_SIGNALS } from './signals.js';
 
 /**
  * Thrown to make keystash exit with `status` (main.ts): silently for a child's own status, with
@@ -39,16 +42,39 @@ export interface RunChildOptions {
 export function runChild(command: string, args: readonly string[], env: Record<string, string>, options: RunChildOptions = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     let child: ReturnType<typeof spawn>;
-    const mask = options.mask;
+    const mask = options.mask !== undefined && options.mask.length > 0 ? options.mask : undefined;
+    const pipes = mask ? fifoPair() : undefined;
     try {
-      child = spawn(command, [...args], { stdio: mask ? ['inherit', 'pipe', 'pipe'] : 'inherit', env });
+      const stdio = !mask ? 'inherit' : pipes ? ['inherit', pipes.out.write, pipes.err.write] : ['inherit', 'pipe', 'pipe'];
+      child = spawn(command, [...args], { stdio: stdio as 'inherit', env });
     } catch (error) {
       // Thrown, not emitted, for E2BIG: a secret over 128 KiB (Linux's limit for one variable).
+      pipes?.close();
       reject(cannotRun(command, error as NodeJS.ErrnoException));
       return;
     }
-    const handlers = FORWARDED.map((signal) => {
-      const handler = () => void child.kill(signal);
+    if (process.pid === 1) {
+      // PID 1 (a container's entrypoint): every signal above is caught, so none is ignored as PID 1
+      // ignores signals it has no handler for. But orphaned grandchildren are re-parented to PID 1
+      // and only waitpid(-1) reaps them: Node cannot (libuv waits for its own children only, and
+      // Node has no prctl(PR_SET_CHILD_SUBREAPER)), so their zombies stay until keystash exits.
+      process.stderr.write('keystash: running as PID 1: orphaned grandchildren are not reaped; run the container with an init (docker run --init, tini)\n');
+    }
+    // Only the child holds the write ends now: when it (and whatever it started) is done, the
+    // readers see the end; when a reader is closed, its next write gets SIGPIPE/EPIPE.
+    pipes?.closeWriteEnds();
+    const handlers = FORWARDED_SIGNALS.map((signal) => {
+      const handler = () => {
+        // The child runs in keystash's process group. A terminal's Ctrl-C/Ctrl-\/resize goes to the
+        // whole foreground group, so when that group is ours the child already has the signal:
+        // forwarding it too would deliver it twice. (tini and dumb-init instead give the child its
+        // own group and the terminal; Node cannot setpgid/tcsetpgrp in the child before exec, and
+        // setsid (`detached`) would take the terminal away from it.) Any other signal, or one sent
+        // while we are not the terminal's foreground group (kill, systemd, docker stop, PID 1),
+        // reached keystash alone and is passed on once.
+        if (TERMINAL_SIGNALS.has(signal) && child.pid !== undefined && terminalDeliveredTo(child.pid)) return;
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      };
       process.on(signal, handler);
       return [signal, handler] as const;
     });
@@ -59,7 +85,8 @@ export function runChild(command: string, args: readonly string[], env: Record<s
       cleanup();
       reject(cannotRun(command, error));
     });
-    const drained = mask && child.stdout && child.stderr ? Promise.all([relayMasked(child.stdout, process.stdout, mask), relayMasked(child.stderr, process.stderr, mask)]) : Promise.resolve();
+    const [out, err] = pipes ? [pipes.out.reader(), pipes.err.reader()] : [child.stdout, child.stderr];
+    const drained = mask && out && err ? Promise.all([relayMasked(out, process.stdout, mask), relayMasked(err, process.stderr, mask)]) : Promise.resolve();
     child.on('exit', (code, signal) => {
       cleanup();
       const status = code ?? (signal ? signalStatus(signal) : 128);
@@ -95,6 +122,92 @@ function relayMasked(source: Readable, target: NodeJS.WritableStream, patterns: 
     });
     source.pipe(transform).pipe(target, { end: false });
   });
+}
+
+interface Fifo {
+  write: number;
+  reader(): Readable;
+}
+
+/**
+ * Two pipes for the child's stdout and stderr. Node's 'pipe' stdio gives the child a UNIX socket
+ * pair, not a pipe: `echo hi > /dev/stdout` then fails with ENXIO and a closed reader shows up as
+ * ECONNRESET instead of SIGPIPE. Node has no pipe(2), so each is a FIFO made by mkfifo(1) in a
+ * fresh 0700 directory, opened at both ends (read end first, non-blocking, so opening the write end
+ * does not wait) and removed from the file system at once. Undefined when mkfifo is unavailable
+ * (then the socket pair is used, as before).
+ */
+function fifoPair(): { out: Fifo; err: Fifo; closeWriteEnds(): void; close(): void } | undefined {
+  let dir: string | undefined;
+  const fds: number[] = [];
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'keystash-exec-'));
+    const paths = [join(dir, 'out'), join(dir, 'err')] as const;
+    const made = spawnSync('mkfifo', ['-m', '600', ...paths], { stdio: 'ignore' });
+    if (made.status !== 0) return undefined;
+    const open = (path: string) => {
+      const read = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      fds.push(read);
+      const write = openSync(path, fsConstants.O_WRONLY);
+      fds.push(write);
+      let consumed = false;
+      return {
+        write,
+        reader: (): Readable => {
+          consumed = true;
+          return new Socket({ fd: read, readable: true, writable: false });
+        },
+        closeRead: () => void (consumed ? undefined : closeSync(read)),
+      };
+    };
+    const out = open(paths[0]);
+    const err = open(paths[1]);
+    let writesOpen = true;
+    const closeWriteEnds = () => {
+      if (!writesOpen) return;
+      writesOpen = false;
+      closeSync(out.write);
+      closeSync(err.write);
+    };
+    return {
+      out,
+      err,
+      closeWriteEnds,
+      close: () => {
+        closeWriteEnds();
+        out.closeRead();
+        err.closeRead();
+      },
+    };
+  } catch {
+    for (const fd of fds) closeSync(fd);
+    return undefined;
+  } finally {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Whether a terminal's signal reached `childPid` already: keystash's process group is the
+ * foreground group of its controlling terminal and the child is still in that group (it may have
+ * made its own). Linux: pgrp and tpgid of /proc/PID/stat; false where that cannot be read (the
+ * signal is then forwarded).
+ */
+function terminalDeliveredTo(childPid: number): boolean {
+  const self = procStat('self');
+  const child = procStat(String(childPid));
+  return self !== undefined && child !== undefined && self.ttyNr !== 0 && self.tpgid > 0 && self.tpgid === self.pgrp && child.pgrp === self.pgrp;
+}
+
+function procStat(pid: string): { pgrp: number; ttyNr: number; tpgid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // After "pid (comm) ": state ppid pgrp session tty_nr tpgid …
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pgrp: Number(fields[2]), ttyNr: Number(fields[4]), tpgid: Number(fields[5]) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The status of a process killed by `signal` (128 + its number), as the shell reports it. */

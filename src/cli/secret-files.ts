@@ -3,17 +3,18 @@
  * documented (README "exec", SECURITY.md). Each value goes to a file created 0600 (O_EXCL, no
  * symlink followed) in a fresh directory made 0700 by mkdtemp, under $XDG_RUNTIME_DIR when set (a
  * per-user tmpfs on most Linux systems), else the system temporary directory. The directory is
- * removed when the work is done — also when keystash is interrupted (SIGINT, SIGTERM, SIGHUP are
- * caught for the duration, so they end the child rather than keystash) and, as a last resort,
- * synchronously when the process exits.
+ * removed when the work is done — also when keystash is interrupted (every signal exec forwards,
+ * signals.ts, is caught for the duration, so it ends the child rather than keystash) and, as a last
+ * resort, synchronously when the process exits.
  */
 import { constants, mkdtempSync, promises as fsPromises, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EnvEntry } from '../core/exec-env.js';
+import { FORWARDED_SIGNALS } from './signals.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW = 0 } = constants;
-const CAUGHT: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const CAUGHT = FORWARDED_SIGNALS;
 
 /** What `run` gets: the entries with file values replaced by paths, and the first signal caught. */
 export interface SecretFilesScope {

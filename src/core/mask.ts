@@ -17,14 +17,29 @@ const encoder = new TextEncoder();
 
 /**
  * The byte strings to conceal for `values`: each value and each line of it (split at LF, CR LF
- * and CR) of at least {@link MIN_MASKED_LENGTH} code points, de-duplicated, longest first.
+ * and CR) of at least {@link MIN_MASKED_LENGTH} code points; a multi-line value also with its line
+ * breaks written as LF and as CR LF (a program may print it either way); and each of those in the
+ * JSON-escaped and URL-encoded forms a program may log, as GitHub's runner registers them
+ * (actions/runner, ValueEncoders.JsonStringEscape and UriDataEscape; .NET's EscapeDataString
+ * also escapes ! ' ( ) *, which encodeURIComponent leaves, so both spellings are added).
+ * De-duplicated, longest first.
  */
 export function maskPatterns(values: Iterable<string>): Uint8Array[] {
   const texts = new Set<string>();
+  const add = (text: string) => {
+    if ([...text].length < MIN_MASKED_LENGTH) return;
+    texts.add(text);
+    texts.add(JSON.stringify(text).slice(1, -1));
+    const uri = encodeURIComponent(text);
+    texts.add(uri);
+    texts.add(uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
+  };
   for (const value of values) {
-    for (const text of [value, ...value.split(/\r\n|\r|\n/)]) {
-      if ([...text].length >= MIN_MASKED_LENGTH) texts.add(text);
-    }
+    add(value);
+    if (!/[\r\n]/.test(value)) continue;
+    add(value.replace(/\r\n|\r|\n/g, '\n'));
+    add(value.replace(/\r\n|\r|\n/g, '\r\n'));
+    for (const line of value.split(/\r\n|\r|\n/)) add(line);
   }
   return [...texts].map((text) => encoder.encode(text)).sort((a, b) => b.length - a.length);
 }
@@ -32,7 +47,8 @@ export function maskPatterns(values: Iterable<string>): Uint8Array[] {
 /**
  * One output stream's masker: feed it chunks with {@link SecretMasker.write}, then call
  * {@link SecretMasker.end}; the concatenated results are the input with every pattern replaced.
- * Where patterns overlap, the earliest match wins, then the longest.
+ * Overlapping matches are merged and concealed as one; line breaks inside a concealed stretch are
+ * kept (one replacement per line), so a multi-line value still ends its line.
  */
 export class SecretMasker {
   readonly #patterns: readonly Buffer[];
@@ -57,33 +73,51 @@ export class SecretMasker {
   }
 
   #process(data: Buffer, final: boolean): Uint8Array {
+    const hold = final ? data.length : this.#holdStart(data, 0);
+    // Every complete match, merged where they overlap: values that share characters (a user name
+    // that is the start of a token) are concealed together, never one half left in the clear.
+    const ranges: [start: number, end: number][] = [];
+    for (const [start, end] of this.#matches(data)) {
+      const last = ranges.at(-1);
+      if (last && start < last[1]) last[1] = Math.max(last[1], end);
+      else ranges.push([start, end]);
+    }
     const out: Buffer[] = [];
     let i = 0;
-    for (;;) {
-      const [at, length] = this.#earliestMatch(data, i);
-      const hold = final ? data.length : this.#holdStart(data, i);
-      if (at < 0 || at >= hold) {
-        out.push(data.subarray(i, hold));
-        this.#pending = Buffer.from(data.subarray(hold));
-        return Buffer.concat(out);
-      }
-      out.push(data.subarray(i, at), this.#replacement);
-      i = at + length;
+    for (const [start, end] of ranges) {
+      // A range reaching into the held tail may still grow with a match completed by later bytes.
+      if (!final && end > hold) break;
+      out.push(data.subarray(i, start), this.#conceal(data.subarray(start, end)));
+      i = end;
     }
+    const release = final ? data.length : Math.max(i, Math.min(hold, ranges.find(([, end]) => end > hold)?.[0] ?? hold));
+    out.push(data.subarray(i, release));
+    this.#pending = Buffer.from(data.subarray(release));
+    return Buffer.concat(out);
   }
 
-  /** Position and length of the earliest (then longest) complete pattern at or after `from`. */
-  #earliestMatch(data: Buffer, from: number): [at: number, length: number] {
-    let at = -1;
-    let length = 0;
+  /** Every occurrence of every pattern in `data`, as [start, end), sorted by start. */
+  #matches(data: Buffer): [number, number][] {
+    const found: [number, number][] = [];
     for (const pattern of this.#patterns) {
-      const found = data.indexOf(pattern, from);
-      if (found >= 0 && (at < 0 || found < at || (found === at && pattern.length > length))) {
-        at = found;
-        length = pattern.length;
-      }
+      for (let at = data.indexOf(pattern); at >= 0; at = data.indexOf(pattern, at + 1)) found.push([at, at + pattern.length]);
     }
-    return [at, length];
+    return found.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  }
+
+  /** The replacement for concealed bytes: one per line, the line breaks they contained kept. */
+  #conceal(bytes: Buffer): Buffer {
+    const parts: Buffer[] = [];
+    let line = 0;
+    for (let j = 0; j < bytes.length; j++) {
+      const byte = bytes[j];
+      if (byte !== 0x0a && byte !== 0x0d) continue;
+      if (j > line) parts.push(this.#replacement);
+      parts.push(bytes.subarray(j, j + 1));
+      line = j + 1;
+    }
+    if (bytes.length > line) parts.push(this.#replacement);
+    return Buffer.concat(parts);
   }
 
   /** The first position from which the rest of `data` is a proper prefix of a pattern (or its end). */

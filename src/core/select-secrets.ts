@@ -3,7 +3,7 @@
  * all-or-nothing. An exact name that does not exist is always an error; a glob that matches
  * nothing is fine unless `strict`.
  */
-import { PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
+import { NoMatchError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import type { Keystash, SecretPairs } from './keystash.js';
 import { expandWildcard, isPattern } from './wildcard.js';
@@ -39,7 +39,7 @@ export async function selectSecretNames(keystash: SecretReader, selection: Secre
       continue;
     }
     const matched = expandWildcard(selector, existing);
-    if (matched.length === 0 && selection.strict) throw new SecretNotFoundError(selector, undefined);
+    if (matched.length === 0 && selection.strict) throw new NoMatchError(selector);
     for (const name of matched) chosen.add(name);
   }
   return [...chosen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -6,8 +6,10 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FORWARDED_SIGNALS } from '../../src/cli/signals.js';
 import { inProcessOn } from '../helpers/in-process.js';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
 
@@ -68,12 +70,16 @@ describe('exec --file', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
-  it.each([['SIGTERM'], ['SIGINT']] as const)('leaves nothing behind when keystash gets %s mid-run', async (signal) => {
+  // Every signal exec forwards (SIGWINCH aside: it does not end the child, so the files stay, as
+  // they should, until the child ends). The child is a shell that execs sleep: each of these ends it.
+  it.each(FORWARDED_SIGNALS.filter((s) => s !== 'SIGWINCH').map((s) => [s]))('leaves nothing behind and ends the child when keystash gets %s mid-run', async (signal) => {
     const ready = join(h.home, '..', `ready-${signal}`);
-    const script = `require('fs').writeFileSync(${JSON.stringify(ready)}, process.env.F + '\\n' + process.pid); setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, [BIN, 'exec', '--file', 'F=k8s.kubeconfig', '--', process.execPath, '-e', script], {
+    const script = `printf '%s\\n%s' "$F" "$$" > ${JSON.stringify(`${ready}.tmp`)} && mv ${JSON.stringify(`${ready}.tmp`)} ${JSON.stringify(ready)}; exec sleep 30`;
+    // detached: keystash in a session of its own, never a terminal's foreground group (signals.ts).
+    const child = spawn(process.execPath, [BIN, 'exec', '--file', 'F=k8s.kubeconfig', '--', 'sh', '-c', script], {
       env: cleanEnv({ HOME: join(h.home, '..'), KEYSTASH_HOME: h.home, TMPDIR: tmp }),
       stdio: 'ignore',
+      detached: true,
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let grandchild = 0;
@@ -84,7 +90,7 @@ describe('exec --file', () => {
       grandchild = Number(pid);
       expect(readFileSync(path, 'utf8')).toBe(KUBECONFIG);
       child.kill(signal);
-      expect(await exited).toBe(signal === 'SIGTERM' ? 143 : 130);
+      expect(await exited).toBe(128 + (constants.signals[signal] ?? 0));
       expect(existsSync(path)).toBe(false);
       expect(readdirSync(tmp)).toEqual([]);
     } finally {

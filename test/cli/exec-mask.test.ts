@@ -41,7 +41,8 @@ describe('exec --mask', () => {
     for (const [flag, env] of [[['--mask'], {}], [[], { KEYSTASH_MASK: '1' }]] as const) {
       const r = await h.run(['exec', 'ci.*', '--strip-prefix', 'ci.', ...flag, '--', process.execPath, '-e', CHILD], { env });
       expect(r.code).toBe(7);
-      expect(r.stdout).toBe(`token=${CONCEALED} short=abc\nwhole=${CONCEALED}`);
+      // The whole PEM: one replacement per line, its line breaks kept.
+      expect(r.stdout).toBe(`token=${CONCEALED} short=abc\nwhole=${CONCEALED}\n${CONCEALED}\n${CONCEALED}\n${CONCEALED}\n`);
       expect(r.stderr).toBe(
         ['log: -----BEGIN PRIVATE KEY-----', 'log: MIIEvQIBADANBgkqhkiG9w0B', 'log: AQEFAASCBKcwggSjAgEAAoIB', 'log: -----END PRIVATE KEY-----', 'log: ']
           .map((l) => (l.length > 5 ? `log: ${CONCEALED}` : l))

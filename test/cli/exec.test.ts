@@ -40,6 +40,18 @@ describe('exec', () => {
     expect(env.APP_TOKEN).toBe('v2-of-token');
   });
 
+  it('--no-clobber with --pristine keeps the secret (the caller\'s variable is not passed, so nothing is kept instead)', async () => {
+    const r = await h.run(['exec', 'app.*', '--env', 'OTHER=other.key', '--pristine', '--no-clobber', '--', process.execPath, '-e', DUMP], { env: { APP_DB_PW: 'callers', OTHER: 'callers-too' } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const env = JSON.parse(r.stdout) as Record<string, string>;
+    expect(env.APP_DB_PW).toBe(SECRET_A);
+    expect(env.OTHER).toBe('other-value-99');
+    // Without --pristine, --no-clobber still keeps the caller's value.
+    const kept = await h.run(['exec', 'app.*', '--no-clobber', '--', process.execPath, '-e', DUMP], { env: { APP_DB_PW: 'callers' } });
+    expect((JSON.parse(kept.stdout) as Record<string, string>).APP_DB_PW).toBe('callers');
+  });
+
   it('without --pristine the parent environment is kept; --strip-prefix and --env VAR=name@version', async () => {
     const r = await h.run(['exec', 'app.db-pw', '--strip-prefix', 'app.', '--env', 'OLD_TOKEN=app.token@1', '--', process.execPath, '-e', DUMP], {
       env: { KEEP_ME: 'yes' },
@@ -94,6 +106,8 @@ describe('exec', () => {
     expect(missing.code).toBe(3);
     const strict = await local(['exec', '--strict', 'app.*', 'nothing.*', '--', ...touch]);
     expect(strict.code).toBe(3);
+    expect(strict.stderr).toContain("no secret matches 'nothing.*' (--strict)");
+    expect(strict.stderr).not.toContain("couldn't be found");
     const missingMap = await local(['exec', '--env', 'X=no.such', '--', ...touch]);
     expect(missingMap.code).toBe(3);
     expect(existsSync(marker)).toBe(false);

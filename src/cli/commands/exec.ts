@@ -53,7 +53,8 @@ export function execCommand(deps: CliDeps): Command {
       const [command = '', ...args] = operands.slice(operands.length - commandLength);
       const entries = await withKeystash(deps, cmd, (ks) =>
         resolveExecEnv(ks, { selectors, all: opts.all, strict: opts.strict, mappings: opts.env, files: opts.file, stripPrefix: opts.stripPrefix, allowEnv: opts.allowEnv, context: parseContext(opts.context),
-          override: opts.override === true, noClobber: opts.clobber === false, callerEnv: deps.io.env, onOverride: opts.quietOverrides ? undefined : (o) => say(deps, describeOverride(o)) }),
+          // --pristine passes none of the caller's variables, so there is nothing for --no-clobber to keep.
+          override: opts.override === true, noClobber: opts.clobber === false && opts.pristine !== true, callerEnv: deps.io.env, onOverride: opts.quietOverrides ? undefined : (o) => say(deps, describeOverride(o)) }),
       );
       // Loaded here: node:child_process is not needed on any other command's start-up path.
       const { ChildExit, runChild, signalStatus } = await import('../run-child.js');

@@ -15,8 +15,19 @@ function mask(values: string[], chunks: Array<string | Uint8Array>): string {
 
 describe('maskPatterns', () => {
   it('keeps values and lines of 4 code points or more, longest (in bytes) first', () => {
-    const patterns = maskPatterns(['abc', 'abcd', 'line-one\nxy\r\nline-two', '\u{1F600}\u{1F600}\u{1F600}\u{1F600}', '']).map(dec);
-    expect(patterns).toEqual(['line-one\nxy\r\nline-two', '\u{1F600}\u{1F600}\u{1F600}\u{1F600}', 'line-one', 'line-two', 'abcd']);
+    const patterns = maskPatterns(['abc', 'abcd', '\u{1F600}\u{1F600}\u{1F600}\u{1F600}', '']).map(dec);
+    expect(patterns).toEqual(['%F0%9F%98%80%F0%9F%98%80%F0%9F%98%80%F0%9F%98%80', '\u{1F600}\u{1F600}\u{1F600}\u{1F600}', 'abcd']);
+  });
+
+  it('adds a multi-line value with LF and with CR LF line breaks, and the JSON-escaped and URL-encoded forms (as GitHub\'s runner)', () => {
+    const patterns = new Set(maskPatterns(['line-one\nxy\r\nline-two', "it's (a) p@ss!"]).map(dec));
+    for (const p of ['line-one\nxy\r\nline-two', 'line-one\nxy\nline-two', 'line-one\r\nxy\r\nline-two', 'line-one', 'line-two', 'line-one\\nxy\\r\\nline-two', 'line-one%0Axy%0D%0Aline-two']) {
+      expect(patterns).toContain(p);
+    }
+    expect(patterns).toContain("it's (a) p@ss!");
+    expect(patterns).toContain("it's%20(a)%20p%40ss!");
+    expect(patterns).toContain('it%27s%20%28a%29%20p%40ss%21');
+    expect(patterns).not.toContain('xy');
   });
 });
 
@@ -36,7 +47,9 @@ describe('SecretMasker', () => {
 
   it('masks a multi-line value whole and each of its lines printed on its own', () => {
     const pem = '-----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----\n';
-    expect(mask([pem], [`key: ${pem}`])).toBe(`key: ${CONCEALED}`);
+    // One replacement per line, the value's line breaks kept (the next output starts a new line).
+    expect(mask([pem], [`key: ${pem}`, 'next\n'])).toBe(`key: ${CONCEALED}\n${CONCEALED}\n${CONCEALED}\nnext\n`);
+    expect(mask([pem], [`key: ${pem.replaceAll('\n', '\r\n')}`])).toBe(`key: ${CONCEALED}\r\n${CONCEALED}\r\n${CONCEALED}\r\n`);
     expect(mask([pem], ['> MIIEvQIBADANBgkq <\n'])).toBe(`> ${CONCEALED} <\n`);
     expect(mask([pem], [pem.replaceAll('\n', '\r\n')])).toBe(`${CONCEALED}\r\n${CONCEALED}\r\n${CONCEALED}\r\n`);
   });
@@ -45,6 +58,20 @@ describe('SecretMasker', () => {
     expect(mask(['abcd', 'abcdefgh'], ['xx abcd', 'efgh yy'])).toBe(`xx ${CONCEALED} yy`);
     expect(mask(['abcd', 'abcdefgh'], ['xx abcd', 'eX'])).toBe(`xx ${CONCEALED}eX`);
     expect(mask(['abcd'], ['ab'])).toBe('ab');
+  });
+
+  it('conceals overlapping values together: no part of either is left (a user name that starts a token)', () => {
+    const user = 'deploy-bot';
+    const token = 'bot-7f3a9c1e5d2b8a4f6c0e';
+    expect(mask([user, token], [`auth deploy-${token} end`])).toBe(`auth ${CONCEALED} end`);
+    expect(mask([user, token], ['auth deploy-bot-7f3a', '9c1e5d2b8a4f6c0e end'])).toBe(`auth ${CONCEALED} end`);
+    expect(mask(['deploy', token], [`x deploy ${token}`])).toBe(`x ${CONCEALED} ${CONCEALED}`);
+  });
+
+  it('conceals the JSON-escaped and URL-encoded forms of a value', () => {
+    const value = 'p@ss "word"/x';
+    expect(mask([value], [`{"pw":${JSON.stringify(value)}}`])).toBe(`{"pw":"${CONCEALED}"}`);
+    expect(mask([value], [`?pw=${encodeURIComponent(value)}&`])).toBe(`?pw=${CONCEALED}&`);
   });
 
   it('handles multi-byte UTF-8 split inside a character', () => {
@@ -72,6 +99,33 @@ describe('SecretMasker', () => {
           const out = Buffer.concat([...chunks.map((c) => masker.write(c)), masker.end()]);
           expect(out.includes(Buffer.from(secret))).toBe(false);
           expect(out.includes(Buffer.from(CONCEALED))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never lets a character of two overlapping values through, however the output is split (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[a-z]{8,16}$/),
+        fc.integer({ min: 1, max: 6 }),
+        fc.stringMatching(/^[A-Z]{4,10}$/),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (base, overlap, tail, cuts) => {
+          // first = base, second = the last `overlap` characters of base followed by tail.
+          const second = base.slice(-overlap) + tail;
+          const text = enc(`<${base}${tail}>`);
+          const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+          const chunks: Uint8Array[] = [];
+          let last = 0;
+          for (const p of [...points, text.length]) {
+            chunks.push(text.subarray(last, p));
+            last = p;
+          }
+          const masker = new SecretMasker(maskPatterns([base, second]));
+          const out = dec(Buffer.concat([...chunks.map((c) => masker.write(c)), masker.end()]));
+          expect(out).toBe(`<${CONCEALED}>`);
         },
       ),
       { numRuns: 300 },
