@@ -1,14 +1,22 @@
 /**
- * Writing command output to a file the user names (`export -o`, `backup -o`). The text holds
- * secrets (or encrypted rows), so:
+ * Writing command output to a file the user names (`export -o`, `inject -o`, `backup -o`). The text
+ * holds secrets (or encrypted rows), so:
+ * - `-o -`, `-o /dev/stdout` (and `/dev/fd/1`, `/proc/self/fd/1`) are standard output, like `-i -`;
  * - a replaced file is never narrowed in place (a reader who opened it before would read on): the
  *   text goes to a new 0600 file beside it (O_EXCL, no symlink followed), fsynced, then renamed
  *   over the target;
  * - a target that is a symbolic link, or a file owned by another user, is refused;
- * - an appended file (`-o "$GITHUB_ENV"`) must be the user's own regular file, readable by nobody
- *   else (checked again on the open descriptor);
- * - something that is not a regular file (`-o /dev/null`, a FIFO) is written through, its mode
- *   untouched (as root, a chmod or rename of /dev/null would break every other user of it).
+ * - an appended file (`-o "$GITHUB_ENV"`) must be a regular file readable by nobody else, and the
+ *   user's own — or, as in a GitHub `container:` job where the step runs as root and the runner's
+ *   user (uid 1001) owns `$GITHUB_ENV`, owned by the user who also owns its directory, a directory
+ *   nobody else can write (so that user, not a third party, put the file there). Checked again on
+ *   the open descriptor;
+ * - something that is not a regular file is written through, its mode untouched (as root, a chmod
+ *   or rename of /dev/null would break every other user of it), only when it cannot be another
+ *   user's trap: a FIFO or socket must be the user's own and closed to group and others (a FIFO
+ *   planted by another user would hand them the text; one of yours that others may open lets them
+ *   race your reader for it); a character device must be the user's own or root's (`/dev/null`, your
+ *   terminal; only root can make device nodes); a block device is refused.
  */
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fsPromises, type Stats } from 'node:fs';
@@ -16,6 +24,24 @@ import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW = 0 } = constants;
+
+/** Names that mean this process's standard output, not a file to check or replace. */
+const STANDARD_OUTPUT: ReadonlySet<string> = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
+
+/** True when an `-o` value means standard output (or no `-o` was given). */
+export function isStandardOutput(path: string | undefined): boolean {
+  return path === undefined || STANDARD_OUTPUT.has(path);
+}
+
+/** Write `text` to `-o path`, or to `stdout` when there is none or it names standard output. */
+export async function writeOutput(stdout: { write(chunk: string): unknown }, path: string | undefined, text: string, append: boolean): Promise<void> {
+  checkOutputPath(path);
+  if (path === undefined || isStandardOutput(path)) {
+    stdout.write(text);
+    return;
+  }
+  await writeOutputFile(path, text, append);
+}
 
 /** Write `text` to `path`; `append` adds to an existing private file (created 0600 if missing). */
 export async function writeOutputFile(path: string, text: string, append: boolean): Promise<void> {
@@ -25,23 +51,42 @@ export async function writeOutputFile(path: string, text: string, append: boolea
     throw cannotWrite(path, error);
   });
   if (existing?.isSymbolicLink()) throw new UsageError(`refusing to write ${path}: it is a symbolic link (give the path of a regular file)`);
-  if (existing !== undefined && !existing.isFile()) return writeThrough(path, text, append);
-  if (existing !== undefined) checkOwned(path, existing, append);
-  if (append) return appendPrivate(path, text, existing !== undefined);
+  if (existing !== undefined && !existing.isFile()) return writeThrough(path, text, append, existing);
+  let owner: number | undefined;
+  if (existing !== undefined) owner = append ? await appendOwner(path, existing) : checkOwned(path, existing, false);
+  if (append) return appendPrivate(path, text, existing !== undefined, owner);
   return replacePrivate(path, text);
 }
 
-function checkOwned(path: string, stat: Stats, privateMode: boolean): void {
+/** The uid a target may belong to: the user's own; refuses another's, and (`privateMode`) open modes. */
+function checkOwned(path: string, stat: Stats, privateMode: boolean, allowedOwner?: number): number | undefined {
   const euid = process.geteuid?.();
-  if (euid === undefined) return; // Windows: no uid or mode bits to check
-  if (stat.uid !== euid) throw new UsageError(`refusing to write ${path}: it belongs to another user (uid ${stat.uid}); remove it or choose another path`);
-  if (privateMode && (stat.mode & 0o077) !== 0) {
+  if (euid === undefined) return undefined; // Windows: no uid or mode bits to check
+  if (stat.uid !== euid && stat.uid !== allowedOwner) throw new UsageError(`refusing to write ${path}: it belongs to another user (uid ${stat.uid}); remove it or choose another path`);
+  if (privateMode) checkPrivate(path, stat);
+  return stat.uid;
+}
+
+function checkPrivate(path: string, stat: Stats): void {
+  if ((stat.mode & 0o077) !== 0) {
     const octal = (stat.mode & 0o777).toString(8).padStart(4, '0');
     throw new UsageError(`refusing to append secrets to ${path}: other users can access it (mode ${octal}); run: chmod 600 ${path}`);
   }
 }
 
-async function appendPrivate(path: string, text: string, exists: boolean): Promise<void> {
+/**
+ * The owner an appended file may have: the user's own, or the owner of its directory when that
+ * directory is closed to writers other than its owner (a `container:` job's `$GITHUB_ENV`).
+ */
+async function appendOwner(path: string, stat: Stats): Promise<number | undefined> {
+  const euid = process.geteuid?.();
+  if (euid === undefined || stat.uid === euid) return checkOwned(path, stat, true);
+  const parent = await fsPromises.lstat(dirname(path)).catch(() => undefined);
+  const ownDirectory = parent !== undefined && parent.isDirectory() && parent.uid === stat.uid && (parent.mode & 0o022) === 0;
+  return checkOwned(path, stat, true, ownDirectory ? stat.uid : undefined);
+}
+
+async function appendPrivate(path: string, text: string, exists: boolean, owner: number | undefined): Promise<void> {
   const flags = O_WRONLY | O_APPEND | O_NOFOLLOW | (exists ? 0 : O_CREAT | O_EXCL);
   const file = await fsPromises.open(path, flags, 0o600).catch((error: NodeJS.ErrnoException) => {
     throw cannotWrite(path, error);
@@ -50,7 +95,7 @@ async function appendPrivate(path: string, text: string, exists: boolean): Promi
     // The checks again on what was opened: the path may have been swapped since the lstat.
     const stat = await file.stat();
     if (!stat.isFile()) throw new UsageError(`refusing to write ${path}: it is not a regular file`);
-    checkOwned(path, stat, true);
+    checkOwned(path, stat, true, owner);
     await file.writeFile(text);
   } finally {
     await file.close();
@@ -77,16 +122,39 @@ async function replacePrivate(path: string, text: string): Promise<void> {
   }
 }
 
-async function writeThrough(path: string, text: string, append: boolean): Promise<void> {
+async function writeThrough(path: string, text: string, append: boolean, stat: Stats): Promise<void> {
+  checkSpecial(path, stat);
   try {
     const file = await fsPromises.open(path, O_WRONLY | O_NOFOLLOW | (append ? O_APPEND : 0));
     try {
+      // What was opened must pass the same checks (the path may have been swapped since the lstat).
+      const opened = await file.stat();
+      if (opened.isFile() || opened.dev !== stat.dev || opened.ino !== stat.ino) throw new UsageError(`refusing to write ${path}: it changed while it was opened`);
       await file.writeFile(text);
     } finally {
       await file.close();
     }
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw cannotWrite(path, error as NodeJS.ErrnoException);
+  }
+}
+
+/** A FIFO or socket of the user's own closed to others, a character device of the user or root. */
+function checkSpecial(path: string, stat: Stats): void {
+  if (stat.isDirectory()) throw new UsageError(`cannot write ${path}: it is a directory`);
+  if (stat.isBlockDevice()) throw new UsageError(`refusing to write ${path}: it is a block device`);
+  const euid = process.geteuid?.();
+  if (euid === undefined) return;
+  if (stat.isCharacterDevice()) {
+    if (stat.uid !== euid && stat.uid !== 0) throw new UsageError(`refusing to write ${path}: it is a device that belongs to another user (uid ${stat.uid})`);
+    return;
+  }
+  const kind = stat.isFIFO() ? 'a FIFO' : 'not a regular file';
+  if (stat.uid !== euid) throw new UsageError(`refusing to write ${path}: it is ${kind} that belongs to another user (uid ${stat.uid}); remove it or choose another path`);
+  if ((stat.mode & 0o077) !== 0) {
+    const octal = (stat.mode & 0o777).toString(8).padStart(4, '0');
+    throw new UsageError(`refusing to write ${path}: it is ${kind} other users can open (mode ${octal}); run: chmod 600 ${path}`);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * `export -f docker` (env-no-quotes) and the k8s-secret options, run in-process against a temporary
  * home; the output is read back with the ports of docker's and kubectl's env-file readers and
- * with the `yaml` parser. `export -o` to a FIFO writes through without changing its mode.
+ * with the `yaml` parser. `export -o` to a FIFO of your own writes through without changing its mode
+ * (test/cli/output-targets.test.ts has the refusals).
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -79,10 +80,10 @@ describe('export -f github-output', () => {
 });
 
 describe('export -o', () => {
-  it('to a FIFO (like /dev/stdout or /dev/null) writes through without changing its mode', async () => {
+  it('to a FIFO of your own closed to others writes through without changing its mode', async () => {
     expect((await h.run(['put', 'fifo.secret', 'v'])).code).toBe(0);
     const fifo = join(h.home, '..', 'out.fifo');
-    expect(spawnSync('mkfifo', ['-m', '644', fifo]).status).toBe(0);
+    expect(spawnSync('mkfifo', ['-m', '600', fifo]).status).toBe(0);
     const chunks: Buffer[] = [];
     const reader = createReadStream(fifo);
     reader.on('data', (c) => chunks.push(c as Buffer));
@@ -92,6 +93,6 @@ describe('export -o', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(Buffer.concat(chunks).toString()).toBe("FIFO_SECRET='v'\n");
-    expect(statSync(fifo).mode & 0o777).toBe(0o644);
+    expect(statSync(fifo).mode & 0o777).toBe(0o600);
   });
 });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { say, withKeystash, type CliDeps } from '../deps.js';
-import { checkOutputPath, writeOutputFile } from '../output-file.js';
+import { checkOutputPath, isStandardOutput, writeOutput } from '../output-file.js';
 
 /** Options of `backup`. */
 export interface BackupOptions {
@@ -10,17 +10,13 @@ export interface BackupOptions {
 export function backupCommand(deps: CliDeps): Command {
   return new Command('backup')
     .description('write every version of every secret, still encrypted, as a checksummed JSON Lines file')
-    .option('-o, --output <file>', 'write to FILE (mode 0600) instead of stdout')
+    .option('-o, --output <file>', "write to FILE (mode 0600) instead of stdout ('-' for stdout)")
     .addHelpText('after', '\nExamples:\n  $ keystash backup -o keystash-$(date +%F).jsonl\n  $ keystash --backend aws -t prod backup > prod.jsonl')
     .action(async (opts: BackupOptions, cmd: Command) => {
       checkOutputPath(opts.output);
       // Built whole in memory: a failure writes nothing.
       const text = await withKeystash(deps, cmd, (ks, config) => ks.backup({ store: config.store, table: config.table }));
-      if (opts.output === undefined) {
-        deps.io.stdout.write(text);
-        return;
-      }
-      await writeOutputFile(opts.output, text, false);
-      say(deps, `backup of ${text.split('\n').length - 3} rows written to ${opts.output}`);
+      await writeOutput(deps.io.stdout, opts.output, text, false);
+      if (!isStandardOutput(opts.output)) say(deps, `backup of ${text.split('\n').length - 3} rows written to ${opts.output}`);
     });
 }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
-import { writeOutputFile } from '../output-file.js';
+import { isStandardOutput, writeOutput } from '../output-file.js';
 import { describeOverride, layerSecrets } from '../../core/layering.js';
 import { readSelection } from '../../core/select-secrets.js';
 import { UsageError } from '../../errors.js';
@@ -27,6 +27,7 @@ export interface ExportOptions {
   output?: string;
   context: string[];
   csvSafe?: boolean;
+  strict?: boolean;
 }
 
 export function exportCommand(deps: CliDeps): Command {
@@ -34,6 +35,7 @@ export function exportCommand(deps: CliDeps): Command {
     .description('print selected secrets in a format for another tool; any failure prints nothing')
     .argument('[selectors...]', 'secret names or globs (app.*)')
     .option('--all', 'every secret')
+    .option('--strict', 'fail, writing nothing, if a glob matches no secret')
     .addOption(new Option('-f, --format <format>', 'output format').choices(EXPORT_FORMATS).makeOptionMandatory())
     .option('--strip-prefix <prefix>', 'remove this prefix from secret names before naming variables (repeatable; the longest match)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--override', 'a secret chosen by a later selector wins a variable instead of an error; one stderr line per variable')
@@ -43,8 +45,8 @@ export function exportCommand(deps: CliDeps): Command {
     .option('--k8s-name <name>', 'metadata.name of the k8s-secret manifest')
     .option('--k8s-namespace <namespace>', 'metadata.namespace of the k8s-secret manifest')
     .option('--env-keys', 'k8s-secret: keys are variable names (the naming rule, --strip-prefix), for envFrom')
-    .option('--mask', "github-env, github-output: also print '::add-mask::' lines on stdout")
-    .option('-o, --output <file>', 'write to FILE (mode 0600; github-env/github-output append, e.g. -o "$GITHUB_ENV")')
+    .option('--mask', "github-env, github-output: also print '::add-mask::' lines on stdout (with -o FILE only)")
+    .option('-o, --output <file>', "write to FILE (mode 0600; github-env/github-output append, e.g. -o \"$GITHUB_ENV\"); '-' for stdout")
     .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--csv-safe', "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)")
     .addHelpText(
@@ -54,10 +56,13 @@ export function exportCommand(deps: CliDeps): Command {
     .action(async (selectors: string[], opts: ExportOptions, cmd: Command) => {
       const github = opts.format === 'github-env' || opts.format === 'github-output';
       if (opts.mask && !github) throw new UsageError('--mask applies only to -f github-env and -f github-output');
+      // The runner reads workflow commands from the log stream (stdout); with the data on stdout too,
+      // `>> "$GITHUB_ENV"` would write every value into the file as an '::add-mask::' line.
+      if (opts.mask && isStandardOutput(opts.output)) throw new UsageError(`--mask needs -o FILE: its '::add-mask::' lines go to stdout, which here carries the ${opts.format} data (redirected into $${opts.format === 'github-env' ? 'GITHUB_ENV' : 'GITHUB_OUTPUT'} they would put every value in that file); use -o "$${opts.format === 'github-env' ? 'GITHUB_ENV' : 'GITHUB_OUTPUT'}" instead of >>`);
       if ((opts.envKeys || opts.k8sNamespace !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--env-keys and --k8s-namespace apply only to -f k8s-secret');
       const layering = opts.override === true || opts.clobber === false;
       if (layering && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) throw new UsageError('--override and --no-clobber apply only to formats with variable names (dotenv, shell, github-env, docker, k8s-secret --env-keys)');
-      let secrets = await withKeystash(deps, cmd, (ks) => readSelection(ks, { selectors, all: opts.all, context: parseContext(opts.context) }));
+      let secrets = await withKeystash(deps, cmd, (ks) => readSelection(ks, { selectors, all: opts.all, strict: opts.strict === true, context: parseContext(opts.context) }));
       if (layering) {
         const layered = layerSecrets(secrets, { selectors, stripPrefix: opts.stripPrefix, override: opts.override === true, noClobber: opts.clobber === false, callerEnv: deps.io.env });
         if (!opts.quietOverrides) for (const o of layered.overrides) say(deps, describeOverride(o));
@@ -71,11 +76,7 @@ export function exportCommand(deps: CliDeps): Command {
         const { renderGithubMask } = await import('../../format/index.js');
         masks = renderGithubMask(secrets.map(([, value]) => value));
       }
-      if (opts.output === undefined) {
-        deps.io.stdout.write(masks + body);
-        return;
-      }
-      await writeOutputFile(opts.output, body, github);
+      await writeOutput(deps.io.stdout, opts.output, body, github);
       deps.io.stdout.write(masks);
     });
 }

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { withKeystash, type CliDeps } from '../deps.js';
 import { readStdin, readValueFile } from '../io.js';
-import { writeOutputFile } from '../output-file.js';
+import { writeOutput } from '../output-file.js';
 import { parseTemplate, renderTemplate } from '../../core/inject.js';
 import { oneLine } from '../../format/one-line.js';
 
@@ -18,7 +18,7 @@ export function injectCommand(deps: CliDeps): Command {
     .description('copy a template, replacing {{ keystash:NAME }} and {{ keystash:NAME@VERSION }} with secret values; any failure writes nothing')
     .argument('[context...]', 'encryption context pairs key=value, for every reference')
     .requiredOption('-i, --in-file <template>', "template file ('-' for stdin)")
-    .option('-o, --out-file <file>', 'write to FILE (mode 0600, replaced atomically) instead of stdout')
+    .option('-o, --out-file <file>', "write to FILE (mode 0600, replaced atomically) instead of stdout ('-' for stdout)")
     .option('--dry-run', 'list the references (line, name, version) and read no secret')
     .addHelpText(
       'after',
@@ -32,7 +32,6 @@ export function injectCommand(deps: CliDeps): Command {
         return;
       }
       const text = await withKeystash(deps, cmd, (ks) => renderTemplate(ks, template, { context }));
-      if (opts.outFile === undefined) deps.io.stdout.write(text);
-      else await writeOutputFile(opts.outFile, text, false);
+      await writeOutput(deps.io.stdout, opts.outFile, text, false);
     });
 }

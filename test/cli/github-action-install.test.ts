@@ -1,0 +1,159 @@
+/**
+ * The Action's install steps (action.yml) from a clean copy of this checkout, as a job would run
+ * them: no registry package named keystash is ever asked for (npm's registry is a server on
+ * 127.0.0.1 that answers 404 to everything and records what it was asked), the dependencies come
+ * from the npm cache the `actions/cache` step restores (here a copy of this machine's npm cache)
+ * and are pinned by package-lock.json: a package.json that asks for anything the lockfile does not
+ * hold makes the step fail, installing nothing. The installed keystash is then on PATH through
+ * GITHUB_PATH for the export step. Slow (npm ci builds dist/): minutes on a loaded machine.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompositeJob, parseGithubEnvFile, type CompositeAction } from '../helpers/github-runner.js';
+import { cleanEnv } from '../helpers/run-cli.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const NPM_CACHE = execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
+const haveCache = existsSync(join(NPM_CACHE, '_cacache'));
+// The registry runs in its own process (the steps run with spawnSync, which blocks this one). It
+// answers a package's metadata from the lockfile under test (package-lock.json here records
+// integrity but no `resolved` URL, so npm asks the registry where each tarball is: at its usual
+// npmjs.org address, which the restored npm cache holds, so no tarball is downloaded) and 404 to
+// everything else: any tarball asked of it, and any name the lockfile does not hold, keystash included.
+const REGISTRY = `
+const { appendFileSync, readFileSync } = require('node:fs');
+const [log, lockfile] = process.argv.slice(1);
+const server = require('node:http').createServer((req, res) => {
+  appendFileSync(log, req.method + ' ' + req.url + '\\n');
+  const name = decodeURIComponent((req.url || '').slice(1));
+  const versions = {};
+  const lock = JSON.parse(readFileSync(lockfile, 'utf8'));
+  for (const [path, e] of Object.entries(lock.packages)) {
+    if (path === '' || (e.name || path.slice(path.lastIndexOf('node_modules/') + 13)) !== name) continue;
+    const { version, integrity, dependencies, optionalDependencies, peerDependencies, peerDependenciesMeta, bin, engines, os, cpu, license } = e;
+    versions[version] = { name, version, dependencies, optionalDependencies, peerDependencies, peerDependenciesMeta, bin, engines, os, cpu, license,
+      dist: { integrity, tarball: 'https://registry.npmjs.org/' + name + '/-/' + name.split('/').pop() + '-' + version + '.tgz' } };
+  }
+  if (Object.keys(versions).length === 0 || req.url.includes('/-/')) {
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name, 'dist-tags': {}, versions }));
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+let registry: ChildProcess | undefined;
+let registryUrl = '';
+let work = '';
+let requestLog = '';
+const asked = (): string[] => (existsSync(requestLog) ? readFileSync(requestLog, 'utf8').split('\n').filter((l) => l !== '') : []);
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'ks-action-install-'));
+  requestLog = join(work, 'registry-requests');
+  const child = spawn(process.execPath, ['-e', REGISTRY, requestLog, join(ROOT, 'package-lock.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  registry = child;
+  const port = await new Promise<string>((done, fail) => {
+    child.stdout?.once('data', (chunk: Buffer) => done(chunk.toString().trim()));
+    child.once('exit', (code) => fail(new Error(`the fake registry exited (${code})`)));
+  });
+  registryUrl = `http://127.0.0.1:${port}/`;
+});
+afterAll(async () => {
+  if (registry && registry.exitCode === null) {
+    const exited = new Promise((done) => registry?.once('exit', done));
+    registry.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A clean copy of the checkout's tracked files (as the runner downloads the action: no node_modules, no dist). */
+function copyCheckout(into: string): string {
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter((f) => f !== '');
+  for (const file of files) {
+    if (!existsSync(join(ROOT, file))) continue;
+    mkdirSync(dirname(join(into, file)), { recursive: true });
+    cpSync(join(ROOT, file), join(into, file));
+  }
+  return into;
+}
+
+function newJob(actionPath: string, jobDir: string): CompositeJob {
+  const action = parseYaml(readFileSync(join(actionPath, 'action.yml'), 'utf8')) as CompositeAction;
+  mkdirSync(join(jobDir, '_temp'), { recursive: true });
+  // The cache step's restore, done by hand: actions/cache is not run here.
+  cpSync(join(NPM_CACHE, '_cacache'), join(jobDir, '_temp', 'keystash-npm-cache', '_cacache'), { recursive: true });
+  return new CompositeJob(action, { secrets: 'ci.*', 'strip-prefix': 'ci.' }, {
+    dir: jobDir,
+    actionPath,
+    env: cleanEnv({
+      HOME: jobDir,
+      KEYSTASH_HOME: join(jobDir, 'ks-home'),
+      PATH: process.env.PATH ?? '',
+      npm_config_registry: registryUrl,
+      npm_config_userconfig: join(jobDir, 'no-npmrc'),
+      npm_config_update_notifier: 'false',
+      // Keep the tarballs' npmjs.org addresses (npm would rewrite them to the registry above),
+      // under which the restored cache holds them: nothing is downloaded.
+      npm_config_replace_registry_host: 'never',
+    }),
+  });
+}
+
+describe.runIf(haveCache)('the install step', () => {
+  it('refuses a package.json that disagrees with the lockfile: the step fails, the extra package is never installed nor its script run', () => {
+    const actionPath = copyCheckout(join(work, 'mutated'));
+    // A dependency npm could install without any registry (a local folder), absent from the lockfile.
+    mkdirSync(join(actionPath, 'extra-dep'));
+    writeFileSync(join(actionPath, 'extra-dep', 'package.json'), JSON.stringify({ name: 'extra-dep', version: '1.0.0', scripts: { install: 'touch ../EXTRA_DEP_RAN' } }));
+    const pkg = JSON.parse(readFileSync(join(actionPath, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    pkg.dependencies['extra-dep'] = 'file:./extra-dep';
+    writeFileSync(join(actionPath, 'package.json'), JSON.stringify(pkg, null, 2));
+    const job = newJob(actionPath, join(work, 'job-mutated'));
+    expect(job.run('Locate the npm cache')?.status).toBe(0);
+    expect(job.run('Restore the npm cache')).toBeUndefined();
+    expect(job.skipped).toEqual(['Restore the npm cache']);
+    const install = job.run('Install keystash');
+    expect(install?.status).not.toBe(0);
+    expect(install?.stderr).toMatch(/can only install packages when your package\.json and package-lock\.json .*are in sync/s);
+    expect(existsSync(join(actionPath, 'node_modules', 'extra-dep'))).toBe(false);
+    expect(existsSync(join(actionPath, 'EXTRA_DEP_RAN'))).toBe(false);
+    expect(existsSync(join(actionPath, 'dist'))).toBe(false);
+    expect(install?.githubPath).toBe('');
+  });
+
+  it('installs from the checkout with its lockfile, asks the registry for nothing named keystash, and puts keystash on PATH', async () => {
+    const actionPath = copyCheckout(join(work, 'clean'));
+    const jobDir = join(work, 'job-clean');
+    const job = newJob(actionPath, jobDir);
+    const located = job.run('Locate the npm cache');
+    expect(located?.status).toBe(0);
+    const lockHash = execFileSync('sha256sum', [join(actionPath, 'package-lock.json')], { encoding: 'utf8' }).slice(0, 64);
+    expect(job.outputs.get('npm-cache')).toEqual({ key: `keystash-npm-Linux-${process.version}-${lockHash}`, dir: join(jobDir, '_temp', 'keystash-npm-cache') });
+    const install = job.run('Install keystash');
+    expect([install?.status, install?.stderr]).toEqual([0, expect.not.stringMatching(/npm error|ERR!/)]);
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(install?.stdout.trim().split('\n').at(-1)).toBe(version);
+    expect(install?.githubPath).toBe(`${join(jobDir, '_temp', 'keystash-bin')}\n`);
+    expect(asked().filter((url) => url.includes('keystash') || url.includes('/-/'))).toEqual([]);
+    // Every installed package is the lockfile's version.
+    const lock = JSON.parse(readFileSync(join(actionPath, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+    for (const [path, entry] of Object.entries(lock.packages)) {
+      if (path === '' || !existsSync(join(actionPath, path, 'package.json'))) continue;
+      expect([path, (JSON.parse(readFileSync(join(actionPath, path, 'package.json'), 'utf8')) as { version: string }).version]).toEqual([path, entry.version]);
+    }
+    // The next step finds keystash through GITHUB_PATH (no other keystash on PATH).
+    expect(spawnSync('bash', ['-c', 'command -v keystash'], { env: cleanEnv({ PATH: process.env.PATH ?? '' }) }).status).not.toBe(0);
+    const put = spawnSync(join(jobDir, '_temp', 'keystash-bin', 'keystash'), ['put', 'ci.token', 'from-the-clean-install'], { env: cleanEnv({ HOME: jobDir, KEYSTASH_HOME: join(jobDir, 'ks-home'), PATH: process.env.PATH ?? '' }), encoding: 'utf8' });
+    expect(put.status).toBe(0);
+    const exported = job.run('export');
+    expect(exported?.stderr).toBe('');
+    expect(exported?.status).toBe(0);
+    expect(parseGithubEnvFile(exported?.githubEnv ?? '')).toEqual({ TOKEN: 'from-the-clean-install' });
+  }, 600_000);
+});

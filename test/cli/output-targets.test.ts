@@ -1,0 +1,179 @@
+/**
+ * Where `-o` may write (src/cli/output-file.ts, one implementation for export, inject and backup):
+ * `-o -` and `-o /dev/stdout` are standard output; a FIFO or file planted by another user is
+ * refused; a `container:` job's `$GITHUB_ENV` (owned by the runner user, in that user's directory,
+ * the step running as root) is appended to; `--mask` never puts `::add-mask::` lines into the data.
+ * Run as root here, so "another user" is a chown to uid 1001 (the GitHub runner's) or 4242.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGithubEnvFile } from '../helpers/github-runner.js';
+import { inProcessHome } from '../helpers/in-process.js';
+
+const h = inProcessHome();
+const asRoot = process.geteuid?.() === 0;
+
+beforeAll(async () => {
+  expect((await h.run(['put', 'out.pw', 's3cr3t-value'])).code).toBe(0);
+  writeFileSync(join(h.dir, 'tpl'), 'pw={{ keystash:out.pw }}\n');
+});
+afterAll(() => h.cleanup());
+
+/** Start `cat FIFO` (bounded by `timeout`); `stop` returns what it read. */
+function readFifo(fifo: string): { stop: () => Promise<string> } {
+  const cat = spawn('timeout', ['20', 'cat', fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const chunks: Buffer[] = [];
+  cat.stdout.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<void>((resolve) => cat.on('close', () => resolve()));
+  return {
+    stop: async () => {
+      // End the reader without a wait: open the FIFO's writing end (non-blocking: ENXIO once cat
+      // has gone) and close it, so cat reads whatever was written, then sees end of file.
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+      }
+      await done;
+      return Buffer.concat(chunks).toString();
+    },
+  };
+}
+
+describe('-o - and -o /dev/stdout are standard output', () => {
+  it.each([['-'], ['/dev/stdout']])('export, inject and backup with -o %s print to stdout and create no file', async (target) => {
+    const exported = await h.run(['export', 'out.pw', '-f', 'dotenv', '-o', target]);
+    expect(exported.stderr).toBe('');
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toBe("OUT_PW='s3cr3t-value'\n");
+    const injected = await h.run(['inject', '-i', join(h.dir, 'tpl'), '-o', target]);
+    expect(injected.code).toBe(0);
+    expect(injected.stdout).toBe('pw=s3cr3t-value\n');
+    const backup = await h.run(['backup', '-o', target]);
+    expect(backup.code).toBe(0);
+    expect(backup.stdout).toContain('"name":"out.pw"');
+    expect(backup.stderr).toBe('');
+    expect(existsSync(join(process.cwd(), '-'))).toBe(false);
+  });
+});
+
+describe.runIf(asRoot)('a FIFO at the target', () => {
+  it.each([
+    ['export -f dotenv', ['export', 'out.pw', '-f', 'dotenv', '-o']],
+    ['inject', ['inject', '-i', '__TPL__', '-o']],
+    ['export -f github-env (append)', ['export', 'out.pw', '-f', 'github-env', '-o']],
+  ])('planted by another user receives nothing from %s (exit 2)', async (_label, argv) => {
+    const fifo = join(h.dir, `planted-${Math.random().toString(36).slice(2)}.fifo`);
+    expect(spawnSync('mkfifo', ['-m', '600', fifo]).status).toBe(0);
+    chownSync(fifo, 1001, 1001);
+    const reader = readFifo(fifo);
+    const r = await h.run([...argv.map((a) => (a === '__TPL__' ? join(h.dir, 'tpl') : a)), fifo]);
+    expect(await reader.stop()).toBe('');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`refusing to write ${fifo}: it is a FIFO that belongs to another user (uid 1001)`);
+    expect(r.stderr).not.toContain('s3cr3t');
+  });
+
+  it('of your own that others can open is refused; closed to them, it is written through, mode unchanged', async () => {
+    const fifo = join(h.dir, 'own.fifo');
+    expect(spawnSync('mkfifo', ['-m', '644', fifo]).status).toBe(0);
+    const refused = await h.run(['export', 'out.pw', '-f', 'dotenv', '-o', fifo]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`it is a FIFO other users can open (mode 0644); run: chmod 600 ${fifo}`);
+    chmodSync(fifo, 0o600);
+    const reader = readFifo(fifo);
+    const r = await h.run(['export', 'out.pw', '-f', 'dotenv', '-o', fifo]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await reader.stop()).toBe("OUT_PW='s3cr3t-value'\n");
+    expect(statSync(fifo).mode & 0o777).toBe(0o600);
+  });
+
+  it('a device of root (/dev/null) is written through', async () => {
+    const r = await h.run(['export', 'out.pw', '-f', 'dotenv', '-o', '/dev/null']);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe.runIf(asRoot)('a container job: $GITHUB_ENV of the runner user, the step as root', () => {
+  const runnerDir = (mode: number, owner = 1001) => {
+    const dir = join(h.dir, `file_commands-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(dir, { mode });
+    chmodSync(dir, mode);
+    chownSync(dir, owner, owner);
+    const file = join(dir, 'set_env_1');
+    writeFileSync(file, 'EARLIER=1\n', { mode: 0o600 });
+    chownSync(file, 1001, 1001);
+    return file;
+  };
+
+  it('appends to a private file of uid 1001 in its own directory, owner and mode unchanged', async () => {
+    const file = runnerDir(0o755);
+    const r = await h.run(['export', 'out.pw', '-f', 'github-env', '-o', file]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(parseGithubEnvFile(readFileSync(file, 'utf8'))).toEqual({ EARLIER: '1', OUT_PW: 's3cr3t-value' });
+    expect(statSync(file).uid).toBe(1001);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses it when others can read it, when a third party owns the directory or others can write it', async () => {
+    const readable = runnerDir(0o755);
+    chmodSync(readable, 0o644);
+    const planted = runnerDir(0o1777, 0); // like /tmp: root's directory, uid 1001's file
+    const openDir = runnerDir(0o777);
+    for (const [file, message] of [
+      [readable, 'other users can access it (mode 0644)'],
+      [planted, 'it belongs to another user (uid 1001)'],
+      [openDir, 'it belongs to another user (uid 1001)'],
+    ] as const) {
+      const r = await h.run(['export', 'out.pw', '-f', 'github-env', '-o', file]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(readFileSync(file, 'utf8')).toBe('EARLIER=1\n');
+    }
+  });
+
+  it('never replaces a file of another user (formats that are not appended)', async () => {
+    const file = runnerDir(0o755);
+    const r = await h.run(['export', 'out.pw', '-f', 'dotenv', '-o', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('it belongs to another user (uid 1001)');
+    expect(readFileSync(file, 'utf8')).toBe('EARLIER=1\n');
+  });
+});
+
+describe('--mask never writes the values into the data', () => {
+  it.each([['github-env'], ['github-output']])('-f %s --mask with the data on stdout is refused, nothing printed (exit 2)', async (format) => {
+    for (const extra of [[], ['-o', '-']]) {
+      const r = await h.run(['export', 'out.pw', '-f', format, '--mask', ...extra]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('--mask needs -o FILE');
+      expect(r.stderr).not.toContain('s3cr3t');
+    }
+  });
+
+  it('with -o FILE the add-mask lines go to stdout and the file holds only variables', async () => {
+    const file = join(h.dir, 'github_env_mask');
+    writeFileSync(file, '', { mode: 0o600 });
+    const r = await h.run(['export', 'out.pw', '-f', 'github-env', '--mask', '-o', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('::add-mask::s3cr3t-value\n');
+    expect(readFileSync(file, 'utf8')).not.toContain('::add-mask::');
+  });
+});
+
+describe('export --strict', () => {
+  it('fails when a glob matches nothing, writing nothing; without it the glob is empty', async () => {
+    const strict = await h.run(['export', 'out.*', 'typo.*', '-f', 'dotenv', '--strict']);
+    expect(strict.code).toBe(3);
+    expect(strict.stdout).toBe('');
+    expect(strict.stderr).toContain('typo.*');
+    const loose = await h.run(['export', 'out.*', 'typo.*', '-f', 'dotenv']);
+    expect(loose.code).toBe(0);
+    expect(loose.stdout).toBe("OUT_PW='s3cr3t-value'\n");
+  });
+});
