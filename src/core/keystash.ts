@@ -3,7 +3,7 @@
  * KeyService (DESIGN.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
  * typed errors, never prints.
  */
-import { IntegrityError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
+import { IntegrityError, isSetupError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
 import { bytesToBase64 } from '../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
 import { DEFAULT_KEY } from '../config.js';
@@ -207,7 +207,7 @@ export class Keystash implements KeystashWriter {
     const settled = await mapSettled(names, this.concurrency, (name) => {
       const record = latest?.get(name);
       return record ? this.open(record, options.context) : this.get(name, options);
-    });
+    }, { stopOn: isSetupError });
     const failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item, error: asKeystashError(s.error) }]));
     if (failures.length > 0) {
       const detail = describeFirstFailures(failures, (f) => f.name);

@@ -1,0 +1,91 @@
+/**
+ * Set-up failures (issue 22): an error that is not about one row (keyring, passphrase,
+ * credentials, table, endpoint) stops a bulk command with its own exit code and one message,
+ * instead of a partial failure (exit 10) naming it once per secret.
+ */
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { inProcessHome } from '../helpers/in-process.js';
+import { sealCheaply } from '../helpers/sealed-keyring.js';
+
+const NAMES = ['app.a', 'app.b', 'app.c', 'app.d', 'app.e', 'app.f', 'app.g'];
+
+/** One `keystash: error:` line and nothing else on stderr, nothing on stdout. */
+function oneError(r: { stdout: string; stderr: string }, pattern: RegExp): void {
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^keystash: error: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(lines[0]).not.toMatch(/could not be read|failed verification|FAILED/);
+}
+
+/** Every bulk read command, each expected to stop on the same set-up error. */
+function bulkReads(dir: string): string[][] {
+  const template = `${dir}/t.tpl`;
+  writeFileSync(template, NAMES.map((n) => `{{ keystash:${n} }}`).join('\n'));
+  return [['getall'], ['get', 'app.*'], ['export', '--all', '-f', 'json'], ['exec', '--all', '--', 'true'], ['verify'], ['inject', '-i', template]];
+}
+
+describe('local keyring set-up errors stop bulk reads once', () => {
+  const h = inProcessHome();
+  beforeAll(async () => {
+    for (const n of NAMES) expect((await h.run(['put', n, `v-${n}`])).code).toBe(0);
+  });
+  afterAll(() => h.cleanup());
+
+  it('a passphrase with a plain keyring: exit 9 and one message, as get', async () => {
+    const env = { KEYSTASH_KMS_PASSPHRASE: 'not-this-one' };
+    const get = await h.run(['get', 'app.a'], { env });
+    expect(get.code).toBe(9);
+    for (const args of bulkReads(h.dir)) {
+      const r = await h.run(args, { env });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(9);
+      oneError(r, /is not sealed, but KEYSTASH_KMS_PASSPHRASE is set/);
+    }
+  });
+
+  it('a sealed keyring with the wrong passphrase: exit 9 and one message', async () => {
+    const sealed = inProcessHome();
+    try {
+      for (const n of NAMES) expect((await sealed.run(['put', n, 'v'])).code).toBe(0);
+      sealCheaply(`${sealed.home}/keyring.json`, 'right');
+      expect((await sealed.run(['getall'], { env: { KEYSTASH_KMS_PASSPHRASE: 'right' } })).code).toBe(0);
+      for (const args of bulkReads(sealed.dir)) {
+        const r = await sealed.run(args, { env: { KEYSTASH_KMS_PASSPHRASE: 'wrong' } });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(9);
+        oneError(r, /wrong KEYSTASH_KMS_PASSPHRASE/);
+      }
+    } finally {
+      sealed.cleanup();
+    }
+  });
+});
+
+describe('AWS credentials KMS rejects stop bulk reads once', () => {
+  const table = `setuperr-${Date.now().toString(36)}`;
+  const env = {
+    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+    AWS_ENDPOINT_URL_KMS: inject('kmsEndpoint'),
+    AWS_ACCESS_KEY_ID: inject('kmsAccessKeyId'),
+    AWS_SECRET_ACCESS_KEY: inject('kmsSecretAccessKey'),
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  const h = inProcessHome(env);
+  const aws = (args: string[], extra: Record<string, string> = {}) => h.run(['--backend', 'aws', '-t', table, ...args], { env: extra });
+  afterAll(() => h.cleanup());
+
+  it('exit 7 (KMS) and one message naming the credentials, not exit 10 per secret', async () => {
+    expect((await aws(['setup'])).code).toBe(0);
+    for (const n of NAMES) expect((await aws(['put', n, 'v'])).code).toBe(0);
+    // dynalite takes any credentials; the project's KMS server rejects these.
+    const bad = { AWS_SECRET_ACCESS_KEY: 'not-the-secret-key' };
+    expect((await aws(['get', 'app.a'], bad)).code).toBe(7);
+    for (const args of bulkReads(h.dir)) {
+      const r = await aws(args, bad);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(7);
+      oneError(r, /credentials/);
+    }
+  });
+});
