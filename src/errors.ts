@@ -103,6 +103,18 @@ export class ConfigError extends KeystashError {
   }
 }
 
+/**
+ * A stored row's data key names a local KMS key (or backing key) the keyring does not hold: the
+ * keyring was lost or replaced (store restored without keyring.json). `code` is
+ * 'config.noKeyring' when there is no keyring file at all (every row fails the same way: a set-up
+ * error) and 'config.keyNotInKeyring' when the keyring exists but lacks this row's key (one row).
+ */
+export class KeyNotInKeyringError extends ConfigError {
+  constructor(message: string, options: KeystashErrorOptions & { code: 'config.noKeyring' | 'config.keyNotInKeyring' }) {
+    super(message, options);
+  }
+}
+
 /** A bulk operation in which some items failed; carries a safe per-item report. */
 export class PartialFailureError extends KeystashError {
   readonly failures: ReadonlyArray<{ name: string; error: KeystashError }>;
@@ -131,6 +143,7 @@ const ROW_STORE_CODES: ReadonlySet<string> = new Set(['store.accessDenied', 'sto
  * and reports it once, with its own exit code, instead of once per row as a partial failure.
  */
 export function isSetupError(error: unknown): boolean {
+  if (error instanceof KeyNotInKeyringError) return error.code === 'config.noKeyring';
   if (error instanceof ConfigError) return true;
   if (error instanceof StoreError) return !ROW_STORE_CODES.has(error.code);
   if (error instanceof KmsError) return SETUP_KMS_CODES.has(error.code);

@@ -83,7 +83,10 @@ export async function openConfiguredKeys(config: Config, options: WiringOptions 
 
 /** A Keystash for the configured backends. */
 export async function openKeystash(config: Config, options: WiringOptions = {}): Promise<Keystash> {
-  const [store, keys] = await Promise.all([openConfiguredStore(config, options), openConfiguredKeys(config, options)]);
+  const opening = openConfiguredStore(config, options);
+  // A lost keyring is never silently replaced: no new keyring while the store holds local-wrapped rows.
+  const keyService = config.kms === 'local' ? openLocalKms(config, { storedRows: async () => (await opening).listRecords() }) : openConfiguredKeys(config, options);
+  const [store, keys] = await Promise.all([opening, keyService]);
   return new Keystash({ store, keys, concurrency: config.concurrency });
 }
 
@@ -92,10 +95,12 @@ export async function openKeystash(config: Config, options: WiringOptions = {}):
  * `kms-audit.jsonl` in the data directory); `kms serve` asks for the bare keyring with
  * `audited: false` and records each request itself, with its access key id and address.
  */
-export async function openLocalKms(config: Config, options: { audited?: boolean } = {}): Promise<LocalKeyring> {
+export async function openLocalKms(config: Config, options: { audited?: boolean; storedRows?: () => Promise<AsyncIterable<{ key: string }>> } = {}): Promise<LocalKeyring> {
   ensureDataDir(dirname(config.keyringPath));
-  const [{ LocalKms }, { AuditedKms }] = await Promise.all([import('./localkms/local-kms.js'), import('./localkms/audited-kms.js')]);
-  const kms = LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase });
+  const [{ LocalKms, refuseNewKeyring }, { AuditedKms }] = await Promise.all([import('./localkms/local-kms.js'), import('./localkms/audited-kms.js')]);
+  const { storedRows } = options;
+  const beforeCreate = storedRows && (async () => refuseNewKeyring(config.keyringPath, await storedRows()));
+  const kms = LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase, beforeCreate });
   return options.audited === false ? kms : new AuditedKms(kms, new AuditLog(auditLogPath(config)));
 }
 

@@ -3,7 +3,7 @@
  * credentials, table, endpoint) stops a bulk command with its own exit code and one message,
  * instead of a partial failure (exit 10) naming it once per secret.
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { inProcessHome } from '../helpers/in-process.js';
 import { sealCheaply } from '../helpers/sealed-keyring.js';
@@ -86,6 +86,66 @@ describe('AWS credentials KMS rejects stop bulk reads once', () => {
       const r = await aws(args, bad);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(7);
       oneError(r, /credentials/);
+    }
+  });
+});
+
+describe('a missing keyring is never silently replaced (issue 22 item 11)', () => {
+  it('get names the missing key (exit 9); put refuses to create a new keyring; the original still reads everything', async () => {
+    const h = inProcessHome();
+    try {
+      expect((await h.run(['put', 'db.pw', 's3cret'])).code).toBe(0);
+      const keyring = `${h.home}/keyring.json`;
+      const original = readFileSync(keyring);
+      rmSync(keyring); // the store restored alone
+
+      const get = await h.run(['get', 'db.pw']);
+      expect(get.code, get.stderr).toBe(9);
+      expect(get.stderr).toMatch(/^keystash: error: key [0-9a-f-]{36} is not in the keyring \(there is no keyring at .*\); restore keyring\.json/);
+      expect(get.stderr).not.toMatch(/encryption context/);
+
+      const getall = await h.run(['getall']);
+      expect(getall.code).toBe(9);
+      expect(getall.stderr.trimEnd().split('\n')).toHaveLength(1);
+
+      const put = await h.run(['put', 'other', 'v']);
+      expect(put.code, put.stderr).toBe(9);
+      expect(put.stderr).toMatch(/is not in the keyring.*restore keyring\.json/);
+      expect(existsSync(keyring)).toBe(false);
+
+      writeFileSync(keyring, original, { mode: 0o600 });
+      const back = await h.run(['get', 'db.pw']);
+      expect(back.code, back.stderr).toBe(0);
+      expect(back.stdout).toBe('s3cret\n');
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it('a replaced keyring: the old rows name their key (exit 9), not the encryption context', async () => {
+    const h = inProcessHome();
+    const other = inProcessHome();
+    try {
+      expect((await h.run(['put', 'db.pw', 's3cret'])).code).toBe(0);
+      expect((await other.run(['put', 'x', 'y'])).code).toBe(0);
+      copyFileSync(`${other.home}/keyring.json`, `${h.home}/keyring.json`);
+      const get = await h.run(['get', 'db.pw']);
+      expect(get.code, get.stderr).toBe(9);
+      expect(get.stderr).toMatch(/key [0-9a-f-]{36} is not in the keyring \(the keyring .* does not hold it\); restore keyring\.json/);
+    } finally {
+      h.cleanup();
+      other.cleanup();
+    }
+  });
+
+  it('a fresh data directory still creates its keyring on the first put', async () => {
+    const h = inProcessHome();
+    try {
+      expect((await h.run(['put', 'a', 'b'])).code).toBe(0);
+      expect(existsSync(`${h.home}/keyring.json`)).toBe(true);
+      expect((await h.run(['get', 'a'])).stdout).toBe('b\n');
+    } finally {
+      h.cleanup();
     }
   });
 });
