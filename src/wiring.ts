@@ -6,10 +6,12 @@
  * AWS-only command never loads a SQLite driver (DESIGN.md "Start-up cost"). SDK clients are
  * created once per run.
  */
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from './config.js';
 import { Keystash } from './core/keystash.js';
 import { ensureDataDir } from './data-dir.js';
+import { StoreError } from './errors.js';
 import type { KeyService } from './envelope/keyservice.js';
 import type { LocalKeyring } from './localkms/audited-kms.js';
 import { AUDIT_FILE, AuditLog } from './localkms/audit-log.js';
@@ -31,6 +33,12 @@ export interface WiringOptions {
   deadlineAt?: number | undefined;
   /** That deadline in seconds, for its message. */
   deadlineSeconds?: number | undefined;
+  /**
+   * A missing local store (and its data directory) may be created: true for the library and for
+   * CLI commands that store; read commands open with false, so a mistyped data directory is an
+   * error ('store.missing'), not a new empty store. Default true.
+   */
+  createStore?: boolean | undefined;
 }
 
 /** AWS credentials shared by both SDK clients (explicit keys / profile chain / assumed role). */
@@ -48,9 +56,23 @@ export function commandDeadline(config: Config, now = Date.now()): WiringOptions
   return { deadlineAt: now + config.timeout * 1000, deadlineSeconds: config.timeout };
 }
 
+/**
+ * A read must find the local store where the configuration says it is: a data directory typed
+ * wrong (`--data-dir ./mistyped get x`) is not an empty store, and is not created. Like the AWS
+ * backend's missing table, the message says how to start one.
+ */
+function requireLocalStore(config: Config): void {
+  if (existsSync(config.storePath)) return;
+  const where = existsSync(config.dataDir) ? `no keystash store at ${config.storePath}` : `no keystash data directory at ${config.dataDir}`;
+  throw new StoreError(`${where} (check --data-dir, KEYSTASH_HOME and KEYSTASH_CONFIG for a typo); to start a store there, run: keystash setup, or store a first secret with keystash put`, {
+    code: 'store.missing',
+  });
+}
+
 /** Open the configured store (`table` defaults to the configured one). */
 export async function openConfiguredStore(config: Config, options: WiringOptions = {}, table = config.table): Promise<SecretStore> {
   if (config.store === 'sqlite') {
+    if (options.createStore === false) requireLocalStore(config);
     ensureDataDir(dirname(config.storePath));
     return openStore({ kind: 'sqlite', path: config.storePath, table });
   }
@@ -83,6 +105,8 @@ export async function openConfiguredKeys(config: Config, options: WiringOptions 
 
 /** A Keystash for the configured backends. */
 export async function openKeystash(config: Config, options: WiringOptions = {}): Promise<Keystash> {
+  // Before the keyring is opened, which would create the data directory.
+  if (config.store === 'sqlite' && options.createStore === false) requireLocalStore(config);
   const opening = openConfiguredStore(config, options);
   // A lost keyring is never silently replaced: no new keyring while the store holds local-wrapped rows.
   const keyService = config.kms === 'local' ? openLocalKms(config, { storedRows: async () => (await opening).listRecords() }) : openConfiguredKeys(config, options);

@@ -3,7 +3,7 @@
  * credentials, table, endpoint) stops a bulk command with its own exit code and one message,
  * instead of a partial failure (exit 10) naming it once per secret.
  */
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { inProcessHome } from '../helpers/in-process.js';
 import { sealCheaply } from '../helpers/sealed-keyring.js';
@@ -144,6 +144,59 @@ describe('a missing keyring is never silently replaced (issue 22 item 11)', () =
       expect((await h.run(['put', 'a', 'b'])).code).toBe(0);
       expect(existsSync(`${h.home}/keyring.json`)).toBe(true);
       expect((await h.run(['get', 'a'])).stdout).toBe('b\n');
+    } finally {
+      h.cleanup();
+    }
+  });
+});
+
+describe('a typo is not an empty store (issue 22 item 12)', () => {
+  const READS = [['get', 'db.password'], ['get', 'db.*'], ['getall'], ['list'], ['keys'], ['history', 'db.password'], ['export', '--all', '-f', 'json'], ['exec', '--all', '--', 'true'], ['verify'], ['delete', 'db.password'], ['backup', '-o', '-']];
+
+  it('read commands on a mistyped --data-dir create nothing and say there is no store there (exit 8)', async () => {
+    const h = inProcessHome();
+    try {
+      expect((await h.run(['put', 'db.password', 'pw'])).code).toBe(0);
+      const typo = `${h.dir}/mistyped`;
+      for (const args of READS) {
+        const r = await h.run(['--data-dir', typo, ...args]);
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(8);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(/^keystash: error: no keystash data directory at .*mistyped \(check --data-dir, KEYSTASH_HOME and KEYSTASH_CONFIG for a typo\); to start a store there, run: keystash setup, or store a first secret with keystash put\n$/);
+        expect(existsSync(typo), args.join(' ')).toBe(false);
+      }
+      // The same through KEYSTASH_HOME.
+      const viaEnv = await h.run(['list'], { env: { KEYSTASH_HOME: typo } });
+      expect(viaEnv.code).toBe(8);
+      expect(existsSync(typo)).toBe(false);
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it('an existing directory without a store: named as such, and no store.db or keyring is created', async () => {
+    const h = inProcessHome();
+    try {
+      mkdirSync(h.home, { mode: 0o700 });
+      const r = await h.run(['keys']);
+      expect(r.code).toBe(8);
+      expect(r.stderr).toMatch(/no keystash store at .*store\.db/);
+      expect(readdirSync(h.home)).toEqual([]);
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it('the quick start still works with no configuration: put creates the directory, then get reads it', async () => {
+    const h = inProcessHome();
+    try {
+      expect(existsSync(h.home)).toBe(false);
+      expect((await h.run(['put', 'demo.secret', 'hello'])).code).toBe(0);
+      const r = await h.run(['get', 'demo.secret']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('hello\n');
+      expect((await h.run(['--data-dir', `${h.dir}/other`, 'setup'])).code).toBe(0);
+      expect((await h.run(['--data-dir', `${h.dir}/other`, 'list'])).code).toBe(0);
     } finally {
       h.cleanup();
     }

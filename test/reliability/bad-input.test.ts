@@ -465,7 +465,8 @@ const cases: Case[] = [
     backend: 'local',
     setup: (ctx) => unlinkSync(keyring(ctx)),
     args: () => ['get', 'app.db'],
-    code: 6,
+    code: 9, // issue 22 item 11: the missing key is named, the context is not blamed
+    message: /is not in the keyring \(there is no keyring at .*\); restore keyring\.json/,
   },
 
   // --- KMS (7)
