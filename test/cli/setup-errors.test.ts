@@ -202,3 +202,60 @@ describe('a typo is not an empty store (issue 22 item 12)', () => {
     }
   });
 });
+
+describe('configuration errors (issue 22, smaller items)', () => {
+  it("KEYSTASH_HOME='~/ks' (a tilde no shell expanded) is the home directory's ks, never ./~/ks", async () => {
+    const h = inProcessHome();
+    const cwd = process.cwd();
+    try {
+      process.chdir(h.dir);
+      const put = await h.run(['put', 'a', 'b'], { env: { KEYSTASH_HOME: '~/ks-tilde', HOME: h.dir } });
+      expect(put.code, put.stderr).toBe(0);
+      expect(existsSync(`${h.dir}/ks-tilde/store.db`)).toBe(true);
+      expect(existsSync(`${h.dir}/~`)).toBe(false);
+      const cfg = await h.run(['config', '--json'], { env: { KEYSTASH_HOME: '~/ks-tilde', HOME: h.dir } });
+      expect(cfg.stdout).toContain(`${h.dir}/ks-tilde`);
+      // From a config file too; '~user' is refused, not created.
+      writeFileSync(`${h.dir}/config.json`, JSON.stringify({ dataDir: '~/ks-tilde' }));
+      const viaFile = await h.run(['get', 'a'], { env: { KEYSTASH_HOME: undefined, KEYSTASH_CONFIG: `${h.dir}/config.json`, HOME: h.dir } });
+      expect(viaFile.stdout).toBe('b\n');
+      const other = await h.run(['put', 'a', 'b'], { env: { KEYSTASH_HOME: '~nobody/ks' } });
+      expect(other.code).toBe(9);
+      expect(other.stderr).toMatch(/^keystash: error: KEYSTASH_HOME '~nobody\/ks': '~user' is not expanded/);
+      expect(existsSync(`${h.dir}/~nobody`)).toBe(false);
+    } finally {
+      process.chdir(cwd);
+      h.cleanup();
+    }
+  });
+
+  it('a bad KEYSTASH_* value and a bad config file give the same exit code (9); a bad flag stays a usage error (2)', async () => {
+    const h = inProcessHome();
+    try {
+      writeFileSync(`${h.dir}/bad.json`, JSON.stringify({ backend: 'bogus' }));
+      const file = await h.run(['list'], { env: { KEYSTASH_CONFIG: `${h.dir}/bad.json` } });
+      expect(file.code).toBe(9);
+      for (const [name, value] of [['KEYSTASH_BACKEND', 'bogus'], ['KEYSTASH_CONCURRENCY', '0'], ['KEYSTASH_TIMEOUT', 'x'], ['KEYSTASH_STORE', 'nope']] as const) {
+        const r = await h.run(['list'], { env: { [name]: value } });
+        expect(r.code, `${name}: ${r.stderr}`).toBe(file.code);
+        expect(r.stderr).toContain(`(from the environment: ${name})`);
+      }
+      expect((await h.run(['list', '--concurrency', '0'])).code).toBe(2);
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it("commander's own errors carry the keystash: error: prefix", async () => {
+    const h = inProcessHome();
+    try {
+      for (const args of [['get', 'x', '--bogus'], ['export', '--all'], ['nosuchcommand'], ['get']]) {
+        const r = await h.run(args);
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.stderr, args.join(' ')).toMatch(/^keystash: error: /);
+      }
+    } finally {
+      h.cleanup();
+    }
+  });
+});
