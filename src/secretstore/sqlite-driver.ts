@@ -182,14 +182,17 @@ function noDriver(): ConfigError {
  * (POSIX) or {prefix}/node_modules (Windows), a project's in {project}/node_modules.
  */
 export function rebuildCommand(moduleFile: string): string {
-  const allow = '--allow-scripts=better-sqlite3'; // npm 12 runs no dependency's script without it
   let root = dirname(moduleFile);
   while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
   const parent = dirname(root);
-  if (basename(parent) !== 'node_modules') return `cd ${shellWord(root)} && npm rebuild better-sqlite3 ${allow}`; // a checkout
   const above = dirname(parent);
-  const global = basename(above) === 'lib' || (process.platform === 'win32' && existsSync(join(above, 'npm.cmd')));
-  return global ? `npm rebuild -g better-sqlite3 ${allow}` : `cd ${shellWord(above)} && npm rebuild better-sqlite3 ${allow}`;
+  const global = basename(parent) === 'node_modules' && (basename(above) === 'lib' || (process.platform === 'win32' && existsSync(join(above, 'npm.cmd'))));
+  // npm 12 runs no dependency's install script unless allowed: globally by --allow-scripts; in a
+  // project (where npm refuses that flag, EALLOWSCRIPTS) by its allowScripts list, which
+  // `npm install-scripts approve` writes (npm >= 11.19; older npm runs the script anyway).
+  if (global) return 'npm rebuild -g better-sqlite3 --allow-scripts=better-sqlite3';
+  const project = basename(parent) === 'node_modules' ? above : root; // a dependency, or a checkout
+  return `cd ${shellWord(project)} && npm rebuild better-sqlite3 (npm 12: run npm install-scripts approve better-sqlite3 there first)`;
 }
 
 /** A path as one POSIX shell word (single-quoted unless plainly safe). */

@@ -91,7 +91,7 @@ describe('the packed tarball, installed with --ignore-scripts', () => {
       expect(put.stdout).toBe('');
       expect(put.stderr).toMatch(/no SQLite driver: Node .* run keystash on Node 24 \(or 22\.13\+\), or build better-sqlite3 with its install script allowed/);
       // Installed into the project at `prefix`: the advice rebuilds there, not in the current directory.
-      expect(put.stderr).toContain(`cd ${prefix} && npm rebuild better-sqlite3 --allow-scripts=better-sqlite3`);
+      expect(put.stderr).toContain(`cd ${prefix} && npm rebuild better-sqlite3 (npm 12: run npm install-scripts approve better-sqlite3 there first)`);
       expect(existsSync(join(home, 'data', 'keyring.json'))).toBe(false);
     }
   });

@@ -75,11 +75,11 @@ describe('rebuildCommand: the exit-9 advice builds better-sqlite3 where keystash
 
   it("a project's dependency: npm rebuild in that project", () => {
     const project = join(base, 'my app');
-    expect(rebuildCommand(keystashAt(join(project, 'node_modules', 'keystash')))).toBe(`cd '${project}' && npm rebuild better-sqlite3 --allow-scripts=better-sqlite3`);
+    expect(rebuildCommand(keystashAt(join(project, 'node_modules', 'keystash')))).toBe(`cd '${project}' && npm rebuild better-sqlite3 (npm 12: run npm install-scripts approve better-sqlite3 there first)`);
   });
 
   it('a checkout: npm rebuild in the checkout', () => {
     const checkout = join(base, 'src', 'keystash');
-    expect(rebuildCommand(keystashAt(checkout))).toBe(`cd ${checkout} && npm rebuild better-sqlite3 --allow-scripts=better-sqlite3`);
+    expect(rebuildCommand(keystashAt(checkout))).toBe(`cd ${checkout} && npm rebuild better-sqlite3 (npm 12: run npm install-scripts approve better-sqlite3 there first)`);
   });
 });
