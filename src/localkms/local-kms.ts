@@ -64,8 +64,11 @@ function validation(message: string): KmsError {
  * blob's unauthenticated header, parsed as a UUID (hex and dashes only).
  */
 export function keyNotInKeyring(path: string, what: string, noKeyring: boolean): KeyNotInKeyringError {
-  const where = noKeyring ? `there is no keyring at ${path}` : `the keyring ${path} does not hold it`;
-  return new KeyNotInKeyringError(`${what} is not in the keyring (${where}); restore keyring.json from a backup: a new keyring cannot unwrap data keys wrapped by the old one`, {
+  // With a keyring present, a row's altered header names an unknown key too: say both causes.
+  const text = noKeyring
+    ? `${what} is not in the keyring (there is no keyring at ${path}); restore keyring.json from a backup: a new keyring cannot unwrap data keys wrapped by the old one`
+    : `${what} is not in the keyring (the keyring ${path} does not hold it); restore keyring.json from a backup if it was lost or replaced (otherwise this row's wrapped data key was altered)`;
+  return new KeyNotInKeyringError(text, {
     code: noKeyring ? 'config.noKeyring' : 'config.keyNotInKeyring',
   });
 }
