@@ -5,7 +5,9 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dirname, join } from 'node:path';
 import { inProcessHome } from '../helpers/in-process.js';
+import { cliHome } from '../helpers/run-cli.js';
 import { sealCheaply } from '../helpers/sealed-keyring.js';
 
 const NAMES = ['app.a', 'app.b', 'app.c', 'app.d', 'app.e', 'app.f', 'app.g'];
@@ -256,6 +258,32 @@ describe('configuration errors (issue 22, smaller items)', () => {
       }
     } finally {
       h.cleanup();
+    }
+  });
+});
+
+describe('through the built binary (the quick path of get, put and getall)', () => {
+  it('a mistyped --data-dir: exit 8, nothing created; a lost keyring: get and put exit 9, no new keyring', async () => {
+    const cli = cliHome();
+    try {
+      const typo = join(dirname(cli.home), 'mistyped');
+      for (const args of [['get', 'x'], ['getall'], ['list']]) {
+        const r = await cli.run(['--data-dir', typo, ...args]);
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(8);
+        expect(r.stderr).toMatch(/^keystash: error: no keystash data directory at /);
+      }
+      expect(existsSync(typo)).toBe(false);
+
+      expect((await cli.run(['put', 'a', 'b'])).code).toBe(0);
+      rmSync(join(cli.home, 'keyring.json'));
+      for (const args of [['get', 'a'], ['getall'], ['put', 'c', 'd']]) {
+        const r = await cli.run(args);
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(9);
+        expect(r.stderr).toMatch(/is not in the keyring .*restore keyring\.json/);
+      }
+      expect(existsSync(join(cli.home, 'keyring.json'))).toBe(false);
+    } finally {
+      cli.cleanup();
     }
   });
 });
