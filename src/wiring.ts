@@ -122,10 +122,22 @@ export async function openKeystash(config: Config, options: WiringOptions = {}):
 export async function openLocalKms(config: Config, options: { audited?: boolean; storedRows?: () => Promise<AsyncIterable<{ key: string }>> } = {}): Promise<LocalKeyring> {
   ensureDataDir(dirname(config.keyringPath));
   const [{ LocalKms, refuseNewKeyring }, { AuditedKms }] = await Promise.all([import('./localkms/local-kms.js'), import('./localkms/audited-kms.js')]);
-  const { storedRows } = options;
+  // `kms create-key` and `kms serve` (CreateKey) check the local store file of the config too.
+  const storedRows = options.storedRows ?? (config.store === 'sqlite' ? async () => localStoreRows(config) : undefined);
   const beforeCreate = storedRows && (async () => refuseNewKeyring(config.keyringPath, await storedRows()));
   const kms = LocalKms.open({ path: config.keyringPath, passphrase: config.kmsPassphrase, beforeCreate });
   return options.audited === false ? kms : new AuditedKms(kms, new AuditLog(auditLogPath(config)));
+}
+
+/** The rows of the local store file of `config`, none when there is no such file (the store is closed after). */
+async function* localStoreRows(config: Config): AsyncGenerator<{ key: string }> {
+  if (!existsSync(config.storePath)) return;
+  const store = await openConfiguredStore(config, { createStore: false });
+  try {
+    yield* store.listRecords();
+  } finally {
+    store.close();
+  }
 }
 
 /** The audit log of the local KMS: `kms-audit.jsonl` in the data directory. */

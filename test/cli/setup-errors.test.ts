@@ -114,6 +114,9 @@ describe('a missing keyring is never silently replaced (issue 22 item 11)', () =
       expect(put.code, put.stderr).toBe(9);
       expect(put.stderr).toMatch(/is not in the keyring.*restore keyring\.json/);
       expect(existsSync(keyring)).toBe(false);
+      const createKey = await h.run(['kms', 'create-key', '--alias', 'alias/new']);
+      expect(createKey.code, createKey.stderr).toBe(9);
+      expect(existsSync(keyring)).toBe(false);
 
       writeFileSync(keyring, original, { mode: 0o600 });
       const back = await h.run(['get', 'db.pw']);
@@ -140,9 +143,11 @@ describe('a missing keyring is never silently replaced (issue 22 item 11)', () =
     }
   });
 
-  it('a fresh data directory still creates its keyring on the first put', async () => {
+  it('a fresh data directory still creates its keyring on the first put (or kms create-key)', async () => {
     const h = inProcessHome();
     try {
+      const first = await h.run(['--data-dir', `${h.dir}/keys-first`, 'kms', 'create-key', '--alias', 'alias/first']);
+      expect(first.code, first.stderr).toBe(0);
       expect((await h.run(['put', 'a', 'b'])).code).toBe(0);
       expect(existsSync(`${h.home}/keyring.json`)).toBe(true);
       expect((await h.run(['get', 'a'])).stdout).toBe('b\n');
