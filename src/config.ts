@@ -76,12 +76,23 @@ export function configFilePath(env: Env): string {
 }
 
 /** The data directory: --data-dir, else KEYSTASH_HOME, else $XDG_DATA_HOME/keystash. */
-function dataDirOf(flags: ConfigFlags, env: Env, file: FileConfig): [string, Source] {
-  if (flags.dataDir) return [flags.dataDir, 'flag'];
-  if (env.KEYSTASH_HOME) return [env.KEYSTASH_HOME, 'env'];
-  if (typeof file.dataDir === 'string') return [file.dataDir, 'config'];
+function dataDirOf(flags: ConfigFlags, env: Env, file: FileConfig, configFile: string): [string, Source] {
+  if (flags.dataDir) return [withHome(flags.dataDir, env, '--data-dir', UsageError), 'flag'];
+  if (env.KEYSTASH_HOME) return [withHome(env.KEYSTASH_HOME, env, 'KEYSTASH_HOME', ConfigError), 'env'];
+  if (typeof file.dataDir === 'string') return [withHome(file.dataDir, env, `config file ${configFile}: dataDir`, ConfigError), 'config'];
   const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
   return [join(base, 'keystash'), 'default'];
+}
+
+/**
+ * A leading `~` the shell did not expand (a config file, a quoted `KEYSTASH_HOME='~/ks'`) means
+ * the home directory, as the shell would have it; never a directory named `~` under the current
+ * one. `~user` (another user's home) is refused rather than guessed.
+ */
+function withHome(dir: string, env: Env, what: string, Err: typeof ConfigError | typeof UsageError): string {
+  if (dir === '~' || dir.startsWith('~/')) return join(env.HOME || homedir(), dir.slice(1));
+  if (dir.startsWith('~')) throw new Err(`${what} '${dir}': '~user' is not expanded; give the directory's full path`);
+  return dir;
 }
 
 function readConfigFile(path: string, named: boolean): FileConfig {
@@ -145,10 +156,26 @@ function pick(
   return fallback;
 }
 
-/** Bad value: a usage error from a flag or variable, a ConfigError naming the file when it came from there. */
+/**
+ * Bad value: a usage error (2) from a flag; a ConfigError (9) from a variable or the config file,
+ * naming where it came from — a bad KEYSTASH_* value and a bad config file are the same kind of
+ * failure, and give the same exit code.
+ */
 function invalid(sources: Record<string, Source>, key: string, configFile: string, message: string): Error {
-  return sources[key] === 'config' ? new ConfigError(`config file ${configFile}: ${message}`) : new UsageError(message);
+  if (sources[key] === 'config') return new ConfigError(`config file ${configFile}: ${message}`);
+  if (sources[key] === 'env') return new ConfigError(`${message} (from the environment: ${ENV_NAMES[key]?.join(' or ') ?? 'a variable'})`);
+  return new UsageError(message);
 }
+
+/** The variables of the settings checked by {@link invalid}. */
+const ENV_NAMES: Record<string, readonly string[]> = {
+  backend: ['KEYSTASH_BACKEND'],
+  store: ['KEYSTASH_STORE'],
+  kms: ['KEYSTASH_KMS'],
+  table: ['KEYSTASH_TABLE', 'CREDSTASH_DEFAULT_TABLE'],
+  concurrency: ['KEYSTASH_CONCURRENCY'],
+  timeout: ['KEYSTASH_TIMEOUT'],
+};
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[], sources: Record<string, Source>, configFile: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
@@ -177,7 +204,7 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   const kms = oneOf('kms', pick(sources, 'kms', flags.kms, ['KEYSTASH_KMS'], env, file, backend), ['local', 'aws'] as const, sources, configFile);
   const table = pick(sources, 'table', flags.table, ['KEYSTASH_TABLE', 'CREDSTASH_DEFAULT_TABLE'], env, file, DEFAULT_TABLE);
   if (table === '' || /[\u0000-\u001f]/.test(table)) throw invalid(sources, 'table', configFile, 'invalid table name');
-  const [dataDir, dataDirSource] = dataDirOf(flags, env, file);
+  const [dataDir, dataDirSource] = dataDirOf(flags, env, file, configFile);
   sources.dataDir = dataDirSource;
   const region = pick(sources, 'region', flags.region, ['AWS_REGION', 'AWS_DEFAULT_REGION'], env, file, 'us-east-1');
   const kmsRegion = pick(sources, 'kmsRegion', flags.kmsRegion, ['KEYSTASH_KMS_REGION'], env, file, region);

@@ -111,6 +111,18 @@ export class ConfigError extends KeystashError {
   }
 }
 
+/**
+ * A stored row's data key names a local KMS key (or backing key) the keyring does not hold: the
+ * keyring was lost or replaced (store restored without keyring.json). `code` is
+ * 'config.noKeyring' when there is no keyring file at all (every row fails the same way: a set-up
+ * error) and 'config.keyNotInKeyring' when the keyring exists but lacks this row's key (one row).
+ */
+export class KeyNotInKeyringError extends ConfigError {
+  constructor(message: string, options: KeystashErrorOptions & { code: 'config.noKeyring' | 'config.keyNotInKeyring' }) {
+    super(message, options);
+  }
+}
+
 /** A bulk operation in which some items failed; carries a safe per-item report. */
 export class PartialFailureError extends KeystashError {
   readonly failures: ReadonlyArray<{ name: string; error: KeystashError }>;
@@ -118,6 +130,32 @@ export class PartialFailureError extends KeystashError {
     super(message, { code: 'bulk.partialFailure', ...options });
     this.failures = failures;
   }
+}
+
+/**
+ * Codes of KmsErrors about the key service itself (credentials, reachability, a locked keyring,
+ * throttling after retries, the audit log) rather than about the key or context of one row.
+ */
+const SETUP_KMS_CODES: ReadonlySet<string> = new Set(['kms.credentials', 'kms.unreachable', 'kms.timeout', 'kms.notKms', 'kms.keyringLocked', 'kms.throttled', 'kms.audit']);
+
+/**
+ * Codes of StoreErrors about one row or one name rather than the store: a policy limited to a
+ * name prefix denies single names (iam-policy --prefix), and a value may be too large.
+ */
+const ROW_STORE_CODES: ReadonlySet<string> = new Set(['store.accessDenied', 'store.itemTooLarge']);
+
+/**
+ * True when `error` is not about one row but about the set-up every row needs (configuration,
+ * keyring, passphrase, credentials, a missing table or store, an unreachable endpoint): the one
+ * place errors are classified as per-row or set-up. A bulk command stops at the first such error
+ * and reports it once, with its own exit code, instead of once per row as a partial failure.
+ */
+export function isSetupError(error: unknown): boolean {
+  if (error instanceof KeyNotInKeyringError) return error.code === 'config.noKeyring';
+  if (error instanceof ConfigError) return true;
+  if (error instanceof StoreError) return !ROW_STORE_CODES.has(error.code);
+  if (error instanceof KmsError) return SETUP_KMS_CODES.has(error.code);
+  return false;
 }
 
 /** The user interrupted an interactive step (Ctrl-C at a prompt). */

@@ -6,10 +6,12 @@
  * AWS-only command never loads a SQLite driver (DESIGN.md "Start-up cost"). SDK clients are
  * created once per run.
  */
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from './config.js';
 import { Keystash } from './core/keystash.js';
 import { ensureDataDir } from './data-dir.js';
+import { StoreError } from './errors.js';
 import type { KeyService } from './envelope/keyservice.js';
 import type { LocalKeyring } from './localkms/audited-kms.js';
 import { AUDIT_FILE, AuditLog } from './localkms/audit-log.js';
@@ -31,6 +33,12 @@ export interface WiringOptions {
   deadlineAt?: number | undefined;
   /** That deadline in seconds, for its message. */
   deadlineSeconds?: number | undefined;
+  /**
+   * A missing local store (and its data directory) may be created: true for the library and for
+   * CLI commands that store; read commands open with false, so a mistyped data directory is an
+   * error ('store.missing'), not a new empty store. Default true.
+   */
+  createStore?: boolean | undefined;
 }
 
 /** AWS credentials shared by both SDK clients (explicit keys / profile chain / assumed role). */
@@ -48,9 +56,23 @@ export function commandDeadline(config: Config, now = Date.now()): WiringOptions
   return { deadlineAt: now + config.timeout * 1000, deadlineSeconds: config.timeout };
 }
 
+/**
+ * A read must find the local store where the configuration says it is: a data directory typed
+ * wrong (`--data-dir ./mistyped get x`) is not an empty store, and is not created. Like the AWS
+ * backend's missing table, the message says how to start one.
+ */
+function requireLocalStore(config: Config): void {
+  if (existsSync(config.storePath)) return;
+  const where = existsSync(config.dataDir) ? `no keystash store at ${config.storePath}` : `no keystash data directory at ${config.dataDir}`;
+  throw new StoreError(`${where} (check --data-dir, KEYSTASH_HOME and KEYSTASH_CONFIG for a typo); to start a store there, run: keystash setup, or store a first secret with keystash put`, {
+    code: 'store.missing',
+  });
+}
+
 /** Open the configured store (`table` defaults to the configured one). */
 export async function openConfiguredStore(config: Config, options: WiringOptions = {}, table = config.table): Promise<SecretStore> {
   if (config.store === 'sqlite') {
+    if (options.createStore === false) requireLocalStore(config);
     ensureDataDir(dirname(config.storePath));
     return openStore({ kind: 'sqlite', path: config.storePath, table });
   }
@@ -83,7 +105,12 @@ export async function openConfiguredKeys(config: Config, options: WiringOptions 
 
 /** A Keystash for the configured backends. */
 export async function openKeystash(config: Config, options: WiringOptions = {}): Promise<Keystash> {
-  const [store, keys] = await Promise.all([openConfiguredStore(config, options), openConfiguredKeys(config, options)]);
+  // Before the keyring is opened, which would create the data directory.
+  if (config.store === 'sqlite' && options.createStore === false) requireLocalStore(config);
+  const opening = openConfiguredStore(config, options);
+  // A lost keyring is never silently replaced: no new keyring while the store holds local-wrapped rows.
+  const keyService = config.kms === 'local' ? openLocalKms(config, { storedRows: async () => (await opening).listRecords() }) : openConfiguredKeys(config, options);
+  const [store, keys] = await Promise.all([opening, keyService]);
   return new Keystash({ store, keys, concurrency: config.concurrency });
 }
 
@@ -93,18 +120,36 @@ export async function openKeystash(config: Config, options: WiringOptions = {}):
  * `audited: false` and records each request itself, with its access key id and address, and
  * with `createDefaultKey: false` (through the server a missing key is never created).
  */
-export async function openLocalKms(config: Config, options: { audited?: boolean; createDefaultKey?: boolean } = {}): Promise<LocalKeyring> {
+export async function openLocalKms(
+  config: Config,
+  options: { audited?: boolean; createDefaultKey?: boolean; storedRows?: () => Promise<AsyncIterable<{ key: string }>> } = {},
+): Promise<LocalKeyring> {
   ensureDataDir(dirname(config.keyringPath));
-  const [{ LocalKms }, { AuditedKms, recordDefaultKeyCreated }] = await Promise.all([import('./localkms/local-kms.js'), import('./localkms/audited-kms.js')]);
+  const [{ LocalKms, refuseNewKeyring }, { AuditedKms, recordDefaultKeyCreated }] = await Promise.all([import('./localkms/local-kms.js'), import('./localkms/audited-kms.js')]);
   const log = new AuditLog(auditLogPath(config));
+  // `kms create-key` and `kms serve` (CreateKey) check the local store file of the config too.
+  const storedRows = options.storedRows ?? (config.store === 'sqlite' ? async () => localStoreRows(config) : undefined);
+  const beforeCreate = storedRows && (async () => refuseNewKeyring(config.keyringPath, await storedRows()));
   const kms = LocalKms.open({
     path: config.keyringPath,
     passphrase: config.kmsPassphrase,
+    beforeCreate,
     ...(options.createDefaultKey === undefined ? {} : { createDefaultKey: options.createDefaultKey }),
-    // alias/credstash's key made on first use is recorded as the CreateKey it is (issue 24 item 3).
+    // alias/credstash's key made on first use is recorded as the CreateKey it is.
     onDefaultKeyCreated: (meta) => recordDefaultKeyCreated(log, meta),
   });
   return options.audited === false ? kms : new AuditedKms(kms, log);
+}
+
+/** The rows of the local store file of `config`, none when there is no such file (the store is closed after). */
+async function* localStoreRows(config: Config): AsyncGenerator<{ key: string }> {
+  if (!existsSync(config.storePath)) return;
+  const store = await openConfiguredStore(config, { createStore: false });
+  try {
+    yield* store.listRecords();
+  } finally {
+    store.close();
+  }
 }
 
 /** The audit log of the local KMS: `kms-audit.jsonl` in the data directory. */

@@ -15,10 +15,21 @@ export interface CliDeps extends CliWiring {
   io: Io;
 }
 
+/** How a command opens its Keystash. */
+export interface OpenOptions {
+  /** The command stores secrets: a missing local store (and data directory) is created. */
+  create?: boolean | undefined;
+}
+
 /** The backends a command may open (src/wiring.ts in the real program). */
 export interface CliWiring {
-  /** The Keystash of a config; its AWS requests share the command's deadline (`--timeout`). */
-  open(config: Config): Promise<Keystash>;
+  /**
+   * The Keystash of a config; its AWS requests share the command's deadline (`--timeout`). Only
+   * with `create` (commands that store: put, putall, import, restore, setup, migrate's
+   * destination) may a missing local store and its data directory be created; otherwise a
+   * missing store is a StoreError 'store.missing' (a mistyped --data-dir is not an empty store).
+   */
+  open(config: Config, options?: OpenOptions): Promise<Keystash>;
   /** The key service of a config alone (restore's `--rewrap-from`), with the same deadline. */
   openKeys(config: Config): Promise<KeyService>;
   /** The local keyring; audited unless `audited: false` (`kms serve` and `kms audit` record themselves or only read). */
@@ -40,15 +51,15 @@ export function configOf(deps: CliDeps, cmd: Command): Config {
   return resolveConfig(flagsOf(cmd), deps.io.env);
 }
 
-/** Run `fn` with an open Keystash, closing it afterwards. */
-export async function withKeystash<T>(deps: CliDeps, cmd: Command, fn: (keystash: Keystash, config: Config) => Promise<T>): Promise<T> {
-  return withKeystashOf(deps, flagsOf(cmd), fn);
+/** Run `fn` with an open Keystash, closing it afterwards (a missing local store is created only with `create`). */
+export async function withKeystash<T>(deps: CliDeps, cmd: Command, fn: (keystash: Keystash, config: Config) => Promise<T>, options: OpenOptions = {}): Promise<T> {
+  return withKeystashOf(deps, flagsOf(cmd), fn, options);
 }
 
 /** withKeystash from configuration flags, however they were parsed (commander's flagsOf, or the quick path). */
-export async function withKeystashOf<T>(deps: CliDeps, flags: ConfigFlags, fn: (keystash: Keystash, config: Config) => Promise<T>): Promise<T> {
+export async function withKeystashOf<T>(deps: CliDeps, flags: ConfigFlags, fn: (keystash: Keystash, config: Config) => Promise<T>, options: OpenOptions = {}): Promise<T> {
   const config = resolveConfig(flags, deps.io.env);
-  const keystash = await deps.open(config);
+  const keystash = await deps.open(config, options);
   try {
     return await fn(keystash, config);
   } finally {

@@ -45,6 +45,8 @@ export function createProgram(deps: CliDeps, argv?: readonly string[]): Command 
     .configureOutput({
       writeOut: (text) => void deps.io.stdout.write(text),
       writeErr: (text) => void deps.io.stderr.write(text),
+      // commander's own errors ("error: unknown option '--x'") in keystash's form, as report.ts writes every other error.
+      outputError: (text, write) => write(text.startsWith('error: ') ? `keystash: ${text}` : `keystash: error: ${text}`),
     });
   for (const cmd of only ? [only] : COMMANDS.map(([, factory]) => factory(deps))) {
     inherit(cmd, program);

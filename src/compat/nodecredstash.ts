@@ -28,7 +28,7 @@ import type { Keystash } from '../core/keystash.js';
 import { mapSettled } from '../core/concurrency.js';
 import { asKeystashError, byNameThenNewest, newestFirst } from '../core/rows.js';
 import { nextVersion, padVersion } from '../core/versions.js';
-import { DecryptError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
+import { DecryptError, isSetupError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
 import { createKeystash } from '../open.js';
 
 export interface CredstashOptions {
@@ -130,7 +130,7 @@ export class Credstash {
     const version = versionText(opts.version);
     const { startsWith } = opts;
     const names = (await ks.names()).filter((name) => !startsWith || name.startsWith(startsWith));
-    const settled = await mapSettled(names, ks.concurrency, (name) => ks.get(name, { version, context: opts.context }));
+    const settled = await mapSettled(names, ks.concurrency, (name) => ks.get(name, { version, context: opts.context }), { stopOn: isSetupError });
     const failures = settled.flatMap((s) =>
       s.ok || s.error instanceof SecretNotFoundError || s.error instanceof DecryptError ? [] : [{ name: s.item, error: asKeystashError(s.error) }],
     );

@@ -5,7 +5,7 @@
  * A version suffix is recognised only when it is all digits, so a name may itself contain `@`
  * (as for `exec --env`). A reference must close on its own line.
  */
-import { KeystashError, PartialFailureError, UsageError } from '../errors.js';
+import { isSetupError, KeystashError, PartialFailureError, UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { mapSettled } from './concurrency.js';
 import type { Keystash } from './keystash.js';
@@ -59,7 +59,8 @@ export async function renderTemplate(keystash: Keystash, text: string, options: 
   const keyOf = (r: TemplateReference) => `${r.name}\0${r.version ?? ''}`;
   const unique = new Map<string, TemplateReference>();
   for (const r of references) if (!unique.has(keyOf(r))) unique.set(keyOf(r), r);
-  const read = () => mapSettled([...unique.values()], keystash.concurrency, (r) => keystash.get(r.name, { version: r.version, context: options.context }));
+  const read = () =>
+    mapSettled([...unique.values()], keystash.concurrency, (r) => keystash.get(r.name, { version: r.version, context: options.context }), { stopOn: isSetupError });
   // One audit record per key for the whole template (a local KMS), as for getall.
   const names = [...unique.values()].map((r) => r.name);
   const settled = keystash.keys?.bulk ? await keystash.keys.bulk('inject', names, read) : await read();

@@ -3,7 +3,7 @@
  * KeyService (DESIGN.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
  * typed errors, never prints.
  */
-import { IntegrityError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
+import { IntegrityError, isSetupError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
 import { bytesToBase64 } from '../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
 import { DEFAULT_KEY } from '../config.js';
@@ -207,7 +207,7 @@ export class Keystash implements KeystashWriter {
     const read = () => mapSettled(names, this.concurrency, (name) => {
       const record = latest?.get(name);
       return record ? this.open(record, options.context) : this.get(name, options);
-    });
+    }, { stopOn: isSetupError });
     // One audit record per key for the whole read (a local KMS), not one per secret.
     const settled = this.keys.bulk ? await this.keys.bulk('getall', names, read) : await read();
     const failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item, error: asKeystashError(s.error) }]));

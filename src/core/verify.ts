@@ -11,7 +11,7 @@ import { asKeystashError, byNameThenVersion, openRecord, readRow, type RowFailur
 import type { SecretRecord } from '../secretstore/types.js';
 import { isCanonicalVersion } from './versions.js';
 import { expandWildcard, isPattern } from './wildcard.js';
-import { SecretNotFoundError } from '../errors.js';
+import { isSetupError, SecretNotFoundError } from '../errors.js';
 
 export interface VerifyOptions {
   /** Glob (or exact name) of the secrets to check; every secret when absent. */
@@ -61,7 +61,7 @@ export async function verifySecrets(keystash: KeystashParts, options: VerifyOpti
     } finally {
       options.onProgress?.({ done: ++done, total: selected.length });
     }
-  });
+  }, { stopOn: isSetupError });
   const report: VerifyReport = { checked: selected.length, ok: 0, legacy: [], failed: [] };
   for (const s of settled) {
     if (!s.ok) {

@@ -4,7 +4,7 @@
  * Error bodies follow the awsJson1_1 protocol (`{"__type", "message"}` plus the
  * `x-amzn-ErrorType` header) so the AWS SDK raises its own exception classes.
  */
-import { DecryptError, KmsError, UsageError } from '../errors.js';
+import { DecryptError, KeyNotInKeyringError, KmsError, UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 
 /** A request member bag as parsed from the JSON body. */
@@ -32,13 +32,14 @@ const KMS_CODE_TO_TYPE: Readonly<Record<string, string>> = {
 };
 
 /**
- * Map any thrown value to an AwsError: DecryptError → InvalidCiphertextException, KmsError by code,
+ * Map any thrown value to an AwsError: DecryptError (and KeyNotInKeyringError) → InvalidCiphertextException, KmsError by code,
  * UsageError → ValidationException, anything else → KMSInternalException with a generic message
  * (internal messages could carry data that must not leave the process).
  */
 export function toAwsError(err: unknown): AwsError {
   if (err instanceof AwsError) return err;
-  if (err instanceof DecryptError) return new AwsError('InvalidCiphertextException', 'The ciphertext is invalid or the encryption context does not match.');
+  // A blob naming a key the keyring lacks is what KMS calls an invalid ciphertext, too.
+  if (err instanceof DecryptError || err instanceof KeyNotInKeyringError) return new AwsError('InvalidCiphertextException', 'The ciphertext is invalid or the encryption context does not match.');
   if (err instanceof KmsError) {
     const type = KMS_CODE_TO_TYPE[err.code];
     if (type !== undefined) return new AwsError(type, withoutPaths(err.message));

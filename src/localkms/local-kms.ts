@@ -12,7 +12,7 @@
  * (AlreadyExistsException). No message contains key material or plaintext.
  */
 import { randomBytes } from '../envelope/primitives.js';
-import { DecryptError, KmsError } from '../errors.js';
+import { DecryptError, KeyNotInKeyringError, KmsError } from '../errors.js';
 import { base64ToBytes } from '../envelope/codec.js';
 import type { AliasEntry, KeyManager, KeyMetadata } from './key-manager.js';
 import { aliasNameOf, findKey, newBackingKey, newMasterKey, toMetadata } from './keyring-format.js';
@@ -55,10 +55,49 @@ export interface LocalKmsOptions {
   createDefaultKey?: boolean;
   /** Told of every key created without a CreateKey call (alias/credstash's on first use), to record it. */
   onDefaultKeyCreated?: (meta: KeyMetadata) => void;
+  /**
+   * Called before a keyring is created where none exists; throws to refuse (the composition root
+   * refuses when the store holds rows wrapped by local keys: the keyring was lost, see
+   * {@link refuseNewKeyring}).
+   */
+  beforeCreate?: (() => Promise<void>) | undefined;
 }
 
 function validation(message: string): KmsError {
   return new KmsError(message, { code: 'kms.validation' });
+}
+
+/**
+ * A blob names a key the keyring lacks (issue 22 item 11): the keyring was lost or replaced, and
+ * only the original keyring.json can unwrap it; a new keyring never can. The key id comes from the
+ * blob's unauthenticated header, parsed as a UUID (hex and dashes only).
+ */
+export function keyNotInKeyring(path: string, what: string, noKeyring: boolean): KeyNotInKeyringError {
+  // With a keyring present, a row's altered header names an unknown key too: say both causes.
+  const text = noKeyring
+    ? `${what} is not in the keyring (there is no keyring at ${path}); restore keyring.json from a backup: a new keyring cannot unwrap data keys wrapped by the old one`
+    : `${what} is not in the keyring (the keyring ${path} does not hold it); restore keyring.json from a backup if it was lost or replaced (otherwise this row's wrapped data key was altered)`;
+  return new KeyNotInKeyringError(text, {
+    code: noKeyring ? 'config.noKeyring' : 'config.keyNotInKeyring',
+  });
+}
+
+/**
+ * Refuse to create a new keyring while `rows` (a store's rows) hold data keys wrapped by a local
+ * key: the keyring that holds that key was lost (the store was restored alone), and secrets put
+ * under a new keyring would hide the loss until the old rows are needed. Reads rows until the first
+ * local-wrapped one; a row whose key does not even parse as a local blob is passed over.
+ */
+export async function refuseNewKeyring(path: string, rows: AsyncIterable<{ key: string }>): Promise<void> {
+  for await (const row of rows) {
+    let keyId: string;
+    try {
+      keyId = parseWrappedKeyHeader(base64ToBytes(row.key, 'key')).keyId;
+    } catch {
+      continue;
+    }
+    throw keyNotInKeyring(path, `key ${keyId}, which wrapped the data keys of stored secrets,`, true);
+  }
 }
 
 function checkContext(context: EncryptionContext): void {
@@ -104,6 +143,7 @@ export class LocalKms implements KeyService, KeyManager {
   readonly #now: () => Date;
   readonly #createDefaultKey: boolean;
   readonly #onDefaultKeyCreated: (meta: KeyMetadata) => void;
+  readonly #beforeCreate: (() => Promise<void>) | undefined;
 
   private constructor(options: LocalKmsOptions) {
     this.path = options.path;
@@ -112,6 +152,7 @@ export class LocalKms implements KeyService, KeyManager {
     this.#now = options.now ?? (() => new Date());
     this.#createDefaultKey = options.createDefaultKey ?? true;
     this.#onDefaultKeyCreated = options.onDefaultKeyCreated ?? (() => {});
+    this.#beforeCreate = options.beforeCreate;
   }
 
   /** Cheap: no I/O until the first operation; every operation sees the file's current state. */
@@ -135,11 +176,12 @@ export class LocalKms implements KeyService, KeyManager {
   async decrypt(request: DecryptRequest): Promise<DecryptResult> {
     checkContext(request.context);
     const header = parseWrappedKeyHeader(request.ciphertextBlob);
-    const key = findKey(this.#file.read(), header.keyId);
-    if (key === undefined) throw new DecryptError();
+    const data = this.#file.read();
+    const key = findKey(data, header.keyId);
+    if (key === undefined) throw keyNotInKeyring(this.path, `key ${header.keyId}`, data === undefined);
     this.#checkEnabled(key);
     const backing = key.backingKeys.find((b) => b.id === header.backingKeyId);
-    if (backing === undefined) throw new DecryptError();
+    if (backing === undefined) throw keyNotInKeyring(this.path, `backing key ${header.backingKeyId} of key ${header.keyId}`, false);
     const plaintext = withMaterial(backing, (material) => unwrapKey(request.ciphertextBlob, material, request.context));
     return { plaintext, keyId: key.arn };
   }
@@ -194,6 +236,7 @@ export class LocalKms implements KeyService, KeyManager {
     if (alias !== undefined) checkAliasName(alias);
     const key = this.#newKey(description, alias);
     const defaultKey = alias === DEFAULT_KEY || !this.#createDefaultKey ? undefined : this.#newDefaultKey();
+    if (this.#file.read() === undefined) await this.#beforeCreate?.();
     if (this.#file.createIfAbsent(() => ({ keys: defaultKey === undefined ? [key] : [defaultKey, key] }))) {
       if (defaultKey !== undefined) this.#onDefaultKeyCreated(toMetadata(defaultKey));
     } else {
@@ -211,6 +254,8 @@ export class LocalKms implements KeyService, KeyManager {
    * Returns the new key's metadata, or undefined when the keyring already existed.
    */
   async createKeyringIfAbsent(): Promise<KeyMetadata | undefined> {
+    if (this.#file.read() !== undefined) return undefined;
+    await this.#beforeCreate?.();
     const key = this.#newDefaultKey();
     if (!this.#file.createIfAbsent(() => ({ keys: [key] }))) return undefined;
     const meta = toMetadata(key);
@@ -298,6 +343,7 @@ export class LocalKms implements KeyService, KeyManager {
     let data = this.#file.read();
     let key = findKey(data, ref);
     if (key === undefined && this.#createDefaultKey && (data === undefined || aliasNameOf(ref) === DEFAULT_KEY)) {
+      if (data === undefined) await this.#beforeCreate?.();
       const fresh = this.#newDefaultKey();
       let created = this.#file.createIfAbsent(() => ({ keys: [fresh] }));
       if (!created) {

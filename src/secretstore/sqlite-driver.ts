@@ -8,7 +8,10 @@
  * `SQLITE_CONSTRAINT_PRIMARYKEY` or `SQLITE_BUSY` — so sqlite-errors.ts and the store branch on one
  * vocabulary (node:sqlite reports the numeric extended result code as `errcode`).
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ConfigError } from '../errors.js';
 
@@ -166,10 +169,35 @@ export function preferredSqliteDriver(): SqliteDriverName {
 function noDriver(): ConfigError {
   return new ConfigError(
     `no SQLite driver: Node ${process.versions.node} has no node:sqlite and better-sqlite3 is not installed or not built for it; ` +
-      'run keystash on Node 24 (or 22.13+), or install better-sqlite3 with its install script allowed ' +
-      '(npm install better-sqlite3 --allow-scripts=better-sqlite3, or npm rebuild better-sqlite3)',
+      `run keystash on Node 24 (or 22.13+), or build better-sqlite3 with its install script allowed: ${rebuildCommand(fileURLToPath(import.meta.url))}`,
     { code: 'config.noSqlite' },
   );
+}
+
+/**
+ * The command that builds better-sqlite3's addon where this keystash was installed from (issue 22
+ * item 16): a plain `npm rebuild better-sqlite3` in the current directory does nothing for a
+ * global install. `moduleFile` is a file of keystash's package (this module, or the bundle).
+ * npm's folder layout (docs.npmjs.com, "folders"): global packages in {prefix}/lib/node_modules
+ * (POSIX) or {prefix}/node_modules (Windows), a project's in {project}/node_modules.
+ */
+export function rebuildCommand(moduleFile: string): string {
+  let root = dirname(moduleFile);
+  while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
+  const parent = dirname(root);
+  const above = dirname(parent);
+  const global = basename(parent) === 'node_modules' && (basename(above) === 'lib' || (process.platform === 'win32' && existsSync(join(above, 'npm.cmd'))));
+  // npm 12 runs no dependency's install script unless allowed: globally by --allow-scripts; in a
+  // project (where npm refuses that flag, EALLOWSCRIPTS) by its allowScripts list, which
+  // `npm install-scripts approve` writes (npm >= 11.19; older npm runs the script anyway).
+  if (global) return 'npm rebuild -g better-sqlite3 --allow-scripts=better-sqlite3';
+  const project = basename(parent) === 'node_modules' ? above : root; // a dependency, or a checkout
+  return `cd ${shellWord(project)} && npm rebuild better-sqlite3 (npm 12: run npm install-scripts approve better-sqlite3 there first)`;
+}
+
+/** A path as one POSIX shell word (single-quoted unless plainly safe). */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
 }
 
 /** Open an existing SQLite file with the chosen (or preferred) driver. Errors are SqliteDriverErrors. */

@@ -5,7 +5,7 @@
  * exactly what to do (exit 9).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/run-cli.js';
@@ -89,8 +89,54 @@ describe('the packed tarball, installed with --ignore-scripts', () => {
     } else {
       expect(put.code).toBe(9);
       expect(put.stdout).toBe('');
-      expect(put.stderr).toMatch(/no SQLite driver: Node .* run keystash on Node 24 \(or 22\.13\+\), or install better-sqlite3 with its install script allowed/);
+      expect(put.stderr).toMatch(/no SQLite driver: Node .* run keystash on Node 24 \(or 22\.13\+\), or build better-sqlite3 with its install script allowed/);
+      // Installed into the project at `prefix`: the advice rebuilds there, not in the current directory.
+      expect(put.stderr).toContain(`cd ${prefix} && npm rebuild better-sqlite3 (npm 12: run npm install-scripts approve better-sqlite3 there first)`);
       expect(existsSync(join(home, 'data', 'keyring.json'))).toBe(false);
     }
+  });
+});
+
+describe('installing is quiet (issue 22 item 16)', () => {
+  const INSTALL_TIME = ['preinstall', 'install', 'postinstall', 'prepare'];
+
+  it('the packed package.json has no install-time script: npm 12 blocks and lists any (the build runs on prepack, dist/ ships built)', { timeout: 300_000 }, () => {
+    const dest = join(t.dir, 'manifest');
+    mkdirSync(dest);
+    const packed = packResult(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dest]));
+    const r = spawnSync('tar', ['-xzf', join(dest, packed.filename), '-C', dest, 'package/package.json'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dest, 'package', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    expect(Object.keys(manifest.scripts ?? {}).filter((s) => INSTALL_TIME.includes(s))).toEqual([]);
+    expect(manifest.scripts?.prepack).toBe('npm run build');
+    expect(packed.files.map((f) => f.path)).toContain('dist/bundle/cli.cjs');
+  });
+
+  it('the tarball is ignored by git (npm pack writes it into the checkout)', () => {
+    const r = spawnSync('git', ['check-ignore', '--no-index', 'keystash-0.1.0.tgz', 'keystash-9.9.9.tgz'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stdout.trim().split('\n')).toEqual(['keystash-0.1.0.tgz', 'keystash-9.9.9.tgz']);
+  });
+
+  // npm 12 (what users of Node 24 get) as .ci/node24 caches it; not downloaded by a test.
+  const ciNode24 = readFileSync(join(ROOT, '.ci', 'node24'), 'utf8');
+  const version = (name: string) => new RegExp(`^${name}=(\\S+)$`, 'm').exec(ciNode24)?.[1];
+  const tools = process.env.KEYSTASH_TOOLS ?? join(process.env.HOME ?? '', '.cache', 'keystash-ci');
+  const npm12Bin = join(tools, `node-${version('NODE_VERSION')}-npm-${version('NPM_VERSION')}`, 'bin');
+  it.skipIf(!existsSync(join(npm12Bin, 'npm')))('a global install of the tarball with npm 12 warns about no script of keystash', { timeout: 600_000 }, () => {
+    const dest = join(t.dir, 'global');
+    mkdirSync(dest);
+    const packed = packResult(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dest]));
+    // As a user types it: not the npm_config_* an npm running this test exports, not this
+    // machine's ~/.npmrc (a fresh HOME), but its package cache (offline).
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    const cache = process.env.npm_config_cache ?? join(process.env.HOME ?? '', '.npm');
+    const env = { ...inherited, HOME: dest, PATH: `${npm12Bin}:${process.env.PATH}`, npm_config_cache: cache, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
+    const r = spawnSync('npm', ['install', '-g', '--prefix', join(dest, 'prefix'), '--prefer-offline', join(dest, packed.filename)], { cwd: dest, env, encoding: 'utf8', timeout: 540_000 });
+    expect(r.status, r.stderr).toBe(0);
+    // npm 12 lists each package whose install script it blocked: only the optional Node 20 driver
+    // may be there (its addon is its own business; README "Install and test"), never keystash.
+    const blocked = [...r.stderr.matchAll(/^npm warn install-scripts\s+(\S+)@\S+ \(/gm)].map((m) => m[1]);
+    expect(blocked.filter((name) => name !== 'better-sqlite3'), r.stderr).toEqual([]);
+    expect(r.stderr).not.toMatch(/keystash@\S+ \(prepare/);
   });
 });

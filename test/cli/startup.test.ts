@@ -6,7 +6,7 @@
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliHome, runCli, tempDir } from '../helpers/run-cli.js';
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
@@ -14,6 +14,10 @@ const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 const hasCompileCache = major > 22 || (major === 22 && minor >= 1);
 const h = cliHome();
 const t = tempDir('keystash-startup-');
+// A store to read: read commands (`keys`) never create one (issue 22 item 12).
+beforeAll(async () => {
+  expect((await h.run(['put', 'cc.setup', 'v'], { env: { KEYSTASH_NO_COMPILE_CACHE: '1' } })).code).toBe(0);
+});
 afterAll(() => {
   h.cleanup();
   t.cleanup();

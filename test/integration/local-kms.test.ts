@@ -5,7 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, DecryptError, KmsError } from '../../src/errors.js';
+import { ConfigError, DecryptError, KeyNotInKeyringError, KmsError } from '../../src/errors.js';
+import { toAwsError } from '../../src/kmsserver/protocol.js';
 import { LocalKms } from '../../src/localkms/local-kms.js';
 import type { LocalKmsOptions } from '../../src/localkms/local-kms.js';
 import { parseWrappedKeyHeader } from '../../src/localkms/wrapped-key.js';
@@ -289,17 +290,21 @@ describe('LocalKms keys', () => {
     expect(parseWrappedKeyHeader(reWrapped.ciphertextBlob).backingKeyId).toBe(3);
   });
 
-  it('fails with DecryptError for a blob naming a key or backing key the keyring lacks', async () => {
+  it('names the key a blob needs when the keyring lacks it (restore keyring.json), never blaming the context; the server still answers InvalidCiphertextException', async () => {
     const { kms } = freshKms();
     const { ciphertextBlob } = await kms.generateDataKey({ keyId: 'alias/credstash', numberOfBytes: 64, context: {} });
     const other = freshKms().kms;
     await other.listKeys();
     await other.createKey({});
-    await expect(other.decrypt({ ciphertextBlob, context: {} })).rejects.toBeInstanceOf(DecryptError);
-    await expect(freshKms().kms.decrypt({ ciphertextBlob, context: {} })).rejects.toBeInstanceOf(DecryptError);
+    const lacking = other.decrypt({ ciphertextBlob, context: {} });
+    await expect(lacking).rejects.toBeInstanceOf(KeyNotInKeyringError);
+    await expect(lacking).rejects.toMatchObject({ code: 'config.keyNotInKeyring', message: expect.stringMatching(/^key [0-9a-f-]{36} is not in the keyring .*restore keyring\.json/) });
+    const absent = freshKms().kms.decrypt({ ciphertextBlob, context: {} });
+    await expect(absent).rejects.toMatchObject({ code: 'config.noKeyring', message: expect.stringContaining('there is no keyring at') });
     const unknownBacking = ciphertextBlob.slice();
     unknownBacking[20] = 9;
-    await expect(kms.decrypt({ ciphertextBlob: unknownBacking, context: {} })).rejects.toBeInstanceOf(DecryptError);
+    await expect(kms.decrypt({ ciphertextBlob: unknownBacking, context: {} })).rejects.toMatchObject({ code: 'config.keyNotInKeyring', message: expect.stringMatching(/^backing key 9 of key /) });
+    expect(toAwsError(await lacking.catch((e: unknown) => e)).type).toBe('InvalidCiphertextException');
   });
 
   it('validates numberOfBytes, plaintext size and context values', async () => {

@@ -174,7 +174,7 @@ function assertOneError(stderr: string, style: Style): string {
   expect(stderr).not.toMatch(/\n\s+at /);
   expect(stderr).not.toMatch(/Warning/);
   if (style === 'commander') {
-    expect(stderr).toMatch(/^error: [^\n]+\n\(run with --help for usage\)\n$/);
+    expect(stderr).toMatch(/^keystash: error: [^\n]+\n\(run with --help for usage\)\n$/);
     return stderr.split('\n')[0]!;
   }
   expect(stderr).toMatch(/^keystash: error: [^\n]+\n$/);
@@ -304,8 +304,8 @@ const cases: Case[] = [
   { name: '-v with --expect-version', backend: 'local', args: () => ['put', 'app.db', 'v', '-v', '9', '--expect-version', '2'], code: 2, message: /cannot be combined/ },
   { name: '--concurrency 0', backend: 'local', args: () => ['--concurrency', '0', 'getall'], code: 2, message: /invalid concurrency '0'/ },
   { name: '--concurrency abc', backend: 'local', args: () => ['getall', '--concurrency', 'abc'], code: 2, message: /invalid concurrency 'abc'/ },
-  { name: 'KEYSTASH_CONCURRENCY=100000', backend: 'local', args: () => ['getall'], env: () => ({ KEYSTASH_CONCURRENCY: '100000' }), code: 2, message: /invalid concurrency/ },
-  { name: 'KEYSTASH_BACKEND=gcp', backend: 'local', args: () => ['get', 'app.db'], env: () => ({ KEYSTASH_BACKEND: 'gcp' }), code: 2, message: /invalid backend 'gcp'/ },
+  { name: 'KEYSTASH_CONCURRENCY=100000', backend: 'local', args: () => ['getall'], env: () => ({ KEYSTASH_CONCURRENCY: '100000' }), code: 9, message: /invalid concurrency/ },
+  { name: 'KEYSTASH_BACKEND=gcp', backend: 'local', args: () => ['get', 'app.db'], env: () => ({ KEYSTASH_BACKEND: 'gcp' }), code: 9, message: /invalid backend 'gcp'/ },
   { name: 'export --mask without github-env', backend: 'local', args: () => ['export', 'app.db', '-f', 'json', '--mask'], code: 2, message: /--mask/ },
   { name: 'setup --provisioned abc', backend: 'local', args: () => ['setup', '--provisioned', 'abc'], code: 2, message: /--provisioned/ },
   { name: 'import of invalid JSON', backend: 'local', args: (ctx) => ['import', writeFile(ctx, 'bad.json', '{"a": "1",')], code: 2, message: /not valid JSON; nothing was imported|not valid JSON .*nothing was imported/ },
@@ -465,7 +465,8 @@ const cases: Case[] = [
     backend: 'local',
     setup: (ctx) => unlinkSync(keyring(ctx)),
     args: () => ['get', 'app.db'],
-    code: 6,
+    code: 9, // issue 22 item 11: the missing key is named, the context is not blamed
+    message: /is not in the keyring \(there is no keyring at .*\); restore keyring\.json/,
   },
 
   // --- KMS (7)

@@ -6,7 +6,6 @@
  * `kms serve` requests, spreadsheet formulas, glob patterns built to backtrack, and an
  * encryption-context key `__proto__`. In-process CLI runs against real SQLite and local KMS files.
  */
-import Database from 'better-sqlite3';
 import { chmodSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -24,6 +23,7 @@ import { LocalKms } from '../../src/localkms/local-kms.js';
 import { startKmsServer, type KmsServer } from '../../src/kmsserver/server.js';
 import { oneLine } from '../../src/format/one-line.js';
 import { inProcessHome } from '../helpers/in-process.js';
+import { rawDb } from '../helpers/sqlite.js';
 
 const SECRET = 'Passw0rd-MARKER';
 
@@ -119,7 +119,8 @@ describe('one escaping function for everything store- or file-derived that reach
   it('keys, list, verify, delete confirmations and error lines never carry raw controls', async () => {
     expect((await h.run(['put', 'plain.name', 'v1'], {})).code).toBe(0);
     // A row written by another tool: keystash itself refuses such a name.
-    const db = new Database(join(h.home, 'store.db'));
+    // keystash's own driver selection (node:sqlite where Node has it): better-sqlite3 is optional.
+    const db = rawDb(join(h.home, 'store.db'));
     db.prepare('UPDATE secrets SET name = ? WHERE name = ?').run(EVIL, 'plain.name');
     db.close();
     const outputs = [

@@ -37,7 +37,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
-import { ConfigError, createKeystash, DecryptError, IntegrityError, KmsError, SecretNotFoundError, type Keystash } from 'keystash';
+import { ConfigError, createKeystash, DecryptError, IntegrityError, KeyNotInKeyringError, KmsError, SecretNotFoundError, type Keystash } from 'keystash';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../helpers/run-cli.js';
 import { runHere } from '../helpers/run-here.js';
@@ -269,7 +269,8 @@ const FIELD_MUTATIONS: FieldMutation[] = [
         return { reject: [IntegrityError] };
       }
       await b.write(name, version, { key: b64(mutateBytes(unb64(row.key), m)) });
-      return { reject: [DecryptError] };
+      // A changed header names a key (or backing key) the keyring lacks: said as such (issue 22 item 11).
+      return { reject: [DecryptError, KeyNotInKeyringError] };
     },
   },
   {
@@ -466,7 +467,7 @@ describe('mutated keyring (local KMS)', () => {
     fc.record({ kind: fc.constant('noKeys' as const) }),
   );
 
-  it('structured changes: material/key id/backing id → DecryptError, disabled → KmsError, invalid → ConfigError', async () => {
+  it('structured changes: material → DecryptError, key id/backing id/no keys → KeyNotInKeyringError, disabled → KmsError, invalid → ConfigError', async () => {
     await fc.assert(
       fc.asyncProperty(structured, async (m) => {
         const data = JSON.parse(pristine.toString('utf8')) as KeyringJson;
@@ -486,10 +487,12 @@ describe('mutated keyring (local KMS)', () => {
             break;
           case 'keyId':
             key.keyId = randomUUID();
+            expected = KeyNotInKeyringError; // the rows' key is gone from the keyring
             break;
           case 'backingId':
             key.backingKeys[0]!.id = m.id;
             key.currentBackingKey = m.id;
+            expected = KeyNotInKeyringError;
             break;
           case 'backingIdOnly':
             key.backingKeys[0]!.id = m.id;
@@ -509,6 +512,7 @@ describe('mutated keyring (local KMS)', () => {
             break;
           case 'noKeys':
             data.keys = [];
+            expected = KeyNotInKeyringError;
             break;
         }
         for (const outcome of await readAllWith(JSON.stringify(data, null, 2))) expectRejected(outcome, [expected], `keyring ${JSON.stringify(m)}`);

@@ -80,6 +80,7 @@ export async function putAction(deps: CliDeps, flags: ConfigFlags, name: string,
       version: opts.autoversion ? undefined : opts.version,
       expectVersion: opts.expectVersion,
     }),
+    { create: true },
   );
   if (opts.json) printJson(deps, stored);
   else say(deps, `${name} has been stored (version ${stored.version})`);

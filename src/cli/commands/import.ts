@@ -37,6 +37,7 @@ export function importCommand(deps: CliDeps): Command {
       const progress = progressReporter(deps.io, 'import');
       const results = await withKeystash(deps, cmd, (ks) =>
         importSecrets(ks, secrets, { dryRun: opts.dryRun, keyId: opts.key, context, comment: opts.comment, onProgress: progress.onProgress }),
+      { create: true },
       ).finally(progress.done);
       printImportReport(deps, results, opts.json === true, opts.dryRun === true);
     });

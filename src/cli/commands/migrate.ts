@@ -52,7 +52,7 @@ export function migrateCommand(deps: CliDeps): Command {
       const progress = progressReporter(deps.io, 'migrate');
       const report = (s: MigrateSummary) => (opts.json ? deps.io.stdout.write(`${JSON.stringify(summaryJson(s), null, 2)}\n`) : say(deps, summaryLine(s)));
       try {
-        const dest = await deps.open(to);
+        const dest = await deps.open(to, { create: true });
         try {
           const summary = await source.migrate(dest, {
             destKeyId: opts.toKey,

@@ -31,7 +31,7 @@ export function putallCommand(deps: CliDeps): Command {
       const secrets = parseImport(text, 'json', credentials.startsWith('@') ? credentials.slice(1) : 'credentials');
       const context = parseContext(pairs);
       const progress = progressReporter(deps.io, 'putall');
-      const results = await withKeystash(deps, cmd, (ks) => importSecrets(ks, secrets, { dryRun: opts.dryRun, keyId: opts.key, context, onProgress: progress.onProgress })).finally(progress.done);
+      const results = await withKeystash(deps, cmd, (ks) => importSecrets(ks, secrets, { dryRun: opts.dryRun, keyId: opts.key, context, onProgress: progress.onProgress }), { create: true }).finally(progress.done);
       printImportReport(deps, results, opts.json === true, opts.dryRun === true);
     });
 }

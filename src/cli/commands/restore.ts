@@ -32,7 +32,7 @@ export function restoreCommand(deps: CliDeps): Command {
       const from = opts.rewrapFrom === undefined ? undefined : await deps.openKeys(fromConfig);
       const progress = progressReporter(deps.io, 'restore');
       try {
-        const summary = await withKeystash(deps, cmd, (ks) => ks.restore(rows, { context, rewrap: from && { from, keyId: opts.toKey }, createTable: opts.createTable === true, onProgress: progress.onProgress })).finally(progress.done);
+        const summary = await withKeystash(deps, cmd, (ks) => ks.restore(rows, { context, rewrap: from && { from, keyId: opts.toKey }, createTable: opts.createTable === true, onProgress: progress.onProgress }), { create: true }).finally(progress.done);
         if (opts.json) printJson(deps, summary);
         else say(deps, `restored ${summary.written} rows into table ${configOf(deps, cmd).table} (${summary.skipped} already present${summary.repaired > 0 ? `, ${summary.repaired} re-wrapped in place` : ''})`);
       } finally {

@@ -34,6 +34,6 @@ export function setupCommand(deps: CliDeps): Command {
         say(deps, result.created ? `Created table ${config.table} (${config.store})` : `Credential Store table already exists: ${config.table} (${config.store})`);
         const arn = await ks.ensureKey(opts.key);
         say(deps, `Key ${opts.key} is ready: ${arn}`);
-      });
+      }, { create: true });
     });
 }

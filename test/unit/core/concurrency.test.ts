@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mapSettled } from '../../../src/core/concurrency.js';
+import { ConfigError, DecryptError, IntegrityError, isSetupError, KmsError, SecretNotFoundError, StoreError } from '../../../src/errors.js';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -97,5 +98,51 @@ describe('mapSettled', () => {
   it('passes each item its input index', async () => {
     const settled = await mapSettled(['a', 'b', 'c'], 3, async (item, index) => `${index}:${item}`);
     expect(settled.map((s) => s.ok && s.value)).toEqual(['0:a', '1:b', '2:c']);
+  });
+});
+
+describe('mapSettled stopOn (set-up failures stop a bulk run)', () => {
+  it('starts no item after an error stopOn accepts, and rejects with that error', async () => {
+    const started: number[] = [];
+    const setup = new ConfigError('keyring locked');
+    const run = mapSettled(Array.from({ length: 50 }, (_, i) => i), 4, async (i) => {
+      started.push(i);
+      await tick(0);
+      if (i === 5) throw setup;
+      if (i % 2 === 1) throw new DecryptError();
+      return i;
+    }, { stopOn: isSetupError });
+    await expect(run).rejects.toBe(setup);
+    // Items 0..5 plus at most the three others in flight when item 5 failed.
+    expect(started.length).toBeLessThanOrEqual(9);
+  });
+
+  it('row errors do not stop it', async () => {
+    const settled = await mapSettled([1, 2, 3], 2, async (i) => {
+      if (i !== 2) throw new IntegrityError();
+      return i;
+    }, { stopOn: isSetupError });
+    expect(settled.map((s) => s.ok)).toEqual([false, true, false]);
+  });
+});
+
+describe('isSetupError: the one classification of per-row vs set-up failures', () => {
+  it.each([
+    [new ConfigError('bad keyring'), true],
+    [new StoreError('table missing', { code: 'store.tableMissing' }), true],
+    [new StoreError('no store', { code: 'store.missing' }), true],
+    [new StoreError('unreachable', { code: 'store.unreachable' }), true],
+    [new KmsError('creds', { code: 'kms.credentials' }), true],
+    [new KmsError('unreachable', { code: 'kms.unreachable' }), true],
+    [new KmsError('locked', { code: 'kms.keyringLocked' }), true],
+    [new StoreError('denied one name', { code: 'store.accessDenied' }), false],
+    [new KmsError('key of this row not found', { code: 'kms.notFound' }), false],
+    [new KmsError('denied for this context', { code: 'kms.accessDenied' }), false],
+    [new DecryptError(), false],
+    [new IntegrityError(), false],
+    [new SecretNotFoundError('x'), false],
+    [new Error('bug'), false],
+  ])('%s → %s', (error, expected) => {
+    expect(isSetupError(error)).toBe(expected);
   });
 });

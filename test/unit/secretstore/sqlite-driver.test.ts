@@ -1,5 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { sqliteCodeName, withoutSqliteWarning } from '../../../src/secretstore/sqlite-driver.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { rebuildCommand, sqliteCodeName, withoutSqliteWarning } from '../../../src/secretstore/sqlite-driver.js';
 
 describe('withoutSqliteWarning', () => {
   const seen: string[] = [];
@@ -53,5 +56,30 @@ describe('sqliteCodeName', () => {
     [99, 'SQLITE_UNKNOWN_99'],
   ])('%i → %s', (code, name) => {
     expect(sqliteCodeName(code)).toBe(name);
+  });
+});
+
+describe('rebuildCommand: the exit-9 advice builds better-sqlite3 where keystash was installed (issue 22 item 16)', () => {
+  const base = mkdtempSync(join(tmpdir(), 'keystash-rebuild-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  /** A keystash package at `pkg` with its bundle; returns the bundle's path. */
+  const keystashAt = (pkg: string): string => {
+    mkdirSync(join(pkg, 'dist', 'bundle'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{"name":"keystash"}');
+    return join(pkg, 'dist', 'bundle', 'cli.cjs');
+  };
+
+  it('a global install (npm install -g): npm rebuild -g, from any directory', () => {
+    expect(rebuildCommand(keystashAt(join(base, 'usr', 'lib', 'node_modules', 'keystash')))).toBe('npm rebuild -g better-sqlite3 --allow-scripts=better-sqlite3');
+  });
+
+  it("a project's dependency: npm rebuild in that project", () => {
+    const project = join(base, 'my app');
+    expect(rebuildCommand(keystashAt(join(project, 'node_modules', 'keystash')))).toBe(`cd '${project}' && npm rebuild better-sqlite3 (npm 12: run npm install-scripts approve better-sqlite3 there first)`);
+  });
+
+  it('a checkout: npm rebuild in the checkout', () => {
+    const checkout = join(base, 'src', 'keystash');
+    expect(rebuildCommand(keystashAt(checkout))).toBe(`cd ${checkout} && npm rebuild better-sqlite3 (npm 12: run npm install-scripts approve better-sqlite3 there first)`);
   });
 });
