@@ -6,7 +6,7 @@
 import type { ConfigFlags } from '../../config.js';
 import { isPattern } from '../../core/wildcard.js';
 import { UsageError } from '../../errors.js';
-import { parseContext } from '../arg-checks.js';
+import { isContextPair, parseContext } from '../arg-checks.js';
 import { printJson, say, withKeystashOf, type CliDeps } from '../deps.js';
 import { promptHidden, readValueArg } from '../io.js';
 import { renderFormat, type CREDSTASH_FORMATS } from './formats.js';
@@ -65,7 +65,23 @@ export async function getallAction(deps: CliDeps, flags: ConfigFlags, pairs: rea
 
 /** `put NAME [value] [context...]`: store a new version. */
 export async function putAction(deps: CliDeps, flags: ConfigFlags, name: string, value: string | undefined, pairs: readonly string[], opts: PutOptions): Promise<void> {
-  const context = parseContext(pairs);
+  // With --prompt the value comes from the terminal, so every operand after NAME is context (the
+  // first one no longer fills VALUE and is dropped: issue 24 item 8). Checked before the prompt,
+  // and never echoed: a stray operand here is most likely the secret typed on the command line.
+  const contextPairs = opts.prompt && value !== undefined ? [value, ...pairs] : pairs;
+  if (opts.prompt) {
+    const stray = contextPairs.findIndex((operand) => !isContextPair(operand));
+    if (stray >= 0) {
+      throw new UsageError(
+        `with --prompt the value is typed at the terminal and every operand after NAME is an encryption-context pair key=value; operand ${stray + 2} is not (not shown, in case it is the secret)`,
+      );
+    }
+  } else {
+    // '-' and '@FILE' are the value itself, so they come first; one later is a misplaced value.
+    const stray = pairs.findIndex((operand) => !isContextPair(operand) && (operand === '-' || operand.startsWith('@')));
+    if (stray >= 0) throw new UsageError(`'-' or '@FILE' gives the value and goes right after NAME; operand ${stray + 3} is an encryption-context pair key=value or nothing`);
+  }
+  const context = parseContext(contextPairs);
   if (opts.version !== undefined && opts.expectVersion !== undefined) throw new UsageError('-v and --expect-version cannot be combined');
   let text: string;
   if (opts.prompt) text = await promptHidden(deps.io, name);

@@ -5,6 +5,7 @@
  * exit code — for a table of lines and for random ones built from a vocabulary of both parsers'
  * tokens. Lines it refuses are left to commander, which the rest of the suite tests.
  */
+import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
@@ -67,6 +68,13 @@ const TAKEN: string[][] = [
   ['put', 'db.pw', '-P'],
   ['put', 'missing', 'x', '--debug'],
   ['put', 'db.pw', '@/nonexistent/file'],
+  ['put', 'db.pw', '-P', 'env=prod'],
+  ['put', 'db.pw', '-P', 'env=prod', 'team=a'],
+  ['put', 'db.pw', '-P', 'hunter2'],
+  ['put', 'db.pw', '-P', 'env=prod', '-'],
+  ['put', 'db.pw', '--prompt', '@/nonexistent/file'],
+  ['put', 'db.pw', 'x', 'env=prod', '-'],
+  ['put', 'db.pw', '-', 'env=prod', '@/nonexistent/file'],
   ['-t', 'other', 'get', 'db.pw'],
   ['--backend', 'aws', '--debug', 'getall', 'env=prod'],
   ['-r', 'eu-west-1', '--table=t4', 'put', 'x', 'v', '-c', 'note'],
@@ -146,6 +154,32 @@ describe('the quick path does what commander does', () => {
       const full = await outcome(run, argv, env);
       expect(full.code).not.toBe(0);
       expect(await outcome(runQuick, argv, env)).toEqual(full);
+    }
+  });
+
+  it('put -P: every operand after NAME is context, typed at a terminal (issue 24 item 8)', async () => {
+    for (const parser of [run, runQuick]) {
+      const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
+      const m = memoryIo({ stdin, env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks' } });
+      const { open, calls } = spyKeystash((_method, args) => ({ name: args[0], version: '0000000000000000001' }));
+      const pending = parser(['put', 'db.pw', '-P', 'env=prod', 'team=a'], m.io, { open });
+      setTimeout(() => stdin.write('typed\r'), 20);
+      expect(await pending, m.stderr()).toBe(0);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.args[1]).toBe('typed');
+      expect((calls[0]!.args[2] as { context: unknown }).context).toEqual({ env: 'prod', team: 'a' });
+    }
+  });
+
+  it('put -P with a stray operand is refused before the prompt, without echoing it', async () => {
+    for (const parser of [run, runQuick]) {
+      const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
+      const m = memoryIo({ stdin, env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks' } });
+      const { open, calls } = spyKeystash(() => undefined);
+      expect(await parser(['put', 'db.pw', '-P', 'hunter2'], m.io, { open })).toBe(2);
+      expect(m.stderr()).toMatch(/every operand after NAME is an encryption-context pair/);
+      expect(m.stderr()).not.toMatch(/hunter2|db\.pw: /);
+      expect(calls).toHaveLength(0);
     }
   });
 
