@@ -112,6 +112,18 @@ export class PartialFailureError extends KeystashError {
   }
 }
 
+/**
+ * `--skip-unreadable`: the output holds what could be read and these secrets were left out
+ * (its own exit code, so a script sees it; `--allow-partial` makes it a warning).
+ */
+export class SkippedUnreadableError extends KeystashError {
+  readonly skipped: readonly string[];
+  constructor(message: string, skipped: readonly string[], options: KeystashErrorOptions = {}) {
+    super(message, { code: 'bulk.skipped', ...options });
+    this.skipped = skipped;
+  }
+}
+
 /** The user interrupted an interactive step (Ctrl-C at a prompt). */
 export class CancelledError extends KeystashError {
   constructor(message = 'cancelled', options: KeystashErrorOptions = {}) {

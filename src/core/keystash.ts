@@ -3,7 +3,7 @@
  * KeyService (DESIGN.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
  * typed errors, never prints.
  */
-import { IntegrityError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
+import { DecryptError, IntegrityError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError, type KeystashError } from '../errors.js';
 import { bytesToBase64 } from '../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
 import { DEFAULT_KEY } from '../config.js';
@@ -49,6 +49,32 @@ export interface GetOptions {
 }
 
 export type SecretPairs = Array<[name: string, value: string]>;
+
+/** A secret a bulk read could not read, and why. */
+export interface UnreadableSecret {
+  name: string;
+  error: KeystashError;
+}
+
+/** Options of {@link Keystash.getAll}. */
+export interface GetAllOptions extends GetOptions {
+  pattern?: string;
+  names?: readonly string[];
+  /**
+   * Read what can be read (`--skip-unreadable`): a secret that fails to read (wrong context,
+   * refused key, tampered row) is handed to this callback and left out instead of failing the
+   * whole read. A name that does not exist is never skipped.
+   */
+  onUnreadable?: ((skipped: readonly UnreadableSecret[]) => void) | undefined;
+}
+
+/**
+ * The advice added to a bulk read's failure when a secret failed on its encryption context: a
+ * stored row cannot say which context it needs (credstash's row keeps name, version, wrapped key,
+ * contents, HMAC and digest; the context is authenticated by KMS as additional data, never stored).
+ */
+export const CONTEXT_ADVICE =
+  'a row does not record the encryption context it was stored with (KMS authenticates the context but never stores it), so keystash cannot say which pairs it needs: give the key=value pairs it was put with, select the other secrets, or pass --skip-unreadable';
 
 const MAX_AUTOVERSION_ATTEMPTS = 100;
 
@@ -200,7 +226,7 @@ export class Keystash implements KeystashWriter {
    * Values of every secret (or those matching `pattern`), each at `version` or its latest, sorted by
    * name. All-or-nothing: any failure → PartialFailureError listing every failed name.
    */
-  async getAll(options: GetOptions & { pattern?: string; names?: readonly string[] } = {}): Promise<SecretPairs> {
+  async getAll(options: GetAllOptions = {}): Promise<SecretPairs> {
     const latest = options.names === undefined && options.version === undefined ? await this.latestRecords(options.pattern) : undefined;
     let names = latest ? [...latest.keys()] : options.names ? [...options.names] : await this.names();
     if (!latest && options.pattern !== undefined) names = expandWildcard(options.pattern, names);
@@ -208,10 +234,16 @@ export class Keystash implements KeystashWriter {
       const record = latest?.get(name);
       return record ? this.open(record, options.context) : this.get(name, options);
     });
-    const failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item, error: asKeystashError(s.error) }]));
+    let failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item, error: asKeystashError(s.error) }]));
+    if (options.onUnreadable !== undefined && failures.length > 0) {
+      const skipped = failures.filter((f) => !(f.error instanceof SecretNotFoundError));
+      failures = failures.filter((f) => f.error instanceof SecretNotFoundError);
+      if (failures.length === 0) options.onUnreadable(skipped);
+    }
     if (failures.length > 0) {
       const detail = describeFirstFailures(failures, (f) => f.name);
-      throw new PartialFailureError(`${failures.length} of ${names.length} secrets could not be read (${detail})`, failures);
+      const advice = failures.some((f) => f.error instanceof DecryptError) ? `; ${CONTEXT_ADVICE}` : '';
+      throw new PartialFailureError(`${failures.length} of ${names.length} secrets could not be read (${detail})${advice}`, failures);
     }
     return settled.flatMap((s) => (s.ok ? [[s.item, s.value] as [string, string]] : [])).sort((a, b) => byCodePoint(a[0], b[0]));
   }

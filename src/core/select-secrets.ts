@@ -5,7 +5,7 @@
  */
 import { PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
-import type { Keystash, SecretPairs } from './keystash.js';
+import type { GetAllOptions, Keystash, SecretPairs } from './keystash.js';
 import { expandWildcard, isPattern } from './wildcard.js';
 
 /** What reading a selection uses of a Keystash: its names and its all-or-nothing reader. */
@@ -19,6 +19,8 @@ export interface SecretSelection {
   strict?: boolean | undefined;
   context?: EncryptionContext | undefined;
   version?: string | undefined;
+  /** `--skip-unreadable`: told of the secrets left out instead of failing (Keystash.getAll). */
+  onUnreadable?: GetAllOptions['onUnreadable'];
 }
 
 /** True when the selection names nothing (no selectors, not `all`). */
@@ -49,12 +51,12 @@ export async function selectSecretNames(keystash: SecretReader, selection: Secre
 export async function readSelection(keystash: SecretReader, selection: SecretSelection): Promise<SecretPairs> {
   if (isEmptySelection(selection)) throw new UsageError('nothing selected: give secret names or patterns, or --all');
   // Everything at its latest: one pass over the store instead of a query per name.
-  if (selection.all && selection.version === undefined) return keystash.getAll({ context: selection.context });
+  if (selection.all && selection.version === undefined) return keystash.getAll({ context: selection.context, onUnreadable: selection.onUnreadable });
   const selectors = selection.selectors ?? [];
   if (!selection.all && !selectors.some(isPattern)) return readExactNames(keystash, [...new Set(selectors)], selection);
   const names = await selectSecretNames(keystash, selection);
   if (names.length === 0) return [];
-  return keystash.getAll({ names, context: selection.context, version: selection.version });
+  return keystash.getAll({ names, context: selection.context, version: selection.version, onUnreadable: selection.onUnreadable });
 }
 
 /**
@@ -64,7 +66,7 @@ export async function readSelection(keystash: SecretReader, selection: SecretSel
  */
 async function readExactNames(keystash: SecretReader, names: string[], selection: SecretSelection): Promise<SecretPairs> {
   try {
-    return await keystash.getAll({ names, context: selection.context, version: selection.version });
+    return await keystash.getAll({ names, context: selection.context, version: selection.version, onUnreadable: selection.onUnreadable });
   } catch (error) {
     const missing = error instanceof PartialFailureError ? error.failures.find((f) => f.error instanceof SecretNotFoundError && selection.version === undefined) : undefined;
     throw missing ? new SecretNotFoundError(missing.name, undefined, { cause: error }) : error;

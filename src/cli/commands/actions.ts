@@ -9,6 +9,8 @@ import { UsageError } from '../../errors.js';
 import { isContextPair, parseContext } from '../arg-checks.js';
 import { printJson, say, withKeystashOf, type CliDeps } from '../deps.js';
 import { promptHidden, readValueArg } from '../io.js';
+import { readSelection } from '../../core/select-secrets.js';
+import { finishSkipped, skipCollector, type SkipOptions } from '../skipped.js';
 import { renderFormat, type CREDSTASH_FORMATS } from './formats.js';
 
 type Format = (typeof CREDSTASH_FORMATS)[number];
@@ -23,7 +25,7 @@ export interface GetOptions {
 }
 
 /** Options of `getall`. */
-export interface GetallOptions {
+export interface GetallOptions extends SkipOptions {
   version?: string | undefined;
   format: Format;
   allowEnv: string[];
@@ -55,12 +57,21 @@ export async function getAction(deps: CliDeps, flags: ConfigFlags, name: string,
   deps.io.stdout.write(opts.noline ? value : `${value}\n`);
 }
 
-/** `getall [context...]`: every latest value, rendered whole before the first byte is written. */
-export async function getallAction(deps: CliDeps, flags: ConfigFlags, pairs: readonly string[], opts: GetallOptions): Promise<void> {
-  const context = parseContext(pairs);
-  const secrets = await withKeystashOf(deps, flags, (ks) => ks.getAll({ version: opts.version, context }));
+/**
+ * `getall [SELECTOR...] [context...]`: every latest value (or those the names and globs select),
+ * rendered whole before the first byte is written. An operand of the form key=value is context
+ * (credstash's getall), any other a selector.
+ */
+export async function getallAction(deps: CliDeps, flags: ConfigFlags, operands: readonly string[], opts: GetallOptions): Promise<void> {
+  const context = parseContext(operands.filter(isContextPair));
+  const selectors = operands.filter((operand) => !isContextPair(operand));
+  const { onUnreadable, skipped } = skipCollector(opts);
+  const secrets = await withKeystashOf(deps, flags, (ks) =>
+    selectors.length === 0 ? ks.getAll({ version: opts.version, context, onUnreadable }) : readSelection(ks, { selectors, version: opts.version, context, onUnreadable }),
+  );
   // Rendered whole before the first byte is written: a failure leaves stdout empty.
   deps.io.stdout.write(`${await renderFormat(opts.format, secrets, { allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true })}\n`);
+  finishSkipped(deps, skipped, opts);
 }
 
 /** `put NAME [value] [context...]`: store a new version. */

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { writeOutputFile } from '../output-file.js';
+import { finishSkipped, skipCollector } from '../skipped.js';
 import { describeOverride, layerSecrets } from '../../core/layering.js';
 import { readSelection } from '../../core/select-secrets.js';
 import { UsageError } from '../../errors.js';
@@ -27,6 +28,8 @@ export interface ExportOptions {
   output?: string;
   context: string[];
   csvSafe?: boolean;
+  skipUnreadable?: boolean;
+  allowPartial?: boolean;
 }
 
 export function exportCommand(deps: CliDeps): Command {
@@ -47,6 +50,8 @@ export function exportCommand(deps: CliDeps): Command {
     .option('-o, --output <file>', 'write to FILE (mode 0600; github-env/github-output append, e.g. -o "$GITHUB_ENV")')
     .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--csv-safe', "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)")
+    .option('--skip-unreadable', 'leave out secrets that cannot be read (wrong context, refused key, tampered row), list them on stderr and exit 11')
+    .option('--allow-partial', 'with --skip-unreadable, exit 0 (the skipped names are still listed on stderr)')
     .addHelpText(
       'after',
       '\nExamples:\n  $ keystash export \'app.*\' -f dotenv --strip-prefix app. > .env\n  $ keystash export --all -f github-env --mask -o "$GITHUB_ENV"\n  $ keystash export \'k8s.*\' -f k8s-secret --k8s-name app | kubectl apply -f -',
@@ -57,7 +62,8 @@ export function exportCommand(deps: CliDeps): Command {
       if ((opts.envKeys || opts.k8sNamespace !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--env-keys and --k8s-namespace apply only to -f k8s-secret');
       const layering = opts.override === true || opts.clobber === false;
       if (layering && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) throw new UsageError('--override and --no-clobber apply only to formats with variable names (dotenv, shell, github-env, docker, k8s-secret --env-keys)');
-      let secrets = await withKeystash(deps, cmd, (ks) => readSelection(ks, { selectors, all: opts.all, context: parseContext(opts.context) }));
+      const { onUnreadable, skipped } = skipCollector(opts);
+      let secrets = await withKeystash(deps, cmd, (ks) => readSelection(ks, { selectors, all: opts.all, context: parseContext(opts.context), onUnreadable }));
       if (layering) {
         const layered = layerSecrets(secrets, { selectors, stripPrefix: opts.stripPrefix, override: opts.override === true, noClobber: opts.clobber === false, callerEnv: deps.io.env });
         if (!opts.quietOverrides) for (const o of layered.overrides) say(deps, describeOverride(o));
@@ -73,9 +79,10 @@ export function exportCommand(deps: CliDeps): Command {
       }
       if (opts.output === undefined) {
         deps.io.stdout.write(masks + body);
-        return;
+      } else {
+        await writeOutputFile(opts.output, body, github);
+        deps.io.stdout.write(masks);
       }
-      await writeOutputFile(opts.output, body, github);
-      deps.io.stdout.write(masks);
+      finishSkipped(deps, skipped, opts);
     });
 }
