@@ -70,6 +70,7 @@ const COMMANDS = {
       autoversion: { type: 'boolean', short: 'a' },
       'expect-version': { type: 'string', problem: versionArgProblem },
       prompt: { type: 'boolean', short: 'P' },
+      'allow-large': { type: 'boolean' },
       json: { type: 'boolean' },
     },
     required: 1,
@@ -207,6 +208,7 @@ async function runLine(line: QuickLine, argv: readonly string[], deps: CliDeps):
         autoversion: v.autoversion as boolean | undefined,
         expectVersion: str('expect-version'),
         prompt: v.prompt as boolean | undefined,
+        allowLarge: v['allow-large'] as boolean | undefined,
         json: v.json as boolean | undefined,
       });
     }

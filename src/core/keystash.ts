@@ -41,6 +41,8 @@ export interface PutOptions {
   version?: string;
   /** Check-and-set: refuse unless the current latest version is this one. */
   expectVersion?: string;
+  /** The local store takes a row larger than any DynamoDB table could hold (`put --allow-large`). */
+  allowLarge?: boolean;
 }
 
 export interface GetOptions {
@@ -108,6 +110,7 @@ export class Keystash implements KeystashWriter {
     const explicit = options.version === undefined ? undefined : parseWriteVersion(options.version);
     const expected = options.expectVersion === undefined ? undefined : parseReadVersion(options.expectVersion);
     const sealed = await this.seal(name, value, { ...options, digest });
+    this.checkRowSize({ ...sealed, version: explicit ?? '0'.repeat(19) }, options.allowLarge);
     if (explicit !== undefined) {
       await this.putRow({ ...sealed, version: explicit });
       return { name, version: explicit };
@@ -141,7 +144,15 @@ export class Keystash implements KeystashWriter {
   async sealRecord(name: string, value: string, version: string, options: Omit<PutOptions, 'version' | 'expectVersion'> = {}): Promise<SecretRecord> {
     validateSecretName(name);
     const digest = checkedDigest(options.digest);
-    return { ...(await this.seal(name, value, { ...options, digest })), version: parseWriteVersion(version) };
+    const record = { ...(await this.seal(name, value, { ...options, digest })), version: parseWriteVersion(version) };
+    this.checkRowSize(record, options.allowLarge);
+    return record;
+  }
+
+  /** The store's item-size limit, before anything is written (UsageError, as DynamoDB's own refusal). */
+  private checkRowSize(record: SecretRecord, allowOversize: boolean | undefined): void {
+    const problem = this.store.rowProblem?.(record, { allowOversize });
+    if (problem !== undefined) throw new UsageError(`${record.name}: ${problem}; nothing was stored`, { code: 'store.itemTooLarge' });
   }
 
   /**

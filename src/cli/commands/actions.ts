@@ -41,6 +41,7 @@ export interface PutOptions {
   autoversion?: boolean | undefined;
   expectVersion?: string | undefined;
   prompt?: boolean | undefined;
+  allowLarge?: boolean | undefined;
   json?: boolean | undefined;
 }
 
@@ -106,6 +107,7 @@ export async function putAction(deps: CliDeps, flags: ConfigFlags, name: string,
       context,
       version: opts.autoversion ? undefined : opts.version,
       expectVersion: opts.expectVersion,
+      allowLarge: opts.allowLarge === true,
     }),
   );
   if (opts.json) printJson(deps, stored);

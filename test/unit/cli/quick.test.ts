@@ -80,6 +80,7 @@ const TAKEN: string[][] = [
   ['put', 'missing', 'x', '--debug'],
   ['put', 'db.pw', '@/nonexistent/file'],
   ['put', 'db.pw', '-P', 'env=prod'],
+  ['put', 'db.pw', 'x', '--allow-large'],
   ['put', 'db.pw', '-P', 'env=prod', 'team=a'],
   ['put', 'db.pw', '-P', 'hunter2'],
   ['put', 'db.pw', '-P', 'env=prod', '-'],
@@ -196,7 +197,7 @@ describe('the quick path does what commander does', () => {
 
   it('on random lines built from both parsers’ tokens', async () => {
     const words = ['db.pw', 'db.*', 'missing', 'env=prod', 'bad', 'k=v', '-', '3', '0000000000000000002', 'x', 'dotenv', 'yaml', 'xml', 'PATH', 'aws', 'local', 'sqlite', 't2', 'SHA512', 'sha1', 'alias/k'];
-    const flags = ['-v', '--version', '--version=2', '-n', '--noline', '-f', '--format', '--format=csv', '--allow-env', '--csv-safe', '-t', '--table', '--table=t3', '--backend', '--store', '--kms', '-r', '--region', '--kms-region', '-p', '--profile', '--role-arn', '--endpoint-url', '--concurrency', '--decrypt-key', '--timeout', '--data-dir', '--no-color', '--debug', '-k', '--key', '-c', '--comment', '-d', '--digest', '-a', '--autoversion', '--expect-version', '-P', '--prompt', '--json', '--skip-unreadable', '--allow-partial', '-V', '-h', '--', '-nv1', '-x'];
+    const flags = ['-v', '--version', '--version=2', '-n', '--noline', '-f', '--format', '--format=csv', '--allow-env', '--csv-safe', '-t', '--table', '--table=t3', '--backend', '--store', '--kms', '-r', '--region', '--kms-region', '-p', '--profile', '--role-arn', '--endpoint-url', '--concurrency', '--decrypt-key', '--timeout', '--data-dir', '--no-color', '--debug', '-k', '--key', '-c', '--comment', '-d', '--digest', '-a', '--autoversion', '--expect-version', '-P', '--prompt', '--json', '--skip-unreadable', '--allow-partial', '--allow-large', '-V', '-h', '--', '-nv1', '-x'];
     const token = fc.oneof(fc.constantFrom(...words), fc.constantFrom(...flags));
     // Before the command: mostly global options with their values, sometimes anything.
     const leading = fc.oneof(
