@@ -51,7 +51,9 @@ export async function getAction(deps: CliDeps, flags: ConfigFlags, name: string,
   const options = { version: opts.version, context };
   if (isPattern(name)) {
     const pairsOut = await withKeystashOf(deps, flags, (ks) => ks.getMatching(name, options));
-    deps.io.stdout.write(await renderFormat(opts.format, pairsOut, { allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true }));
+    const text = await renderFormat(opts.format, pairsOut, { allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true });
+    // Ends with a newline, as credstash's print(json.dumps(…)) does (JSON renders without one).
+    deps.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     return;
   }
   const value = await withKeystashOf(deps, flags, (ks) => ks.get(name, options));
