@@ -109,7 +109,7 @@ export async function putAction(deps: CliDeps, flags: ConfigFlags, name: string,
       context,
       version: opts.autoversion ? undefined : opts.version,
       expectVersion: opts.expectVersion,
-      allowLarge: opts.allowLarge === true,
+      ...(opts.allowLarge ? { allowLarge: true } : {}),
     }),
   );
   if (opts.json) printJson(deps, stored);

@@ -59,7 +59,11 @@ export function exportCommand(deps: CliDeps): Command {
     .action(async (selectors: string[], opts: ExportOptions, cmd: Command) => {
       const github = opts.format === 'github-env' || opts.format === 'github-output';
       if (opts.mask && !github) throw new UsageError('--mask applies only to -f github-env and -f github-output');
-      if ((opts.envKeys || opts.k8sNamespace !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--env-keys and --k8s-namespace apply only to -f k8s-secret');
+      if ((opts.envKeys || opts.k8sNamespace !== undefined || opts.k8sName !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--k8s-name, --k8s-namespace and --env-keys apply only to -f k8s-secret');
+      // A flag that would do nothing for the format is refused rather than silently ignored.
+      if (opts.stripPrefix.length > 0 && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) {
+        throw new UsageError(`--strip-prefix names variables, so it applies only to formats with variable names (dotenv, shell, github-env, github-output, docker, env-no-quotes, k8s-secret --env-keys), not -f ${opts.format}, which keeps secret names`);
+      }
       const layering = opts.override === true || opts.clobber === false;
       if (layering && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) throw new UsageError('--override and --no-clobber apply only to formats with variable names (dotenv, shell, github-env, docker, k8s-secret --env-keys)');
       const { onUnreadable, skipped } = skipCollector(opts);
