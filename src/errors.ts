@@ -38,6 +38,33 @@ export class SecretNotFoundError extends KeystashError {
   }
 }
 
+/**
+ * Several named secrets (or globs under --strict) do not exist: one error naming all of them,
+ * the same from exec, export and inject (exit 3, as one missing name).
+ */
+export class SecretsNotFoundError extends SecretNotFoundError {
+  readonly missing: ReadonlyArray<{ name: string; version?: string | undefined }>;
+  constructor(missing: ReadonlyArray<{ name: string; version?: string | undefined }>, options: KeystashErrorOptions = {}) {
+    super(missing[0]?.name ?? '', missing[0]?.version, options);
+    this.missing = missing;
+    const shown = missing.map((m) => (m.version === undefined ? `'${m.name}'` : `'${m.name}' version ${m.version}`));
+    this.message = `${missing.length} secrets could not be found: ${shown.join(', ')}`;
+  }
+}
+
+/** One SecretNotFoundError (credstash's wording) for one missing secret, SecretsNotFoundError for several. */
+export function notFoundError(missing: ReadonlyArray<{ name: string; version?: string | undefined }>, options: KeystashErrorOptions = {}): SecretNotFoundError {
+  const unique = [...new Map(missing.map((m) => [`${m.name}\0${m.version ?? ''}`, m])).values()];
+  return unique.length === 1 ? new SecretNotFoundError(unique[0]!.name, unique[0]!.version, options) : new SecretsNotFoundError(unique, options);
+}
+
+/** The missing secrets an error names (one, several, or none when it is another error). */
+export function missingOf(error: unknown): ReadonlyArray<{ name: string; version?: string | undefined }> {
+  if (error instanceof SecretsNotFoundError) return error.missing;
+  if (error instanceof SecretNotFoundError) return [{ name: error.secretName, version: error.version }];
+  return [];
+}
+
 /** A conditional put found the version already stored (never overwritten). */
 export class VersionExistsError extends KeystashError {
   readonly secretName: string;

@@ -3,7 +3,7 @@
  * all-or-nothing. An exact name that does not exist is always an error; a glob that matches
  * nothing is fine unless `strict`.
  */
-import { PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
+import { notFoundError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import type { GetAllOptions, Keystash, SecretPairs } from './keystash.js';
 import { expandWildcard, isPattern } from './wildcard.js';
@@ -34,16 +34,19 @@ export async function selectSecretNames(keystash: SecretReader, selection: Secre
   if (selection.all) return existing;
   const known = new Set(existing);
   const chosen = new Set<string>();
+  // Every missing name (and glob matching nothing under strict) in one error, not the first.
+  const missing: Array<{ name: string }> = [];
   for (const selector of selection.selectors ?? []) {
     if (!isPattern(selector)) {
-      if (!known.has(selector)) throw new SecretNotFoundError(selector);
+      if (!known.has(selector)) missing.push({ name: selector });
       chosen.add(selector);
       continue;
     }
     const matched = expandWildcard(selector, existing);
-    if (matched.length === 0 && selection.strict) throw new SecretNotFoundError(selector, undefined);
+    if (matched.length === 0 && selection.strict) missing.push({ name: selector });
     for (const name of matched) chosen.add(name);
   }
+  if (missing.length > 0) throw notFoundError(missing);
   return [...chosen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -68,7 +71,7 @@ async function readExactNames(keystash: SecretReader, names: string[], selection
   try {
     return await keystash.getAll({ names, context: selection.context, version: selection.version, onUnreadable: selection.onUnreadable });
   } catch (error) {
-    const missing = error instanceof PartialFailureError ? error.failures.find((f) => f.error instanceof SecretNotFoundError && selection.version === undefined) : undefined;
-    throw missing ? new SecretNotFoundError(missing.name, undefined, { cause: error }) : error;
+    const missing = error instanceof PartialFailureError && selection.version === undefined ? error.failures.filter((f) => f.error instanceof SecretNotFoundError) : [];
+    throw missing.length > 0 ? notFoundError(missing.map((f) => ({ name: f.name })), { cause: error }) : error;
   }
 }
