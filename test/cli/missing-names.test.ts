@@ -1,6 +1,7 @@
 /**
  * Issue 22 "Smaller": missing names are reported the same way by exec, export and inject — all of
- * them in one message, one exit code (3). In-process, real local backend.
+ * them in one message, one exit code (3); and "environment too large" names the largest variables.
+ * In-process, real local backend.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,5 +40,16 @@ describe('several missing names: one message naming all, exit 3', () => {
     const r = await runInProcess(['export', 'here', 'm1', '-f', 'json'], env);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe("keystash: error: Item {'name': 'm1'} couldn't be found.\n");
+  });
+});
+
+describe('an environment too large for the system', () => {
+  it('names the largest variables (never their values) and suggests --file', async () => {
+    const big = 'b'.repeat(200 * 1024);
+    expect((await runInProcess(['put', 'app.big', '-'], env, big)).code).toBe(0);
+    const r = await runInProcess(['exec', 'app.big', 'here', '--', 'true'], env);
+    expect(r.code).toBe(126);
+    expect(r.stderr).toMatch(/environment is too large.*the largest: APP_BIG \(200\.0 KiB\), .*give a large secret as a file instead: --file VAR=name/);
+    expect(r.stderr).not.toContain('bbbb');
   });
 });
