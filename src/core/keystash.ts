@@ -3,7 +3,7 @@
  * KeyService (DESIGN.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
  * typed errors, never prints.
  */
-import { DecryptError, IntegrityError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError, type KeystashError } from '../errors.js';
+import { DecryptError, IntegrityError, KmsError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError, type KeystashError } from '../errors.js';
 import { bytesToBase64 } from '../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
 import { DEFAULT_KEY } from '../config.js';
@@ -247,8 +247,8 @@ export class Keystash implements KeystashWriter {
     });
     let failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item, error: asKeystashError(s.error) }]));
     if (options.onUnreadable !== undefined && failures.length > 0) {
-      const skipped = failures.filter((f) => !(f.error instanceof SecretNotFoundError));
-      failures = failures.filter((f) => f.error instanceof SecretNotFoundError);
+      const skipped = failures.filter((f) => isSkippable(f.error));
+      failures = failures.filter((f) => !isSkippable(f.error));
       if (failures.length === 0) options.onUnreadable(skipped);
     }
     if (failures.length > 0) {
@@ -350,6 +350,17 @@ export class Keystash implements KeystashWriter {
     this.store.close();
     this.keys.close?.();
   }
+}
+
+/**
+ * What `--skip-unreadable` may leave out: a failure of that one row — its context (DecryptError),
+ * its contents (IntegrityError), or its key (refused, disabled, gone, not allowed by
+ * --decrypt-key). A missing name, and anything about the setup (credentials, keyring, store,
+ * endpoint, throttling), still fails the whole read.
+ */
+const ROW_KEY_CODES: ReadonlySet<string> = new Set(['kms.accessDenied', 'kms.disabled', 'kms.notFound', 'kms.keyNotAllowed']);
+function isSkippable(error: KeystashError): boolean {
+  return error instanceof DecryptError || error instanceof IntegrityError || (error instanceof KmsError && ROW_KEY_CODES.has(error.code));
 }
 
 function byCodePoint(a: string, b: string): number {

@@ -59,6 +59,14 @@ describe('getall with one secret under another context', () => {
     expect(prod.stderr).toMatch(/skipped 2 unreadable secrets.*app\.a.*app\.b/);
   });
 
+  it('--skip-unreadable never skips a setup failure (here a passphrase set for a plain keyring): nothing printed, not exit 11 or 0', async () => {
+    const r = await runInProcess(['getall', '--skip-unreadable', '--allow-partial'], { ...env, KEYSTASH_KMS_PASSPHRASE: 'not-sealed' });
+    expect(r.code).not.toBe(0);
+    expect(r.code).not.toBe(11);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toMatch(/skipped/);
+  });
+
   it('--allow-partial alone is a usage error', async () => {
     expect((await runInProcess(['getall', '--allow-partial'], env)).code).toBe(2);
   });
