@@ -4,6 +4,7 @@
  * failure and the real migrate writes nothing; `restore` writes no row when one cannot be stored.
  * In-process, real local backend and dynalite + the project's KMS server for the AWS side.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuick } from '../../src/cli/quick.js';
@@ -73,5 +74,21 @@ describe('restore', () => {
     const allowed = await h.run(['-t', 'limits-copy', 'restore', file, '--create-table', '--allow-large']);
     expect(allowed.code, allowed.stderr).toBe(0);
     expect((await h.run(['-t', 'limits-copy', 'keys'])).stdout).toBe('a.one\na.two\nhuge\n');
+  });
+});
+
+describe('import', () => {
+  it('into DynamoDB checks every value before the first write (a big one last wrote the others today)', async () => {
+    const table = freshTable();
+    expect((await h.run(['--backend', 'aws', '-t', table, 'setup'])).code).toBe(0);
+    const json = join(h.dir, 'import-big.json');
+    writeFileSync(json, JSON.stringify({ 'i.a': 'one', 'i.b': 'two', 'i.z': big }));
+    const dry = await h.run(['--backend', 'aws', '-t', table, 'import', json, '--dry-run']);
+    expect(dry.code).toBe(10);
+    expect(dry.stderr).toMatch(/i\.z.*too large for DynamoDB/);
+    const r = await h.run(['--backend', 'aws', '-t', table, 'import', json]);
+    expect(r.code).toBe(10);
+    expect(r.stderr).toMatch(/nothing was written/);
+    expect((await h.run(['--backend', 'aws', '-t', table, 'keys'])).stdout).toBe('');
   });
 });
