@@ -46,6 +46,33 @@ export class NoMatchError extends SecretNotFoundError {
   }
 }
 
+/**
+ * Several named secrets (or globs under --strict) do not exist: one error naming all of them,
+ * the same from exec, export and inject (exit 3, as one missing name).
+ */
+export class SecretsNotFoundError extends SecretNotFoundError {
+  readonly missing: ReadonlyArray<{ name: string; version?: string | undefined }>;
+  constructor(missing: ReadonlyArray<{ name: string; version?: string | undefined }>, options: KeystashErrorOptions = {}) {
+    super(missing[0]?.name ?? '', missing[0]?.version, options);
+    this.missing = missing;
+    const shown = missing.map((m) => (m.version === undefined ? `'${m.name}'` : `'${m.name}' version ${m.version}`));
+    this.message = `${missing.length} secrets could not be found: ${shown.join(', ')}`;
+  }
+}
+
+/** One SecretNotFoundError (credstash's wording) for one missing secret, SecretsNotFoundError for several. */
+export function notFoundError(missing: ReadonlyArray<{ name: string; version?: string | undefined }>, options: KeystashErrorOptions = {}): SecretNotFoundError {
+  const unique = [...new Map(missing.map((m) => [`${m.name}\0${m.version ?? ''}`, m])).values()];
+  return unique.length === 1 ? new SecretNotFoundError(unique[0]!.name, unique[0]!.version, options) : new SecretsNotFoundError(unique, options);
+}
+
+/** The missing secrets an error names (one, several, or none when it is another error). */
+export function missingOf(error: unknown): ReadonlyArray<{ name: string; version?: string | undefined }> {
+  if (error instanceof SecretsNotFoundError) return error.missing;
+  if (error instanceof SecretNotFoundError) return [{ name: error.secretName, version: error.version }];
+  return [];
+}
+
 /** A conditional put found the version already stored (never overwritten). */
 export class VersionExistsError extends KeystashError {
   readonly secretName: string;
@@ -156,6 +183,18 @@ export function isSetupError(error: unknown): boolean {
   if (error instanceof StoreError) return !ROW_STORE_CODES.has(error.code);
   if (error instanceof KmsError) return SETUP_KMS_CODES.has(error.code);
   return false;
+}
+
+/**
+ * `--skip-unreadable`: the output holds what could be read and these secrets were left out
+ * (its own exit code, so a script sees it; `--allow-partial` makes it a warning).
+ */
+export class SkippedUnreadableError extends KeystashError {
+  readonly skipped: readonly string[];
+  constructor(message: string, skipped: readonly string[], options: KeystashErrorOptions = {}) {
+    super(message, { code: 'bulk.skipped', ...options });
+    this.skipped = skipped;
+  }
 }
 
 /** The user interrupted an interactive step (Ctrl-C at a prompt). */

@@ -17,6 +17,12 @@ export function parseContextPair(text: string): [string, string] {
   return [parts[0]!, parts[1]!];
 }
 
+/** Whether `text` has the form of one `key=value` pair (parseContextPair would take it). */
+export function isContextPair(text: string): boolean {
+  const parts = text.split('=');
+  return parts.length === 2 && parts[0] !== '' && parts[1] !== '';
+}
+
 /** `key=value ...` → an encryption context; a repeated key is an error. */
 export function parseContext(pairs: readonly string[]): EncryptionContext {
   const context: Record<string, string> = {};

@@ -11,6 +11,7 @@ import {
   KmsError,
   PartialFailureError,
   SecretNotFoundError,
+  SkippedUnreadableError,
   StoreError,
   UsageError,
   VersionConflictError,
@@ -39,6 +40,8 @@ export const EXIT = {
   CONFIG: 9,
   /** A bulk command in which some items failed; nothing was printed to stdout. */
   PARTIAL: 10,
+  /** --skip-unreadable without --allow-partial: the output was printed without the secrets listed on stderr. */
+  SKIPPED: 11,
   /** Interrupted by the user (Ctrl-C at a prompt): 128 + SIGINT, as a shell reports it. */
   INTERRUPTED: 130,
   /** The reader of stdout went away (`keystash getall | head`): 128 + SIGPIPE, as a shell reports it. */
@@ -58,6 +61,7 @@ export const EXIT_SUMMARY = {
   STORE: 'store',
   CONFIG: 'configuration',
   PARTIAL: 'partial bulk failure',
+  SKIPPED: 'unreadable secrets skipped',
   INTERRUPTED: 'interrupted',
   BROKEN_PIPE: 'stdout closed',
 } as const satisfies Record<keyof typeof EXIT, string>;
@@ -90,6 +94,7 @@ const BY_CLASS: ReadonlyArray<readonly [new (...args: never[]) => KeystashError,
   [StoreError, EXIT.STORE],
   [ConfigError, EXIT.CONFIG],
   [PartialFailureError, EXIT.PARTIAL],
+  [SkippedUnreadableError, EXIT.SKIPPED],
   [CancelledError, EXIT.INTERRUPTED],
 ];
 

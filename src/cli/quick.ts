@@ -60,7 +60,7 @@ const ALLOW_ENV: Spec = { type: 'string', multiple: true };
 /** Each command's own options (get.ts, put.ts, getall.ts) and its operands. */
 const COMMANDS = {
   get: { options: { version: VERSION, noline: { type: 'boolean', short: 'n' }, format: FORMAT, 'allow-env': ALLOW_ENV, 'csv-safe': { type: 'boolean' } }, required: 1 },
-  getall: { options: { version: VERSION, format: FORMAT, 'allow-env': ALLOW_ENV, 'csv-safe': { type: 'boolean' } }, required: 0 },
+  getall: { options: { version: VERSION, format: FORMAT, 'allow-env': ALLOW_ENV, 'csv-safe': { type: 'boolean' }, 'skip-unreadable': { type: 'boolean' }, 'allow-partial': { type: 'boolean' } }, required: 0 },
   put: {
     options: {
       key: { type: 'string', short: 'k' },
@@ -70,6 +70,7 @@ const COMMANDS = {
       autoversion: { type: 'boolean', short: 'a' },
       'expect-version': { type: 'string', problem: versionArgProblem },
       prompt: { type: 'boolean', short: 'P' },
+      'allow-large': { type: 'boolean' },
       json: { type: 'boolean' },
     },
     required: 1,
@@ -196,7 +197,7 @@ async function runLine(line: QuickLine, argv: readonly string[], deps: CliDeps):
     if (line.command === 'get') {
       await getAction(deps, flags, first!, others, { ...render, version: str('version'), noline: v.noline as boolean | undefined });
     } else if (line.command === 'getall') {
-      await getallAction(deps, flags, line.operands, { ...render, version: str('version') });
+      await getallAction(deps, flags, line.operands, { ...render, version: str('version'), skipUnreadable: v['skip-unreadable'] as boolean | undefined, allowPartial: v['allow-partial'] as boolean | undefined });
     } else {
       const [value, ...pairs] = others;
       await putAction(deps, flags, first!, value, pairs, {
@@ -207,6 +208,7 @@ async function runLine(line: QuickLine, argv: readonly string[], deps: CliDeps):
         autoversion: v.autoversion as boolean | undefined,
         expectVersion: str('expect-version'),
         prompt: v.prompt as boolean | undefined,
+        allowLarge: v['allow-large'] as boolean | undefined,
         json: v.json as boolean | undefined,
       });
     }

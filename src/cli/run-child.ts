@@ -50,7 +50,7 @@ export function runChild(command: string, args: readonly string[], env: Record<s
     } catch (error) {
       // Thrown, not emitted, for E2BIG: a secret over 128 KiB (Linux's limit for one variable).
       pipes?.close();
-      reject(cannotRun(command, error as NodeJS.ErrnoException));
+      reject(cannotRun(command, error as NodeJS.ErrnoException, env));
       return;
     }
     if (process.pid === 1) {
@@ -83,7 +83,7 @@ export function runChild(command: string, args: readonly string[], env: Record<s
     };
     child.on('error', (error: NodeJS.ErrnoException) => {
       cleanup();
-      reject(cannotRun(command, error));
+      reject(cannotRun(command, error, env));
     });
     const [out, err] = pipes ? [pipes.out.reader(), pipes.err.reader()] : [child.stdout, child.stderr];
     const drained = mask && out && err ? Promise.all([relayMasked(out, process.stdout, mask), relayMasked(err, process.stderr, mask)]) : Promise.resolve();
@@ -210,17 +210,25 @@ function procStat(pid: string): { pgrp: number; ttyNr: number; tpgid: number } |
   }
 }
 
+/** The `count` largest variables of `env` by size (names and sizes only, never values). */
+export function largestVariables(env: Record<string, string>, count = 3): string {
+  const sized = Object.entries(env).map(([name, value]) => [name, Buffer.byteLength(name) + 1 + Buffer.byteLength(value)] as const);
+  sized.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const kib = (bytes: number) => (bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} bytes`);
+  return sized.slice(0, count).map(([name, bytes]) => `${name} (${kib(bytes)})`).join(', ');
+}
+
 /** The status of a process killed by `signal` (128 + its number), as the shell reports it. */
 export function signalStatus(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 0);
 }
 
 /** Why `command` did not start, as the shell reports it: 127 not found, otherwise 126. */
-function cannotRun(command: string, error: NodeJS.ErrnoException): ChildExit {
+function cannotRun(command: string, error: NodeJS.ErrnoException, env: Record<string, string> = {}): ChildExit {
   const why =
     error.code === 'ENOENT' ? 'command not found'
     : error.code === 'EACCES' ? 'permission denied'
-    : error.code === 'E2BIG' ? 'the environment is too large for the system (one variable may hold at most 128 KiB on Linux)'
+    : error.code === 'E2BIG' ? `the environment is too large for the system (one variable may hold at most 128 KiB on Linux); the largest: ${largestVariables(env)}; give a large secret as a file instead: --file VAR=name`
     : error.message;
   return new ChildExit(error.code === 'ENOENT' ? 127 : 126, `cannot run '${command}': ${why}`);
 }

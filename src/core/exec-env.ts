@@ -3,7 +3,7 @@
  * the one naming rule (src/format/varname.ts), plus explicit `VAR=name[@version]` mappings.
  * Pure selection and naming; spawning the child is src/cli/run-child.ts.
  */
-import { UsageError } from '../errors.js';
+import { missingOf, notFoundError, UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { toVarName, toVarNames } from '../format/varname.js';
 import type { Keystash } from './keystash.js';
@@ -72,7 +72,20 @@ export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions
   }
   const clobbered = (varName: string) => options.noClobber === true && options.callerEnv?.[varName] !== undefined;
   const mappings = allMappings.filter((m) => !clobbered(m.varName));
-  const selected = isEmptySelection(options) ? [] : await readSelection(keystash, options);
+  // Every missing secret — selected names, strict globs and --env/--file mappings — in one error.
+  const missing: Array<{ name: string; version?: string | undefined }> = [];
+  const selected = isEmptySelection(options)
+    ? []
+    : await readSelection(keystash, options).catch((error: unknown) => {
+        if (missingOf(error).length === 0) throw error;
+        missing.push(...missingOf(error));
+        return [] as Array<[string, string]>;
+      });
+  if (missing.length > 0) {
+    const settled = await Promise.allSettled(mappings.map((m) => keystash.get(m.name, { version: m.version, context: options.context })));
+    for (const s of settled) if (s.status === 'rejected') missing.push(...missingOf(s.reason));
+    throw notFoundError(missing);
+  }
   const layered = layerSecrets(selected, { selectors: options.selectors ?? [], stripPrefix: options.stripPrefix, override: options.override, noClobber: options.noClobber, callerEnv: options.callerEnv });
   for (const o of layered.overrides) options.onOverride?.(o);
   let pairs = layered.pairs;
@@ -107,12 +120,17 @@ export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions
     owners.set(mapping.varName, mapping.name);
   }
   const fileVars = new Set(files);
-  const mapped = await Promise.all(
+  const settled = await Promise.allSettled(
     mappings.map(async (m): Promise<EnvEntry> => {
       const value = await keystash.get(m.name, { version: m.version, context: options.context });
       return fileVars.has(m) ? { varName: m.varName, name: m.name, value, file: true } : { varName: m.varName, name: m.name, value };
     }),
   );
+  const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  const notFound = failed.flatMap((e) => missingOf(e));
+  if (notFound.length > 0 && notFound.length === failed.length) throw notFoundError(notFound);
+  if (failed.length > 0) throw failed[0];
+  const mapped = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   for (const entry of [...entries, ...mapped]) {
     if (entry.value.includes('\0') && !entry.file) throw new UsageError(`secret "${entry.name}" cannot be an environment variable: its value contains a NUL character`);
   }

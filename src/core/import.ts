@@ -4,7 +4,7 @@
  * A file that fails validation writes nothing; a failed write is reported per name
  * (PartialFailureError).
  */
-import { PartialFailureError, VersionExistsError, type KeystashError } from '../errors.js';
+import { PartialFailureError, UsageError, VersionExistsError, type KeystashError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { oneLine } from '../format/one-line.js';
 import type { BulkProgress } from './bulk.js';
@@ -46,6 +46,7 @@ export async function importSecrets(keystash: KeystashWriter, pairs: ReadonlyArr
   const latestVersions = new Map<string, string>();
   const planned = await mapSettled(pairs, keystash.concurrency, async ([name, value]): Promise<ImportResult> => {
     try {
+      checkFits(keystash.store, name, value);
       const latest = await latestRecord(keystash.store, name);
       if (!latest) return { name, status: 'added' };
       latestVersions.set(name, latest.version);
@@ -74,6 +75,20 @@ export async function importSecrets(keystash: KeystashWriter, pairs: ReadonlyArr
   });
   throwFailures(written, 'written', 'the others were written');
   return written.flatMap((s) => (s.ok ? [s.value] : []));
+}
+
+/**
+ * Limits before the first write: a value whose smallest possible row (its contents base64-encoded,
+ * an empty wrapped key, a SHA-256 HMAC) is already over the store's item size can never be
+ * stored, so the import is refused in its check phase (and in a dry run) instead of after the rows
+ * before it were written. (A row within a few hundred bytes of the limit is still refused by the
+ * store itself at its write.)
+ */
+function checkFits(store: KeystashWriter['store'], name: string, value: string): void {
+  if (!store.rowProblem) return;
+  const contents = 'A'.repeat(Math.ceil(Buffer.byteLength(value, 'utf8') / 3) * 4);
+  const problem = store.rowProblem({ name, version: '0'.repeat(19), key: '', contents, hmac: '0'.repeat(64), digest: 'SHA256' });
+  if (problem !== undefined) throw new UsageError(problem, { code: 'store.itemTooLarge' });
 }
 
 /**

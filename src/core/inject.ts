@@ -5,7 +5,7 @@
  * A version suffix is recognised only when it is all digits, so a name may itself contain `@`
  * (as for `exec --env`). A reference must close on its own line.
  */
-import { isSetupError, KeystashError, PartialFailureError, UsageError } from '../errors.js';
+import { isSetupError, KeystashError, missingOf, notFoundError, PartialFailureError, UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { mapSettled } from './concurrency.js';
 import type { Keystash } from './keystash.js';
@@ -71,6 +71,9 @@ export async function renderTemplate(keystash: Keystash, text: string, options: 
     else if (outcome.error instanceof KeystashError) failures.push({ name: `line ${outcome.item.line}`, error: outcome.error });
     else throw outcome.error;
   }
+  // References to secrets that do not exist: one error naming all of them (as exec and export).
+  const notFound = failures.flatMap((f) => missingOf(f.error));
+  if (failures.length > 1 && notFound.length === failures.length) throw notFoundError(notFound);
   if (failures.length === 1) {
     const [{ name, error }] = failures as [{ name: string; error: KeystashError }];
     error.message = `${name}: ${error.message}`;

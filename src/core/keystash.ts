@@ -3,7 +3,7 @@
  * KeyService (DESIGN.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
  * typed errors, never prints.
  */
-import { IntegrityError, isSetupError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../errors.js';
+import { DecryptError, IntegrityError, isSetupError, KmsError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError, type KeystashError } from '../errors.js';
 import { bytesToBase64 } from '../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
 import { DEFAULT_KEY } from '../config.js';
@@ -41,6 +41,8 @@ export interface PutOptions {
   version?: string;
   /** Check-and-set: refuse unless the current latest version is this one. */
   expectVersion?: string;
+  /** The local store takes a row larger than any DynamoDB table could hold (`put --allow-large`). */
+  allowLarge?: boolean;
 }
 
 export interface GetOptions {
@@ -49,6 +51,32 @@ export interface GetOptions {
 }
 
 export type SecretPairs = Array<[name: string, value: string]>;
+
+/** A secret a bulk read could not read, and why. */
+export interface UnreadableSecret {
+  name: string;
+  error: KeystashError;
+}
+
+/** Options of {@link Keystash.getAll}. */
+export interface GetAllOptions extends GetOptions {
+  pattern?: string;
+  names?: readonly string[];
+  /**
+   * Read what can be read (`--skip-unreadable`): a secret that fails to read (wrong context,
+   * refused key, tampered row) is handed to this callback and left out instead of failing the
+   * whole read. A name that does not exist is never skipped.
+   */
+  onUnreadable?: ((skipped: readonly UnreadableSecret[]) => void) | undefined;
+}
+
+/**
+ * The advice added to a bulk read's failure when a secret failed on its encryption context: a
+ * stored row cannot say which context it needs (credstash's row keeps name, version, wrapped key,
+ * contents, HMAC and digest; the context is authenticated by KMS as additional data, never stored).
+ */
+export const CONTEXT_ADVICE =
+  'a row does not record the encryption context it was stored with (KMS authenticates the context but never stores it), so keystash cannot say which pairs it needs: give the key=value pairs it was put with, select the other secrets, or pass --skip-unreadable';
 
 const MAX_AUTOVERSION_ATTEMPTS = 100;
 
@@ -82,6 +110,7 @@ export class Keystash implements KeystashWriter {
     const explicit = options.version === undefined ? undefined : parseWriteVersion(options.version);
     const expected = options.expectVersion === undefined ? undefined : parseReadVersion(options.expectVersion);
     const sealed = await this.seal(name, value, { ...options, digest });
+    this.checkRowSize({ ...sealed, version: explicit ?? '0'.repeat(19) }, options.allowLarge);
     if (explicit !== undefined) {
       await this.putRow({ ...sealed, version: explicit });
       return { name, version: explicit };
@@ -115,7 +144,15 @@ export class Keystash implements KeystashWriter {
   async sealRecord(name: string, value: string, version: string, options: Omit<PutOptions, 'version' | 'expectVersion'> = {}): Promise<SecretRecord> {
     validateSecretName(name);
     const digest = checkedDigest(options.digest);
-    return { ...(await this.seal(name, value, { ...options, digest })), version: parseWriteVersion(version) };
+    const record = { ...(await this.seal(name, value, { ...options, digest })), version: parseWriteVersion(version) };
+    this.checkRowSize(record, options.allowLarge);
+    return record;
+  }
+
+  /** The store's item-size limit, before anything is written (UsageError, as DynamoDB's own refusal). */
+  private checkRowSize(record: SecretRecord, allowOversize: boolean | undefined): void {
+    const problem = this.store.rowProblem?.(record, { allowOversize });
+    if (problem !== undefined) throw new UsageError(`${record.name}: ${problem}; nothing was stored`, { code: 'store.itemTooLarge' });
   }
 
   /**
@@ -200,7 +237,7 @@ export class Keystash implements KeystashWriter {
    * Values of every secret (or those matching `pattern`), each at `version` or its latest, sorted by
    * name. All-or-nothing: any failure → PartialFailureError listing every failed name.
    */
-  async getAll(options: GetOptions & { pattern?: string; names?: readonly string[] } = {}): Promise<SecretPairs> {
+  async getAll(options: GetAllOptions = {}): Promise<SecretPairs> {
     const latest = options.names === undefined && options.version === undefined ? await this.latestRecords(options.pattern) : undefined;
     let names = latest ? [...latest.keys()] : options.names ? [...options.names] : await this.names();
     if (!latest && options.pattern !== undefined) names = expandWildcard(options.pattern, names);
@@ -210,10 +247,16 @@ export class Keystash implements KeystashWriter {
     }, { stopOn: isSetupError });
     // One audit record per key for the whole read (a local KMS), not one per secret.
     const settled = this.keys.bulk ? await this.keys.bulk('getall', names, read) : await read();
-    const failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item, error: asKeystashError(s.error) }]));
+    let failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item, error: asKeystashError(s.error) }]));
+    if (options.onUnreadable !== undefined && failures.length > 0) {
+      const skipped = failures.filter((f) => isSkippable(f.error));
+      failures = failures.filter((f) => !isSkippable(f.error));
+      if (failures.length === 0) options.onUnreadable(skipped);
+    }
     if (failures.length > 0) {
       const detail = describeFirstFailures(failures, (f) => f.name);
-      throw new PartialFailureError(`${failures.length} of ${names.length} secrets could not be read (${detail})`, failures);
+      const advice = failures.some((f) => f.error instanceof DecryptError) ? `; ${CONTEXT_ADVICE}` : '';
+      throw new PartialFailureError(`${failures.length} of ${names.length} secrets could not be read (${detail})${advice}`, failures);
     }
     return settled.flatMap((s) => (s.ok ? [[s.item, s.value] as [string, string]] : [])).sort((a, b) => byCodePoint(a[0], b[0]));
   }
@@ -309,6 +352,17 @@ export class Keystash implements KeystashWriter {
     this.store.close();
     this.keys.close?.();
   }
+}
+
+/**
+ * What `--skip-unreadable` may leave out: a failure of that one row — its context (DecryptError),
+ * its contents (IntegrityError), or its key (refused, disabled, gone, not allowed by
+ * --decrypt-key). A missing name, and anything about the setup (credentials, keyring, store,
+ * endpoint, throttling), still fails the whole read.
+ */
+const ROW_KEY_CODES: ReadonlySet<string> = new Set(['kms.accessDenied', 'kms.disabled', 'kms.notFound', 'kms.keyNotAllowed']);
+function isSkippable(error: KeystashError): boolean {
+  return error instanceof DecryptError || error instanceof IntegrityError || (error instanceof KmsError && ROW_KEY_CODES.has(error.code));
 }
 
 function byCodePoint(a: string, b: string): number {

@@ -4,7 +4,8 @@
  * destination key service (decrypt at the source, encrypt at the destination). No secret value
  * is ever decrypted. Idempotent: rows already present with identical contents+hmac are skipped.
  */
-import { KeystashError, PartialFailureError, StoreError, VersionExistsError } from '../errors.js';
+import { KeystashError, PartialFailureError, StoreError, UsageError, VersionExistsError } from '../errors.js';
+import type { SecretRecord } from '../secretstore/types.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { mapSettled } from './concurrency.js';
 import { describeFailures, type BulkProgress } from './bulk.js';
@@ -41,10 +42,10 @@ export interface MigrateSummary {
 /** Migration finished with conflicts or failed rows; `summary` says what did succeed. */
 export class MigrateFailedError extends PartialFailureError {
   readonly summary: MigrateSummary;
-  constructor(summary: MigrateSummary) {
+  constructor(summary: MigrateSummary, note?: string) {
     const conflicts = summary.conflicts.map((c) => ({ ...c, error: new KeystashError(`${c.name} version ${c.version} exists in the destination with different contents`, { code: 'migrate.conflict' }) }));
     const all = [...conflicts, ...summary.failed];
-    super(`${all.length} of ${summary.total} rows were not migrated (${describeFailures(all)})`, all);
+    super(`${all.length} of ${summary.total} rows ${note === undefined ? 'were not migrated' : `cannot be migrated, ${note}`} (${describeFailures(all)})`, all);
     this.summary = summary;
   }
 }
@@ -70,6 +71,16 @@ export async function migrate(source: KeystashParts, dest: MigrateDestination, o
   for await (const meta of source.store.listAll()) rows.push({ name: meta.name, version: meta.version });
   rows.sort(byNameThenVersion);
   const concurrency = options.concurrency ?? source.concurrency;
+  // Limits before the first write: every row is checked against the destination's item-size
+  // limit (and for conflicts) in a dry pass first; any failure stops the migration with nothing written.
+  if (!dryRun) {
+    const checked = await mapSettled(rows, concurrency, (row) => copyRow(source, dest, row, { destKeyId, context, dryRun: true }));
+    const failed = checked.flatMap((s) => (s.ok ? [] : [{ ...s.item, error: asKeystashError(s.error) }]));
+    if (failed.length > 0) {
+      const summary: MigrateSummary = { dryRun, total: rows.length, copied: 0, skipped: 0, conflicts: [], verified: 0, failed };
+      throw new MigrateFailedError(summary, 'checked before the first write; nothing was migrated');
+    }
+  }
   let done = 0;
   const settled = await mapSettled(rows, concurrency, async (row) => {
     try {
@@ -104,8 +115,12 @@ async function copyRow(source: KeystashParts, dest: KeystashParts, row: RowRef, 
     throw error;
   });
   if (existing) return sameSealed(existing, record) ? 'skipped' : 'conflict';
+  // The destination's item-size limit (a 1 MB local value never fits a DynamoDB table); the
+  // source's wrapped key stands in for the re-wrapped one in a dry run, the real one is checked below.
+  checkDestRow(dest, record);
   if (o.dryRun) return 'copied';
   const key = await rewrapKey(record.key, source.keys, dest.keys, o.destKeyId, o.context);
+  checkDestRow(dest, { ...record, key });
   try {
     await dest.store.putVersion({ ...record, key });
     return 'copied';
@@ -114,6 +129,12 @@ async function copyRow(source: KeystashParts, dest: KeystashParts, row: RowRef, 
     const raced = await dest.store.getVersion(row.name, row.version);
     return raced && sameSealed(raced, record) ? 'skipped' : 'conflict';
   }
+}
+
+/** UsageError when the destination store cannot hold `record` (its item-size limit). */
+function checkDestRow(dest: KeystashParts, record: SecretRecord): void {
+  const problem = dest.store.rowProblem?.(record);
+  if (problem !== undefined) throw new UsageError(problem, { code: 'store.itemTooLarge' });
 }
 
 /** Unwrap the row's data key through `keystash` and check its HMAC (no value decrypted). */

@@ -3,7 +3,7 @@
  * checked before the first write (destination table, conflicting rows, and that the destination
  * key service can unwrap the rows, or re-wrapping through `--rewrap-from`); see restoreBackup.
  */
-import { KeystashError, KmsError, PartialFailureError, StoreError } from '../errors.js';
+import { KeystashError, KmsError, PartialFailureError, StoreError, UsageError } from '../errors.js';
 import { base64ToBytes } from '../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
 import { bytesToUuid, KEY_ID_BYTES, MIN_WRAPPED_BYTES, WRAPPED_KEY_FORMAT } from '../localkms/wrapped-key.js';
@@ -20,6 +20,8 @@ export interface RestoreOptions {
   context?: EncryptionContext | undefined;
   /** Create the destination table/file first (idempotent), as migrate does. */
   createTable?: boolean | undefined;
+  /** The local store takes rows larger than any DynamoDB table could hold (`--allow-large`). */
+  allowLarge?: boolean | undefined;
   /** After each row is written (total: the rows not already present). */
   onProgress?: ((progress: BulkProgress) => void) | undefined;
 }
@@ -53,11 +55,12 @@ export async function restoreBackup(dest: KeystashParts, rows: readonly SecretRe
   if (options.createTable) await dest.store.setup();
   if (rows[0] !== undefined) await probeDestination(dest, rows[0]);
   const { pending, present } = await compareWithDestination(dest, rows);
+  checkRowSizes(dest, pending, options.allowLarge);
   // Identical contents but the backup's very wrapped key: written earlier without re-wrapping.
   const repairs = rewrap ? present.filter((p) => p.existing.key === p.row.key) : [];
   if (!rewrap) await proveUnwrappable(dest, pending, context);
   const toPrepare = [...pending, ...repairs.map((p) => p.row)];
-  const prepared = rewrap ? await mapSettled(toPrepare, dest.concurrency, (row) => prepareRow(dest, row, context, rewrap)) : toPrepare.map((row) => ({ item: row, ok: true as const, value: row }));
+  const prepared = rewrap ? await mapSettled(toPrepare, dest.concurrency, (row) => prepareRow(dest, row, context, rewrap, options.allowLarge)) : toPrepare.map((row) => ({ item: row, ok: true as const, value: row }));
   const failures: Array<{ name: string; error: KeystashError }> = [];
   for (const s of prepared) if (!s.ok) failures.push({ name: rowLabel(s.item), error: asKeystashError(s.error) });
   let done = 0;
@@ -163,6 +166,19 @@ async function probeDestination(dest: KeystashParts, row: SecretRecord): Promise
   }
 }
 
+/**
+ * The destination's item-size limit, for every row to write, before the first write (a row over
+ * DynamoDB's 400 KB was written after its neighbours, then failed). Re-wrapped rows are checked
+ * again in prepareRow, with their new key.
+ */
+function checkRowSizes(dest: KeystashParts, rows: readonly SecretRecord[], allowOversize: boolean | undefined): void {
+  const tooLarge = rows.flatMap((row) => {
+    const problem = dest.store.rowProblem?.(row, { allowOversize });
+    return problem === undefined ? [] : [{ name: rowLabel(row), error: new UsageError(problem, { code: 'store.itemTooLarge' }) as KeystashError }];
+  });
+  if (tooLarge.length > 0) throw new PartialFailureError(`${tooLarge.length} of ${rows.length} rows cannot be stored in the destination; nothing was restored (${listFailures(tooLarge)})`, tooLarge);
+}
+
 /** Split rows into absent (to write) and identical-present; a present row with other contents is a conflict. */
 async function compareWithDestination(dest: KeystashParts, rows: readonly SecretRecord[]): Promise<{ pending: SecretRecord[]; present: Present[] }> {
   const existing = await mapSettled(rows, dest.concurrency, (row) => dest.store.getVersion(row.name, row.version));
@@ -185,8 +201,10 @@ async function compareWithDestination(dest: KeystashParts, rows: readonly Secret
 }
 
 /** The row as it will be written (re-wrapped when asked), proven readable through the destination. */
-async function prepareRow(dest: KeystashParts, row: SecretRecord, context: EncryptionContext, rewrap: RestoreOptions['rewrap']): Promise<SecretRecord> {
+async function prepareRow(dest: KeystashParts, row: SecretRecord, context: EncryptionContext, rewrap: RestoreOptions['rewrap'], allowOversize: boolean | undefined): Promise<SecretRecord> {
   const record = rewrap ? { ...row, key: await rewrapKey(row.key, rewrap.from, dest.keys, rewrap.keyId, context) } : row;
+  const problem = dest.store.rowProblem?.(record, { allowOversize });
+  if (problem !== undefined) throw new UsageError(problem, { code: 'store.itemTooLarge' });
   await checkReadable(dest, record, context);
   return record;
 }

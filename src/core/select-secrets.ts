@@ -3,9 +3,9 @@
  * all-or-nothing. An exact name that does not exist is always an error; a glob that matches
  * nothing is fine unless `strict`.
  */
-import { NoMatchError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
+import { NoMatchError, notFoundError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
-import type { Keystash, SecretPairs } from './keystash.js';
+import type { GetAllOptions, Keystash, SecretPairs } from './keystash.js';
 import { expandWildcard, isPattern } from './wildcard.js';
 
 /** What reading a selection uses of a Keystash: its names and its all-or-nothing reader. */
@@ -19,6 +19,8 @@ export interface SecretSelection {
   strict?: boolean | undefined;
   context?: EncryptionContext | undefined;
   version?: string | undefined;
+  /** `--skip-unreadable`: told of the secrets left out instead of failing (Keystash.getAll). */
+  onUnreadable?: GetAllOptions['onUnreadable'];
 }
 
 /** True when the selection names nothing (no selectors, not `all`). */
@@ -32,16 +34,21 @@ export async function selectSecretNames(keystash: SecretReader, selection: Secre
   if (selection.all) return existing;
   const known = new Set(existing);
   const chosen = new Set<string>();
+  // Every missing name (and glob matching nothing under strict) in one error, not the first.
+  const missing: Array<{ name: string }> = [];
   for (const selector of selection.selectors ?? []) {
     if (!isPattern(selector)) {
-      if (!known.has(selector)) throw new SecretNotFoundError(selector);
+      if (!known.has(selector)) missing.push({ name: selector });
       chosen.add(selector);
       continue;
     }
     const matched = expandWildcard(selector, existing);
-    if (matched.length === 0 && selection.strict) throw new NoMatchError(selector);
+    if (matched.length === 0 && selection.strict) missing.push({ name: selector });
     for (const name of matched) chosen.add(name);
   }
+  // A lone glob matching nothing says so; with other missing names it is listed among them.
+  if (missing.length === 1 && isPattern(missing[0]!.name)) throw new NoMatchError(missing[0]!.name);
+  if (missing.length > 0) throw notFoundError(missing);
   return [...chosen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -49,12 +56,12 @@ export async function selectSecretNames(keystash: SecretReader, selection: Secre
 export async function readSelection(keystash: SecretReader, selection: SecretSelection): Promise<SecretPairs> {
   if (isEmptySelection(selection)) throw new UsageError('nothing selected: give secret names or patterns, or --all');
   // Everything at its latest: one pass over the store instead of a query per name.
-  if (selection.all && selection.version === undefined) return keystash.getAll({ context: selection.context });
+  if (selection.all && selection.version === undefined) return keystash.getAll({ context: selection.context, onUnreadable: selection.onUnreadable });
   const selectors = selection.selectors ?? [];
   if (!selection.all && !selectors.some(isPattern)) return readExactNames(keystash, [...new Set(selectors)], selection);
   const names = await selectSecretNames(keystash, selection);
   if (names.length === 0) return [];
-  return keystash.getAll({ names, context: selection.context, version: selection.version });
+  return keystash.getAll({ names, context: selection.context, version: selection.version, onUnreadable: selection.onUnreadable });
 }
 
 /**
@@ -64,9 +71,9 @@ export async function readSelection(keystash: SecretReader, selection: SecretSel
  */
 async function readExactNames(keystash: SecretReader, names: string[], selection: SecretSelection): Promise<SecretPairs> {
   try {
-    return await keystash.getAll({ names, context: selection.context, version: selection.version });
+    return await keystash.getAll({ names, context: selection.context, version: selection.version, onUnreadable: selection.onUnreadable });
   } catch (error) {
-    const missing = error instanceof PartialFailureError ? error.failures.find((f) => f.error instanceof SecretNotFoundError && selection.version === undefined) : undefined;
-    throw missing ? new SecretNotFoundError(missing.name, undefined, { cause: error }) : error;
+    const missing = error instanceof PartialFailureError && selection.version === undefined ? error.failures.filter((f) => f.error instanceof SecretNotFoundError) : [];
+    throw missing.length > 0 ? notFoundError(missing.map((f) => ({ name: f.name })), { cause: error }) : error;
   }
 }

@@ -9,8 +9,7 @@ import { awsErrorMessage, awsErrorName, credentialProblem, isThrottled, networkE
 
 export { awsErrorName } from '../aws/sdk-errors.js';
 
-/** DynamoDB's item size limit: 400 KB, attribute names and values together. */
-export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
+import { DYNAMODB_ITEM_LIMIT_BYTES } from './item-size.js';
 
 /** Where a failed request was going, for the message. */
 export interface DynamoDbErrorContext {

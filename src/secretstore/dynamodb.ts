@@ -5,6 +5,7 @@
  * after a write must see it); the Scan/Query projections add `created_at`; setup (see
  * dynamodb-setup.ts) creates an on-demand table by default.
  */
+import { dynamoItemProblem } from './item-size.js';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient, QueryCommandInput, ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import { VersionExistsError } from '../errors.js';
@@ -50,6 +51,11 @@ export class DynamoDbStore implements SecretStore {
   }
 
   /** PutItem with `attribute_not_exists(#n0)`; ConditionalCheckFailedException → VersionExistsError. */
+  /** DynamoDB's 400 KB item limit, for every table (no option lifts it). */
+  rowProblem(record: SecretRecord): string | undefined {
+    return dynamoItemProblem(record);
+  }
+
   async putVersion(record: SecretRecord): Promise<void> {
     const input = {
       TableName: this.table,

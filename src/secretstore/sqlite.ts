@@ -10,6 +10,7 @@
  * leave them readable. A file that is not SQLite, or an SQLite file of another application, is
  * refused with a StoreError before anything is written to it.
  */
+import { dynamoItemProblem } from './item-size.js';
 import { chmodSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { IntegrityError, VersionExistsError } from '../errors.js';
@@ -126,6 +127,16 @@ export class SqliteStore implements SecretStore {
   }
 
   /** Conditional insert; VersionExistsError when (table, name, version) is already stored. */
+  /**
+   * The local store holds any size, but a row over DynamoDB's 400 KB item limit could never be
+   * migrated to an AWS table: refused unless `allowOversize` (`put --allow-large`).
+   */
+  rowProblem(record: SecretRecord, options: { allowOversize?: boolean | undefined } = {}): string | undefined {
+    if (options.allowOversize) return undefined;
+    const problem = dynamoItemProblem(record);
+    return problem === undefined ? undefined : `${problem}; the local store refuses what no AWS table could hold (put --allow-large stores it anyway, in this store only)`;
+  }
+
   async putVersion(record: SecretRecord): Promise<void> {
     this.#write(() => this.#insert(record));
   }

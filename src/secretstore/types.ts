@@ -77,5 +77,11 @@ export interface SecretStore {
   replaceKey(name: string, version: string, expectedKey: string, newKey: string): Promise<boolean>;
   /** Create the table / file if needed; idempotent. */
   setup(options?: StoreSetupOptions): Promise<StoreSetupResult>;
+  /**
+   * What keeps `record` out of this store (its item-size limit: item-size.ts), or undefined;
+   * checked before a write, by dry runs and by pre-checks. `allowOversize`: the local store then
+   * takes a row larger than any DynamoDB table could hold (it cannot be migrated to one).
+   */
+  rowProblem?(record: SecretRecord, options?: { allowOversize?: boolean | undefined }): string | undefined;
   close(): void;
 }

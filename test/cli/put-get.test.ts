@@ -24,9 +24,9 @@ describe('put: a value mistaken for an option is not echoed', () => {
 });
 
 describe('large values', () => {
-  it('a 4 MB secret stored locally reads back (it overflowed the stack in the base64 check)', async () => {
+  it('a 4 MB secret stored locally (--allow-large: over any DynamoDB item) reads back (it overflowed the stack in the base64 check)', async () => {
     const value = 'x'.repeat(4_000_000);
-    expect((await h.run(['put', 'big.value', '-'], { input: value })).code).toBe(0);
+    expect((await h.run(['put', 'big.value', '-', '--allow-large'], { input: value })).code).toBe(0);
     const r = await h.run(['get', 'big.value', '-n']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -6,9 +6,11 @@
 import type { ConfigFlags } from '../../config.js';
 import { isPattern } from '../../core/wildcard.js';
 import { UsageError } from '../../errors.js';
-import { parseContext } from '../arg-checks.js';
+import { isContextPair, parseContext } from '../arg-checks.js';
 import { printJson, say, withKeystashOf, type CliDeps } from '../deps.js';
 import { promptHidden, readValueArg } from '../io.js';
+import { readSelection } from '../../core/select-secrets.js';
+import { finishSkipped, skipCollector, type SkipOptions } from '../skipped.js';
 import { renderFormat, type CREDSTASH_FORMATS } from './formats.js';
 
 type Format = (typeof CREDSTASH_FORMATS)[number];
@@ -23,7 +25,7 @@ export interface GetOptions {
 }
 
 /** Options of `getall`. */
-export interface GetallOptions {
+export interface GetallOptions extends SkipOptions {
   version?: string | undefined;
   format: Format;
   allowEnv: string[];
@@ -39,6 +41,7 @@ export interface PutOptions {
   autoversion?: boolean | undefined;
   expectVersion?: string | undefined;
   prompt?: boolean | undefined;
+  allowLarge?: boolean | undefined;
   json?: boolean | undefined;
 }
 
@@ -48,24 +51,51 @@ export async function getAction(deps: CliDeps, flags: ConfigFlags, name: string,
   const options = { version: opts.version, context };
   if (isPattern(name)) {
     const pairsOut = await withKeystashOf(deps, flags, (ks) => ks.getMatching(name, options));
-    deps.io.stdout.write(await renderFormat(opts.format, pairsOut, { allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true }));
+    const text = await renderFormat(opts.format, pairsOut, { allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true });
+    // Ends with a newline, as credstash's print(json.dumps(…)) does (JSON renders without one).
+    deps.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     return;
   }
   const value = await withKeystashOf(deps, flags, (ks) => ks.get(name, options));
   deps.io.stdout.write(opts.noline ? value : `${value}\n`);
 }
 
-/** `getall [context...]`: every latest value, rendered whole before the first byte is written. */
-export async function getallAction(deps: CliDeps, flags: ConfigFlags, pairs: readonly string[], opts: GetallOptions): Promise<void> {
-  const context = parseContext(pairs);
-  const secrets = await withKeystashOf(deps, flags, (ks) => ks.getAll({ version: opts.version, context }));
+/**
+ * `getall [SELECTOR...] [context...]`: every latest value (or those the names and globs select),
+ * rendered whole before the first byte is written. An operand of the form key=value is context
+ * (credstash's getall), any other a selector.
+ */
+export async function getallAction(deps: CliDeps, flags: ConfigFlags, operands: readonly string[], opts: GetallOptions): Promise<void> {
+  const context = parseContext(operands.filter(isContextPair));
+  const selectors = operands.filter((operand) => !isContextPair(operand));
+  const { onUnreadable, skipped } = skipCollector(opts);
+  const secrets = await withKeystashOf(deps, flags, (ks) =>
+    selectors.length === 0 ? ks.getAll({ version: opts.version, context, onUnreadable }) : readSelection(ks, { selectors, version: opts.version, context, onUnreadable }),
+  );
   // Rendered whole before the first byte is written: a failure leaves stdout empty.
   deps.io.stdout.write(`${await renderFormat(opts.format, secrets, { allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true })}\n`);
+  finishSkipped(deps, skipped, opts);
 }
 
 /** `put NAME [value] [context...]`: store a new version. */
 export async function putAction(deps: CliDeps, flags: ConfigFlags, name: string, value: string | undefined, pairs: readonly string[], opts: PutOptions): Promise<void> {
-  const context = parseContext(pairs);
+  // With --prompt the value comes from the terminal, so every operand after NAME is context (the
+  // first one no longer fills VALUE and is dropped: issue 24 item 8). Checked before the prompt,
+  // and never echoed: a stray operand here is most likely the secret typed on the command line.
+  const contextPairs = opts.prompt && value !== undefined ? [value, ...pairs] : pairs;
+  if (opts.prompt) {
+    const stray = contextPairs.findIndex((operand) => !isContextPair(operand));
+    if (stray >= 0) {
+      throw new UsageError(
+        `with --prompt the value is typed at the terminal and every operand after NAME is an encryption-context pair key=value; operand ${stray + 2} is not (not shown, in case it is the secret)`,
+      );
+    }
+  } else {
+    // '-' and '@FILE' are the value itself, so they come first; one later is a misplaced value.
+    const stray = pairs.findIndex((operand) => !isContextPair(operand) && (operand === '-' || operand.startsWith('@')));
+    if (stray >= 0) throw new UsageError(`'-' or '@FILE' gives the value and goes right after NAME; operand ${stray + 3} is an encryption-context pair key=value or nothing`);
+  }
+  const context = parseContext(contextPairs);
   if (opts.version !== undefined && opts.expectVersion !== undefined) throw new UsageError('-v and --expect-version cannot be combined');
   let text: string;
   if (opts.prompt) text = await promptHidden(deps.io, name);
@@ -79,6 +109,7 @@ export async function putAction(deps: CliDeps, flags: ConfigFlags, name: string,
       context,
       version: opts.autoversion ? undefined : opts.version,
       expectVersion: opts.expectVersion,
+      ...(opts.allowLarge ? { allowLarge: true } : {}),
     }),
     { create: true },
   );

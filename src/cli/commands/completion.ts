@@ -8,36 +8,71 @@ export function completionCommand(deps: CliDeps): Command {
     .addHelpText('after', '\nExamples:\n  $ source <(keystash completion bash)\n  $ source <(keystash completion zsh)        # in ~/.zshrc, after compinit\n  $ keystash completion fish > ~/.config/fish/completions/keystash.fish')
     .action((shell: 'bash' | 'zsh' | 'fish', _opts: Record<string, never>, cmd: Command) => {
       const program = cmd.parent ?? cmd;
-      const spec = {
+      const spec: Spec = {
         global: longFlags(program),
-        commands: program.commands.map((c) => ({ name: c.name(), description: c.description(), flags: longFlags(c) })),
+        valued: valuedFlags(program),
+        commands: program.commands.map((c) => ({
+          name: c.name(),
+          description: c.description(),
+          flags: longFlags(c),
+          subcommands: c.commands.map((s) => ({ name: s.name(), description: s.description(), flags: longFlags(s) })),
+        })),
       };
       deps.io.stdout.write(SCRIPTS[shell](spec));
     });
 }
 
+interface CommandSpec {
+  name: string;
+  description: string;
+  flags: string[];
+}
+
 interface Spec {
   global: string[];
-  commands: Array<{ name: string; description: string; flags: string[] }>;
+  /** Global options that take a value (`-t`, `--table`, …): the next word is their value, not the command. */
+  valued: string[];
+  commands: Array<CommandSpec & { subcommands: CommandSpec[] }>;
 }
 
 function longFlags(cmd: Command): string[] {
   return cmd.options.flatMap((o) => (o.long ? [o.long] : [])).concat('--help');
 }
 
+function valuedFlags(cmd: Command): string[] {
+  return cmd.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined));
+}
+
+/** `case` arms for "$cmd $sub": a command's subcommands first, then the command itself. */
+function caseArms(spec: Spec, arm: (pattern: string, words: string[]) => string): string {
+  return spec.commands
+    .flatMap((c) =>
+      c.subcommands.length === 0
+        ? [arm(`"${c.name} "*`, c.flags)]
+        : [...c.subcommands.map((s) => arm(`"${c.name} ${s.name}"`, s.flags)), arm(`"${c.name} "*`, [...c.subcommands.map((s) => s.name), ...c.flags])],
+    )
+    .join('\n');
+}
+
 const q = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
 
+// bash and zsh find the command (and a subcommand of `kms`) by skipping options, and the value
+// after a global option that takes one (`keystash -t prod get --n<TAB>` completes get's options).
 const SCRIPTS: Record<'bash' | 'zsh' | 'fish', (spec: Spec) => string> = {
   bash: (spec) => `# keystash bash completion
 _keystash() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} cmd="" i
+  local cur=\${COMP_WORDS[COMP_CWORD]} cmd="" sub="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
-    case \${COMP_WORDS[i]} in -*) ;; *) cmd=\${COMP_WORDS[i]}; break ;; esac
+    case \${COMP_WORDS[i]} in
+      ${spec.valued.join('|')}) ((i++)) ;;
+      -*) ;;
+      *) if [[ -z $cmd ]]; then cmd=\${COMP_WORDS[i]}; else sub=\${COMP_WORDS[i]}; break; fi ;;
+    esac
   done
   local words
-  case $cmd in
-${spec.commands.map((c) => `    ${c.name}) words=${q(c.flags.join(' '))} ;;`).join('\n')}
-    *) words=${q([...spec.commands.map((c) => c.name), ...spec.global].join(' '))} ;;
+  case "$cmd $sub" in
+    " ") words=${q([...spec.commands.map((c) => c.name), ...spec.global].join(' '))} ;;
+${caseArms(spec, (pattern, words) => `    ${pattern}) words=${q(words.join(' '))} ;;`)}
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
@@ -49,13 +84,22 @@ _keystash() {
   commands=(
 ${spec.commands.map((c) => `    ${q(`${c.name}:${c.description.replaceAll(':', '\\:')}`)}`).join('\n')}
   )
-  if (( CURRENT == 2 )); then
+  local cmd="" sub="" i=2
+  while (( i < CURRENT )); do
+    case \${words[i]} in
+      (${spec.valued.join('|')}) (( i++ )) ;;
+      (-*) ;;
+      (*) if [[ -z $cmd ]]; then cmd=\${words[i]}; else sub=\${words[i]}; break; fi ;;
+    esac
+    (( i++ ))
+  done
+  if [[ -z $cmd ]]; then
     _describe 'command' commands
     compadd -- ${spec.global.map(q).join(' ')}
     return
   fi
-  case \${words[2]} in
-${spec.commands.map((c) => `    ${c.name}) compadd -- ${c.flags.map(q).join(' ')} ;;`).join('\n')}
+  case "$cmd $sub" in
+${caseArms(spec, (pattern, words) => `    (${pattern}) compadd -- ${words.map(q).join(' ')} ;;`)}
   esac
   _files
 }
@@ -68,6 +112,9 @@ ${spec.commands.map((c) => `complete -c keystash -n __fish_use_subcommand -a ${c
 ${spec.commands
   .flatMap((c) => c.flags.map((f) => `complete -c keystash -n '__fish_seen_subcommand_from ${c.name}' -l ${f.slice(2)}`))
   .join('\n')}
-${spec.global.map((f) => `complete -c keystash -l ${f.slice(2)}`).join('\n')}
+${spec.commands
+  .flatMap((c) => c.subcommands.map((s) => `complete -c keystash -n '__fish_seen_subcommand_from ${c.name}' -a ${s.name} -d ${q(s.description)}`))
+  .join('\n')}
+${spec.global.map((f) => `complete -c keystash -l ${f.slice(2)}${spec.valued.includes(f) ? ' -r' : ''}`).join('\n')}
 `,
 };

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
+import { finishSkipped, skipCollector } from '../skipped.js';
 import { childEnvironment, parseEnvMapping, resolveExecEnv, type EnvMapping } from '../../core/exec-env.js';
 import { describeOverride } from '../../core/layering.js';
 import { UsageError } from '../../errors.js';
@@ -20,6 +21,8 @@ export interface ExecOptions {
   awsEnv: boolean;
   mask?: boolean;
   context: string[];
+  skipUnreadable?: boolean;
+  allowPartial?: boolean;
 }
 
 export function execCommand(deps: CliDeps): Command {
@@ -40,6 +43,8 @@ export function execCommand(deps: CliDeps): Command {
     .option('--no-aws-env', "withhold the parent's AWS credential variables (AWS_ACCESS_KEY_ID, AWS_PROFILE, …) from the command")
     .option('--mask', 'pass the command\'s stdout/stderr through keystash, replacing each injected value (4+ characters) with <concealed by keystash> (also KEYSTASH_MASK=1)')
     .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--skip-unreadable', 'list the selected secrets that cannot be read (wrong context, refused key, tampered row) on stderr and exit 11 without starting the command')
+    .option('--allow-partial', 'with --skip-unreadable, start the command without those secrets')
     .addHelpText(
       'after',
       '\nVariable names: upper-cased, every character other than A-Z a-z 0-9 becomes _; PATH, LD_*, NODE_OPTIONS and the like only with --env or --allow-env.\nExit status: the command\'s, or 128+N when signal N killed it.\n\nExamples:\n  $ keystash exec \'app.*\' --strip-prefix app. -- ./server\n  $ keystash exec --env PGPASSWORD=db.pw -- psql -h db\n  $ keystash exec \'ci.*\' --mask -- ./deploy.sh\n  $ keystash exec --file KUBECONFIG=k8s.kubeconfig -- kubectl get pods\n  $ keystash exec \'base.*\' \'prod.*\' --strip-prefix base. --strip-prefix prod. --override -- ./server',
@@ -51,11 +56,14 @@ export function execCommand(deps: CliDeps): Command {
       if (commandLength === 0) throw new UsageError('missing command: keystash exec [SELECTOR...] -- COMMAND [ARG...]');
       const selectors = operands.slice(0, operands.length - commandLength);
       const [command = '', ...args] = operands.slice(operands.length - commandLength);
+      const { onUnreadable, skipped } = skipCollector(opts);
       const entries = await withKeystash(deps, cmd, (ks) =>
-        resolveExecEnv(ks, { selectors, all: opts.all, strict: opts.strict, mappings: opts.env, files: opts.file, stripPrefix: opts.stripPrefix, allowEnv: opts.allowEnv, context: parseContext(opts.context),
+        resolveExecEnv(ks, { selectors, all: opts.all, strict: opts.strict, onUnreadable, mappings: opts.env, files: opts.file, stripPrefix: opts.stripPrefix, allowEnv: opts.allowEnv, context: parseContext(opts.context),
           // --pristine passes none of the caller's variables, so there is nothing for --no-clobber to keep.
           override: opts.override === true, noClobber: opts.clobber === false && opts.pristine !== true, callerEnv: deps.io.env, onOverride: opts.quietOverrides ? undefined : (o) => say(deps, describeOverride(o)) }),
       );
+      // Before the command starts: without --allow-partial it never runs with secrets missing.
+      finishSkipped(deps, skipped, opts);
       // Loaded here: node:child_process is not needed on any other command's start-up path.
       const { ChildExit, runChild, signalStatus } = await import('../run-child.js');
       const { withSecretFiles } = await import('../secret-files.js');

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { isStandardOutput, writeOutput } from '../output-file.js';
+import { finishSkipped, skipCollector } from '../skipped.js';
 import { describeOverride, layerSecrets } from '../../core/layering.js';
 import { readSelection } from '../../core/select-secrets.js';
 import { UsageError } from '../../errors.js';
@@ -28,6 +29,8 @@ export interface ExportOptions {
   context: string[];
   csvSafe?: boolean;
   strict?: boolean;
+  skipUnreadable?: boolean;
+  allowPartial?: boolean;
 }
 
 export function exportCommand(deps: CliDeps): Command {
@@ -49,6 +52,8 @@ export function exportCommand(deps: CliDeps): Command {
     .option('-o, --output <file>', "write to FILE (mode 0600; github-env/github-output append, e.g. -o \"$GITHUB_ENV\"); '-' for stdout")
     .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--csv-safe', "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)")
+    .option('--skip-unreadable', 'leave out secrets that cannot be read (wrong context, refused key, tampered row), list them on stderr and exit 11')
+    .option('--allow-partial', 'with --skip-unreadable, exit 0 (the skipped names are still listed on stderr)')
     .addHelpText(
       'after',
       '\nExamples:\n  $ keystash export \'app.*\' -f dotenv --strip-prefix app. > .env\n  $ keystash export --all -f github-env --mask -o "$GITHUB_ENV"\n  $ keystash export \'k8s.*\' -f k8s-secret --k8s-name app | kubectl apply -f -',
@@ -59,10 +64,15 @@ export function exportCommand(deps: CliDeps): Command {
       // The runner reads workflow commands from the log stream (stdout); with the data on stdout too,
       // `>> "$GITHUB_ENV"` would write every value into the file as an '::add-mask::' line.
       if (opts.mask && isStandardOutput(opts.output)) throw new UsageError(`--mask needs -o FILE: its '::add-mask::' lines go to stdout, which here carries the ${opts.format} data (redirected into $${opts.format === 'github-env' ? 'GITHUB_ENV' : 'GITHUB_OUTPUT'} they would put every value in that file); use -o "$${opts.format === 'github-env' ? 'GITHUB_ENV' : 'GITHUB_OUTPUT'}" instead of >>`);
-      if ((opts.envKeys || opts.k8sNamespace !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--env-keys and --k8s-namespace apply only to -f k8s-secret');
+      if ((opts.envKeys || opts.k8sNamespace !== undefined || opts.k8sName !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--k8s-name, --k8s-namespace and --env-keys apply only to -f k8s-secret');
+      // A flag that would do nothing for the format is refused rather than silently ignored.
+      if (opts.stripPrefix.length > 0 && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) {
+        throw new UsageError(`--strip-prefix names variables, so it applies only to formats with variable names (dotenv, shell, github-env, github-output, docker, env-no-quotes, k8s-secret --env-keys), not -f ${opts.format}, which keeps secret names`);
+      }
       const layering = opts.override === true || opts.clobber === false;
       if (layering && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) throw new UsageError('--override and --no-clobber apply only to formats with variable names (dotenv, shell, github-env, docker, k8s-secret --env-keys)');
-      let secrets = await withKeystash(deps, cmd, (ks) => readSelection(ks, { selectors, all: opts.all, strict: opts.strict === true, context: parseContext(opts.context) }));
+      const { onUnreadable, skipped } = skipCollector(opts);
+      let secrets = await withKeystash(deps, cmd, (ks) => readSelection(ks, { selectors, all: opts.all, strict: opts.strict === true, context: parseContext(opts.context), onUnreadable }));
       if (layering) {
         const layered = layerSecrets(secrets, { selectors, stripPrefix: opts.stripPrefix, override: opts.override === true, noClobber: opts.clobber === false, callerEnv: deps.io.env });
         if (!opts.quietOverrides) for (const o of layered.overrides) say(deps, describeOverride(o));
@@ -78,5 +88,6 @@ export function exportCommand(deps: CliDeps): Command {
       }
       await writeOutput(deps.io.stdout, opts.output, body, github);
       deps.io.stdout.write(masks);
+      finishSkipped(deps, skipped, opts);
     });
 }

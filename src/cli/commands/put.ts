@@ -29,6 +29,7 @@ export function putCommand(deps: CliDeps): Command {
     .option('-a, --autoversion', 'choose the next version (the default; kept for credstash)')
     .option('--expect-version <version>', 'refuse unless the current latest version is this one', parseVersionArg)
     .option('-P, --prompt', 'read the value from the terminal without echo')
+    .option('--allow-large', 'local store: store a value larger than any DynamoDB table could hold (400 KB items; the row cannot be migrated to AWS)')
     .addOption(new Option('--json', 'print {"name","version"} on stdout'))
     .addHelpText('after', '\nExamples:\n  $ keystash put db.pw hunter2 env=prod\n  $ keystash put tls.key @server.key -c "rotated 2026-11"\n  $ printf %s "$T" | keystash put api.token -')
     .action((name: string, value: string | undefined, pairs: string[], opts: PutOptions, cmd: Command) => putAction(deps, flagsOf(cmd), name, value, pairs, opts));

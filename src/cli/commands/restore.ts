@@ -11,6 +11,7 @@ export interface RestoreOptions {
   rewrapFrom?: 'local' | 'aws';
   toKey: string;
   createTable?: boolean;
+  allowLarge?: boolean;
   json?: boolean;
 }
 
@@ -22,6 +23,7 @@ export function restoreCommand(deps: CliDeps): Command {
     .addOption(new Option('--rewrap-from <kms>', "re-wrap data keys: decrypt with this key service (the backup's), encrypt with the configured one").choices(['local', 'aws']))
     .option('--to-key <key>', 'master key that wraps the re-wrapped data keys', DEFAULT_KEY)
     .option('--create-table', 'create the destination table (or store file) first if it does not exist')
+    .option('--allow-large', 'local store: take rows larger than any DynamoDB table could hold (400 KB items)')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', '\nExamples:\n  $ keystash -t restored restore backup.jsonl\n  $ keystash --backend aws restore backup.jsonl --rewrap-from local --to-key alias/prod')
     .action(async (file: string, pairs: string[], opts: RestoreOptions, cmd: Command) => {
@@ -32,7 +34,7 @@ export function restoreCommand(deps: CliDeps): Command {
       const from = opts.rewrapFrom === undefined ? undefined : await deps.openKeys(fromConfig);
       const progress = progressReporter(deps.io, 'restore');
       try {
-        const summary = await withKeystash(deps, cmd, (ks) => ks.restore(rows, { context, rewrap: from && { from, keyId: opts.toKey }, createTable: opts.createTable === true, onProgress: progress.onProgress }), { create: true }).finally(progress.done);
+        const summary = await withKeystash(deps, cmd, (ks) => ks.restore(rows, { context, rewrap: from && { from, keyId: opts.toKey }, createTable: opts.createTable === true, allowLarge: opts.allowLarge === true, onProgress: progress.onProgress }), { create: true }).finally(progress.done);
         if (opts.json) printJson(deps, summary);
         else say(deps, `restored ${summary.written} rows into table ${configOf(deps, cmd).table} (${summary.skipped} already present${summary.repaired > 0 ? `, ${summary.repaired} re-wrapped in place` : ''})`);
       } finally {

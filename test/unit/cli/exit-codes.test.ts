@@ -15,6 +15,7 @@ import {
   KeystashError,
   KmsError,
   PartialFailureError,
+  SkippedUnreadableError,
   SecretNotFoundError,
   StoreError,
   UsageError,
@@ -40,6 +41,7 @@ describe('exitCodeFor', () => {
     ['StoreError', new StoreError('no table', { code: 'store.tableMissing' }), EXIT.STORE],
     ['ConfigError', new ConfigError('bad config'), EXIT.CONFIG],
     ['PartialFailureError', new PartialFailureError('1 of 2 failed', [{ name: 'a', error: new KmsError('x') }]), EXIT.PARTIAL],
+    ['SkippedUnreadableError', new SkippedUnreadableError('skipped 1', ['a']), EXIT.SKIPPED],
     ['CancelledError', new CancelledError(), EXIT.INTERRUPTED],
     ['InternalError (a bug)', new InternalError('invariant'), EXIT.FAILURE],
     ['a bare KeystashError', new KeystashError('other', { code: 'other' }), EXIT.FAILURE],
@@ -80,7 +82,7 @@ describe('the exit codes in the help', () => {
     expect(exitCodesHelp()).toBe(
       'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 version exists, 5 integrity,\n' +
         '6 decrypt/context mismatch, 7 KMS, 8 store, 9 configuration, 10 partial bulk failure,\n' +
-        '130 interrupted, 141 stdout closed.',
+        '11 unreadable secrets skipped, 130 interrupted, 141 stdout closed.',
     );
     expect(rendered()).toContain(`\n\n${exitCodesHelp()}\nEnvironment: `);
   });

@@ -5,6 +5,7 @@
  * exit code — for a table of lines and for random ones built from a vocabulary of both parsers'
  * tokens. Lines it refuses are left to commander, which the rest of the suite tests.
  */
+import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
@@ -34,7 +35,13 @@ async function outcome(parser: typeof run | typeof runQuick, argv: string[], env
   });
   const code = await parser(argv, m.io, { open });
   // --debug prints a stack trace: its frames name the parser, the rest must match.
-  return { code, stdout: m.stdout(), stderr: m.stderr().replace(/^ {4}at .*\n/gm, ''), calls, configs };
+  return { code, stdout: m.stdout(), stderr: m.stderr().replace(/^ {4}at .*\n/gm, ''), calls: calls.map(({ method, args }) => ({ method, args: args.map(namedFunctions) })), configs };
+}
+
+/** A call's options with each callback (a new closure per run) shown by its name, so calls compare. */
+function namedFunctions(arg: unknown): unknown {
+  if (arg === null || typeof arg !== 'object' || Array.isArray(arg)) return arg;
+  return Object.fromEntries(Object.entries(arg).map(([k, v]) => [k, typeof v === 'function' ? `[function ${k}]` : v]));
 }
 
 /** Lines the quick path must take (and then behave as commander does). */
@@ -56,6 +63,11 @@ const TAKEN: string[][] = [
   ['getall'],
   ['getall', 'env=prod', '-f', 'yaml'],
   ['getall', '-v', '2', '--format', 'json', '--table=t2'],
+  ['getall', 'db.*', 'c', 'env=prod'],
+  ['getall', 'missing'],
+  ['getall', '--skip-unreadable'],
+  ['getall', 'db.pw', '--skip-unreadable', '--allow-partial', '-f', 'dotenv'],
+  ['getall', '--allow-partial'],
   ['put', 'db.pw', 'hunter2'],
   ['put', 'db.pw', 'hunter2', 'env=prod', '-k', 'alias/app', '-c', 'a comment', '-d', 'SHA512'],
   ['put', 'db.pw', '-', '--json'],
@@ -67,6 +79,14 @@ const TAKEN: string[][] = [
   ['put', 'db.pw', '-P'],
   ['put', 'missing', 'x', '--debug'],
   ['put', 'db.pw', '@/nonexistent/file'],
+  ['put', 'db.pw', '-P', 'env=prod'],
+  ['put', 'db.pw', 'x', '--allow-large'],
+  ['put', 'db.pw', '-P', 'env=prod', 'team=a'],
+  ['put', 'db.pw', '-P', 'hunter2'],
+  ['put', 'db.pw', '-P', 'env=prod', '-'],
+  ['put', 'db.pw', '--prompt', '@/nonexistent/file'],
+  ['put', 'db.pw', 'x', 'env=prod', '-'],
+  ['put', 'db.pw', '-', 'env=prod', '@/nonexistent/file'],
   ['-t', 'other', 'get', 'db.pw'],
   ['--backend', 'aws', '--debug', 'getall', 'env=prod'],
   ['-r', 'eu-west-1', '--table=t4', 'put', 'x', 'v', '-c', 'note'],
@@ -149,9 +169,35 @@ describe('the quick path does what commander does', () => {
     }
   });
 
+  it('put -P: every operand after NAME is context, typed at a terminal (issue 24 item 8)', async () => {
+    for (const parser of [run, runQuick]) {
+      const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
+      const m = memoryIo({ stdin, env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks' } });
+      const { open, calls } = spyKeystash((_method, args) => ({ name: args[0], version: '0000000000000000001' }));
+      const pending = parser(['put', 'db.pw', '-P', 'env=prod', 'team=a'], m.io, { open });
+      setTimeout(() => stdin.write('typed\r'), 20);
+      expect(await pending, m.stderr()).toBe(0);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.args[1]).toBe('typed');
+      expect((calls[0]!.args[2] as { context: unknown }).context).toEqual({ env: 'prod', team: 'a' });
+    }
+  });
+
+  it('put -P with a stray operand is refused before the prompt, without echoing it', async () => {
+    for (const parser of [run, runQuick]) {
+      const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
+      const m = memoryIo({ stdin, env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks' } });
+      const { open, calls } = spyKeystash(() => undefined);
+      expect(await parser(['put', 'db.pw', '-P', 'hunter2'], m.io, { open })).toBe(2);
+      expect(m.stderr()).toMatch(/every operand after NAME is an encryption-context pair/);
+      expect(m.stderr()).not.toMatch(/hunter2|db\.pw: /);
+      expect(calls).toHaveLength(0);
+    }
+  });
+
   it('on random lines built from both parsers’ tokens', async () => {
     const words = ['db.pw', 'db.*', 'missing', 'env=prod', 'bad', 'k=v', '-', '3', '0000000000000000002', 'x', 'dotenv', 'yaml', 'xml', 'PATH', 'aws', 'local', 'sqlite', 't2', 'SHA512', 'sha1', 'alias/k'];
-    const flags = ['-v', '--version', '--version=2', '-n', '--noline', '-f', '--format', '--format=csv', '--allow-env', '--csv-safe', '-t', '--table', '--table=t3', '--backend', '--store', '--kms', '-r', '--region', '--kms-region', '-p', '--profile', '--role-arn', '--endpoint-url', '--concurrency', '--decrypt-key', '--timeout', '--data-dir', '--no-color', '--debug', '-k', '--key', '-c', '--comment', '-d', '--digest', '-a', '--autoversion', '--expect-version', '-P', '--prompt', '--json', '-V', '-h', '--', '-nv1', '-x'];
+    const flags = ['-v', '--version', '--version=2', '-n', '--noline', '-f', '--format', '--format=csv', '--allow-env', '--csv-safe', '-t', '--table', '--table=t3', '--backend', '--store', '--kms', '-r', '--region', '--kms-region', '-p', '--profile', '--role-arn', '--endpoint-url', '--concurrency', '--decrypt-key', '--timeout', '--data-dir', '--no-color', '--debug', '-k', '--key', '-c', '--comment', '-d', '--digest', '-a', '--autoversion', '--expect-version', '-P', '--prompt', '--json', '--skip-unreadable', '--allow-partial', '--allow-large', '-V', '-h', '--', '-nv1', '-x'];
     const token = fc.oneof(fc.constantFrom(...words), fc.constantFrom(...flags));
     // Before the command: mostly global options with their values, sometimes anything.
     const leading = fc.oneof(

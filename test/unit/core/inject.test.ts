@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTemplate, renderTemplate } from '../../../src/core/inject.js';
 import type { Keystash } from '../../../src/core/keystash.js';
-import { SecretNotFoundError, PartialFailureError, UsageError } from '../../../src/errors.js';
+import { SecretNotFoundError, SecretsNotFoundError, UsageError } from '../../../src/errors.js';
 
 /** A stand-in with get() only, recording calls and the most reads in flight at once. */
 function fakeKeystash(values: Record<string, string>): { ks: Keystash; calls: string[]; maxInFlight: () => number } {
@@ -55,12 +55,12 @@ describe('renderTemplate', () => {
     expect(maxInFlight()).toBe(3);
   });
 
-  it('one failure keeps its class with the line; several become a PartialFailureError', async () => {
+  it('one failure keeps its class with the line; several missing secrets are one not-found error naming each (as exec and export)', async () => {
     const { ks } = fakeKeystash({ a: '1' });
     await expect(renderTemplate(ks, 'x\n{{ keystash:a }} {{ keystash:missing }}')).rejects.toThrow(SecretNotFoundError);
     await expect(renderTemplate(ks, 'x\n{{ keystash:a }} {{ keystash:missing }}')).rejects.toThrow(/^line 2: Item/);
-    const several = renderTemplate(ks, '{{ keystash:m1 }}\n{{ keystash:m2 }}');
-    await expect(several).rejects.toThrow(PartialFailureError);
-    await expect(renderTemplate(ks, '{{ keystash:m1 }}\n{{ keystash:m2 }}')).rejects.toThrow(/line 1: .*line 2: /);
+    const several = renderTemplate(ks, '{{ keystash:m1 }}\n{{ keystash:m2 }}\n{{ keystash:m1 }}');
+    await expect(several).rejects.toThrow(SecretsNotFoundError);
+    await expect(renderTemplate(ks, '{{ keystash:m1 }}\n{{ keystash:m2 }}')).rejects.toThrow("2 secrets could not be found: 'm1', 'm2'");
   });
 });
