@@ -22,6 +22,8 @@ export interface LocalKeyring extends KeyService, KeyManager {
   describeKeyArn(keyId: string): Promise<string>;
   sealKeyring(): Promise<void>;
   unsealKeyring(): Promise<void>;
+  /** Copy a multi-region key into another keyring as a replica (LocalKms.replicateKey). */
+  replicateKey(keyId: string, targetPath: string, replicaRegion: string, passphrase?: string): Promise<KeyMetadata>;
   close(): void;
 }
 
@@ -98,7 +100,10 @@ export class AuditedKms implements LocalKeyring {
     return this.#audited('DescribeKey', { keyId }, () => this.#inner.describeKeyArn(keyId), (arn) => arn);
   }
 
-  createKey(options: { description?: string; alias?: string } = {}): Promise<KeyMetadata> {
+  replicateKey(keyId: string, targetPath: string, replicaRegion: string, passphrase?: string): Promise<KeyMetadata> {
+    return this.#audited('ReplicateKey', { keyId }, () => this.#inner.replicateKey(keyId, targetPath, replicaRegion, passphrase), arnOfMeta);
+  }
+  createKey(options: { description?: string; alias?: string; multiRegion?: boolean } = {}): Promise<KeyMetadata> {
     return this.#audited('CreateKey', { keyId: options.alias }, () => this.#inner.createKey(options), arnOfMeta);
   }
 
