@@ -9,6 +9,7 @@
 import { dirname, join } from 'node:path';
 import type { Config } from './config.js';
 import { Keystash } from './core/keystash.js';
+import type { RegionFallback } from './core/regions.js';
 import { ensureDataDir } from './data-dir.js';
 import type { KeyService } from './envelope/keyservice.js';
 import type { LocalKeyring } from './localkms/audited-kms.js';
@@ -31,6 +32,8 @@ export interface WiringOptions {
   deadlineAt?: number | undefined;
   /** That deadline in seconds, for its message. */
   deadlineSeconds?: number | undefined;
+  /** Multi-region: told when a fallback region answered. */
+  onRegionFallback?: ((event: RegionFallback) => void) | undefined;
 }
 
 /** AWS credentials shared by both SDK clients (explicit keys / profile chain / assumed role). */
@@ -81,8 +84,42 @@ export async function openConfiguredKeys(config: Config, options: WiringOptions 
   return new AwsKmsKeyService({ client, decryptKeys: config.decryptKeys, ownsClient: true });
 }
 
+/**
+ * Multi-region (config.regions of two or more, DynamoDB store): a RegionalStore and RegionalKeys
+ * over one store and key service per region, each opened on first use. The home region's
+ * requests share the command's deadline; a fallback region gets a deadline of its own, counted
+ * from its first request (the wait is the deadline plus one region's latency at most).
+ */
+export async function openRegional(config: Config, options: WiringOptions = {}): Promise<{ store: SecretStore; keys: KeyService }> {
+  const { RegionRouter, RegionalKeys, RegionalStore } = await import('./core/regions.js');
+  const specs = config.regions.map((region, index) => ({
+    region,
+    open: async () => {
+      const endpoints = config.regionEndpoints[region];
+      const home = index === 0;
+      const regional: Config = {
+        ...config,
+        region,
+        kmsRegion: home ? config.kmsRegion : region,
+        regions: [region],
+        dynamodbEndpoint: endpoints?.dynamodb ?? (home ? config.dynamodbEndpoint : undefined),
+        kmsEndpoint: endpoints?.kms ?? (home ? config.kmsEndpoint : undefined),
+      };
+      const deadline = home || options.deadlineAt === undefined ? options : { ...options, ...commandDeadline(config) };
+      const [store, keys] = await Promise.all([openConfiguredStore(regional, deadline), openConfiguredKeys(regional, deadline)]);
+      return { store, keys };
+    },
+  }));
+  const router = new RegionRouter(specs, { anyRegion: config.anyRegion, onFallback: options.onRegionFallback });
+  return { store: new RegionalStore(router), keys: new RegionalKeys(router) };
+}
+
 /** A Keystash for the configured backends. */
 export async function openKeystash(config: Config, options: WiringOptions = {}): Promise<Keystash> {
+  if (config.regions.length > 1 && config.store === 'dynamodb') {
+    const { store, keys } = await openRegional(config, options);
+    return new Keystash({ store, keys, concurrency: config.concurrency });
+  }
   const [store, keys] = await Promise.all([openConfiguredStore(config, options), openConfiguredKeys(config, options)]);
   return new Keystash({ store, keys, concurrency: config.concurrency });
 }

@@ -7,7 +7,7 @@ import { auditLogPath, commandDeadline, openConfiguredKeys, openKeystash, openLo
 import type { CliWiring } from './deps.js';
 
 export const WIRING: CliWiring = {
-  open: (config) => openKeystash(config, commandDeadline(config)),
+  open: (config, hooks) => openKeystash(config, { ...commandDeadline(config), onRegionFallback: hooks?.onRegionFallback }),
   openKeys: (config) => openConfiguredKeys(config, commandDeadline(config)),
   openLocalKms,
   auditLogPath,

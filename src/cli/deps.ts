@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { resolveConfig, type Config, type ConfigFlags } from '../config.js';
 import type { Keystash } from '../core/keystash.js';
+import type { RegionFallback } from '../core/regions.js';
 import type { KeyService } from '../envelope/keyservice.js';
 import type { LocalKeyring } from '../localkms/audited-kms.js';
 import { safeLines } from '../format/one-line.js';
@@ -15,10 +16,16 @@ export interface CliDeps extends CliWiring {
   io: Io;
 }
 
+/** What the CLI learns while a command runs (the library gives no such hooks). */
+export interface OpenHooks {
+  /** A fallback region answered because the one before it was out (multi-region reads). */
+  onRegionFallback?: ((event: RegionFallback) => void) | undefined;
+}
+
 /** The backends a command may open (src/wiring.ts in the real program). */
 export interface CliWiring {
   /** The Keystash of a config; its AWS requests share the command's deadline (`--timeout`). */
-  open(config: Config): Promise<Keystash>;
+  open(config: Config, hooks?: OpenHooks): Promise<Keystash>;
   /** The key service of a config alone (restore's `--rewrap-from`), with the same deadline. */
   openKeys(config: Config): Promise<KeyService>;
   /** The local keyring; audited unless `audited: false` (`kms serve` and `kms audit` record themselves or only read). */
@@ -48,12 +55,19 @@ export async function withKeystash<T>(deps: CliDeps, cmd: Command, fn: (keystash
 /** withKeystash from configuration flags, however they were parsed (commander's flagsOf, or the quick path). */
 export async function withKeystashOf<T>(deps: CliDeps, flags: ConfigFlags, fn: (keystash: Keystash, config: Config) => Promise<T>): Promise<T> {
   const config = resolveConfig(flags, deps.io.env);
-  const keystash = await deps.open(config);
+  const keystash = await deps.open(config, { onRegionFallback: (event) => sayFallback(deps, event, flags.debug === true) });
   try {
     return await fn(keystash, config);
   } finally {
     keystash.close();
   }
+}
+
+/** Say on stderr which region answered when the one before it was out (the cause with --debug). */
+function sayFallback(deps: CliDeps, event: RegionFallback, debug: boolean): void {
+  const what = event.service === 'store' ? 'DynamoDB' : 'KMS';
+  say(deps, `keystash: ${what} in ${event.from} is unavailable; region ${event.to} answered`);
+  if (debug) say(deps, `keystash: ${event.operation} in ${event.from} failed: ${event.reason}`);
 }
 
 /** Write a line of talk (progress, confirmations) to stderr, terminal controls escaped. */

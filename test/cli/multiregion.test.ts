@@ -1,0 +1,183 @@
+/**
+ * Multi-region (issue 23): two dynalite instances and two local KMS servers stand in for two
+ * regions (us-east-1 home, eu-west-1 fallback), region 1's behind fault proxies so it can be
+ * killed or made to fail. Rows reach region 2 by a stream-free copy (dynalite has no global
+ * tables). The key is a multi-region key (`mrk-`) replicated into region 2's keyring.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalKms } from '../../src/localkms/local-kms.js';
+import { startKmsServer, type KmsServer } from '../../src/kmsserver/server.js';
+import { startDynalite, type DynaliteHandle } from '../helpers/dynalite.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { inProcessHome, type InProcessHome } from '../helpers/in-process.js';
+import { tempDir } from '../helpers/run-cli.js';
+
+const table = `mr-${Date.now().toString(36)}`;
+const accessKeyId = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
+const secretAccessKey = randomBytes(30).toString('base64');
+const credentials = { accessKeyId, secretAccessKey };
+const keyrings = tempDir('keystash-mr-kms-');
+const kmsLog2: string[] = [];
+
+let ddb1: DynaliteHandle;
+let ddb2: DynaliteHandle;
+let kms1: LocalKms;
+let kms2: LocalKms;
+let srv1: KmsServer;
+let srv2: KmsServer;
+let ddbProxy1: FaultProxy;
+let kmsProxy1: FaultProxy;
+let h: InProcessHome;
+
+const aws = (args: string[], input?: string, env: Record<string, string> = {}) =>
+  h.run(['--backend', 'aws', '-t', table, '--timeout', '4', ...args], { ...(input === undefined ? {} : { input }), env });
+
+/** Copy every row of region 1's table to region 2's (what a global table would do). */
+async function copyRows(): Promise<number> {
+  const from = new DynamoDBClient({ region: 'us-east-1', endpoint: ddb1.endpoint, credentials });
+  const to = new DynamoDBClient({ region: 'eu-west-1', endpoint: ddb2.endpoint, credentials });
+  try {
+    const items: Array<Record<string, AttributeValue>> = (await from.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? [];
+    for (const Item of items) await to.send(new PutItemCommand({ TableName: table, Item }));
+    return items.length;
+  } finally {
+    from.destroy();
+    to.destroy();
+  }
+}
+
+function region1(dead: boolean): void {
+  ddbProxy1.setDead(dead);
+  kmsProxy1.setDead(dead);
+}
+
+beforeAll(async () => {
+  [ddb1, ddb2] = await Promise.all([startDynalite(), startDynalite()]);
+  kms1 = LocalKms.open({ path: join(keyrings.dir, 'r1', 'keyring.json'), region: 'us-east-1' });
+  kms2 = LocalKms.open({ path: join(keyrings.dir, 'r2', 'keyring.json'), region: 'eu-west-1' });
+  const mrk = await kms1.createKey({ alias: 'alias/credstash', multiRegion: true, description: 'multi-region test key' });
+  await kms1.replicateKey(mrk.keyId, kms2.path, 'eu-west-1');
+  await kms2.createAlias('alias/credstash', mrk.keyId);
+  srv1 = await startKmsServer({ kms: kms1, accessKeyId, secretAccessKey });
+  srv2 = await startKmsServer({ kms: kms2, accessKeyId, secretAccessKey, log: (line) => void kmsLog2.push(line) });
+  ddbProxy1 = await startFaultProxy({ target: ddb1.endpoint, service: 'dynamodb' });
+  kmsProxy1 = await startFaultProxy({ target: srv1.url, service: 'kms' });
+  h = inProcessHome({
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    KEYSTASH_REGIONS: 'us-east-1,eu-west-1',
+    KEYSTASH_DYNAMODB_ENDPOINT_US_EAST_1: ddbProxy1.endpoint,
+    KEYSTASH_KMS_ENDPOINT_US_EAST_1: kmsProxy1.endpoint,
+    KEYSTASH_DYNAMODB_ENDPOINT_EU_WEST_1: ddb2.endpoint,
+    KEYSTASH_KMS_ENDPOINT_EU_WEST_1: srv2.url,
+  });
+  // The table in each region (setup of the home region, then of region 2 alone).
+  expect((await aws(['setup'])).code).toBe(0);
+  const second = await aws(['--regions', 'eu-west-1', 'setup']);
+  expect(second.code, second.stderr).toBe(0);
+  for (const [name, value] of [['app.db', 'one'], ['app.api', 'two']] as const) {
+    const put = await aws(['put', name, value]);
+    expect(put.code, put.stderr).toBe(0);
+    expect(put.stderr).not.toContain('answered');
+  }
+  expect(await copyRows()).toBe(2);
+}, 60_000);
+
+afterAll(async () => {
+  h?.cleanup();
+  await Promise.all([ddbProxy1?.stop(), kmsProxy1?.stop()]);
+  await Promise.all([srv1?.close(), srv2?.close()]);
+  kms1?.close();
+  kms2?.close();
+  await Promise.all([ddb1?.stop(), ddb2?.stop()]);
+  keyrings.cleanup();
+});
+
+describe('multi-region: region 1 down', () => {
+  it('with both regions up, reads come from the home region and say nothing', async () => {
+    region1(false);
+    const r = await aws(['get', 'app.db']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('one\n');
+    expect(r.stderr).toBe('');
+  });
+
+  it('get, getall, exec and export succeed from region 2 (its KMS replica decrypts) and name it', async () => {
+    region1(true);
+    try {
+      const before = kmsLog2.filter((l) => l.includes('Decrypt')).length;
+      const get = await aws(['get', 'app.db']);
+      expect(get.code, get.stderr).toBe(0);
+      expect(get.stdout).toBe('one\n');
+      expect(get.stderr).toContain('DynamoDB in us-east-1 is unavailable; region eu-west-1 answered');
+      // The row written in region 1 was unwrapped by region 2's KMS (region 1's is dead).
+      expect(kmsLog2.filter((l) => l.includes('Decrypt')).length).toBeGreaterThan(before);
+
+      const all = await aws(['getall']);
+      expect(all.code, all.stderr).toBe(0);
+      expect(JSON.parse(all.stdout)).toEqual({ 'app.api': 'two', 'app.db': 'one' });
+      expect(all.stderr).toContain('region eu-west-1 answered');
+
+      const out = join(keyrings.dir, 'exec-out');
+      const exec = await aws(['exec', 'app.db', '--', process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], process.env.APP_DB ?? "unset")', out]);
+      expect(exec.code, exec.stderr).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe('one');
+      expect(exec.stderr).toContain('region eu-west-1 answered');
+
+      const exp = await aws(['export', 'app.*', '-f', 'dotenv']);
+      expect(exp.code, exp.stderr).toBe(0);
+      expect(exp.stdout).toContain('APP_API=');
+      expect(exp.stdout).toContain('two');
+      expect(exp.stderr).toContain('region eu-west-1 answered');
+
+      const debug = await aws(['--debug', 'get', 'app.api']);
+      expect(debug.code).toBe(0);
+      expect(debug.stderr).toMatch(/getLatest in us-east-1 failed: .*(reach|answer)/);
+    } finally {
+      region1(false);
+    }
+  });
+
+  it('a region answering 5xx (after the SDK retries) falls back as well', async () => {
+    ddbProxy1.setRate(1, { '5xx': 1 });
+    try {
+      const r = await aws(['get', 'app.api']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('two\n');
+      expect(r.stderr).toContain('region eu-west-1 answered');
+    } finally {
+      ddbProxy1.reset();
+    }
+  }, 60_000);
+
+  it('put with region 1 down fails clearly unless --any-region', async () => {
+    region1(true);
+    try {
+      const refused = await aws(['put', 'app.new', 'three']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('home region us-east-1 is unavailable');
+      expect(refused.stderr).toContain('--any-region');
+      const allowed = await aws(['--any-region', 'put', 'app.new', 'three']);
+      expect(allowed.code, allowed.stderr).toBe(0);
+      expect(allowed.stderr).toContain('region eu-west-1 answered');
+      const back = await aws(['get', 'app.new']);
+      expect(back.stdout).toBe('three\n');
+    } finally {
+      region1(false);
+    }
+    // Back up: the home region does not have it (verify and replicate are the repair).
+    const home = await aws(['get', 'app.new']);
+    expect(home.code).not.toBe(0);
+  });
+
+  it('a bad --regions value is a usage error', async () => {
+    const r = await aws(['--regions', 'us-east-1,$(rm -rf x)', 'get', 'app.db']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('invalid regions');
+  });
+});
