@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalKms } from '../../src/localkms/local-kms.js';
 import { startKmsServer, type KmsServer } from '../../src/kmsserver/server.js';
@@ -179,5 +179,68 @@ describe('multi-region: region 1 down', () => {
     const r = await aws(['--regions', 'us-east-1,$(rm -rf x)', 'get', 'app.db']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('invalid regions');
+  });
+});
+
+describe('multi-region: replicate and verify', () => {
+  it('replicate --to-region copies the missing versions; twice copies nothing the second time', async () => {
+    const put = await aws(['put', 'app.third', 'four']);
+    expect(put.code, put.stderr).toBe(0);
+    const first = await aws(['replicate', '--to-region', 'eu-west-1', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ copied: 1, present: 2, diverged: [], failed: [] });
+    const second = await aws(['replicate', '--to-region', 'eu-west-1', '--json']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ copied: 0, present: 3 });
+    // The copy (an MRK row, wrapped key copied as is) reads in region 2 alone.
+    const there = await aws(['--regions', 'eu-west-1', 'get', 'app.third']);
+    expect(there.stdout).toBe('four\n');
+  });
+
+  it('verify finds a planted divergence and a region missing versions, and says how to repair', async () => {
+    const ddb = new DynamoDBClient({ region: 'eu-west-1', endpoint: ddb2.endpoint, credentials });
+    try {
+      const key = { name: { S: 'app.db' }, version: { S: '0000000000000000001' } };
+      const item = (await ddb.send(new GetItemCommand({ TableName: table, Key: key }))).Item;
+      expect(item).toBeDefined();
+      await ddb.send(new PutItemCommand({ TableName: table, Item: { ...item, contents: { S: Buffer.from('planted').toString('base64') } } }));
+    } finally {
+      ddb.destroy();
+    }
+    const r = await aws(['verify']);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('DIVERGED  app.db version 0000000000000000001: us-east-1 differs from eu-west-1');
+    expect(r.stdout).toContain('repair:');
+    // app.new was written in eu-west-1 only (--any-region, above).
+    expect(r.stdout).toContain('missing   us-east-1 lacks 1');
+    expect(r.stderr).toContain('diverged across regions');
+    // replicate never overwrites the diverged version.
+    const rep = await aws(['replicate', '--to-region', 'eu-west-1', '--json']);
+    expect(rep.code).not.toBe(0);
+    expect(JSON.parse(rep.stdout)).toMatchObject({ copied: 0, diverged: [{ name: 'app.db', version: '0000000000000000001' }] });
+  });
+});
+
+describe('replicate between data directories (local backend)', () => {
+  it('a single-region key needs --rewrap-key; with it the copy is made once, then nothing', async () => {
+    const local = inProcessHome();
+    const standby = tempDir('keystash-standby-');
+    try {
+      expect((await local.run(['put', 'db.pw', 's3cret'])).code).toBe(0);
+      const asIs = await local.run(['replicate', '--to-data-dir', standby.dir, '--json']);
+      expect(asIs.code).not.toBe(0);
+      expect(asIs.stderr).toContain('--rewrap-key');
+      expect(JSON.parse(asIs.stdout)).toMatchObject({ copied: 0 });
+      const first = await local.run(['replicate', '--to-data-dir', standby.dir, '--rewrap-key', 'alias/credstash', '--json']);
+      expect(first.code, first.stderr).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({ copied: 1, present: 0 });
+      const second = await local.run(['replicate', '--to-data-dir', standby.dir, '--rewrap-key', 'alias/credstash', '--json']);
+      expect(JSON.parse(second.stdout)).toMatchObject({ copied: 0, present: 1 });
+      const read = await local.run(['--data-dir', standby.dir, 'get', 'db.pw']);
+      expect(read.stdout).toBe('s3cret\n');
+    } finally {
+      local.cleanup();
+      standby.cleanup();
+    }
   });
 });
