@@ -140,3 +140,35 @@ export async function openLocalKms(config: Config, options: { audited?: boolean 
 export function auditLogPath(config: Config): string {
   return join(config.dataDir, AUDIT_FILE);
 }
+
+/**
+ * `setup --replica-region` (AWS backend): make the configured table global and the key
+ * multi-region in every region of `replicaRegions`, or check that they are (aws/multiregion-setup.ts).
+ * Returns the lines to print and whether something could not be converted.
+ */
+export async function setupReplicas(config: Config, keyId: string, replicaRegions: readonly string[], options: WiringOptions = {}): Promise<{ lines: string[]; cannot: string[] }> {
+  const [{ createDynamoDbClient }, { createKmsClient }, { setupMultiRegion }, { StoreError }] = await Promise.all([
+    import('./aws/dynamodb-client.js'), import('./aws/kms-client.js'), import('./aws/multiregion-setup.js'), import('./errors.js'),
+  ]);
+  const credentials = (await awsCredentials(config, options.credentials)) as never;
+  const common = { profile: config.profile, credentials, deadlineAt: options.deadlineAt, deadlineSeconds: options.deadlineSeconds };
+  const dynamodb = createDynamoDbClient({ ...common, region: config.region, endpoint: config.dynamodbEndpoint });
+  const kms = createKmsClient({ ...common, region: config.kmsRegion, endpoint: config.kmsEndpoint });
+  try {
+    const plan = await setupMultiRegion({ dynamodb, kms }, { table: config.table, keyId, replicaRegions });
+    const done = plan.cannot.length === 0;
+    const lines = [
+      ...plan.ready,
+      ...(done ? [] : ['Nothing was changed; once the items below are fixed, setup --replica-region would:']),
+      ...plan.table.map((u) => (u.ReplicaUpdates ? `${done ? 'Added' : '  add'} a replica of table ${config.table} in ${u.ReplicaUpdates[0]?.Create?.RegionName ?? ''}` : `${done ? 'Turned' : '  turn'} on streams (NEW_AND_OLD_IMAGES) of table ${config.table}`)),
+      ...plan.key.map((k) => `${done ? 'Replicated' : '  replicate'} KMS key ${k.KeyId ?? ''} to ${k.ReplicaRegion ?? ''}`),
+    ];
+    return { lines, cannot: plan.cannot };
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    throw new StoreError(`setup --replica-region failed: ${e.name ?? 'Error'}: ${(e.message ?? '').split('\n')[0]}`, { code: 'store.error', cause: error });
+  } finally {
+    dynamodb.destroy();
+    kms.destroy();
+  }
+}

@@ -3,7 +3,7 @@
  * requests run under one deadline. Both entries (main.ts, quick.ts) run with these; tests pass
  * their own.
  */
-import { auditLogPath, commandDeadline, openConfiguredKeys, openKeystash, openLocalKms } from '../wiring.js';
+import { auditLogPath, commandDeadline, openConfiguredKeys, openKeystash, openLocalKms, setupReplicas } from '../wiring.js';
 import type { CliWiring } from './deps.js';
 
 export const WIRING: CliWiring = {
@@ -11,4 +11,5 @@ export const WIRING: CliWiring = {
   openKeys: (config) => openConfiguredKeys(config, commandDeadline(config)),
   openLocalKms,
   auditLogPath,
+  setupReplicas: (config, keyId, regions) => setupReplicas(config, keyId, regions, commandDeadline(config)),
 };

@@ -32,6 +32,8 @@ export interface CliWiring {
   openLocalKms(config: Config, options?: { audited?: boolean }): Promise<LocalKeyring>;
   /** Where the local KMS audit log of a config is. */
   auditLogPath(config: Config): string;
+  /** `setup --replica-region`: global table and multi-region key (AWS backend). */
+  setupReplicas?(config: Config, keyId: string, replicaRegions: readonly string[]): Promise<{ lines: string[]; cannot: string[] }>;
 }
 
 /**

@@ -221,6 +221,30 @@ describe('multi-region: replicate and verify', () => {
   });
 });
 
+describe('setup --replica-region', () => {
+  it('a single-region key is reported as not convertible, with the one rotate command, and nothing is changed', async () => {
+    await kms1.createKey({ alias: 'alias/single', description: 'single-region key' });
+    const r = await aws(['setup', '--replica-region', 'eu-west-1', '-k', 'alias/single']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('cannot convert: KMS key');
+    expect(r.stderr).toContain('single-region key');
+    expect(r.stderr).toContain('keystash rotate --all --all-versions --key mrk-');
+    expect(r.stderr).toContain('Nothing was changed');
+    expect(r.stderr).toContain(`turn on streams (NEW_AND_OLD_IMAGES) of table ${table}`);
+  });
+
+  it('the local backend is told to use kms replicate-key and replicate --to-data-dir', async () => {
+    const local = inProcessHome();
+    try {
+      const r = await local.run(['setup', '--replica-region', 'eu-west-1']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('kms replicate-key');
+    } finally {
+      local.cleanup();
+    }
+  });
+});
+
 describe('replicate between data directories (local backend)', () => {
   it('a single-region key needs --rewrap-key; with it the copy is made once, then nothing', async () => {
     const local = inProcessHome();
