@@ -158,10 +158,18 @@ describe('multi-region: region 1 down', () => {
   it('put with region 1 down fails clearly unless --any-region', async () => {
     region1(true);
     try {
+      // The data key is asked of the home region's KMS first: KMS out, exit 7.
       const refused = await aws(['put', 'app.new', 'three']);
-      expect(refused.code).not.toBe(0);
+      expect(refused.code).toBe(7);
+      expect(refused.stderr).toContain('(KMS:');
       expect(refused.stderr).toContain('home region us-east-1 is unavailable');
       expect(refused.stderr).toContain('--any-region');
+      // Only DynamoDB out: the put itself is refused, exit 8.
+      kmsProxy1.setDead(false);
+      const refusedStore = await aws(['put', 'app.new', 'three']);
+      expect(refusedStore.code).toBe(8);
+      expect(refusedStore.stderr).toContain('home region us-east-1 is unavailable (DynamoDB:');
+      kmsProxy1.setDead(true);
       const allowed = await aws(['--any-region', 'put', 'app.new', 'three']);
       expect(allowed.code, allowed.stderr).toBe(0);
       expect(allowed.stderr).toContain('region eu-west-1 answered');
@@ -171,8 +179,10 @@ describe('multi-region: region 1 down', () => {
       region1(false);
     }
     // Back up: the home region does not have it (verify and replicate are the repair).
+    // An answer of the home region (not found) is final: no fallback to the region that has it.
     const home = await aws(['get', 'app.new']);
-    expect(home.code).not.toBe(0);
+    expect(home.code).toBe(3);
+    expect(home.stderr).not.toContain('answered');
   });
 
   it('a bad --regions value is a usage error', async () => {

@@ -5,7 +5,7 @@
  * A data key wrapped in one keyring unwraps in the other, over the real SDK.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, GenerateDataKeyCommand, KMSClient, ReplicateKeyCommand } from '@aws-sdk/client-kms';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,24 @@ describe('local KMS multi-region keys', () => {
     primary.close();
     second.close();
     expect(readFileSync(join(target, 'keyring.json'), 'utf8')).toContain(meta.keyId);
+  });
+
+  it('replicate-key refuses a target keyring holding another key of the same mrk- id', async () => {
+    const dir = tempDir('keystash-mrk-plant-');
+    try {
+      const a = LocalKms.open({ path: join(dir.dir, 'a', 'keyring.json'), region: 'us-east-1' });
+      const b = LocalKms.open({ path: join(dir.dir, 'b', 'keyring.json'), region: 'us-east-1' });
+      const key = await a.createKey({ multiRegion: true });
+      // A planted key: same id, other material, claiming to be a replica of the primary.
+      const planted = await b.createKey({ multiRegion: true });
+      const text = readFileSync(join(dir.dir, 'b', 'keyring.json'), 'utf8').replaceAll(planted.keyId, key.keyId).replaceAll(planted.arn.replace(planted.keyId, key.keyId), key.arn);
+      writeFileSync(join(dir.dir, 'b', 'keyring.json'), text, { mode: 0o600 });
+      await expect(a.replicateKey(key.keyId, join(dir.dir, 'b', 'keyring.json'), 'eu-west-1')).rejects.toThrow(/other key material|not a replica/);
+      a.close();
+      b.close();
+    } finally {
+      dir.cleanup();
+    }
   });
 
   it('a single-region key cannot be replicated, and the message names rotate --key', async () => {
