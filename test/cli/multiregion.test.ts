@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +140,42 @@ describe('multi-region: region 1 down', () => {
       expect(debug.code).toBe(0);
       expect(debug.stderr).toMatch(/getLatest in us-east-1 failed: .*(reach|answer)/);
     } finally {
+      region1(false);
+    }
+  });
+
+  it('region 1 stalled (accepts, never answers): the deadline ends it and region 2 answers', async () => {
+    const sockets: Socket[] = [];
+    const stall = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(stall.address() as AddressInfo).port}`;
+    try {
+      const r = await h.run(['--backend', 'aws', '-t', table, '--timeout', '2', 'getall'], {
+        env: { KEYSTASH_DYNAMODB_ENDPOINT_US_EAST_1: url, KEYSTASH_KMS_ENDPOINT_US_EAST_1: url },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ 'app.api': 'two', 'app.db': 'one' });
+      expect(r.stderr).toContain('DynamoDB in us-east-1 is unavailable; region eu-west-1 answered');
+      expect(sockets.length).toBeGreaterThan(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => stall.close(() => resolve()));
+    }
+  }, 30_000);
+
+  it('region 1 killed mid-run: requests after its death are answered by region 2', async () => {
+    // Let the first DynamoDB request through, then region 1 dies (in-flight and new connections cut).
+    ddbProxy1.dieAfter(1);
+    kmsProxy1.setDead(true);
+    const out = join(keyrings.dir, 'exec-mid');
+    try {
+      const r = await aws(['exec', 'app.db', 'app.api', '--', process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], `${process.env.APP_DB}/${process.env.APP_API}`)', out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe('one/two');
+      expect(r.stderr).toContain('region eu-west-1 answered');
+      expect(ddbProxy1.stats().forwarded).toBeGreaterThan(0);
+    } finally {
+      ddbProxy1.reset();
       region1(false);
     }
   });
