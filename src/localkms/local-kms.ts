@@ -267,6 +267,7 @@ export class LocalKms implements KeyService, KeyManager {
     }
     if (primary.multiRegion.primaryArn !== primary.arn) throw validation(`KMS key ${primary.arn} is a replica; replicate its primary ${primary.multiRegion.primaryArn}`);
     if (targetPath === this.path) throw validation('the target keyring is this keyring; name another data directory');
+    if (!/^[a-z]{2}(-[a-z0-9]+){1,4}$|^local$/.test(replicaRegion)) throw validation(`invalid replica region '${replicaRegion.slice(0, 40)}' (expected a region name such as eu-west-1)`);
     const replicaArn = primary.arn.replace(/^(arn:aws[a-z-]*:kms:)[^:]*(:)/, `$1${replicaRegion}$2`);
     if (replicaArn === primary.arn) throw validation(`the replica region must differ from the primary's (${replicaRegion})`);
     const copyBacking = (): BackingKeyRecord[] => primary.backingKeys.map((b) => ({ ...b }));

@@ -39,6 +39,10 @@ describe('local KMS multi-region keys', () => {
     expect(replica.aliases).toEqual([]);
     expect(replica.multiRegionConfiguration.keyType).toBe('REPLICA');
 
+    // A region name that is not one (it would end up inside the replica's ARN) is refused.
+    const bad = await h.run(['kms', 'replicate-key', 'alias/app', '--to', target, '--replica-region', 'eu:west/1']);
+    expect(bad.code).toBe(7);
+    expect(bad.stderr).toContain('invalid replica region');
     // Twice: nothing changes, no error (idempotent).
     expect((await h.run(['kms', 'replicate-key', meta.keyId, '--to', target, '--replica-region', 'eu-west-1'])).code).toBe(0);
 
