@@ -44,7 +44,25 @@ export interface Config {
   readonly timeout: number;
   /** Set when KEYSTASH_KMS_PASSPHRASE is; never printed. */
   readonly kmsPassphrase: string | undefined;
+  /**
+   * Multi-region (README "Multi-region"): `[home, fallback…]`; `[region]` when not configured.
+   * --regions, KEYSTASH_REGIONS (comma-separated), `regions` of the config file.
+   */
+  readonly regions: readonly string[];
+  /**
+   * Endpoints per region (tests, private endpoints): KEYSTASH_DYNAMODB_ENDPOINT_<REGION> and
+   * KEYSTASH_KMS_ENDPOINT_<REGION> (REGION upper-case, '-' as '_'), or `endpoints` of the file.
+   */
+  readonly regionEndpoints: Readonly<Record<string, RegionEndpoints>>;
+  /** Writes may fall back to another region when the home region is out (--any-region). */
+  readonly anyRegion: boolean;
   readonly sources: Readonly<Record<string, Source>>;
+}
+
+/** The endpoints of one region (undefined: the SDK's default for that region). */
+export interface RegionEndpoints {
+  readonly dynamodb?: string | undefined;
+  readonly kms?: string | undefined;
 }
 
 /** Global flags as commander parsed them (undefined = not given). */
@@ -63,6 +81,11 @@ export interface ConfigFlags {
   /** `--decrypt-key`, repeatable. */
   decryptKey?: readonly string[] | undefined;
   timeout?: string | number | undefined;
+  /** `--regions home,fallback…`. */
+  regions?: string | undefined;
+  anyRegion?: boolean | undefined;
+  /** `--debug` (not a setting: more detail in messages, e.g. why a region fallback happened). */
+  debug?: boolean | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -117,12 +140,23 @@ function readConfigFile(path: string, named: boolean): FileConfig {
 }
 
 /** The keys a config file may hold (README, Configuration); all strings, `concurrency` also a number. */
-const FILE_KEYS = ['backend', 'store', 'kms', 'table', 'dataDir', 'region', 'kmsRegion', 'profile', 'roleArn', 'dynamodbEndpoint', 'kmsEndpoint', 'concurrency', 'decryptKeys', 'timeout'];
+const FILE_KEYS = ['backend', 'store', 'kms', 'table', 'dataDir', 'region', 'kmsRegion', 'profile', 'roleArn', 'dynamodbEndpoint', 'kmsEndpoint', 'concurrency', 'decryptKeys', 'timeout', 'regions', 'endpoints'];
 
 /** A misspelt key or a value of the wrong type would otherwise be ignored without a word. */
 function checkFileKeys(file: FileConfig): void {
   for (const [key, value] of Object.entries(file)) {
     if (!FILE_KEYS.includes(key)) throw new Error(`unknown setting '${key}' (known: ${FILE_KEYS.join(', ')})`);
+    if (key === 'regions') {
+      if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && REGION_RE.test(v))) throw new Error("setting 'regions' must be a non-empty array of region names, home first");
+      continue;
+    }
+    if (key === 'endpoints') {
+      const ok = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([region, e]) =>
+        REGION_RE.test(region) && typeof e === 'object' && e !== null && !Array.isArray(e) &&
+        Object.entries(e as object).every(([service, url]) => (service === 'dynamodb' || service === 'kms') && typeof url === 'string' && url !== ''));
+      if (!ok) throw new Error("setting 'endpoints' must map region names to { \"dynamodb\": URL, \"kms\": URL }");
+      continue;
+    }
     if (key === 'decryptKeys') {
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) throw new Error("setting 'decryptKeys' must be an array of key ids, ARNs or aliases");
       continue;
@@ -193,6 +227,37 @@ function decryptKeysOf(flags: ConfigFlags, env: Env, file: FileConfig, sources: 
   return keys === undefined || keys.length === 0 ? undefined : Object.freeze(keys);
 }
 
+/** An AWS region name (also what may follow KEYSTASH_*_ENDPOINT_). */
+const REGION_RE = /^[a-z]{2}(-[a-z0-9]+){1,4}$|^local$/;
+
+/** `--regions` > KEYSTASH_REGIONS > `regions` of the file; each region once, home first. */
+function regionsOf(flags: ConfigFlags, env: Env, file: FileConfig, sources: Record<string, Source>, configFile: string): string[] | undefined {
+  const split = (text: string) => text.split(',').map((r) => r.trim()).filter((r) => r !== '');
+  let regions: string[] | undefined;
+  if (flags.regions !== undefined && flags.regions !== '') [regions, sources.regions] = [split(flags.regions), 'flag'];
+  else if (env.KEYSTASH_REGIONS) [regions, sources.regions] = [split(env.KEYSTASH_REGIONS), 'env'];
+  else if (Array.isArray(file.regions)) [regions, sources.regions] = [[...(file.regions as string[])], 'config'];
+  else sources.regions = 'default';
+  if (regions === undefined) return undefined;
+  const bad = regions.find((r) => !REGION_RE.test(r));
+  if (regions.length === 0 || bad !== undefined) throw invalid(sources, 'regions', configFile, `invalid regions '${(bad ?? '').slice(0, 40)}' (expected region names separated by commas, home first, e.g. us-east-1,eu-west-1)`);
+  if (new Set(regions).size !== regions.length) throw invalid(sources, 'regions', configFile, 'a region is listed twice in regions');
+  return regions;
+}
+
+/** Per-region endpoints: the file's `endpoints`, overridden by KEYSTASH_{DYNAMODB,KMS}_ENDPOINT_<REGION>. */
+function regionEndpointsOf(regions: readonly string[], env: Env, file: FileConfig): Record<string, RegionEndpoints> {
+  const fromFile = (file.endpoints ?? {}) as Record<string, RegionEndpoints>;
+  const out: Record<string, RegionEndpoints> = {};
+  for (const region of regions) {
+    const suffix = region.toUpperCase().replaceAll('-', '_');
+    const dynamodb = env[`KEYSTASH_DYNAMODB_ENDPOINT_${suffix}`] || fromFile[region]?.dynamodb;
+    const kms = env[`KEYSTASH_KMS_ENDPOINT_${suffix}`] || fromFile[region]?.kms;
+    if (dynamodb !== undefined || kms !== undefined) out[region] = Object.freeze({ dynamodb, kms });
+  }
+  return out;
+}
+
 /** Resolve the effective configuration. Throws UsageError/ConfigError for invalid values. */
 export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   const configFile = configFilePath(env);
@@ -206,7 +271,12 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   if (table === '' || /[\u0000-\u001f]/.test(table)) throw invalid(sources, 'table', configFile, 'invalid table name');
   const [dataDir, dataDirSource] = dataDirOf(flags, env, file, configFile);
   sources.dataDir = dataDirSource;
-  const region = pick(sources, 'region', flags.region, ['AWS_REGION', 'AWS_DEFAULT_REGION'], env, file, 'us-east-1');
+  const listed = regionsOf(flags, env, file, sources, configFile);
+  const picked = pick(sources, 'region', flags.region, ['AWS_REGION', 'AWS_DEFAULT_REGION'], env, file, 'us-east-1');
+  // With `regions`, the home region is its first.
+  const region = listed?.[0] ?? picked;
+  if (listed !== undefined) sources.region = sources.regions ?? 'default';
+  const regions = listed ?? [region];
   const kmsRegion = pick(sources, 'kmsRegion', flags.kmsRegion, ['KEYSTASH_KMS_REGION'], env, file, region);
   const optional = (key: string, flag: string | undefined, envNames: string[]): string | undefined => {
     const value = pick(sources, key, flag, envNames, env, file, '');
@@ -222,6 +292,7 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 86_400) {
     throw invalid(sources, 'timeout', configFile, `invalid timeout '${timeoutText}' (expected a number of seconds, more than 0 and at most 86400)`);
   }
+  const regionEndpoints = Object.freeze(regionEndpointsOf(regions, env, file));
   return Object.freeze({
     decryptKeys: decryptKeysOf(flags, env, file, sources),
     backend,
@@ -236,11 +307,15 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
     kmsRegion,
     profile: optional('profile', flags.profile, ['AWS_PROFILE']),
     roleArn: optional('roleArn', flags.roleArn, ['KEYSTASH_ROLE_ARN']),
-    dynamodbEndpoint: optional('dynamodbEndpoint', flags.endpointUrl, ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL']),
-    kmsEndpoint: optional('kmsEndpoint', flags.endpointUrl, ['AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL']),
+    // The home region's own endpoint (KEYSTASH_*_ENDPOINT_<REGION>, `endpoints`) is the more specific one.
+    dynamodbEndpoint: regionEndpoints[region]?.dynamodb ?? optional('dynamodbEndpoint', flags.endpointUrl, ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL']),
+    kmsEndpoint: (kmsRegion === region ? regionEndpoints[region]?.kms : undefined) ?? optional('kmsEndpoint', flags.endpointUrl, ['AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL']),
     concurrency,
     timeout,
     kmsPassphrase: env.KEYSTASH_KMS_PASSPHRASE || undefined,
+    regions: Object.freeze(regions),
+    regionEndpoints,
+    anyRegion: flags.anyRegion === true,
     sources: Object.freeze(sources),
   });
 }
@@ -266,6 +341,11 @@ export function describeConfig(config: Config): Array<{ setting: string; value: 
   show('concurrency', config.concurrency);
   show('decryptKeys', config.decryptKeys?.join(','));
   show('timeout', config.timeout);
+  show('regions', config.regions.join(','));
+  for (const [region, e] of Object.entries(config.regionEndpoints)) {
+    show(`endpoints.${region}.dynamodb`, e.dynamodb, 'derived');
+    show(`endpoints.${region}.kms`, e.kms, 'derived');
+  }
   show('kmsPassphrase', config.kmsPassphrase === undefined ? 'not set' : 'set (hidden)', config.kmsPassphrase === undefined ? 'default' : 'env');
   show('configFile', config.configFile, config.sources.configFile ?? 'derived');
   return rows;

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from './config.js';
 import { Keystash } from './core/keystash.js';
+import type { RegionFallback } from './core/regions.js';
 import { ensureDataDir } from './data-dir.js';
 import { StoreError } from './errors.js';
 import type { KeyService } from './envelope/keyservice.js';
@@ -39,6 +40,8 @@ export interface WiringOptions {
    * error ('store.missing'), not a new empty store. Default true.
    */
   createStore?: boolean | undefined;
+  /** Multi-region: told when a fallback region answered. */
+  onRegionFallback?: ((event: RegionFallback) => void) | undefined;
 }
 
 /** AWS credentials shared by both SDK clients (explicit keys / profile chain / assumed role). */
@@ -103,8 +106,42 @@ export async function openConfiguredKeys(config: Config, options: WiringOptions 
   return new AwsKmsKeyService({ client, decryptKeys: config.decryptKeys, ownsClient: true });
 }
 
+/**
+ * Multi-region (config.regions of two or more, DynamoDB store): a RegionalStore and RegionalKeys
+ * over one store and key service per region, each opened on first use. The home region's
+ * requests share the command's deadline; a fallback region gets a deadline of its own, counted
+ * from its first request (the wait is the deadline plus one region's latency at most).
+ */
+export async function openRegional(config: Config, options: WiringOptions = {}): Promise<{ store: SecretStore; keys: KeyService }> {
+  const { RegionRouter, RegionalKeys, RegionalStore } = await import('./core/regions.js');
+  const specs = config.regions.map((region, index) => ({
+    region,
+    open: async () => {
+      const endpoints = config.regionEndpoints[region];
+      const home = index === 0;
+      const regional: Config = {
+        ...config,
+        region,
+        kmsRegion: home ? config.kmsRegion : region,
+        regions: [region],
+        dynamodbEndpoint: endpoints?.dynamodb ?? (home ? config.dynamodbEndpoint : undefined),
+        kmsEndpoint: endpoints?.kms ?? (home ? config.kmsEndpoint : undefined),
+      };
+      const deadline = home || options.deadlineAt === undefined ? options : { ...options, ...commandDeadline(config) };
+      const [store, keys] = await Promise.all([openConfiguredStore(regional, deadline), openConfiguredKeys(regional, deadline)]);
+      return { store, keys };
+    },
+  }));
+  const router = new RegionRouter(specs, { anyRegion: config.anyRegion, onFallback: options.onRegionFallback });
+  return { store: new RegionalStore(router), keys: new RegionalKeys(router) };
+}
+
 /** A Keystash for the configured backends. */
 export async function openKeystash(config: Config, options: WiringOptions = {}): Promise<Keystash> {
+  if (config.regions.length > 1 && config.store === 'dynamodb') {
+    const { store, keys } = await openRegional(config, options);
+    return new Keystash({ store, keys, concurrency: config.concurrency });
+  }
   // Before the keyring is opened, which would create the data directory.
   if (config.store === 'sqlite' && options.createStore === false) requireLocalStore(config);
   const opening = openConfiguredStore(config, options);
@@ -155,4 +192,36 @@ async function* localStoreRows(config: Config): AsyncGenerator<{ key: string }> 
 /** The audit log of the local KMS: `kms-audit.jsonl` in the data directory. */
 export function auditLogPath(config: Config): string {
   return join(config.dataDir, AUDIT_FILE);
+}
+
+/**
+ * `setup --replica-region` (AWS backend): make the configured table global and the key
+ * multi-region in every region of `replicaRegions`, or check that they are (aws/multiregion-setup.ts).
+ * Returns the lines to print and whether something could not be converted.
+ */
+export async function setupReplicas(config: Config, keyId: string, replicaRegions: readonly string[], options: WiringOptions = {}): Promise<{ lines: string[]; cannot: string[] }> {
+  const [{ createDynamoDbClient }, { createKmsClient }, { setupMultiRegion }, { StoreError }] = await Promise.all([
+    import('./aws/dynamodb-client.js'), import('./aws/kms-client.js'), import('./aws/multiregion-setup.js'), import('./errors.js'),
+  ]);
+  const credentials = (await awsCredentials(config, options.credentials)) as never;
+  const common = { profile: config.profile, credentials, deadlineAt: options.deadlineAt, deadlineSeconds: options.deadlineSeconds };
+  const dynamodb = createDynamoDbClient({ ...common, region: config.region, endpoint: config.dynamodbEndpoint });
+  const kms = createKmsClient({ ...common, region: config.kmsRegion, endpoint: config.kmsEndpoint });
+  try {
+    const plan = await setupMultiRegion({ dynamodb, kms }, { table: config.table, keyId, replicaRegions });
+    const done = plan.cannot.length === 0;
+    const lines = [
+      ...plan.ready,
+      ...(done ? [] : ['Nothing was changed; once the items below are fixed, setup --replica-region would:']),
+      ...plan.table.map((u) => (u.ReplicaUpdates ? `${done ? 'Added' : '  add'} a replica of table ${config.table} in ${u.ReplicaUpdates[0]?.Create?.RegionName ?? ''}` : `${done ? 'Turned' : '  turn'} on streams (NEW_AND_OLD_IMAGES) of table ${config.table}`)),
+      ...plan.key.map((k) => `${done ? 'Replicated' : '  replicate'} KMS key ${k.KeyId ?? ''} to ${k.ReplicaRegion ?? ''}`),
+    ];
+    return { lines, cannot: plan.cannot };
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    throw new StoreError(`setup --replica-region failed: ${e.name ?? 'Error'}: ${(e.message ?? '').split('\n')[0]}`, { code: 'store.error', cause: error });
+  } finally {
+    dynamodb.destroy();
+    kms.destroy();
+  }
 }

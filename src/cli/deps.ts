@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { resolveConfig, type Config, type ConfigFlags } from '../config.js';
 import type { Keystash } from '../core/keystash.js';
+import type { RegionFallback } from '../core/regions.js';
 import type { KeyService } from '../envelope/keyservice.js';
 import type { LocalKeyring } from '../localkms/audited-kms.js';
 import { safeLines } from '../format/one-line.js';
@@ -19,6 +20,8 @@ export interface CliDeps extends CliWiring {
 export interface OpenOptions {
   /** The command stores secrets: a missing local store (and data directory) is created. */
   create?: boolean | undefined;
+  /** A fallback region answered because the one before it was out (multi-region reads). */
+  onRegionFallback?: ((event: RegionFallback) => void) | undefined;
 }
 
 /** The backends a command may open (src/wiring.ts in the real program). */
@@ -36,6 +39,8 @@ export interface CliWiring {
   openLocalKms(config: Config, options?: { audited?: boolean; createDefaultKey?: boolean }): Promise<LocalKeyring>;
   /** Where the local KMS audit log of a config is. */
   auditLogPath(config: Config): string;
+  /** `setup --replica-region`: global table and multi-region key (AWS backend). */
+  setupReplicas?(config: Config, keyId: string, replicaRegions: readonly string[]): Promise<{ lines: string[]; cannot: string[] }>;
 }
 
 /**
@@ -59,12 +64,19 @@ export async function withKeystash<T>(deps: CliDeps, cmd: Command, fn: (keystash
 /** withKeystash from configuration flags, however they were parsed (commander's flagsOf, or the quick path). */
 export async function withKeystashOf<T>(deps: CliDeps, flags: ConfigFlags, fn: (keystash: Keystash, config: Config) => Promise<T>, options: OpenOptions = {}): Promise<T> {
   const config = resolveConfig(flags, deps.io.env);
-  const keystash = await deps.open(config, options);
+  const keystash = await deps.open(config, { ...options, onRegionFallback: (event) => sayFallback(deps, event, flags.debug === true) });
   try {
     return await fn(keystash, config);
   } finally {
     keystash.close();
   }
+}
+
+/** Say on stderr which region answered when the one before it was out (the cause with --debug). */
+function sayFallback(deps: CliDeps, event: RegionFallback, debug: boolean): void {
+  const what = event.service === 'store' ? 'DynamoDB' : 'KMS';
+  say(deps, `keystash: ${what} in ${event.from} is unavailable; region ${event.to} answered`);
+  if (debug) say(deps, `keystash: ${event.operation} in ${event.from} failed: ${event.reason}`);
 }
 
 /** Write a line of talk (progress, confirmations) to stderr, terminal controls escaped. */

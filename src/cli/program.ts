@@ -71,6 +71,8 @@ function globalOptions(): Option[] {
     new Option('--concurrency <n>', 'parallel requests for bulk commands (default 16)'),
     new Option('--decrypt-key <key>', 'AWS KMS: only this key may unwrap data keys (repeatable; KEYSTASH_DECRYPT_KEYS)').argParser((v: string, acc: string[] = []) => [...acc, v]),
     new Option('--timeout <seconds>', 'overall deadline of the AWS requests of this command (default 60; KEYSTASH_TIMEOUT)'),
+    new Option('--regions <list>', 'regions in order, home first: reads fall back to the next when one is out (KEYSTASH_REGIONS)'),
+    new Option('--any-region', 'let writes go to a fallback region while the home region is out'),
     new Option('--no-color', 'disable colour (also NO_COLOR)'),
     new Option('--debug', 'print stack traces for errors'),
   ];

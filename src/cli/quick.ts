@@ -49,6 +49,8 @@ const GLOBAL: Record<string, Spec> = {
   concurrency: { type: 'string' },
   'decrypt-key': { type: 'string', multiple: true },
   timeout: { type: 'string' },
+  regions: { type: 'string' },
+  'any-region': { type: 'boolean' },
   'no-color': { type: 'boolean' },
   debug: { type: 'boolean' },
 };
@@ -183,6 +185,9 @@ function configFlagsOf(values: Values): ConfigFlags {
     concurrency: text('concurrency'),
     decryptKey: values['decrypt-key'] as string[] | undefined,
     timeout: text('timeout'),
+    regions: text('regions'),
+    anyRegion: values['any-region'] as boolean | undefined,
+    debug: values.debug as boolean | undefined,
   };
 }
 

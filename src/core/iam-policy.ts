@@ -37,6 +37,11 @@ export interface PolicyTarget {
   table: string;
   /** Key id, key ARN or alias (alias/x). */
   keyId: string;
+  /**
+   * Multi-region (`regions` of the config, home first): the table and key ARNs of every region
+   * are listed, and admin may also replicate (global table replicas, kms:ReplicateKey).
+   */
+  regions?: readonly string[] | undefined;
 }
 
 const READ_TABLE = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'];
@@ -59,18 +64,30 @@ export function iamPolicy(role: PolicyRole, target: PolicyTarget, scope: PolicyS
   const scoped = contextPairs.length > 0 || scope.prefix !== undefined;
   if (scoped && role === 'admin') throw new UsageError('--context and --prefix scope a reader or writer policy; admin manages the whole table (setup, rotate, migrate)');
   if (scope.prefix === '' || (scope.prefix !== undefined && /[*?]/.test(scope.prefix))) throw new UsageError('--prefix needs a non-empty name prefix without * or ?');
-  const tableArn = `arn:aws:dynamodb:${target.region}:${target.accountId}:table/${target.table}`;
-  const keyArn = (id: string) => `arn:aws:kms:${target.kmsRegion ?? target.region}:${target.accountId}:key/${id}`;
+  const regions = target.regions !== undefined && target.regions.length > 1 ? target.regions : undefined;
+  // One Resource per region when several are configured (a string for one, as before).
+  const perRegion = (arnIn: (region: string) => string, single: string): string | string[] => (regions === undefined ? single : regions.map(arnIn));
+  const tableArnIn = (region: string) => `arn:aws:dynamodb:${region}:${target.accountId}:table/${target.table}`;
+  const tableArn = perRegion(tableArnIn, tableArnIn(target.region));
+  const keyArnIn = (region: string, id: string) => `arn:aws:kms:${region}:${target.accountId}:key/${id}`;
+  const keyArn = (id: string) => perRegion((region) => keyArnIn(region, id), keyArnIn(target.kmsRegion ?? target.region, id));
   // An alias ARN (arn:aws:kms:REGION:ACCOUNT:alias/NAME) authorizes nothing as a Resource of
   // Decrypt/GenerateDataKey (KMS checks the key's ARN): it becomes key/* in its own region and
   // account, restricted to the alias like a bare alias is.
   const aliasArn = /^(arn:[^:]+:kms:[^:]*:[^:]*:)(alias\/.+)$/.exec(target.keyId);
+  // A key id or key ARN: an mrk- key is named in every region (its replicas share the id); a
+  // single-region key exists in one region only, so it is named once, as before.
+  const keyIdResource = (): string | string[] => {
+    const arn = /^(arn:[^:]+:kms:)[^:]*(:[^:]*:key\/)(.+)$/.exec(target.keyId);
+    if (arn !== null) return arn[3]!.startsWith('mrk-') ? perRegion((r) => `${arn[1]}${r}${arn[2]}${arn[3]}`, target.keyId) : target.keyId;
+    return target.keyId.startsWith('mrk-') ? keyArn(target.keyId) : keyArnIn(target.kmsRegion ?? target.region, target.keyId);
+  };
   const alias = target.keyId.startsWith('alias/') ? target.keyId : aliasArn?.[2];
   const keyStatement: Record<string, unknown> = {
     Sid: 'KeystashKey',
     Effect: 'Allow',
     Action: KEY_ACTIONS[role],
-    Resource: aliasArn ? `${aliasArn[1]}key/*` : alias ? keyArn('*') : target.keyId.startsWith('arn:') ? target.keyId : keyArn(target.keyId),
+    Resource: aliasArn ? perRegion((r) => `${aliasArn[1]!.replace(/:kms:[^:]*:/, `:kms:${r}:`)}key/*`, `${aliasArn[1]}key/*`) : alias ? keyArn('*') : keyIdResource(),
   };
   const keyCondition: Record<string, Record<string, string>> = {};
   if (alias) keyCondition['ForAnyValue:StringEquals'] = { 'kms:ResourceAliases': alias };
@@ -82,6 +99,13 @@ export function iamPolicy(role: PolicyRole, target: PolicyTarget, scope: PolicyS
     tableStatement.Condition = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${scope.prefix}*`] } };
   }
   const statements: Array<Record<string, unknown>> = [tableStatement, keyStatement];
+  if (regions !== undefined && role === 'admin') {
+    // setup --replica-region: global table replicas (UpdateTable ReplicaUpdates needs
+    // CreateTableReplica) and key replicas (ReplicateKey on the primary, CreateKey in the replica's region).
+    tableStatement.Action = [...(tableStatement.Action as string[]), 'dynamodb:UpdateTable', 'dynamodb:CreateTableReplica'];
+    keyStatement.Action = [...KEY_ACTIONS.admin, 'kms:ReplicateKey'];
+    statements.push({ Sid: 'KeystashCreateReplicaKey', Effect: 'Allow', Action: ['kms:CreateKey'], Resource: '*' });
+  }
   // ListTables cannot be scoped to a table; credstash's own setup lists tables before creating one.
   if (role === 'admin') statements.push({ Sid: 'KeystashListTables', Effect: 'Allow', Action: ['dynamodb:ListTables'], Resource: '*' });
   return { Version: '2012-10-17', Statement: statements };

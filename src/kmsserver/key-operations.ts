@@ -5,7 +5,7 @@
  */
 import type { KeyManager, KeyMetadata } from '../localkms/key-manager.js';
 import type { KeyService } from '../envelope/keyservice.js';
-import { AwsError, optionalInt, optionalString, requireString } from './protocol.js';
+import { AwsError, optionalBool, optionalInt, optionalString, requireString } from './protocol.js';
 import type { JsonObject } from './protocol.js';
 
 /** The object every operation is served by. */
@@ -33,8 +33,15 @@ export function keyMetadataToAws(meta: KeyMetadata): JsonObject {
     CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
     KeySpec: 'SYMMETRIC_DEFAULT',
     EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
-    MultiRegion: false,
+    MultiRegion: meta.multiRegion,
+    ...(meta.multiRegionConfiguration === undefined ? {} : { MultiRegionConfiguration: multiRegionConfigurationToAws(meta.multiRegionConfiguration) }),
   };
+}
+
+/** KMS MultiRegionConfiguration: key type, primary and replicas as { Arn, Region }. */
+function multiRegionConfigurationToAws(config: NonNullable<KeyMetadata['multiRegionConfiguration']>): JsonObject {
+  const ref = (arn: string): JsonObject => ({ Arn: arn, Region: arn.split(':')[3] ?? '' });
+  return { MultiRegionKeyType: config.keyType, PrimaryKey: ref(config.primaryArn), ReplicaKeys: config.replicaArns.map(ref) };
 }
 
 /** Limit/Marker paging over an in-memory list; the marker is the next offset as text. */
@@ -68,7 +75,8 @@ const createKey: Operation = async (kms, input) => {
   const description = optionalString(input, 'Description');
   if (description !== undefined && description.length > 8192) throw new AwsError('ValidationException', 'Description must be at most 8192 characters.');
   // Tags are accepted and ignored.
-  const meta = await kms.createKey(description === undefined ? {} : { description });
+  const multiRegion = optionalBool(input, 'MultiRegion') === true;
+  const meta = await kms.createKey({ ...(description === undefined ? {} : { description }), ...(multiRegion ? { multiRegion } : {}) });
   return { KeyMetadata: keyMetadataToAws(meta) };
 };
 
@@ -134,6 +142,16 @@ const getKeyRotationStatus: Operation = async (kms, input) => {
 
 const rotateKeyOnDemand: Operation = async (kms, input) => ({ KeyId: (await kms.rotateKey(requireString(input, 'KeyId'))).arn });
 
+/**
+ * KMS ReplicateKey creates the replica in another region's KMS; one server serves one keyring
+ * (one region), so the replica is made offline with `keystash kms replicate-key --to DATA_DIR`.
+ */
+const replicateKey: Operation = async (kms, input) => {
+  const meta = await kms.describeKey(requireString(input, 'KeyId'));
+  if (!meta.multiRegion) throw new AwsError('UnsupportedOperationException', `${meta.arn} is not a multi-region key.`);
+  throw new AwsError('UnsupportedOperationException', 'This local KMS serves one keyring; create the replica with: keystash kms replicate-key KEY --to DATA_DIR --replica-region REGION');
+};
+
 /** Control-plane operations by KMS operation name. */
 export const KEY_OPERATIONS: Readonly<Record<string, Operation>> = {
   CreateKey: createKey,
@@ -149,4 +167,5 @@ export const KEY_OPERATIONS: Readonly<Record<string, Operation>> = {
   DisableKeyRotation: setRotation(false),
   GetKeyRotationStatus: getKeyRotationStatus,
   RotateKeyOnDemand: rotateKeyOnDemand,
+  ReplicateKey: replicateKey,
 };

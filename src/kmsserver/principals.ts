@@ -46,7 +46,7 @@ export const USER_OPERATIONS: ReadonlySet<string> = new Set([
 /** Operations of a key manager (AWS's "Allow access for Key Administrators"): no cryptographic one. */
 export const MANAGER_OPERATIONS: ReadonlySet<string> = new Set([
   'CreateKey', 'CreateAlias', 'UpdateAlias', 'DeleteAlias', 'EnableKey', 'DisableKey', 'DescribeKey', 'ListKeys', 'ListAliases',
-  'EnableKeyRotation', 'DisableKeyRotation', 'GetKeyRotationStatus', 'RotateKeyOnDemand',
+  'EnableKeyRotation', 'DisableKeyRotation', 'GetKeyRotationStatus', 'RotateKeyOnDemand', 'ReplicateKey',
 ]);
 
 /** Operations that name no key; a key-limited principal may only list. */

@@ -34,6 +34,8 @@ export interface LocalKeyring extends KeyService, KeyManager {
   unsealKeyring(): Promise<void>;
   /** First run: create the keyring with alias/credstash's key; undefined when it existed. */
   createKeyringIfAbsent(): Promise<KeyMetadata | undefined>;
+  /** Copy a multi-region key into another keyring as a replica (LocalKms.replicateKey). */
+  replicateKey(keyId: string, targetPath: string, replicaRegion: string, passphrase?: string): Promise<KeyMetadata>;
   close(): void;
 }
 
@@ -164,7 +166,10 @@ export class AuditedKms implements LocalKeyring {
     return this.#audited('DescribeKey', { keyId }, () => this.#inner.describeKeyArn(keyId), (arn) => arn);
   }
 
-  createKey(options: { description?: string; alias?: string } = {}): Promise<KeyMetadata> {
+  replicateKey(keyId: string, targetPath: string, replicaRegion: string, passphrase?: string): Promise<KeyMetadata> {
+    return this.#change('ReplicateKey', { keyId }, () => this.#inner.replicateKey(keyId, targetPath, replicaRegion, passphrase), arnOfMeta);
+  }
+  createKey(options: { description?: string; alias?: string; multiRegion?: boolean } = {}): Promise<KeyMetadata> {
     return this.#change('CreateKey', { keyId: options.alias }, () => this.#inner.createKey(options), arnOfMeta);
   }
 

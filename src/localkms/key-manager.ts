@@ -16,6 +16,10 @@ export interface KeyMetadata {
   /** Id of the backing key used for new wraps. */
   currentBackingKey: number;
   rotationEnabled: boolean;
+  /** A multi-region key (id `mrk-…`): replicas in other keyrings share its id and key material. */
+  multiRegion: boolean;
+  /** Multi-region keys only: AWS DescribeKey's MultiRegionConfiguration. */
+  multiRegionConfiguration?: { keyType: 'PRIMARY' | 'REPLICA'; primaryArn: string; replicaArns: string[] };
 }
 
 export interface AliasEntry {
@@ -25,7 +29,8 @@ export interface AliasEntry {
 }
 
 export interface KeyManager {
-  createKey(options?: { description?: string; alias?: string }): Promise<KeyMetadata>;
+  /** `multiRegion`: an `mrk-` key that `kms replicate-key` can copy into another keyring. */
+  createKey(options?: { description?: string; alias?: string; multiRegion?: boolean }): Promise<KeyMetadata>;
   describeKey(keyId: string): Promise<KeyMetadata>;
   listKeys(): Promise<KeyMetadata[]>;
   /** Create (or, when it exists, fail with KmsError 'kms.aliasExists') an alias → key. */

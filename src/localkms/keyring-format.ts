@@ -13,7 +13,7 @@ import { gcmDecrypt, gcmEncrypt, randomBytes } from '../envelope/primitives.js';
 import { ConfigError } from '../errors.js';
 import type { KeyMetadata } from './key-manager.js';
 import { base64ToBytes, bytesToBase64, bytesToUtf8, utf8ToBytes } from '../envelope/codec.js';
-import { BACKING_KEY_BYTES, bytesToUuid, isUuid } from './wrapped-key.js';
+import { BACKING_KEY_BYTES, bytesToHex16, bytesToUuid, isKeyId } from './wrapped-key.js';
 
 /** `format` field of every keyring file. */
 export const KEYRING_FORMAT = 'keystash-keyring';
@@ -48,8 +48,19 @@ export interface BackingKeyRecord {
  * UUID, arn `arn:aws:kms:<region>:<account>:key/<keyId>`, aliases full names such as
  * `alias/credstash`) with its backing keys instead of their count.
  */
-export interface MasterKeyRecord extends Omit<KeyMetadata, 'backingKeyCount'> {
+export interface MasterKeyRecord extends Omit<KeyMetadata, 'backingKeyCount' | 'multiRegion'> {
   backingKeys: BackingKeyRecord[];
+  /**
+   * Multi-region keys only (id `mrk-…`): the ARN of the primary and of the replicas this keyring
+   * knows of (a primary lists those made from it by `kms replicate-key`; a replica, none).
+   */
+  multiRegion?: MultiRegionRecord | undefined;
+}
+
+/** The multi-region part of a key record. */
+export interface MultiRegionRecord {
+  primaryArn: string;
+  replicaArns: string[];
 }
 
 /** The decoded key list of a keyring. */
@@ -117,7 +128,7 @@ function parseMasterKey(value: unknown, at: string, path: string): MasterKeyReco
   const f = asFields(value);
   if (f === undefined) throw damaged(path, `${at} is not an object`);
   const { keyId, arn, description, enabled, createdAt, aliases, rotationEnabled, backingKeys, currentBackingKey } = f;
-  if (typeof keyId !== 'string' || !isUuid(keyId)) throw damaged(path, `${at}.keyId is not a UUID`);
+  if (typeof keyId !== 'string' || !isKeyId(keyId)) throw damaged(path, `${at}.keyId is not a UUID or mrk- id`);
   for (const [name, v] of Object.entries({ arn, description, createdAt })) {
     if (typeof v !== 'string') throw damaged(path, `${at}.${name} is not a string`);
   }
@@ -128,11 +139,23 @@ function parseMasterKey(value: unknown, at: string, path: string): MasterKeyReco
   if (!Array.isArray(backingKeys) || backingKeys.length === 0) throw damaged(path, `${at}.backingKeys is empty`);
   const backing = backingKeys.map((b: unknown, i) => parseBackingKey(b, `${at}.backingKeys[${i}]`, path));
   if (!backing.some((b) => b.id === currentBackingKey)) throw damaged(path, `${at}.currentBackingKey names no backing key`);
+  const multiRegion = parseMultiRegion(f['multiRegion'], keyId, `${at}.multiRegion`, path);
   return {
     keyId: keyId.toLowerCase(), arn: arn as string, description: description as string, enabled,
     createdAt: createdAt as string, aliases: [...(aliases as string[])], rotationEnabled, backingKeys: backing,
-    currentBackingKey: currentBackingKey as number,
+    currentBackingKey: currentBackingKey as number, ...(multiRegion === undefined ? {} : { multiRegion }),
   };
+}
+
+/** An `mrk-` key must say which key is its primary; a UUID key must not claim to be multi-region. */
+function parseMultiRegion(value: unknown, keyId: string, at: string, path: string): MultiRegionRecord | undefined {
+  const mrk = keyId.toLowerCase().startsWith('mrk-');
+  if (value === undefined && !mrk) return undefined;
+  const f = asFields(value);
+  if (f === undefined || !mrk) throw damaged(path, at);
+  const { primaryArn, replicaArns } = f;
+  if (typeof primaryArn !== 'string' || !Array.isArray(replicaArns) || !replicaArns.every((a) => typeof a === 'string')) throw damaged(path, at);
+  return { primaryArn, replicaArns: [...(replicaArns as string[])] };
 }
 
 /** Validate the `{ keys: [...] }` part of a keyring; ids and aliases must be unique. */
@@ -253,21 +276,32 @@ export function newBackingKey(id: number, createdAt: string): BackingKeyRecord {
   }
 }
 
-/** A new enabled master key with a random v4 UUID (RFC 9562 §5.4) and backing key 1. */
-export function newMasterKey(options: { arnPrefix: string; description: string; alias?: string; createdAt: string }): MasterKeyRecord {
+/**
+ * A new enabled master key with backing key 1: its id a random v4 UUID (RFC 9562 §5.4), or with
+ * `multiRegion` `mrk-` and 32 random hex digits (the form of AWS KMS multi-region key ids), a
+ * primary with no replicas yet.
+ */
+export function newMasterKey(options: { arnPrefix: string; description: string; alias?: string; createdAt: string; multiRegion?: boolean }): MasterKeyRecord {
   const bytes = randomBytes(16);
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40; // version 4
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80; // variant 10
-  const keyId = bytesToUuid(bytes);
+  const keyId = options.multiRegion === true ? `mrk-${bytesToHex16(bytes)}` : bytesToUuid(bytes);
   const { arnPrefix, description, alias, createdAt } = options;
   const aliases = alias === undefined ? [] : [alias];
   const backingKeys = [newBackingKey(1, createdAt)];
-  return { keyId, arn: `${arnPrefix}:key/${keyId}`, description, enabled: true, createdAt, aliases, rotationEnabled: false, backingKeys, currentBackingKey: 1 };
+  const arn = `${arnPrefix}:key/${keyId}`;
+  const key: MasterKeyRecord = { keyId, arn, description, enabled: true, createdAt, aliases, rotationEnabled: false, backingKeys, currentBackingKey: 1 };
+  if (options.multiRegion === true) key.multiRegion = { primaryArn: arn, replicaArns: [] };
+  return key;
 }
 
 /** The KeyManager view of a key record (no key material). */
 export function toMetadata(key: MasterKeyRecord): KeyMetadata {
   const { keyId, arn, description, enabled, createdAt, rotationEnabled, currentBackingKey } = key;
   const backingKeyCount = key.backingKeys.length;
-  return { keyId, arn, description, enabled, createdAt, aliases: [...key.aliases], backingKeyCount, currentBackingKey, rotationEnabled };
+  const meta: KeyMetadata = { keyId, arn, description, enabled, createdAt, aliases: [...key.aliases], backingKeyCount, currentBackingKey, rotationEnabled, multiRegion: key.multiRegion !== undefined };
+  if (key.multiRegion !== undefined) {
+    meta.multiRegionConfiguration = { primaryArn: key.multiRegion.primaryArn, replicaArns: [...key.multiRegion.replicaArns], keyType: key.multiRegion.primaryArn === arn ? 'PRIMARY' : 'REPLICA' };
+  }
+  return meta;
 }

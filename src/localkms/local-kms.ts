@@ -11,7 +11,7 @@
  * arguments 'kms.validation' (ValidationException); an alias in use 'kms.aliasExists'
  * (AlreadyExistsException). No message contains key material or plaintext.
  */
-import { randomBytes } from '../envelope/primitives.js';
+import { equalConstantTime, randomBytes } from '../envelope/primitives.js';
 import { DecryptError, KeyNotInKeyringError, KmsError } from '../errors.js';
 import { base64ToBytes } from '../envelope/codec.js';
 import type { AliasEntry, KeyManager, KeyMetadata } from './key-manager.js';
@@ -117,6 +117,11 @@ function currentBacking(key: MasterKeyRecord): BackingKeyRecord {
   const backing = key.backingKeys.find((b) => b.id === key.currentBackingKey);
   if (backing === undefined) throw new DecryptError(); // unreachable: keyring-format validates it
   return backing;
+}
+
+/** Same backing key material (compared in constant time; the decoded copies are wiped). */
+function sameMaterial(a: BackingKeyRecord, b: BackingKeyRecord): boolean {
+  return withMaterial(a, (x) => withMaterial(b, (y) => equalConstantTime(x, y)));
 }
 
 /** Run `use` with a backing key's material decoded, and wipe the decoded copy afterwards. */
@@ -230,11 +235,14 @@ export class LocalKms implements KeyService, KeyManager {
     this.#file.forget();
   }
 
-  /** KMS CreateKey (+ CreateAlias). Creating the keyring also creates alias/credstash's key. */
-  async createKey(options: { description?: string; alias?: string } = {}): Promise<KeyMetadata> {
+  /**
+   * KMS CreateKey (+ CreateAlias). Creating the keyring also creates alias/credstash's key.
+   * `multiRegion`: a multi-region primary key (`mrk-…`, KMS CreateKey MultiRegion=true).
+   */
+  async createKey(options: { description?: string; alias?: string; multiRegion?: boolean } = {}): Promise<KeyMetadata> {
     const { alias, description = '' } = options;
     if (alias !== undefined) checkAliasName(alias);
-    const key = this.#newKey(description, alias);
+    const key = this.#newKey(description, alias, options.multiRegion === true);
     const defaultKey = alias === DEFAULT_KEY || !this.#createDefaultKey ? undefined : this.#newDefaultKey();
     if (this.#file.read() === undefined) await this.#beforeCreate?.();
     if (this.#file.createIfAbsent(() => ({ keys: defaultKey === undefined ? [key] : [defaultKey, key] }))) {
@@ -318,10 +326,66 @@ export class LocalKms implements KeyService, KeyManager {
     });
   }
 
+  /**
+   * KMS ReplicateKey, between keyrings: copy the multi-region key `keyId` (its id and backing keys,
+   * not its aliases or enabled state) into the keyring at `targetPath` (created if absent, sealed
+   * with the same passphrase if this one is opened with one), as a replica whose ARN names
+   * `replicaRegion`. Run again after rotating the primary, it adds the new backing keys. A key of
+   * that id with different material in the target is refused (KmsError 'kms.validation').
+   */
+  async replicateKey(keyId: string, targetPath: string, replicaRegion: string, passphrase?: string): Promise<KeyMetadata> {
+    const primary = this.#existingKey(keyId);
+    if (primary.multiRegion === undefined) {
+      throw validation(`KMS key ${primary.arn} is not a multi-region key: only keys created with --multi-region (ids mrk-…) can be replicated; rows wrapped by it can move to one with: keystash rotate --key mrk-…`);
+    }
+    if (primary.multiRegion.primaryArn !== primary.arn) throw validation(`KMS key ${primary.arn} is a replica; replicate its primary ${primary.multiRegion.primaryArn}`);
+    if (targetPath === this.path) throw validation('the target keyring is this keyring; name another data directory');
+    if (!/^[a-z]{2}(-[a-z0-9]+){1,4}$|^local$/.test(replicaRegion)) throw validation(`invalid replica region '${replicaRegion.slice(0, 40)}' (expected a region name such as eu-west-1)`);
+    const replicaArn = primary.arn.replace(/^(arn:aws[a-z-]*:kms:)[^:]*(:)/, `$1${replicaRegion}$2`);
+    if (replicaArn === primary.arn) throw validation(`the replica region must differ from the primary's (${replicaRegion})`);
+    const copyBacking = (): BackingKeyRecord[] => primary.backingKeys.map((b) => ({ ...b }));
+    const replica: MasterKeyRecord = {
+      keyId: primary.keyId, arn: replicaArn, description: primary.description, enabled: true, createdAt: this.#now().toISOString(),
+      aliases: [], rotationEnabled: primary.rotationEnabled, backingKeys: copyBacking(), currentBackingKey: primary.currentBackingKey,
+      multiRegion: { primaryArn: primary.arn, replicaArns: [] },
+    };
+    const target = new KeyringFile(targetPath, passphrase);
+    let result: MasterKeyRecord = replica;
+    try {
+      if (!target.createIfAbsent(() => ({ keys: [replica] }))) {
+        result = await target.update((data) => {
+          const existing = data.keys.find((k) => k.keyId === primary.keyId);
+          if (existing === undefined) {
+            data.keys.push(replica);
+            return replica;
+          }
+          if (existing.multiRegion?.primaryArn !== primary.arn) throw validation(`the target keyring ${targetPath} holds a key ${existing.arn} of the same id that is not a replica of ${primary.arn}; refused`);
+          for (const backing of primary.backingKeys) {
+            const held = existing.backingKeys.find((b) => b.id === backing.id);
+            if (held === undefined) existing.backingKeys.push({ ...backing });
+            else if (!sameMaterial(held, backing)) throw validation(`the replica of ${primary.keyId} in ${targetPath} holds other key material than its primary; refused`);
+          }
+          existing.currentBackingKey = primary.currentBackingKey;
+          return existing;
+        });
+      }
+    } finally {
+      target.forget();
+    }
+    await this.#file.update((data) => {
+      const key = findKey(data, primary.keyId);
+      if (key?.multiRegion !== undefined && !key.multiRegion.replicaArns.includes(result.arn)) key.multiRegion.replicaArns.push(result.arn);
+    });
+    return toMetadata(result);
+  }
+
   /** KMS RotateKeyOnDemand: backing key n+1 wraps from now on; wraps under 1..n still decrypt. */
   async rotateKey(keyId: string): Promise<KeyMetadata> {
     return this.#modifyKey(keyId, (key) => {
       this.#checkEnabled(key);
+      if (key.multiRegion !== undefined && key.multiRegion.primaryArn !== key.arn) {
+        throw validation(`KMS key ${key.arn} is a multi-region replica: rotate its primary ${key.multiRegion.primaryArn}, then run kms replicate-key again`);
+      }
       const id = Math.max(...key.backingKeys.map((b) => b.id)) + 1;
       key.backingKeys.push(newBackingKey(id, this.#now().toISOString()));
       key.currentBackingKey = id;
@@ -393,8 +457,8 @@ export class LocalKms implements KeyService, KeyManager {
     return new KmsError(`alias ${alias} already exists in the local keyring (${this.path})`, { code: 'kms.aliasExists' });
   }
 
-  #newKey(description: string, alias: string | undefined): MasterKeyRecord {
-    return newMasterKey({ arnPrefix: this.#arnPrefix, description, alias, createdAt: this.#now().toISOString() });
+  #newKey(description: string, alias: string | undefined, multiRegion = false): MasterKeyRecord {
+    return newMasterKey({ arnPrefix: this.#arnPrefix, description, alias, createdAt: this.#now().toISOString(), multiRegion });
   }
 
   #newDefaultKey(): MasterKeyRecord {

@@ -6,8 +6,9 @@
  * Layout (all offsets in bytes):
  *
  * ```
- *  0      format            0x01
- *  1..16  master key id     the 16 bytes of the key's UUID (RFC 9562 §4, network order)
+ *  0      format            0x01 (key id is a UUID) or 0x02 (a multi-region key, id `mrk-` + 32 hex)
+ *  1..16  master key id     the 16 bytes of the key's UUID (RFC 9562 §4, network order), or of
+ *                           the 32 hex digits of an `mrk-` id
  * 17..20  backing key id    uint32 big-endian
  * 21..32  nonce             12 random bytes (NIST SP 800-38D §8.2.2)
  * 33..    ciphertext + tag  AES-256-GCM, 16-byte tag last
@@ -27,8 +28,14 @@ import { DecryptError } from '../errors.js';
 import { utf8ToBytes } from '../envelope/codec.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 
-/** Format byte of the only blob layout so far. */
+/** Format byte of a blob wrapped by a single-region key (its id is a UUID). */
 export const WRAPPED_KEY_FORMAT = 0x01;
+/**
+ * Format byte of a blob wrapped by a multi-region key (id `mrk-` + 32 hex digits, as AWS KMS
+ * names them): same layout, so a replica in another keyring, holding the same id and backing
+ * keys, unwraps it.
+ */
+export const WRAPPED_MRK_FORMAT = 0x02;
 /** A UUID is 128 bits (RFC 9562). */
 export const KEY_ID_BYTES = 16;
 /** Backing-key id: uint32 big-endian. */
@@ -45,10 +52,11 @@ export const HEADER_BYTES = 1 + KEY_ID_BYTES + BACKING_ID_BYTES;
 export const MIN_WRAPPED_BYTES = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MRK_RE = /^mrk-[0-9a-f]{32}$/i;
 
 /** What a blob's header says about who wrapped it. */
 export interface WrappedKeyHeader {
-  /** Lower-case UUID of the master key. */
+  /** Lower-case UUID of the master key, or its `mrk-…` id for a multi-region key. */
   keyId: string;
   /** Id of the master key's backing key that wrapped the plaintext. */
   backingKeyId: number;
@@ -70,6 +78,16 @@ export function isUuid(text: string): boolean {
   return UUID_RE.test(text);
 }
 
+/** True for a multi-region key id: `mrk-` and 32 hex digits (either case). */
+export function isMrkId(text: string): boolean {
+  return MRK_RE.test(text);
+}
+
+/** A key id of the local KMS: a UUID or an `mrk-` id. */
+export function isKeyId(text: string): boolean {
+  return isUuid(text) || isMrkId(text);
+}
+
 /** Textual UUID → its 16 bytes; throws RangeError for anything else. */
 export function uuidToBytes(uuid: string): Uint8Array {
   if (!isUuid(uuid)) throw new RangeError('keyId must be a UUID');
@@ -80,6 +98,14 @@ export function uuidToBytes(uuid: string): Uint8Array {
 }
 
 const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** 16 bytes → 32 lower-case hex digits. */
+export function bytesToHex16(bytes: Uint8Array): string {
+  if (bytes.length !== KEY_ID_BYTES) throw new RangeError(`key id must be ${KEY_ID_BYTES} bytes`);
+  let hex = '';
+  for (const b of bytes) hex += HEX_BYTE[b];
+  return hex;
+}
 
 /** 16 bytes → lower-case textual UUID (8-4-4-4-12). */
 export function bytesToUuid(bytes: Uint8Array): string {
@@ -105,10 +131,17 @@ function encodeHeader(header: WrappedKeyHeader): Uint8Array {
     throw new RangeError('backingKeyId must be a uint32');
   }
   const out = new Uint8Array(HEADER_BYTES);
-  out[0] = WRAPPED_KEY_FORMAT;
-  out.set(uuidToBytes(header.keyId), 1);
+  const mrk = isMrkId(header.keyId);
+  out[0] = mrk ? WRAPPED_MRK_FORMAT : WRAPPED_KEY_FORMAT;
+  out.set(mrk ? uuidToBytes(mrkToUuidText(header.keyId)) : uuidToBytes(header.keyId), 1);
   new DataView(out.buffer).setUint32(1 + KEY_ID_BYTES, backingKeyId, false);
   return out;
+}
+
+/** `mrk-<32 hex>` → the same 32 hex digits in UUID layout (only to reuse the byte conversion). */
+function mrkToUuidText(id: string): string {
+  const hex = id.slice(4);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function additionalData(header: Uint8Array, context: EncryptionContext): Uint8Array {
@@ -124,10 +157,11 @@ function additionalData(header: Uint8Array, context: EncryptionContext): Uint8Ar
  * that is too short or has an unknown format byte (KMS: InvalidCiphertextException).
  */
 export function parseWrappedKeyHeader(blob: Uint8Array): WrappedKeyHeader {
-  if (blob.length < MIN_WRAPPED_BYTES || blob[0] !== WRAPPED_KEY_FORMAT) throw new DecryptError();
+  if (blob.length < MIN_WRAPPED_BYTES || (blob[0] !== WRAPPED_KEY_FORMAT && blob[0] !== WRAPPED_MRK_FORMAT)) throw new DecryptError();
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const uuid = bytesToUuid(blob.subarray(1, 1 + KEY_ID_BYTES));
   return {
-    keyId: bytesToUuid(blob.subarray(1, 1 + KEY_ID_BYTES)),
+    keyId: blob[0] === WRAPPED_MRK_FORMAT ? `mrk-${uuid.replaceAll('-', '')}` : uuid,
     backingKeyId: view.getUint32(1 + KEY_ID_BYTES, false),
   };
 }

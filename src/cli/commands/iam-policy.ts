@@ -24,7 +24,7 @@ export function iamPolicyCommand(deps: CliDeps): Command {
     .action((role: PolicyRole, opts: IamPolicyOptions, cmd: Command) => {
       const config = configOf(deps, cmd);
       const scope = { context: parseContext(opts.context), prefix: opts.prefix };
-      const policy = iamPolicy(role, { region: config.region, kmsRegion: config.kmsRegion, accountId: opts.accountId, table: config.table, keyId: opts.key }, scope);
+      const policy = iamPolicy(role, { region: config.region, kmsRegion: config.kmsRegion, accountId: opts.accountId, table: config.table, keyId: opts.key, regions: config.regions }, scope);
       deps.io.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
     });
 }

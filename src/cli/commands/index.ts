@@ -12,6 +12,7 @@ import { kmsCommand } from './kms.js';
 import { iamPolicyCommand } from './iam-policy.js';
 import { rotateCommand } from './rotate.js';
 import { migrateCommand } from './migrate.js';
+import { replicateCommand } from './replicate.js';
 import { historyCommand } from './history.js';
 import { verifyCommand } from './verify.js';
 import { execCommand } from './exec.js';
@@ -36,6 +37,7 @@ export const COMMANDS: ReadonlyArray<readonly [name: string, factory: (deps: Cli
   ['rotate', rotateCommand],
   ['verify', verifyCommand],
   ['migrate', migrateCommand],
+  ['replicate', replicateCommand],
   ['exec', execCommand],
   ['export', exportCommand],
   ['import', importCommand],

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parsePositiveInt } from '../arg-parsers.js';
 import { configOf, printJson, say, type CliDeps } from '../deps.js';
@@ -21,7 +22,15 @@ function keyringPathOf(deps: CliDeps, cmd: Command): string {
 /** Options of `kms create-key`. */
 export interface KmsCreateKeyOptions {
   alias?: string;
+  multiRegion?: boolean;
   description?: string;
+  json?: boolean;
+}
+
+/** Options of `kms replicate-key`. */
+export interface KmsReplicateKeyOptions {
+  to: string;
+  replicaRegion: string;
   json?: boolean;
 }
 
@@ -66,8 +75,23 @@ export function kmsCommand(deps: CliDeps): Command {
     .description('create a master key')
     .option('--alias <alias>', 'alias/NAME')
     .option('--description <text>', 'description')
+    .option('--multi-region', 'a multi-region key (id mrk-…) that kms replicate-key can copy to another keyring')
     .option('--json', 'print JSON')
-    .action(async (opts: KmsCreateKeyOptions, cmd: Command) => printKey(deps, await withKms(cmd, (k) => k.createKey({ alias: opts.alias, description: opts.description })), opts.json === true));
+    .action(async (opts: KmsCreateKeyOptions, cmd: Command) =>
+      printKey(deps, await withKms(cmd, (k) => k.createKey({ alias: opts.alias, description: opts.description, ...(opts.multiRegion === true ? { multiRegion: true } : {}) })), opts.json === true));
+  kms.command('replicate-key')
+    .description('copy a multi-region key (same mrk- id and key material; its own aliases and enabled state) into the keyring of another data directory')
+    .argument('<key>', 'mrk- key id, ARN or alias')
+    .requiredOption('--to <dir>', 'data directory of the other keyring (created if absent)')
+    .requiredOption('--replica-region <region>', 'region named in the replica ARN')
+    .option('--json', 'print JSON')
+    .action(async (key: string, opts: KmsReplicateKeyOptions, cmd: Command) => {
+      const config = configOf(deps, cmd);
+      const target = resolve(opts.to, 'keyring.json');
+      const meta = await withKms(cmd, (k) => k.replicateKey(key, target, opts.replicaRegion, config.kmsPassphrase));
+      say(deps, `Replicated ${meta.keyId} to ${target} as ${meta.arn}`);
+      printKey(deps, meta, opts.json === true);
+    });
   kms.command('list').alias('list-keys')
     .description('list master keys')
     .option('--json', 'print JSON')

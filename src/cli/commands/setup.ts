@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
-import { UsageError } from '../../errors.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import { DEFAULT_KEY } from '../../config.js';
 
 function parseProvisioned(text: string): { read: number; write: number } {
@@ -16,6 +16,7 @@ export interface SetupOptions {
   provisioned?: string;
   pitr?: boolean;
   key: string;
+  replicaRegion?: string[];
 }
 
 export function setupCommand(deps: CliDeps): Command {
@@ -25,6 +26,7 @@ export function setupCommand(deps: CliDeps): Command {
     .option('--provisioned <read,write>', 'provisioned capacity instead of on-demand (DynamoDB)')
     .addOption(new Option('--pitr', 'enable point-in-time recovery (DynamoDB)'))
     .option('-k, --key <key>', 'the default key to check or create', DEFAULT_KEY)
+    .option('--replica-region <region>', 'AWS: make the table global and the key multi-region with a replica in REGION, or check (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .addHelpText('after', '\nExamples:\n  $ keystash setup\n  $ keystash --backend aws setup --tags team=ops --pitr')
     .action(async (opts: SetupOptions, cmd: Command) => {
       const tags = parseContext(opts.tags ?? []);
@@ -34,6 +36,15 @@ export function setupCommand(deps: CliDeps): Command {
         say(deps, result.created ? `Created table ${config.table} (${config.store})` : `Credential Store table already exists: ${config.table} (${config.store})`);
         const arn = await ks.ensureKey(opts.key);
         say(deps, `Key ${opts.key} is ready: ${arn}`);
+        const replicaRegions = opts.replicaRegion ?? [];
+        if (replicaRegions.length === 0) return;
+        if (config.store !== 'dynamodb' || config.kms !== 'aws' || deps.setupReplicas === undefined) {
+          throw new UsageError('--replica-region needs the AWS backend (DynamoDB and AWS KMS); for the local backend use kms replicate-key and replicate --to-data-dir');
+        }
+        const replicas = await deps.setupReplicas(config, opts.key, replicaRegions);
+        for (const line of replicas.lines) say(deps, line);
+        for (const line of replicas.cannot) say(deps, `cannot convert: ${line}`);
+        if (replicas.cannot.length > 0) throw new ConfigError(`setup --replica-region: ${replicas.cannot.length} thing(s) cannot be converted in place (see above)`, { code: 'config.notConvertible' });
       }, { create: true });
     });
 }
