@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Five tiers (STYLE.md §11). Backends (dynalite, the local KMS server) are started once by
+// Five tiers (docs/conventions.md §11). Backends (dynalite, the local KMS server) are started once by
 // test/global-setup.ts for the tiers that need them; unit tests need none.
 export default defineConfig({
   test: {

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Start-up through Node's own compile cache (DESIGN.md "Start-up cost"): on Node ≥ 22.1,
+ * Start-up through Node's own compile cache (docs/architecture.md "Start-up cost"): on Node ≥ 22.1,
  * `module.enableCompileCache(dir)` lets V8 reuse the code it compiled for the CLI bundle on the
  * previous run. Node keys each entry by the source's hash and its own version and flags, so an
  * edited bundle or another Node simply compiles afresh: the cache changes how fast keystash

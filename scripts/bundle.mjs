@@ -1,5 +1,5 @@
-// Bundles the CLI into OUT (dist/bundle/ once scripts/build.mjs swaps it in; DESIGN.md "Start-up
-// cost"): one file each that Node reads and compiles (through its compile cache, bin/compile-cache.cjs)
+// Bundles the CLI into OUT (dist/bundle/ once scripts/build.mjs swaps it in;
+// docs/architecture.md "Start-up cost"): one file each that Node reads and compiles (through its compile cache, bin/compile-cache.cjs)
 // instead of hundreds of modules resolved from node_modules on every run.
 //
 //   cli.cjs         keystash's own code, commander, chalk

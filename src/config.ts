@@ -1,5 +1,5 @@
 /**
- * Configuration resolved once: flags > environment > config file > defaults (STYLE.md §10).
+ * Configuration resolved once: flags > environment > config file > defaults (docs/conventions.md §10).
  * The result is a frozen Config that also records where each setting came from, so
  * `keystash config` can explain it. The only module besides src/cli/ that reads the environment
  * (it receives `env` as a parameter; it never touches `process`).
@@ -14,12 +14,12 @@ export type StoreKind = 'sqlite' | 'dynamodb';
 export type KmsKind = 'local' | 'aws';
 export type Source = 'flag' | 'env' | 'config' | 'default';
 
-/** credstash's default table (credstash-format.md §1.1). */
+/** credstash's default table (docs/format.md §1.1). */
 export const DEFAULT_TABLE = 'credential-store';
-/** credstash's default master key, an alias (credstash-format.md §3.4); the local KMS creates it on first use. */
+/** credstash's default master key, an alias (docs/format.md §3.4); the local KMS creates it on first use. */
 export const DEFAULT_KEY = 'alias/credstash';
 export const DEFAULT_CONCURRENCY = 16;
-/** Overall deadline of one command's AWS requests, in seconds (DESIGN.md "Timeouts"). */
+/** Overall deadline of one command's AWS requests, in seconds (docs/architecture.md "Timeouts"). */
 export const DEFAULT_TIMEOUT_SECONDS = 60;
 
 export interface Config {

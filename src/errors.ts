@@ -30,7 +30,7 @@ export class SecretNotFoundError extends KeystashError {
   readonly secretName: string;
   readonly version: string | undefined;
   constructor(name: string, version?: string, options: KeystashErrorOptions = {}) {
-    // credstash-format.md §3.9 wording.
+    // docs/format.md §3.9 wording.
     const item = version === undefined ? `{'name': '${name}'}` : `{'name': '${name}', 'version': '${version}'}`;
     super(`Item ${item} couldn't be found.`, { code: 'secret.notFound', ...options });
     this.secretName = name;
@@ -96,7 +96,7 @@ export class VersionConflictError extends KeystashError {
 
 /**
  * A stored row failed authentication or cannot be opened: HMAC mismatch, truncated or malformed
- * fields, an unknown digest. credstash-format.md §2.5.
+ * fields, an unknown digest. docs/format.md §2.5.
  */
 export class IntegrityError extends KeystashError {
   constructor(message = 'INTEGRITY ERROR: Computed HMAC on %s does not match stored HMAC', options: KeystashErrorOptions = {}) {

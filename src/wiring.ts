@@ -3,7 +3,7 @@
  * Keystash. The CLI (src/cli/main.ts) and the library (src/open.ts) both call it; it imports
  * nothing of the CLI. Backends are loaded with dynamic import() (the store through the backend
  * map of src/secretstore/index.ts) so a local-backend command never loads the AWS SDK and an
- * AWS-only command never loads a SQLite driver (DESIGN.md "Start-up cost"). SDK clients are
+ * AWS-only command never loads a SQLite driver (docs/architecture.md "Start-up cost"). SDK clients are
  * created once per run.
  */
 import { existsSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The one place a DynamoDBClient is configured (STYLE.md §10): keep-alive sockets (a CLI run
+ * The one place a DynamoDBClient is configured (docs/conventions.md §10): keep-alive sockets (a CLI run
  * makes several sequential requests to one endpoint) and bounded timeouts so an unreachable
  * endpoint fails in seconds, not after the OS TCP timeout. `endpoint` is plain configuration,
  * which is how tests point the client at dynalite.

@@ -1,6 +1,6 @@
 /**
  * The HTTP handler of every AWS SDK client (DynamoDB and KMS): per-attempt timeouts that really
- * fire, and one overall deadline per command (DESIGN.md "Timeouts").
+ * fire, and one overall deadline per command (docs/architecture.md "Timeouts").
  *
  * @smithy/node-http-handler 4.x: `requestTimeout` only logs a warning unless
  * `throwOnRequestTimeout` is set; `socketTimeout` (inactivity, also while the body is read) is a

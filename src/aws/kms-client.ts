@@ -1,5 +1,5 @@
 /**
- * The one place a KMSClient is configured (STYLE.md §10): keep-alive sockets (every call of a run
+ * The one place a KMSClient is configured (docs/conventions.md §10): keep-alive sockets (every call of a run
  * reuses one TLS connection per host) and bounded connect/request timeouts, so an unreachable
  * endpoint fails in seconds with KmsError 'kms.unreachable' instead of hanging. `endpoint` is
  * plain configuration, which is how tests point the client at the local KMS server.

@@ -1,5 +1,5 @@
 /**
- * The only table of exit codes (STYLE.md §8). Start from credstash's 0 / 1 / 2; every other number
+ * The only table of exit codes (docs/conventions.md §8). Start from credstash's 0 / 1 / 2; every other number
  * is a case scripts branch on. Numbers are never reused.
  */
 import {

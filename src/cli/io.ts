@@ -1,6 +1,6 @@
 /**
  * Everything the CLI reads from or writes to the outside world goes through an Io, so tests can
- * run the program in-process and capture it (STYLE.md §9).
+ * run the program in-process and capture it (docs/conventions.md §9).
  */
 import { fstatSync, promises as fsPromises } from 'node:fs';
 import { homedir } from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * The CLI entry: build the program, parse, and turn what fails into a message and an exit code
- * (report.ts; STYLE.md §8). bin/keystash.cjs tries the quick path (quick.ts) first for the
+ * (report.ts; docs/conventions.md §8). bin/keystash.cjs tries the quick path (quick.ts) first for the
  * commands most runs are.
  */
 import { CommanderError } from 'commander';

@@ -1,5 +1,5 @@
 /**
- * Program assembly: global options, then every command from COMMANDS (STYLE.md §2).
+ * Program assembly: global options, then every command from COMMANDS (docs/conventions.md §2).
  */
 import { Command, Option } from 'commander';
 import { COMMANDS } from './commands/index.js';

@@ -1,5 +1,5 @@
 /**
- * Progress of a bulk command on stderr (STYLE.md §9): on a TTY one line redrawn with `\r`
+ * Progress of a bulk command on stderr (docs/conventions.md §9): on a TTY one line redrawn with `\r`
  * (`rotate 37/120 12.3/s ETA 7s`), otherwise a plain line at every ~10% step. Runs of fewer than
  * {@link PROGRESS_MIN_ITEMS} items show nothing: they finish before progress would help.
  */

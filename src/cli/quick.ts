@@ -1,5 +1,5 @@
 /**
- * The quick path (DESIGN.md "Start-up cost"): `get`, `put` and `getall`, which are most runs of
+ * The quick path (docs/architecture.md "Start-up cost"): `get`, `put` and `getall`, which are most runs of
  * keystash, parsed with Node's own util.parseArgs instead of commander, so their start-up neither
  * loads commander (a fifth of the CLI bundle) nor any other command (bin/keystash.cjs loads this
  * from its own bundle, dist/bundle/quick.cjs).

@@ -1,5 +1,5 @@
 /**
- * The one place an error becomes a message on stderr and an exit code (STYLE.md §8), for both
+ * The one place an error becomes a message on stderr and an exit code (docs/conventions.md §8), for both
  * entries (main.ts adds commander's own errors, which commander has already printed).
  */
 import { KeystashError, InternalError } from '../errors.js';

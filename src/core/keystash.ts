@@ -1,6 +1,6 @@
 /**
  * The library API: put / get / getAll / list / history / delete over a SecretStore and a
- * KeyService (DESIGN.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
+ * KeyService (docs/architecture.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
  * typed errors, never prints.
  */
 import { DecryptError, IntegrityError, isSetupError, KmsError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError, type KeystashError } from '../errors.js';

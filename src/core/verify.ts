@@ -1,6 +1,6 @@
 /**
  * `verify`: decrypt and MAC-check every version of every (matching) secret with
- * bounded concurrency, and report legacy encodings credstash-format.md §1.2–§1.3 and §7 describe.
+ * bounded concurrency, and report legacy encodings docs/format.md §1.2–§1.3 and §7 describe.
  * Returns the report; whether failures are fatal is the caller's decision.
  */
 import type { EncryptionContext } from '../envelope/keyservice.js';

@@ -1,5 +1,5 @@
 /**
- * Version strings as credstash stores them (credstash-format.md §1.3): left-padded with '0' to
+ * Version strings as credstash stores them (docs/format.md §1.3): left-padded with '0' to
  * PAD_LEN characters, never truncated, padding applied to any string.
  */
 import { UsageError, VersionConflictError } from '../errors.js';
@@ -88,7 +88,7 @@ export function nextVersion(highest: string | undefined): string {
 
 /**
  * The latest row of `name`, correct also in tables holding legacy unpadded versions
- * (credstash-format.md §1.3, §7): the store's byte-order latest is trusted only when it is a
+ * (docs/format.md §1.3, §7): the store's byte-order latest is trusted only when it is a
  * canonical 19-digit version; otherwise every version is compared numerically.
  */
 export async function latestRecord(store: SecretStore, name: string): Promise<SecretRecord | undefined> {

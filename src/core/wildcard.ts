@@ -1,6 +1,6 @@
 /**
  * Secret-name globs. credstash turns `*` into the regular expression `.*` without escaping
- * anything else (credstash-format.md §3.2, a defect listed in §6); keystash treats `*` as the
+ * anything else (docs/format.md §3.2, a defect listed in §6); keystash treats `*` as the
  * only wildcard and matches every other character literally.
  */
 

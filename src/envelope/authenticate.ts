@@ -1,5 +1,5 @@
 /**
- * Authenticate stored fields without decrypting them (credstash-format.md §2.4 step 5 alone):
+ * Authenticate stored fields without decrypting them (docs/format.md §2.4 step 5 alone):
  * used by bulk operations that must prove a row is readable (rotate/migrate verify passes)
  * without ever producing its plaintext value.
  */

@@ -1,12 +1,12 @@
 /**
- * AwsKmsKeyService: the KeyService backed by AWS KMS through @aws-sdk/client-kms (STYLE.md §5).
- * Requests have credstash's shape (credstash-format.md §2.1): GenerateDataKey with KeyId,
+ * AwsKmsKeyService: the KeyService backed by AWS KMS through @aws-sdk/client-kms (docs/conventions.md §5).
+ * Requests have credstash's shape (docs/format.md §2.1): GenerateDataKey with KeyId,
  * NumberOfBytes and an EncryptionContext that is always sent (`{}` when none); Decrypt with
  * CiphertextBlob and EncryptionContext, no KeyId — unless `decryptKeys` is set: then Decrypt (and
  * ReEncrypt's source) names each allowed key in turn (AWS's guidance, "Decrypt: KeyId") and a row
  * wrapped by any other key is refused (KmsError 'kms.keyNotAllowed'). SDK errors are translated by `err.name` into
- * DecryptError / KmsError with the original kept as `cause` (STYLE.md §8); the texts keep
- * credstash's prefixes (credstash-format.md §2.5) and say what to do.
+ * DecryptError / KmsError with the original kept as `cause` (docs/conventions.md §8); the texts keep
+ * credstash's prefixes (docs/format.md §2.5) and say what to do.
  */
 import { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, ReEncryptCommand } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';

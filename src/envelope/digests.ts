@@ -1,6 +1,6 @@
 /**
  * The HMAC hash functions credstash rows name in their `digest` attribute
- * (credstash-format.md §2.3). Names are case-sensitive; SHA-1 and MD5 stay readable because
+ * (docs/format.md §2.3). Names are case-sensitive; SHA-1 and MD5 stay readable because
  * credstash still writes them when asked (`put -d SHA` / `-d MD5`).
  */
 import { IntegrityError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * credstash's envelope cipher (credstash-format.md §2.2–§2.4): AES-256-CTR with the fixed
+ * credstash's envelope cipher (docs/format.md §2.2–§2.4): AES-256-CTR with the fixed
  * counter block 0…01 under data-key bytes 0–31, then HMAC over the ciphertext under bytes 32–63.
  * The primitives are OpenSSL's (primitives.ts; checked against @noble in the unit tests).
  * Pure and synchronous: the caller fetches the data key from the key service, passes it in, and

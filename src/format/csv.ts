@@ -1,5 +1,5 @@
 /**
- * CSV output (credstash-format.md §3.8): one `name,value` row per secret in the given order,
+ * CSV output (docs/format.md §3.8): one `name,value` row per secret in the given order,
  * Python csv "excel" dialect quoting, `\n` row terminator (credstash on POSIX). Read it back with a
  * CSV reader that keeps newlines inside quoted fields (Python: `open(..., newline='')`).
  *

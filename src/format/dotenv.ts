@@ -2,7 +2,7 @@
  * `.env` output that two consumers read back identically: a POSIX shell sourcing the file
  * (`set -a; . ./.env`) and the npm `dotenv` parser (v16 `parse`). One `NAME=quoted` line per
  * secret in the given order; names follow varname.ts. credstash wrote `NAME='value'` without any
- * escaping (credstash-format.md §3.8), which breaks on `'` and newlines; this does not.
+ * escaping (docs/format.md §3.8), which breaks on `'` and newlines; this does not.
  *
  * Quoting is chosen per value:
  * - `NAME='value'` when the value has no `'` and does not end with `\`. A shell keeps single-quoted

@@ -1,6 +1,6 @@
 /**
  * The output formats by name (the `--format` choices). credstash offered json, yaml, csv and
- * dotenv (credstash-format.md §3.8); shell, github-env, github-output, k8s-secret and docker (alias
+ * dotenv (docs/format.md §3.8); shell, github-env, github-output, k8s-secret and docker (alias
  * env-no-quotes) are keystash additions.
  * Every renderer is pure (github-env draws random delimiters) and throws only UsageError.
  */

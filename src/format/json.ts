@@ -1,5 +1,5 @@
 /**
- * credstash's JSON output (credstash-format.md §3.8): Python
+ * credstash's JSON output (docs/format.md §3.8): Python
  * `json.dumps(d, sort_keys=True, indent=4, separators=(',', ': '))` with the default
  * `ensure_ascii=True`, reproduced byte for byte. No trailing newline (the caller adds one where
  * credstash's `print` did).

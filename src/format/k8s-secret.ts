@@ -53,7 +53,7 @@ export function renderK8sSecret(secrets: SecretMap, options: FormatOptions = {})
   const data = new Map<string, string>();
   for (const [key, value, secretName] of entries) {
     assertK8sDataKey(key, secretName);
-    // Buffer stays internal: format/ may not import envelope/codec.ts (DESIGN.md layers).
+    // Buffer stays internal: format/ may not import envelope/codec.ts (docs/architecture.md layers).
     data.set(key, Buffer.from(value, 'utf8').toString('base64'));
   }
   const manifest = new Map<string, unknown>([

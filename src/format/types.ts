@@ -1,5 +1,5 @@
 /**
- * Shared types of the output renderers (credstash-format.md §3.8). A renderer is a pure function
+ * Shared types of the output renderers (docs/format.md §3.8). A renderer is a pure function
  * from name/value pairs to text; it throws only UsageError, naming the secret it cannot write.
  */
 import { UsageError } from '../errors.js';

@@ -67,11 +67,11 @@ export const UNSAFE_ENV_SOURCES: readonly UnsafeEnvSource[] = [
   },
   {
     id: 'node',
-    // Node.js doc/api/cli.md "Environment variables": every NODE_* variable, among them
+    // Node.js https://nodejs.org/api/cli.html#environment-variables: every NODE_* variable, among them
     // NODE_OPTIONS, NODE_PATH, NODE_COMPILE_CACHE (load compiled code from a directory),
     // NODE_EXTRA_CA_CERTS, NODE_TLS_REJECT_UNAUTHORIZED, NODE_REPL_EXTERNAL_MODULE. NODE_ENV is
     // not read by Node itself (a framework convention) and stays settable.
-    source: 'Node.js doc/api/cli.md, Environment variables',
+    source: 'Node.js https://nodejs.org/api/cli.html#environment-variables',
     entries: ['NODE_*', 'UV_THREADPOOL_SIZE'],
     except: ['NODE_ENV'],
   },

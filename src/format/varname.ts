@@ -14,7 +14,7 @@
  *    anyone who may *write* a secret named `app.ld_preload` runs code wherever `app.*` is read.
  *
  * Refusals are UsageErrors naming the secret. credstash's own dotenv output upper-cased with
- * `str.upper()` and kept `.`/`-` (credstash-format.md §3.8), which shells cannot source; this rule
+ * `str.upper()` and kept `.`/`-` (docs/format.md §3.8), which shells cannot source; this rule
  * replaces it on purpose.
  */
 import { UsageError } from '../errors.js';

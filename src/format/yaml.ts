@@ -1,5 +1,5 @@
 /**
- * YAML output (credstash-format.md §3.8) through the `yaml` package: a block mapping with keys
+ * YAML output (docs/format.md §3.8) through the `yaml` package: a block mapping with keys
  * sorted, every key and value a string that reads back byte for byte.
  *
  * - Scalars are chosen so both YAML 1.2 (core schema) and YAML 1.1 (PyYAML, credstash's reader)

@@ -93,7 +93,7 @@ export function optionalBool(input: JsonObject, member: string): boolean | undef
   return value;
 }
 
-/** An encryption-context map member (string → string); absent or null = `{}` (credstash-format.md §2.1). */
+/** An encryption-context map member (string → string); absent or null = `{}` (docs/format.md §2.1). */
 export function readContext(input: JsonObject, member: string): EncryptionContext {
   const value = input[member];
   if (value === undefined || value === null) return {};

@@ -1,7 +1,7 @@
 /**
  * Loopback HTTP server speaking the AWS KMS JSON 1.1 protocol (`POST /`,
  * `X-Amz-Target: TrentService.<Op>`, `Content-Type: application/x-amz-json-1.1`) over a local
- * KeyService & KeyManager, so a real `KMSClient` can be pointed at it (STYLE.md §5, §11).
+ * KeyService & KeyManager, so a real `KMSClient` can be pointed at it (docs/conventions.md §5, §11).
  * Every request must carry a valid SigV4 signature of a known principal (principals.ts), whose
  * role and limits decide what it may do; every authenticated request is appended to the audit
  * log when one is given (one line, written before the answer leaves: fail closed), and requests

@@ -1,5 +1,5 @@
 /**
- * The keyring file's text format (DESIGN.md "Local KMS"); pure functions, no I/O.
+ * The keyring file's text format (docs/architecture.md "Local KMS"); pure functions, no I/O.
  *
  * Plain:  `{ "format": "keystash-keyring", "version": 1, "keys": [MasterKeyRecord…] }`
  * Sealed: `{ "format": "keystash-keyring", "version": 1, "encrypted": { "kdf": "scrypt", "N", "r",

@@ -1,5 +1,5 @@
 /**
- * The local KMS keyring file on disk (DESIGN.md "Local KMS"); its text format is
+ * The local KMS keyring file on disk (docs/architecture.md "Local KMS"); its text format is
  * keyring-format.ts. Guarantees:
  *
  * - Reads take no lock. Every read re-checks the file (one fstat), so several processes and a

@@ -1,5 +1,5 @@
 /**
- * The local KMS (DESIGN.md "Local KMS"): KMS's data-plane operations (GenerateDataKey, Decrypt,
+ * The local KMS (docs/architecture.md "Local KMS"): KMS's data-plane operations (GenerateDataKey, Decrypt,
  * Encrypt, ReEncrypt) and the control-plane subset keystash needs, over a keyring file
  * (keyring.ts). Wrapped keys are self-describing blobs (wrapped-key.ts) that bind the
  * encryption context as AES-256-GCM additional data. The loopback KMS server is a thin adapter

@@ -1,7 +1,7 @@
 /**
  * The local KMS's wrapped-key blob (its CiphertextBlob): a self-describing binary that names the
  * master key and backing key that wrapped it and binds the encryption context as AES-256-GCM
- * additional authenticated data (DESIGN.md "Local KMS").
+ * additional authenticated data (docs/architecture.md "Local KMS").
  *
  * Layout (all offsets in bytes):
  *

@@ -1,6 +1,6 @@
 /**
  * Translation of AWS SDK / network errors into keystash StoreErrors, by `err.name` at the
- * backend boundary with the original kept as `cause` (STYLE.md §8, SDK error model). Callers
+ * backend boundary with the original kept as `cause` (docs/conventions.md §8, SDK error model). Callers
  * handle ConditionalCheckFailedException themselves (it means "version exists" or "key changed").
  */
 import { DEFAULT_TABLE } from '../config.js';

@@ -1,5 +1,5 @@
 /**
- * SecretRecord ⇄ DynamoDB item in credstash's layout (credstash-format.md §1.2, §7): every
+ * SecretRecord ⇄ DynamoDB item in credstash's layout (docs/format.md §1.2, §7): every
  * attribute S except `hmac`, written as B holding the ASCII bytes of the hex text (credstash ≥
  * 1.13.1) and read as B or legacy S. `created_at` is a keystash extension credstash ignores.
  * A row with missing or wrong-typed attributes becomes an IntegrityError, never a crash.

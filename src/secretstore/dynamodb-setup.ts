@@ -1,5 +1,5 @@
 /**
- * `setup` for the DynamoDB backend (credstash-format.md §1.5, with keystash's defaults):
+ * `setup` for the DynamoDB backend (docs/format.md §1.5, with keystash's defaults):
  * DescribeTable first; when missing, CreateTable (name S HASH, version S RANGE; on-demand unless
  * provisioned capacity is asked for; tagged Name=credstash + user tags at creation), poll
  * DescribeTable until ACTIVE (every second after a quicker start; bounded), TagResource with the

@@ -1,6 +1,6 @@
 /**
  * DynamoDbStore: credstash's table, read and written with credstash's own requests
- * (credstash-format.md §1.4) through the low-level DynamoDBClient. Deliberate differences, all
+ * (docs/format.md §1.4) through the low-level DynamoDBClient. Deliberate differences, all
  * invisible to credstash: GetItem and the delete/version Queries use ConsistentRead (a read right
  * after a write must see it); the Scan/Query projections add `created_at`; setup (see
  * dynamodb-setup.ts) creates an on-demand table by default.
@@ -32,7 +32,7 @@ export interface DynamoDbStoreOptions {
 const NAME_EQ = { KeyConditionExpression: '#n0 = :v0' } as const;
 const META_PROJECTION = '#N, version, #C, created_at';
 
-/** SecretStore over one credstash DynamoDB table (STYLE.md §4). */
+/** SecretStore over one credstash DynamoDB table (docs/conventions.md §4). */
 export class DynamoDbStore implements SecretStore {
   readonly client: DynamoDBClient;
   readonly table: string;
@@ -187,7 +187,7 @@ export class DynamoDbStore implements SecretStore {
   }
 
   /**
-   * Idempotent table creation (credstash-format.md §1.5, on-demand unless `provisioned`):
+   * Idempotent table creation (docs/format.md §1.5, on-demand unless `provisioned`):
    * an existing table (or one created concurrently) → {created: false}, tags untouched.
    */
   async setup(options: StoreSetupOptions = {}): Promise<StoreSetupResult> {

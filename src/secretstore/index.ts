@@ -1,6 +1,6 @@
 /**
  * Store selection. Backends are loaded with dynamic import() from a `{ sqlite, dynamodb }` map
- * (STYLE.md §4): the AWS SDK never loads for the local backend and no SQLite driver loads for
+ * (docs/conventions.md §4): the AWS SDK never loads for the local backend and no SQLite driver loads for
  * AWS-only runs. Only types are re-exported statically.
  */
 import type { DynamoDbCredentials } from '../aws/dynamodb-client.js';

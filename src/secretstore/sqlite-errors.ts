@@ -1,6 +1,6 @@
 /**
  * Translation of SQLite errors (either driver's, as SqliteDriverError codes) and file-system errors met by SqliteStore
- * into one-line StoreErrors that name the file and what to do (STYLE.md §8). The original error
+ * into one-line StoreErrors that name the file and what to do (docs/conventions.md §8). The original error
  * is kept as `cause`; keystash errors pass through unchanged.
  */
 import { KeystashError, StoreError } from '../errors.js';

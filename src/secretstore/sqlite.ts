@@ -1,6 +1,6 @@
 /**
  * SqliteStore: the embedded default backend. One SQLite file holds every logical
- * table; rows keep credstash's stored representation (credstash-format.md §1.2) so they move
+ * table; rows keep credstash's stored representation (docs/format.md §1.2) so they move
  * between this store and DynamoDB unchanged. `version` is compared with BINARY collation, which is
  * memcmp of UTF-8 = DynamoDB's byte order of S range keys (§1.3), so "latest" matches DynamoDB.
  *
@@ -75,7 +75,7 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * SecretStore over one SQLite file (STYLE.md §4). All methods are synchronous underneath and
+ * SecretStore over one SQLite file (docs/conventions.md §4). All methods are synchronous underneath and
  * return settled promises; writes are atomic; putVersion never overwrites.
  */
 export class SqliteStore implements SecretStore {

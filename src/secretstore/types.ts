@@ -1,6 +1,6 @@
 /**
  * The storage interface. Records keep credstash's stored representation
- * (credstash-format.md §1.2): base64 `key` and `contents`, the hex text of the HMAC, the zero-padded
+ * (docs/format.md §1.2): base64 `key` and `contents`, the hex text of the HMAC, the zero-padded
  * `version` and the `digest` name, so a backend stores text and never sees key bytes.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The KeyService contract (STYLE.md §12): one suite run against every implementation — LocalKms
+ * The KeyService contract (docs/conventions.md §12): one suite run against every implementation — LocalKms
  * in-process, and the AWS SDK client pointed at the local KMS server. Uses only the KeyService
  * interface, so any conforming service must pass it.
  */

@@ -1,5 +1,5 @@
 /**
- * The SecretStore contract (STYLE.md §12), run against every backend. `make` returns a fresh,
+ * The SecretStore contract (docs/conventions.md §12), run against every backend. `make` returns a fresh,
  * set-up, empty store each time; it should use a small page size so pagination is exercised.
  */
 import { afterEach, describe, expect, it } from 'vitest';

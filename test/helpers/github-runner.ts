@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 /**
  * The reader: a line-for-line port of actions/runner `SetEnvFileCommand.ProcessCommand` and its
- * `ReadLine` (src/Runner.Worker/FileCommandManager.cs, non-Windows branch). `SetOutputFileCommand`
+ * `ReadLine` (actions/runner/src/Runner.Worker/FileCommandManager.cs, non-Windows branch). `SetOutputFileCommand`
  * reads `$GITHUB_OUTPUT` with the same rules.
  */
 export function parseGithubEnvFile(text: string): Record<string, string> {

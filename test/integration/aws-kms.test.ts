@@ -1,7 +1,7 @@
 /**
  * AwsKmsKeyService → real KMSClient → the project's local KMS server (started by
  * test/global-setup.ts): the KeyService contract, credstash's request shapes (§2.1), and the
- * translation of SDK errors into DecryptError / KmsError codes (STYLE.md §8, format §2.5).
+ * translation of SDK errors into DecryptError / KmsError codes (docs/conventions.md §8, format §2.5).
  * Faults the server cannot produce (throttling, access denied, timeouts) use a stub client.
  */
 import { createServer } from 'node:net';

@@ -36,7 +36,7 @@ interface Captured {
   input: Record<string, unknown>;
 }
 
-/** A client whose every command input is recorded at the initialize step (STYLE.md §12). */
+/** A client whose every command input is recorded at the initialize step (docs/conventions.md §12). */
 function capturingClient(): { client: DynamoDBClient; captured: Captured[] } {
   const captured: Captured[] = [];
   const c = new DynamoDBClient({ region, endpoint, credentials });
@@ -56,7 +56,7 @@ async function collect(iterable: AsyncIterable<SecretMeta>): Promise<SecretMeta[
   return out;
 }
 
-describe('DynamoDbStore requests (credstash-format.md §1.4)', () => {
+describe('DynamoDbStore requests (docs/format.md §1.4)', () => {
   const { client: spy, captured } = capturingClient();
   const table = freshTable();
   const store = new DynamoDbStore({ client: spy, table });
@@ -304,7 +304,7 @@ describe('DynamoDbStore errors', () => {
     noCreds.destroy();
   });
 
-  // dynalite never throttles nor checks credentials: inject those faults (STYLE.md §11).
+  // dynalite never throttles nor checks credentials: inject those faults (docs/conventions.md §11).
   it.each([
     ['ProvisionedThroughputExceededException', 'store.throttled'],
     ['ThrottlingException', 'store.throttled'],

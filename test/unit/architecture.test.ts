@@ -1,5 +1,5 @@
 /**
- * The layer rules of DESIGN.md "Layers", read from the import graph of src/ (static imports,
+ * The layer rules of docs/architecture.md "Layers", read from the import graph of src/ (static imports,
  * re-exports, type imports and dynamic import()): a back-edge fails here, not in review.
  */
 import { readdirSync, readFileSync } from 'node:fs';

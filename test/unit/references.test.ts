@@ -60,7 +60,7 @@ function documentReferences(): { missing: Finding[]; badSections: Finding[]; cou
   const missing: Finding[] = [];
   const badSections: Finding[] = [];
   let count = 0;
-  const doc = /(?<![\w/.-])((?:[\w-]+\/)*[\w.-]+\.md)\b(?:`)?(?:\s*(?:§\s*(\d+(?:\.\d+)*)|"([^"]+)"))?/g;
+  const doc = /(?<![\w/.-])((?:[\w-]+\/)*[\w.-]+\.md)\b(?:`)?(?:\s*§\s*(\d+(?:\.\d+)*)|[ \t]+"([^"\n]+)")?/g;
   for (const [file, text] of SOURCES) {
     for (const m of text.matchAll(doc)) {
       count++;

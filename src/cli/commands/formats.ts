@@ -1,7 +1,7 @@
 import type { SecretPairs } from '../../core/keystash.js';
 import type { FormatOptions } from '../../format/types.js';
 
-/** The formats credstash's get/getall offer (credstash-format.md §3.8). */
+/** The formats credstash's get/getall offer (docs/format.md §3.8). */
 export const CREDSTASH_FORMATS = ['json', 'yaml', 'csv', 'dotenv'] as const;
 
 /** Render `secrets` (sorted name/value pairs); the renderers load only when output is due. */

@@ -19,7 +19,7 @@ export function listCommand(deps: CliDeps): Command {
         return;
       }
       const width = Math.max(0, ...rows.map((r) => oneLine(r.name).length));
-      // credstash layout (credstash-format.md §3.6), plus the creation time when known; one line per version.
+      // credstash layout (docs/format.md §3.6), plus the creation time when known; one line per version.
       const lines = rows.map((r) => `${oneLine(r.name).padEnd(width)} -- version ${oneLine(r.version)} -- comment ${oneLine(r.comment ?? '')}${r.createdAt ? ` -- created ${r.createdAt}` : ''}\n`);
       deps.io.stdout.write(lines.join(''));
     });

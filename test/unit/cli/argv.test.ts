@@ -1,5 +1,5 @@
 /**
- * argv → core call tables (STYLE.md §14): the real program, with the Keystash replaced by a spy.
+ * argv → core call tables (docs/conventions.md §14): the real program, with the Keystash replaced by a spy.
  */
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';

@@ -1,4 +1,4 @@
-// codec.ts: the only place bytes become base64 / hex / UTF-8 text and back (STYLE.md §7).
+// codec.ts: the only place bytes become base64 / hex / UTF-8 text and back (docs/conventions.md §7).
 // Decoders are strict: what does not decode exactly is a damaged row (IntegrityError).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 // seal/open: published vectors for the primitives (OpenSSL through primitives.ts), cross-checks
 // against an independent implementation (@noble/ciphers + @noble/hashes), round-trip and tamper
-// properties, input validation and key hygiene (STYLE.md §13).
+// properties, input validation and key hygiene (docs/conventions.md §13).
 import { readFileSync } from 'node:fs';
 import { ctr, ecb } from '@noble/ciphers/aes.js';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -60,7 +60,7 @@ function thrown(fn: () => unknown): unknown {
   return undefined;
 }
 
-describe('constants and digests (credstash-format.md §2.2, §2.3)', () => {
+describe('constants and digests (docs/format.md §2.2, §2.3)', () => {
   it('has the credstash constants', () => {
     expect(DATA_KEY_BYTES).toBe(64);
     expect(AES_KEY_BYTES).toBe(32);

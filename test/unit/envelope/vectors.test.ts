@@ -43,7 +43,7 @@ interface VectorFile {
 const file = JSON.parse(readFileSync(new URL('../../vectors/credstash-vectors.json', import.meta.url), 'utf8')) as VectorFile;
 const byId = new Map(file.vectors.map((v) => [v.id, v]));
 
-/** Plaintexts the file gives only as a rule (credstash-format.md §8). */
+/** Plaintexts the file gives only as a rule (docs/format.md §8). */
 const RULES: Record<string, () => string> = {
   '4k-ascii': () => Array.from({ length: 4096 }, (_, i) => String.fromCharCode(0x20 + (i % 95))).join(''),
   '100k-ascii': () => Array.from({ length: 102400 }, (_, i) => 'abcdefghijklmnopqrstuvwxyz0123456789'[i % 36]).join(''),

@@ -4,7 +4,7 @@ import { pythonJsonString, renderJson } from '../../../src/format/json.js';
 import { TRICKY_VALUES, trickyPairs } from '../../helpers/tricky-values.js';
 
 describe('renderJson', () => {
-  it('matches the credstash golden text (credstash-format.md §3.8)', () => {
+  it('matches the credstash golden text (docs/format.md §3.8)', () => {
     expect(renderJson([['uni', 'h\u00e9llo w\u00f6rld \u2713 \u{1F600}']])).toBe('{\n    "uni": "h\\u00e9llo w\\u00f6rld \\u2713 \\ud83d\\ude00"\n}');
   });
 
