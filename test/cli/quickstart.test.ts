@@ -4,9 +4,10 @@
  * configuration (only a fresh HOME) and no network (npm is told to stay offline).
  *
  * Its verdict never depends on machine load: `npx` in the checkout runs the built bin and nothing
- * else — no lifecycle script rebuilds dist/ (keystash builds on `prepack`, not `prepare`, which
- * npx ran for every call: minutes on a busy machine, and a rebuild of dist/ under the other
- * spawned tests). The bound on the run is about a hang, not speed.
+ * else — no lifecycle script rebuilds dist/ (a checkout builds from npm's `dependencies` script,
+ * which runs only when `npm install` changed node_modules; `prepare`, used before, ran on every
+ * npx call: minutes on a busy machine, and a rebuild of dist/ under the other spawned tests).
+ * The bound on the run is about a hang, not speed.
  */
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
