@@ -60,10 +60,15 @@ export class SecretsNotFoundError extends SecretNotFoundError {
   }
 }
 
-/** One SecretNotFoundError (credstash's wording) for one missing secret, SecretsNotFoundError for several. */
+/**
+ * One SecretNotFoundError (credstash's wording) for one missing secret, NoMatchError for one glob
+ * that matched nothing under --strict, SecretsNotFoundError for several.
+ */
 export function notFoundError(missing: ReadonlyArray<{ name: string; version?: string | undefined }>, options: KeystashErrorOptions = {}): SecretNotFoundError {
   const unique = [...new Map(missing.map((m) => [`${m.name}\0${m.version ?? ''}`, m])).values()];
-  return unique.length === 1 ? new SecretNotFoundError(unique[0]!.name, unique[0]!.version, options) : new SecretsNotFoundError(unique, options);
+  const [only] = unique;
+  if (unique.length === 1 && only!.version === undefined && only!.name.includes('*')) return new NoMatchError(only!.name); // a glob under --strict
+  return unique.length === 1 ? new SecretNotFoundError(only!.name, only!.version, options) : new SecretsNotFoundError(unique, options);
 }
 
 /** The missing secrets an error names (one, several, or none when it is another error). */

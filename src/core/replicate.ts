@@ -70,12 +70,17 @@ export async function replicate(source: KeystashParts, dest: KeystashParts, opti
     else summary.diverged.push(ref);
   }
   if (summary.failed.length > 0 || summary.diverged.length > 0) {
-    const hint = options.rewrapKeyId === undefined && summary.failed.some((f) => f.error.code.startsWith('kms.'))
+    const hint = options.rewrapKeyId === undefined && summary.failed.some((f) => unwrapFailure(f.error.code))
       ? '; a copy the destination cannot unwrap was wrapped by a single-region key: rerun with --rewrap-key KEY, or move the rows to a multi-region key first (keystash rotate --all --all-versions --key mrk-…)'
       : '';
     throw new ReplicateFailedError(summary, hint);
   }
   return summary;
+}
+
+/** The destination's key service could not unwrap a copied key: its KMS refused, or its keyring lacks the key. */
+function unwrapFailure(code: string): boolean {
+  return code.startsWith('kms.') || code === 'config.noKeyring' || code === 'config.keyNotInKeyring';
 }
 
 async function copyRow(source: KeystashParts, dest: KeystashParts, record: SecretRecord, rewrapKeyId: string | undefined, context: EncryptionContext): Promise<Outcome> {

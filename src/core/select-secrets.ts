@@ -3,7 +3,7 @@
  * all-or-nothing. An exact name that does not exist is always an error; a glob that matches
  * nothing is fine unless `strict`.
  */
-import { NoMatchError, notFoundError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
+import { notFoundError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import type { GetAllOptions, Keystash, SecretPairs } from './keystash.js';
 import { expandWildcard, isPattern } from './wildcard.js';
@@ -46,8 +46,6 @@ export async function selectSecretNames(keystash: SecretReader, selection: Secre
     if (matched.length === 0 && selection.strict) missing.push({ name: selector });
     for (const name of matched) chosen.add(name);
   }
-  // A lone glob matching nothing says so; with other missing names it is listed among them.
-  if (missing.length === 1 && isPattern(missing[0]!.name)) throw new NoMatchError(missing[0]!.name);
   if (missing.length > 0) throw notFoundError(missing);
   return [...chosen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

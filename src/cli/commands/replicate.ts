@@ -52,7 +52,7 @@ export function replicateCommand(deps: CliDeps): Command {
       }
       const source = await deps.open(from);
       try {
-        const dest = await deps.open(to);
+        const dest = await deps.open(to, { create: true });
         try {
           await dest.setup();
           let summary: ReplicateSummary;

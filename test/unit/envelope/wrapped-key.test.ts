@@ -130,7 +130,7 @@ describe('parseWrappedKeyHeader', () => {
     expect(() => parseWrappedKeyHeader(blob.subarray(0, MIN_WRAPPED_BYTES - 1))).toThrow(DecryptError);
     expect(() => parseWrappedKeyHeader(new Uint8Array(0))).toThrow(DecryptError);
     const other = blob.slice();
-    other[0] = 0x02;
+    other[0] = 0x03; // 0x01 single-region, 0x02 multi-region: nothing else
     expect(() => parseWrappedKeyHeader(other)).toThrow(DecryptError);
   });
 });
