@@ -8,9 +8,12 @@
  * - a target that is a symbolic link, or a file owned by another user, is refused;
  * - an appended file (`-o "$GITHUB_ENV"`) must be a regular file readable by nobody else, and the
  *   user's own — or, as in a GitHub `container:` job where the step runs as root and the runner's
- *   user (uid 1001) owns `$GITHUB_ENV`, owned by the user who also owns its directory, a directory
- *   nobody else can write (so that user, not a third party, put the file there). Checked again on
- *   the open descriptor;
+ *   user (uid 1001) owns `$GITHUB_ENV`, the very file the runner named in this process's
+ *   environment (`$GITHUB_ENV`, `$GITHUB_OUTPUT`, `$GITHUB_PATH`, `$GITHUB_STATE`,
+ *   `$GITHUB_STEP_SUMMARY`: same device and inode), owned by the user who also owns its directory, a
+ *   directory nobody else can write. Another user's file that the runner did not name (say one
+ *   planted in that user's own directory under /tmp) is refused: as root, appending to it would
+ *   hand that user the secrets. Checked again on the open descriptor;
  * - something that is not a regular file is written through, its mode untouched (as root, a chmod
  *   or rename of /dev/null would break every other user of it), only when it cannot be another
  *   user's trap: a FIFO or socket must be the user's own and closed to group and others (a FIFO
@@ -33,18 +36,30 @@ export function isStandardOutput(path: string | undefined): boolean {
   return path === undefined || STANDARD_OUTPUT.has(path);
 }
 
-/** Write `text` to `-o path`, or to `stdout` when there is none or it names standard output. */
-export async function writeOutput(stdout: { write(chunk: string): unknown }, path: string | undefined, text: string, append: boolean): Promise<void> {
+/** The runner's file commands a workflow step appends to, as named in the step's environment. */
+const RUNNER_FILES = ['GITHUB_ENV', 'GITHUB_OUTPUT', 'GITHUB_PATH', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY'] as const;
+
+/** The paths of the runner's file commands in `env` (the only other user's files an append may reach). */
+export function runnerFiles(env: Readonly<Record<string, string | undefined>>): string[] {
+  return RUNNER_FILES.map((name) => env[name]).filter((path): path is string => path !== undefined && path !== '');
+}
+
+/**
+ * Write `text` to `-o path`, or to `stdout` when there is none or it names standard output.
+ * `runnerNamed`: the runner's file commands (see runnerFiles), which an append may reach although
+ * another user owns them.
+ */
+export async function writeOutput(stdout: { write(chunk: string): unknown }, path: string | undefined, text: string, append: boolean, runnerNamed: readonly string[] = []): Promise<void> {
   checkOutputPath(path);
   if (path === undefined || isStandardOutput(path)) {
     stdout.write(text);
     return;
   }
-  await writeOutputFile(path, text, append);
+  await writeOutputFile(path, text, append, runnerNamed);
 }
 
 /** Write `text` to `path`; `append` adds to an existing private file (created 0600 if missing). */
-export async function writeOutputFile(path: string, text: string, append: boolean): Promise<void> {
+export async function writeOutputFile(path: string, text: string, append: boolean, runnerNamed: readonly string[] = []): Promise<void> {
   checkOutputPath(path);
   const existing = await fsPromises.lstat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
@@ -53,7 +68,7 @@ export async function writeOutputFile(path: string, text: string, append: boolea
   if (existing?.isSymbolicLink()) throw new UsageError(`refusing to write ${path}: it is a symbolic link (give the path of a regular file)`);
   if (existing !== undefined && !existing.isFile()) return writeThrough(path, text, append, existing);
   let owner: number | undefined;
-  if (existing !== undefined) owner = append ? await appendOwner(path, existing) : checkOwned(path, existing, false);
+  if (existing !== undefined) owner = append ? await appendOwner(path, existing, runnerNamed) : checkOwned(path, existing, false);
   if (append) return appendPrivate(path, text, existing !== undefined, owner);
   return replacePrivate(path, text);
 }
@@ -75,15 +90,26 @@ function checkPrivate(path: string, stat: Stats): void {
 }
 
 /**
- * The owner an appended file may have: the user's own, or the owner of its directory when that
- * directory is closed to writers other than its owner (a `container:` job's `$GITHUB_ENV`).
+ * The owner an appended file may have: the user's own, or — for a file the runner named (a
+ * `container:` job's `$GITHUB_ENV`) — the owner of its directory when that directory is closed to
+ * writers other than its owner.
  */
-async function appendOwner(path: string, stat: Stats): Promise<number | undefined> {
+async function appendOwner(path: string, stat: Stats, runnerNamed: readonly string[]): Promise<number | undefined> {
   const euid = process.geteuid?.();
   if (euid === undefined || stat.uid === euid) return checkOwned(path, stat, true);
+  if (!(await isRunnerNamed(stat, runnerNamed))) return checkOwned(path, stat, true);
   const parent = await fsPromises.lstat(dirname(path)).catch(() => undefined);
   const ownDirectory = parent !== undefined && parent.isDirectory() && parent.uid === stat.uid && (parent.mode & 0o022) === 0;
   return checkOwned(path, stat, true, ownDirectory ? stat.uid : undefined);
+}
+
+/** True when `stat` is the file one of the runner's variables names (same device and inode). */
+async function isRunnerNamed(stat: Stats, runnerNamed: readonly string[]): Promise<boolean> {
+  for (const named of runnerNamed) {
+    const other = await fsPromises.lstat(named).catch(() => undefined);
+    if (other !== undefined && other.isFile() && other.dev === stat.dev && other.ino === stat.ino) return true;
+  }
+  return false;
 }
 
 async function appendPrivate(path: string, text: string, exists: boolean, owner: number | undefined): Promise<void> {

@@ -111,7 +111,7 @@ describe.runIf(asRoot)('a container job: $GITHUB_ENV of the runner user, the ste
 
   it('appends to a private file of uid 1001 in its own directory, owner and mode unchanged', async () => {
     const file = runnerDir(0o755);
-    const r = await h.run(['export', 'out.pw', '-f', 'github-env', '-o', file]);
+    const r = await h.run(['export', 'out.pw', '-f', 'github-env', '-o', file], { env: { GITHUB_ENV: file } });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(parseGithubEnvFile(readFileSync(file, 'utf8'))).toEqual({ EARLIER: '1', OUT_PW: 's3cr3t-value' });
@@ -129,11 +129,31 @@ describe.runIf(asRoot)('a container job: $GITHUB_ENV of the runner user, the ste
       [planted, 'it belongs to another user (uid 1001)'],
       [openDir, 'it belongs to another user (uid 1001)'],
     ] as const) {
-      const r = await h.run(['export', 'out.pw', '-f', 'github-env', '-o', file]);
+      const r = await h.run(['export', 'out.pw', '-f', 'github-env', '-o', file], { env: { GITHUB_ENV: file } });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(message);
       expect(readFileSync(file, 'utf8')).toBe('EARLIER=1\n');
     }
+  });
+
+  it('refuses another user\'s file the runner did not name: one planted in that user\'s own directory under /tmp', async () => {
+    // The shape of a container job's $GITHUB_ENV (a private file of uid 1001 in a 0755 directory
+    // of uid 1001), but $GITHUB_ENV names another file, or nothing: appending as root would hand
+    // uid 1001 the secrets.
+    const planted = runnerDir(0o755);
+    const real = runnerDir(0o755);
+    for (const env of [{}, { GITHUB_ENV: real }, { GITHUB_OUTPUT: join(h.dir, 'no-such-file') }]) {
+      const r = await h.run(['export', 'out.pw', '-f', 'github-env', '-o', planted], { env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('it belongs to another user (uid 1001)');
+      expect(readFileSync(planted, 'utf8')).toBe('EARLIER=1\n');
+    }
+    // The same file reached through $GITHUB_OUTPUT (same inode) is the runner's: appended.
+    const r = await h.run(['export', 'out.pw', '-f', 'github-output', '-o', planted], { env: { GITHUB_OUTPUT: planted } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(planted, 'utf8')).toContain('OUT_PW<<');
+    expect(readFileSync(real, 'utf8')).toBe('EARLIER=1\n');
   });
 
   it('never replaces a file of another user (formats that are not appended)', async () => {

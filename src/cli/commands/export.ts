@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
-import { isStandardOutput, writeOutput } from '../output-file.js';
+import { isStandardOutput, runnerFiles, writeOutput } from '../output-file.js';
 import { finishSkipped, skipCollector } from '../skipped.js';
 import { describeOverride, layerSecrets } from '../../core/layering.js';
 import { readSelection } from '../../core/select-secrets.js';
@@ -86,7 +86,7 @@ export function exportCommand(deps: CliDeps): Command {
         const { renderGithubMask } = await import('../../format/index.js');
         masks = renderGithubMask(secrets.map(([, value]) => value));
       }
-      await writeOutput(deps.io.stdout, opts.output, body, github);
+      await writeOutput(deps.io.stdout, opts.output, body, github, runnerFiles(deps.io.env));
       deps.io.stdout.write(masks);
       finishSkipped(deps, skipped, opts);
     });
