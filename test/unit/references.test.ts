@@ -5,7 +5,7 @@
  * document that is not in the repository fails here.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, normalize, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -96,6 +96,44 @@ function pathReferences(): { missing: Finding[]; count: number } {
   return { missing, count };
 }
 
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as `-`. */
+function slug(title: string): string {
+  return title.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+}
+
+function anchorsOf(doc: string): Set<string> {
+  const anchors = new Set<string>();
+  let inFence = false;
+  for (const line of readFileSync(join(ROOT, doc), 'utf8').split('\n')) {
+    if (line.startsWith('```')) inFence = !inFence;
+    const m = !inFence && /^#{1,6}\s+(.*)$/.exec(line);
+    if (m) anchors.add(slug(m[1]!.trim()));
+  }
+  return anchors;
+}
+
+/** Markdown links `[text](target#anchor)` between the repository's own documents and files. */
+function markdownLinks(): { broken: Finding[]; count: number } {
+  const broken: Finding[] = [];
+  let count = 0;
+  for (const [file, text] of SOURCES) {
+    if (!file.endsWith('.md')) continue;
+    for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = m[1]!;
+      if (/^[a-z]+:/i.test(target)) continue; // https:, mailto:
+      count++;
+      const [path, anchor] = target.split('#') as [string, string | undefined];
+      const doc = path === '' ? file : normalize(join(dirname(file), path));
+      if (doc.startsWith('..') || !existsSync(join(ROOT, doc))) {
+        broken.push({ file, reference: target });
+        continue;
+      }
+      if (anchor !== undefined && doc.endsWith('.md') && !anchorsOf(doc).has(anchor)) broken.push({ file, reference: target });
+    }
+  }
+  return { broken, count };
+}
+
 describe('references inside the repository', () => {
   it('name documents that exist, and sections those documents have', () => {
     const { missing, badSections, count } = documentReferences();
@@ -110,7 +148,22 @@ describe('references inside the repository', () => {
     expect(missing).toEqual([]);
   });
 
+  it('link, in Markdown, to documents, files and headings that exist', () => {
+    const { broken, count } = markdownLinks();
+    expect(count).toBeGreaterThan(10);
+    expect(broken).toEqual([]);
+  });
+
   it('would fail on a reference to a missing document or section (the reader is not blind)', () => {
+    SOURCES.set('docs/probe.md', 'see [x](../README.md#no-such-heading), [y](development.md) and [z](README.md)');
+    try {
+      expect(markdownLinks().broken).toEqual([
+        { file: 'docs/probe.md', reference: '../README.md#no-such-heading' },
+        { file: 'docs/probe.md', reference: 'README.md' },
+      ]);
+    } finally {
+      SOURCES.delete('docs/probe.md');
+    }
     SOURCES.set('probe', 'see DESIGN-NOT-HERE.md and docs/format.md §99.1 and src/nowhere.ts');
     try {
       expect(documentReferences().missing).toContainEqual({ file: 'probe', reference: 'DESIGN-NOT-HERE.md' });
