@@ -2,7 +2,8 @@
  * The local KMS audit log under concurrency and crashes, and its reader:
  *   - 8 concurrent `getall` over 50 secrets leave exactly 8 new well-formed lines (one per
  *     command and key, counting 50);
- *   - a SIGKILL in the middle of a run leaves a log `kms audit --verify` reads whole;
+ *   - a SIGKILL in the middle of a run leaves a log `kms audit --verify` reads whole, or with a
+ *     last line cut short, which the next writer ends and --verify reports as a crash, not tampering;
  *   - a torn last line (a short write) is reported and skipped, and the next writer ends it so its
  *     own record stays readable;
  *   - rotation by size keeps every line whole and the newest files; `--since` / `--key` filter;
@@ -26,6 +27,18 @@ const tag = randomBytes(6).toString('hex');
 const DIST_OPEN = resolve(import.meta.dirname, '../../dist/open.js');
 const valueOf = (i: number) => `AUDIT-${tag}-value-${i}`;
 const PASSPHRASE = `AUDIT-${tag}-passphrase`;
+
+/** How many whole records the log has (a fragment a kill left, ended by the next writer, is none). */
+function wholeLines(path: string): number {
+  return readFileSync(path, 'utf8').split('\n').slice(0, -1).filter((line) => {
+    try {
+      JSON.parse(line);
+      return true;
+    } catch {
+      return false;
+    }
+  }).length;
+}
 
 /** Every line of the log parses as a record; returns them. */
 function wellFormedLines(path: string): Array<Record<string, unknown>> {
@@ -87,11 +100,11 @@ describe('crashes', () => {
   const log = join(home, 'kms-audit.jsonl');
   afterAll(t.cleanup);
 
-  it('SIGKILL in the middle of a run leaves no line kms audit cannot read', async () => {
+  it('SIGKILL in the middle of a run: every whole record reads; a cut last line is a crash, never tampering', async () => {
     await putSecrets(home, 200);
     const added: number[] = [];
     for (let round = 0; round < 3; round++) {
-      const linesBefore = wellFormedLines(log).length;
+      const linesBefore = wholeLines(log);
       const start = statSync(log).size;
       // 200 single gets (one record each; a getall is one record for the whole command).
       const script = `const { createKeystash } = await import(${JSON.stringify(pathToFileURL(DIST_OPEN).href)}); const ks = await createKeystash({ dataDir: ${JSON.stringify(home)} }); for (let i = 0; i < 200; i++) await ks.get('app.s' + String(i).padStart(3, '0'), { context: { env: ${JSON.stringify(`ctx-${tag}`)} } }); ks.close();`;
@@ -101,17 +114,31 @@ describe('crashes', () => {
       for (let i = 0; i < 10_000 && statSync(log).size === start && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 2));
       child.kill('SIGKILL');
       await closed;
-      added.push(wellFormedLines(log).length - linesBefore);
+      added.push(wholeLines(log) - linesBefore);
     }
     // Killed while recording: some round stopped short of its 200 decrypts.
     expect(Math.min(...added)).toBeLessThan(200);
-    const records = wellFormedLines(log);
-    expect(records.length).toBeGreaterThan(200);
+    const records = wholeLines(log);
+    expect(records).toBeGreaterThan(200);
     const { run, cleanup } = inProcessHome({ KEYSTASH_HOME: home });
     try {
+      // One write(2) per record: a kill may still cut the last one short (a write to a regular file
+      // is not promised to be all-or-nothing). Then the next writer ends the fragment, and --verify
+      // reports it as a line torn by a writer stopped mid-write — a crash — never as a broken
+      // chain (tampering). Otherwise the log verifies whole.
+      const cut = !readFileSync(log, 'utf8').endsWith('\n') || wholeLines(log) !== readFileSync(log, 'utf8').split('\n').length - 1;
+      expect((await run(['get', 'app.s000', `env=ctx-${tag}`])).code).toBe(0);
       const r = await run(['kms', 'audit', '--verify', '--json']);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout.trim().split('\n')).toHaveLength(records.length);
+      const findings = r.stderr.split('\n').filter((l) => /^line \d+:|does not follow|hash chain/.test(l.replace(/^keystash: (warning|error): /, '')));
+      if (cut) {
+        expect(r.code).toBe(5);
+        expect(findings.every((l) => l.includes('fragment of a line torn by a writer stopped mid-write')), r.stderr).toBe(true);
+      } else {
+        expect(r.code, r.stderr).toBe(0);
+        expect(findings).toEqual([]);
+      }
+      expect(r.stderr).not.toContain('does not follow');
+      expect(r.stdout.trim().split('\n')).toHaveLength(records + 1);
     } finally {
       cleanup();
     }
