@@ -147,6 +147,10 @@ describe.runIf(haveCache)('the install step', () => {
       if (path === '' || !existsSync(join(actionPath, path, 'package.json'))) continue;
       expect([path, (JSON.parse(readFileSync(join(actionPath, path, 'package.json'), 'utf8')) as { version: string }).version]).toEqual([path, entry.version]);
     }
+    // No dependency's install script ran: better-sqlite3's addon was compiled only where this Node
+    // has no node:sqlite (Node 20); on Node 22.13+ and 24 nothing was compiled.
+    const hasNodeSqlite = spawnSync(process.execPath, ['--no-warnings', '-e', "require('node:sqlite')"]).status === 0;
+    expect(existsSync(join(actionPath, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))).toBe(!hasNodeSqlite);
     // The next step finds keystash through GITHUB_PATH (no other keystash on PATH).
     expect(spawnSync('bash', ['-c', 'command -v keystash'], { env: cleanEnv({ PATH: process.env.PATH ?? '' }) }).status).not.toBe(0);
     const put = spawnSync(join(jobDir, '_temp', 'keystash-bin', 'keystash'), ['put', 'ci.token', 'from-the-clean-install'], { env: cleanEnv({ HOME: jobDir, KEYSTASH_HOME: join(jobDir, 'ks-home'), PATH: process.env.PATH ?? '' }), encoding: 'utf8' });
