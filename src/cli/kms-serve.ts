@@ -1,5 +1,6 @@
 /**
- * `keystash kms serve`: the local keyring over the AWS KMS JSON protocol until SIGINT/SIGTERM.
+ * `keystash kms serve`: the local keyring over the AWS KMS JSON protocol until a signal stops it
+ * (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR2, SIGALRM and every other catchable terminating one).
  * Process-level I/O (signals, key files), hence in src/cli/.
  *
  * The secret access key is read from KEYSTASH_KMS_SECRET_ACCESS_KEY or a file, never from argv
@@ -16,6 +17,10 @@ import type { Principal } from '../kmsserver/principals.js';
 import { loadPrincipals, readPrivateFile } from './kms-principals-file.js';
 import type { CliDeps } from './deps.js';
 import type { Io } from './io.js';
+import { FORWARDED_SIGNALS } from './signals.js';
+
+/** The signals that stop `kms serve` (see serveKms). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = FORWARDED_SIGNALS.filter((s) => s !== 'SIGUSR1' && s !== 'SIGWINCH');
 
 export interface ServeOptions {
   host: string;
@@ -96,6 +101,23 @@ function serverCredentials(io: Io, options: ServeOptions): { server: { principal
   return { server: { accessKeyId, secretAccessKey }, ...(generated ? { generated: line } : {}) };
 }
 
+/** Shorter secret access keys than this are warned about (AWS's are 40 characters; ours 40). */
+const MIN_SECRET_LENGTH = 20;
+
+/**
+ * Warn (stderr, before the listening line) about a secret access key someone could guess: short,
+ * or one of the placeholders people copy from examples. Whoever has the access key id (it is not
+ * secret: it is in every request and the audit log) and guesses the secret has the server.
+ */
+function warnWeakSecrets(io: Io, pairs: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string }>): void {
+  for (const { accessKeyId, secretAccessKey } of pairs) {
+    const placeholder = /^(change-?me|secret|password|test|example)$/i.test(secretAccessKey);
+    if (secretAccessKey.length >= MIN_SECRET_LENGTH && !placeholder) continue;
+    const why = placeholder ? 'is a placeholder' : `has only ${secretAccessKey.length} characters`;
+    io.stderr.write(`keystash: warning: the secret access key of ${accessKeyId} ${why}: whoever guesses it can use and manage your keys; use a random one (openssl rand -hex 20)\n`);
+  }
+}
+
 /** Serve until a signal arrives; resolves when the server has closed. */
 export async function serveKms(deps: Pick<CliDeps, 'io' | 'openLocalKms' | 'auditLogPath'>, config: Config, options: ServeOptions): Promise<void> {
   const { io } = deps;
@@ -108,6 +130,7 @@ export async function serveKms(deps: Pick<CliDeps, 'io' | 'openLocalKms' | 'audi
     throw new UsageError('--allow-remote needs --tls-cert and --tls-key: every GenerateDataKey and Decrypt answer carries a plaintext data key');
   }
   const credentials = serverCredentials(io, options);
+  warnWeakSecrets(io, 'principals' in credentials.server ? credentials.server.principals : [credentials.server]);
   // Served bare: the server records each request itself, with its access key id and address.
   // No key is ever created for a client; the first start creates the keyring with alias/credstash's
   // key (in-process, as the owner, recorded as CreateKey by principal `local`).
@@ -128,14 +151,16 @@ export async function serveKms(deps: Pick<CliDeps, 'io' | 'openLocalKms' | 'audi
     kms.close();
     throw new UsageError(`cannot listen on ${options.host}:${options.port}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  // Every catchable signal whose default would end the process stops the server cleanly, so the
+  // current minute's unauthenticated summary is written (at close) and the keyring closed: a HUP,
+  // QUIT, USR2 or ALRM must not end it with the record lost. SIGUSR1 stays a no-op (the launcher's
+  // listener keeps Node's inspector closed) and SIGWINCH is ignored, as by default.
   const closed = new Promise<void>((resolve) => {
     const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
       void server.close().catch(() => undefined).then(resolve);
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
   });
   // One write, the listening line last: whoever waits for it has the generated pair too.
   const pair = credentials.generated ?? '';

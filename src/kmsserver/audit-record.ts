@@ -12,6 +12,7 @@ import type { EncryptionContext } from '../envelope/keyservice.js';
 import { parseWrappedKeyHeader } from '../localkms/wrapped-key.js';
 import type { JsonObject } from './protocol.js';
 import { findOperation } from './operations.js';
+import { keyMembersOf } from './principals.js';
 
 /** What the server learned about a request while serving it. */
 export interface RequestFacts {
@@ -46,11 +47,13 @@ function blobKey(input: JsonObject | undefined): string | undefined {
  */
 function requestedKey(op: string, input: JsonObject | undefined): string | undefined {
   if (op === 'Decrypt') return blobKey(input) ?? stringMember(input, 'KeyId');
-  for (const member of ['KeyId', 'TargetKeyId', 'DestinationKeyId', 'AliasName']) {
+  // Only the members the operation uses: CreateKey names no key (its record takes the new key from
+  // the answer), whatever KeyId a client added.
+  for (const member of keyMembersOf(op)) {
     const value = stringMember(input, member);
     if (value !== undefined) return value;
   }
-  return blobKey(input);
+  return op === 'ReEncrypt' ? blobKey(input) : undefined;
 }
 
 /** An operation name as recorded: one the server knows, else `other` (never a client's text). */
@@ -102,8 +105,15 @@ export function recordRequest(audit: AuditLog, req: IncomingMessage, facts: Requ
   });
 }
 
-/** Distinct source addresses counted per minute; more share one entry (`other`). */
-const MAX_SOURCES = 1024;
+/**
+ * Source addresses with a record of their own per minute; requests from any further address share
+ * one `other` record, which counts the addresses too. Small on purpose: a client on the host may
+ * send from any of loopback's 2^24 addresses (127.0.0.0/8), so records per minute stay at most
+ * MAX_SOURCES + 1 however many it uses.
+ */
+const MAX_SOURCES = 16;
+/** Distinct addresses the `other` record counts exactly (memory bound); beyond, it says "at least". */
+const MAX_COUNTED_OTHERS = 65_536;
 const ERROR_NAME = /^[A-Za-z]{1,64}$/;
 
 /**
@@ -120,6 +130,8 @@ export class UnauthenticatedSummary {
   readonly #onError: (err: unknown) => void;
   /** minute → address → counts. */
   readonly #minutes = new Map<number, Map<string, { count: number; errorCodes: Record<string, number> }>>();
+  /** minute → the distinct addresses folded into its `other` record (bounded). */
+  readonly #others = new Map<number, Set<string>>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(audit: AuditLog, options: { now?: () => number; onError?: (err: unknown) => void } = {}) {
@@ -135,7 +147,12 @@ export class UnauthenticatedSummary {
     let sources = this.#minutes.get(minute);
     if (sources === undefined) this.#minutes.set(minute, (sources = new Map()));
     let source = address ?? '-';
-    if (!sources.has(source) && sources.size >= MAX_SOURCES) source = 'other';
+    if (!sources.has(source) && sources.size >= MAX_SOURCES) {
+      let others = this.#others.get(minute);
+      if (others === undefined) this.#others.set(minute, (others = new Set()));
+      if (others.size < MAX_COUNTED_OTHERS) others.add(source);
+      source = 'other';
+    }
     let counts = sources.get(source);
     if (counts === undefined) sources.set(source, (counts = { count: 0, errorCodes: Object.create(null) as Record<string, number> }));
     counts.count++;
@@ -158,14 +175,18 @@ export class UnauthenticatedSummary {
     for (const [m, sources] of this.#minutes) {
       if (m >= minute) continue;
       this.#minutes.delete(m);
+      const others = this.#others.get(m)?.size ?? 0;
+      this.#others.delete(m);
       for (const [address, { count, errorCodes }] of sources) {
+        // The `other` record says how many addresses it stands for ("65536+" past the bound).
+        const addresses = address === 'other' ? { addresses: others >= MAX_COUNTED_OTHERS ? `${MAX_COUNTED_OTHERS}+` : others } : {};
         try {
           this.#audit.append({
             eventName: 'UnauthenticatedRequests',
             accessKeyId: UNAUTHENTICATED,
             sourceIPAddress: address,
             outcome: 'denied',
-            additionalEventData: { count, minute: new Date(m * 60_000).toISOString().slice(0, 16) + 'Z', errorCodes: { ...errorCodes } },
+            additionalEventData: { count, minute: new Date(m * 60_000).toISOString().slice(0, 16) + 'Z', errorCodes: { ...errorCodes }, ...addresses },
           });
         } catch (err) {
           this.#onError(err);

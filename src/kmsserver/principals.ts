@@ -61,8 +61,43 @@ const CONTEXT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   ReEncrypt: ['SourceEncryptionContext', 'DestinationEncryptionContext'],
 };
 
-/** Members naming keys (aliases are resolved to their target). */
-const KEY_MEMBERS = ['KeyId', 'TargetKeyId', 'DestinationKeyId', 'SourceKeyId', 'AliasName'];
+/**
+ * The members of each operation that name a key (aliases are resolved to their target), as the
+ * operation uses them (AWS KMS API reference, each action's "Request Parameters"). A member the
+ * operation ignores names nothing: a `KeyId` added to CreateKey, or an `AliasName` added to
+ * Encrypt, must not make the request look as if it were about a key the caller may use.
+ * CreateAlias's AliasName is the new name (a resource of its own, below), not a key;
+ * UpdateAlias's and DeleteAlias's name the alias's current target.
+ */
+const KEY_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  CreateKey: [],
+  ListKeys: [],
+  ListAliases: ['KeyId'],
+  DescribeKey: ['KeyId'],
+  EnableKey: ['KeyId'],
+  DisableKey: ['KeyId'],
+  EnableKeyRotation: ['KeyId'],
+  DisableKeyRotation: ['KeyId'],
+  GetKeyRotationStatus: ['KeyId'],
+  RotateKeyOnDemand: ['KeyId'],
+  ReplicateKey: ['KeyId'],
+  CreateAlias: ['TargetKeyId'],
+  UpdateAlias: ['AliasName', 'TargetKeyId'],
+  DeleteAlias: ['AliasName'],
+  GenerateDataKey: ['KeyId'],
+  GenerateDataKeyWithoutPlaintext: ['KeyId'],
+  Encrypt: ['KeyId'],
+  Decrypt: ['KeyId'],
+  ReEncrypt: ['SourceKeyId', 'DestinationKeyId'],
+};
+
+/** Operations whose CiphertextBlob names the key that wrapped it. */
+const BLOB_OPERATIONS: ReadonlySet<string> = new Set(['Decrypt', 'ReEncrypt']);
+
+/** The members of `operation` that name keys (none for an operation that names no key, or an unknown one). */
+export function keyMembersOf(operation: string): readonly string[] {
+  return Object.hasOwn(KEY_MEMBERS, operation) ? KEY_MEMBERS[operation]! : [];
+}
 
 /** AWS's AccessDeniedException for a principal, operation and (when known) key ARN. */
 export function accessDenied(accessKeyId: string, operation: string, resource: string | undefined, why: string): AwsError {
@@ -86,11 +121,9 @@ async function arnOf(kms: LocalKeyStore, ref: string): Promise<string | undefine
 
 /** The key references a request names, including the key inside a ciphertext blob. */
 function keyRefsOf(operation: string, input: JsonObject): string[] {
-  // CreateAlias's AliasName is the new name, not a key; UpdateAlias/DeleteAlias's names its current target.
-  const members = operation === 'CreateAlias' ? KEY_MEMBERS.filter((m) => m !== 'AliasName') : KEY_MEMBERS;
-  const refs = members.map((m) => input[m]).filter((v): v is string => typeof v === 'string');
+  const refs = keyMembersOf(operation).map((m) => input[m]).filter((v): v is string => typeof v === 'string');
   const blob = input['CiphertextBlob'];
-  if (typeof blob === 'string') {
+  if (BLOB_OPERATIONS.has(operation) && typeof blob === 'string') {
     try {
       refs.push(parseWrappedKeyHeader(new Uint8Array(Buffer.from(blob, 'base64'))).keyId);
     } catch {

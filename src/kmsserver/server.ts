@@ -23,7 +23,7 @@ import { ConnectionGuard } from './connection-guard.js';
 import { KmsError } from '../errors.js';
 import type { JsonObject } from './protocol.js';
 import { verifySigV4 } from './sigv4.js';
-import { authorize, principalsByAccessKey, singlePrincipal } from './principals.js';
+import { authorize, keyMembersOf, principalsByAccessKey, singlePrincipal } from './principals.js';
 import type { Principal } from './principals.js';
 import type { AuditLog } from '../localkms/audit-log.js';
 
@@ -188,11 +188,20 @@ function parseInput(req: IncomingMessage, body: Uint8Array): JsonObject {
   return parsed as JsonObject;
 }
 
-/** The key a request or response is about, for the log line. */
-function keyIdOf(members: JsonObject): string | undefined {
-  const meta = members['KeyMetadata'];
+/** The key a request is about, for the log line: only members the operation uses (keyMembersOf). */
+function requestKeyOf(op: string, input: JsonObject): string | undefined {
+  for (const member of keyMembersOf(op)) {
+    const value = input[member];
+    if (typeof value === 'string') return printable(value);
+  }
+  return undefined;
+}
+
+/** The key a response names (CreateKey's new key, a cryptographic answer's key), for the log line. */
+function responseKeyOf(output: JsonObject): string | undefined {
+  const meta = output['KeyMetadata'];
   const nested = typeof meta === 'object' && meta !== null ? (meta as JsonObject)['KeyId'] : undefined;
-  for (const value of [members['KeyId'], nested, members['TargetKeyId'], members['DestinationKeyId']]) {
+  for (const value of [output['KeyId'], nested]) {
     if (typeof value === 'string') return printable(value);
   }
   return undefined;
@@ -217,13 +226,13 @@ async function serve(ctx: ServerContext, req: IncomingMessage, info: RequestInfo
     if (operation === undefined) throw new AwsError('UnknownOperationException', `Unknown operation '${info.op}'.`);
     const input = parseInput(req, body);
     info.input = input;
-    info.keyId = keyIdOf(input);
+    info.keyId = requestKeyOf(info.op, input);
     await authorize(ctx.kms, principal, info.op, input);
     // Fail closed before a change: a key or alias change whose record cannot be written is not made.
     if (ctx.audit !== undefined && MANAGEMENT_OPS.has(info.op)) ctx.audit.checkWritable();
     const output = await operation(ctx.kms, input);
     info.output = output;
-    info.keyId = keyIdOf(output) ?? info.keyId;
+    info.keyId = responseKeyOf(output) ?? info.keyId;
     return output;
   } finally {
     body.fill(0);

@@ -87,6 +87,31 @@ describe('kms serve', () => {
     kms.destroy();
     s.child.kill('SIGINT');
     expect(await s.exit).toBe(0);
+    expect(s.stderr()).toContain('keystash: warning: the secret access key of AKIATESTENV000000001 has only 10 characters: whoever guesses it can use and manage your keys; use a random one (openssl rand -hex 20)');
+    expect(s.stderr()).not.toContain('env-secret');
+  });
+
+  it('warns about a placeholder secret, not about a random one', async () => {
+    for (const [secret, warned] of [['change-me', true], ['0123456789abcdef0123456789abcdef01234567', false]] as const) {
+      const s = await serve(['--port', '0'], { KEYSTASH_KMS_ACCESS_KEY_ID: 'AKIATESTWEAK00000001', KEYSTASH_KMS_SECRET_ACCESS_KEY: secret });
+      s.child.kill('SIGTERM');
+      expect(await s.exit).toBe(0);
+      expect(s.stderr().includes('is a placeholder: whoever guesses it'), s.stderr()).toBe(warned);
+      expect(s.stderr()).not.toContain('has only');
+    }
+  });
+
+  it.each([['SIGHUP'], ['SIGQUIT'], ['SIGUSR2'], ['SIGALRM'], ['SIGXCPU']] as const)('stops cleanly on %s, writing the current minute\'s unauthenticated summary', async (signal) => {
+    const home = join(h.home, '..', `sig-${signal}`);
+    const s = await serve(['--port', '0'], { KEYSTASH_HOME: home, KEYSTASH_KMS_ACCESS_KEY_ID: 'AKIATESTSIGNAL000001', KEYSTASH_KMS_SECRET_ACCESS_KEY: 'signal-secret-0123456789' });
+    const bad = client(s.url, 'AKIATESTSIGNAL000001', 'not-the-secret');
+    await expect(bad.send(new DescribeKeyCommand({ KeyId: 'alias/credstash' }))).rejects.toThrow();
+    bad.destroy();
+    s.child.kill(signal);
+    expect([await s.exit, s.child.signalCode]).toEqual([0, null]);
+    const summaries = readAuditLog(join(home, 'kms-audit.jsonl')).records.filter((r) => r.eventName === 'UnauthenticatedRequests');
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]!.additionalEventData).toMatchObject({ count: 1 });
   });
 
   it('without a pair generates one and prints it; that pair works', async () => {

@@ -112,6 +112,18 @@ describe('authorize: the alias name is a resource of its own (issue 24 item 2)',
     expect(await denial(appOnlyKeyOther, 'UpdateAlias', { AliasName: 'alias/other', TargetKeyId: 'alias/app' })).toContain('the alias name is not among');
   });
 
+  it('members an operation ignores grant nothing: a limited manager cannot create keys by adding KeyId-like members', async () => {
+    for (const member of ['KeyId', 'TargetKeyId', 'DestinationKeyId', 'SourceKeyId', 'AliasName']) {
+      expect(await denial(manager, 'CreateKey', { [member]: 'alias/app' }), member).toContain('it is limited to some keys and this action names none');
+    }
+    // The same for a user: GenerateDataKey's key is KeyId, whatever else the request carries.
+    const user = principal(['user'], { keys: ['alias/app'] });
+    expect(await denial(user, 'GenerateDataKey', { KeyId: 'alias/other', TargetKeyId: 'alias/app', AliasName: 'alias/app' })).toContain(`on resource: ${other}`);
+    expect(await denial(user, 'Encrypt', { KeyId: 'alias/other', DestinationKeyId: 'alias/app', Plaintext: 'eA==' })).toContain(`on resource: ${other}`);
+    // A ciphertext blob names a key only where the operation reads one.
+    expect(await denial(user, 'DescribeKey', { KeyId: 'alias/other', CiphertextBlob: appBlob })).toContain(`on resource: ${other}`);
+  });
+
   it('an unlimited manager may still create any alias', async () => {
     expect(await denial(principal(['manager']), 'CreateAlias', { AliasName: 'alias/future', TargetKeyId: 'alias/app' })).toBeUndefined();
   });

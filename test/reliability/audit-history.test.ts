@@ -14,6 +14,7 @@
  *     the blob), stay bounded with huge context keys, the text view quotes odd fields, and a key
  *     change whose record cannot be written is not made.
  */
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -454,6 +455,57 @@ describe('fail closed and per-minute summaries', () => {
       records = readAuditLog(path).records;
       expect(records).toHaveLength(3);
       expect(data(records[2] as unknown as Json)).toEqual({ count: 1, minute: '2026-01-01T12:01Z', errorCodes: { UnrecognizedClientException: 1 } });
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it('many source addresses (all of 127/8 is loopback) make at most 17 records a minute: 16 addresses, then one "other" that counts them', async () => {
+    const h = inProcessHome();
+    try {
+      const path = join(h.home, 'kms-audit.jsonl');
+      const now = Date.UTC(2026, 0, 1, 12, 0, 5);
+      const summary = new UnauthenticatedSummary(new AuditLog(path), { now: () => now });
+      for (let a = 0; a < 4000; a++) for (let i = 0; i < 2; i++) summary.note(`127.0.${a >> 8}.${a & 255}`, 'InvalidSignatureException');
+      summary.flush();
+      const records = readAuditLog(path).records;
+      expect(records).toHaveLength(17);
+      expect(records.slice(0, 16).map((r) => data(r as unknown as Json))).toEqual(Array.from({ length: 16 }, () => ({ count: 2, minute: '2026-01-01T12:00Z', errorCodes: { InvalidSignatureException: 2 } })));
+      expect(records[16]!.sourceIPAddress).toBe('other');
+      expect(data(records[16] as unknown as Json)).toEqual({ count: 2 * (4000 - 16), minute: '2026-01-01T12:00Z', errorCodes: { InvalidSignatureException: 2 * (4000 - 16) }, addresses: 4000 - 16 });
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it('through kms serve: bad signatures from 40 loopback addresses are 17 records, written at shutdown', async () => {
+    const h = inProcessHome();
+    try {
+      const path = join(h.home, 'kms-audit.jsonl');
+      const kms = LocalKms.open({ path: join(h.home, 'keyring.json') });
+      const server = await startKmsServer({ kms, accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY, audit: new AuditLog(path) });
+      try {
+        const { port } = new URL(server.url);
+        for (let a = 1; a <= 40; a++) {
+          const status = await new Promise<number>((resolve, reject) => {
+            const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/', localAddress: `127.0.0.${a}`, agent: false, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys', authorization: 'AWS4-HMAC-SHA256 Credential=AKIANOBODY0000000001/20260101/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=00' } }, (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            });
+            req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
+            req.on('error', reject);
+            req.end('{}');
+          });
+          expect(status).toBeGreaterThanOrEqual(400);
+        }
+      } finally {
+        await server.close();
+        kms.close();
+      }
+      const records = readAuditLog(path).records.filter((r) => r.eventName === 'UnauthenticatedRequests');
+      expect(records).toHaveLength(17);
+      expect(records.at(-1)!.sourceIPAddress).toBe('other');
+      expect(data(records.at(-1) as unknown as Json)).toMatchObject({ count: 24, addresses: 24 });
     } finally {
       h.cleanup();
     }

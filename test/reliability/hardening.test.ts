@@ -451,6 +451,25 @@ describe('kms serve', () => {
     });
   });
 
+  it('closes a connection that sends nothing at all, within the request timeout', async () => {
+    const kms = LocalKms.open({ path: join(h.dir, 'idle', 'keyring.json') });
+    const server = await startKmsServer({ kms, accessKeyId: 'AKIAIDLE', secretAccessKey: 'idle-secret', headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    try {
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.resume();
+      const ended = await new Promise<boolean>((resolve) => {
+        socket.once('close', () => resolve(true));
+        setTimeout(() => resolve(false), 5_000);
+      });
+      socket.destroy();
+      expect(ended).toBe(true);
+    } finally {
+      await server.close();
+      kms.close();
+    }
+  });
+
   it('closes a connection that sends its headers too slowly (slow loris)', async () => {
     const kms = LocalKms.open({ path: join(h.dir, 'slow', 'keyring.json') });
     const server = await startKmsServer({ kms, accessKeyId: 'AKIASLOW', secretAccessKey: 'slow-secret', headersTimeoutMs: 300 });
