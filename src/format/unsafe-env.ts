@@ -187,6 +187,73 @@ export const UNSAFE_ENV_SOURCES: readonly UnsafeEnvSource[] = [
     entries: ['ACTIONS_*', 'GITHUB_*', 'RUNNER_*'],
   },
   {
+    id: 'xdg',
+    // XDG Base Directory Specification: where programs read their configuration and data, e.g.
+    // git reads $XDG_CONFIG_HOME/git/config, whose core.fsmonitor, core.hooksPath and
+    // core.sshCommand run programs (git-config(1) FILES); XDG_DATA_DIRS lists where desktop
+    // files, GIO modules and schemas are loaded from.
+    source: 'XDG Base Directory Specification (specifications.freedesktop.org/basedir-spec); git-config(1) FILES',
+    entries: ['XDG_*'],
+  },
+  {
+    id: 'editors',
+    // vim :help startup (VIMINIT and EXINIT are Ex commands run at start, `:!cmd` included;
+    // MYVIMRC, MYGVIMRC, VIMRUNTIME, VIM choose the files sourced); GNU Emacs EMACSLOADPATH
+    // (where Lisp, code, is loaded from).
+    source: 'vim :help startup and :help $VIMRUNTIME; GNU Emacs manual, General Variables',
+    entries: ['VIMINIT', 'GVIMINIT', 'EXINIT', 'MYVIMRC', 'MYGVIMRC', 'VIMRUNTIME', 'VIM', 'EMACSLOADPATH'],
+  },
+  {
+    id: 'build-tools',
+    // GNU make manual "The Variable MAKEFILES" (makefiles read before any other); Autoconf manual
+    // "Setting Site Defaults" (CONFIG_SITE: shell scripts every configure sources);
+    // cmake-env-variables(7) (CMAKE_TOOLCHAIN_FILE and the rest: CMake code run by every build);
+    // Gradle "Build Environment" (GRADLE_USER_HOME/init.d scripts run by every build), Maven
+    // (MAVEN_ARGS, MAVEN_HOME, M2_HOME choose what runs), Ant (ANT_HOME, ANT_ARGS).
+    source: 'GNU make manual, The Variable MAKEFILES; Autoconf manual, Setting Site Defaults; cmake-env-variables(7); Gradle docs, Build Environment; Maven docs, Configuring Apache Maven',
+    entries: ['MAKEFILES', 'CONFIG_SITE', 'CMAKE_*', 'GRADLE_*', 'MAVEN_*', 'M2_HOME', 'ANT_HOME'],
+  },
+  {
+    id: 'remote-shells',
+    // Programs other tools run to reach a remote host, and the askpass helpers they run for a
+    // password: rsync(1) RSYNC_RSH, RSYNC_CONNECT_PROG; cvs CVS_RSH, CVS_SERVER; svn SVN_SSH,
+    // SVN_EDITOR; Mercurial hg(1) HGRCPATH (hgrc [hooks] run commands), HGEDITOR; sudo(8)
+    // SUDO_ASKPASS.
+    source: 'rsync(1) ENVIRONMENT VARIABLES; CVS manual, All environment variables; svn book, Runtime Configuration; hg(1) ENVIRONMENT; sudo(8) ENVIRONMENT',
+    entries: ['RSYNC_RSH', 'RSYNC_CONNECT_PROG', 'CVS_RSH', 'CVS_SERVER', 'SVN_SSH', 'SVN_EDITOR', 'HGRCPATH', 'HGEDITOR', 'SUDO_ASKPASS'],
+  },
+  {
+    id: 'cloud-containers',
+    // Kubernetes client-go kubeconfig (`users[].user.exec` runs a credential plugin): KUBECONFIG;
+    // Helm (HELM_PLUGINS and the rest: plugins are programs); docker CLI "Environment variables"
+    // (DOCKER_HOST chooses the daemon, DOCKER_CONFIG the credential helpers it runs); Terraform
+    // (TF_CLI_CONFIG_FILE: provider installation and credential helpers; TF_CLI_ARGS*: flags;
+    // TF_PLUGIN_CACHE_DIR: provider binaries); gcloud (CLOUDSDK_*: CLOUDSDK_PYTHON is the
+    // interpreter it runs); Ansible (ANSIBLE_*: config, plugin and callback paths); boto
+    // (BOTO_CONFIG, BOTO_PATH); Azure CLI (AZURE_CONFIG_DIR).
+    source: 'kubernetes.io, Organizing Cluster Access Using kubeconfig Files; helm.sh docs, Helm environment variables; docs.docker.com, Use the Docker command line (Environment variables); developer.hashicorp.com terraform cli config environment-variables; cloud.google.com sdk docs properties; docs.ansible.com, Ansible Configuration Settings; boto config docs; Azure CLI configuration',
+    entries: ['KUBECONFIG', 'HELM_*', 'DOCKER_*', 'TF_CLI_CONFIG_FILE', 'TF_CLI_ARGS*', 'TF_PLUGIN_CACHE_DIR', 'CLOUDSDK_*', 'ANSIBLE_*', 'BOTO_CONFIG', 'BOTO_PATH', 'AZURE_CONFIG_DIR'],
+  },
+  {
+    id: 'modules-plugins',
+    // Libraries and plugins a program loads from a search path: GTK (GTK_MODULES, GTK_PATH), Qt
+    // (QT_PLUGIN_PATH, QT_QPA_PLATFORM_PLUGIN_PATH), GIO (GIO_EXTRA_MODULES), GStreamer
+    // (GST_PLUGIN_PATH*, GST_PLUGIN_SYSTEM_PATH*), Cyrus SASL (SASL_PATH), psql (PSQLRC: psql
+    // commands, `\!` shell escapes included, run at start).
+    source: 'GTK docs, Running GTK Applications; Qt docs, Deploying Plugins; GIO docs, Running GIO applications; GStreamer docs, Running GStreamer Applications; Cyrus SASL options; psql(1) ENVIRONMENT',
+    entries: ['GTK_MODULES', 'GTK_PATH', 'QT_PLUGIN_PATH', 'QT_QPA_PLATFORM_PLUGIN_PATH', 'GIO_EXTRA_MODULES', 'GST_PLUGIN_PATH*', 'GST_PLUGIN_SYSTEM_PATH*', 'SASL_PATH', 'PSQLRC'],
+  },
+  {
+    id: 'more-runtimes',
+    // Julia (JULIA_*: JULIA_LOAD_PATH, JULIA_DEPOT_PATH), Erlang erl(1) (ERL_LIBS, ERL_AFLAGS …),
+    // GHC (GHC_ENVIRONMENT, GHC_PACKAGE_PATH), R (R_PROFILE, R_PROFILE_USER, R_ENVIRON*: R code
+    // run at start; R_LIBS*), Tcl (TCLLIBPATH), Deno (DENO_*: DENO_CERT, DENO_DIR), Bun (BUN_*),
+    // uv (UV_*: UV_INDEX_URL substitutes the package source), Poetry (POETRY_*), Conda (CONDARC,
+    // CONDA_*).
+    source: 'Julia manual, Environment Variables; erl(1); GHC user guide, Package environments; R docs, ?Startup; tclsh(1); Deno docs, Environment variables; Bun docs, Environment variables; uv docs, Environment variables; Poetry docs, Configuration; conda docs, Using the .condarc',
+    entries: ['JULIA_*', 'ERL_*', 'GHC_ENVIRONMENT', 'GHC_PACKAGE_PATH', 'R_PROFILE', 'R_PROFILE_USER', 'R_ENVIRON', 'R_ENVIRON_USER', 'R_LIBS*', 'TCLLIBPATH', 'DENO_*', 'BUN_*', 'UV_*', 'POETRY_*', 'CONDARC', 'CONDA_*'],
+  },
+  {
     id: 'keystash-aws',
     // keystash's own settings and the AWS SDKs' (credentials, endpoints, AWS_CA_BUNDLE).
     source: 'keystash README, Configuration; AWS SDKs and Tools reference guide, Environment variables',
@@ -194,10 +261,11 @@ export const UNSAFE_ENV_SOURCES: readonly UnsafeEnvSource[] = [
   },
   {
     id: 'flag-shapes',
-    // Variables of these shapes carry options or flags to some program (MAVEN_OPTS, GRADLE_OPTS,
-    // CFLAGS, LDFLAGS, MAKEFLAGS, ERL_AFLAGS, …): refused by default, whatever program reads them.
-    source: 'keystash default: names that carry flags to a program',
-    entries: ['*_OPTIONS', '*_OPTS', '*FLAGS'],
+    // Variables of these shapes carry options, flags or arguments to some program (MAVEN_OPTS,
+    // GRADLE_OPTS, CFLAGS, LDFLAGS, MAKEFLAGS, ERL_AFLAGS, MAVEN_ARGS, TF_CLI_ARGS, ANT_ARGS, …):
+    // refused by default, whatever program reads them.
+    source: 'keystash default: names that carry flags or arguments to a program',
+    entries: ['*_OPTIONS', '*_OPTS', '*FLAGS', '*_ARGS'],
   },
 ];
 

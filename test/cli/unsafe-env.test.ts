@@ -85,6 +85,15 @@ describe('every variable of a cited source, reached through a glob', () => {
   });
 });
 
+describe('the code-running variables an attack review found still produced', () => {
+  it('XDG_CONFIG_HOME, MAKEFILES, VIMINIT, KUBECONFIG, DOCKER_HOST, TF_CLI_ARGS, MAVEN_ARGS … through a glob: each refused, each allowed by name', async () => {
+    await everyOneRefused('atk.', [
+      'XDG_CONFIG_HOME', 'MAKEFILES', 'VIMINIT', 'CONFIG_SITE', 'KUBECONFIG', 'HGRCPATH', 'RSYNC_RSH', 'SUDO_ASKPASS', 'GRADLE_USER_HOME',
+      'MAVEN_ARGS', 'TF_CLI_ARGS', 'CMAKE_TOOLCHAIN_FILE', 'R_PROFILE_USER', 'DOCKER_HOST', 'GTK_MODULES', 'PSQLRC', 'ERL_LIBS', 'UV_INDEX_URL',
+    ]);
+  });
+});
+
 describe('the ways out stay', () => {
   beforeAll(async () => {
     expect((await h.run(['put', 'out.lessopen', '|/tmp/x %s'])).code).toBe(0);

@@ -101,6 +101,19 @@ describe('the start-up and loader variables of runtimes and tools', () => {
     }
   });
 
+  it('the code-running variables an attack review found still produced, each refused', () => {
+    for (const name of [
+      'XDG_CONFIG_HOME', 'XDG_DATA_DIRS', 'MAKEFILES', 'VIMINIT', 'EXINIT', 'MYVIMRC', 'VIMRUNTIME', 'CONFIG_SITE', 'KUBECONFIG',
+      'HGRCPATH', 'RSYNC_RSH', 'RSYNC_CONNECT_PROG', 'CVS_RSH', 'SVN_SSH', 'SUDO_ASKPASS', 'GRADLE_USER_HOME', 'MAVEN_ARGS',
+      'TF_CLI_ARGS', 'TF_CLI_ARGS_PLAN', 'CMAKE_TOOLCHAIN_FILE', 'R_PROFILE_USER', 'DOCKER_HOST', 'DOCKER_CONFIG', 'GTK_MODULES',
+      'QT_PLUGIN_PATH', 'GIO_EXTRA_MODULES', 'GST_PLUGIN_PATH', 'GST_PLUGIN_PATH_1_0', 'SASL_PATH', 'PSQLRC', 'JULIA_LOAD_PATH',
+      'ERL_LIBS', 'GHC_ENVIRONMENT', 'UV_INDEX_URL', 'DENO_CERT', 'TCLLIBPATH', 'BOTO_CONFIG', 'CLOUDSDK_PYTHON', 'ANSIBLE_CONFIG',
+      'HELM_PLUGINS', 'TF_CLI_CONFIG_FILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'ANT_ARGS',
+    ]) {
+      expectRefused(name);
+    }
+  });
+
   it('still refuses every name of the hand-picked list it replaces', () => {
     for (const name of ['PATH', 'NODE_OPTIONS', 'NODE_PATH', 'BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'PS4', 'IFS', 'CDPATH', 'PROMPT_COMMAND', 'ZDOTDIR', 'GCONV_PATH', 'PERLLIB', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'HOME', 'TMPDIR', 'SHELL']) {
       expectRefused(name);
