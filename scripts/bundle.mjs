@@ -69,7 +69,7 @@ const common = {
   supported: { 'dynamic-import': false },
 };
 
-// The yaml parser is reached through createRequire (src/core/import-file.ts), which no import shows.
+// The yaml parser is reached through createRequire (src/core/transfer/import-file.ts), which no import shows.
 const VENDOR_NAMES = vendorImports('src', VENDOR_GROUPS, { yaml: ['parseAllDocuments', 'visit', 'isAlias', 'isPair', 'isCollection', 'LineCounter'] });
 
 mkdirSync(OUT, { recursive: true });

@@ -9,8 +9,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from './config.js';
-import { Keystash } from './core/keystash.js';
-import type { RegionFallback } from './core/regions.js';
+import { Keystash } from './core/secrets/keystash.js';
+import type { RegionFallback } from './core/transfer/regions.js';
 import { ensureDataDir } from './data-dir.js';
 import { StoreError } from './errors.js';
 import type { KeyService } from './envelope/keyservice.js';
@@ -113,7 +113,7 @@ export async function openConfiguredKeys(config: Config, options: WiringOptions 
  * from its first request (the wait is the deadline plus one region's latency at most).
  */
 export async function openRegional(config: Config, options: WiringOptions = {}): Promise<{ store: SecretStore; keys: KeyService }> {
-  const { RegionRouter, RegionalKeys, RegionalStore } = await import('./core/regions.js');
+  const { RegionRouter, RegionalKeys, RegionalStore } = await import('./core/transfer/regions.js');
   const specs = config.regions.map((region, index) => ({
     region,
     open: async () => {

@@ -6,7 +6,7 @@
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { UsageError } from '../errors.js';
 import { DIGEST_NAMES } from '../envelope/digests.js';
-import { MAX_VERSION_LENGTH } from '../core/versions.js';
+import { MAX_VERSION_LENGTH } from '../core/secrets/versions.js';
 
 /** One `key=value` pair: exactly one '=', non-empty sides (UsageError: parsed inside actions). */
 export function parseContextPair(text: string): [string, string] {

@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { resolveConfig, type Config, type ConfigFlags } from '../config.js';
-import type { Keystash } from '../core/keystash.js';
-import type { RegionFallback } from '../core/regions.js';
+import type { Keystash } from '../core/secrets/keystash.js';
+import type { RegionFallback } from '../core/transfer/regions.js';
 import type { KeyService } from '../envelope/keyservice.js';
 import type { LocalKeyring } from '../localkms/audited-kms.js';
 import { safeLines } from '../format/one-line.js';

@@ -4,7 +4,7 @@
  * status keystash should exit with: the child's exit code, or 128 + signal number when a signal
  * killed it (what a shell shows for it).
  * With `mask`, the child's stdout and stderr are real pipes (FIFOs, see {@link fifoPair}) read
- * through a SecretMasker (core/mask.ts) into keystash's own; stdin stays inherited.
+ * through a SecretMasker (core/process/mask.ts) into keystash's own; stdin stays inherited.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, constants as fsConstants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { Socket } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { SecretMasker } from '../core/mask.js';
+import { SecretMasker } from '../core/process/mask.js';
 import { KeystashError } from '../errors.js';
 import { FORWARDED_SIGNALS, TERMINAL_SIGNALS } from './signals.js';
 
@@ -31,7 +31,7 @@ export class ChildExit extends KeystashError {
 }
 
 export interface RunChildOptions {
-  /** Byte patterns to conceal in the child's stdout and stderr (core/mask.ts maskPatterns). */
+  /** Byte patterns to conceal in the child's stdout and stderr (core/process/mask.ts maskPatterns). */
   mask?: readonly Uint8Array[] | undefined;
 }
 

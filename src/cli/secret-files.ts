@@ -10,7 +10,7 @@
 import { constants, mkdtempSync, promises as fsPromises, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EnvEntry } from '../core/exec-env.js';
+import type { EnvEntry } from '../core/process/exec-env.js';
 import { FORWARDED_SIGNALS } from './signals.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW = 0 } = constants;

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONCEALED } from '../../src/core/mask.js';
+import { CONCEALED } from '../../src/core/process/mask.js';
 import { inProcessOn } from '../helpers/in-process.js';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
 

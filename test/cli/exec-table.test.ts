@@ -13,7 +13,7 @@ import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORWARDED_SIGNALS } from '../../src/cli/signals.js';
-import { CONCEALED } from '../../src/core/mask.js';
+import { CONCEALED } from '../../src/core/process/mask.js';
 import { inProcessOn } from '../helpers/in-process.js';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
 

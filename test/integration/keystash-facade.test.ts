@@ -4,9 +4,9 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Keystash } from '../../src/core/keystash.js';
-import { MigrateFailedError } from '../../src/core/migrate.js';
-import { parseBackup } from '../../src/core/backup-file.js';
+import { Keystash } from '../../src/core/secrets/keystash.js';
+import { MigrateFailedError } from '../../src/core/transfer/migrate.js';
+import { parseBackup } from '../../src/core/transfer/backup-file.js';
 import { IntegrityError, KmsError } from '../../src/errors.js';
 import { SqliteStore } from '../../src/secretstore/sqlite.js';
 import { localKeystash, type LocalKeystash } from '../helpers/local-keystash.js';

@@ -18,7 +18,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseContext } from '../../src/cli/arg-checks.js';
 import { isLoopbackHost } from '../../src/cli/kms-serve.js';
-import { expandWildcard, globToRegExp, matchesGlob } from '../../src/core/wildcard.js';
+import { expandWildcard, globToRegExp, matchesGlob } from '../../src/core/secrets/wildcard.js';
 import { LocalKms } from '../../src/localkms/local-kms.js';
 import { startKmsServer, type KmsServer } from '../../src/kmsserver/server.js';
 import { oneLine } from '../../src/format/one-line.js';

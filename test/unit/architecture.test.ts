@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(import.meta.dirname, '../../src');
 
 interface Edge {
-  from: string; // module path relative to src/, e.g. 'core/keystash.ts'
+  from: string; // module path relative to src/, e.g. 'core/secrets/keystash.ts'
   to: string; // the same for keystash's own modules; the package name otherwise
 }
 

@@ -4,12 +4,12 @@
  * parsers share one behaviour; nothing here imports commander.
  */
 import type { ConfigFlags } from '../../config.js';
-import { isPattern } from '../../core/wildcard.js';
+import { isPattern } from '../../core/secrets/wildcard.js';
 import { UsageError } from '../../errors.js';
 import { isContextPair, parseContext } from '../arg-checks.js';
 import { printJson, say, withKeystashOf, type CliDeps } from '../deps.js';
 import { promptHidden, readValueArg } from '../io.js';
-import { readSelection } from '../../core/select-secrets.js';
+import { readSelection } from '../../core/secrets/select-secrets.js';
 import { finishSkipped, skipCollector, type SkipOptions } from '../skipped.js';
 import { renderFormat, type CREDSTASH_FORMATS } from './formats.js';
 

@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { finishSkipped, skipCollector } from '../skipped.js';
-import { childEnvironment, parseEnvMapping, resolveExecEnv, type EnvMapping } from '../../core/exec-env.js';
-import { describeOverride } from '../../core/layering.js';
+import { childEnvironment, parseEnvMapping, resolveExecEnv, type EnvMapping } from '../../core/process/exec-env.js';
+import { describeOverride } from '../../core/process/layering.js';
 import { UsageError } from '../../errors.js';
 
 /** Options of `exec` (`--no-clobber` and `--no-aws-env` arrive as `clobber` / `awsEnv` false). */
@@ -68,7 +68,7 @@ export function execCommand(deps: CliDeps): Command {
       const { ChildExit, runChild, signalStatus } = await import('../run-child.js');
       const { withSecretFiles } = await import('../secret-files.js');
       const masking = opts.mask === true || /^(1|true|yes)$/i.test(deps.io.env.KEYSTASH_MASK ?? '');
-      const mask = masking ? (await import('../../core/mask.js')).maskPatterns(entries.map((e) => e.value)) : undefined;
+      const mask = masking ? (await import('../../core/process/mask.js')).maskPatterns(entries.map((e) => e.value)) : undefined;
       const status = await withSecretFiles(entries, deps.io.env, async (scope) => {
         const signal = scope.signal();
         if (signal !== undefined) return signalStatus(signal);

@@ -3,8 +3,8 @@ import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { isStandardOutput, runnerFiles, writeOutput } from '../output-file.js';
 import { finishSkipped, skipCollector } from '../skipped.js';
-import { describeOverride, layerSecrets } from '../../core/layering.js';
-import { readSelection } from '../../core/select-secrets.js';
+import { describeOverride, layerSecrets } from '../../core/process/layering.js';
+import { readSelection } from '../../core/secrets/select-secrets.js';
 import { UsageError } from '../../errors.js';
 import { renderFormat } from './formats.js';
 

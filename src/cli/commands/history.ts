@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { withKeystash, type CliDeps } from '../deps.js';
-import { secretHistory } from '../../core/history.js';
+import { secretHistory } from '../../core/secrets/history.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `history`. */

@@ -2,7 +2,7 @@ import { Command, Argument } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { configOf, type CliDeps } from '../deps.js';
 import { DEFAULT_KEY } from '../../config.js';
-import { ACCOUNT_PLACEHOLDER, iamPolicy, type PolicyRole } from '../../core/iam-policy.js';
+import { ACCOUNT_PLACEHOLDER, iamPolicy, type PolicyRole } from '../../core/policy/iam-policy.js';
 
 /** Options of `iam-policy`. */
 export interface IamPolicyOptions {

@@ -4,8 +4,8 @@ import { withKeystash, type CliDeps } from '../deps.js';
 import { readStdin, readValueFile } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { oneLine } from '../../format/one-line.js';
-import { importSecrets, type ImportResult } from '../../core/import.js';
-import { detectFormat, IMPORT_FORMATS, parseImport, type ImportFormat } from '../../core/import-file.js';
+import { importSecrets, type ImportResult } from '../../core/transfer/import.js';
+import { detectFormat, IMPORT_FORMATS, parseImport, type ImportFormat } from '../../core/transfer/import-file.js';
 import { DEFAULT_KEY } from '../../config.js';
 
 /** Options of `import`. */

@@ -3,7 +3,7 @@ import { parseContext } from '../arg-checks.js';
 import { withKeystash, type CliDeps } from '../deps.js';
 import { readStdin, readValueFile } from '../io.js';
 import { writeOutput } from '../output-file.js';
-import { parseTemplate, renderTemplate } from '../../core/inject.js';
+import { parseTemplate, renderTemplate } from '../../core/process/inject.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `inject`. */

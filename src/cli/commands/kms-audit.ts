@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { configOf, say, type CliDeps } from '../deps.js';
-import { parseSince, pruneAudit, queryAudit, type AuditRecord, type MalformedLine } from '../../core/kms-audit.js';
+import { parseSince, pruneAudit, queryAudit, type AuditRecord, type MalformedLine } from '../../core/policy/kms-audit.js';
 import { IntegrityError } from '../../errors.js';
 import { oneLine } from '../../format/one-line.js';
 

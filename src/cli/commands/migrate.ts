@@ -3,7 +3,7 @@ import { parseContext } from '../arg-checks.js';
 import { flagsOf, say, type CliDeps } from '../deps.js';
 import { progressReporter } from '../progress.js';
 import { DEFAULT_KEY, resolveConfig, type ConfigFlags } from '../../config.js';
-import { MigrateFailedError, type MigrateSummary } from '../../core/migrate.js';
+import { MigrateFailedError, type MigrateSummary } from '../../core/transfer/migrate.js';
 import { UsageError } from '../../errors.js';
 
 /** `local`, `aws`, `local:TABLE` or `aws:TABLE` → config flags overriding the global ones. */

@@ -3,8 +3,8 @@ import { parseContext } from '../arg-checks.js';
 import { withKeystash, type CliDeps } from '../deps.js';
 import { readValueArg } from '../io.js';
 import { progressReporter } from '../progress.js';
-import { importSecrets } from '../../core/import.js';
-import { parseImport } from '../../core/import-file.js';
+import { importSecrets } from '../../core/transfer/import.js';
+import { parseImport } from '../../core/transfer/import-file.js';
 import { printImportReport } from './import.js';
 import { DEFAULT_KEY } from '../../config.js';
 

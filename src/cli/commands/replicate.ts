@@ -1,12 +1,12 @@
 /**
  * `keystash replicate`: copy the versions missing in another region's table (or another data
- * directory) without decrypting values; resumable and idempotent (core/replicate.ts).
+ * directory) without decrypting values; resumable and idempotent (core/transfer/replicate.ts).
  */
 import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { flagsOf, say, type CliDeps } from '../deps.js';
 import { resolveConfig, type Config } from '../../config.js';
-import { replicate, ReplicateFailedError, type ReplicateSummary } from '../../core/replicate.js';
+import { replicate, ReplicateFailedError, type ReplicateSummary } from '../../core/transfer/replicate.js';
 import { UsageError } from '../../errors.js';
 
 /** Options of `replicate`. */

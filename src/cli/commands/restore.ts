@@ -4,7 +4,7 @@ import { configOf, flagsOf, printJson, say, withKeystash, type CliDeps } from '.
 import { readStdin, readValueFile } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { DEFAULT_KEY, resolveConfig } from '../../config.js';
-import { parseBackup } from '../../core/backup-file.js';
+import { parseBackup } from '../../core/transfer/backup-file.js';
 
 /** Options of `restore`. */
 export interface RestoreOptions {

@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { progressReporter } from '../progress.js';
-import { rotateSecrets, RotateFailedError, type RotateSummary } from '../../core/rotate.js';
-import { isPattern } from '../../core/wildcard.js';
+import { rotateSecrets, RotateFailedError, type RotateSummary } from '../../core/secrets/rotate.js';
+import { isPattern } from '../../core/secrets/wildcard.js';
 import { UsageError } from '../../errors.js';
 
 function summaryLine(s: RotateSummary): string {

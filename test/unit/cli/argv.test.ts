@@ -3,10 +3,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
-import type { Keystash } from '../../../src/core/keystash.js';
+import type { Keystash } from '../../../src/core/secrets/keystash.js';
 import { run } from '../../../src/cli/main.js';
 import type { CliWiring } from '../../../src/cli/deps.js';
-import { serialiseBackup } from '../../../src/core/backup-file.js';
+import { serialiseBackup } from '../../../src/core/transfer/backup-file.js';
 import type { KeyService } from '../../../src/envelope/keyservice.js';
 import type { LocalKeyring } from '../../../src/localkms/audited-kms.js';
 import { memoryIo } from '../../helpers/io.js';

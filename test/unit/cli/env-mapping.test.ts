@@ -1,9 +1,9 @@
 /**
- * `exec --env VAR=name[@version]` / `--file VAR=name[@version]` (parseEnvMapping, src/core/exec-env.ts):
+ * `exec --env VAR=name[@version]` / `--file VAR=name[@version]` (parseEnvMapping, src/core/process/exec-env.ts):
  * the forms accepted, the refusals (UsageError, exit 2, naming the flag) and the edge cases.
  */
 import { describe, expect, it } from 'vitest';
-import { parseEnvMapping } from '../../../src/core/exec-env.js';
+import { parseEnvMapping } from '../../../src/core/process/exec-env.js';
 import { UsageError } from '../../../src/errors.js';
 
 describe('parseEnvMapping', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError, UsageError } from '../../../src/errors.js';
-import { BACKUP_FORMAT, BACKUP_VERSION, parseBackup, serialiseBackup } from '../../../src/core/backup-file.js';
+import { BACKUP_FORMAT, BACKUP_VERSION, parseBackup, serialiseBackup } from '../../../src/core/transfer/backup-file.js';
 import type { SecretRecord } from '../../../src/secretstore/types.js';
 
 const SOURCE = { store: 'sqlite', table: 'credential-store' };

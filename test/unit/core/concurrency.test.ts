@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapSettled } from '../../../src/core/concurrency.js';
+import { mapSettled } from '../../../src/core/secrets/concurrency.js';
 import { ConfigError, DecryptError, IntegrityError, isSetupError, KmsError, SecretNotFoundError, StoreError } from '../../../src/errors.js';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

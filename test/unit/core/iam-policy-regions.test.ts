@@ -1,6 +1,6 @@
 /** iam-policy with several regions (issue 23): statements valid in every region; kms:ReplicateKey only for admin. */
 import { describe, expect, it } from 'vitest';
-import { iamPolicy } from '../../../src/core/iam-policy.js';
+import { iamPolicy } from '../../../src/core/policy/iam-policy.js';
 
 const regions = ['us-east-1', 'eu-west-1'];
 const target = { region: 'us-east-1', accountId: '123456789012', table: 'credential-store', regions };

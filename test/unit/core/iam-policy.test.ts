@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { iamPolicy, type PolicyRole, type PolicyTarget } from '../../../src/core/iam-policy.js';
+import { iamPolicy, type PolicyRole, type PolicyTarget } from '../../../src/core/policy/iam-policy.js';
 
 const target: PolicyTarget = { region: 'eu-west-1', accountId: '123456789012', table: 'credential-store', keyId: 'alias/credstash' };
 type Statement = { Sid: string; Action: string[]; Resource: string; Condition?: unknown };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { detectFormat, IMPORT_FORMATS, parseImport, type ImportFormat } from '../../../src/core/import-file.js';
+import { detectFormat, IMPORT_FORMATS, parseImport, type ImportFormat } from '../../../src/core/transfer/import-file.js';
 
 type Pairs = Array<[string, string]>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byteOrder, latestOfEach, latestRecord } from '../../../src/core/versions.js';
+import { byteOrder, latestOfEach, latestRecord } from '../../../src/core/secrets/versions.js';
 import type { SecretRecord, SecretStore } from '../../../src/secretstore/types.js';
 
 function rec(name: string, version: string): SecretRecord {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeOverride, layerSecrets } from '../../../src/core/layering.js';
+import { describeOverride, layerSecrets } from '../../../src/core/process/layering.js';
 import { UsageError } from '../../../src/errors.js';
 
 const PAIRS: Array<readonly [string, string]> = [

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONCEALED, SecretMasker, maskPatterns } from '../../../src/core/mask.js';
+import { CONCEALED, SecretMasker, maskPatterns } from '../../../src/core/process/mask.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);

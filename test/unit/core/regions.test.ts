@@ -1,6 +1,6 @@
 /** What counts as a region being out (issue 23): only then does a read go to the next region. */
 import { describe, expect, it } from 'vitest';
-import { isRegionOutage } from '../../../src/core/regions.js';
+import { isRegionOutage } from '../../../src/core/transfer/regions.js';
 import { DecryptError, IntegrityError, KmsError, SecretNotFoundError, StoreError } from '../../../src/errors.js';
 
 describe('isRegionOutage', () => {

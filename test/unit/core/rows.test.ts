@@ -20,7 +20,7 @@ import {
   sameSealed,
   withUnwrappedKey,
   wrappingKeyArn,
-} from '../../../src/core/rows.js';
+} from '../../../src/core/secrets/rows.js';
 
 /**
  * A key service whose "wrapped" key is one byte naming a master key (0 → arn:a, 1 → arn:b) then

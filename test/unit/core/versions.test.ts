@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import vectors from '../../vectors/credstash-vectors.json' with { type: 'json' };
 import { VersionConflictError } from '../../../src/errors.js';
-import { compareVersions, isCanonicalVersion, nextVersion, padVersion, parseReadVersion, parseWriteVersion } from '../../../src/core/versions.js';
-import { expandWildcard, globToRegExp } from '../../../src/core/wildcard.js';
+import { compareVersions, isCanonicalVersion, nextVersion, padVersion, parseReadVersion, parseWriteVersion } from '../../../src/core/secrets/versions.js';
+import { expandWildcard, globToRegExp } from '../../../src/core/secrets/wildcard.js';
 
 describe('padVersion', () => {
   it("reproduces credstash's paddedInt examples from the vectors", () => {

@@ -3,12 +3,12 @@
  * the one naming rule (src/format/varname.ts), plus explicit `VAR=name[@version]` mappings.
  * Pure selection and naming; spawning the child is src/cli/run-child.ts.
  */
-import { missingOf, notFoundError, UsageError } from '../errors.js';
-import type { EncryptionContext } from '../envelope/keyservice.js';
-import { toVarName, toVarNames } from '../format/varname.js';
-import type { Keystash } from './keystash.js';
+import { missingOf, notFoundError, UsageError } from '../../errors.js';
+import type { EncryptionContext } from '../../envelope/keyservice.js';
+import { toVarName, toVarNames } from '../../format/varname.js';
+import type { Keystash } from '../secrets/keystash.js';
 import { layerSecrets, type Override } from './layering.js';
-import { readSelection, isEmptySelection, type SecretSelection } from './select-secrets.js';
+import { readSelection, isEmptySelection, type SecretSelection } from '../secrets/select-secrets.js';
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -2,9 +2,9 @@
  * `history NAME`: every version of a secret, newest first, optionally with the ARN of
  * the master key that wrapped each data key (one KMS Decrypt per version; data keys zeroed).
  */
-import { SecretNotFoundError } from '../errors.js';
-import type { EncryptionContext } from '../envelope/keyservice.js';
-import type { SecretMeta } from '../secretstore/types.js';
+import { SecretNotFoundError } from '../../errors.js';
+import type { EncryptionContext } from '../../envelope/keyservice.js';
+import type { SecretMeta } from '../../secretstore/types.js';
 import type { KeystashParts } from './parts.js';
 import { newestFirst, wrappingKeyArn } from './rows.js';
 

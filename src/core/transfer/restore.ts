@@ -3,16 +3,16 @@
  * checked before the first write (destination table, conflicting rows, and that the destination
  * key service can unwrap the rows, or re-wrapping through `--rewrap-from`); see restoreBackup.
  */
-import { KeystashError, KmsError, PartialFailureError, StoreError, UsageError } from '../errors.js';
-import { base64ToBytes } from '../envelope/codec.js';
-import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
-import { bytesToUuid, KEY_ID_BYTES, MIN_WRAPPED_BYTES, WRAPPED_KEY_FORMAT } from '../localkms/wrapped-key.js';
-import { oneLine } from '../format/one-line.js';
-import type { SecretRecord } from '../secretstore/types.js';
+import { KeystashError, KmsError, PartialFailureError, StoreError, UsageError } from '../../errors.js';
+import { base64ToBytes } from '../../envelope/codec.js';
+import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
+import { bytesToUuid, KEY_ID_BYTES, MIN_WRAPPED_BYTES, WRAPPED_KEY_FORMAT } from '../../localkms/wrapped-key.js';
+import { oneLine } from '../../format/one-line.js';
+import type { SecretRecord } from '../../secretstore/types.js';
 import type { BulkProgress } from './bulk.js';
-import { mapSettled } from './concurrency.js';
-import type { KeystashParts } from './parts.js';
-import { asKeystashError, authenticateRecord, describeFirstFailures, rewrapKey, rowLabel, sameSealed } from './rows.js';
+import { mapSettled } from '../secrets/concurrency.js';
+import type { KeystashParts } from '../secrets/parts.js';
+import { asKeystashError, authenticateRecord, describeFirstFailures, rewrapKey, rowLabel, sameSealed } from '../secrets/rows.js';
 
 export interface RestoreOptions {
   /** Re-wrap data keys: decrypt through `from`, encrypt under `keyId` through the destination. */

@@ -4,14 +4,14 @@
  * A file that fails validation writes nothing; a failed write is reported per name
  * (PartialFailureError).
  */
-import { PartialFailureError, UsageError, VersionExistsError, type KeystashError } from '../errors.js';
-import type { EncryptionContext } from '../envelope/keyservice.js';
-import { oneLine } from '../format/one-line.js';
+import { PartialFailureError, UsageError, VersionExistsError, type KeystashError } from '../../errors.js';
+import type { EncryptionContext } from '../../envelope/keyservice.js';
+import { oneLine } from '../../format/one-line.js';
 import type { BulkProgress } from './bulk.js';
-import { mapSettled } from './concurrency.js';
-import type { KeystashWriter } from './parts.js';
-import { asKeystashError, openRecord } from './rows.js';
-import { latestRecord, nextVersion } from './versions.js';
+import { mapSettled } from '../secrets/concurrency.js';
+import type { KeystashWriter } from '../secrets/parts.js';
+import { asKeystashError, openRecord } from '../secrets/rows.js';
+import { latestRecord, nextVersion } from '../secrets/versions.js';
 
 /** What importing did (or, dry run, would do) to one name. */
 export type ImportStatus = 'added' | 'changed' | 'unchanged';

@@ -15,7 +15,7 @@
  * `--all`, `list` and `keys` are not available to such a role (AWS IAM User Guide, "Using IAM
  * policy conditions for fine-grained access control"; KMS Developer Guide, "kms:EncryptionContext:context-key").
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 export type PolicyRole = 'reader' | 'writer' | 'admin';
 

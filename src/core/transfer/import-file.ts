@@ -4,9 +4,9 @@
  * name/value pairs — or refusing it with a UsageError that never quotes a value.
  */
 import { createRequire } from 'node:module';
-import { UsageError } from '../errors.js';
-import { parseDotenv } from '../format/parse-dotenv.js';
-import { validateSecretName } from './names.js';
+import { UsageError } from '../../errors.js';
+import { parseDotenv } from '../../format/parse-dotenv.js';
+import { validateSecretName } from '../secrets/names.js';
 
 /** The formats an import file may be in. */
 export const IMPORT_FORMATS = ['json', 'dotenv', 'yaml'] as const;

@@ -14,13 +14,13 @@
  * second run copies nothing and an interrupted run is finished by running it again. A version
  * present with other content is a divergence: reported, never overwritten.
  */
-import { PartialFailureError, KeystashError, VersionExistsError } from '../errors.js';
-import type { EncryptionContext } from '../envelope/keyservice.js';
-import type { SecretRecord, SecretStore } from '../secretstore/types.js';
-import { mapSettled } from './concurrency.js';
+import { PartialFailureError, KeystashError, VersionExistsError } from '../../errors.js';
+import type { EncryptionContext } from '../../envelope/keyservice.js';
+import type { SecretRecord, SecretStore } from '../../secretstore/types.js';
+import { mapSettled } from '../secrets/concurrency.js';
 import { describeFailures } from './bulk.js';
-import type { KeystashParts } from './parts.js';
-import { asKeystashError, authenticateRecord, byNameThenVersion, rewrapKey, sameSealed, type RowFailure, type RowRef } from './rows.js';
+import type { KeystashParts } from '../secrets/parts.js';
+import { asKeystashError, authenticateRecord, byNameThenVersion, rewrapKey, sameSealed, type RowFailure, type RowRef } from '../secrets/rows.js';
 
 export interface ReplicateOptions {
   /** Re-wrap each data key for this destination key (default: copy the wrapped key as it is). */

@@ -2,8 +2,8 @@
  * Version strings as credstash stores them (docs/format.md §1.3): left-padded with '0' to
  * PAD_LEN characters, never truncated, padding applied to any string.
  */
-import { UsageError, VersionConflictError } from '../errors.js';
-import type { SecretRecord, SecretStore } from '../secretstore/types.js';
+import { UsageError, VersionConflictError } from '../../errors.js';
+import type { SecretRecord, SecretStore } from '../../secretstore/types.js';
 
 /** 19 digits = len(str(sys.maxint)) in credstash. */
 export const PAD_LEN = 19;

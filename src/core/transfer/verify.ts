@@ -3,15 +3,15 @@
  * bounded concurrency, and report legacy encodings docs/format.md §1.2–§1.3 and §7 describe.
  * Returns the report; whether failures are fatal is the caller's decision.
  */
-import type { EncryptionContext } from '../envelope/keyservice.js';
-import { mapSettled } from './concurrency.js';
+import type { EncryptionContext } from '../../envelope/keyservice.js';
+import { mapSettled } from '../secrets/concurrency.js';
 import type { BulkProgress } from './bulk.js';
-import type { KeystashParts } from './parts.js';
-import { asKeystashError, byNameThenVersion, openRecord, readRow, type RowFailure, type RowRef } from './rows.js';
-import type { SecretRecord } from '../secretstore/types.js';
-import { isCanonicalVersion } from './versions.js';
-import { expandWildcard, isPattern } from './wildcard.js';
-import { isSetupError, SecretNotFoundError } from '../errors.js';
+import type { KeystashParts } from '../secrets/parts.js';
+import { asKeystashError, byNameThenVersion, openRecord, readRow, type RowFailure, type RowRef } from '../secrets/rows.js';
+import type { SecretRecord } from '../../secretstore/types.js';
+import { isCanonicalVersion } from '../secrets/versions.js';
+import { expandWildcard, isPattern } from '../secrets/wildcard.js';
+import { isSetupError, SecretNotFoundError } from '../../errors.js';
 
 export interface VerifyOptions {
   /** Glob (or exact name) of the secrets to check; every secret when absent. */

@@ -2,8 +2,8 @@
  * Taking a backup: every stored row read in one pass and written in the backup file format
  * (backup-file.ts). Restoring one is restore.ts.
  */
-import type { SecretRecord } from '../secretstore/types.js';
-import type { KeystashParts } from './parts.js';
+import type { SecretRecord } from '../../secretstore/types.js';
+import type { KeystashParts } from '../secrets/parts.js';
 import { serialiseBackup, type BackupSource } from './backup-file.js';
 
 export type { BackupSource } from './backup-file.js';

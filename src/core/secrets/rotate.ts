@@ -3,11 +3,11 @@
  * data keys. Safe to interrupt and re-run: re-wrap skips rows already wrapped by the destination
  * key and replaces a row's key only if it is still the one read (SecretStore.replaceKey).
  */
-import { DecryptError, IntegrityError, KeystashError, PartialFailureError, UsageError, VersionExistsError } from '../errors.js';
-import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
-import type { EncryptionContext } from '../envelope/keyservice.js';
+import { DecryptError, IntegrityError, KeystashError, PartialFailureError, UsageError, VersionExistsError } from '../../errors.js';
+import { base64ToBytes, bytesToBase64 } from '../../envelope/codec.js';
+import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { mapSettled } from './concurrency.js';
-import { describeFailures, selectNames, selectRows, type BulkProgress, type Selection } from './bulk.js';
+import { describeFailures, selectNames, selectRows, type BulkProgress, type Selection } from '../transfer/bulk.js';
 import type { KeystashParts, KeystashWriter } from './parts.js';
 import { asKeystashError, openRecord, proveKeyUsable, readRow, wrappingKeyArn, type RowFailure, type RowRef } from './rows.js';
 import { nextVersion } from './versions.js';

@@ -3,11 +3,11 @@
  * given by alias also matches records that name it by id or ARN (the alias is resolved through
  * the keyring when it can be, without itself being recorded).
  */
-import { AuditLog, pruneAuditLog } from '../localkms/audit-log.js';
-import type { AuditRecord } from '../localkms/audit-log.js';
-import { parseSince, readAuditLog } from '../localkms/audit-read.js';
-import type { AuditReadResult, MalformedLine } from '../localkms/audit-read.js';
-import type { KeyMetadata } from '../localkms/key-manager.js';
+import { AuditLog, pruneAuditLog } from '../../localkms/audit-log.js';
+import type { AuditRecord } from '../../localkms/audit-log.js';
+import { parseSince, readAuditLog } from '../../localkms/audit-read.js';
+import type { AuditReadResult, MalformedLine } from '../../localkms/audit-read.js';
+import type { KeyMetadata } from '../../localkms/key-manager.js';
 
 /** What {@link queryAudit} needs: the log's path and, optionally, a keyring to resolve `key` with. */
 export interface AuditDeps {

@@ -17,11 +17,11 @@
  * deadline, counted from when the fallback starts). Core: no I/O of its own, no printing; the
  * caller learns of fallbacks through `onFallback`.
  */
-import { KeystashError, KmsError, StoreError } from '../errors.js';
+import { KeystashError, KmsError, StoreError } from '../../errors.js';
 import type {
   DataKey, DecryptRequest, DecryptResult, EncryptRequest, EncryptResult, GenerateDataKeyRequest, KeyService, ReEncryptRequest, ReEncryptResult,
-} from '../envelope/keyservice.js';
-import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../secretstore/types.js';
+} from '../../envelope/keyservice.js';
+import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../../secretstore/types.js';
 
 /** The store and key service of one region. */
 export interface RegionBackends {

@@ -6,9 +6,9 @@
  * variable the caller's environment already has is dropped (the caller's value is kept).
  * Pure: names and values in, names and values out.
  */
-import { UsageError } from '../errors.js';
-import { toVarName, type StripPrefix } from '../format/varname.js';
-import { isPattern, matchesGlob } from './wildcard.js';
+import { UsageError } from '../../errors.js';
+import { toVarName, type StripPrefix } from '../../format/varname.js';
+import { isPattern, matchesGlob } from '../secrets/wildcard.js';
 
 /** One variable that two or more selected secrets mapped to, and which one won. */
 export interface Override {

@@ -5,10 +5,10 @@
  * A version suffix is recognised only when it is all digits, so a name may itself contain `@`
  * (as for `exec --env`). A reference must close on its own line.
  */
-import { isSetupError, KeystashError, missingOf, notFoundError, PartialFailureError, UsageError } from '../errors.js';
-import type { EncryptionContext } from '../envelope/keyservice.js';
-import { mapSettled } from './concurrency.js';
-import type { Keystash } from './keystash.js';
+import { isSetupError, KeystashError, missingOf, notFoundError, PartialFailureError, UsageError } from '../../errors.js';
+import type { EncryptionContext } from '../../envelope/keyservice.js';
+import { mapSettled } from '../secrets/concurrency.js';
+import type { Keystash } from '../secrets/keystash.js';
 
 /** One reference found in a template. */
 export interface TemplateReference {

@@ -3,22 +3,22 @@
  * KeyService (docs/architecture.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
  * typed errors, never prints.
  */
-import { DecryptError, IntegrityError, isSetupError, KmsError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError, type KeystashError } from '../errors.js';
-import { bytesToBase64 } from '../envelope/codec.js';
-import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
-import { DEFAULT_KEY } from '../config.js';
-import { DATA_KEY_BYTES, sealToFields, withDataKey } from '../envelope/seal.js';
-import { DIGEST_NAMES, isDigestName } from '../envelope/digests.js';
-import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../secretstore/types.js';
+import { DecryptError, IntegrityError, isSetupError, KmsError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError, type KeystashError } from '../../errors.js';
+import { bytesToBase64 } from '../../envelope/codec.js';
+import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
+import { DEFAULT_KEY } from '../../config.js';
+import { DATA_KEY_BYTES, sealToFields, withDataKey } from '../../envelope/seal.js';
+import { DIGEST_NAMES, isDigestName } from '../../envelope/digests.js';
+import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../../secretstore/types.js';
 import { mapSettled } from './concurrency.js';
 import { latestOfEach, latestRecord, nextVersion, parseReadVersion, parseWriteVersion } from './versions.js';
 import { asKeystashError, byNameThenVersion, describeFirstFailures, openRecord, proveKeyUsable, sameSealed } from './rows.js';
 import type { KeystashWriter } from './parts.js';
-import { createBackup, type BackupSource } from './backup.js';
+import { createBackup, type BackupSource } from '../transfer/backup.js';
 import { versionsNewestFirst } from './history.js';
-import { migrate, type MigrateDestination, type MigrateOptions, type MigrateSummary } from './migrate.js';
-import { restoreBackup, type RestoreOptions, type RestoreSummary } from './restore.js';
-import { verifySecrets, type VerifyOptions, type VerifyReport } from './verify.js';
+import { migrate, type MigrateDestination, type MigrateOptions, type MigrateSummary } from '../transfer/migrate.js';
+import { restoreBackup, type RestoreOptions, type RestoreSummary } from '../transfer/restore.js';
+import { verifySecrets, type VerifyOptions, type VerifyReport } from '../transfer/verify.js';
 import { expandWildcard, isPattern } from './wildcard.js';
 import { storedNames, validateSecretName } from './names.js';
 

@@ -3,12 +3,12 @@
  * stored (still encrypted — a backup holds no plaintext), and a trailer with the SHA-256 of every
  * byte before it. {@link parseBackup} validates the whole text (checksum, header, every row).
  */
-import { IntegrityError, UsageError } from '../errors.js';
-import { sha256Hex } from '../envelope/primitives.js';
-import { isDigestName } from '../envelope/digests.js';
-import type { SecretRecord } from '../secretstore/types.js';
-import { oneLine } from '../format/one-line.js';
-import { byNameThenVersion, rowKey } from './rows.js';
+import { IntegrityError, UsageError } from '../../errors.js';
+import { sha256Hex } from '../../envelope/primitives.js';
+import { isDigestName } from '../../envelope/digests.js';
+import type { SecretRecord } from '../../secretstore/types.js';
+import { oneLine } from '../../format/one-line.js';
+import { byNameThenVersion, rowKey } from '../secrets/rows.js';
 
 /** The header's `format`; the trailer's is this plus `-end`. */
 export const BACKUP_FORMAT = 'keystash-backup';

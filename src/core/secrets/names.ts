@@ -3,8 +3,8 @@
  * handled safely everywhere: empty, longer than 1024 bytes, containing control characters or
  * the wildcard `*` (reserved for patterns).
  */
-import { UsageError } from '../errors.js';
-import type { SecretStore } from '../secretstore/types.js';
+import { UsageError } from '../../errors.js';
+import type { SecretStore } from '../../secretstore/types.js';
 
 export const MAX_NAME_BYTES = 1024;
 

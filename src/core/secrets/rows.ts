@@ -3,12 +3,12 @@
  * fields, unwrapping a data key for one use (zeroed afterwards, {@link withDataKey}), re-wrapping
  * and authenticating without decrypting a value, and turning failures into messages.
  */
-import { KeystashError, SecretNotFoundError } from '../errors.js';
-import { authenticateFields } from '../envelope/authenticate.js';
-import { base64ToBytes, bytesToBase64 } from '../envelope/codec.js';
-import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
-import { DATA_KEY_BYTES, openFields, withDataKey } from '../envelope/seal.js';
-import type { SecretRecord, SecretStore } from '../secretstore/types.js';
+import { KeystashError, SecretNotFoundError } from '../../errors.js';
+import { authenticateFields } from '../../envelope/authenticate.js';
+import { base64ToBytes, bytesToBase64 } from '../../envelope/codec.js';
+import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
+import { DATA_KEY_BYTES, openFields, withDataKey } from '../../envelope/seal.js';
+import type { SecretRecord, SecretStore } from '../../secretstore/types.js';
 import { compareVersions } from './versions.js';
 
 /** One version of one secret. */

@@ -4,13 +4,13 @@
  * destination key service (decrypt at the source, encrypt at the destination). No secret value
  * is ever decrypted. Idempotent: rows already present with identical contents+hmac are skipped.
  */
-import { KeystashError, PartialFailureError, StoreError, UsageError, VersionExistsError } from '../errors.js';
-import type { SecretRecord } from '../secretstore/types.js';
-import type { EncryptionContext } from '../envelope/keyservice.js';
-import { mapSettled } from './concurrency.js';
+import { KeystashError, PartialFailureError, StoreError, UsageError, VersionExistsError } from '../../errors.js';
+import type { SecretRecord } from '../../secretstore/types.js';
+import type { EncryptionContext } from '../../envelope/keyservice.js';
+import { mapSettled } from '../secrets/concurrency.js';
 import { describeFailures, type BulkProgress } from './bulk.js';
-import type { KeystashParts } from './parts.js';
-import { asKeystashError, authenticateRecord, byNameThenVersion, readRow, rewrapKey, sameSealed, type RowFailure, type RowRef } from './rows.js';
+import type { KeystashParts } from '../secrets/parts.js';
+import { asKeystashError, authenticateRecord, byNameThenVersion, readRow, rewrapKey, sameSealed, type RowFailure, type RowRef } from '../secrets/rows.js';
 
 export interface MigrateOptions {
   /** Master key of the destination that wraps the copied data keys (default: dest's default). */

@@ -3,8 +3,8 @@
  * all-or-nothing. An exact name that does not exist is always an error; a glob that matches
  * nothing is fine unless `strict`.
  */
-import { notFoundError, PartialFailureError, SecretNotFoundError, UsageError } from '../errors.js';
-import type { EncryptionContext } from '../envelope/keyservice.js';
+import { notFoundError, PartialFailureError, SecretNotFoundError, UsageError } from '../../errors.js';
+import type { EncryptionContext } from '../../envelope/keyservice.js';
 import type { GetAllOptions, Keystash, SecretPairs } from './keystash.js';
 import { expandWildcard, isPattern } from './wildcard.js';
 

@@ -3,8 +3,8 @@
  * instead of a whole Keystash: the store, the key service and the concurrency bound. A Keystash
  * satisfies both interfaces, so library callers may pass one.
  */
-import type { SecretStore, SecretRecord } from '../secretstore/types.js';
-import type { EncryptionContext, KeyService } from '../envelope/keyservice.js';
+import type { SecretStore, SecretRecord } from '../../secretstore/types.js';
+import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
 
 /** The store, the key service and the bulk concurrency bound of one keystash. */
 export interface KeystashParts {
