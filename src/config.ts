@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, UsageError } from './errors.js';
+import { DEFAULT_KEY, DEFAULT_TABLE } from './defaults.js';
 
 export type Backend = 'local' | 'aws';
 export type StoreKind = 'sqlite' | 'dynamodb';
@@ -15,9 +16,7 @@ export type KmsKind = 'local' | 'aws';
 export type Source = 'flag' | 'env' | 'config' | 'default';
 
 /** credstash's default table (docs/format.md §1.1). */
-export const DEFAULT_TABLE = 'credential-store';
-/** credstash's default master key, an alias (docs/format.md §3.4); the local KMS creates it on first use. */
-export const DEFAULT_KEY = 'alias/credstash';
+export { DEFAULT_KEY, DEFAULT_TABLE };
 export const DEFAULT_CONCURRENCY = 16;
 /** Overall deadline of one command's AWS requests, in seconds (docs/architecture.md "Timeouts"). */
 export const DEFAULT_TIMEOUT_SECONDS = 60;

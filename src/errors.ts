@@ -136,6 +136,16 @@ export class StoreError extends KeystashError {
   }
 }
 
+/**
+ * The store's table does not exist (a backend whose storage must be created first, e.g. a DynamoDB
+ * table): core tells it from other store failures by its class, never by its code's text.
+ */
+export class TableMissingError extends StoreError {
+  constructor(message: string, options: KeystashErrorOptions = {}) {
+    super(message, { ...options, code: 'store.tableMissing' });
+  }
+}
+
 /** Configuration that cannot be used (bad config file, unknown backend, unsafe keyring mode). */
 export class ConfigError extends KeystashError {
   constructor(message: string, options: KeystashErrorOptions = {}) {
@@ -213,5 +223,20 @@ export class CancelledError extends KeystashError {
 export class InternalError extends KeystashError {
   constructor(message: string, options: KeystashErrorOptions = {}) {
     super(message, { code: 'internal', ...options });
+  }
+}
+
+/**
+ * Thrown by `exec` to make keystash exit with `status` (cli/report.ts): silently for a child's own
+ * status, with `message` on stderr when the child could not start (127 not found, 126 not
+ * executable).
+ */
+export class ChildExit extends KeystashError {
+  readonly status: number;
+  readonly silent: boolean;
+  constructor(status: number, message?: string) {
+    super(message ?? `the command exited with status ${status}`, { code: 'exec.childExit' });
+    this.status = status;
+    this.silent = message === undefined;
   }
 }

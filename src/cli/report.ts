@@ -2,7 +2,7 @@
  * The one place an error becomes a message on stderr and an exit code (docs/conventions.md §8), for both
  * entries (main.ts adds commander's own errors, which commander has already printed).
  */
-import { KeystashError, InternalError } from '../errors.js';
+import { ChildExit, KeystashError, InternalError } from '../errors.js';
 import { safeLines } from '../format/one-line.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
@@ -10,9 +10,9 @@ import { processIo, type Io } from './io.js';
 /** Report `error` (anything a command threw) on `io.stderr`; returns the exit code. */
 export function report(error: unknown, io: Io, argv: readonly string[]): number {
   const debug = argv.includes('--debug');
-  if (error instanceof KeystashError && error.code === 'exec.childExit') {
-    // run-child.ts ChildExit (not imported here so start-up stays lean): exit as the child did.
-    const { status, silent } = error as KeystashError & { status: number; silent: boolean };
+  if (error instanceof ChildExit) {
+    // exec's child: exit as it did.
+    const { status, silent } = error;
     if (!silent) io.stderr.write(`keystash: error: ${safeLines(error.message)}\n`);
     return status;
   }

@@ -13,22 +13,8 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { SecretMasker } from '../core/process/mask.js';
-import { KeystashError } from '../errors.js';
+import { ChildExit } from '../errors.js';
 import { FORWARDED_SIGNALS, TERMINAL_SIGNALS } from './signals.js';
-
-/**
- * Thrown to make keystash exit with `status` (main.ts): silently for a child's own status, with
- * `message` on stderr when the child could not start (127 not found, 126 not executable).
- */
-export class ChildExit extends KeystashError {
-  readonly status: number;
-  readonly silent: boolean;
-  constructor(status: number, message?: string) {
-    super(message ?? `the command exited with status ${status}`, { code: 'exec.childExit' });
-    this.status = status;
-    this.silent = message === undefined;
-  }
-}
 
 export interface RunChildOptions {
   /** Byte patterns to conceal in the child's stdout and stderr (core/process/mask.ts maskPatterns). */

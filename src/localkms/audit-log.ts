@@ -36,6 +36,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { DecryptError, KeystashError, KmsError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
+import { canonicalContext } from './wrapped-key.js';
 
 /** File name of the audit log in the data directory. */
 export const AUDIT_FILE = 'kms-audit.jsonl';
@@ -142,11 +143,10 @@ function printable(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_FIELD);
 }
 
-/** `sha256:<hex>` over the context's pairs sorted by key (keys bound to values), or undefined when empty. */
+/** `sha256:<hex>` over the context's canonical form (wrapped-key.ts canonicalContext), or undefined when empty. */
 export function contextHash(context: EncryptionContext): string | undefined {
-  const pairs = Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (pairs.length === 0) return undefined;
-  return `sha256:${createHash('sha256').update(JSON.stringify(pairs)).digest('hex')}`;
+  if (Object.keys(context).length === 0) return undefined;
+  return `sha256:${createHash('sha256').update(canonicalContext(context)).digest('hex')}`;
 }
 
 /** The record written for an entry at `time`. */

@@ -25,6 +25,7 @@ import type {
   KeyService, ReEncryptRequest, ReEncryptResult,
 } from '../envelope/keyservice.js';
 import { parseWrappedKeyHeader } from './wrapped-key.js';
+import { byCodeUnit } from '../order.js';
 
 /** What LocalKms offers: KeyService, KeyManager and keyring administration. */
 export interface LocalKeyring extends KeyService, KeyManager {
@@ -75,7 +76,7 @@ interface BulkScope {
 
 /** `sha256:<hex>` over the names sorted by code point, one per line. */
 function namesDigest(names: readonly string[]): string {
-  const sorted = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = [...names].sort(byCodeUnit);
   const hash = createHash('sha256');
   for (const name of sorted) hash.update(`${JSON.stringify(name)}\n`);
   return `sha256:${hash.digest('hex')}`;

@@ -18,7 +18,7 @@ import type { AliasEntry, KeyManager, KeyMetadata } from './key-manager.js';
 import { aliasNameOf, findKey, newBackingKey, newMasterKey, toMetadata } from './keyring-format.js';
 import type { BackingKeyRecord, KeyringData, MasterKeyRecord } from './keyring-format.js';
 import { KeyringFile } from './keyring.js';
-import { DEFAULT_KEY } from '../config.js';
+import { DEFAULT_KEY } from '../defaults.js';
 import type {
   DataKey, DecryptRequest, DecryptResult, EncryptionContext, EncryptRequest, EncryptResult, GenerateDataKeyRequest,
   KeyService, ReEncryptRequest, ReEncryptResult,

@@ -27,6 +27,7 @@ import { gcmDecrypt, gcmEncrypt, randomBytes } from '../envelope/primitives.js';
 import { DecryptError } from '../errors.js';
 import { utf8ToBytes } from '../envelope/codec.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
+import { byCodeUnit } from '../order.js';
 
 /** Format byte of a blob wrapped by a single-region key (its id is a UUID). */
 export const WRAPPED_KEY_FORMAT = 0x01;
@@ -121,7 +122,7 @@ export function bytesToUuid(bytes: Uint8Array): string {
  * contexts with the same pairs in any order give the same bytes, as KMS requires.
  */
 export function canonicalContext(context: EncryptionContext): Uint8Array {
-  const pairs = Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const pairs = Object.entries(context).sort(([a], [b]) => byCodeUnit(a, b));
   return utf8ToBytes(JSON.stringify(pairs));
 }
 

@@ -3,13 +3,13 @@
  * backend boundary with the original kept as `cause` (docs/conventions.md §8, SDK error model). Callers
  * handle ConditionalCheckFailedException themselves (it means "version exists" or "key changed").
  */
-import { DEFAULT_TABLE } from '../config.js';
-import { KeystashError, StoreError, UsageError } from '../errors.js';
+import { KeystashError, StoreError, TableMissingError, UsageError } from '../errors.js';
 import { awsErrorMessage, awsErrorName, credentialProblem, isThrottled, networkErrorCode, NETWORK_ERROR_NAMES, transportFailure } from '../aws/sdk-errors.js';
 
 export { awsErrorName } from '../aws/sdk-errors.js';
 
 import { DYNAMODB_ITEM_LIMIT_BYTES } from './item-size.js';
+import { DEFAULT_TABLE } from '../defaults.js';
 
 /** Where a failed request was going, for the message. */
 export interface DynamoDbErrorContext {
@@ -35,7 +35,7 @@ export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): Key
   if (name === 'ResourceNotFoundException') {
     // The hint must create *this* table: `setup` alone would create the default one.
     const tableFlag = ctx.table === DEFAULT_TABLE ? '' : ` -t ${ctx.table}`;
-    return make(`DynamoDB table '${ctx.table}' does not exist in ${ctx.region}; create it with: keystash setup --backend aws${tableFlag}`, 'store.tableMissing');
+    return new TableMissingError(`DynamoDB table '${ctx.table}' does not exist in ${ctx.region}; create it with: keystash setup --backend aws${tableFlag}`, { cause: err });
   }
   const credentials = credentialProblem(err);
   if (credentials === 'missing') {

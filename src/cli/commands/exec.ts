@@ -4,7 +4,7 @@ import { say, withKeystash, type CliDeps } from '../deps.js';
 import { finishSkipped, skipCollector } from '../skipped.js';
 import { childEnvironment, parseEnvMapping, resolveExecEnv, type EnvMapping } from '../../core/process/exec-env.js';
 import { describeOverride } from '../../core/process/layering.js';
-import { UsageError } from '../../errors.js';
+import { ChildExit, UsageError } from '../../errors.js';
 
 /** Options of `exec` (`--no-clobber` and `--no-aws-env` arrive as `clobber` / `awsEnv` false). */
 export interface ExecOptions {
@@ -65,7 +65,7 @@ export function execCommand(deps: CliDeps): Command {
       // Before the command starts: without --allow-partial it never runs with secrets missing.
       finishSkipped(deps, skipped, opts);
       // Loaded here: node:child_process is not needed on any other command's start-up path.
-      const { ChildExit, runChild, signalStatus } = await import('../run-child.js');
+      const { runChild, signalStatus } = await import('../run-child.js');
       const { withSecretFiles } = await import('../secret-files.js');
       const masking = opts.mask === true || /^(1|true|yes)$/i.test(deps.io.env.KEYSTASH_MASK ?? '');
       const mask = masking ? (await import('../../core/process/mask.js')).maskPatterns(entries.map((e) => e.value)) : undefined;

@@ -21,6 +21,7 @@ import { restoreBackup, type RestoreOptions, type RestoreSummary } from '../tran
 import { verifySecrets, type VerifyOptions, type VerifyReport } from '../transfer/verify.js';
 import { expandWildcard, isPattern } from './wildcard.js';
 import { storedNames, validateSecretName } from './names.js';
+import { byCodeUnit } from '../../order.js';
 
 export interface KeystashDeps {
   store: SecretStore;
@@ -258,7 +259,7 @@ export class Keystash implements KeystashWriter {
       const advice = failures.some((f) => f.error instanceof DecryptError) ? `; ${CONTEXT_ADVICE}` : '';
       throw new PartialFailureError(`${failures.length} of ${names.length} secrets could not be read (${detail})${advice}`, failures);
     }
-    return settled.flatMap((s) => (s.ok ? [[s.item, s.value] as [string, string]] : [])).sort((a, b) => byCodePoint(a[0], b[0]));
+    return settled.flatMap((s) => (s.ok ? [[s.item, s.value] as [string, string]] : [])).sort((a, b) => byCodeUnit(a[0], b[0]));
   }
 
   /**
@@ -275,7 +276,7 @@ export class Keystash implements KeystashWriter {
       if (error instanceof IntegrityError) return undefined;
       throw error;
     }
-    const names = [...latest.keys()].sort(byCodePoint);
+    const names = [...latest.keys()].sort(byCodeUnit);
     const wanted = pattern === undefined ? names : expandWildcard(pattern, names);
     return new Map(wanted.map((name) => [name, latest.get(name)!]));
   }
@@ -363,10 +364,6 @@ export class Keystash implements KeystashWriter {
 const ROW_KEY_CODES: ReadonlySet<string> = new Set(['kms.accessDenied', 'kms.disabled', 'kms.notFound', 'kms.keyNotAllowed']);
 function isSkippable(error: KeystashError): boolean {
   return error instanceof DecryptError || error instanceof IntegrityError || (error instanceof KmsError && ROW_KEY_CODES.has(error.code));
-}
-
-function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../../errors.js';
 import type { SecretStore } from '../../secretstore/types.js';
+import { byCodeUnit } from '../../order.js';
 
 export const MAX_NAME_BYTES = 1024;
 
@@ -20,5 +21,5 @@ export function validateSecretName(name: string): void {
 export async function storedNames(store: SecretStore): Promise<string[]> {
   const names = new Set<string>();
   for await (const meta of store.listAll()) names.add(meta.name);
-  return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...names].sort(byCodeUnit);
 }

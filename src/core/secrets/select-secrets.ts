@@ -7,6 +7,7 @@ import { notFoundError, PartialFailureError, SecretNotFoundError, UsageError } f
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import type { GetAllOptions, Keystash, SecretPairs } from './keystash.js';
 import { expandWildcard, isPattern } from './wildcard.js';
+import { byCodeUnit } from '../../order.js';
 
 /** What reading a selection uses of a Keystash: its names and its all-or-nothing reader. */
 export type SecretReader = Pick<Keystash, 'names' | 'getAll'>;
@@ -47,7 +48,7 @@ export async function selectSecretNames(keystash: SecretReader, selection: Secre
     for (const name of matched) chosen.add(name);
   }
   if (missing.length > 0) throw notFoundError(missing);
-  return [...chosen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...chosen].sort(byCodeUnit);
 }
 
 /** The values of a selection, sorted by name; any failure → PartialFailureError, nothing returned. */

@@ -4,6 +4,7 @@
  */
 import { UsageError, VersionConflictError } from '../../errors.js';
 import type { SecretRecord, SecretStore } from '../../secretstore/types.js';
+import { byCodeUnit } from '../../order.js';
 
 /** 19 digits = len(str(sys.maxint)) in credstash. */
 export const PAD_LEN = 19;
@@ -65,7 +66,7 @@ export function compareVersions(a: string, b: string): number {
   } else if (nb !== undefined) {
     return 1;
   }
-  return a < b ? -1 : a > b ? 1 : 0;
+  return byCodeUnit(a, b);
 }
 
 /** The version after `highest` (undefined = no versions yet → 1), padded. */
@@ -120,6 +121,6 @@ export async function latestOfEach(records: AsyncIterable<SecretRecord>): Promis
 
 /** UTF-8 byte order of two strings (SQLite BINARY and DynamoDB sort keys compare this way). */
 export function byteOrder(a: string, b: string): number {
-  if (/^[\x00-\x7f]*$/.test(a) && /^[\x00-\x7f]*$/.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  if (/^[\x00-\x7f]*$/.test(a) && /^[\x00-\x7f]*$/.test(b)) return byCodeUnit(a, b); // ASCII: the same order
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

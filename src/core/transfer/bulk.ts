@@ -9,6 +9,7 @@ import type { KeystashParts } from '../secrets/parts.js';
 import { storedNames } from '../secrets/names.js';
 import { oneLine } from '../../format/one-line.js';
 import { describeFirstFailures, type RowFailure, type RowRef } from '../secrets/rows.js';
+import { byCodeUnit } from '../../order.js';
 
 /** Which secrets a bulk operation touches: exact names, globs, or every secret. */
 export interface Selection {
@@ -41,7 +42,7 @@ export async function selectNames({ store }: Pick<KeystashParts, 'store'>, selec
   if (missing !== undefined) throw new SecretNotFoundError(missing);
   const chosen = new Set(exact);
   for (const pattern of patterns) for (const n of expandWildcard(pattern, existing)) chosen.add(n);
-  return [...chosen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...chosen].sort(byCodeUnit);
 }
 
 /** The rows of `names`: each latest version (true latest, legacy-aware), or every version. */

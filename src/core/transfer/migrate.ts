@@ -4,7 +4,7 @@
  * destination key service (decrypt at the source, encrypt at the destination). No secret value
  * is ever decrypted. Idempotent: rows already present with identical contents+hmac are skipped.
  */
-import { KeystashError, PartialFailureError, StoreError, UsageError, VersionExistsError } from '../../errors.js';
+import { KeystashError, PartialFailureError, StoreError, TableMissingError, UsageError, VersionExistsError } from '../../errors.js';
 import type { SecretRecord } from '../../secretstore/types.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { mapSettled } from '../secrets/concurrency.js';
@@ -111,7 +111,7 @@ async function copyRow(source: KeystashParts, dest: KeystashParts, row: RowRef, 
   const record = await readRow(source.store, row);
   const existing = await dest.store.getVersion(row.name, row.version).catch((error: unknown) => {
     // A dry run does not create the destination table: a missing one holds none of the rows.
-    if (o.dryRun && error instanceof StoreError && error.code === 'store.tableMissing') return undefined;
+    if (o.dryRun && error instanceof TableMissingError) return undefined;
     throw error;
   });
   if (existing) return sameSealed(existing, record) ? 'skipped' : 'conflict';

@@ -3,7 +3,7 @@
  * checked before the first write (destination table, conflicting rows, and that the destination
  * key service can unwrap the rows, or re-wrapping through `--rewrap-from`); see restoreBackup.
  */
-import { KeystashError, KmsError, PartialFailureError, StoreError, UsageError } from '../../errors.js';
+import { KeystashError, KmsError, PartialFailureError, StoreError, TableMissingError, UsageError } from '../../errors.js';
 import { base64ToBytes } from '../../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
 import { bytesToUuid, KEY_ID_BYTES, MIN_WRAPPED_BYTES, WRAPPED_KEY_FORMAT } from '../../localkms/wrapped-key.js';
@@ -159,8 +159,8 @@ async function probeDestination(dest: KeystashParts, row: SecretRecord): Promise
   try {
     await dest.store.getVersion(row.name, row.version);
   } catch (error) {
-    if (error instanceof StoreError && error.code === 'store.tableMissing') {
-      throw new StoreError(`${error.message}, or rerun restore with --create-table; nothing was restored`, { code: error.code, cause: error });
+    if (error instanceof TableMissingError) {
+      throw new TableMissingError(`${error.message}, or rerun restore with --create-table; nothing was restored`, { cause: error });
     }
     throw error;
   }
