@@ -62,7 +62,10 @@ export class DeadlineHttpHandler extends NodeHttpHandler {
 
   /** True once the deadline has passed. */
   get expired(): boolean {
-    return this.#timeouts.deadlineAt !== undefined && Date.now() >= this.#timeouts.deadlineAt;
+    // The deadline's own signal counts too: its timer (monotonic clock) may fire a millisecond
+    // before Date.now() reaches deadlineAt, and the request it aborted must still read as the
+    // deadline (an outage, for the region fallback), not as an unexplained AbortError.
+    return this.#timeouts.deadlineAt !== undefined && (this.#signal?.aborted === true || Date.now() >= this.#timeouts.deadlineAt);
   }
 
   /** The command's timeout in seconds (undefined: no deadline). */

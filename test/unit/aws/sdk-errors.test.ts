@@ -140,6 +140,28 @@ describe('isServiceError', () => {
   });
 });
 
+describe('DeadlineHttpHandler.expired', () => {
+  it('is true once the deadline signal fired, even when the wall clock reads a moment earlier', async () => {
+    const deadlineAt = Date.now() + 20;
+    const handler = new DeadlineHttpHandler({ connectMs: 1000, requestMs: 1000, deadlineAt, deadlineSeconds: 1 }, 1);
+    try {
+      expect(handler.expired).toBe(false);
+      for (let i = 0; i < 200 && Date.now() < deadlineAt + 50; i++) await new Promise((r) => setTimeout(r, 5));
+      // The signal's timer runs on the monotonic clock; Date.now() may lag it by a millisecond.
+      // Injected here (a real clock cannot be made to lag on demand): the wall clock just before.
+      const realNow = Date.now;
+      Date.now = () => deadlineAt - 1;
+      try {
+        expect(handler.expired).toBe(true);
+      } finally {
+        Date.now = realNow;
+      }
+    } finally {
+      handler.destroy();
+    }
+  });
+});
+
 describe('transportFailure', () => {
   const expired = new DeadlineHttpHandler({ connectMs: 1000, requestMs: 1000, deadlineAt: Date.now() - 1, deadlineSeconds: 7 }, 1);
   const running = new DeadlineHttpHandler({ connectMs: 1000, requestMs: 1000, deadlineAt: Date.now() + 60_000, deadlineSeconds: 60 }, 1);
