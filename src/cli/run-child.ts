@@ -85,7 +85,7 @@ export function runChild(command: string, args: readonly string[], env: Record<s
  * Copy `source` to `target` through a masker; resolves when everything is handed to `target`. If
  * `target` fails (a closed pipe), the child's pipe is closed too, so it sees EPIPE as it would have.
  */
-function relayMasked(source: Readable, target: NodeJS.WritableStream, patterns: readonly Uint8Array[]): Promise<void> {
+export function relayMasked(source: Readable, target: NodeJS.WritableStream, patterns: readonly Uint8Array[]): Promise<void> {
   const masker = new SecretMasker(patterns);
   const transform = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -96,16 +96,15 @@ function relayMasked(source: Readable, target: NodeJS.WritableStream, patterns: 
     },
   });
   return new Promise((resolve) => {
-    const onError = () => {
+    // Kept for the rest of the process, not just until the end: a write handed over before the
+    // end can still fail afterwards, and an 'error' with no listener would crash keystash with a
+    // stack trace instead of the child's status.
+    target.on('error', () => {
       transform.unpipe(target);
       source.destroy();
       resolve();
-    };
-    target.once('error', onError);
-    transform.on('end', () => {
-      target.removeListener('error', onError);
-      resolve();
     });
+    transform.on('end', () => resolve());
     source.pipe(transform).pipe(target, { end: false });
   });
 }
