@@ -13,7 +13,8 @@
  *   `$GITHUB_STEP_SUMMARY`: same device and inode), owned by the user who also owns its directory, a
  *   directory nobody else can write. Another user's file that the runner did not name (say one
  *   planted in that user's own directory under /tmp) is refused: as root, appending to it would
- *   hand that user the secrets. Checked again on the open descriptor;
+ *   hand that user the secrets. Checked again on the open descriptor. A file whose last line has
+ *   no line break gets one first, so the first line written is not glued onto it;
  * - something that is not a regular file is written through, its mode untouched (as root, a chmod
  *   or rename of /dev/null would break every other user of it), only when it cannot be another
  *   user's trap: a FIFO or socket must be the user's own and closed to group and others (a FIFO
@@ -26,7 +27,7 @@ import { constants, promises as fsPromises, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW = 0 } = constants;
+const { O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW = 0 } = constants;
 
 /** Names that mean this process's standard output, not a file to check or replace. */
 const STANDARD_OUTPUT: ReadonlySet<string> = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
@@ -113,7 +114,8 @@ async function isRunnerNamed(stat: Stats, runnerNamed: readonly string[]): Promi
 }
 
 async function appendPrivate(path: string, text: string, exists: boolean, owner: number | undefined): Promise<void> {
-  const flags = O_WRONLY | O_APPEND | O_NOFOLLOW | (exists ? 0 : O_CREAT | O_EXCL);
+  // Read and write: the last byte of what is there decides whether a line break comes first.
+  const flags = O_RDWR | O_APPEND | O_NOFOLLOW | (exists ? 0 : O_CREAT | O_EXCL);
   const file = await fsPromises.open(path, flags, 0o600).catch((error: NodeJS.ErrnoException) => {
     throw cannotWrite(path, error);
   });
@@ -122,10 +124,22 @@ async function appendPrivate(path: string, text: string, exists: boolean, owner:
     const stat = await file.stat();
     if (!stat.isFile()) throw new UsageError(`refusing to write ${path}: it is not a regular file`);
     checkOwned(path, stat, true, owner);
-    await file.writeFile(text);
+    await file.writeFile((await endsOpenLine(file, stat.size)) ? `\n${text}` : text);
   } finally {
     await file.close();
   }
+}
+
+/**
+ * Whether a file of `size` bytes ends inside a line (its last byte is not a line feed). Appending
+ * there would glue the first line written to the last one: `KEY<<EOF` glued to `FOO=bar` makes
+ * `FOO=barKEY<<EOF`, and the value's lines that follow turn into assignments of their own.
+ */
+async function endsOpenLine(file: fsPromises.FileHandle, size: number): Promise<boolean> {
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  const { bytesRead } = await file.read(last, 0, 1, size - 1);
+  return bytesRead === 1 && last[0] !== 0x0a;
 }
 
 async function replacePrivate(path: string, text: string): Promise<void> {

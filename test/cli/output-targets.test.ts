@@ -165,6 +165,30 @@ describe.runIf(asRoot)('a container job: $GITHUB_ENV of the runner user, the ste
   });
 });
 
+describe('appending to a file whose last line has no line break', () => {
+  it.each([['github-env'], ['github-output']])('-f %s starts on a new line: the value\'s lines stay inside the value', async (format) => {
+    expect((await h.run(['put', 'ml.value', 'line one\nINJECTED=evil\nline three'])).code).toBe(0);
+    const file = join(h.dir, `open_line_${format}`);
+    writeFileSync(file, 'FOO=bar', { mode: 0o600 });
+    const r = await h.run(['export', 'ml.value', '-f', format, '-o', file]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(parseGithubEnvFile(readFileSync(file, 'utf8'))).toEqual({ FOO: 'bar', ML_VALUE: 'line one\nINJECTED=evil\nline three' });
+  });
+
+  it('a file that ends in a line break, or is empty, gets no extra line', async () => {
+    const file = join(h.dir, 'closed_line');
+    writeFileSync(file, 'FOO=bar\n', { mode: 0o600 });
+    expect((await h.run(['export', 'out.pw', '-f', 'github-env', '-o', file])).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toMatch(/^FOO=bar\nOUT_PW[^\n]/);
+    const empty = join(h.dir, 'empty_file');
+    writeFileSync(empty, '', { mode: 0o600 });
+    expect((await h.run(['export', 'out.pw', '-f', 'github-env', '-o', empty])).code).toBe(0);
+    expect(readFileSync(empty, 'utf8')).toMatch(/^OUT_PW[^\n]/);
+    expect(parseGithubEnvFile(readFileSync(empty, 'utf8'))).toEqual({ OUT_PW: 's3cr3t-value' });
+  });
+});
+
 describe('--mask never writes the values into the data', () => {
   it.each([['github-env'], ['github-output']])('-f %s --mask with the data on stdout is refused, nothing printed (exit 2)', async (format) => {
     for (const extra of [[], ['-o', '-']]) {
