@@ -1,6 +1,7 @@
 /**
  * Command-line values, checked without commander: encryption-context pairs (parsed inside
- * actions, a UsageError), and what is wrong with a version or digest argument. The commander
+ * actions, a UsageError), and what is wrong with a version or digest argument. No message quotes
+ * the value: one typed in the wrong place may be the secret. The commander
  * parsers (arg-parsers.ts) and the quick path (quick.ts) share these checks.
  */
 import type { EncryptionContext } from '../envelope/keyservice.js';
@@ -12,7 +13,9 @@ import { MAX_VERSION_LENGTH } from '../core/secrets/versions.js';
 export function parseContextPair(text: string): [string, string] {
   const parts = text.split('=');
   if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
-    throw new UsageError(`'${text}' is not the form of "key=value"`);
+    // Not quoted: after `put NAME` an unquoted value with spaces (`put db.pw correct horse`)
+    // arrives here word by word.
+    throw new UsageError('an encryption-context operand is not the form of "key=value" (not shown, in case it is part of a secret: a value with spaces needs quotes)');
   }
   return [parts[0]!, parts[1]!];
 }
@@ -38,7 +41,7 @@ export function parseContext(pairs: readonly string[]): EncryptionContext {
 
 /** What is wrong with `-d DIGEST` (one of credstash's names, exact case), or undefined. */
 export function digestArgProblem(text: string): string | undefined {
-  return (DIGEST_NAMES as readonly string[]).includes(text) ? undefined : `invalid choice: '${text}' (choose from ${DIGEST_NAMES.join(', ')})`;
+  return (DIGEST_NAMES as readonly string[]).includes(text) ? undefined : `invalid choice (choose from ${DIGEST_NAMES.join(', ')})`;
 }
 
 /** What is wrong with a version given on the command line (digits, or a 19+ character stored form), or undefined. */
@@ -46,5 +49,5 @@ export function versionArgProblem(text: string): string | undefined {
   // No stored version can be longer (DynamoDB range-key limit; keystash never writes one).
   if (text.length > MAX_VERSION_LENGTH) return `version is longer than ${MAX_VERSION_LENGTH} characters`;
   if (/^\d+$/.test(text) || (text.length >= 19 && /^[\x21-\x7e]+$/.test(text))) return undefined;
-  return `invalid version '${text}' (use a number such as 3, or the 19-digit stored form)`;
+  return 'invalid version (use a number such as 3, or the 19-digit stored form)';
 }

@@ -27,3 +27,16 @@ export function parsePositiveInt(text: string): number {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`'${text}' is not a positive integer`);
   return n;
 }
+
+/**
+ * commander's message for a value its parser refused, without the value: commander quotes it
+ * ("option '-v, --version <version>' argument 'hunter2' is invalid. …"), and a value mistyped
+ * where an option's value goes may be the secret (`put db.pw -v hunter2`). The parsers' own
+ * reasons (arg-checks.ts) do not quote it either. Other messages are returned unchanged.
+ */
+export function withoutRefusedValue(message: string): string {
+  return message
+    .replace(/^(error: )?option '([^']*)' argument '[\s\S]*' is invalid\. ?/, "$1option '$2': ")
+    .replace(/^(error: )?option '([^']*)' value '[\s\S]*' from env '([^']*)' is invalid\. ?/, "$1option '$2' (from $3): ")
+    .replace(/^(error: )?command-argument value '[\s\S]*' is invalid for argument '([^']*)'\. ?/, "$1argument '$2': ");
+}

@@ -2,6 +2,7 @@
  * Program assembly: global options, then every command from COMMANDS (docs/conventions.md §2).
  */
 import { Command, Option } from 'commander';
+import { withoutRefusedValue } from './arg-parsers.js';
 import { COMMANDS } from './commands/index.js';
 import { exitCodesHelp } from './exit-codes.js';
 import { VERSION } from '../version.js';
@@ -46,7 +47,11 @@ export function createProgram(deps: CliDeps, argv?: readonly string[]): Command 
       writeOut: (text) => void deps.io.stdout.write(text),
       writeErr: (text) => void deps.io.stderr.write(text),
       // commander's own errors ("error: unknown option '--x'") in keystash's form, as report.ts writes every other error.
-      outputError: (text, write) => write(text.startsWith('error: ') ? `keystash: ${text}` : `keystash: error: ${text}`),
+      // A refused option value is not echoed (arg-parsers.ts withoutRefusedValue): it may be the secret.
+      outputError: (text, write) => {
+        const shown = withoutRefusedValue(text);
+        write(shown.startsWith('error: ') ? `keystash: ${shown}` : `keystash: error: ${shown}`);
+      },
     });
   for (const cmd of only ? [only] : COMMANDS.map(([, factory]) => factory(deps))) {
     inherit(cmd, program);

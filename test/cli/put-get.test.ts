@@ -10,12 +10,12 @@ const h = inProcessHome();
 afterAll(() => h.cleanup());
 
 describe('put: a value mistaken for an option is not echoed', () => {
-  it('an unknown option after `put NAME` is shown only by its first two characters, exit 2', async () => {
+  it('an unknown option after `put NAME` is shown only by its dashes, exit 2', async () => {
     const r = await h.run(['put', 'qa.pw', '-n7Sup3rSecret']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toContain('7Sup3rSecret');
-    expect(r.stderr).toBe("keystash: error: unknown option '-n…' (not shown in full, in case it is the secret); a value starting with '-' goes after '--': keystash put NAME -- VALUE\n(run with --help for usage)\n");
+    expect(r.stderr).toBe("keystash: error: unknown option '-…' (not shown, in case it is the secret); a value starting with '-' goes after '--': keystash put NAME -- VALUE\n(run with --help for usage)\n");
     // An option-like typo is still named in full; `--` stores such a value.
     expect((await h.run(['put', 'qa.pw', 'v', '--commnet', 'x'])).stderr).toContain("unknown option '--commnet'");
     expect((await h.run(['put', 'qa.pw', '--', '-n7Sup3rSecret'])).code).toBe(0);

@@ -11,7 +11,7 @@ import { putAction, type PutOptions } from './actions.js';
 class PutCommand extends Command {
   unknownOption(flag: string): never {
     const full = /^--[a-z][a-z-]*$/.test(flag);
-    const shown = full ? `'${flag}'` : `'${flag.slice(0, 2)}…' (not shown in full, in case it is the secret)`;
+    const shown = full ? `'${flag}'` : `'${flag.startsWith('--') ? '--' : '-'}…' (not shown, in case it is the secret)`;
     this.error(`error: unknown option ${shown}; a value starting with '-' goes after '--': keystash put NAME -- VALUE`, { code: 'commander.unknownOption' });
   }
 }

@@ -90,14 +90,36 @@ describe('argv → options', () => {
   });
 });
 
+describe('a value typed where an option value or a context pair goes is not echoed (it may be the secret)', () => {
+  const rows: string[][] = [
+    ['put', 'db.pw', 'correct', 'horse-hunter2', 'battery'],
+    ['put', 'db.pw', '-v', 'hunter2', 'x'],
+    ['put', 'db.pw', '--expect-version', 'hunter2', 'x'],
+    ['put', 'db.pw', '-d', 'hunter2', 'x'],
+    ['get', 'db.pw', '-v', 'hunter2'],
+    ['put', 'db.pw', '-hunter2'],
+    ['put', 'db.pw', '--hunter2'],
+    ['export', 'db.pw', 'hunter2'],
+  ];
+  for (const argv of rows) {
+    it(argv.join(' '), async () => {
+      const r = await harness().run(argv);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^keystash: error: /);
+      expect(r.stderr).not.toMatch(/hunter|horse|battery/);
+      expect(r.calls).toEqual([]);
+    });
+  }
+});
+
 describe('usage errors → exit 2, nothing called', () => {
   const rows: Array<{ argv: string[]; message: string }> = [
-    { argv: ['put', 'n', 'v', 'novalue'], message: `'novalue' is not the form of "key=value"` },
+    { argv: ['put', 'n', 'v', 'novalue'], message: 'an encryption-context operand is not the form of "key=value" (not shown' },
     { argv: ['put', 'n', 'v', '=x'], message: 'is not the form of "key=value"' },
-    { argv: ['put', '-d', 'WHIRLPOOL', 'n', 'v'], message: "invalid choice: 'WHIRLPOOL'" },
-    { argv: ['put', '-v', 'abc', 'n', 'v'], message: "invalid version 'abc'" },
+    { argv: ['put', '-d', 'WHIRLPOOL', 'n', 'v'], message: "option '-d, --digest <digest>': invalid choice (choose from SHA," },
+    { argv: ['put', '-v', 'abc', 'n', 'v'], message: "option '-v, --version <version>': invalid version (use a number" },
     { argv: ['put', 'n'], message: 'missing value' },
-    { argv: ['get', '-v', 'x1', 'n'], message: "invalid version 'x1'" },
+    { argv: ['get', '-v', 'x1', 'n'], message: "option '-v, --version <version>': invalid version" },
     { argv: ['get'], message: "missing required argument 'name'" },
     { argv: ['getall', '-f', 'xml'], message: "Allowed choices are json, yaml, csv, dotenv" },
     { argv: ['nosuchcommand'], message: "unknown command 'nosuchcommand'" },
