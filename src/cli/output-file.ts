@@ -5,7 +5,9 @@
  * - a replaced file is never narrowed in place (a reader who opened it before would read on): the
  *   text goes to a new 0600 file beside it (O_EXCL, no symlink followed), fsynced, then renamed
  *   over the target;
- * - a target that is a symbolic link, or a file owned by another user, is refused;
+ * - a target that is a symbolic link, or a file owned by another user, is refused, and so is one in
+ *   a directory another user could swap it in (owned by someone other than the user or root, or
+ *   writable by others without the sticky bit);
  * - an appended file (`-o "$GITHUB_ENV"`) must be a regular file readable by nobody else, and the
  *   user's own — or, as in a GitHub `container:` job where the step runs as root and the runner's
  *   user (uid 1001) owns `$GITHUB_ENV`, the very file the runner named in this process's
@@ -70,8 +72,31 @@ export async function writeOutputFile(path: string, text: string, append: boolea
   if (existing !== undefined && !existing.isFile()) return writeThrough(path, text, append, existing);
   let owner: number | undefined;
   if (existing !== undefined) owner = append ? await appendOwner(path, existing, runnerNamed) : checkOwned(path, existing, false);
+  // A file the runner named (another user's, as appendOwner allowed) has its directory checked there.
+  if (owner === undefined || owner === process.geteuid?.()) await checkDirectory(path);
   if (append) return appendPrivate(path, text, existing !== undefined, owner);
   return replacePrivate(path, text);
+}
+
+/**
+ * The directory a private file is written in must be closed to other users: owned by the user or
+ * root, and writable by nobody else unless sticky (/tmp). In another user's directory they could
+ * rename the file away and put their own in its place before whatever reads it next (a dotenv
+ * file a deploy sources), or, for a replaced file, swap the target between the check and the
+ * rename.
+ */
+async function checkDirectory(path: string): Promise<void> {
+  const euid = process.geteuid?.();
+  if (euid === undefined) return;
+  const dir = dirname(path);
+  const stat = await fsPromises.stat(dir).catch((error: NodeJS.ErrnoException) => {
+    throw cannotWrite(path, error);
+  });
+  if (stat.uid !== euid && stat.uid !== 0) throw new UsageError(`refusing to write ${path}: its directory belongs to another user (uid ${stat.uid}), who could replace the file; choose a directory of your own`);
+  if ((stat.mode & 0o022) !== 0 && (stat.mode & 0o1000) === 0) {
+    const octal = (stat.mode & 0o7777).toString(8).padStart(4, '0');
+    throw new UsageError(`refusing to write ${path}: other users can write its directory (mode ${octal}, not sticky) and could replace the file; choose a directory of your own`);
+  }
 }
 
 /** The uid a target may belong to: the user's own; refuses another's, and (`privateMode`) open modes. */

@@ -97,6 +97,42 @@ describe.runIf(asRoot)('a FIFO at the target', () => {
   });
 });
 
+describe('the directory of the file: closed to other users, or sticky like /tmp', () => {
+  const dirOf = (mode: number, owner?: number) => {
+    const dir = join(h.dir, `outdir-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(dir);
+    chmodSync(dir, mode);
+    if (owner !== undefined) chownSync(dir, owner, owner);
+    return dir;
+  };
+  const formats = [['dotenv'], ['github-env']] as const; // replaced, appended
+
+  it.each(formats)('-f %s: a directory others can write without the sticky bit is refused, nothing created (exit 2)', async (format) => {
+    const dir = dirOf(0o777);
+    const r = await h.run(['export', 'out.pw', '-f', format, '-o', join(dir, 'out.env')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('other users can write its directory (mode 0777, not sticky)');
+    expect(existsSync(join(dir, 'out.env'))).toBe(false);
+  });
+
+  it.each(formats)('-f %s: a sticky directory others can write (/tmp) and one of your own are written', async (format) => {
+    for (const dir of [dirOf(0o1777), dirOf(0o700)]) {
+      const r = await h.run(['export', 'out.pw', '-f', format, '-o', join(dir, 'out.env')]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(readFileSync(join(dir, 'out.env'), 'utf8')).toContain('s3cr3t-value');
+    }
+  });
+
+  it.runIf(asRoot).each(formats)('-f %s as root: a directory of another user (uid 1001, 0755) is refused, nothing created', async (format) => {
+    const dir = dirOf(0o755, 1001);
+    const r = await h.run(['export', 'out.pw', '-f', format, '-o', join(dir, 'out.env')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('its directory belongs to another user (uid 1001)');
+    expect(existsSync(join(dir, 'out.env'))).toBe(false);
+  });
+});
+
 describe.runIf(asRoot)('a container job: $GITHUB_ENV of the runner user, the step as root', () => {
   const runnerDir = (mode: number, owner = 1001) => {
     const dir = join(h.dir, `file_commands-${Math.random().toString(36).slice(2)}`);
