@@ -230,4 +230,8 @@ function cannotWrite(path: string, error: NodeJS.ErrnoException): UsageError {
 /** `-o ''` (an unset shell variable) is a usage error that says so, not "cannot write : ENOENT". */
 export function checkOutputPath(path: string | undefined): void {
   if (path === '') throw new UsageError("the output path is empty (-o ''): give a file name, or leave -o out to write to stdout");
+  if (path !== undefined && STANDARD_ERROR.has(path)) throw new UsageError(`-o ${path}: keystash writes data only to stdout or a file, never to standard error (where logs collect it); redirect stdout if you mean it: 1>&2`);
 }
+
+/** Names of standard error: a symbolic link like any other to the file checks, so named here. */
+const STANDARD_ERROR: ReadonlySet<string> = new Set(['/dev/stderr', '/dev/fd/2', '/proc/self/fd/2']);

@@ -97,6 +97,16 @@ describe.runIf(asRoot)('a FIFO at the target', () => {
   });
 });
 
+describe('-o /dev/stderr is not a file', () => {
+  it.each([['/dev/stderr'], ['/dev/fd/2']])('-o %s is refused with what to do instead, nothing written (exit 2)', async (target) => {
+    const r = await h.run(['export', 'out.pw', '-f', 'dotenv', '-o', target]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('never to standard error');
+    expect(r.stderr).not.toContain('s3cr3t');
+  });
+});
+
 describe('the directory of the file: closed to other users, or sticky like /tmp', () => {
   const dirOf = (mode: number, owner?: number) => {
     const dir = join(h.dir, `outdir-${Math.random().toString(36).slice(2)}`);
