@@ -6,8 +6,8 @@
  */
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { UsageError } from '../errors.js';
-import { DIGEST_NAMES } from '../envelope/digests.js';
-import { MAX_VERSION_LENGTH } from '../core/secrets/versions.js';
+import { digestNameProblem } from '../envelope/digests.js';
+import { writeVersionProblem } from '../core/secrets/versions.js';
 
 /** One `key=value` pair: exactly one '=', non-empty sides (UsageError: parsed inside actions). */
 export function parseContextPair(text: string): [string, string] {
@@ -41,13 +41,11 @@ export function parseContext(pairs: readonly string[]): EncryptionContext {
 
 /** What is wrong with `-d DIGEST` (one of credstash's names, exact case), or undefined. */
 export function digestArgProblem(text: string): string | undefined {
-  return (DIGEST_NAMES as readonly string[]).includes(text) ? undefined : `invalid choice (choose from ${DIGEST_NAMES.join(', ')})`;
+  return digestNameProblem(text);
 }
 
-/** What is wrong with a version given on the command line (digits, or a 19+ character stored form), or undefined. */
-export function versionArgProblem(text: string): string | undefined {
-  // No stored version can be longer (DynamoDB range-key limit; keystash never writes one).
-  if (text.length > MAX_VERSION_LENGTH) return `version is longer than ${MAX_VERSION_LENGTH} characters`;
-  if (/^\d+$/.test(text) || (text.length >= 19 && /^[\x21-\x7e]+$/.test(text))) return undefined;
-  return 'invalid version (use a number such as 3, or the 19-digit stored form)';
-}
+/**
+ * What is wrong with a version given on the command line, or undefined: the writers' rule
+ * (core/secrets/versions.ts), which every reader's version also meets.
+ */
+export const versionArgProblem = writeVersionProblem;

@@ -3,7 +3,7 @@
  * (docs/format.md §2.3). Names are case-sensitive; SHA-1 and MD5 stay readable because
  * credstash still writes them when asked (`put -d SHA` / `-d MD5`).
  */
-import { IntegrityError } from '../errors.js';
+import { IntegrityError, UsageError } from '../errors.js';
 
 /** The digest names credstash 1.17.1 reads and writes, in its order (§2.3 table). */
 export const DIGEST_NAMES = ['SHA', 'SHA224', 'SHA256', 'SHA384', 'SHA512', 'MD5'] as const;
@@ -46,6 +46,21 @@ export interface Digest {
 /** True when `x` is exactly one of credstash's digest names (case-sensitive, §2.3). */
 export function isDigestName(x: unknown): x is DigestName {
   return typeof x === 'string' && Object.hasOwn(DIGESTS, x);
+}
+
+/**
+ * What is wrong with a digest name given for writing (`put -d`, a library caller), or undefined.
+ * The name is not quoted back: typed in the wrong place it may be the secret.
+ */
+export function digestNameProblem(x: unknown): string | undefined {
+  return isDigestName(x) ? undefined : `invalid choice (choose from ${DIGEST_NAMES.join(', ')})`;
+}
+
+/** `x` as a digest name to write with; UsageError (see {@link digestNameProblem}) otherwise. */
+export function requireDigestName(x: unknown): DigestName {
+  const problem = digestNameProblem(x);
+  if (problem !== undefined) throw new UsageError(`unknown digest: ${problem}`);
+  return x as DigestName;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { IntegrityError, UsageError } from '../errors.js';
 import { base64ToBytes, bytesToBase64, bytesToHex, bytesToUtf8, hexToBytes, utf8ToBytes } from './codec.js';
-import { DEFAULT_DIGEST, DIGEST_NAMES, isDigestName, resolveDigest } from './digests.js';
+import { DEFAULT_DIGEST, requireDigestName, resolveDigest } from './digests.js';
 import type { DigestName } from './digests.js';
 import { aes256Ctr, equalConstantTime, hmacOf } from './primitives.js';
 
@@ -64,14 +64,12 @@ export interface StoredFields {
 export function seal(plaintext: Uint8Array, dataKey: Uint8Array, digest: string = DEFAULT_DIGEST): Sealed {
   assertBytes(plaintext, 'plaintext');
   assertDataKey(dataKey);
-  if (!isDigestName(digest)) {
-    throw new UsageError(`unknown digest '${digest}' (expected one of ${DIGEST_NAMES.join(', ')})`);
-  }
-  const { hash } = resolveDigest(digest);
+  const name = requireDigestName(digest);
+  const { hash } = resolveDigest(name);
   const [aesKey, macKey] = splitDataKey(dataKey);
   try {
     const contents = aes256Ctr(aesKey, legacyCounterBlock(), plaintext);
-    return { contents, hmac: hmacOf(hash.algorithm, macKey, contents), digest };
+    return { contents, hmac: hmacOf(hash.algorithm, macKey, contents), digest: name };
   } finally {
     aesKey.fill(0);
     macKey.fill(0);

@@ -8,7 +8,7 @@ import { bytesToBase64 } from '../../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
 import { DEFAULT_KEY } from '../../config.js';
 import { DATA_KEY_BYTES, sealToFields, withDataKey } from '../../envelope/seal.js';
-import { DIGEST_NAMES, isDigestName } from '../../envelope/digests.js';
+import { requireDigestName } from '../../envelope/digests.js';
 import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../../secretstore/types.js';
 import { mapSettled } from './concurrency.js';
 import { latestOfEach, latestRecord, nextVersion, parseReadVersion, parseWriteVersion } from './versions.js';
@@ -372,6 +372,5 @@ function sleep(ms: number): Promise<void> {
 
 /** The digest to write (SHA256 by default); UsageError for a name credstash does not know. */
 function checkedDigest(digest = 'SHA256'): string {
-  if (!isDigestName(digest)) throw new UsageError(`unknown digest '${digest}' (expected one of ${DIGEST_NAMES.join(', ')})`);
-  return digest;
+  return requireDigestName(digest);
 }

@@ -24,10 +24,24 @@ export function padVersion(version: string | number): string {
  */
 export function parseReadVersion(version: string): string {
   if (version.length >= PAD_LEN) return version;
-  if (!/^\d+$/.test(version)) {
-    throw new UsageError(`invalid version '${version}': use a number (e.g. 3) or the 19-character stored form`);
-  }
+  if (!/^\d+$/.test(version)) throw new UsageError(`invalid version ${VERSION_HINT}`);
   return padVersion(BigInt(version).toString());
+}
+
+/** The rule a version given for writing must meet; the version itself is not quoted back. */
+const VERSION_HINT = '(use a number such as 3, or the 19-digit stored form)';
+
+/**
+ * What is wrong with a version given for writing (and so with any version on the command line),
+ * or undefined: a non-negative integer, or a 19+ character stored form without whitespace, at most
+ * {@link MAX_VERSION_LENGTH} characters. The text is not quoted: typed in the wrong place it may be
+ * the secret.
+ */
+export function writeVersionProblem(version: string): string | undefined {
+  // No stored version can be longer (DynamoDB range-key limit; keystash never writes one).
+  if (version.length > MAX_VERSION_LENGTH) return `version is longer than ${MAX_VERSION_LENGTH} characters`;
+  if (/^\d+$/.test(version) || (version.length >= PAD_LEN && /^[\x21-\x7e]+$/.test(version))) return undefined;
+  return `invalid version ${VERSION_HINT}`;
 }
 
 /**
@@ -35,10 +49,9 @@ export function parseReadVersion(version: string): string {
  * non-negative integers or an existing-style 19+ character string without whitespace.
  */
 export function parseWriteVersion(version: string): string {
-  if (version.length > MAX_VERSION_LENGTH) throw new UsageError(`version is longer than ${MAX_VERSION_LENGTH} characters`);
-  if (/^\d+$/.test(version)) return padVersion(BigInt(version).toString());
-  if (version.length >= PAD_LEN && /^[\x21-\x7e]+$/.test(version)) return version;
-  throw new UsageError(`invalid version '${version}': use a non-negative integer`);
+  const problem = writeVersionProblem(version);
+  if (problem !== undefined) throw new UsageError(problem);
+  return /^\d+$/.test(version) ? padVersion(BigInt(version).toString()) : version;
 }
 
 /** The numeric value of a stored version, or undefined when it is not an integer. */
