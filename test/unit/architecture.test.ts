@@ -90,3 +90,15 @@ describe('the import graph of src/', () => {
     expect(cycles).toEqual([]);
   });
 });
+
+describe('one way to do a thing', () => {
+  it('commands print --json through printJson (cli/deps.ts), never by hand', () => {
+    const commands = join(SRC, 'cli/commands');
+    const byHand = readdirSync(commands)
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => /stdout\.write\([^;]*JSON\.stringify\([^;]*null, 2\)/.test(readFileSync(join(commands, f), 'utf8')));
+    expect(byHand).toEqual([]);
+    // The probe sees the pattern it forbids.
+    expect(/stdout\.write\([^;]*JSON\.stringify\([^;]*null, 2\)/.test('deps.io.stdout.write(`${JSON.stringify(x, null, 2)}\\n`);')).toBe(true);
+  });
+});

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { configOf, type CliDeps } from '../deps.js';
+import { configOf, printJson, type CliDeps } from '../deps.js';
 import { describeConfig } from '../../config.js';
 import { oneLine } from '../../format/one-line.js';
 
@@ -14,7 +14,7 @@ export function configCommand(deps: CliDeps): Command {
     .option('--json', 'print JSON')
     .action((opts: ConfigOptions, cmd: Command) => {
       const rows = describeConfig(configOf(deps, cmd));
-      if (opts.json) return void deps.io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      if (opts.json) return void printJson(deps, rows);
       const cells = rows.map((r) => [r.setting, r.value === '' ? '-' : oneLine(r.value), `(${r.source})`] as const);
       const w0 = Math.max(...cells.map((c) => c[0].length));
       const w1 = Math.max(...cells.map((c) => c[1].length));

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
-import { withKeystash, type CliDeps } from '../deps.js';
+import { printJson, withKeystash, type CliDeps } from '../deps.js';
 import { secretHistory } from '../../core/secrets/history.js';
 import { oneLine } from '../../format/one-line.js';
 
@@ -22,7 +22,7 @@ export function historyCommand(deps: CliDeps): Command {
       const rows = await withKeystash(deps, cmd, (ks) => secretHistory(ks, name, { keys: opts.keys, context: parseContext(pairs) }));
       if (opts.json) {
         const out = rows.map((r) => ({ version: r.version, createdAt: r.createdAt ?? null, comment: r.comment ?? null, ...(opts.keys ? { keyArn: r.keyArn ?? null } : {}) }));
-        deps.io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        printJson(deps, out);
         return;
       }
       const lines = rows.map((r) => [r.version, r.createdAt ?? '-', ...(opts.keys ? [r.keyArn ?? '-'] : []), oneLine(r.comment ?? '')].join('  ').trimEnd());

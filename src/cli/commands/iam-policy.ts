@@ -1,6 +1,6 @@
 import { Command, Argument } from 'commander';
 import { parseContext } from '../arg-checks.js';
-import { configOf, type CliDeps } from '../deps.js';
+import { configOf, printJson, type CliDeps } from '../deps.js';
 import { DEFAULT_KEY } from '../../config.js';
 import { ACCOUNT_PLACEHOLDER, iamPolicy, type PolicyRole } from '../../core/policy/iam-policy.js';
 
@@ -25,6 +25,6 @@ export function iamPolicyCommand(deps: CliDeps): Command {
       const config = configOf(deps, cmd);
       const scope = { context: parseContext(opts.context), prefix: opts.prefix };
       const policy = iamPolicy(role, { region: config.region, kmsRegion: config.kmsRegion, accountId: opts.accountId, table: config.table, keyId: opts.key, regions: config.regions }, scope);
-      deps.io.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
+      printJson(deps, policy);
     });
 }

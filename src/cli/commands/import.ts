@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { parseContext } from '../arg-checks.js';
-import { withKeystash, type CliDeps } from '../deps.js';
+import { printJson, withKeystash, type CliDeps } from '../deps.js';
 import { readStdin, readValueFile } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { oneLine } from '../../format/one-line.js';
@@ -46,7 +46,7 @@ export function importCommand(deps: CliDeps): Command {
 /** The per-name report: JSON on stdout, or `added NAME=***` lines (never a value). */
 export function printImportReport(deps: CliDeps, results: readonly ImportResult[], json: boolean, dryRun: boolean): void {
   if (json) {
-    deps.io.stdout.write(`${JSON.stringify({ dryRun, results }, null, 2)}\n`);
+    printJson(deps, { dryRun, results });
     return;
   }
   const lines = results.map((r) => `${r.status.padEnd(9)} ${oneLine(r.name)}=***${r.version ? ` (version ${r.version})` : ''}\n`);

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseContextPair } from '../arg-checks.js';
-import { type CliDeps, say } from '../deps.js';
+import { printJson, say, type CliDeps } from '../deps.js';
 import { addPrincipalToFile, generateKeyPair, type PrincipalEntry } from '../kms-principals-file.js';
 import { oneLine } from '../../format/one-line.js';
 
@@ -33,7 +33,7 @@ export function kmsPrincipalsCommand(deps: CliDeps): Command {
       if (opts.key !== undefined) entry.keys = opts.key;
       if (opts.context !== undefined) entry.context = Object.fromEntries(opts.context);
       if (opts.file === undefined) {
-        deps.io.stdout.write(`${JSON.stringify(entry, null, 2)}\n`);
+        printJson(deps, entry);
         say(deps, 'add this entry to the "principals" list of the file given to kms serve --principals (chmod 600); the secret is not stored anywhere else');
         return;
       }

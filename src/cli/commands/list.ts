@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { withKeystash, type CliDeps } from '../deps.js';
+import { printJson, withKeystash, type CliDeps } from '../deps.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `list`. */
@@ -15,7 +15,7 @@ export function listCommand(deps: CliDeps): Command {
     .action(async (opts: ListOptions, cmd: Command) => {
       const rows = await withKeystash(deps, cmd, (ks) => ks.list());
       if (opts.json) {
-        deps.io.stdout.write(`${JSON.stringify(rows.map((r) => ({ name: r.name, version: r.version, comment: r.comment ?? null, createdAt: r.createdAt ?? null })), null, 2)}\n`);
+        printJson(deps, rows.map((r) => ({ name: r.name, version: r.version, comment: r.comment ?? null, createdAt: r.createdAt ?? null })));
         return;
       }
       const width = Math.max(0, ...rows.map((r) => oneLine(r.name).length));

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
-import { flagsOf, say, type CliDeps } from '../deps.js';
+import { flagsOf, printJson, say, type CliDeps } from '../deps.js';
 import { progressReporter } from '../progress.js';
 import { DEFAULT_KEY, resolveConfig, type ConfigFlags } from '../../config.js';
 import { MigrateFailedError, type MigrateSummary } from '../../core/transfer/migrate.js';
@@ -50,7 +50,7 @@ export function migrateCommand(deps: CliDeps): Command {
       }
       const source = await deps.open(from);
       const progress = progressReporter(deps.io, 'migrate');
-      const report = (s: MigrateSummary) => (opts.json ? deps.io.stdout.write(`${JSON.stringify(summaryJson(s), null, 2)}\n`) : say(deps, summaryLine(s)));
+      const report = (s: MigrateSummary) => (opts.json ? printJson(deps, summaryJson(s)) : say(deps, summaryLine(s)));
       try {
         const dest = await deps.open(to, { create: true });
         try {

@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
-import { flagsOf, say, type CliDeps } from '../deps.js';
+import { flagsOf, printJson, say, type CliDeps } from '../deps.js';
 import { resolveConfig, type Config } from '../../config.js';
 import { replicate, ReplicateFailedError, type ReplicateSummary } from '../../core/transfer/replicate.js';
 import { UsageError } from '../../errors.js';
@@ -73,6 +73,6 @@ export function replicateCommand(deps: CliDeps): Command {
 }
 
 function report(deps: CliDeps, s: ReplicateSummary, label: string, json: boolean): void {
-  if (json) deps.io.stdout.write(`${JSON.stringify({ ...s, failed: s.failed.map((f) => ({ name: f.name, version: f.version, code: f.error.code, error: f.error.message })) }, null, 2)}\n`);
+  if (json) printJson(deps, { ...s, failed: s.failed.map((f) => ({ name: f.name, version: f.version, code: f.error.code, error: f.error.message })) });
   else say(deps, summaryLine(s, label));
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
-import { say, withKeystash, type CliDeps } from '../deps.js';
+import { printJson, say, withKeystash, type CliDeps } from '../deps.js';
 import { progressReporter } from '../progress.js';
 import { rotateSecrets, RotateFailedError, type RotateSummary } from '../../core/secrets/rotate.js';
 import { isPattern } from '../../core/secrets/wildcard.js';
@@ -45,7 +45,7 @@ export function rotateCommand(deps: CliDeps): Command {
       const names = selection.filter((a) => !pairs.includes(a));
       if (!opts.all && names.length === 0) throw new UsageError('give secret names or patterns, or --all');
       const progress = progressReporter(deps.io, 'rotate');
-      const report = (s: RotateSummary) => (opts.json ? deps.io.stdout.write(`${JSON.stringify(summaryJson(s), null, 2)}\n`) : say(deps, summaryLine(s)));
+      const report = (s: RotateSummary) => (opts.json ? printJson(deps, summaryJson(s)) : say(deps, summaryLine(s)));
       try {
         const summary = await withKeystash(deps, cmd, (ks) =>
           rotateSecrets(ks, {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
-import { flagsOf, withKeystash, type CliDeps } from '../deps.js';
+import { flagsOf, printJson, withKeystash, type CliDeps } from '../deps.js';
 import { resolveConfig } from '../../config.js';
 import { compareReplicas, type ReplicaComparison } from '../../core/transfer/replicate.js';
 import type { Keystash } from '../../core/secrets/keystash.js';
@@ -34,7 +34,7 @@ export function verifyCommand(deps: CliDeps): Command {
       const replicas = await compareRegions(deps, cmd);
       if (opts.json) {
         const json = { checked: report.checked, ok: report.ok, legacy: report.legacy, failed, ...(replicas === undefined ? {} : { regions: replicas }) };
-        deps.io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+        printJson(deps, json);
       } else {
         const lines = [
           ...failed.map((f) => `FAILED  ${oneLine(f.name)} version ${oneLine(f.version)}: ${f.error}`),
