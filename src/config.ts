@@ -17,9 +17,9 @@ export type Source = 'flag' | 'env' | 'config' | 'default';
 
 /** credstash's default table (docs/format.md §1.1). */
 export { DEFAULT_KEY, DEFAULT_TABLE };
-export const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_CONCURRENCY = 16;
 /** Overall deadline of one command's AWS requests, in seconds (docs/architecture.md "Timeouts"). */
-export const DEFAULT_TIMEOUT_SECONDS = 60;
+const DEFAULT_TIMEOUT_SECONDS = 60;
 
 export interface Config {
   readonly backend: Backend;
@@ -91,7 +91,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 type FileConfig = Record<string, unknown>;
 
 /** Where the config file lives: KEYSTASH_CONFIG, else $XDG_CONFIG_HOME/keystash/config.json. */
-export function configFilePath(env: Env): string {
+function configFilePath(env: Env): string {
   if (env.KEYSTASH_CONFIG) return env.KEYSTASH_CONFIG;
   const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
   return join(base, 'keystash', 'config.json');

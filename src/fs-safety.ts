@@ -52,7 +52,7 @@ export function checkOwnedPath(path: string, what: string): void {
 }
 
 /** The data directory holding `file`, then `file` itself ({@link checkOwnedPath} on both). */
-export function checkOwnedFile(file: string, what: string): void {
+function checkOwnedFile(file: string, what: string): void {
   checkOwnedPath(dirname(file), 'data directory');
   checkOwnedPath(file, what);
 }

@@ -27,7 +27,7 @@ export interface StaticCredentials {
 }
 
 /** What the backends of one run are opened with, beyond the Config. */
-export interface WiringOptions {
+interface WiringOptions {
   /** Explicit AWS credentials (a library caller's); default: the SDK's chain (or `roleArn`). */
   credentials?: StaticCredentials | undefined;
   /** Overall deadline (epoch ms) of the AWS requests of one command; default none. */
@@ -112,7 +112,7 @@ export async function openConfiguredKeys(config: Config, options: WiringOptions 
  * requests share the command's deadline; a fallback region gets a deadline of its own, counted
  * from its first request (the wait is the deadline plus one region's latency at most).
  */
-export async function openRegional(config: Config, options: WiringOptions = {}): Promise<{ store: SecretStore; keys: KeyService }> {
+async function openRegional(config: Config, options: WiringOptions = {}): Promise<{ store: SecretStore; keys: KeyService }> {
   const { RegionRouter, RegionalKeys, RegionalStore } = await import('./core/transfer/regions.js');
   const specs = config.regions.map((region, index) => ({
     region,

@@ -11,9 +11,9 @@ import { sdkClientConfig, type SdkClientOptions } from './http.js';
 export { DEFAULT_MAX_ATTEMPTS } from './http.js';
 
 /** TCP connect timeout (ms). */
-export const DYNAMODB_CONNECT_TIMEOUT_MS = 3_000;
+const DYNAMODB_CONNECT_TIMEOUT_MS = 3_000;
 /** Per attempt: until the response headers, and the longest silence while reading the body (ms). */
-export const DYNAMODB_REQUEST_TIMEOUT_MS = 10_000;
+const DYNAMODB_REQUEST_TIMEOUT_MS = 10_000;
 
 /** What the SDK accepts as credentials: static keys or a provider function. */
 export type DynamoDbCredentials = DynamoDBClientConfig['credentials'];

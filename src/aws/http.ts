@@ -15,7 +15,7 @@ import { state as sdkWarningState } from '@aws-sdk/core/client';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** Timeouts of one client. */
-export interface AwsHttpTimeouts {
+interface AwsHttpTimeouts {
   /** TCP/TLS connect timeout per attempt (ms). */
   connectMs: number;
   /** Per attempt: until the response headers, and the longest silence while reading (ms). */

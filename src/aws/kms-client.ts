@@ -11,15 +11,15 @@ import { sdkClientConfig, type SdkClientOptions } from './http.js';
 export { DEFAULT_MAX_ATTEMPTS } from './http.js';
 
 /** TCP/TLS connect timeout (ms). */
-export const KMS_CONNECT_TIMEOUT_MS = 5_000;
+const KMS_CONNECT_TIMEOUT_MS = 5_000;
 /** Per attempt: until the response headers, and the longest silence while reading the body (ms). */
-export const KMS_REQUEST_TIMEOUT_MS = 30_000;
+const KMS_REQUEST_TIMEOUT_MS = 30_000;
 
 /** What the SDK accepts as credentials: static keys or a provider function. */
-export type KmsCredentials = KMSClientConfig['credentials'];
+type KmsCredentials = KMSClientConfig['credentials'];
 
 /** Options of {@link createKmsClient} (timeouts default to 5 s connect, 30 s per attempt). */
-export type KmsClientOptions = SdkClientOptions<KmsCredentials>;
+type KmsClientOptions = SdkClientOptions<KmsCredentials>;
 
 /**
  * A KMSClient with keep-alive agents and 5 s connect / 30 s request timeouts. The caller owns it:

@@ -39,7 +39,7 @@ export function createMultiRegionKeyInput(description = 'keystash multi-region k
 }
 
 /** What `setup --replica-region` will do, what is already done, and what cannot be converted. */
-export interface MultiRegionPlan {
+interface MultiRegionPlan {
   table: UpdateTableCommandInput[];
   key: ReplicateKeyCommandInput[];
   /** Lines saying what is already in place. */

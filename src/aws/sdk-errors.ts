@@ -8,7 +8,7 @@
 import { describeTimeout, notAwsStatus } from './http.js';
 
 /** Socket-level failures: the endpoint was not reached or the connection broke. */
-export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED',
 ]);
 /** SDK error names of a request that got no answer in time or no connection. */
@@ -26,9 +26,9 @@ const CREDENTIAL_PROBLEMS: ReadonlyArray<readonly [CredentialProblem, ReadonlySe
  * ProvisionedThroughputExceededException, KMS's LimitExceededException — which in DynamoDB means
  * something else, hence not here).
  */
-export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set(['ThrottlingException', 'Throttling', 'RequestLimitExceeded', 'TooManyRequestsException']);
+const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set(['ThrottlingException', 'Throttling', 'RequestLimitExceeded', 'TooManyRequestsException']);
 
-export type CredentialProblem = 'missing' | 'expired' | 'rejected';
+type CredentialProblem = 'missing' | 'expired' | 'rejected';
 
 /** The SDK error name (`err.name`), or '' for a value without one. */
 export function awsErrorName(err: unknown): string {
@@ -90,7 +90,7 @@ export function isServiceError(err: unknown): boolean {
  * the command's deadline passed (`deadline`), one attempt timed out (`timeout`), or the endpoint
  * answered with something that is not an AWS response (`notAws`, with its HTTP status).
  */
-export type TransportFailure = { kind: 'deadline'; text: string } | { kind: 'timeout'; text: string } | { kind: 'notAws'; status: string };
+type TransportFailure = { kind: 'deadline'; text: string } | { kind: 'timeout'; text: string } | { kind: 'notAws'; status: string };
 
 /** See {@link TransportFailure}; `handler` is the client's request handler (it knows the deadline). */
 export function transportFailure(err: unknown, handler: unknown): TransportFailure | undefined {

@@ -17,7 +17,7 @@ export interface CliDeps extends CliWiring {
 }
 
 /** How a command opens its Keystash. */
-export interface OpenOptions {
+interface OpenOptions {
   /** The command stores secrets: a missing local store (and data directory) is created. */
   create?: boolean | undefined;
   /** A fallback region answered because the one before it was out (multi-region reads). */

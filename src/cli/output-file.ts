@@ -62,7 +62,7 @@ export async function writeOutput(stdout: { write(chunk: string): unknown }, pat
 }
 
 /** Write `text` to `path`; `append` adds to an existing private file (created 0600 if missing). */
-export async function writeOutputFile(path: string, text: string, append: boolean, runnerNamed: readonly string[] = []): Promise<void> {
+async function writeOutputFile(path: string, text: string, append: boolean, runnerNamed: readonly string[] = []): Promise<void> {
   checkOutputPath(path);
   const existing = await fsPromises.lstat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;

@@ -82,7 +82,7 @@ const COMMANDS = {
 type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** A command line the quick path runs: the command, its operands, and every option given. */
-export interface QuickLine {
+interface QuickLine {
   command: keyof typeof COMMANDS;
   operands: string[];
   values: Values;

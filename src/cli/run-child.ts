@@ -16,7 +16,7 @@ import { SecretMasker } from '../core/process/mask.js';
 import { ChildExit } from '../errors.js';
 import { FORWARDED_SIGNALS, TERMINAL_SIGNALS } from './signals.js';
 
-export interface RunChildOptions {
+interface RunChildOptions {
   /** Byte patterns to conceal in the child's stdout and stderr (core/process/mask.ts maskPatterns). */
   mask?: readonly Uint8Array[] | undefined;
 }
@@ -196,7 +196,7 @@ function procStat(pid: string): { pgrp: number; ttyNr: number; tpgid: number } |
 }
 
 /** The `count` largest variables of `env` by size (names and sizes only, never values). */
-export function largestVariables(env: Record<string, string>, count = 3): string {
+function largestVariables(env: Record<string, string>, count = 3): string {
   const sized = Object.entries(env).map(([name, value]) => [name, Buffer.byteLength(name) + 1 + Buffer.byteLength(value)] as const);
   sized.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const kib = (bytes: number) => (bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} bytes`);

@@ -17,7 +17,7 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW = 0 } = constants;
 const CAUGHT = FORWARDED_SIGNALS;
 
 /** What `run` gets: the entries with file values replaced by paths, and the first signal caught. */
-export interface SecretFilesScope {
+interface SecretFilesScope {
   entries: EnvEntry[];
   /** The signal received since the files were set up, if any (then do not start the child). */
   signal(): NodeJS.Signals | undefined;

@@ -22,7 +22,7 @@ export function skipCollector(opts: SkipOptions): { onUnreadable: ((s: readonly 
 }
 
 /** "skipped 2 unreadable secrets: a (reason); b (reason)", with the context advice when it applies. */
-export function describeSkipped(skipped: readonly UnreadableSecret[]): string {
+function describeSkipped(skipped: readonly UnreadableSecret[]): string {
   const list = skipped.map((s) => `${oneLine(s.name)} (${s.error instanceof DecryptError ? 'wrong or missing encryption context' : oneLine(s.error.message)})`).join('; ');
   const context = skipped.some((s) => s.error instanceof DecryptError)
     ? '; a row does not record the encryption context it was stored with, so which pairs it needs cannot be told: read it with the pairs it was put with'

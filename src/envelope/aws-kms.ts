@@ -19,7 +19,7 @@ import type {
 } from './keyservice.js';
 
 /** Options of {@link AwsKmsKeyService}. */
-export interface AwsKmsKeyServiceOptions {
+interface AwsKmsKeyServiceOptions {
   /** A configured client (region, endpoint, credentials); destroyed by close() only with `ownsClient`. */
   client: KMSClient;
   /** close() destroys the client (its keep-alive sockets close at once, not when the server drops them). */

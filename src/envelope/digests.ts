@@ -15,7 +15,7 @@ export type DigestName = (typeof DIGEST_NAMES)[number];
 export const DEFAULT_DIGEST: DigestName = 'SHA256';
 
 /** A hash function as OpenSSL names it, and its output length in bytes. */
-export interface HashFunction {
+interface HashFunction {
   /** OpenSSL's name, for node:crypto `createHmac` (primitives.ts `hmacOf`). */
   readonly algorithm: string;
   readonly outputLen: number;

@@ -18,7 +18,7 @@ export const DATA_KEY_BYTES = 64;
 export const AES_KEY_BYTES = 32;
 
 /** Bytes of an AES-CTR counter block. */
-export const COUNTER_BLOCK_BYTES = 16;
+const COUNTER_BLOCK_BYTES = 16;
 
 /**
  * The fixed initial counter block, 15 zero bytes then 0x01 (credstash `LEGACY_NONCE`, the PyCrypto
@@ -36,14 +36,14 @@ export interface Sealed {
 }
 
 /** What {@link open} takes: `digest` undefined means SHA256 (a legacy row without it, §1.2). */
-export interface SealedInput {
+interface SealedInput {
   contents: Uint8Array;
   hmac: Uint8Array;
   digest?: string | undefined;
 }
 
 /** The stored text form of a sealed value (§1.2): base64 `contents`, lower-case hex `hmac`. */
-export interface SealedFields {
+interface SealedFields {
   contents: string;
   hmac: string;
   digest: DigestName;

@@ -26,7 +26,7 @@ export function csvField(text: string): string {
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /** `text` made inert for spreadsheets: a leading `'` before a formula-starting character. */
-export function csvSafeText(text: string): string {
+function csvSafeText(text: string): string {
   return FORMULA_START.test(text) ? `'${text}` : text;
 }
 

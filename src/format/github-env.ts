@@ -18,7 +18,7 @@ import { toVarName, variableEntries } from './varname.js';
 import { secretEntries } from './types.js';
 
 /** Makes a candidate heredoc delimiter; injectable so tests can force collisions. */
-export type DelimiterSource = () => string;
+type DelimiterSource = () => string;
 
 const randomDelimiter: DelimiterSource = () => `ghadelimiter_${randomUUID()}`;
 

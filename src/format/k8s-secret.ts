@@ -21,7 +21,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_LABEL_LENGTH = 63;
 
 /** Throws UsageError naming the secret unless `name` (the key made from `secretName`) is a valid Secret data key. */
-export function assertK8sDataKey(name: string, secretName = name): void {
+function assertK8sDataKey(name: string, secretName = name): void {
   const problem =
     !DATA_KEY.test(name) ? 'only letters, digits, "-", "_" and "." are allowed'
     : name.length > MAX_NAME_LENGTH ? `it is longer than ${MAX_NAME_LENGTH} characters`

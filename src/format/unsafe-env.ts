@@ -17,7 +17,7 @@
  */
 
 /** One source of unsafe variable names. */
-export interface UnsafeEnvSource {
+interface UnsafeEnvSource {
   /** Short identifier, used in tests and messages. */
   id: string;
   /** Where the entries come from (file and commit, or the documentation page). */

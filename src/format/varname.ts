@@ -38,7 +38,7 @@ export function isDangerousVariable(varName: string): boolean {
 }
 
 /** UsageError unless `varName` is safe or allowed (rule 6), naming the secret and the way out. */
-export function checkVariableAllowed(secretName: string, varName: string, allowEnv: Iterable<string> = []): void {
+function checkVariableAllowed(secretName: string, varName: string, allowEnv: Iterable<string> = []): void {
   if (!isDangerousVariable(varName) || [...allowEnv].includes(varName)) return;
   throw new UsageError(
     `secret ${quoteName(secretName)} would set ${varName}, which changes how programs load or run; ` +
@@ -50,7 +50,7 @@ export function checkVariableAllowed(secretName: string, varName: string, allowE
 export type StripPrefix = string | readonly string[] | undefined;
 
 /** `secretName` without the longest of the prefixes it starts with (rule 1). */
-export function stripNamePrefix(secretName: string, stripPrefix?: StripPrefix): string {
+function stripNamePrefix(secretName: string, stripPrefix?: StripPrefix): string {
   const prefixes = typeof stripPrefix === 'string' ? [stripPrefix] : (stripPrefix ?? []);
   let longest = '';
   for (const prefix of prefixes) if (prefix.length > longest.length && secretName.startsWith(prefix)) longest = prefix;

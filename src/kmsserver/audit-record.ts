@@ -15,7 +15,7 @@ import { findOperation } from './operations.js';
 import { keyMembersOf } from './principals.js';
 
 /** What the server learned about a request while serving it. */
-export interface RequestFacts {
+interface RequestFacts {
   op: string;
   accessKeyId?: string | undefined;
   input?: JsonObject | undefined;
@@ -57,7 +57,7 @@ function requestedKey(op: string, input: JsonObject | undefined): string | undef
 }
 
 /** An operation name as recorded: one the server knows, else `other` (never a client's text). */
-export function knownOperation(op: string): string {
+function knownOperation(op: string): string {
   return op !== '' && findOperation(op) !== undefined ? op : 'other';
 }
 

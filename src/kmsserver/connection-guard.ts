@@ -17,7 +17,7 @@
 import type { Socket } from 'node:net';
 
 /** Limits of {@link ConnectionGuard}. */
-export interface ConnectionGuardLimits {
+interface ConnectionGuardLimits {
   /** Unauthenticated connections at once, over all addresses. */
   maxUnauthenticated: number;
   /** Unauthenticated connections at once from one source address. */

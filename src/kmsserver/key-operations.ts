@@ -18,7 +18,7 @@ const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
 
 /** KeyMetadata → the AWS `KeyMetadata` structure (symmetric customer-managed key). */
-export function keyMetadataToAws(meta: KeyMetadata): JsonObject {
+function keyMetadataToAws(meta: KeyMetadata): JsonObject {
   return {
     AWSAccountId: meta.arn.split(':')[4],
     KeyId: meta.keyId,

@@ -25,7 +25,7 @@ import { AwsError, readContext } from './protocol.js';
 import type { JsonObject } from './protocol.js';
 
 /** A role of a principal. */
-export type Role = 'user' | 'manager';
+type Role = 'user' | 'manager';
 
 /** One access key the server accepts, and its permissions. */
 export interface Principal {

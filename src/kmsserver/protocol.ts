@@ -54,7 +54,7 @@ export function toAwsError(err: unknown): AwsError {
  * tells a client the user name and layout of the server. Absolute paths (a `/` at the start of a
  * word) become `<keyring>`; key ARNs and aliases (`alias/x`, `…:key/…`) are not at a word start.
  */
-export function withoutPaths(message: string): string {
+function withoutPaths(message: string): string {
   return message.replace(/(^|[\s('"=])\/[^\s)'",;]*/g, '$1<keyring>');
 }
 

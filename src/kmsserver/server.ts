@@ -28,7 +28,7 @@ import type { Principal } from './principals.js';
 import type { AuditLog } from '../localkms/audit-log.js';
 
 /** Options of {@link startKmsServer}. */
-export interface KmsServerOptions {
+interface KmsServerOptions {
   /** The key store served (e.g. LocalKms); the server never constructs one itself. */
   kms: LocalKeyStore;
   /** Listen address; default 127.0.0.1 (loopback only). */

@@ -38,7 +38,7 @@ export interface VerifyOptions {
 }
 
 /** Who signed a verified request. */
-export interface VerifiedCaller {
+interface VerifiedCaller {
   accessKeyId: string;
   region: string;
 }

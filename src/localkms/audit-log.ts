@@ -41,11 +41,11 @@ import { canonicalContext } from './wrapped-key.js';
 /** File name of the audit log in the data directory. */
 export const AUDIT_FILE = 'kms-audit.jsonl';
 /** Rotate once the file would pass this size. */
-export const AUDIT_MAX_BYTES = 16 * 1024 * 1024;
+const AUDIT_MAX_BYTES = 16 * 1024 * 1024;
 /** Principal of in-process use (no access key). */
 export const LOCAL_PRINCIPAL = 'local';
 /** `eventSource` of every record (CloudTrail: `kms.amazonaws.com`). */
-export const AUDIT_EVENT_SOURCE = 'kms.keystash.local';
+const AUDIT_EVENT_SOURCE = 'kms.keystash.local';
 /** Bound on any client-supplied string copied into a record. */
 const MAX_FIELD = 256;
 const MAX_CONTEXT_KEYS = 32;
@@ -56,7 +56,7 @@ const MAX_CONTEXT_KEY = 64;
  * at most doubles a printable character); a record that would not is written without its context
  * keys. The writer reads back more than this from the tail, so it always finds the last line whole.
  */
-export const MAX_RECORD_BYTES = 8 * 1024;
+const MAX_RECORD_BYTES = 8 * 1024;
 
 /** What happened, as the caller of {@link AuditLog.append} knows it. */
 export interface AuditEntry {
@@ -84,7 +84,7 @@ export interface AuditEntry {
 }
 
 /** Extra facts of summary and bulk records (CloudTrail's `additionalEventData`). */
-export interface AuditEventData {
+interface AuditEventData {
   /** How many requests or operations the record stands for. */
   count?: number;
   /** Bulk in-process command (`getall`, …) and a digest of the sorted names it read. */
@@ -144,13 +144,13 @@ function printable(text: string): string {
 }
 
 /** `sha256:<hex>` over the context's canonical form (wrapped-key.ts canonicalContext), or undefined when empty. */
-export function contextHash(context: EncryptionContext): string | undefined {
+function contextHash(context: EncryptionContext): string | undefined {
   if (Object.keys(context).length === 0) return undefined;
   return `sha256:${createHash('sha256').update(canonicalContext(context)).digest('hex')}`;
 }
 
 /** The record written for an entry at `time`. */
-export function toAuditRecord(entry: AuditEntry, time: Date): AuditRecord {
+function toAuditRecord(entry: AuditEntry, time: Date): AuditRecord {
   const local = entry.accessKeyId === LOCAL_PRINCIPAL;
   const requestParameters: AuditRecord['requestParameters'] = {};
   if (entry.keyId !== undefined) requestParameters.keyId = printable(entry.keyId);
@@ -195,7 +195,7 @@ function contextKey(key: string): string {
 export const UNAUTHENTICATED = '-';
 
 /** Options of {@link AuditLog}. */
-export interface AuditLogOptions {
+interface AuditLogOptions {
   maxBytes?: number;
   now?: () => Date;
 }

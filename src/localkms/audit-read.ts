@@ -29,7 +29,7 @@ export interface MalformedLine {
 }
 
 /** Across the files of one log: what the previous file ended with, and what pruning removed. */
-export interface ChainState {
+interface ChainState {
   /** Index of the file being read (0 = the oldest). */
   index: number;
   /** Name and last lines' links of the file before. */
@@ -42,7 +42,7 @@ export interface ChainState {
 }
 
 /** Filters of {@link readAuditLog}. */
-export interface AuditQuery {
+interface AuditQuery {
   /** Only records at or after this time. */
   since?: Date | undefined;
   /** Only records about one of these keys (as named, or by ARN or bare key id). */
@@ -82,7 +82,7 @@ function isRecord(value: unknown): value is AuditRecord {
 }
 
 /** The key references of a record: as named, its ARN, and the bare key id of the ARN. */
-export function recordKeys(record: AuditRecord): string[] {
+function recordKeys(record: AuditRecord): string[] {
   const keys: string[] = [];
   if (record.requestParameters.keyId !== undefined) keys.push(record.requestParameters.keyId);
   if (record.requestParameters.sourceKeyId !== undefined) keys.push(record.requestParameters.sourceKeyId);
@@ -100,7 +100,7 @@ function matches(record: AuditRecord, query: AuditQuery): boolean {
 }
 
 /** The links of the last `size` lines: O(1) to add one and to look one up. */
-export class RecentLinks {
+class RecentLinks {
   readonly #order: string[] = [];
   readonly #counts = new Map<string, number>();
   #start = 0;

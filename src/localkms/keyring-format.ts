@@ -16,9 +16,9 @@ import { base64ToBytes, bytesToBase64, bytesToUtf8, utf8ToBytes } from '../envel
 import { BACKING_KEY_BYTES, bytesToHex16, bytesToUuid, isKeyId } from './wrapped-key.js';
 
 /** `format` field of every keyring file. */
-export const KEYRING_FORMAT = 'keystash-keyring';
+const KEYRING_FORMAT = 'keystash-keyring';
 /** `version` field of the layout this module reads and writes. */
-export const KEYRING_VERSION = 1;
+const KEYRING_VERSION = 1;
 /**
  * scrypt cost for new passphrase-protected keyrings: N = 2^17, r = 8, p = 1 (RFC 7914 §2; 128 MiB
  * of memory, ~0.3–0.45 s per derivation with @noble/hashes on the reference machine, paid once per
@@ -58,7 +58,7 @@ export interface MasterKeyRecord extends Omit<KeyMetadata, 'backingKeyCount' | '
 }
 
 /** The multi-region part of a key record. */
-export interface MultiRegionRecord {
+interface MultiRegionRecord {
   primaryArn: string;
   replicaArns: string[];
 }
@@ -69,7 +69,7 @@ export interface KeyringData {
 }
 
 /** scrypt parameters, salt and derived key of a sealed keyring. */
-export interface KeyringSeal {
+interface KeyringSeal {
   N: number;
   r: number;
   p: number;
@@ -159,7 +159,7 @@ function parseMultiRegion(value: unknown, keyId: string, at: string, path: strin
 }
 
 /** Validate the `{ keys: [...] }` part of a keyring; ids and aliases must be unique. */
-export function parseKeyringData(value: unknown, path: string): KeyringData {
+function parseKeyringData(value: unknown, path: string): KeyringData {
   const keys = asFields(value)?.['keys'];
   if (!Array.isArray(keys)) throw damaged(path, 'no "keys" list');
   const parsed = keys.map((k: unknown, i) => parseMasterKey(k, `keys[${i}]`, path));

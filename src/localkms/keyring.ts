@@ -34,9 +34,9 @@ import type { DeriveKey, KeyringData, ParsedKeyring } from './keyring-format.js'
 export type { BackingKeyRecord, KeyringData, MasterKeyRecord } from './keyring-format.js';
 
 /** How long a change waits for `<file>.lock` before failing with KmsError 'kms.keyringLocked'. */
-export const LOCK_TIMEOUT_MS = 5_000;
+const LOCK_TIMEOUT_MS = 5_000;
 /** A lock file older than this was left by a crashed process and is removed. */
-export const STALE_LOCK_MS = 30_000;
+const STALE_LOCK_MS = 30_000;
 
 const DERIVED_KEY_BYTES = 32;
 /** Opening the keyring never follows a symbolic link (0 where the platform has no such flag). */

@@ -28,11 +28,11 @@ import { parseWrappedKeyHeader, unwrapKey, wrapKey } from './wrapped-key.js';
 /** KMS GenerateDataKey NumberOfBytes range. */
 export const MAX_DATA_KEY_BYTES = 1024;
 /** KMS Encrypt plaintext limit. */
-export const MAX_ENCRYPT_BYTES = 4096;
+const MAX_ENCRYPT_BYTES = 4096;
 /** Region in ARNs when none is configured. */
-export const DEFAULT_REGION = 'local';
+const DEFAULT_REGION = 'local';
 /** Account in ARNs when none is configured. */
-export const DEFAULT_ACCOUNT_ID = '000000000000';
+const DEFAULT_ACCOUNT_ID = '000000000000';
 
 /** Options of `LocalKms.open`. */
 export interface LocalKmsOptions {

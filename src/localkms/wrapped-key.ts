@@ -36,11 +36,11 @@ export const WRAPPED_KEY_FORMAT = 0x01;
  * names them): same layout, so a replica in another keyring, holding the same id and backing
  * keys, unwraps it.
  */
-export const WRAPPED_MRK_FORMAT = 0x02;
+const WRAPPED_MRK_FORMAT = 0x02;
 /** A UUID is 128 bits (RFC 9562). */
 export const KEY_ID_BYTES = 16;
 /** Backing-key id: uint32 big-endian. */
-export const BACKING_ID_BYTES = 4;
+const BACKING_ID_BYTES = 4;
 /** 96-bit GCM nonce, the length SP 800-38D recommends. */
 export const NONCE_BYTES = 12;
 /** GCM tag length (the full 128 bits). */
@@ -56,7 +56,7 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const MRK_RE = /^mrk-[0-9a-f]{32}$/i;
 
 /** What a blob's header says about who wrapped it. */
-export interface WrappedKeyHeader {
+interface WrappedKeyHeader {
   /** Lower-case UUID of the master key, or its `mrk-…` id for a multi-region key. */
   keyId: string;
   /** Id of the master key's backing key that wrapped the plaintext. */
@@ -64,7 +64,7 @@ export interface WrappedKeyHeader {
 }
 
 /** Inputs of `wrapKey`. */
-export interface WrapKeyInput extends WrappedKeyHeader {
+interface WrapKeyInput extends WrappedKeyHeader {
   /** 32-byte AES-256 backing key material. */
   material: Uint8Array;
   /** The bytes to wrap (a data key, or Encrypt's plaintext). */
@@ -75,12 +75,12 @@ export interface WrapKeyInput extends WrappedKeyHeader {
 }
 
 /** True for a textual UUID (any version, either case). */
-export function isUuid(text: string): boolean {
+function isUuid(text: string): boolean {
   return UUID_RE.test(text);
 }
 
 /** True for a multi-region key id: `mrk-` and 32 hex digits (either case). */
-export function isMrkId(text: string): boolean {
+function isMrkId(text: string): boolean {
   return MRK_RE.test(text);
 }
 

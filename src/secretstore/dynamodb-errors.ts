@@ -12,7 +12,7 @@ import { DYNAMODB_ITEM_LIMIT_BYTES } from './item-size.js';
 import { DEFAULT_TABLE } from '../defaults.js';
 
 /** Where a failed request was going, for the message. */
-export interface DynamoDbErrorContext {
+interface DynamoDbErrorContext {
   /** SDK operation, e.g. 'Query'. */
   operation: string;
   table: string;

@@ -19,7 +19,7 @@ import { awsErrorName } from './dynamodb-errors.js';
 import type { StoreSetupOptions, StoreSetupResult } from './types.js';
 
 /** The table to set up and how to talk about failures. */
-export interface SetupTarget {
+interface SetupTarget {
   client: DynamoDBClient;
   table: string;
   pollIntervalMs: number;

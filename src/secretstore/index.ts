@@ -12,7 +12,7 @@ export type { DynamoDbStore, DynamoDbStoreOptions } from './dynamodb.js';
 export type { DynamoDbClientOptions, DynamoDbCredentials } from '../aws/dynamodb-client.js';
 
 /** Where the SQLite store lives; `table` is the logical (credstash) table inside the file. */
-export interface SqliteStoreSpec {
+interface SqliteStoreSpec {
   kind: 'sqlite';
   path: string;
   table: string;
@@ -20,7 +20,7 @@ export interface SqliteStoreSpec {
 }
 
 /** A DynamoDB table; the store creates (and on close() destroys) its own client. */
-export interface DynamoDbStoreSpec {
+interface DynamoDbStoreSpec {
   kind: 'dynamodb';
   table: string;
   region: string;
@@ -34,7 +34,7 @@ export interface DynamoDbStoreSpec {
 }
 
 /** Either backend. */
-export type StoreSpec = SqliteStoreSpec | DynamoDbStoreSpec;
+type StoreSpec = SqliteStoreSpec | DynamoDbStoreSpec;
 
 const BACKENDS: { [K in StoreSpec['kind']]: (spec: Extract<StoreSpec, { kind: K }>) => Promise<SecretStore> } = {
   sqlite: async (spec) => {

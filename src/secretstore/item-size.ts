@@ -15,7 +15,7 @@ export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
 const utf8 = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /** Bytes `record` takes as the DynamoDB item recordToItem makes of it. */
-export function dynamoItemBytes(record: SecretRecord): number {
+function dynamoItemBytes(record: SecretRecord): number {
   // hmac: B holding the ASCII hex (or S, legacy): the same byte count either way.
   let bytes = utf8('name') + utf8(record.name) + utf8('version') + utf8(record.version) + utf8('key') + utf8(record.key) + utf8('contents') + utf8(record.contents) + utf8('hmac') + utf8(record.hmac);
   if (record.digest !== undefined) bytes += utf8('digest') + utf8(record.digest);

@@ -39,7 +39,7 @@ export interface SqliteDb {
 }
 
 /** How to open a file. The file must exist (SqliteStore creates it 0600 first). */
-export interface SqliteOpenOptions {
+interface SqliteOpenOptions {
   readonly: boolean;
   /** Milliseconds to wait for another connection's lock (SQLite's busy timeout). */
   busyTimeoutMs: number;
@@ -160,7 +160,7 @@ export function availableSqliteDrivers(): SqliteDriverName[] {
 }
 
 /** The driver keystash uses on this Node: node:sqlite when present (better-sqlite3 is then never loaded). */
-export function preferredSqliteDriver(): SqliteDriverName {
+function preferredSqliteDriver(): SqliteDriverName {
   if (loadNodeSqlite() !== null) return 'node:sqlite';
   if (loadBetterSqlite() !== null) return 'better-sqlite3';
   throw noDriver();

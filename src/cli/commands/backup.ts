@@ -3,7 +3,7 @@ import { say, withKeystash, type CliDeps } from '../deps.js';
 import { checkOutputPath, isStandardOutput, writeOutput } from '../output-file.js';
 
 /** Options of `backup`. */
-export interface BackupOptions {
+interface BackupOptions {
   output?: string;
 }
 

@@ -4,7 +4,7 @@ import { describeConfig } from '../../config.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `config`. */
-export interface ConfigOptions {
+interface ConfigOptions {
   json?: boolean;
 }
 

@@ -3,7 +3,7 @@ import { parseVersionArg } from '../arg-parsers.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 
 /** Options of `delete`. */
-export interface DeleteOptions {
+interface DeleteOptions {
   version?: string;
 }
 

@@ -7,7 +7,7 @@ import { describeOverride } from '../../core/process/layering.js';
 import { ChildExit, UsageError } from '../../errors.js';
 
 /** Options of `exec` (`--no-clobber` and `--no-aws-env` arrive as `clobber` / `awsEnv` false). */
-export interface ExecOptions {
+interface ExecOptions {
   all?: boolean;
   env: EnvMapping[];
   file: EnvMapping[];

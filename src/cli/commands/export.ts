@@ -13,7 +13,7 @@ const EXPORT_FORMATS = ['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 
 const VARIABLE_FORMATS: ReadonlySet<string> = new Set(['dotenv', 'shell', 'github-env', 'github-output', 'docker', 'env-no-quotes']);
 
 /** Options of `export` (`--no-clobber` arrives as `clobber: false`). */
-export interface ExportOptions {
+interface ExportOptions {
   all?: boolean;
   format: (typeof EXPORT_FORMATS)[number];
   stripPrefix: string[];

@@ -5,7 +5,7 @@ import { secretHistory } from '../../core/secrets/history.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `history`. */
-export interface HistoryOptions {
+interface HistoryOptions {
   keys?: boolean;
   json?: boolean;
 }

@@ -5,7 +5,7 @@ import { DEFAULT_KEY } from '../../config.js';
 import { ACCOUNT_PLACEHOLDER, iamPolicy, type PolicyRole } from '../../core/policy/iam-policy.js';
 
 /** Options of `iam-policy`. */
-export interface IamPolicyOptions {
+interface IamPolicyOptions {
   key: string;
   accountId: string;
   context: string[];

@@ -3,7 +3,7 @@ import { printJson, withKeystash, type CliDeps } from '../deps.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `keys`. */
-export interface KeysOptions {
+interface KeysOptions {
   json?: boolean;
 }
 

@@ -32,7 +32,7 @@ function describe(record: AuditRecord): string {
 }
 
 /** Options of `kms audit`. */
-export interface KmsAuditOptions {
+interface KmsAuditOptions {
   since?: string;
   key?: string;
   json?: boolean;

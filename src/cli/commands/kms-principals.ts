@@ -12,7 +12,7 @@ const collectRole = (value: string, previous: string[] = []): string[] => {
 const collectPair = (value: string, previous: Array<[string, string]> = []): Array<[string, string]> => [...previous, parseContextPair(value)];
 
 /** Options of `kms principals`. */
-export interface KmsPrincipalsOptions {
+interface KmsPrincipalsOptions {
   role: string[];
   key?: string[];
   context?: Array<[string, string]>;

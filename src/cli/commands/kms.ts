@@ -20,7 +20,7 @@ function keyringPathOf(deps: CliDeps, cmd: Command): string {
 }
 
 /** Options of `kms create-key`. */
-export interface KmsCreateKeyOptions {
+interface KmsCreateKeyOptions {
   alias?: string;
   multiRegion?: boolean;
   description?: string;
@@ -28,14 +28,14 @@ export interface KmsCreateKeyOptions {
 }
 
 /** Options of `kms replicate-key`. */
-export interface KmsReplicateKeyOptions {
+interface KmsReplicateKeyOptions {
   to: string;
   replicaRegion: string;
   json?: boolean;
 }
 
 /** Options of `kms list` and `kms describe`. */
-export interface KmsJsonOptions {
+interface KmsJsonOptions {
   json?: boolean;
 }
 

@@ -3,7 +3,7 @@ import { printJson, withKeystash, type CliDeps } from '../deps.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `list`. */
-export interface ListOptions {
+interface ListOptions {
   json?: boolean;
 }
 

@@ -9,7 +9,7 @@ import { printImportReport } from './import.js';
 import { DEFAULT_KEY } from '../../config.js';
 
 /** Options of `putall`. */
-export interface PutallOptions {
+interface PutallOptions {
   key: string;
   autoversion?: boolean;
   dryRun?: boolean;

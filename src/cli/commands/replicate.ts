@@ -10,7 +10,7 @@ import { replicate, ReplicateFailedError, type ReplicateSummary } from '../../co
 import { UsageError } from '../../errors.js';
 
 /** Options of `replicate`. */
-export interface ReplicateCommandOptions {
+interface ReplicateCommandOptions {
   toRegion?: string;
   toTable?: string;
   toDataDir?: string;

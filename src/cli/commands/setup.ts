@@ -11,7 +11,7 @@ function parseProvisioned(text: string): { read: number; write: number } {
 }
 
 /** Options of `setup`. */
-export interface SetupOptions {
+interface SetupOptions {
   tags?: string[];
   provisioned?: string;
   pitr?: boolean;

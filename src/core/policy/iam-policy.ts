@@ -23,7 +23,7 @@ export type PolicyRole = 'reader' | 'writer' | 'admin';
 export const ACCOUNT_PLACEHOLDER = 'ACCOUNT_ID';
 
 /** Narrowing of a reader or writer policy (`iam-policy --context k=v --prefix P`). */
-export interface PolicyScope {
+interface PolicyScope {
   context?: Readonly<Record<string, string>> | undefined;
   prefix?: string | undefined;
 }

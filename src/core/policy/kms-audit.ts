@@ -10,13 +10,13 @@ import type { AuditReadResult, MalformedLine } from '../../localkms/audit-read.j
 import type { KeyMetadata } from '../../localkms/key-manager.js';
 
 /** What {@link queryAudit} needs: the log's path and, optionally, a keyring to resolve `key` with. */
-export interface AuditDeps {
+interface AuditDeps {
   path: string;
   describeKey?: (key: string) => Promise<KeyMetadata>;
 }
 
 /** Options of {@link queryAudit}. */
-export interface AuditOptions {
+interface AuditOptions {
   since?: Date | undefined;
   key?: string | undefined;
 }

@@ -19,7 +19,7 @@ export interface EnvMapping {
   version?: string | undefined;
 }
 
-export interface ExecEnvOptions extends SecretSelection {
+interface ExecEnvOptions extends SecretSelection {
   mappings?: readonly EnvMapping[] | undefined;
   /** `--file VAR=name[@version]`: secrets the caller writes to files, VAR then holding the path. */
   files?: readonly EnvMapping[] | undefined;
@@ -153,7 +153,7 @@ const AWS_CREDENTIALS: ReadonlySet<string> = new Set([
   'AWS_CONTAINER_AUTHORIZATION_TOKEN', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
 ]);
 
-export interface ChildEnvironmentOptions {
+interface ChildEnvironmentOptions {
   /** Pass only PATH from the parent, not the rest of its environment. */
   pristine?: boolean | undefined;
   /** Withhold the parent's AWS credential variables too (`--no-aws-env`). */

@@ -11,7 +11,7 @@ import { mapSettled } from '../secrets/concurrency.js';
 import type { Keystash } from '../secrets/keystash.js';
 
 /** One reference found in a template. */
-export interface TemplateReference {
+interface TemplateReference {
   /** 1-based line of the opening `{{`. */
   line: number;
   name: string;

@@ -17,7 +17,7 @@ export interface Override {
   losers: string[];
 }
 
-export interface LayerOptions {
+interface LayerOptions {
   /** The selectors in command-line order (empty with `--all`: every secret is in one layer). */
   selectors: readonly string[];
   stripPrefix?: StripPrefix;
@@ -27,7 +27,7 @@ export interface LayerOptions {
   callerEnv?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
-export interface LayerResult<P> {
+interface LayerResult<P> {
   /** The pairs to use, in the given order. */
   pairs: P[];
   overrides: Override[];

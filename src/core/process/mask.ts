@@ -11,7 +11,7 @@
 export const CONCEALED = '<concealed by keystash>';
 
 /** Shorter values (and lines) are left alone: masking `on` or `1` would garble unrelated output. */
-export const MIN_MASKED_LENGTH = 4;
+const MIN_MASKED_LENGTH = 4;
 
 const encoder = new TextEncoder();
 

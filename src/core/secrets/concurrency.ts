@@ -3,7 +3,7 @@
  */
 
 /** Outcome of one item of a bulk run. */
-export type Settled<T, R> = { item: T; ok: true; value: R } | { item: T; ok: false; error: unknown };
+type Settled<T, R> = { item: T; ok: true; value: R } | { item: T; ok: false; error: unknown };
 
 /**
  * Run `fn` over `items` with at most `limit` in flight; never rejects, returns every outcome in

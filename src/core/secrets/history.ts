@@ -8,7 +8,7 @@ import type { SecretMeta } from '../../secretstore/types.js';
 import type { KeystashParts } from './parts.js';
 import { newestFirst, wrappingKeyArn } from './rows.js';
 
-export interface HistoryEntry extends SecretMeta {
+interface HistoryEntry extends SecretMeta {
   /** ARN of the wrapping master key (only when asked for). */
   keyArn?: string | undefined;
 }

@@ -76,7 +76,7 @@ export interface GetAllOptions extends GetOptions {
  * stored row cannot say which context it needs (credstash's row keeps name, version, wrapped key,
  * contents, HMAC and digest; the context is authenticated by KMS as additional data, never stored).
  */
-export const CONTEXT_ADVICE =
+const CONTEXT_ADVICE =
   'a row does not record the encryption context it was stored with (KMS authenticates the context but never stores it), so keystash cannot say which pairs it needs: give the key=value pairs it was put with, select the other secrets, or pass --skip-unreadable';
 
 const MAX_AUTOVERSION_ATTEMPTS = 100;

@@ -7,7 +7,7 @@ import { UsageError } from '../../errors.js';
 import type { SecretStore } from '../../secretstore/types.js';
 import { byCodeUnit } from '../../order.js';
 
-export const MAX_NAME_BYTES = 1024;
+const MAX_NAME_BYTES = 1024;
 
 /** Throws UsageError when `name` cannot be stored. */
 export function validateSecretName(name: string): void {

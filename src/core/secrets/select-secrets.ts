@@ -10,7 +10,7 @@ import { expandWildcard, isPattern } from './wildcard.js';
 import { byCodeUnit } from '../../order.js';
 
 /** What reading a selection uses of a Keystash: its names and its all-or-nothing reader. */
-export type SecretReader = Pick<Keystash, 'names' | 'getAll'>;
+type SecretReader = Pick<Keystash, 'names' | 'getAll'>;
 
 export interface SecretSelection {
   /** Exact names and globs, as given on the command line. */
@@ -30,7 +30,7 @@ export function isEmptySelection(selection: SecretSelection): boolean {
 }
 
 /** The sorted, distinct secret names a selection denotes (nothing is decrypted). */
-export async function selectSecretNames(keystash: SecretReader, selection: SecretSelection): Promise<string[]> {
+async function selectSecretNames(keystash: SecretReader, selection: SecretSelection): Promise<string[]> {
   const existing = await keystash.names();
   if (selection.all) return existing;
   const known = new Set(existing);

@@ -7,10 +7,10 @@ import type { SecretRecord, SecretStore } from '../../secretstore/types.js';
 import { byCodeUnit } from '../../order.js';
 
 /** 19 digits = len(str(sys.maxint)) in credstash. */
-export const PAD_LEN = 19;
+const PAD_LEN = 19;
 
 /** Longest version accepted for writing: DynamoDB's 1024-byte limit on a range key (ASCII). */
-export const MAX_VERSION_LENGTH = 1024;
+const MAX_VERSION_LENGTH = 1024;
 
 /** credstash's paddedInt: left-pad to 19 characters with '0'; longer strings unchanged. */
 export function padVersion(version: string | number): string {
@@ -55,7 +55,7 @@ export function parseWriteVersion(version: string): string {
 }
 
 /** The numeric value of a stored version, or undefined when it is not an integer. */
-export function versionNumber(version: string): bigint | undefined {
+function versionNumber(version: string): bigint | undefined {
   return /^\d+$/.test(version) ? BigInt(version) : undefined;
 }
 

@@ -135,7 +135,7 @@ function throwFailures(settled: ReadonlyArray<{ item: { name: string } | readonl
 }
 
 /** One line per distinct message: the same failure of 2 000 names is one line naming a few. */
-export function summariseFailures(failures: ReadonlyArray<{ name: string; error: KeystashError }>): string {
+function summariseFailures(failures: ReadonlyArray<{ name: string; error: KeystashError }>): string {
   const byMessage = new Map<string, string[]>();
   for (const f of failures) byMessage.set(f.error.message, [...(byMessage.get(f.error.message) ?? []), f.name]);
   const lines: string[] = [];

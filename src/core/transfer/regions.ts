@@ -24,13 +24,13 @@ import type {
 import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../../secretstore/types.js';
 
 /** The store and key service of one region. */
-export interface RegionBackends {
+interface RegionBackends {
   store: SecretStore;
   keys: KeyService;
 }
 
 /** One configured region and how to open its backends (called at most once). */
-export interface RegionSpec {
+interface RegionSpec {
   region: string;
   open: () => Promise<RegionBackends>;
 }
@@ -46,7 +46,7 @@ export interface RegionFallback {
   reason: string;
 }
 
-export interface RegionRouterOptions {
+interface RegionRouterOptions {
   /** Let writes fall back too (--any-region). */
   anyRegion?: boolean;
   /** Called once per fallback to a region (not once per request). */

@@ -22,7 +22,7 @@ import { describeFailures } from './bulk.js';
 import type { KeystashParts } from '../secrets/parts.js';
 import { asKeystashError, authenticateRecord, byNameThenVersion, rewrapKey, sameSealed, type RowFailure, type RowRef } from '../secrets/rows.js';
 
-export interface ReplicateOptions {
+interface ReplicateOptions {
   /** Re-wrap each data key for this destination key (default: copy the wrapped key as it is). */
   rewrapKeyId?: string | undefined;
   /** Encryption context of the rows (checking copies, re-wrapping); default none. */
@@ -101,7 +101,7 @@ async function copyRow(source: KeystashParts, dest: KeystashParts, record: Secre
 }
 
 /** One replica of a store, named by its region (or data directory). */
-export interface Replica {
+interface Replica {
   name: string;
   store: SecretStore;
 }

@@ -34,7 +34,7 @@ export interface VerifyReport {
 }
 
 /** The legacy encodings of one stored row (empty for a row as keystash writes it). */
-export function legacyIssues(record: SecretRecord): string[] {
+function legacyIssues(record: SecretRecord): string[] {
   const issues: string[] = [];
   if (!isCanonicalVersion(record.version)) issues.push('unpadded version');
   if (record.hmacType === 'S') issues.push('hmac stored as S');
