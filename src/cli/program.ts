@@ -2,7 +2,7 @@
  * Program assembly: global options, then every command from COMMANDS (docs/conventions.md §2).
  */
 import { Command, Option } from 'commander';
-import { withoutRefusedValue } from './arg-parsers.js';
+import { guardUnknownOptions, withoutRefusedValue } from './arg-parsers.js';
 import { COMMANDS } from './commands/index.js';
 import { exitCodesHelp } from './exit-codes.js';
 import { VERSION } from '../version.js';
@@ -53,6 +53,7 @@ export function createProgram(deps: CliDeps, argv?: readonly string[]): Command 
         write(shown.startsWith('error: ') ? `keystash: ${shown}` : `keystash: error: ${shown}`);
       },
     });
+  guardUnknownOptions(program);
   for (const cmd of only ? [only] : COMMANDS.map(([, factory]) => factory(deps))) {
     inherit(cmd, program);
     program.addCommand(cmd);
@@ -117,8 +118,12 @@ function commandName(globals: readonly Option[], argv: readonly string[]): strin
   return undefined;
 }
 
-/** addCommand() does not pass exitOverride/configureOutput down; copy them to every level. */
+/**
+ * addCommand() does not pass exitOverride/configureOutput down; copy them to every level, and
+ * keep every level from quoting an unknown option that may be the secret (guardUnknownOptions).
+ */
 function inherit(cmd: Command, parent: Command): void {
   cmd.copyInheritedSettings(parent);
+  guardUnknownOptions(cmd);
   for (const sub of cmd.commands) inherit(sub, cmd);
 }

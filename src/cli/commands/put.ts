@@ -1,17 +1,17 @@
 import { Command, Option } from 'commander';
-import { parseDigest, parseVersionArg } from '../arg-parsers.js';
+import { parseDigest, parseVersionArg, unknownOptionHidden, unknownOptionShown } from '../arg-parsers.js';
 import { flagsOf, type CliDeps } from '../deps.js';
 import { DEFAULT_KEY } from '../../config.js';
 import { putAction, type PutOptions } from './actions.js';
 
 /**
  * commander echoes an unknown option in its error; after `put NAME` that is most likely the secret
- * value itself (`keystash put db.pw -x9Secret`), so only an option-like `--word` is shown in full.
+ * value itself (`keystash put db.pw -x9Secret`), so only an option-like flag is shown in full
+ * (arg-parsers.ts unknownOptionShown), with a hint on how to store a value starting with '-'.
  */
 class PutCommand extends Command {
   unknownOption(flag: string): never {
-    const full = /^--[a-z][a-z-]*$/.test(flag);
-    const shown = full ? `'${flag}'` : `'${flag.startsWith('--') ? '--' : '-'}…' (not shown, in case it is the secret)`;
+    const shown = unknownOptionShown(flag) ?? unknownOptionHidden(flag);
     this.error(`error: unknown option ${shown}; a value starting with '-' goes after '--': keystash put NAME -- VALUE`, { code: 'commander.unknownOption' });
   }
 }

@@ -100,6 +100,18 @@ describe('a value typed where an option value or a context pair goes is not echo
     ['put', 'db.pw', '-hunter2'],
     ['put', 'db.pw', '--hunter2'],
     ['export', 'db.pw', 'hunter2'],
+    // An unknown option on any command, or before the command, is shown only by its dashes.
+    ['get', 'db.pw', '-Xhunter2'],
+    ['getall', '--hunter2'],
+    ['getall', '--hunter2=x'],
+    ['--hunter2', 'get', 'db.pw'],
+    ['-Xhunter2', 'list'],
+    ['exec', '-Xhunter2', '--', 'true'],
+    ['export', 'db.pw', '--Hunter2', '-f', 'json'],
+    ['putall', '-Xhunter2', '{}'],
+    ['import', '--hunter2', 'f.json'],
+    ['delete', 'db.pw', '-Xhunter2'],
+    ['kms', 'audit', '-Xhunter2'],
   ];
   for (const argv of rows) {
     it(argv.join(' '), async () => {
@@ -162,6 +174,16 @@ describe('usage errors → exit 2, nothing called', () => {
       expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
       expect(version.calls).toEqual([]);
     }
+  });
+
+  it('an option-like unknown option is shown, with commander\'s suggestion', async () => {
+    const r = await harness().run(['get', 'db.pw', '--verison', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("keystash: error: unknown option '--verison'\n(Did you mean --version?)\n(run with --help for usage)\n");
+    const hidden = await harness().run(['get', 'db.pw', '--Version', '2']);
+    expect(hidden.stderr).toBe("keystash: error: unknown option '--…' (not shown, in case it is the secret)\n(run with --help for usage)\n");
+    expect((await harness().run(['--colour', 'list'])).stderr).toContain("unknown option '--colour'");
+    expect((await harness().run(['getall', '-Q'])).stderr).toContain("unknown option '-Q'");
   });
 
   it('-V after a command is not an option of that command', async () => {
