@@ -239,7 +239,7 @@ function regionsOf(flags: ConfigFlags, env: Env, file: FileConfig, sources: Reco
   else sources.regions = 'default';
   if (regions === undefined) return undefined;
   const bad = regions.find((r) => !REGION_RE.test(r));
-  if (regions.length === 0 || bad !== undefined) throw invalid(sources, 'regions', configFile, `invalid regions '${(bad ?? '').slice(0, 40)}' (expected region names separated by commas, home first, e.g. us-east-1,eu-west-1)`);
+  if (regions.length === 0 || bad !== undefined) throw invalid(sources, 'regions', configFile, `invalid regions (not shown, in case it is the secret): expected region names separated by commas, home first, e.g. us-east-1,eu-west-1`);
   if (new Set(regions).size !== regions.length) throw invalid(sources, 'regions', configFile, 'a region is listed twice in regions');
   return regions;
 }
@@ -284,12 +284,12 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   const concurrencyText = pick(sources, 'concurrency', flags.concurrency === undefined ? undefined : String(flags.concurrency), ['KEYSTASH_CONCURRENCY'], env, file, String(DEFAULT_CONCURRENCY));
   const concurrency = Number(concurrencyText);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw invalid(sources, 'concurrency', configFile, `invalid concurrency '${concurrencyText}' (expected an integer from 1 to 256)`);
+    throw invalid(sources, 'concurrency', configFile, `invalid concurrency (not shown, in case it is the secret): expected an integer from 1 to 256`);
   }
   const timeoutText = pick(sources, 'timeout', flags.timeout === undefined ? undefined : String(flags.timeout), ['KEYSTASH_TIMEOUT'], env, file, String(DEFAULT_TIMEOUT_SECONDS));
   const timeout = Number(timeoutText);
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 86_400) {
-    throw invalid(sources, 'timeout', configFile, `invalid timeout '${timeoutText}' (expected a number of seconds, more than 0 and at most 86400)`);
+    throw invalid(sources, 'timeout', configFile, `invalid timeout (not shown, in case it is the secret): expected a number of seconds, more than 0 and at most 86400`);
   }
   const regionEndpoints = Object.freeze(regionEndpointsOf(regions, env, file));
   return Object.freeze({

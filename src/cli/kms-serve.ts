@@ -41,6 +41,15 @@ export interface ServeOptions {
  * §3.2.1.3), `::1`, or 127.0.0.0/8 mapped into IPv6 (`::ffff:127.x.y.z`). `net.isIP` validates
  * the syntax first, so `127.0.0.256` is not one.
  */
+/**
+ * `--host` as an error may show it: an IP address (or what tries to be one, `127.0.0.256`) or
+ * `localhost`; any other text may be a secret typed in the wrong place.
+ */
+function shownHost(host: string): string {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return host === 'localhost' || isIP(bare) !== 0 || /^\d+(\.\d+){3}$/.test(host) ? host : `the --host given (not shown, in case it is the secret)`;
+}
+
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
@@ -123,7 +132,7 @@ export async function serveKms(deps: Pick<CliDeps, 'io' | 'openLocalKms' | 'audi
   const { io } = deps;
   const loopback = isLoopbackHost(options.host);
   if (!loopback && !options.allowRemote) {
-    throw new UsageError(`refusing to listen on ${options.host}: the KMS server is loopback-only unless --allow-remote is given`);
+    throw new UsageError(`refusing to listen on ${shownHost(options.host)}: the KMS server is loopback-only unless --allow-remote is given`);
   }
   const tls = tlsOptions(options);
   if (!loopback && tls === undefined) {
@@ -149,7 +158,9 @@ export async function serveKms(deps: Pick<CliDeps, 'io' | 'openLocalKms' | 'audi
     server = await startKmsServer({ kms, host: options.host, port: options.port, ...credentials.server, audit, log, ...(tls === undefined ? {} : { tls }) });
   } catch (err) {
     kms.close();
-    throw new UsageError(`cannot listen on ${options.host}:${options.port}: ${err instanceof Error ? err.message : String(err)}`);
+    const shown = shownHost(options.host);
+    const why = shown === options.host ? (err instanceof Error ? err.message : String(err)) : ((err as NodeJS.ErrnoException).code ?? 'error');
+    throw new UsageError(`cannot listen on ${shown}:${options.port}: ${why}`);
   }
   // Every catchable signal whose default would end the process stops the server cleanly, so the
   // current minute's unauthenticated summary is written (at close) and the keyring closed: a HUP,

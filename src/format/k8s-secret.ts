@@ -40,11 +40,11 @@ export function renderK8sSecret(secrets: SecretMap, options: FormatOptions = {})
   const name = options.k8sName;
   if (name === undefined || name === '') throw new UsageError('the k8s-secret format needs a name for the Secret (metadata.name)');
   if (name.length > MAX_NAME_LENGTH || !DNS_SUBDOMAIN.test(name)) {
-    throw new UsageError(`${quoteName(name)} is not a valid Kubernetes Secret name: use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit`);
+    throw new UsageError(`--k8s-name (not shown, in case it is the secret) is not a valid Kubernetes Secret name: use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit`);
   }
   const namespace = options.k8sNamespace;
   if (namespace !== undefined && (namespace.length > MAX_LABEL_LENGTH || !DNS_LABEL.test(namespace))) {
-    throw new UsageError(`${quoteName(namespace)} is not a valid Kubernetes namespace: use at most ${MAX_LABEL_LENGTH} lower-case letters, digits and "-", starting and ending with a letter or digit`);
+    throw new UsageError(`--k8s-namespace (not shown, in case it is the secret) is not a valid Kubernetes namespace: use at most ${MAX_LABEL_LENGTH} lower-case letters, digits and "-", starting and ending with a letter or digit`);
   }
   const keyed: Array<readonly [key: string, value: string, secretName: string]> = options.envKeys
     ? variableEntries(secrets, options.stripPrefix, options.allowEnv).map(([secretName, value, varName]) => [varName, value, secretName] as const)

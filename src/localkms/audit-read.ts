@@ -216,11 +216,14 @@ export function readAuditLog(path: string, query: AuditQuery = {}): AuditReadRes
 const RELATIVE_RE = /^(\d+)([smhd])$/;
 const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** `--since`: an ISO-8601 date/time, or a duration back from `now` (`30m`, `12h`, `7d`). */
-export function parseSince(text: string, now: Date): Date {
+/**
+ * `--since` (or `--prune-before`, named by `option`): an ISO-8601 date/time, or a duration back
+ * from `now` (`30m`, `12h`, `7d`). The refused text is not quoted: it may be a secret typed there.
+ */
+export function parseSince(text: string, now: Date, option = '--since'): Date {
   const relative = RELATIVE_RE.exec(text);
   if (relative !== null) return new Date(now.getTime() - Number(relative[1]) * UNIT_MS[relative[2]!]!);
   const time = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(time)) throw new UsageError(`--since: '${text.slice(0, 40)}' is neither an ISO date/time (2026-01-31T12:00Z) nor a duration (30m, 12h, 7d)`);
+  if (Number.isNaN(time)) throw new UsageError(`${option}: the value given (not shown, in case it is the secret) is neither an ISO date/time (2026-01-31T12:00Z) nor a duration (30m, 12h, 7d)`);
   return new Date(time);
 }

@@ -109,7 +109,7 @@ function checkContext(context: EncryptionContext): void {
 
 function checkAliasName(alias: string): void {
   if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(alias) || alias.startsWith('alias/aws/')) {
-    throw validation(`invalid alias name '${alias}': use alias/ followed by letters, digits, '/', '_' or '-' (not alias/aws/)`);
+    throw validation(`invalid alias name (not shown, in case it is the secret): use alias/ followed by letters, digits, '/', '_' or '-' (not alias/aws/)`);
   }
 }
 

@@ -350,6 +350,8 @@ describe('LocalKms keys', () => {
     for (const bad of ['app', 'alias/', 'alias/aws/app', 'alias/has space']) {
       await expect(kms.createAlias(bad, meta.keyId)).rejects.toMatchObject({ code: 'kms.validation' });
     }
+    // The refused name is not quoted: `kms create-key --alias` may have been given a secret.
+    await expect(kms.createKey({ alias: 'hunter2 horse' })).rejects.toThrow(/^invalid alias name \(not shown, in case it is the secret\): use alias\/ followed by/);
     await expect(kms.createAlias('alias/x', 'alias/missing')).rejects.toMatchObject({ code: 'kms.notFound' });
     expect(await kms.listKeys()).toHaveLength(2);
   });

@@ -175,7 +175,8 @@ describe('timeouts', () => {
   it('--timeout must be a positive number of seconds', async () => {
     const result = await runInProcess(['--timeout', 'soon', 'get', 'app.pw'], envFor({}));
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/invalid timeout 'soon'/);
+    expect(result.stderr).toMatch(/invalid timeout \(not shown, in case it is the secret\)/);
+    expect(result.stderr).not.toContain('soon');
   });
 });
 

@@ -51,7 +51,7 @@ export function kmsAuditCommand(deps: CliDeps): Command {
     .action(async (opts: KmsAuditOptions, cmd: Command) => {
       const config = configOf(deps, cmd);
       if (opts.pruneBefore !== undefined) {
-        const removed = pruneAudit(deps.auditLogPath(config), parseSince(opts.pruneBefore, new Date()));
+        const removed = pruneAudit(deps.auditLogPath(config), parseSince(opts.pruneBefore, new Date(), '--prune-before'));
         say(deps, removed.length === 0 ? 'no rotated audit file is older than that' : `removed ${removed.length} rotated audit file(s): ${removed.join(', ')}`);
         return;
       }

@@ -9,7 +9,7 @@ import { UsageError } from '../../errors.js';
 /** `local`, `aws`, `local:TABLE` or `aws:TABLE` → config flags overriding the global ones. */
 function endpointFlags(spec: string, what: string): ConfigFlags {
   const m = /^(local|aws)(?::(.+))?$/.exec(spec);
-  if (!m) throw new UsageError(`invalid ${what} '${spec}' (expected local, aws, local:TABLE or aws:TABLE)`);
+  if (!m) throw new UsageError(`invalid ${what} (not shown, in case it is the secret): expected local, aws, local:TABLE or aws:TABLE`);
   return { backend: m[1], store: undefined, kms: undefined, ...(m[2] ? { table: m[2] } : {}) };
 }
 

@@ -58,7 +58,7 @@ const KEY_ACTIONS: Record<PolicyRole, string[]> = {
 /** The policy document. An alias is expressed with the kms:ResourceAliases condition. */
 export function iamPolicy(role: PolicyRole, target: PolicyTarget, scope: PolicyScope = {}): Record<string, unknown> {
   if (target.accountId !== ACCOUNT_PLACEHOLDER && !/^\d{12}$/.test(target.accountId)) {
-    throw new UsageError(`invalid account id '${target.accountId}' (expected 12 digits)`);
+    throw new UsageError('invalid account id (not shown, in case it is the secret): expected 12 digits');
   }
   const contextPairs = Object.entries(scope.context ?? {});
   const scoped = contextPairs.length > 0 || scope.prefix !== undefined;

@@ -112,6 +112,17 @@ describe('a value typed where an option value or a context pair goes is not echo
     ['import', '--hunter2', 'f.json'],
     ['delete', 'db.pw', '-Xhunter2'],
     ['kms', 'audit', '-Xhunter2'],
+    // A bad value of one of keystash's own options is named by the option, not quoted.
+    ['--concurrency', 'hunter2', 'list'],
+    ['list', '--timeout', 'hunter2'],
+    ['--regions', 'hunter2', 'list'],
+    ['kms', 'serve', '--port', 'hunter2'],
+    ['kms', 'serve', '--host', 'hunter2'],
+    ['kms', 'audit', '--since', 'hunter2'],
+    ['kms', 'audit', '--prune-before', 'hunter2'],
+    ['iam-policy', 'reader', '--account-id', 'hunter2'],
+    ['migrate', '--from', 'hunter2', '--to', 'local'],
+    ['migrate', '--from', 'local', '--to', 'hunter2'],
   ];
   for (const argv of rows) {
     it(argv.join(' '), async () => {
@@ -122,6 +133,22 @@ describe('a value typed where an option value or a context pair goes is not echo
       expect(r.calls).toEqual([]);
     });
   }
+  // Checked once the secrets are read, so not before every call.
+  for (const argv of [
+    ['export', 'db.pw', '-f', 'k8s-secret', '--k8s-name', 'hunter2!'],
+    ['export', 'db.pw', '-f', 'k8s-secret', '--k8s-name', 'app', '--k8s-namespace', 'hunter2!'],
+  ]) {
+    it(argv.join(' '), async () => {
+      const r = await harness().run(argv);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^keystash: error: --k8s-(name|namespace) \(not shown, in case it is the secret\) is not a valid/);
+      expect(r.stderr).not.toMatch(/hunter/);
+    });
+  }
+  it('--prune-before names itself, not --since', async () => {
+    const r = await harness().run(['kms', 'audit', '--prune-before', 'hunter2']);
+    expect(r.stderr).toContain('keystash: error: --prune-before: the value given (not shown, in case it is the secret) is neither');
+  });
 });
 
 describe('usage errors → exit 2, nothing called', () => {
