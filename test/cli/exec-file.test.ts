@@ -66,7 +66,7 @@ describe('exec --file', () => {
     expect(missing.code).toBe(3);
     const bad = await h.run(['exec', '--file', '1F=k8s.kubeconfig', '--', 'true'], { env: { TMPDIR: tmp } });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("--file: '1F' is not a valid environment variable name");
+    expect(bad.stderr).toContain('--file: the variable name given (not shown, in case it is the secret) is not a valid environment variable name');
     expect(readdirSync(tmp)).toEqual([]);
   });
 

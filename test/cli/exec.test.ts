@@ -95,13 +95,14 @@ describe('exec', () => {
     expect(r.stderr).not.toContain(big.slice(0, 100));
   });
 
-  it('a collision names both secrets; a missing name or a strict glob starts nothing', async () => {
+  it('a collision names the secret and the --env variable (not its text); a missing name or a strict glob starts nothing', async () => {
     const marker = join(h.home, '..', 'started');
     const touch = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`];
     const collide = await local(['exec', 'app.db-pw', '--env', 'APP_DB_PW=other.key', '--', ...touch]);
     expect(collide.code).toBe(2);
     expect(collide.stderr).toContain('"app.db-pw"');
-    expect(collide.stderr).toContain('"other.key"');
+    expect(collide.stderr).toContain('and --env APP_DB_PW would both set the environment variable APP_DB_PW');
+    expect(collide.stderr).not.toContain('other.key');
     const missing = await local(['exec', 'app.db-pw', 'no.such', '--', ...touch]);
     expect(missing.code).toBe(3);
     const strict = await local(['exec', '--strict', 'app.*', 'nothing.*', '--', ...touch]);

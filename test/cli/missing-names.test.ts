@@ -24,7 +24,6 @@ const ONE_LINE = "keystash: error: 2 secrets could not be found: 'm1', 'm2'\n";
 describe('several missing names: one message naming all, exit 3', () => {
   it.each([
     ['exec', ['exec', 'here', 'm1', 'm2', '--', 'true']],
-    ['exec with --env', ['exec', 'here', 'm1', '-e', 'X=m2', '--', 'true']],
     ['exec --strict glob', ['exec', 'here', 'm1', 'm2', '--strict', 'her*', '--', 'true']],
     ['export', ['export', 'here', 'm1', 'm2', '-f', 'json']],
     ['export with a glob', ['export', 'm1', 'h*', 'm2', '-f', 'dotenv']],
@@ -40,6 +39,40 @@ describe('several missing names: one message naming all, exit 3', () => {
     const r = await runInProcess(['export', 'here', 'm1', '-f', 'json'], env);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe("keystash: error: Item {'name': 'm1'} couldn't be found.\n");
+  });
+});
+
+describe('exec --env/--file: a missing secret is named by its variable, never by the text given', () => {
+  const WHY = '(not shown: --env maps a variable to a secret NAME, not a value)';
+  it.each([
+    [['exec', '--env', 'PGPASSWORD=SeCrEt', '--', 'true'], `keystash: error: --env PGPASSWORD: no secret by the name given ${WHY}\n`],
+    [['exec', '--file', 'F=SeCrEt', '--', 'true'], 'keystash: error: --file F: no secret by the name given (not shown: --file maps a variable to a secret NAME, not a value)\n'],
+    [['exec', 'here', '-e', 'X=SeCrEt', '-e', 'Y=SeCrEt@2', '--', 'true'], `keystash: error: --env X, --env Y: no secrets by the names given (not shown: --env maps a variable to a secret NAME, not a value)\n`],
+    [['exec', 'here', 'm1', '-e', 'X=SeCrEt', '--', 'true'], `keystash: error: Item {'name': 'm1'} couldn't be found; --env X: no secret by the name given ${WHY}\n`],
+    [['exec', 'here', 'm1', 'm2', '-e', 'X=SeCrEt', '--file', 'F=SeCrEt', '--', 'true'], "keystash: error: 2 secrets could not be found: 'm1', 'm2'; --env X, --file F: no secrets by the names given (not shown: --env and --file map a variable to a secret NAME, not a value)\n"],
+    // with --override the mapping's name is not announced before it is known to exist
+    [['exec', 'here', '--override', '-e', 'HERE=SeCrEt', '--', 'true'], `keystash: error: --env HERE: no secret by the name given ${WHY}\n`],
+  ])('%j', async (argv, message) => {
+    const r = await runInProcess(argv, env);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a mapping colliding with a selected secret is named by its variable', async () => {
+    const r = await runInProcess(['exec', 'here', '-e', 'HERE=SeCrEt', '--', 'true'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('keystash: error: secret "here" and --env HERE would both set the environment variable HERE\n');
+  });
+
+  it('a malformed mapping is not quoted', async () => {
+    for (const flag of ['-e', '--file']) {
+      for (const text of ['SeCrEt', 'Se-Cr=Et', '=SeCrEt']) {
+        const r = await runInProcess(['exec', flag, text, '--', 'true'], env);
+        expect(r.code).toBe(2);
+        expect(r.stderr).not.toContain('Cr');
+      }
+    }
   });
 });
 

@@ -3,7 +3,7 @@
  * the one naming rule (src/format/varname.ts), plus explicit `VAR=name[@version]` mappings.
  * Pure selection and naming; spawning the child is src/cli/run-child.ts.
  */
-import { missingOf, notFoundError, UsageError } from '../../errors.js';
+import { missingOf, notFoundError, SecretNotFoundError, UsageError } from '../../errors.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { toVarName, toVarNames } from '../../format/varname.js';
 import type { Keystash } from '../secrets/keystash.js';
@@ -51,9 +51,10 @@ export interface EnvEntry {
  */
 export function parseEnvMapping(text: string, flag = '--env'): EnvMapping {
   const eq = text.indexOf('=');
-  if (eq <= 0 || eq === text.length - 1) throw new UsageError(`${flag} expects VAR=name[@version], got '${text}'`);
+  // Neither refusal quotes the text: a value typed here by mistake (`-e SeCrEt`) may be the secret.
+  if (eq <= 0 || eq === text.length - 1) throw new UsageError(`${flag} expects VAR=name[@version] (the text given is not shown, in case it is the secret)`);
   const varName = text.slice(0, eq);
-  if (!VARIABLE_NAME.test(varName)) throw new UsageError(`${flag}: '${varName}' is not a valid environment variable name`);
+  if (!VARIABLE_NAME.test(varName)) throw new UsageError(`${flag}: the variable name given (not shown, in case it is the secret) is not a valid environment variable name: letters, digits and _, not starting with a digit`);
   const target = text.slice(eq + 1);
   const match = /^(.+)@(\d+)$/.exec(target);
   return match ? { varName, name: match[1] ?? '', version: match[2] } : { varName, name: target };
@@ -81,14 +82,17 @@ export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions
         missing.push(...missingOf(error));
         return [] as Array<[string, string]>;
       });
+  const flagOf = (m: EnvMapping) => (files.includes(m) ? '--file' : '--env');
   if (missing.length > 0) {
     const settled = await Promise.allSettled(mappings.map((m) => keystash.get(m.name, { version: m.version, context: options.context })));
-    for (const s of settled) if (s.status === 'rejected') missing.push(...missingOf(s.reason));
-    throw notFoundError(missing);
+    const unmapped = mappings.filter((_, i) => settled[i]?.status === 'rejected' && missingOf((settled[i] as PromiseRejectedResult).reason).length > 0);
+    throw mappingNotFoundError(missing, unmapped, flagOf);
   }
   const layered = layerSecrets(selected, { selectors: options.selectors ?? [], stripPrefix: options.stripPrefix, override: options.override, noClobber: options.noClobber, callerEnv: options.callerEnv });
   for (const o of layered.overrides) options.onOverride?.(o);
   let pairs = layered.pairs;
+  // Told once the mappings' secrets are read: until then a mapping's name may be a value typed there.
+  const mappingOverrides: Override[] = [];
   if (options.override) {
     // An explicit mapping is the last layer: it wins over a selected secret on its variable.
     const mapped = new Map(mappings.map((m) => [m.varName, m.name]));
@@ -99,7 +103,7 @@ export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions
       const winner = mapped.get(varName);
       if (winner !== undefined) {
         beaten.add(names[i] ?? '');
-        options.onOverride?.({ varName, winner, losers: [names[i] ?? ''] });
+        mappingOverrides.push({ varName, winner, losers: [names[i] ?? ''] });
       }
     });
     pairs = pairs.filter(([name]) => !beaten.has(name));
@@ -115,7 +119,8 @@ export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions
   for (const mapping of mappings) {
     const other = owners.get(mapping.varName);
     if (other !== undefined) {
-      throw new UsageError(`secrets "${other}" and "${mapping.name}" would both become the environment variable ${mapping.varName}`);
+      // The mapping's secret name is not quoted: it is not yet known to exist (it may be a value typed there).
+      throw new UsageError(`secret "${other}" and ${flagOf(mapping)} ${mapping.varName} would both set the environment variable ${mapping.varName}`);
     }
     owners.set(mapping.varName, mapping.name);
   }
@@ -127,10 +132,11 @@ export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions
     }),
   );
   const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
-  const notFound = failed.flatMap((e) => missingOf(e));
-  if (notFound.length > 0 && notFound.length === failed.length) throw notFoundError(notFound);
+  const unmapped = mappings.filter((_, i) => settled[i]?.status === 'rejected' && missingOf((settled[i] as PromiseRejectedResult).reason).length > 0);
+  if (unmapped.length > 0 && unmapped.length === failed.length) throw mappingNotFoundError([], unmapped, flagOf);
   if (failed.length > 0) throw failed[0];
   const mapped = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  for (const o of mappingOverrides) options.onOverride?.(o);
   for (const entry of [...entries, ...mapped]) {
     if (entry.value.includes('\0') && !entry.file) throw new UsageError(`secret "${entry.name}" cannot be an environment variable: its value contains a NUL character`);
   }
@@ -175,4 +181,31 @@ export function childEnvironment(parent: Readonly<Record<string, string | undefi
   }
   for (const entry of entries) env[entry.varName] = entry.value;
   return env;
+}
+
+/**
+ * Missing secrets of exec: the selected names as notFoundError words them, an --env/--file mapping
+ * by its variable alone. The secret name of a mapping is not quoted: `--env PGPASSWORD=SeCrEt`
+ * (a value where the name goes) would otherwise print the password. Exit code as any missing
+ * secret (SecretNotFoundError, 3).
+ */
+function mappingNotFoundError(
+  selected: ReadonlyArray<{ name: string; version?: string | undefined }>,
+  unmapped: readonly EnvMapping[],
+  flagOf: (m: EnvMapping) => string,
+): SecretNotFoundError {
+  const error = notFoundError([...selected, ...unmapped.map((m) => ({ name: m.name, version: m.version }))]);
+  if (unmapped.length === 0) return error;
+  const flags = [...new Set(unmapped.map(flagOf))];
+  const mapped = unmapped.map((m) => `${flagOf(m)} ${m.varName}`);
+  const why = `not shown: ${flags.join(' and ')} ${flags.length > 1 ? 'map' : 'maps'} a variable to a secret NAME, not a value`;
+  const mappedText =
+    mapped.length === 1 ? `${mapped[0]}: no secret by the name given (${why})` : `${mapped.join(', ')}: no secrets by the names given (${why})`;
+  error.message = selected.length === 0 ? mappedText : `${selectedText(selected)}; ${mappedText}`;
+  return error;
+}
+
+/** The selected missing secrets in notFoundError's words. */
+function selectedText(selected: ReadonlyArray<{ name: string; version?: string | undefined }>): string {
+  return notFoundError(selected).message.replace(/\.$/, '');
 }

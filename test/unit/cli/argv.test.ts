@@ -175,7 +175,7 @@ describe('usage errors → exit 2, nothing called', () => {
     { argv: ['put', 'n', 'v', 'k=v', '-'], message: "'-' or '@FILE' gives the value and goes right after NAME" },
     { argv: ['export', 'a', '-f', 'json', '--override'], message: '--override and --no-clobber apply only to formats with variable names' },
     { argv: ['export', 'a', '-f', 'dotenv', '--mask'], message: '--mask applies only to -f github-env and -f github-output' },
-    { argv: ['exec', '--file', '1X=a', '--', 'true'], message: "--file: '1X' is not a valid environment variable name" },
+    { argv: ['exec', '--file', '1X=a', '--', 'true'], message: '--file: the variable name given (not shown, in case it is the secret) is not a valid environment variable name' },
     { argv: ['inject'], message: "required option '-i, --in-file <template>' not specified" },
     { argv: ['inject', '-i', '-', 'novalue'], message: 'is not the form of "key=value"' },
     { argv: ['iam-policy', 'admin', '--prefix', 'x'], message: 'admin manages the whole table' },

@@ -36,24 +36,24 @@ describe('parseEnvMapping', () => {
   });
 
   it.each([
-    ['', "--env expects VAR=name[@version], got ''"],
-    ['NAME', "--env expects VAR=name[@version], got 'NAME'"],
-    ['=db.pw', "--env expects VAR=name[@version], got '=db.pw'"],
-    ['VAR=', "--env expects VAR=name[@version], got 'VAR='"],
-    ['=', "--env expects VAR=name[@version], got '='"],
-    ['1VAR=x', "--env: '1VAR' is not a valid environment variable name"],
-    ['MY-VAR=x', "--env: 'MY-VAR' is not a valid environment variable name"],
-    ['MY VAR=x', "--env: 'MY VAR' is not a valid environment variable name"],
-    ['VAR.X=x', "--env: 'VAR.X' is not a valid environment variable name"],
-    ['ÄVAR=x', "--env: 'ÄVAR' is not a valid environment variable name"],
+    ['', '--env expects VAR=name[@version] (the text given is not shown, in case it is the secret)'],
+    ['NAME', '--env expects VAR=name[@version] (the text given is not shown, in case it is the secret)'],
+    ['=db.pw', '--env expects VAR=name[@version] (the text given is not shown, in case it is the secret)'],
+    ['VAR=', '--env expects VAR=name[@version] (the text given is not shown, in case it is the secret)'],
+    ['=', '--env expects VAR=name[@version] (the text given is not shown, in case it is the secret)'],
+    ['1VAR=x', '--env: the variable name given (not shown, in case it is the secret) is not a valid environment variable name'],
+    ['MY-VAR=x', '--env: the variable name given (not shown, in case it is the secret) is not a valid environment variable name'],
+    ['MY VAR=x', '--env: the variable name given (not shown, in case it is the secret) is not a valid environment variable name'],
+    ['VAR.X=x', '--env: the variable name given (not shown, in case it is the secret) is not a valid environment variable name'],
+    ['ÄVAR=x', '--env: the variable name given (not shown, in case it is the secret) is not a valid environment variable name'],
   ])('refuses %j: %s', (text, message) => {
     expect(() => parseEnvMapping(text)).toThrow(UsageError);
     expect(() => parseEnvMapping(text)).toThrow(message);
   });
 
   it('names the flag it parses for (--file)', () => {
-    expect(() => parseEnvMapping('nope', '--file')).toThrow("--file expects VAR=name[@version], got 'nope'");
-    expect(() => parseEnvMapping('1X=y', '--file')).toThrow("--file: '1X' is not a valid environment variable name");
+    expect(() => parseEnvMapping('nope', '--file')).toThrow('--file expects VAR=name[@version] (the text given is not shown');
+    expect(() => parseEnvMapping('1X=y', '--file')).toThrow('--file: the variable name given (not shown, in case it is the secret) is not a valid');
     expect(parseEnvMapping('KUBECONFIG=k8s.kubeconfig', '--file')).toEqual({ varName: 'KUBECONFIG', name: 'k8s.kubeconfig' });
   });
 });
