@@ -25,13 +25,23 @@ export class UsageError extends KeystashError {
   }
 }
 
+/**
+ * Whether a version may be quoted in a message: only all digits. A reader may give a 19+ character
+ * stored form (credstash rows with non-integer versions), which may as well be a password typed
+ * after -v; such a version is described, never quoted.
+ */
+export function versionShown(version: string): boolean {
+  return /^\d+$/.test(version);
+}
+
+
 /** The named secret (or the requested version of it) does not exist. */
 export class SecretNotFoundError extends KeystashError {
   readonly secretName: string;
   readonly version: string | undefined;
   constructor(name: string, version?: string, options: KeystashErrorOptions = {}) {
-    // docs/format.md §3.9 wording.
-    const item = version === undefined ? `{'name': '${name}'}` : `{'name': '${name}', 'version': '${version}'}`;
+    // docs/format.md §3.9 wording; a version that is not all digits is not quoted (versionShown).
+    const item = version === undefined ? `{'name': '${name}'}` : versionShown(version) ? `{'name': '${name}', 'version': '${version}'}` : `{'name': '${name}'} at the version given (not shown, in case it is the secret)`;
     super(`Item ${item} couldn't be found.`, { code: 'secret.notFound', ...options });
     this.secretName = name;
     this.version = version;
@@ -55,7 +65,7 @@ export class SecretsNotFoundError extends SecretNotFoundError {
   constructor(missing: ReadonlyArray<{ name: string; version?: string | undefined }>, options: KeystashErrorOptions = {}) {
     super(missing[0]?.name ?? '', missing[0]?.version, options);
     this.missing = missing;
-    const shown = missing.map((m) => (m.version === undefined ? `'${m.name}'` : `'${m.name}' version ${m.version}`));
+    const shown = missing.map((m) => (m.version === undefined ? `'${m.name}'` : versionShown(m.version) ? `'${m.name}' version ${m.version}` : `'${m.name}' at the version given (not shown, in case it is the secret)`));
     this.message = `${missing.length} secrets could not be found: ${shown.join(', ')}`;
   }
 }

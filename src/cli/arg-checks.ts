@@ -7,7 +7,7 @@
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { UsageError } from '../errors.js';
 import { digestNameProblem } from '../envelope/digests.js';
-import { writeVersionProblem } from '../core/secrets/versions.js';
+import { readVersionProblem, writeVersionProblem } from '../core/secrets/versions.js';
 
 /** One `key=value` pair: exactly one '=', non-empty sides (UsageError: parsed inside actions). */
 export function parseContextPair(text: string): [string, string] {
@@ -45,7 +45,10 @@ export function digestArgProblem(text: string): string | undefined {
 }
 
 /**
- * What is wrong with a version given on the command line, or undefined: the writers' rule
- * (core/secrets/versions.ts), which every reader's version also meets.
+ * What is wrong with a version to read given on the command line (`-v` of get, getall, delete;
+ * `put --expect-version`), or undefined (core/secrets/versions.ts readVersionProblem).
  */
-export const versionArgProblem = writeVersionProblem;
+export const versionArgProblem = readVersionProblem;
+
+/** What is wrong with `put -v VERSION` (a version to write: digits only), or undefined. */
+export const writeVersionArgProblem = writeVersionProblem;

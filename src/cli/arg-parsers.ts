@@ -4,7 +4,7 @@
  * themselves are commander-free (arg-checks.ts).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { digestArgProblem, versionArgProblem } from './arg-checks.js';
+import { digestArgProblem, versionArgProblem, writeVersionArgProblem } from './arg-checks.js';
 
 /** Commander's parser for a value `problem` checks. */
 function checked(problem: (text: string) => string | undefined): (text: string) => string {
@@ -18,8 +18,11 @@ function checked(problem: (text: string) => string | undefined): (text: string) 
 /** `-d DIGEST`: one of credstash's names, exact case. */
 export const parseDigest = checked(digestArgProblem);
 
-/** A version given on the command line: digits, or a 19+ character stored form. */
+/** A version to read given on the command line: digits, or a 19+ character stored form. */
 export const parseVersionArg = checked(versionArgProblem);
+
+/** `put -v VERSION`, a version to write: digits only. */
+export const parseWriteVersionArg = checked(writeVersionArgProblem);
 
 /** A positive integer option (concurrency, limits). */
 export function parsePositiveInt(text: string): number {

@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_KEY, type ConfigFlags } from '../config.js';
-import { digestArgProblem, versionArgProblem } from './arg-checks.js';
+import { digestArgProblem, versionArgProblem, writeVersionArgProblem } from './arg-checks.js';
 import { WIRING } from './backends.js';
 import { getAction, getallAction, putAction } from './commands/actions.js';
 import { CREDSTASH_FORMATS } from './commands/formats.js';
@@ -68,7 +68,7 @@ const COMMANDS = {
       key: { type: 'string', short: 'k' },
       comment: { type: 'string', short: 'c' },
       digest: { type: 'string', short: 'd', problem: digestArgProblem },
-      version: VERSION,
+      version: { type: 'string', short: 'v', problem: writeVersionArgProblem },
       autoversion: { type: 'boolean', short: 'a' },
       'expect-version': { type: 'string', problem: versionArgProblem },
       prompt: { type: 'boolean', short: 'P' },

@@ -23,6 +23,46 @@ describe('put: a value mistaken for an option is not echoed', () => {
   });
 });
 
+describe('a password given as a version is neither stored nor echoed', () => {
+  const P = 'Xk9#mQ2$vL7!pR4^tW8zA';
+  const NOT_SHOWN = "Item {'name': 'ver.pw'} at the version given (not shown, in case it is the secret) couldn't be found.";
+
+  it('put -v takes digits only (it stored the password as the version)', async () => {
+    const r = await h.run(['put', 'ver.new', '-', '-v', P], { input: 'v' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("keystash: error: option '-v, --version <version>': invalid version (use a number such as 3: a version written is digits only)\n(run with --help for usage)\n");
+    expect((await h.run(['list'])).stdout).not.toContain('ver.new');
+    expect((await h.run(['put', 'ver.new', 'v', '-v', '0000000000000000abc'])).code).toBe(2);
+  });
+
+  it('get/delete/getall -v with a non-digit version not found: the name, not the version', async () => {
+    expect((await h.run(['put', 'ver.pw', 'x'])).code).toBe(0);
+    for (const argv of [['get', 'ver.pw', '-v', P], ['delete', 'ver.pw', '-v', P], ['getall', '-v', P]]) {
+      const r = await h.run(argv);
+      expect(r.stderr).not.toContain('Xk9');
+      expect(r.stderr).toContain(NOT_SHOWN);
+    }
+    const get = await h.run(['get', 'ver.pw', '-v', P]);
+    expect(get.code).toBe(3);
+    expect(get.stderr).toBe(`keystash: error: ${NOT_SHOWN}\n`);
+  });
+
+  it("an all-digit version keeps credstash's wording", async () => {
+    const r = await h.run(['get', 'ver.pw', '-v', '3']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe("keystash: error: Item {'name': 'ver.pw', 'version': '0000000000000000003'} couldn't be found.\n");
+  });
+
+  it('put --expect-version with a non-digit version: not quoted', async () => {
+    for (const name of ['ver.absent', 'ver.pw']) {
+      const r = await h.run(['put', name, 'value', '--expect-version', P]);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain(`keystash: error: ${name}: expected latest version (the one given is not shown, in case it is the secret) but it is `);
+      expect(r.stderr).not.toContain('Xk9');
+    }
+  });
+});
+
 describe('large values', () => {
   it('a 4 MB secret stored locally (--allow-large: over any DynamoDB item) reads back (it overflowed the stack in the base64 check)', async () => {
     const value = 'x'.repeat(4_000_000);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { parseDigest, parseVersionArg, unknownOptionHidden, unknownOptionShown } from '../arg-parsers.js';
+import { parseDigest, parseVersionArg, parseWriteVersionArg, unknownOptionHidden, unknownOptionShown } from '../arg-parsers.js';
 import { flagsOf, type CliDeps } from '../deps.js';
 import { DEFAULT_KEY } from '../../config.js';
 import { putAction, type PutOptions } from './actions.js';
@@ -25,7 +25,7 @@ export function putCommand(deps: CliDeps): Command {
     .option('-k, --key <key>', 'KMS key id, ARN or alias', DEFAULT_KEY)
     .option('-c, --comment <comment>', 'comment stored in plaintext beside the secret')
     .option('-d, --digest <digest>', 'HMAC digest: SHA, SHA224, SHA256, SHA384, SHA512, MD5', parseDigest, 'SHA256')
-    .option('-v, --version <version>', 'explicit version (fails if it exists)', parseVersionArg)
+    .option('-v, --version <version>', 'explicit version, a number (fails if it exists)', parseWriteVersionArg)
     .option('-a, --autoversion', 'choose the next version (the default; kept for credstash)')
     .option('--expect-version <version>', 'refuse unless the current latest version is this one', parseVersionArg)
     .option('-P, --prompt', 'read the value from the terminal without echo')

@@ -3,7 +3,7 @@
  * KeyService (docs/architecture.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
  * typed errors, never prints.
  */
-import { DecryptError, IntegrityError, isSetupError, KmsError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError, type KeystashError } from '../../errors.js';
+import { DecryptError, IntegrityError, isSetupError, KmsError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError, versionShown, type KeystashError } from '../../errors.js';
 import { bytesToBase64 } from '../../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
 import { DEFAULT_KEY } from '../../config.js';
@@ -119,7 +119,10 @@ export class Keystash implements KeystashWriter {
     for (let attempt = 0; ; attempt++) {
       const latest = await this.latestVersion(name);
       if (expected !== undefined && latest !== expected) {
-        throw new VersionConflictError(`${name}: expected latest version ${expected} but it is ${latest ?? 'absent'}; nothing was written`);
+        // A version that is not all digits is not quoted (versionShown): it may be a password given to --expect-version.
+        const wanted = versionShown(expected) ? `version ${expected}` : 'version (the one given is not shown, in case it is the secret)';
+        const actual = latest === undefined ? 'absent' : versionShown(latest) ? latest : 'a version that is not a number (not shown)';
+        throw new VersionConflictError(`${name}: expected latest ${wanted} but it is ${actual}; nothing was written`);
       }
       const version = nextVersion(latest);
       try {

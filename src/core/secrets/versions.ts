@@ -28,16 +28,16 @@ export function parseReadVersion(version: string): string {
   return padVersion(BigInt(version).toString());
 }
 
-/** The rule a version given for writing must meet; the version itself is not quoted back. */
+/** The rule a version given for reading must meet; the version itself is not quoted back. */
 const VERSION_HINT = '(use a number such as 3, or the 19-digit stored form)';
 
 /**
- * What is wrong with a version given for writing (and so with any version on the command line),
- * or undefined: a non-negative integer, or a 19+ character stored form without whitespace, at most
- * {@link MAX_VERSION_LENGTH} characters. The text is not quoted: typed in the wrong place it may be
- * the secret.
+ * What is wrong with a version given for reading (`get/getall/delete -v`, `put --expect-version`),
+ * or undefined: a non-negative integer, or a 19+ character stored form without whitespace (credstash
+ * rows may have non-integer versions), at most {@link MAX_VERSION_LENGTH} characters. The text is
+ * not quoted: typed in the wrong place it may be the secret.
  */
-export function writeVersionProblem(version: string): string | undefined {
+export function readVersionProblem(version: string): string | undefined {
   // No stored version can be longer (DynamoDB range-key limit; keystash never writes one).
   if (version.length > MAX_VERSION_LENGTH) return `version is longer than ${MAX_VERSION_LENGTH} characters`;
   if (/^\d+$/.test(version) || (version.length >= PAD_LEN && /^[\x21-\x7e]+$/.test(version))) return undefined;
@@ -45,13 +45,26 @@ export function writeVersionProblem(version: string): string | undefined {
 }
 
 /**
+ * What is wrong with a version given for writing (`put -v`), or undefined: digits only. A 19+
+ * character non-integer (which reading accepts) is refused: `put NAME - -v PASSWORD` stored the
+ * password as the version, in plaintext. Not quoted either.
+ */
+export function writeVersionProblem(version: string): string | undefined {
+  if (version.length > MAX_VERSION_LENGTH) return `version is longer than ${MAX_VERSION_LENGTH} characters`;
+  return /^\d+$/.test(version) ? undefined : `invalid version ${WRITE_VERSION_HINT}`;
+}
+
+/** The rule a version given for writing must meet. */
+const WRITE_VERSION_HINT = '(use a number such as 3: a version written is digits only)';
+
+/**
  * A version given by a writer (`put -v X`): credstash pads any string; keystash accepts only
- * non-negative integers or an existing-style 19+ character string without whitespace.
+ * non-negative integers, padded to the stored form.
  */
 export function parseWriteVersion(version: string): string {
   const problem = writeVersionProblem(version);
   if (problem !== undefined) throw new UsageError(problem);
-  return /^\d+$/.test(version) ? padVersion(BigInt(version).toString()) : version;
+  return padVersion(BigInt(version).toString());
 }
 
 /** The numeric value of a stored version, or undefined when it is not an integer. */

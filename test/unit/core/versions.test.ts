@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import vectors from '../../vectors/credstash-vectors.json' with { type: 'json' };
 import { VersionConflictError } from '../../../src/errors.js';
-import { compareVersions, isCanonicalVersion, nextVersion, padVersion, parseReadVersion, parseWriteVersion } from '../../../src/core/secrets/versions.js';
+import { compareVersions, isCanonicalVersion, nextVersion, padVersion, parseReadVersion, parseWriteVersion, readVersionProblem, writeVersionProblem } from '../../../src/core/secrets/versions.js';
 import { expandWildcard, globToRegExp } from '../../../src/core/secrets/wildcard.js';
 
 describe('padVersion', () => {
@@ -23,6 +23,15 @@ describe('parseReadVersion / parseWriteVersion', () => {
     expect(() => parseReadVersion('abc')).toThrow(/invalid version/);
     expect(parseWriteVersion('42')).toBe('0000000000000000042');
     expect(() => parseWriteVersion('v1')).toThrow(/invalid version/);
+  });
+
+  it('a version to write is digits only: a 19+ character stored form (maybe a password) is refused, unquoted', () => {
+    const password = 'Xk9#mQ2$vL7!pR4^tW8zA';
+    expect(parseReadVersion(password)).toBe(password);
+    expect(readVersionProblem(password)).toBeUndefined();
+    expect(() => parseWriteVersion(password)).toThrow('invalid version (use a number such as 3: a version written is digits only)');
+    expect(writeVersionProblem('0000000000000000abc')).toMatch(/^invalid version/);
+    expect(writeVersionProblem('0000000000000000003')).toBeUndefined();
   });
 });
 
