@@ -76,14 +76,24 @@ export async function readStdin(io: Io): Promise<string> {
   return decodeUtf8(Buffer.concat(chunks), 'standard input');
 }
 
-/** Read `@path` (with `~` expanded) as strict UTF-8 text; unreadable → usage error. */
-export async function readValueFile(path: string): Promise<string> {
+/** Errors of a path that names no file: it may well be a value that starts with '@'. */
+const NO_SUCH_FILE = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG']);
+
+/**
+ * Read `path` (with `~` expanded) as strict UTF-8 text; unreadable → usage error. With `asValue`
+ * (`put NAME @FILE`) a path that names no file is not echoed: `@hunter2` is more likely a value
+ * starting with '@' than a file name. A file that exists but cannot be read is named.
+ */
+export async function readValueFile(path: string, asValue = false): Promise<string> {
   const expanded = path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
   let bytes: Uint8Array;
   try {
     // fs.promises on use, not at load: node:fs/promises costs ~1.4 ms of every start-up.
     bytes = await fsPromises.readFile(expanded);
-  } catch {
+  } catch (error) {
+    if (asValue && NO_SUCH_FILE.has((error as NodeJS.ErrnoException).code ?? '')) {
+      throw new UsageError("Unable to read file: no such file (the path after '@' is not shown, in case it is the value; to store a value starting with '@', pipe it: printf %s VALUE | keystash put NAME -)");
+    }
     throw new UsageError(`Unable to read file ${path}`);
   }
   return decodeUtf8(bytes, `file ${path}`);
@@ -92,7 +102,7 @@ export async function readValueFile(path: string): Promise<string> {
 /** A value argument: `-` = stdin, `@file` = file contents, anything else literal. */
 export async function readValueArg(io: Io, value: string): Promise<string> {
   if (value === '-') return readStdin(io);
-  if (value.startsWith('@')) return readValueFile(value.slice(1));
+  if (value.startsWith('@')) return readValueFile(value.slice(1), true);
   return value;
 }
 

@@ -63,6 +63,24 @@ describe('a password given as a version is neither stored nor echoed', () => {
   });
 });
 
+describe('put NAME @FILE', () => {
+  it('a path that names no file is not echoed (it may be a value starting with @)', async () => {
+    for (const value of ['@SeCrEt', '@Se/CrEt', `@${'x'.repeat(5000)}`]) {
+      const r = await h.run(['put', 'at.pw', value]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe("keystash: error: Unable to read file: no such file (the path after '@' is not shown, in case it is the value; to store a value starting with '@', pipe it: printf %s VALUE | keystash put NAME -)\n");
+    }
+    expect((await h.run(['put', 'at.pw', '-'], { input: '@SeCrEt' })).code).toBe(0);
+    expect((await h.run(['get', '-n', 'at.pw'])).stdout).toBe('@SeCrEt');
+  });
+
+  it('a file that exists but cannot be read is named', async () => {
+    const r = await h.run(['put', 'at.dir', `@${h.home}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`keystash: error: Unable to read file ${h.home}\n`);
+  });
+});
+
 describe('large values', () => {
   it('a 4 MB secret stored locally (--allow-large: over any DynamoDB item) reads back (it overflowed the stack in the base64 check)', async () => {
     const value = 'x'.repeat(4_000_000);
