@@ -2,8 +2,10 @@
  * `list` and `history`: one line per version whatever a comment holds (shown escaped); `--json`
  * keeps the comment exactly. In-process against a temporary home.
  */
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inProcessHome } from '../helpers/in-process.js';
+import { rawDb } from '../helpers/sqlite.js';
 
 const h = inProcessHome();
 afterAll(() => h.cleanup());
@@ -24,5 +26,25 @@ describe('list and history: one line per version whatever the comment holds', ()
     // --json keeps the comment exactly.
     const json = JSON.parse((await h.run(['list', '--json'])).stdout) as Array<{ comment: string | null }>;
     expect(json[0]!.comment).toBe('first\nline\u001b[31m');
+  });
+});
+
+describe('history escapes a stored version as list does', () => {
+  it('an escape sequence in a version (a row written behind keystash) reaches the terminal escaped', async () => {
+    expect((await h.run(['put', 'qa.esc', 'v1'])).code).toBe(0);
+    const d = rawDb(join(h.home, 'store.db'));
+    try {
+      const row = d.prepare('SELECT * FROM secrets WHERE name = ?').get('qa.esc') as Record<string, unknown>;
+      const full: Record<string, unknown> = { ...row, version: '0000000000000000002\u001b[2J' };
+      const cols = Object.keys(full);
+      d.prepare(`INSERT INTO secrets (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((k) => full[k]));
+    } finally {
+      d.close();
+    }
+    const history = await h.run(['history', 'qa.esc']);
+    expect(history.code).toBe(0);
+    expect(history.stdout).not.toContain('\u001b');
+    expect(history.stdout).toContain('0000000000000000002\\u001b[2J');
+    expect((await h.run(['list'])).stdout).toContain('version 0000000000000000002\\u001b[2J');
   });
 });

@@ -25,7 +25,8 @@ export function historyCommand(deps: CliDeps): Command {
         printJson(deps, out);
         return;
       }
-      const lines = rows.map((r) => [r.version, r.createdAt ?? '-', ...(opts.keys ? [r.keyArn ?? '-'] : []), oneLine(r.comment ?? '')].join('  ').trimEnd());
+      // Every field from the store escaped as list does (oneLine): a hostile row's version may hold an escape sequence.
+      const lines = rows.map((r) => [r.version, r.createdAt ?? '-', ...(opts.keys ? [r.keyArn ?? '-'] : []), r.comment ?? ''].map(oneLine).join('  ').trimEnd());
       deps.io.stdout.write(lines.map((l) => `${l}\n`).join(''));
     });
 }
