@@ -18,6 +18,7 @@ import { PartialFailureError, StoreError } from '../../src/errors.js';
 import type { SecretStore } from '../../src/secretstore/types.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { memoryIo } from '../helpers/io.js';
+import { rawDb } from '../helpers/sqlite.js';
 
 let home: string;
 let env: Record<string, string>;
@@ -85,6 +86,26 @@ describe('kms, rotate, config, import progress and the passphrase prompt', () =>
     expect(r.code).toBe(10);
     expect(r.stderr).not.toMatch(/run rotate again/);
     expect(r.stderr).toMatch(/will not help: pass the encryption context/);
+  });
+
+  it('rotate --all --reseal does not offer "run rotate again" for damaged rows or names it cannot handle', async () => {
+    expect((await runInProcess(['put', 'app.db', 'v'], env)).code).toBe(0);
+    const d = rawDb(join(home, 'store.db'));
+    try {
+      const row = d.prepare('SELECT * FROM secrets WHERE name = ?').get('app.db') as Record<string, unknown>;
+      for (const changes of [{ name: 'bad.contents', contents: '***' }, { name: 'bad.version', version: 'abcdefghijklmnopqrst' }, { name: 'bad\u0001name' }]) {
+        const full: Record<string, unknown> = { ...row, ...changes };
+        const cols = Object.keys(full);
+        d.prepare(`INSERT INTO secrets (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((k) => full[k]));
+      }
+    } finally {
+      d.close();
+    }
+    const r = await runInProcess(['rotate', '--all', '--reseal'], env);
+    expect(r.code).toBe(10);
+    expect(r.stderr).toContain('3 of 4 rows failed to rotate');
+    expect(r.stderr).not.toMatch(/run rotate again/);
+    expect(r.stderr).toMatch(/running rotate again will not help/);
   });
 
   it('config shows KEYSTASH_CONFIG as (env)', async () => {

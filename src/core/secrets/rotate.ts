@@ -3,7 +3,7 @@
  * data keys. Safe to interrupt and re-run: re-wrap skips rows already wrapped by the destination
  * key and replaces a row's key only if it is still the one read (SecretStore.replaceKey).
  */
-import { DecryptError, IntegrityError, KeystashError, PartialFailureError, UsageError, VersionExistsError } from '../../errors.js';
+import { DecryptError, IntegrityError, KeystashError, KmsError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../../errors.js';
 import { base64ToBytes, bytesToBase64 } from '../../envelope/codec.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { mapSettled } from './concurrency.js';
@@ -53,10 +53,29 @@ export class RotateFailedError extends PartialFailureError {
   }
 }
 
-/** "run rotate again" only when a rerun can help: not for a wrong context or a damaged row. */
+/** KmsError codes about the key or the request, which a rerun does not change. */
+const LASTING_KMS_CODES: ReadonlySet<string> = new Set(['kms.accessDenied', 'kms.decrypt', 'kms.disabled', 'kms.keyNotAllowed', 'kms.notFound', 'kms.validation']);
+
+/**
+ * Whether running rotate again may get past `error`: not for a wrong context or a damaged row
+ * (DecryptError, IntegrityError), a name or version keystash cannot handle (UsageError: a bad
+ * name, a version that is not an integer; VersionConflictError: past 19 digits), a row gone, or a
+ * refused key. A contended row, a throttled or unreachable service, a store error may pass.
+ */
+function transient(error: KeystashError): boolean {
+  if (error instanceof DecryptError || error instanceof IntegrityError || error instanceof UsageError) return false;
+  if (error instanceof VersionConflictError || error instanceof SecretNotFoundError) return false;
+  if (error instanceof KmsError) return !LASTING_KMS_CODES.has(error.code);
+  return true;
+}
+
+/** "run rotate again" only for the failures a rerun can help (transient). */
 function retryHint(failed: readonly RowFailure[]): string {
-  if (failed.some((f) => !(f.error instanceof DecryptError || f.error instanceof IntegrityError))) return 'run rotate again to retry them';
-  return 'running rotate again will not help: pass the encryption context the rows were stored with (key=value), or check the rows with verify';
+  const passing = failed.filter((f) => transient(f.error)).length;
+  const lasting = 'running rotate again will not help: pass the encryption context the rows were stored with (key=value), or check the rows with verify';
+  if (passing === failed.length) return 'run rotate again to retry them';
+  if (passing === 0) return lasting;
+  return `run rotate again to retry the ${passing} that may pass next time; for the other ${failed.length - passing} ${lasting}`;
 }
 
 type Outcome = { kind: 'rotated'; version: string; keyId?: string } | { kind: 'skipped' };
