@@ -1,8 +1,23 @@
 import { Command, Option } from 'commander';
-import { parseContext } from '../arg-checks.js';
-import { say, withKeystash, type CliDeps } from '../deps.js';
+import { flagsOf, say, withKeystash, type CliDeps } from '../deps.js';
 import { ConfigError, UsageError } from '../../errors.js';
-import { DEFAULT_KEY } from '../../config.js';
+import { DEFAULT_KEY, resolveConfig } from '../../config.js';
+
+/**
+ * `--tags key=value ...` → the table's extra tags. A refused pair is not quoted (a value typed
+ * there may be a secret), and the message names tags, not an encryption context.
+ */
+function parseTags(pairs: readonly string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || eq === pair.length - 1) throw new UsageError('--tags: a tag is not the form of "key=value" (not shown, in case it is a secret)');
+    const key = pair.slice(0, eq);
+    if (Object.hasOwn(tags, key)) throw new UsageError('--tags: a tag key is given twice (not shown, in case it is a secret)');
+    Object.defineProperty(tags, key, { value: pair.slice(eq + 1), enumerable: true, writable: true, configurable: true });
+  }
+  return tags;
+}
 
 function parseProvisioned(text: string): { read: number; write: number } {
   const m = /^(\d+),(\d+)$/.exec(text);
@@ -22,14 +37,18 @@ interface SetupOptions {
 export function setupCommand(deps: CliDeps): Command {
   return new Command('setup')
     .description('create the store (table) and the default key if needed; safe to run again')
-    .option('--tags <pairs...>', 'extra table tags key=value (DynamoDB)')
+    .option('--tags <pairs...>', 'extra table tags key=value (DynamoDB only; refused with the local store)')
     .option('--provisioned <read,write>', 'provisioned capacity instead of on-demand (DynamoDB)')
     .addOption(new Option('--pitr', 'enable point-in-time recovery (DynamoDB)'))
     .option('-k, --key <key>', 'the default key to check or create', DEFAULT_KEY)
     .option('--replica-region <region>', 'AWS: make the table global and the key multi-region with a replica in REGION, or check (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .addHelpText('after', '\nExamples:\n  $ keystash setup\n  $ keystash --backend aws setup --tags team=ops --pitr')
     .action(async (opts: SetupOptions, cmd: Command) => {
-      const tags = parseContext(opts.tags ?? []);
+      const tags = parseTags(opts.tags ?? []);
+      // Tags are DynamoDB table tags; the local store has nowhere to keep them (it ignored them, exit 0).
+      if (opts.tags !== undefined && resolveConfig(flagsOf(cmd), deps.io.env).store !== 'dynamodb') {
+        throw new UsageError('--tags applies only to a DynamoDB table (--backend aws); the local store has no tags');
+      }
       const provisioned = opts.provisioned === undefined ? undefined : parseProvisioned(opts.provisioned);
       await withKeystash(deps, cmd, async (ks, config) => {
         const result = await ks.setup({ tags, provisioned, pitr: opts.pitr, onProgress: (line) => say(deps, line) });

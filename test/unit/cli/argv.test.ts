@@ -213,6 +213,21 @@ describe('usage errors → exit 2, nothing called', () => {
     expect((await harness().run(['getall', '-Q'])).stderr).toContain("unknown option '-Q'");
   });
 
+  it('setup --tags: DynamoDB only; a bad pair is named as a tag, not quoted', async () => {
+    const aws = await harness().run(['--backend', 'aws', 'setup', '--tags', 'team=ops', 'k=v,x']);
+    expect(aws.code, aws.stderr).toBe(0);
+    expect(aws.calls.find((c) => c.method === 'setup')?.args[0]).toMatchObject({ tags: { team: 'ops', k: 'v,x' } });
+    const local = await harness().run(['setup', '--tags', 'k=v,x']);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toBe('keystash: error: --tags applies only to a DynamoDB table (--backend aws); the local store has no tags\n');
+    expect(local.calls).toEqual([]);
+    for (const argv of [['--backend', 'aws', 'setup', '--tags', 'hunter2'], ['setup', '--tags', 'hunter2']]) {
+      const bad = await harness().run(argv);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe('keystash: error: --tags: a tag is not the form of "key=value" (not shown, in case it is a secret)\n');
+    }
+  });
+
   it('-V after a command is not an option of that command', async () => {
     const r = await harness().run(['get', 'db.pw', '-V']);
     expect(r.code).toBe(2);
