@@ -229,6 +229,22 @@ export class CancelledError extends KeystashError {
   }
 }
 
+/**
+ * Standard output (or error) could not take what keystash wrote: a full disk, an I/O error. The
+ * output is incomplete, so the command fails (exit 1) instead of reporting success.
+ */
+export class OutputError extends KeystashError {
+  constructor(stream: 'standard output' | 'standard error', cause: NodeJS.ErrnoException) {
+    super(`cannot write to ${stream}: ${describeErrno(cause)}; the output is incomplete`, { code: 'output.write', cause });
+  }
+}
+
+function describeErrno(error: NodeJS.ErrnoException): string {
+  const known: Record<string, string> = { ENOSPC: 'no space left on device', EIO: 'input/output error', EDQUOT: 'disk quota exceeded', EFBIG: 'file too large', EBADF: 'it is closed' };
+  const code = error.code ?? 'error';
+  return Object.hasOwn(known, code) ? `${known[code]} (${code})` : code;
+}
+
 /** A bug in keystash: printed with a stack trace. */
 export class InternalError extends KeystashError {
   constructor(message: string, options: KeystashErrorOptions = {}) {

@@ -2,9 +2,9 @@
  * Everything the CLI reads from or writes to the outside world goes through an Io, so tests can
  * run the program in-process and capture it (docs/conventions.md §9).
  */
-import { fstatSync, promises as fsPromises } from 'node:fs';
+import { fstatSync, promises as fsPromises, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { CancelledError, UsageError } from '../errors.js';
+import { CancelledError, OutputError, UsageError } from '../errors.js';
 
 export interface Io {
   stdout: { write(chunk: string | Uint8Array): unknown };
@@ -23,14 +23,15 @@ export interface Io {
 export function processIo(onStdoutError?: (error: NodeJS.ErrnoException) => void): Io {
   let stdoutIsTTY: boolean | undefined;
   let stderrIsTTY: boolean | undefined;
-  let stdoutHooked = false;
-  const stdout = (): NodeJS.WriteStream => {
-    if (!stdoutHooked && onStdoutError !== undefined) process.stdout.on('error', onStdoutError);
-    stdoutHooked = true;
+  let stdout: { write(chunk: string | Uint8Array): unknown } | undefined;
+  const openStdout = () => {
+    const file = fileWriter(1, 'standard output');
+    if (file !== undefined) return file;
+    if (onStdoutError !== undefined) process.stdout.on('error', onStdoutError);
     return process.stdout;
   };
   return {
-    stdout: { write: (chunk) => stdout().write(chunk) },
+    stdout: { write: (chunk) => (stdout ??= openStdout()).write(chunk) },
     stderr: { write: (chunk) => process.stderr.write(chunk) },
     // creating process.stdin builds a stream (and loads fs/net stream code) most commands never read
     get stdin() {
@@ -43,6 +44,36 @@ export function processIo(onStdoutError?: (error: NodeJS.ErrnoException) => void
       return (stderrIsTTY ??= isTerminal(2));
     },
     env: process.env,
+  };
+}
+
+/**
+ * A writer for `fd` when it is a file or a device that is not a terminal (`> out.json`,
+ * `> /dev/full`), else undefined (a pipe, socket or terminal: process.stdout serves). Node's own
+ * stream for a file ignores a short write, so on a full disk `keystash get big > out` left a
+ * truncated file and exited 0; this one writes every byte or throws an OutputError.
+ */
+export function fileWriter(fd: 1 | 2, stream: 'standard output' | 'standard error'): { write(chunk: string | Uint8Array): true } | undefined {
+  let stat;
+  try {
+    stat = fstatSync(fd);
+  } catch {
+    return undefined; // closed: process.stdout reports it
+  }
+  if (!(stat.isFile() || stat.isBlockDevice() || (stat.isCharacterDevice() && !isTerminal(fd)))) return undefined;
+  return {
+    write(chunk) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      for (let offset = 0; offset < bytes.length; ) {
+        try {
+          offset += writeSync(fd, bytes, offset);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EAGAIN') continue; // a non-blocking descriptor another process shares
+          throw new OutputError(stream, error as NodeJS.ErrnoException);
+        }
+      }
+      return true;
+    },
   };
 }
 

@@ -2,7 +2,7 @@
  * The one place an error becomes a message on stderr and an exit code (docs/conventions.md §8), for both
  * entries (main.ts adds commander's own errors, which commander has already printed).
  */
-import { ChildExit, KeystashError, InternalError } from '../errors.js';
+import { ChildExit, KeystashError, InternalError, OutputError } from '../errors.js';
 import { safeLines } from '../format/one-line.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
@@ -37,8 +37,10 @@ export function report(error: unknown, io: Io, argv: readonly string[]): number 
  */
 export async function runProcess(run: (io: Io) => Promise<number>): Promise<void> {
   const onStdoutError = (error: NodeJS.ErrnoException): void => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(EXIT.BROKEN_PIPE);
+    if (error.code === 'EPIPE') process.exit(EXIT.BROKEN_PIPE);
+    // Any other failure of a pipe or terminal (EIO): the output is incomplete, so say so and fail.
+    process.stderr.write(`keystash: error: ${new OutputError('standard output', error).message}\n`);
+    process.exit(EXIT.FAILURE);
   };
   process.exitCode = await run(processIo(onStdoutError));
 }

@@ -11,9 +11,10 @@ import { closeSync, constants as fsConstants, mkdtempSync, openSync, readFileSyn
 import { Socket } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { SecretMasker } from '../core/process/mask.js';
-import { ChildExit } from '../errors.js';
+import { ChildExit, OutputError } from '../errors.js';
+import { fileWriter } from './io.js';
 import { FORWARDED_SIGNALS, TERMINAL_SIGNALS } from './signals.js';
 
 interface RunChildOptions {
@@ -72,11 +73,20 @@ export function runChild(command: string, args: readonly string[], env: Record<s
       reject(cannotRun(command, error, env));
     });
     const [out, err] = pipes ? [pipes.out.reader(), pipes.err.reader()] : [child.stdout, child.stderr];
-    const drained = mask && out && err ? Promise.all([relayMasked(out, process.stdout, mask), relayMasked(err, process.stderr, mask)]) : Promise.resolve();
+    const failed: NodeJS.ErrnoException[] = [];
+    const drained =
+      mask && out && err ? Promise.all([relayMasked(out, standardTarget(1), mask, failed), relayMasked(err, standardTarget(2), mask, failed)]) : Promise.resolve();
     child.on('exit', (code, signal) => {
       cleanup();
       const status = code ?? (signal ? signalStatus(signal) : 128);
-      void drained.then(() => resolve(status));
+      void drained.then(() => {
+        // The child's write succeeded into our pipe, but its output was lost on the way out (a full
+        // disk): say so and fail, as the child itself would have without --mask.
+        const lost = failed.find((error) => error.code !== 'EPIPE');
+        if (lost === undefined) return resolve(status);
+        process.stderr.write(`keystash: error: the command's output was lost: ${new OutputError('standard output', lost).message}\n`);
+        resolve(status === 0 || status === 141 ? 1 : status);
+      });
     });
   });
 }
@@ -85,7 +95,7 @@ export function runChild(command: string, args: readonly string[], env: Record<s
  * Copy `source` to `target` through a masker; resolves when everything is handed to `target`. If
  * `target` fails (a closed pipe), the child's pipe is closed too, so it sees EPIPE as it would have.
  */
-export function relayMasked(source: Readable, target: NodeJS.WritableStream, patterns: readonly Uint8Array[]): Promise<void> {
+export function relayMasked(source: Readable, target: NodeJS.WritableStream, patterns: readonly Uint8Array[], failed: NodeJS.ErrnoException[] = []): Promise<void> {
   const masker = new SecretMasker(patterns);
   const transform = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -99,13 +109,33 @@ export function relayMasked(source: Readable, target: NodeJS.WritableStream, pat
     // Kept for the rest of the process, not just until the end: a write handed over before the
     // end can still fail afterwards, and an 'error' with no listener would crash keystash with a
     // stack trace instead of the child's status.
-    target.on('error', () => {
+    target.on('error', (error: NodeJS.ErrnoException) => {
+      failed.push(error);
       transform.unpipe(target);
       source.destroy();
       resolve();
     });
     transform.on('end', () => resolve());
     source.pipe(transform).pipe(target, { end: false });
+  });
+}
+
+/**
+ * Where the masked output of the child goes: keystash's own stdout/stderr, through a writer that
+ * reports a short write (io.ts fileWriter) when it is a file or device.
+ */
+function standardTarget(fd: 1 | 2): NodeJS.WritableStream {
+  const file = fileWriter(fd, fd === 1 ? 'standard output' : 'standard error');
+  if (file === undefined) return fd === 1 ? process.stdout : process.stderr;
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      try {
+        file.write(chunk);
+        done();
+      } catch (error) {
+        done((error as OutputError).cause as Error);
+      }
+    },
   });
 }
 
