@@ -25,7 +25,7 @@
  *   terminal; only root can make device nodes); a block device is refused.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, promises as fsPromises, type Stats } from 'node:fs';
+import { constants, fstatSync, promises as fsPromises, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -37,6 +37,17 @@ const STANDARD_OUTPUT: ReadonlySet<string> = new Set(['-', '/dev/stdout', '/dev/
 /** True when an `-o` value means standard output (or no `-o` was given). */
 export function isStandardOutput(path: string | undefined): boolean {
   return path === undefined || STANDARD_OUTPUT.has(path);
+}
+
+/** True when `path` is the very file this process's standard output is (same device and inode). */
+export function isStandardOutputFile(path: string): boolean {
+  try {
+    const out = fstatSync(1);
+    const target = statSync(path);
+    return out.isFile() && out.dev === target.dev && out.ino === target.ino;
+  } catch {
+    return false;
+  }
 }
 
 /** The runner's file commands a workflow step appends to, as named in the step's environment. */

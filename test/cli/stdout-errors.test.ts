@@ -4,7 +4,7 @@
  * truncated file. Spawned: only a process has a real stdout to point at /dev/full.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
@@ -39,5 +39,21 @@ describe.runIf(existsSync('/dev/full'))('stdout on a full disk (/dev/full)', () 
     const r = toDevFull(['exec', '--mask', 'full.token', '--', 'sh', '-c', 'echo "$FULL_TOKEN"; echo done']);
     expect(r.stderr).toBe(`keystash: error: the command's output was lost: ${MESSAGE.replace('keystash: error: ', '')}`);
     expect(r.status).toBe(1);
+  });
+});
+
+describe('export --mask -o FILE with stdout redirected into the same FILE', () => {
+  it('is refused (exit 2): the ::add-mask:: lines would put every value into $GITHUB_ENV; nothing written', () => {
+    const file = join(h.home, '..', 'github_env');
+    writeFileSync(file, '', { mode: 0o600 });
+    const fd = openSync(file, 'a');
+    try {
+      const r = spawnSync(process.execPath, [BIN, 'export', 'full.token', '-f', 'github-env', '--mask', '-o', file], { env, stdio: ['ignore', fd, 'pipe'], timeout: 20_000 });
+      expect(r.stderr.toString()).toContain('is also standard output here');
+      expect(r.status).toBe(2);
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(file, 'utf8')).toBe('');
   });
 });

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
-import { isStandardOutput, runnerFiles, writeOutput } from '../output-file.js';
+import { isStandardOutput, isStandardOutputFile, runnerFiles, writeOutput } from '../output-file.js';
 import { finishSkipped, skipCollector } from '../skipped.js';
 import { describeOverride, layerSecrets } from '../../core/process/layering.js';
 import { readSelection } from '../../core/secrets/select-secrets.js';
@@ -64,6 +64,8 @@ export function exportCommand(deps: CliDeps): Command {
       // The runner reads workflow commands from the log stream (stdout); with the data on stdout too,
       // `>> "$GITHUB_ENV"` would write every value into the file as an '::add-mask::' line.
       if (opts.mask && isStandardOutput(opts.output)) throw new UsageError(`--mask needs -o FILE: its '::add-mask::' lines go to stdout, which here carries the ${opts.format} data (redirected into $${opts.format === 'github-env' ? 'GITHUB_ENV' : 'GITHUB_OUTPUT'} they would put every value in that file); use -o "$${opts.format === 'github-env' ? 'GITHUB_ENV' : 'GITHUB_OUTPUT'}" instead of >>`);
+      // `-o "$GITHUB_ENV" >> "$GITHUB_ENV"`: the same file through both doors.
+      if (opts.mask && opts.output !== undefined && isStandardOutputFile(opts.output)) throw new UsageError(`--mask: -o ${opts.output} is also standard output here, so the '::add-mask::' lines would put every value in that file; drop the redirection (>>)`);
       if ((opts.envKeys || opts.k8sNamespace !== undefined || opts.k8sName !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--k8s-name, --k8s-namespace and --env-keys apply only to -f k8s-secret');
       // A flag that would do nothing for the format is refused rather than silently ignored.
       if (opts.stripPrefix.length > 0 && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) {
