@@ -6,7 +6,7 @@
  * A refusal is a ConfigError (exit 9) with the command that fixes it. Paths that do not exist yet
  * pass: keystash creates them 0700/0600 itself. No checks on Windows (no uid or mode bits).
  */
-import { lstatSync, type Stats } from 'node:fs';
+import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError } from './errors.js';
 
@@ -62,4 +62,33 @@ export function checkStoreFiles(file: string): void {
   checkOwnedFile(file, 'store');
   checkOwnedPath(`${file}-wal`, 'store journal');
   checkOwnedPath(`${file}-shm`, 'store shared memory file');
+}
+
+/**
+ * Where a private file may be created: `dir` with every link resolved, when it and every directory
+ * above it are closed to other users (owned by the effective user or root, and writable by nobody
+ * else unless sticky, as /tmp is); otherwise `problem` says why. In a directory another user
+ * controls — or below one, or through a symbolic link of theirs — they could rename the new file
+ * away or point the path elsewhere, and put their own file where the reader expects keystash's.
+ * No checks on Windows.
+ */
+export function privateDirectory(dir: string): { real: string; problem?: string } {
+  const euid = effectiveUid();
+  let real: string;
+  try {
+    real = realpathSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { real: dir, problem: code === 'ENOENT' ? `${dir} does not exist` : `${dir} cannot be resolved (${code ?? 'error'})` };
+  }
+  if (euid === undefined) return { real };
+  for (let at = real; ; at = dirname(at)) {
+    const stat = statSync(at);
+    if (stat.uid !== euid && stat.uid !== 0) return { real, problem: `${at} belongs to another user (uid ${stat.uid}), who could replace what keystash writes there` };
+    if ((stat.mode & 0o022) !== 0 && (stat.mode & 0o1000) === 0) {
+      const octal = (stat.mode & 0o7777).toString(8).padStart(4, '0');
+      return { real, problem: `other users can write ${at} (mode ${octal}, not sticky) and could replace what keystash writes there` };
+    }
+    if (dirname(at) === at) return { real };
+  }
 }

@@ -5,31 +5,49 @@
  * or in environment variables named by the entry.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { privateDirectory } from '../fs-safety.js';
 import { parsePrincipals } from '../kmsserver/principals.js';
 import type { Principal, SecretReference } from '../kmsserver/principals.js';
+
+const { O_RDONLY, O_NOFOLLOW = 0, O_NONBLOCK = 0 } = constants;
 
 function unsafe(message: string): ConfigError {
   return new ConfigError(message, { code: 'config.unsafePath' });
 }
 
-/** Read a file that holds secrets: own regular file, no group/other permission bits. */
+/**
+ * Read a file that holds secrets: own regular file, no group/other permission bits, in a directory
+ * closed to other users (fs-safety.ts) — where another user could put their own file in its place
+ * (their principal, their key) the checks on the file would prove nothing. Opened once, without
+ * following a link, and judged by what was opened.
+ */
 export function readPrivateFile(path: string, what: string): string {
-  let stat;
+  const dir = privateDirectory(dirname(path));
+  if (dir.problem !== undefined) throw unsafe(`${what} ${path}: ${dir.problem}; keep it in a directory of your own`);
+  let fd: number;
   try {
-    stat = lstatSync(path);
+    fd = openSync(join(dir.real, basename(path)), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (err) {
-    throw new ConfigError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'I/O error'}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw unsafe(`${what} ${path} is not a regular file (symbolic links are not followed)`);
+    throw new ConfigError(`cannot read ${what} ${path}: ${code ?? 'I/O error'}`);
   }
-  if (!stat.isFile()) throw unsafe(`${what} ${path} is not a regular file (symbolic links are not followed)`);
-  const euid = typeof process.geteuid === 'function' ? process.geteuid() : undefined;
-  if (euid !== undefined && stat.uid !== euid) throw unsafe(`${what} ${path} belongs to uid ${stat.uid}, not to you (uid ${euid})`);
-  if (euid !== undefined && (stat.mode & 0o077) !== 0) {
-    const octal = (stat.mode & 0o777).toString(8).padStart(4, '0');
-    throw unsafe(`${what} ${path} is accessible to other users (mode ${octal}); run: chmod 600 ${path}`);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw unsafe(`${what} ${path} is not a regular file (symbolic links are not followed)`);
+    const euid = typeof process.geteuid === 'function' ? process.geteuid() : undefined;
+    if (euid !== undefined && stat.uid !== euid) throw unsafe(`${what} ${path} belongs to uid ${stat.uid}, not to you (uid ${euid})`);
+    if (euid !== undefined && (stat.mode & 0o077) !== 0) {
+      const octal = (stat.mode & 0o777).toString(8).padStart(4, '0');
+      throw unsafe(`${what} ${path} is accessible to other users (mode ${octal}); run: chmod 600 ${path}`);
+    }
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
-  return readFileSync(path, 'utf8');
 }
 
 /** The principals listed in `path`, their secrets resolved from the file, files or `env`. */
@@ -73,10 +91,13 @@ export function addPrincipalToFile(path: string, entry: PrincipalEntry): void {
     doc = parsed as { principals: unknown[] };
   }
   doc.principals.push(entry);
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const dir = privateDirectory(dirname(path));
+  if (dir.problem !== undefined) throw unsafe(`refusing to write principals file ${path}: ${dir.problem}; keep it in a directory of your own`);
+  const target = join(dir.real, basename(path));
+  const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   try {
-    renameSync(tmp, path);
+    renameSync(tmp, target);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;

@@ -25,9 +25,10 @@
  *   terminal; only root can make device nodes); a block device is refused.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, fstatSync, promises as fsPromises, statSync, type Stats } from 'node:fs';
+import { constants, fstatSync, promises as fsPromises, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { privateDirectory } from '../fs-safety.js';
 
 const { O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW = 0 } = constants;
 
@@ -58,55 +59,59 @@ export function runnerFiles(env: Readonly<Record<string, string | undefined>>): 
   return RUNNER_FILES.map((name) => env[name]).filter((path): path is string => path !== undefined && path !== '');
 }
 
-/**
- * Write `text` to `-o path`, or to `stdout` when there is none or it names standard output.
- * `runnerNamed`: the runner's file commands (see runnerFiles), which an append may reach although
- * another user owns them.
- */
-export async function writeOutput(stdout: { write(chunk: string): unknown }, path: string | undefined, text: string, append: boolean, runnerNamed: readonly string[] = []): Promise<void> {
+/** Write `text` to `-o path`, or to `stdout` when there is none or it names standard output. */
+export async function writeOutput(stdout: { write(chunk: string): unknown }, path: string | undefined, text: string, options: OutputOptions): Promise<void> {
   checkOutputPath(path);
   if (path === undefined || isStandardOutput(path)) {
     stdout.write(text);
     return;
   }
-  await writeOutputFile(path, text, append, runnerNamed);
+  await writeOutputFile(path, text, options);
 }
 
-/** Write `text` to `path`; `append` adds to an existing private file (created 0600 if missing). */
-async function writeOutputFile(path: string, text: string, append: boolean, runnerNamed: readonly string[] = []): Promise<void> {
+/** How `-o FILE` is written. */
+export interface OutputOptions {
+  /** Add to an existing private file (created 0600 if missing) instead of replacing it. */
+  append?: boolean;
+  /** The runner's file commands (see runnerFiles), which an append may reach although another user owns them. */
+  runnerNamed?: readonly string[];
+  /** keystash's data directory: nothing is written into it (its keyring, store and audit log live there). */
+  dataDir: string;
+}
+
+/** Write `text` to `path`, replacing it or (`append`) adding to it. */
+async function writeOutputFile(path: string, text: string, { append = false, runnerNamed = [], dataDir }: OutputOptions): Promise<void> {
   checkOutputPath(path);
-  const existing = await fsPromises.lstat(path).catch((error: NodeJS.ErrnoException) => {
+  // Everything below works on the resolved directory: a symbolic link in the path that another
+  // user could flip between the checks and the write is followed once, here, and checked.
+  const dir = privateDirectory(dirname(path));
+  const target = join(dir.real, basename(path));
+  if (dir.problem === undefined && sameDirectory(dir.real, dataDir)) {
+    throw new UsageError(`refusing to write ${path}: it is in keystash's data directory, where its keyring and store live; choose another path`);
+  }
+  const existing = await fsPromises.lstat(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw cannotWrite(path, error);
   });
   if (existing?.isSymbolicLink()) throw new UsageError(`refusing to write ${path}: it is a symbolic link (give the path of a regular file)`);
-  if (existing !== undefined && !existing.isFile()) return writeThrough(path, text, append, existing);
+  if (existing !== undefined && !existing.isFile()) return writeThrough(target, text, append, existing);
   let owner: number | undefined;
-  if (existing !== undefined) owner = append ? await appendOwner(path, existing, runnerNamed) : checkOwned(path, existing, false);
-  // A file the runner named (another user's, as appendOwner allowed) has its directory checked there.
-  if (owner === undefined || owner === process.geteuid?.()) await checkDirectory(path);
-  if (append) return appendPrivate(path, text, existing !== undefined, owner);
-  return replacePrivate(path, text);
+  if (existing !== undefined) owner = append ? await appendOwner(target, existing, runnerNamed) : checkOwned(path, existing, false);
+  // A file the runner named (another user's, as appendOwner allowed) has its directory checked
+  // there; any other file must be in a directory closed to other users (fs-safety.ts).
+  if ((owner === undefined || owner === process.geteuid?.()) && dir.problem !== undefined) {
+    throw new UsageError(`refusing to write ${path}: ${dir.problem}; choose a directory of your own`);
+  }
+  if (append) return appendPrivate(target, text, existing !== undefined, owner);
+  return replacePrivate(target, text);
 }
 
-/**
- * The directory a private file is written in must be closed to other users: owned by the user or
- * root, and writable by nobody else unless sticky (/tmp). In another user's directory they could
- * rename the file away and put their own in its place before whatever reads it next (a dotenv
- * file a deploy sources), or, for a replaced file, swap the target between the check and the
- * rename.
- */
-async function checkDirectory(path: string): Promise<void> {
-  const euid = process.geteuid?.();
-  if (euid === undefined) return;
-  const dir = dirname(path);
-  const stat = await fsPromises.stat(dir).catch((error: NodeJS.ErrnoException) => {
-    throw cannotWrite(path, error);
-  });
-  if (stat.uid !== euid && stat.uid !== 0) throw new UsageError(`refusing to write ${path}: its directory belongs to another user (uid ${stat.uid}), who could replace the file; choose a directory of your own`);
-  if ((stat.mode & 0o022) !== 0 && (stat.mode & 0o1000) === 0) {
-    const octal = (stat.mode & 0o7777).toString(8).padStart(4, '0');
-    throw new UsageError(`refusing to write ${path}: other users can write its directory (mode ${octal}, not sticky) and could replace the file; choose a directory of your own`);
+/** True when `real` (resolved) is the directory `other` (resolved here, when it exists). */
+function sameDirectory(real: string, other: string): boolean {
+  try {
+    return realpathSync(other) === real;
+  } catch {
+    return false;
   }
 }
 

@@ -2,7 +2,8 @@
  * `exec --file VAR=name`: the one place keystash puts plaintext on a file system, on purpose and
  * documented (README "exec", SECURITY.md). Each value goes to a file created 0600 (O_EXCL, no
  * symlink followed) in a fresh directory made 0700 by mkdtemp, under $XDG_RUNTIME_DIR when set (a
- * per-user tmpfs on most Linux systems), else the system temporary directory. The directory is
+ * per-user tmpfs on most Linux systems), else the system temporary directory — whichever is
+ * closed to other users (makePrivateDir). The directory is
  * removed when the work is done — also when keystash is interrupted (every signal exec forwards,
  * signals.ts, is caught for the duration, so it ends the child rather than keystash) and, as a last
  * resort, synchronously when the process exits.
@@ -11,6 +12,8 @@ import { constants, mkdtempSync, promises as fsPromises, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EnvEntry } from '../core/process/exec-env.js';
+import { ConfigError } from '../errors.js';
+import { privateDirectory } from '../fs-safety.js';
 import { FORWARDED_SIGNALS } from './signals.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW = 0 } = constants;
@@ -29,13 +32,13 @@ interface SecretFilesScope {
  */
 export async function withSecretFiles<T>(entries: readonly EnvEntry[], env: Readonly<Record<string, string | undefined>>, run: (scope: SecretFilesScope) => Promise<T>): Promise<T> {
   if (!entries.some((e) => e.file)) return run({ entries: [...entries], signal: () => undefined });
+  const dir = makePrivateDir(env.XDG_RUNTIME_DIR);
   let caught: NodeJS.Signals | undefined;
   const handlers = CAUGHT.map((signal) => {
     const handler = () => void (caught ??= signal);
     process.on(signal, handler);
     return [signal, handler] as const;
   });
-  const dir = makePrivateDir(env.XDG_RUNTIME_DIR);
   const removeNow = () => rmSync(dir, { recursive: true, force: true });
   process.on('exit', removeNow);
   try {
@@ -63,16 +66,28 @@ export async function withSecretFiles<T>(entries: readonly EnvEntry[], env: Read
   }
 }
 
-/** mkdtemp (mode 0700) under `runtimeDir` when it is usable, else the temporary directory. */
+/**
+ * mkdtemp (mode 0700) under `runtimeDir` when it is usable, else the temporary directory — each
+ * only when it and every directory above it are closed to other users (fs-safety.ts): in a TMPDIR
+ * another user can write without the sticky bit, or reached through their link, they could rename
+ * the fresh directory away and put theirs in its place before the files are written. None usable:
+ * refused (exit 9) with what to set, never a fallback to a place others control.
+ */
 function makePrivateDir(runtimeDir: string | undefined): string {
-  if (runtimeDir) {
+  const problems: string[] = [];
+  for (const parent of new Set([runtimeDir, tmpdir()].filter((d): d is string => Boolean(d)))) {
+    const place = privateDirectory(parent);
+    if (place.problem !== undefined) {
+      problems.push(place.problem);
+      continue;
+    }
     try {
-      return mkdtempSync(join(runtimeDir, 'keystash-files-'));
-    } catch {
-      // a stale or foreign XDG_RUNTIME_DIR: fall back
+      return mkdtempSync(join(place.real, 'keystash-files-'));
+    } catch (error) {
+      problems.push(`${parent}: ${(error as NodeJS.ErrnoException).code ?? 'cannot create a directory there'}`);
     }
   }
-  return mkdtempSync(join(tmpdir(), 'keystash-files-'));
+  throw new ConfigError(`exec --file: no private place for the secret files (${problems.join('; ')}); set TMPDIR to a directory of your own`);
 }
 
 /** A file name from the secret name (`prod/tls.key` → `prod_tls.key`), unique in the directory. */

@@ -5,7 +5,7 @@
  * "nothing left" is checked exactly.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,5 +103,39 @@ describe('exec --file', () => {
         }
       }
     }
+  });
+});
+
+describe('exec --file: the files go only where other users cannot reach', () => {
+  const dirOf = (name: string, mode: number) => {
+    const dir = join(h.home, '..', `${name}-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(dir);
+    chmodSync(dir, mode);
+    return dir;
+  };
+  const PRINT_PATH = 'process.stdout.write(process.env.F)';
+
+  it('a TMPDIR others can write (no sticky bit), or a link to one, is refused: exit 9, child not run, nothing written', async () => {
+    const open = dirOf('open-tmp', 0o777);
+    const link = join(h.home, '..', `link-${Math.random().toString(36).slice(2)}`);
+    symlinkSync(open, link);
+    for (const tmpDir of [open, link]) {
+      const r = await h.run(['exec', '--file', 'F=k8s.kubeconfig', '--', process.execPath, '-e', PRINT_PATH], { env: { TMPDIR: tmpDir } });
+      expect(r.code).toBe(9);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`other users can write ${open} (mode 0777, not sticky)`);
+      expect(r.stderr).toContain('set TMPDIR to a directory of your own');
+      expect(r.stderr).not.toContain('t0k3n');
+      expect(readdirSync(open)).toEqual([]);
+    }
+  });
+
+  it('an XDG_RUNTIME_DIR others can write is passed over for a private TMPDIR', async () => {
+    const open = dirOf('open-run', 0o777);
+    const r = await h.run(['exec', '--file', 'F=k8s.kubeconfig', '--', process.execPath, '-e', PRINT_PATH], { env: { TMPDIR: tmp, XDG_RUNTIME_DIR: open } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith(`${tmp}/keystash-files-`)).toBe(true);
+    expect(readdirSync(open)).toEqual([]);
   });
 });

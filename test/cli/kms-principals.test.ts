@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -229,5 +229,37 @@ describe('kms serve --principals refusals', () => {
     const printed = await p.run(['kms', 'principals', '--role', 'user']);
     expect(JSON.parse(printed.stdout)).toMatchObject({ role: 'user' });
     expect((await p.run(['kms', 'principals', '--role', 'root'])).code).toBe(2);
+  });
+
+  it('a principals or key file in a directory others can write (no sticky bit) is neither read nor written (exit 9)', async () => {
+    const open = join(p.dir, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const file = join(open, 'principals.json');
+    writePrincipals(file);
+    let r = await p.run(['kms', 'serve', '--port', '0', '--principals', file]);
+    expect(r.code).toBe(9);
+    expect(r.stderr).toContain(`other users can write ${open} (mode 0777, not sticky)`);
+    expect(r.stderr).not.toContain(USER.secretAccessKey);
+    const keyFile = join(open, 'secret');
+    writeFileSync(keyFile, 'x'.repeat(40), { mode: 0o600 });
+    r = await p.run(['kms', 'serve', '--port', '0', '--access-key-id', USER.accessKeyId, '--secret-access-key-file', keyFile]);
+    expect(r.code).toBe(9);
+    expect(r.stderr).toContain(`other users can write ${open}`);
+    const added = join(open, 'added.json');
+    r = await p.run(['kms', 'principals', '--role', 'user', '--file', added]);
+    expect(r.code).toBe(9);
+    expect(r.stdout).toBe('');
+    expect(existsSync(added)).toBe(false);
+  });
+
+  it('a principals file reached through a symbolic link is refused, not followed', async () => {
+    const file = join(p.dir, 'real-principals.json');
+    writePrincipals(file);
+    const link = join(p.dir, 'linked-principals.json');
+    symlinkSync(file, link);
+    const r = await p.run(['kms', 'serve', '--port', '0', '--principals', link]);
+    expect(r.code).toBe(9);
+    expect(r.stderr).toContain('symbolic links are not followed');
   });
 });

@@ -6,7 +6,7 @@
  * Run as root here, so "another user" is a chown to uid 1001 (the GitHub runner's) or 4242.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGithubEnvFile } from '../helpers/github-runner.js';
@@ -121,7 +121,7 @@ describe('the directory of the file: closed to other users, or sticky like /tmp'
     const dir = dirOf(0o777);
     const r = await h.run(['export', 'out.pw', '-f', format, '-o', join(dir, 'out.env')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('other users can write its directory (mode 0777, not sticky)');
+    expect(r.stderr).toContain('(mode 0777, not sticky) and could replace');
     expect(existsSync(join(dir, 'out.env'))).toBe(false);
   });
 
@@ -138,8 +138,82 @@ describe('the directory of the file: closed to other users, or sticky like /tmp'
     const dir = dirOf(0o755, 1001);
     const r = await h.run(['export', 'out.pw', '-f', format, '-o', join(dir, 'out.env')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('its directory belongs to another user (uid 1001)');
+    expect(r.stderr).toContain('belongs to another user (uid 1001), who could replace');
     expect(existsSync(join(dir, 'out.env'))).toBe(false);
+  });
+});
+
+describe('every directory on the way to the file, links resolved', () => {
+  const fresh = (name: string) => join(h.dir, `${name}-${Math.random().toString(36).slice(2)}`);
+
+  it('a private directory below one others can write (no sticky bit) is refused: they could swap it', async () => {
+    const open = fresh('open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const mine = join(open, 'mine');
+    mkdirSync(mine, { mode: 0o700 });
+    const r = await h.run(['export', 'out.pw', '-f', 'dotenv', '-o', join(mine, 'out.env')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`other users can write ${open} (mode 0777, not sticky)`);
+    expect(existsSync(join(mine, 'out.env'))).toBe(false);
+  });
+
+  it('a symbolic link to a directory others can write is judged by where it leads, nothing created', async () => {
+    const open = fresh('open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const link = fresh('link');
+    symlinkSync(open, link);
+    const r = await h.run(['export', 'out.pw', '-f', 'github-env', '-o', join(link, 'out.env')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`other users can write ${open}`);
+    expect(existsSync(join(open, 'out.env'))).toBe(false);
+  });
+
+  it('a symbolic link to a private directory is followed once: the file lands in that directory, 0600', async () => {
+    const mine = fresh('mine');
+    mkdirSync(mine, { mode: 0o700 });
+    const link = fresh('link');
+    symlinkSync(mine, link);
+    const r = await h.run(['export', 'out.pw', '-f', 'dotenv', '-o', join(link, 'out.env')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(mine, 'out.env'), 'utf8')).toContain('s3cr3t-value');
+    expect(statSync(join(mine, 'out.env')).mode & 0o777).toBe(0o600);
+  });
+
+  it('a directory that does not exist is named without a stack trace (exit 2)', async () => {
+    const r = await h.run(['export', 'out.pw', '-f', 'dotenv', '-o', join(fresh('missing'), 'out.env')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('does not exist');
+    expect(r.stderr).not.toContain('    at ');
+  });
+});
+
+describe("keystash's own files are never an output", () => {
+  it.each([
+    ['export', ['export', 'out.pw', '-f', 'dotenv', '-o'], 'keyring.json'],
+    ['export -f github-env', ['export', 'out.pw', '-f', 'github-env', '-o'], 'store.db'],
+    ['backup', ['backup', '-o'], 'store.db'],
+    ['inject', ['inject', '-i', join(h.dir, 'tpl'), '-o'], 'keyring.json'],
+  ])('%s -o into the data directory is refused, keyring and store untouched, the secret still readable', async (_, args, file) => {
+    const before = readFileSync(join(h.home, file));
+    const r = await h.run([...args, join(h.home, file)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("it is in keystash's data directory");
+    expect(readFileSync(join(h.home, file)).equals(before)).toBe(true);
+    expect((await h.run(['get', 'out.pw'])).stdout).toBe('s3cr3t-value\n');
+  });
+
+  it('also through a symbolic link to the data directory, and for a new file there', async () => {
+    const link = join(h.dir, 'data-link');
+    symlinkSync(h.home, link);
+    for (const target of [join(link, 'keyring.json'), join(h.home, 'new.env')]) {
+      const r = await h.run(['export', 'out.pw', '-f', 'dotenv', '-o', target]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("it is in keystash's data directory");
+    }
+    expect(existsSync(join(h.home, 'new.env'))).toBe(false);
   });
 });
 

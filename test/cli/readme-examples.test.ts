@@ -4,7 +4,7 @@
  * context), and the import-of-export round trip exactly as the README claims it. In-process,
  * real local backend.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -49,7 +49,9 @@ describe('import of an export, as the README says', () => {
       ['json', original],
       ['dotenv', { APP_MULTI: 'a\nb', APP_TRAIL: 'x ', DB_PW: 'hun"ter$2' }],
     ] as const) {
-      const file = join(home, `export.${format === 'json' ? 'json' : 'env'}`);
+      // Not in the data directory itself (home): keystash refuses to write there.
+      mkdirSync(join(home, 'exports'), { recursive: true, mode: 0o700 });
+      const file = join(home, 'exports', `export.${format === 'json' ? 'json' : 'env'}`);
       const exported = await runInProcess(['export', '--all', '-f', format, '-o', file], env);
       expect(exported.code, exported.stderr).toBe(0);
       const other = { ...env, KEYSTASH_HOME: join(home, `other-${format}`) };

@@ -15,8 +15,8 @@ export function backupCommand(deps: CliDeps): Command {
     .action(async (opts: BackupOptions, cmd: Command) => {
       checkOutputPath(opts.output);
       // Built whole in memory: a failure writes nothing.
-      const text = await withKeystash(deps, cmd, (ks, config) => ks.backup({ store: config.store, table: config.table }));
-      await writeOutput(deps.io.stdout, opts.output, text, false);
+      const [text, dataDir] = await withKeystash(deps, cmd, async (ks, config) => [await ks.backup({ store: config.store, table: config.table }), config.dataDir] as const);
+      await writeOutput(deps.io.stdout, opts.output, text, { dataDir });
       if (!isStandardOutput(opts.output)) say(deps, `backup of ${text.split('\n').length - 3} rows written to ${opts.output}`);
     });
 }

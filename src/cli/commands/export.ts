@@ -74,7 +74,7 @@ export function exportCommand(deps: CliDeps): Command {
       const layering = opts.override === true || opts.clobber === false;
       if (layering && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) throw new UsageError('--override and --no-clobber apply only to formats with variable names (dotenv, shell, github-env, docker, k8s-secret --env-keys)');
       const { onUnreadable, skipped } = skipCollector(opts);
-      let secrets = await withKeystash(deps, cmd, (ks) => readSelection(ks, { selectors, all: opts.all, strict: opts.strict === true, context: parseContext(opts.context), onUnreadable }));
+      let [secrets, dataDir] = await withKeystash(deps, cmd, async (ks, config) => [await readSelection(ks, { selectors, all: opts.all, strict: opts.strict === true, context: parseContext(opts.context), onUnreadable }), config.dataDir] as const);
       if (layering) {
         const layered = layerSecrets(secrets, { selectors, stripPrefix: opts.stripPrefix, override: opts.override === true, noClobber: opts.clobber === false, callerEnv: deps.io.env });
         if (!opts.quietOverrides) for (const o of layered.overrides) say(deps, describeOverride(o));
@@ -88,7 +88,7 @@ export function exportCommand(deps: CliDeps): Command {
         const { renderGithubMask } = await import('../../format/index.js');
         masks = renderGithubMask(secrets.map(([, value]) => value));
       }
-      await writeOutput(deps.io.stdout, opts.output, body, github, runnerFiles(deps.io.env));
+      await writeOutput(deps.io.stdout, opts.output, body, { append: github, runnerNamed: runnerFiles(deps.io.env), dataDir });
       deps.io.stdout.write(masks);
       finishSkipped(deps, skipped, opts);
     });

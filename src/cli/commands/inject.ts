@@ -31,7 +31,7 @@ export function injectCommand(deps: CliDeps): Command {
         deps.io.stdout.write(parseTemplate(template).map((r) => `line ${r.line}: ${oneLine(r.name)}${r.version === undefined ? '' : `@${r.version}`}\n`).join(''));
         return;
       }
-      const text = await withKeystash(deps, cmd, (ks) => renderTemplate(ks, template, { context }));
-      await writeOutput(deps.io.stdout, opts.outFile, text, false);
+      const [text, dataDir] = await withKeystash(deps, cmd, async (ks, config) => [await renderTemplate(ks, template, { context }), config.dataDir] as const);
+      await writeOutput(deps.io.stdout, opts.outFile, text, { dataDir });
     });
 }

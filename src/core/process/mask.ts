@@ -21,7 +21,9 @@ const encoder = new TextEncoder();
  * breaks written as LF and as CR LF (a program may print it either way); and each of those in the
  * JSON-escaped and URL-encoded forms a program may log, as GitHub's runner registers them
  * (actions/runner, ValueEncoders.JsonStringEscape and UriDataEscape; .NET's EscapeDataString
- * also escapes ! ' ( ) *, which encodeURIComponent leaves, so both spellings are added).
+ * also escapes ! ' ( ) *, which encodeURIComponent leaves, so both spellings are added), plus the
+ * spellings of the commonest other encoders: JSON with non-ASCII escaped (Python, Go), and form
+ * encoding with '+' for a space (Python's quote_plus).
  * De-duplicated, longest first.
  */
 export function maskPatterns(values: Iterable<string>): Uint8Array[] {
@@ -29,10 +31,19 @@ export function maskPatterns(values: Iterable<string>): Uint8Array[] {
   const add = (text: string) => {
     if ([...text].length < MIN_MASKED_LENGTH) return;
     texts.add(text);
-    texts.add(JSON.stringify(text).slice(1, -1));
+    const json = JSON.stringify(text).slice(1, -1);
+    texts.add(json);
+    // Python's json.dumps (ensure_ascii, its default) writes DEL and every non-ASCII UTF-16 unit
+    // as \uxxxx; Go's encoding/json writes < > & U+2028 U+2029 that way (HTML-safe, its default).
+    texts.add(json.replace(/[\u007f-\uffff]/g, unicodeEscape));
+    texts.add(json.replace(/[<>&\u2028\u2029]/g, unicodeEscape));
     const uri = encodeURIComponent(text);
     texts.add(uri);
-    texts.add(uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
+    const strict = uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    texts.add(strict);
+    // Form encoding (Python's quote_plus, HTML forms, Go's QueryEscape): a space is '+'.
+    texts.add(strict.replaceAll('%20', '+'));
+    texts.add(uri.replaceAll('%20', '+'));
   };
   for (const value of values) {
     add(value);
@@ -42,6 +53,11 @@ export function maskPatterns(values: Iterable<string>): Uint8Array[] {
     for (const line of value.split(/\r\n|\r|\n/)) add(line);
   }
   return [...texts].map((text) => encoder.encode(text)).sort((a, b) => b.length - a.length);
+}
+
+/** `c` (one UTF-16 unit) as a JSON \uxxxx escape, lower-case hex as Python and Go write it. */
+function unicodeEscape(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
 /**

@@ -3,7 +3,7 @@
  * fields, unwrapping a data key for one use (zeroed afterwards, {@link withDataKey}), re-wrapping
  * and authenticating without decrypting a value, and turning failures into messages.
  */
-import { KeystashError, SecretNotFoundError } from '../../errors.js';
+import { IntegrityError, KeystashError, SecretNotFoundError, versionShown } from '../../errors.js';
 import { authenticateFields } from '../../envelope/authenticate.js';
 import { base64ToBytes, bytesToBase64 } from '../../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
@@ -97,12 +97,23 @@ export function rewrapKey(key: string, from: KeyService, to: KeyService, keyId: 
 
 /** Unwrap the row's data key through `keys` and check its HMAC; no value is decrypted. */
 export function authenticateRecord(keys: KeyService, record: SecretRecord, context: EncryptionContext): Promise<void> {
-  return withUnwrappedKey(keys, record.key, context, (dataKey) => authenticateFields(record, dataKey));
+  return withUnwrappedKey(keys, record.key, context, (dataKey) => authenticateFields(record, dataKey)).catch(namingRow(record));
 }
 
 /** Decrypt one stored row (HMAC checked before decrypting; data key zeroed). */
 export function openRecord(keys: KeyService, record: SecretRecord, context: EncryptionContext = {}): Promise<string> {
-  return withUnwrappedKey(keys, record.key, context, (dataKey) => openFields(record, dataKey));
+  return withUnwrappedKey(keys, record.key, context, (dataKey) => openFields(record, dataKey)).catch(namingRow(record));
+}
+
+/**
+ * The envelope says "Computed HMAC on %s does not match" in credstash's words, %s included (the
+ * vectors hold credstash's text); where the row is known, the message names it instead.
+ */
+function namingRow(row: RowRef): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof IntegrityError && error.message.includes('%s')) throw new IntegrityError(error.message.replace('%s', versionShown(row.version) ? rowLabel(row) : row.name), { cause: error });
+    throw error;
+  };
 }
 
 /**

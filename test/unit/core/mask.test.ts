@@ -16,7 +16,7 @@ function mask(values: string[], chunks: Array<string | Uint8Array>): string {
 describe('maskPatterns', () => {
   it('keeps values and lines of 4 code points or more, longest (in bytes) first', () => {
     const patterns = maskPatterns(['abc', 'abcd', '\u{1F600}\u{1F600}\u{1F600}\u{1F600}', '']).map(dec);
-    expect(patterns).toEqual(['%F0%9F%98%80%F0%9F%98%80%F0%9F%98%80%F0%9F%98%80', '\u{1F600}\u{1F600}\u{1F600}\u{1F600}', 'abcd']);
+    expect(patterns).toEqual(['\\ud83d\\ude00\\ud83d\\ude00\\ud83d\\ude00\\ud83d\\ude00', '%F0%9F%98%80%F0%9F%98%80%F0%9F%98%80%F0%9F%98%80', '\u{1F600}\u{1F600}\u{1F600}\u{1F600}', 'abcd']);
   });
 
   it('adds a multi-line value with LF and with CR LF line breaks, and the JSON-escaped and URL-encoded forms (as GitHub\'s runner)', () => {
@@ -72,6 +72,18 @@ describe('SecretMasker', () => {
     const value = 'p@ss "word"/x';
     expect(mask([value], [`{"pw":${JSON.stringify(value)}}`])).toBe(`{"pw":"${CONCEALED}"}`);
     expect(mask([value], [`?pw=${encodeURIComponent(value)}&`])).toBe(`?pw=${CONCEALED}&`);
+  });
+
+  it("conceals the spellings of Python's json.dumps and quote_plus and Go's encoding/json", () => {
+    const value = 'p\u00e4 ss<&>\u007f\u{1f600}"/x';
+    // Printed by python3: json.dumps(value), urllib.parse.quote_plus(value).
+    const python = ['"p\\u00e4 ss<&>\\u007f\\ud83d\\ude00\\"/x"', 'p%C3%A4+ss%3C%26%3E%7F%F0%9F%98%80%22%2Fx'];
+    // Go's json.Marshal: HTML characters escaped, the rest as UTF-8.
+    const go = '"p\u00e4 ss\\u003c\\u0026\\u003e\u007f\u{1f600}\\"/x"';
+    for (const printed of [...python, go]) {
+      expect(mask([value], [`pw=${printed};`])).not.toContain('ss');
+    }
+    expect(mask([value], [`pw=${python[1]};`])).toBe(`pw=${CONCEALED};`);
   });
 
   it('handles multi-byte UTF-8 split inside a character', () => {
