@@ -5,6 +5,7 @@
 import { fstatSync, promises as fsPromises, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { CancelledError, OutputError, UsageError } from '../errors.js';
+import { terminalText } from '../format/one-line.js';
 
 export interface Io {
   stdout: { write(chunk: string | Uint8Array): unknown };
@@ -28,7 +29,7 @@ export function processIo(onStdoutError?: (error: NodeJS.ErrnoException) => void
     const file = fileWriter(1, 'standard output');
     if (file !== undefined) return file;
     if (onStdoutError !== undefined) process.stdout.on('error', onStdoutError);
-    return process.stdout;
+    return isTerminal(1) ? terminalWriter(process.stdout, process.stderr) : process.stdout;
   };
   return {
     stdout: { write: (chunk) => (stdout ??= openStdout()).write(chunk) },
@@ -77,6 +78,27 @@ export function fileWriter(fd: 1 | 2, stream: 'standard output' | 'standard erro
   };
 }
 
+/**
+ * Standard output when it is a terminal: whoever may write a secret is not always whoever reads it,
+ * and a value holding an escape sequence (retitle the window, write the clipboard with OSC 52,
+ * redraw the screen to hide the next lines) would drive the reader's terminal. Control characters
+ * other than line feed and tab are shown as escapes (`\u001b`, as for names: one-line.ts), with one
+ * note on stderr the first time; a pipe or a file gets the bytes exactly.
+ */
+function terminalWriter(out: { write(chunk: string | Uint8Array): unknown }, err: { write(chunk: string): unknown }): { write(chunk: string | Uint8Array): unknown } {
+  let told = false;
+  return {
+    write(chunk) {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      const shown = terminalText(text);
+      if (shown !== text && !told) {
+        told = true;
+        err.write('keystash: the output holds terminal control characters, shown escaped; pipe or redirect it for the exact bytes\n');
+      }
+      return out.write(shown);
+    },
+  };
+}
 /**
  * Whether file descriptor `fd` is a terminal. Only a character device can be one: pipes and files
  * (scripts, CI) are told apart by one fstat, without loading node:tty (which loads node:net).

@@ -221,10 +221,12 @@ async function writeThrough(path: string, text: string, append: boolean, stat: S
   }
 }
 
-/** A FIFO or socket of the user's own closed to others, a character device of the user or root. */
+/** A FIFO of the user's own closed to others, a character device of the user or root; no socket. */
 function checkSpecial(path: string, stat: Stats): void {
   if (stat.isDirectory()) throw new UsageError(`cannot write ${path}: it is a directory`);
   if (stat.isBlockDevice()) throw new UsageError(`refusing to write ${path}: it is a block device`);
+  // open(2) cannot write a Unix socket (ENXIO); say what it is rather than pass on the errno.
+  if (stat.isSocket()) throw new UsageError(`refusing to write ${path}: it is a socket; give a regular file, a FIFO or a terminal`);
   const euid = process.geteuid?.();
   if (euid === undefined) return;
   if (stat.isCharacterDevice()) {

@@ -22,3 +22,8 @@ export function oneLine(text: string): string {
 export function safeLines(text: string): string {
   return text.split('\n').map(oneLine).join('\n');
 }
+
+/** Text for a terminal as output (a value printed by `get`): {@link oneLine}, but line feeds and tabs kept. */
+export function terminalText(text: string): string {
+  return text.replace(UNSAFE, (c) => (c === '\n' || c === '\t' ? c : (NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)));
+}

@@ -5,9 +5,10 @@
  * from the npm cache the `actions/cache` step restores (here a copy of this machine's npm cache)
  * and are pinned by package-lock.json: a package.json that asks for anything the lockfile does not
  * hold makes the step fail, installing nothing. The installed keystash is then on PATH through
- * GITHUB_PATH for the export step. Slow (npm ci builds dist/): minutes on a loaded machine.
+ * GITHUB_PATH for the export step. npm ci and the build of dist/ take tens of seconds.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -72,6 +73,25 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+const HAS_NODE_SQLITE = spawnSync(process.execPath, ['--no-warnings', '-e', "require('node:sqlite')"]).status === 0;
+
+/**
+ * Where Node has no node:sqlite (Node 20) the Action rebuilds better-sqlite3, whose install script
+ * (prebuild-install) first looks in the npm cache's `_prebuilds` for the release asset it would
+ * download from GitHub — which a runner's restored cache holds from an earlier run. The cache here
+ * is given that asset, packed from this checkout's own build of the addon, under the name
+ * prebuild-install looks for (the first 6 hex digits of SHA-512 of its URL, then the file name):
+ * the job then installs as on a warm cache, without a network and without compiling for 90 s.
+ */
+function seedPrebuild(npmCache: string): void {
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string };
+  const file = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  const url = `https://github.com/WiseLibs/better-sqlite3/releases/download/v${version}/${file}`;
+  const digest = createHash('sha512').update(url).digest('hex').slice(0, 6);
+  mkdirSync(join(npmCache, '_prebuilds'), { recursive: true });
+  execFileSync('tar', ['-czf', join(npmCache, '_prebuilds', `${digest}-${file}`), '-C', join(ROOT, 'node_modules', 'better-sqlite3'), 'build/Release/better_sqlite3.node']);
+}
+
 /** A clean copy of the checkout's tracked files (as the runner downloads the action: no node_modules, no dist). */
 function copyCheckout(into: string): string {
   const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter((f) => f !== '');
@@ -87,7 +107,9 @@ function newJob(actionPath: string, jobDir: string): CompositeJob {
   const action = parseYaml(readFileSync(join(actionPath, 'action.yml'), 'utf8')) as CompositeAction;
   mkdirSync(join(jobDir, '_temp'), { recursive: true });
   // The cache step's restore, done by hand: actions/cache is not run here.
-  cpSync(join(NPM_CACHE, '_cacache'), join(jobDir, '_temp', 'keystash-npm-cache', '_cacache'), { recursive: true });
+  const cache = join(jobDir, '_temp', 'keystash-npm-cache');
+  cpSync(join(NPM_CACHE, '_cacache'), join(cache, '_cacache'), { recursive: true });
+  if (!HAS_NODE_SQLITE) seedPrebuild(cache);
   return new CompositeJob(action, { secrets: 'ci.*', 'strip-prefix': 'ci.' }, {
     dir: jobDir,
     actionPath,
@@ -147,10 +169,9 @@ describe.runIf(haveCache)('the install step', () => {
       if (path === '' || !existsSync(join(actionPath, path, 'package.json'))) continue;
       expect([path, (JSON.parse(readFileSync(join(actionPath, path, 'package.json'), 'utf8')) as { version: string }).version]).toEqual([path, entry.version]);
     }
-    // No dependency's install script ran: better-sqlite3's addon was compiled only where this Node
-    // has no node:sqlite (Node 20); on Node 22.13+ and 24 nothing was compiled.
-    const hasNodeSqlite = spawnSync(process.execPath, ['--no-warnings', '-e', "require('node:sqlite')"]).status === 0;
-    expect(existsSync(join(actionPath, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))).toBe(!hasNodeSqlite);
+    // No dependency's install script ran: better-sqlite3's addon was installed (from the cached
+    // release asset) only where this Node has no node:sqlite (Node 20); on Node 22.13+ and 24 none.
+    expect(existsSync(join(actionPath, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))).toBe(!HAS_NODE_SQLITE);
     // The next step finds keystash through GITHUB_PATH (no other keystash on PATH).
     expect(spawnSync('bash', ['-c', 'command -v keystash'], { env: cleanEnv({ PATH: process.env.PATH ?? '' }) }).status).not.toBe(0);
     const put = spawnSync(join(jobDir, '_temp', 'keystash-bin', 'keystash'), ['put', 'ci.token', 'from-the-clean-install'], { env: cleanEnv({ HOME: jobDir, KEYSTASH_HOME: join(jobDir, 'ks-home'), PATH: process.env.PATH ?? '' }), encoding: 'utf8' });

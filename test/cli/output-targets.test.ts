@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGithubEnvFile } from '../helpers/github-runner.js';
@@ -94,6 +95,23 @@ describe.runIf(asRoot)('a FIFO at the target', () => {
   it('a device of root (/dev/null) is written through', async () => {
     const r = await h.run(['export', 'out.pw', '-f', 'dotenv', '-o', '/dev/null']);
     expect(r.code).toBe(0);
+  });
+});
+
+describe('-o a Unix socket', () => {
+  it('is refused by name, nothing sent (exit 2)', async () => {
+    const path = join(h.dir, 'listener.sock');
+    const received: Buffer[] = [];
+    const server = createServer((socket) => socket.on('data', (d: Buffer) => received.push(d)));
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const r = await h.run(['export', 'out.pw', '-f', 'dotenv', '-o', path]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`refusing to write ${path}: it is a socket`);
+      expect(Buffer.concat(received).toString()).toBe('');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -38,16 +38,19 @@ export function setupCommand(deps: CliDeps): Command {
   return new Command('setup')
     .description('create the store (table) and the default key if needed; safe to run again')
     .option('--tags <pairs...>', 'extra table tags key=value (DynamoDB only; refused with the local store)')
-    .option('--provisioned <read,write>', 'provisioned capacity instead of on-demand (DynamoDB)')
-    .addOption(new Option('--pitr', 'enable point-in-time recovery (DynamoDB)'))
+    .option('--provisioned <read,write>', 'provisioned capacity instead of on-demand (DynamoDB only; refused with the local store)')
+    .addOption(new Option('--pitr', 'enable point-in-time recovery (DynamoDB only; refused with the local store)'))
     .option('-k, --key <key>', 'the default key to check or create', DEFAULT_KEY)
     .option('--replica-region <region>', 'AWS: make the table global and the key multi-region with a replica in REGION, or check (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .addHelpText('after', '\nExamples:\n  $ keystash setup\n  $ keystash --backend aws setup --tags team=ops --pitr')
     .action(async (opts: SetupOptions, cmd: Command) => {
       const tags = parseTags(opts.tags ?? []);
       // Tags are DynamoDB table tags; the local store has nowhere to keep them (it ignored them, exit 0).
-      if (opts.tags !== undefined && resolveConfig(flagsOf(cmd), deps.io.env).store !== 'dynamodb') {
-        throw new UsageError('--tags applies only to a DynamoDB table (--backend aws); the local store has no tags');
+      // Tags, capacity and point-in-time recovery are DynamoDB table settings; the local store has
+      // nowhere to keep them (it ignored them, exit 0, as if they had been applied).
+      const tableOnly = [opts.tags !== undefined && '--tags', opts.provisioned !== undefined && '--provisioned', opts.pitr === true && '--pitr'].filter((o): o is string => o !== false);
+      if (tableOnly.length > 0 && resolveConfig(flagsOf(cmd), deps.io.env).store !== 'dynamodb') {
+        throw new UsageError(`${tableOnly.join(', ')}: DynamoDB table settings (--backend aws); the local store has none`);
       }
       const provisioned = opts.provisioned === undefined ? undefined : parseProvisioned(opts.provisioned);
       await withKeystash(deps, cmd, async (ks, config) => {

@@ -100,7 +100,9 @@ export function nextVersion(highest: string | undefined): string {
   if (highest === undefined) return padVersion(1);
   const n = versionNumber(highest);
   if (n === undefined) {
-    throw new UsageError(`Can not autoincrement version. The current version: ${highest} is not an int`);
+    // credstash's words, without the version: a non-numeric version was typed by someone
+    // (`credstash put -v …`), and what was typed there may have been meant as the value.
+    throw new UsageError('Can not autoincrement version. The current version is not an int (not shown, in case it is a secret); give the next version with -v');
   }
   const next = padVersion((n + 1n).toString());
   // Past 19 digits the next version would sort (byte order, as DynamoDB and credstash read

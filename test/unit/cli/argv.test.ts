@@ -213,14 +213,21 @@ describe('usage errors → exit 2, nothing called', () => {
     expect((await harness().run(['getall', '-Q'])).stderr).toContain("unknown option '-Q'");
   });
 
-  it('setup --tags: DynamoDB only; a bad pair is named as a tag, not quoted', async () => {
+  it('setup --tags, --provisioned, --pitr: DynamoDB only; a bad pair is named as a tag, not quoted', async () => {
     const aws = await harness().run(['--backend', 'aws', 'setup', '--tags', 'team=ops', 'k=v,x']);
     expect(aws.code, aws.stderr).toBe(0);
     expect(aws.calls.find((c) => c.method === 'setup')?.args[0]).toMatchObject({ tags: { team: 'ops', k: 'v,x' } });
     const local = await harness().run(['setup', '--tags', 'k=v,x']);
     expect(local.code).toBe(2);
-    expect(local.stderr).toBe('keystash: error: --tags applies only to a DynamoDB table (--backend aws); the local store has no tags\n');
+    expect(local.stderr).toBe('keystash: error: --tags: DynamoDB table settings (--backend aws); the local store has none\n');
     expect(local.calls).toEqual([]);
+    const settings = await harness().run(['setup', '--provisioned', '5,5', '--pitr']);
+    expect(settings.code).toBe(2);
+    expect(settings.stderr).toBe('keystash: error: --provisioned, --pitr: DynamoDB table settings (--backend aws); the local store has none\n');
+    expect(settings.calls).toEqual([]);
+    const awsSettings = await harness().run(['--backend', 'aws', 'setup', '--provisioned', '5,5', '--pitr']);
+    expect(awsSettings.code, awsSettings.stderr).toBe(0);
+    expect(awsSettings.calls.find((c) => c.method === 'setup')?.args[0]).toMatchObject({ provisioned: { read: 5, write: 5 }, pitr: true });
     for (const argv of [['--backend', 'aws', 'setup', '--tags', 'hunter2'], ['setup', '--tags', 'hunter2']]) {
       const bad = await harness().run(argv);
       expect(bad.code).toBe(2);

@@ -45,7 +45,7 @@ describe('ordering and next version', () => {
     expect(nextVersion(undefined)).toBe('0000000000000000001');
     expect(nextVersion('0000000000000000009')).toBe('0000000000000000010');
     expect(nextVersion('10')).toBe('0000000000000000011');
-    expect(() => nextVersion('0000000000000000abc')).toThrow(/not an int/);
+    expect(() => nextVersion('hunter2-typed')).toThrow(/^Can not autoincrement version. The current version is not an int \(not shown, in case it is a secret\); give the next version with -v$/);
     // A 20-digit version sorts before 9999999999999999999 in byte order.
     expect(nextVersion('9999999999999999998')).toBe('9999999999999999999');
     expect(() => nextVersion('9999999999999999999')).toThrow(VersionConflictError);
