@@ -10,18 +10,6 @@ export function isPattern(pattern: string): boolean {
 }
 
 /**
- * Compile a glob (only `*` is special; it matches any run of characters, including none). Kept for
- * callers that need a RegExp; matching uses {@link matchesGlob}, which cannot backtrack badly.
- */
-export function globToRegExp(pattern: string): RegExp {
-  const body = pattern
-    .split('*')
-    .map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 's');
-}
-
-/**
  * True when `name` matches the glob `pattern` (only `*` is special). Not a regular expression:
  * V8 backtracks `^a.*a.*a.*a.*b$` in polynomial time (a 5-star pattern against a 200-character
  * name took seconds), so a pattern is matched by the greedy two-pointer walk, which revisits
