@@ -9,7 +9,9 @@ import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
+import { commandIndex } from '../../../src/cli/grammar.js';
 import { run } from '../../../src/cli/main.js';
+import { createProgram } from '../../../src/cli/program.js';
 import { parseQuick, runQuick } from '../../../src/cli/quick.js';
 import { SecretNotFoundError } from '../../../src/errors.js';
 import { memoryIo } from '../../helpers/io.js';
@@ -42,6 +44,19 @@ async function outcome(parser: typeof run | typeof runQuick, argv: string[], env
 function namedFunctions(arg: unknown): unknown {
   if (arg === null || typeof arg !== 'object' || Array.isArray(arg)) return arg;
   return Object.fromEntries(Object.entries(arg).map(([k, v]) => [k, typeof v === 'function' ? `[function ${k}]` : v]));
+}
+
+/**
+ * What commander's program reads from `argv` (the command, its processed operands, the program's
+ * and the command's options), in parseQuick's shape; the action then fails on an unopenable store.
+ */
+async function commanderReads(argv: string[]): Promise<unknown> {
+  const m = memoryIo({ stdin: 'from-stdin', env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks' } });
+  const unopened = () => Promise.reject(new Error('not opened'));
+  const program = createProgram({ io: m.io, open: unopened, openKeys: unopened, openLocalKms: unopened, auditLogPath: () => '/nonexistent' }, argv);
+  await program.parseAsync(argv, { from: 'user' }).catch(() => undefined);
+  const cmd = program.commands.find((c) => c.name() === argv[commandIndex(argv)!])!;
+  return { command: cmd.name(), args: cmd.processedArgs, flags: program.opts(), opts: cmd.opts() };
 }
 
 /** Lines the quick path must take (and then behave as commander does). */
@@ -144,12 +159,17 @@ describe('parseQuick', () => {
     expect(parseQuick(argv)).toBeUndefined();
   });
 
-  it('reads options and operands as commander names them', () => {
+  it('reads options and operands as commander names them, defaults filled in', () => {
     expect(parseQuick(['get', 'db.pw', 'env=prod', '-v', '3', '--allow-env', 'A', '--allow-env', 'B', '-t', 'x'])).toEqual({
       command: 'get',
-      operands: ['db.pw', 'env=prod'],
-      values: { version: '3', 'allow-env': ['A', 'B'], table: 'x' },
+      args: ['db.pw', ['env=prod']],
+      flags: { table: 'x', color: true },
+      opts: { version: '3', allowEnv: ['A', 'B'], format: 'json' },
     });
+  });
+
+  it.each(TAKEN.map((argv) => [argv.join(' '), argv]))('reads %s as commander does', async (_, argv) => {
+    expect(parseQuick(argv)).toEqual(await commanderReads(argv));
   });
 });
 
@@ -211,6 +231,7 @@ describe('the quick path does what commander does', () => {
         const argv = [...before.flat(), command, ...rest];
         if (parseQuick(argv) === undefined) return;
         taken++;
+        expect(parseQuick(argv)).toEqual(await commanderReads(argv));
         expect(await outcome(runQuick, argv)).toEqual(await outcome(run, argv));
       }),
       { numRuns: 500 },
