@@ -67,14 +67,14 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
 ];
 
 const READ_VERSION = { long: 'version', short: 'v', value: 'version', problem: versionArgProblem } as const;
-const ALLOW_ENV: OptionSpec = {
+const ALLOW_ENV = {
   long: 'allow-env',
   value: 'VAR',
   description: 'dotenv: let a secret set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)',
   repeatable: true,
   default: [],
-};
-const CSV_SAFE: OptionSpec = { long: 'csv-safe', description: "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)" };
+} as const satisfies OptionSpec;
+const CSV_SAFE = { long: 'csv-safe', description: "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)" } as const satisfies OptionSpec;
 
 /** The commands both parsers take, with everything each parser needs to know of them. */
 export const QUICK_GRAMMAR = {
@@ -123,6 +123,22 @@ export const QUICK_GRAMMAR = {
 } as const satisfies Record<string, CommandGrammar>;
 
 export type QuickCommand = keyof typeof QUICK_GRAMMAR;
+
+/** `allow-env` → `allowEnv` (attributeName, for the types). */
+type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
+
+/** An option's value as commander hands it over: a list, one of its choices, its text, or true. */
+type ValueOf<O> = O extends { repeatable: true } ? string[] : O extends { choices: readonly (infer C)[] } ? C : O extends { value: string } ? string : boolean;
+
+/**
+ * The options of a command of QUICK_GRAMMAR as both parsers hand them to its action
+ * (commands/actions.ts), typed from the declaration: one with a default is always there.
+ */
+export type OptionsOf<C extends QuickCommand> = {
+  [O in (typeof QUICK_GRAMMAR)[C]['options'][number] as O extends { default: unknown } ? Camel<O['long']> : never]: ValueOf<O>;
+} & {
+  [O in (typeof QUICK_GRAMMAR)[C]['options'][number] as O extends { default: unknown } ? never : Camel<O['long']>]?: ValueOf<O> | undefined;
+};
 
 /** The name commander gives an option's value: `--allow-env` → allowEnv, `--no-color` → color. */
 export function attributeName(spec: OptionSpec): string {

@@ -120,9 +120,9 @@ function optionsOf(specs: readonly OptionSpec[], values: Record<string, unknown>
 
 /** Each command's action, called with the line as commander's command would call it. */
 const ACTIONS: Record<QuickCommand, (deps: CliDeps, flags: ConfigFlags, line: QuickLine) => Promise<void>> = {
-  get: (deps, flags, { args: [name, pairs], opts }) => getAction(deps, flags, name as string, pairs as string[], opts as unknown as GetOptions),
-  getall: (deps, flags, { args: [operands], opts }) => getallAction(deps, flags, operands as string[], opts as unknown as GetallOptions),
-  put: (deps, flags, { args: [name, value, pairs], opts }) => putAction(deps, flags, name as string, value as string | undefined, pairs as string[], opts as unknown as PutOptions),
+  get: (deps, flags, { args: [name, pairs], opts }) => getAction(deps, flags, name as string, pairs as string[], opts as GetOptions),
+  getall: (deps, flags, { args: [operands], opts }) => getallAction(deps, flags, operands as string[], opts as GetallOptions),
+  put: (deps, flags, { args: [name, value, pairs], opts }) => putAction(deps, flags, name as string, value as string | undefined, pairs as string[], opts as PutOptions),
 };
 
 /** Run a parsed line; resolves to the exit code. */
