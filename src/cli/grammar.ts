@@ -4,8 +4,9 @@
  * default. commander's program is built from it (commander-grammar.ts: program.ts and
  * commands/get.ts, put.ts, getall.ts), and so is the quick path's util.parseArgs parser
  * (quick.ts), so the two cannot disagree about which options exist, which take a value, what a
- * value may be or what is assumed when an option is not given; shell completion reads the
- * program built from it (commands/completion.ts). Nothing here imports commander: the quick path
+ * value may be or what is assumed when an option is not given. Shell completion
+ * (commands/completion.ts) lists the options of the program built from it, and skips the value
+ * of a global option as commandIndex below does. Nothing here imports commander: the quick path
  * loads this without it.
  */
 import { DEFAULT_KEY } from '../config.js';
