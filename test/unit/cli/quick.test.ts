@@ -1,15 +1,17 @@
 /**
- * The quick path (src/cli/quick.ts) against the full CLI (commander, src/cli/main.ts): which lines
- * it takes, and that every line it takes does exactly what commander's program does — the same
- * Keystash calls with the same arguments, the same resolved configuration, the same output and
- * exit code — for a table of lines and for random ones built from a vocabulary of both parsers'
- * tokens. Lines it refuses are left to commander, which the rest of the suite tests.
+ * The quick path (src/cli/quick.ts) against the full CLI (commander, src/cli/main.ts), both built
+ * from one grammar (src/cli/grammar.ts): which lines the quick path takes, and that every line it
+ * takes is read as commander reads it — the same operands, options and defaults — and does
+ * exactly what commander's program does — the same Keystash calls with the same arguments, the
+ * same resolved configuration, the same output and exit code — for a table of lines and for
+ * random ones built from a vocabulary of both parsers' tokens. Lines it refuses are left to
+ * commander, which the rest of the suite tests.
  */
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
-import { commandIndex } from '../../../src/cli/grammar.js';
+import { commandIndex, GLOBAL_OPTIONS, QUICK_GRAMMAR, type OptionSpec } from '../../../src/cli/grammar.js';
 import { run } from '../../../src/cli/main.js';
 import { createProgram } from '../../../src/cli/program.js';
 import { parseQuick, runQuick } from '../../../src/cli/quick.js';
@@ -217,7 +219,9 @@ describe('the quick path does what commander does', () => {
 
   it('on random lines built from both parsers’ tokens', async () => {
     const words = ['db.pw', 'db.*', 'missing', 'env=prod', 'bad', 'k=v', '-', '3', '0000000000000000002', 'x', 'dotenv', 'yaml', 'xml', 'PATH', 'aws', 'local', 'sqlite', 't2', 'SHA512', 'sha1', 'alias/k'];
-    const flags = ['-v', '--version', '--version=2', '-n', '--noline', '-f', '--format', '--format=csv', '--allow-env', '--csv-safe', '-t', '--table', '--table=t3', '--backend', '--store', '--kms', '-r', '--region', '--kms-region', '-p', '--profile', '--role-arn', '--endpoint-url', '--concurrency', '--decrypt-key', '--timeout', '--data-dir', '--no-color', '--debug', '-k', '--key', '-c', '--comment', '-d', '--digest', '-a', '--autoversion', '--expect-version', '-P', '--prompt', '--json', '--skip-unreadable', '--allow-partial', '--allow-large', '-V', '-h', '--', '-nv1', '-x'];
+    // Every declared option in each spelling, and spellings only commander takes.
+    const declared = [...GLOBAL_OPTIONS, ...Object.values(QUICK_GRAMMAR).flatMap((g): readonly OptionSpec[] => g.options)];
+    const flags = [...new Set(declared.flatMap((o) => [`--${o.long}`, ...(o.short === undefined ? [] : [`-${o.short}`])])), '--version=2', '--format=csv', '--table=t3', '-V', '-h', '--', '-nv1', '-x'];
     const token = fc.oneof(fc.constantFrom(...words), fc.constantFrom(...flags));
     // Before the command: mostly global options with their values, sometimes anything.
     const leading = fc.oneof(
