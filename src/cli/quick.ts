@@ -6,12 +6,13 @@
  *
  * It takes only command lines whose meaning is plain: the command, its own options and the global
  * ones (before or after the command), each spelt out once (`-v 3`, `--version 3`, `--version=3`;
- * booleans alone), and operands. Anything else (help, `-V`, an unknown, repeated, grouped or attached short option, a
- * value starting with '-', a value commander would refuse, `--`, a missing operand or one too many) is not taken:
- * `parseQuick` returns undefined and the full CLI (main.ts) runs the line, so every message about
- * a command line stays commander's. Both parsers are built from one declaration of the options
- * and operands (grammar.ts) and call the same actions (commands/actions.ts);
- * test/unit/cli/quick.test.ts runs command lines through both and compares what they read and print.
+ * booleans alone), and operands. Anything else (help, `-V`, an unknown, repeated, grouped or
+ * attached short option, a value starting with '-', a value commander would refuse, `--`, a
+ * missing operand or one too many) is not taken: `parseQuick` returns undefined and the full CLI
+ * (main.ts) runs the line, so every message about a command line stays commander's. Both parsers
+ * are built from one declaration of the options and operands (grammar.ts) and call the same
+ * actions (commands/actions.ts); test/unit/cli/quick.test.ts runs command lines through both and
+ * compares what they read and what they do.
  */
 import { parseArgs } from 'node:util';
 import type { ConfigFlags } from '../config.js';
