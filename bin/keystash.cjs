@@ -9,6 +9,8 @@ const { join } = require('node:path');
 const DIST = join(__dirname, '..', 'dist');
 const CLI = join(DIST, 'bundle', 'cli.cjs');
 const QUICK = join(DIST, 'bundle', 'quick.cjs');
+// The commands of the quick path's grammar (src/cli/grammar.ts QUICK_GRAMMAR; a unit test keeps
+// them the same): a line naming none of them never loads quick.cjs.
 const QUICK_COMMANDS = new Set(['get', 'put', 'getall']);
 
 // SIGUSR1's default in Node opens the inspector on 127.0.0.1:9229, unauthenticated, in a process

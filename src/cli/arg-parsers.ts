@@ -4,10 +4,10 @@
  * themselves are commander-free (arg-checks.ts).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { digestArgProblem, versionArgProblem, writeVersionArgProblem } from './arg-checks.js';
+import { versionArgProblem } from './arg-checks.js';
 
 /** Commander's parser for a value `problem` checks. */
-function checked(problem: (text: string) => string | undefined): (text: string) => string {
+export function checked(problem: (text: string) => string | undefined): (text: string) => string {
   return (text) => {
     const why = problem(text);
     if (why !== undefined) throw new InvalidArgumentError(why);
@@ -15,14 +15,8 @@ function checked(problem: (text: string) => string | undefined): (text: string) 
   };
 }
 
-/** `-d DIGEST`: one of credstash's names, exact case. */
-export const parseDigest = checked(digestArgProblem);
-
 /** A version to read given on the command line: digits, or a 19+ character stored form. */
 export const parseVersionArg = checked(versionArgProblem);
-
-/** `put -v VERSION`, a version to write: digits only. */
-export const parseWriteVersionArg = checked(writeVersionArgProblem);
 
 /** A positive integer option (concurrency, limits). */
 export function parsePositiveInt(text: string): number {

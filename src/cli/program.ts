@@ -1,10 +1,13 @@
 /**
- * Program assembly: global options, then every command from COMMANDS (docs/conventions.md §2).
+ * Program assembly: the global options (grammar.ts), then every command from COMMANDS
+ * (docs/conventions.md §2).
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { guardUnknownOptions, withoutRefusedValue } from './arg-parsers.js';
+import { commanderOption } from './commander-grammar.js';
 import { COMMANDS } from './commands/index.js';
 import { exitCodesHelp } from './exit-codes.js';
+import { commandIndex, GLOBAL_OPTIONS } from './grammar.js';
 import { VERSION } from '../version.js';
 import type { CliDeps } from './deps.js';
 
@@ -30,15 +33,14 @@ Environment: KEYSTASH_HOME, KEYSTASH_BACKEND, CREDSTASH_DEFAULT_TABLE, NO_COLOR 
  * option before it, `help`, `completion`, which lists its siblings) builds every command.
  */
 export function createProgram(deps: CliDeps, argv?: readonly string[]): Command {
-  const globals = globalOptions();
-  const only = argv === undefined ? undefined : singleCommand(deps, globals, argv);
+  const only = argv === undefined ? undefined : singleCommand(deps, argv);
   const program = new Command('keystash').description('Keep secrets with envelope encryption, credstash-compatible; works offline by default.');
   // commander reads a program option anywhere on the line, so with `-V, --version` registered
   // `keystash get db.pw --version 2` would print keystash's version and exit 0 without running
   // the command. A command with its own --version (get, put, getall, delete) gets it alone.
   if (!only?.options.some((o) => o.long === '--version')) program.version(VERSION, '-V, --version', 'print the keystash version');
   program.helpOption('-h, --help', 'show help');
-  for (const option of globals) program.addOption(option);
+  for (const option of GLOBAL_OPTIONS) program.addOption(commanderOption(option));
   program
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXAMPLES)
@@ -61,61 +63,19 @@ export function createProgram(deps: CliDeps, argv?: readonly string[]): Command 
   return program;
 }
 
-/** The global options, on every command line before or after the command. */
-function globalOptions(): Option[] {
-  return [
-    new Option('--backend <backend>', 'local (SQLite + local KMS) or aws (DynamoDB + AWS KMS)').choices(['local', 'aws']),
-    new Option('--store <store>', 'override the store of the backend').choices(['sqlite', 'dynamodb']),
-    new Option('--kms <kms>', 'override the key service of the backend').choices(['local', 'aws']),
-    new Option('-t, --table <table>', 'table (logical table for SQLite); default credential-store'),
-    new Option('--data-dir <dir>', 'data directory for the local store and keyring (KEYSTASH_HOME)'),
-    new Option('-r, --region <region>', 'AWS region'),
-    new Option('--kms-region <region>', 'AWS region for KMS only'),
-    new Option('-p, --profile <profile>', 'AWS shared-config profile'),
-    new Option('--role-arn <arn>', 'assume this IAM role'),
-    new Option('--endpoint-url <url>', 'endpoint for DynamoDB and KMS (testing, local KMS server)'),
-    new Option('--concurrency <n>', 'parallel requests for bulk commands (default 16)'),
-    new Option('--decrypt-key <key>', 'AWS KMS: only this key may unwrap data keys (repeatable; KEYSTASH_DECRYPT_KEYS)').argParser((v: string, acc: string[] = []) => [...acc, v]),
-    new Option('--timeout <seconds>', 'overall deadline of the AWS requests of this command (default 60; KEYSTASH_TIMEOUT)'),
-    new Option('--regions <list>', 'regions in order, home first: reads fall back to the next when one is out (KEYSTASH_REGIONS)'),
-    new Option('--any-region', 'let writes go to a fallback region while the home region is out'),
-    new Option('--no-color', 'disable colour (also NO_COLOR)'),
-    new Option('--debug', 'print stack traces for errors'),
-  ];
-}
-
 /** Commands whose behaviour depends on their siblings being registered. */
 const NEEDS_ALL = new Set(['completion', 'help']);
 
 /**
- * The one command `argv` runs, or undefined when that is not certain. Global options are skipped
- * as commander would parse them; the command built must really carry the name it is listed
- * under.
+ * The one command `argv` runs, or undefined when that is not certain (grammar.ts commandIndex
+ * finds it as commander would); the command built must really carry the name it is listed under.
  */
-function singleCommand(deps: CliDeps, globals: readonly Option[], argv: readonly string[]): Command | undefined {
-  const name = commandName(globals, argv);
+function singleCommand(deps: CliDeps, argv: readonly string[]): Command | undefined {
+  const at = commandIndex(argv);
+  const name = at === undefined ? undefined : argv[at]!;
   if (name === undefined || NEEDS_ALL.has(name)) return undefined;
   const cmd = COMMANDS.find(([n]) => n === name)?.[1](deps);
   return cmd?.name() === name ? cmd : undefined;
-}
-
-/** The first operand after the global options; undefined on anything unexpected. */
-function commandName(globals: readonly Option[], argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('-')) return arg;
-    if (arg === '-' || arg === '--') return undefined;
-    const long = arg.startsWith('--');
-    const flag = long ? arg.split('=')[0] : arg.slice(0, 2);
-    const option = globals.find((o) => (long ? o.long === flag : o.short === flag));
-    if (option === undefined || option.optional) return undefined;
-    if (!option.required) {
-      if (arg !== flag) return undefined; // `--debug=x` or combined short flags: let commander decide
-      continue;
-    }
-    if (arg === flag) i++; // the value is the next argument
-  }
-  return undefined;
 }
 
 /**

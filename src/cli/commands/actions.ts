@@ -10,40 +10,18 @@ import { isContextPair, parseContext } from '../arg-checks.js';
 import { printJson, say, withKeystashOf, type CliDeps } from '../deps.js';
 import { promptHidden, readValueArg } from '../io.js';
 import { readSelection } from '../../core/secrets/select-secrets.js';
-import { finishSkipped, skipCollector, type SkipOptions } from '../skipped.js';
-import { renderFormat, type CREDSTASH_FORMATS } from './formats.js';
+import type { OptionsOf } from '../grammar.js';
+import { finishSkipped, skipCollector } from '../skipped.js';
+import { renderFormat } from './formats.js';
 
-type Format = (typeof CREDSTASH_FORMATS)[number];
+/** Options of `get`, as declared in grammar.ts. */
+export type GetOptions = OptionsOf<'get'>;
 
-/** Options of `get`. */
-export interface GetOptions {
-  version?: string | undefined;
-  noline?: boolean | undefined;
-  format: Format;
-  allowEnv: string[];
-  csvSafe?: boolean | undefined;
-}
+/** Options of `getall`, as declared in grammar.ts. */
+export type GetallOptions = OptionsOf<'getall'>;
 
-/** Options of `getall`. */
-export interface GetallOptions extends SkipOptions {
-  version?: string | undefined;
-  format: Format;
-  allowEnv: string[];
-  csvSafe?: boolean | undefined;
-}
-
-/** Options of `put`. */
-export interface PutOptions {
-  key: string;
-  comment?: string | undefined;
-  digest: string;
-  version?: string | undefined;
-  autoversion?: boolean | undefined;
-  expectVersion?: string | undefined;
-  prompt?: boolean | undefined;
-  allowLarge?: boolean | undefined;
-  json?: boolean | undefined;
-}
+/** Options of `put`, as declared in grammar.ts. */
+export type PutOptions = OptionsOf<'put'>;
 
 /** `get NAME [context...]`: one value, or every match of a pattern in `--format`. */
 export async function getAction(deps: CliDeps, flags: ConfigFlags, name: string, pairs: readonly string[], opts: GetOptions): Promise<void> {

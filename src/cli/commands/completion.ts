@@ -1,5 +1,6 @@
 import { Command, Argument } from 'commander';
 import type { CliDeps } from '../deps.js';
+import { GLOBAL_OPTIONS } from '../grammar.js';
 
 export function completionCommand(deps: CliDeps): Command {
   return new Command('completion')
@@ -10,7 +11,7 @@ export function completionCommand(deps: CliDeps): Command {
       const program = cmd.parent ?? cmd;
       const spec: Spec = {
         global: longFlags(program),
-        valued: valuedFlags(program),
+        valued: valuedFlags(),
         commands: program.commands.map((c) => ({
           name: c.name(),
           description: c.description(),
@@ -39,8 +40,9 @@ function longFlags(cmd: Command): string[] {
   return cmd.options.flatMap((o) => (o.long ? [o.long] : [])).concat('--help');
 }
 
-function valuedFlags(cmd: Command): string[] {
-  return cmd.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined));
+/** The global options that take a value, as grammar.ts declares them: the scripts skip that value as commandIndex does. */
+function valuedFlags(): string[] {
+  return GLOBAL_OPTIONS.filter((o) => o.value !== undefined).flatMap((o) => [...(o.short === undefined ? [] : [`-${o.short}`]), `--${o.long}`]);
 }
 
 /** `case` arms for "$cmd $sub": a command's subcommands first, then the command itself. */

@@ -1,15 +1,19 @@
 /**
- * The quick path (src/cli/quick.ts) against the full CLI (commander, src/cli/main.ts): which lines
- * it takes, and that every line it takes does exactly what commander's program does — the same
- * Keystash calls with the same arguments, the same resolved configuration, the same output and
- * exit code — for a table of lines and for random ones built from a vocabulary of both parsers'
- * tokens. Lines it refuses are left to commander, which the rest of the suite tests.
+ * The quick path (src/cli/quick.ts) against the full CLI (commander, src/cli/main.ts), both built
+ * from one grammar (src/cli/grammar.ts): which lines the quick path takes, and that every line it
+ * takes is read as commander reads it — the same operands, options and defaults — and does
+ * exactly what commander's program does — the same Keystash calls with the same arguments, the
+ * same resolved configuration, the same output and exit code — for a table of lines and for
+ * random ones built from a vocabulary of both parsers' tokens. Lines it refuses are left to
+ * commander, which the rest of the suite tests.
  */
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
+import { commandIndex, GLOBAL_OPTIONS, QUICK_GRAMMAR, type OptionSpec } from '../../../src/cli/grammar.js';
 import { run } from '../../../src/cli/main.js';
+import { createProgram } from '../../../src/cli/program.js';
 import { parseQuick, runQuick } from '../../../src/cli/quick.js';
 import { SecretNotFoundError } from '../../../src/errors.js';
 import { memoryIo } from '../../helpers/io.js';
@@ -42,6 +46,19 @@ async function outcome(parser: typeof run | typeof runQuick, argv: string[], env
 function namedFunctions(arg: unknown): unknown {
   if (arg === null || typeof arg !== 'object' || Array.isArray(arg)) return arg;
   return Object.fromEntries(Object.entries(arg).map(([k, v]) => [k, typeof v === 'function' ? `[function ${k}]` : v]));
+}
+
+/**
+ * What commander's program reads from `argv` (the command, its processed operands, the program's
+ * and the command's options), in parseQuick's shape; the action then fails on an unopenable store.
+ */
+async function commanderReads(argv: string[]): Promise<unknown> {
+  const m = memoryIo({ stdin: 'from-stdin', env: { HOME: '/nonexistent-home', KEYSTASH_HOME: '/nonexistent-ks' } });
+  const unopened = () => Promise.reject(new Error('not opened'));
+  const program = createProgram({ io: m.io, open: unopened, openKeys: unopened, openLocalKms: unopened, auditLogPath: () => '/nonexistent' }, argv);
+  await program.parseAsync(argv, { from: 'user' }).catch(() => undefined);
+  const cmd = program.commands.find((c) => c.name() === argv[commandIndex(argv)!])!;
+  return { command: cmd.name(), args: cmd.processedArgs, flags: program.opts(), opts: cmd.opts() };
 }
 
 /** Lines the quick path must take (and then behave as commander does). */
@@ -144,12 +161,17 @@ describe('parseQuick', () => {
     expect(parseQuick(argv)).toBeUndefined();
   });
 
-  it('reads options and operands as commander names them', () => {
+  it('reads options and operands as commander names them, defaults filled in', () => {
     expect(parseQuick(['get', 'db.pw', 'env=prod', '-v', '3', '--allow-env', 'A', '--allow-env', 'B', '-t', 'x'])).toEqual({
       command: 'get',
-      operands: ['db.pw', 'env=prod'],
-      values: { version: '3', 'allow-env': ['A', 'B'], table: 'x' },
+      args: ['db.pw', ['env=prod']],
+      flags: { table: 'x', color: true },
+      opts: { version: '3', allowEnv: ['A', 'B'], format: 'json' },
     });
+  });
+
+  it.each(TAKEN.map((argv) => [argv.join(' '), argv]))('reads %s as commander does', async (_, argv) => {
+    expect(parseQuick(argv)).toEqual(await commanderReads(argv));
   });
 });
 
@@ -197,7 +219,9 @@ describe('the quick path does what commander does', () => {
 
   it('on random lines built from both parsers’ tokens', async () => {
     const words = ['db.pw', 'db.*', 'missing', 'env=prod', 'bad', 'k=v', '-', '3', '0000000000000000002', 'x', 'dotenv', 'yaml', 'xml', 'PATH', 'aws', 'local', 'sqlite', 't2', 'SHA512', 'sha1', 'alias/k'];
-    const flags = ['-v', '--version', '--version=2', '-n', '--noline', '-f', '--format', '--format=csv', '--allow-env', '--csv-safe', '-t', '--table', '--table=t3', '--backend', '--store', '--kms', '-r', '--region', '--kms-region', '-p', '--profile', '--role-arn', '--endpoint-url', '--concurrency', '--decrypt-key', '--timeout', '--data-dir', '--no-color', '--debug', '-k', '--key', '-c', '--comment', '-d', '--digest', '-a', '--autoversion', '--expect-version', '-P', '--prompt', '--json', '--skip-unreadable', '--allow-partial', '--allow-large', '-V', '-h', '--', '-nv1', '-x'];
+    // Every declared option in each spelling, and spellings only commander takes.
+    const declared = [...GLOBAL_OPTIONS, ...Object.values(QUICK_GRAMMAR).flatMap((g): readonly OptionSpec[] => g.options)];
+    const flags = [...new Set(declared.flatMap((o) => [`--${o.long}`, ...(o.short === undefined ? [] : [`-${o.short}`])])), '--version=2', '--format=csv', '--table=t3', '-V', '-h', '--', '-nv1', '-x'];
     const token = fc.oneof(fc.constantFrom(...words), fc.constantFrom(...flags));
     // Before the command: mostly global options with their values, sometimes anything.
     const leading = fc.oneof(
@@ -211,6 +235,7 @@ describe('the quick path does what commander does', () => {
         const argv = [...before.flat(), command, ...rest];
         if (parseQuick(argv) === undefined) return;
         taken++;
+        expect(parseQuick(argv)).toEqual(await commanderReads(argv));
         expect(await outcome(runQuick, argv)).toEqual(await outcome(run, argv));
       }),
       { numRuns: 500 },
