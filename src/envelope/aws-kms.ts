@@ -227,6 +227,14 @@ export class AwsKmsKeyService implements KeyService {
     }
   }
 
+  /**
+   * Undefined: an AWS KMS ciphertext blob is opaque (its format is not published), so only a
+   * Decrypt says which key wrapped it.
+   */
+  async wrappingKeyId(): Promise<undefined> {
+    return undefined;
+  }
+
   /** DescribeKey → the key's ARN; KmsError 'kms.notFound' when unknown. */
   async describeKeyArn(keyId: string): Promise<string> {
     try {

@@ -21,7 +21,7 @@ let home: string;
 let env: Record<string, string>;
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'keystash-backup-restore-'));
-  env = { KEYSTASH_HOME: home, HOME: home, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  env = { KEYSTASH_HOME: join(home, 'data'), HOME: home, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 

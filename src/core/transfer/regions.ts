@@ -272,6 +272,11 @@ export class RegionalKeys implements KeyService {
     return this.#router.route('kms', 'ReEncrypt', this.#router.inOrder(), true, (b) => b.keys.reEncrypt(request));
   }
 
+  /** Read from the blob, not a request: the home region's key service answers, without a fallback. */
+  async wrappingKeyId(ciphertextBlob: Uint8Array): Promise<string | undefined> {
+    return (await this.#router.backends(0)).keys.wrappingKeyId(ciphertextBlob);
+  }
+
   async describeKeyArn(keyId: string): Promise<string> {
     return this.#router.route('kms', 'DescribeKey', this.#router.inOrder(), false, async (b) => {
       if (b.keys.describeKeyArn === undefined) return keyId;
