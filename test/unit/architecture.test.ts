@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../../src/errors.js';
 
 const SRC = resolve(import.meta.dirname, '../../src');
 
@@ -100,5 +101,60 @@ describe('one way to do a thing', () => {
     expect(byHand).toEqual([]);
     // The probe sees the pattern it forbids.
     expect(/stdout\.write\([^;]*JSON\.stringify\([^;]*null, 2\)/.test('deps.io.stdout.write(`${JSON.stringify(x, null, 2)}\\n`);')).toBe(true);
+  });
+});
+
+/**
+ * Where `text` branches on a keystash error code's text: compares it (`===`, `!==`, `case`), looks
+ * a code up in a collection of keystash codes declared in the file (`.has(e.code)`,
+ * `.includes(e.code)`) or tests its prefix (`e.code.startsWith('kms.')`). Node's and SQLite's codes
+ * (`'ENOENT'`, `'SQLITE_BUSY'`) are not keystash codes and pass.
+ */
+function codeComparisons(file: string, text: string): string[] {
+  const codes = new Set<string>(ERROR_CODES);
+  const isCode = (node: ts.Node) => ts.isStringLiteralLike(node) && codes.has(node.text);
+  const isCodeRead = (node: ts.Node) => ts.isPropertyAccessExpression(node) && node.name.text === 'code';
+  const equality = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]);
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const holdsCode = (node: ts.Node): boolean => isCode(node) || (ts.forEachChild(node, (child) => holdsCode(child) || undefined) ?? false);
+  const codeCollections = new Set<string>();
+  const collect = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer !== undefined && holdsCode(node.initializer)) codeCollections.add(node.name.text);
+    ts.forEachChild(node, collect);
+  };
+  collect(source);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    const hit =
+      (ts.isBinaryExpression(node) && equality.has(node.operatorToken.kind) && (isCode(node.left) || isCode(node.right))) ||
+      (ts.isCaseClause(node) && isCode(node.expression)) ||
+      (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ['has', 'includes'].includes(node.expression.name.text) && node.arguments.some(isCodeRead) &&
+        (ts.isIdentifier(node.expression.expression) ? codeCollections.has(node.expression.expression.text) : holdsCode(node.expression.expression))) ||
+      (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'startsWith' && isCodeRead(node.expression.expression) &&
+        node.arguments.some((a) => ts.isStringLiteralLike(a) && ERROR_CODES.some((c) => c.startsWith(a.text))));
+    if (hit) found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${node.getText().slice(0, 80)}`);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+describe('error codes', () => {
+  it('are compared only in src/errors.ts: elsewhere code branches by class (instanceof) or hasErrorCode (typed)', () => {
+    const files = readdirSync(SRC, { recursive: true }).map(String).filter((f) => f.endsWith('.ts') && f !== 'errors.ts');
+    expect(files.flatMap((f) => codeComparisons(f, readFileSync(join(SRC, f), 'utf8')))).toEqual([]);
+  });
+
+  it('the probe sees every form it forbids, and passes Node\'s own codes', () => {
+    const forbidden = [
+      "if (error.code === 'store.tableMissing') return;",
+      "const missing = 'secret.notFound' !== e.code;",
+      "switch (error.code) { case 'kms.decrypt': break; }",
+      "const codes = new Set(['kms.timeout']); codes.has(error.code);",
+      "if (error.code.startsWith('kms.')) retry();",
+      "if (['kms.timeout', 'kms.unreachable'].includes(error.code)) retry();",
+    ];
+    for (const text of forbidden) expect(codeComparisons('probe.ts', text), text).toHaveLength(1);
+    expect(codeComparisons('probe.ts', "const NET = new Set(['ECONNRESET']); if (err.code === 'ENOENT' || NET.has(err.code) || code.startsWith('SQLITE_')) return; hasErrorCode(e, ['kms.audit']);")).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
  * KeyService (docs/architecture.md "The flow of one secret"). Knows nothing of the CLI: returns data, throws
  * typed errors, never prints.
  */
-import { DecryptError, IntegrityError, isSetupError, KmsError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError, versionShown, type KeystashError } from '../../errors.js';
+import { DecryptError, hasErrorCode, IntegrityError, isSetupError, KmsError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError, versionShown, type ErrorCode, type KeystashError } from '../../errors.js';
 import { bytesToBase64 } from '../../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
 import { DEFAULT_KEY } from '../../config.js';
@@ -364,9 +364,9 @@ export class Keystash implements KeystashWriter {
  * --decrypt-key). A missing name, and anything about the setup (credentials, keyring, store,
  * endpoint, throttling), still fails the whole read.
  */
-const ROW_KEY_CODES: ReadonlySet<string> = new Set(['kms.accessDenied', 'kms.disabled', 'kms.notFound', 'kms.keyNotAllowed']);
+const ROW_KEY_CODES: readonly ErrorCode[] = ['kms.accessDenied', 'kms.disabled', 'kms.notFound', 'kms.keyNotAllowed'];
 function isSkippable(error: KeystashError): boolean {
-  return error instanceof DecryptError || error instanceof IntegrityError || (error instanceof KmsError && ROW_KEY_CODES.has(error.code));
+  return error instanceof DecryptError || error instanceof IntegrityError || (error instanceof KmsError && hasErrorCode(error, ROW_KEY_CODES));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -17,7 +17,7 @@
  * deadline, counted from when the fallback starts). Core: no I/O of its own, no printing; the
  * caller learns of fallbacks through `onFallback`.
  */
-import { KeystashError, KmsError, StoreError } from '../../errors.js';
+import { hasErrorCode, KeystashError, KmsError, StoreError, type ErrorCode } from '../../errors.js';
 import type {
   DataKey, DecryptRequest, DecryptResult, EncryptRequest, EncryptResult, GenerateDataKeyRequest, KeyService, ReEncryptRequest, ReEncryptResult,
 } from '../../envelope/keyservice.js';
@@ -54,9 +54,7 @@ interface RegionRouterOptions {
 }
 
 /** Error codes of a region being out (after the SDK's retries). */
-const OUTAGE_CODES: ReadonlySet<string> = new Set([
-  'store.unreachable', 'store.timeout', 'store.throttled', 'kms.unreachable', 'kms.timeout', 'kms.throttled',
-]);
+const OUTAGE_CODES: readonly ErrorCode[] = ['store.unreachable', 'store.timeout', 'store.throttled', 'kms.unreachable', 'kms.timeout', 'kms.throttled'];
 
 /**
  * True when `err` says the region is out rather than answering: unreachable, timed out (one
@@ -64,7 +62,7 @@ const OUTAGE_CODES: ReadonlySet<string> = new Set([
  */
 export function isRegionOutage(err: unknown): boolean {
   if (!(err instanceof KeystashError)) return false;
-  if (OUTAGE_CODES.has(err.code)) return true;
+  if (hasErrorCode(err, OUTAGE_CODES)) return true;
   const cause = err.cause as { $fault?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
   const status = cause?.$metadata?.httpStatusCode;
   return cause?.$fault === 'server' || (typeof status === 'number' && status >= 500);

@@ -3,7 +3,7 @@
  * checked before the first write (destination table, conflicting rows, and that the destination
  * key service can unwrap the rows, or re-wrapping through `--rewrap-from`); see restoreBackup.
  */
-import { KeystashError, KmsError, PartialFailureError, StoreError, TableMissingError, UsageError } from '../../errors.js';
+import { hasErrorCode, KeystashError, KmsError, PartialFailureError, TableMissingError, UsageError } from '../../errors.js';
 import { base64ToBytes } from '../../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
 import { oneLine } from '../../format/one-line.js';
@@ -217,8 +217,9 @@ function checkReadable(dest: KeystashParts, record: SecretRecord, context: Encry
   return authenticateRecord(dest.keys, record, context);
 }
 
+/** The key service did not answer (or is not a KMS): no row's fault, so the restore stops at it. */
 function isTransportFailure(error: KeystashError): boolean {
-  return error.code === 'kms.unreachable' || error.code === 'kms.timeout' || error.code === 'kms.notKms';
+  return hasErrorCode(error, ['kms.unreachable', 'kms.timeout', 'kms.notKms']);
 }
 
 /** Per-row failures on one line (the CLI prints one error line), the first five in full. */
