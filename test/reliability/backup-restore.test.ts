@@ -12,7 +12,7 @@ import { openConfiguredKeys, openConfiguredStore } from '../../src/wiring.js';
 import { resolveConfig } from '../../src/config.js';
 import { createBackup } from '../../src/core/transfer/backup.js';
 import { parseBackup } from '../../src/core/transfer/backup-file.js';
-import { Keystash } from '../../src/core/secrets/keystash.js';
+import { Keystash } from '../../src/core/keystash.js';
 import type { SecretStore } from '../../src/secretstore/types.js';
 import { awsTestEnv } from '../helpers/aws-env.js';
 import { runInProcess } from '../helpers/in-process.js';

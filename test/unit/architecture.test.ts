@@ -11,7 +11,7 @@ import { ERROR_CODES } from '../../src/errors.js';
 const SRC = resolve(import.meta.dirname, '../../src');
 
 interface Edge {
-  from: string; // module path relative to src/, e.g. 'core/secrets/keystash.ts'
+  from: string; // module path relative to src/, e.g. 'core/keystash.ts'
   to: string; // the same for keystash's own modules; the package name otherwise
 }
 
@@ -89,6 +89,86 @@ describe('the import graph of src/', () => {
     };
     for (const folder of next.keys()) visit(folder, []);
     expect(cycles).toEqual([]);
+  });
+});
+
+/** 'core/transfer/restore.ts' → 'transfer'; 'core/keystash.ts' → 'keystash.ts' (the facade); undefined outside core. */
+const roomOf = (module: string): string | undefined => (module.startsWith('core/') ? module.split('/')[1] : undefined);
+
+describe('the rooms of src/core/ (docs/architecture.md "Core rooms")', () => {
+  const coreEdges = GRAPH.filter((e) => roomOf(e.from) !== undefined && isOwn(e.to) && roomOf(e.to) !== undefined && roomOf(e.from) !== roomOf(e.to));
+
+  it('has the facade and four rooms, nothing else', () => {
+    const rooms = new Set(GRAPH.map((e) => roomOf(e.from)).filter((r) => r !== undefined));
+    expect([...rooms].sort()).toEqual(['keystash.ts', 'policy', 'process', 'secrets', 'transfer']);
+  });
+
+  it('no room imports the facade, not even its type', () => {
+    expect(render(coreEdges.filter((e) => e.to === 'core/keystash.ts'))).toEqual([]);
+  });
+
+  it('secrets imports no other room; transfer, process and policy import only secrets', () => {
+    const allowed = (from: string, to: string) => from === 'keystash.ts' || (from !== 'secrets' && to === 'secrets');
+    expect(render(coreEdges.filter((e) => !allowed(roomOf(e.from)!, roomOf(e.to)!)))).toEqual([]);
+  });
+});
+
+/**
+ * The core's operations: exported functions whose first parameter is a keystash or its parts (a
+ * store, a key service, replicas), by module ('core/transfer/import.ts' → ['importSecrets']).
+ */
+function coreOperations(): Map<string, Set<string>> {
+  const operations = new Map<string, Set<string>>();
+  const partsType = /\b(Keystash\w*|SecretReader|SealingParts|SecretStore|KeyService|Replica)\b/;
+  for (const file of readdirSync(join(SRC, 'core'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))) {
+    const source = ts.createSourceFile(file, readFileSync(join(SRC, 'core', file), 'utf8'), ts.ScriptTarget.Latest, true);
+    const names = new Set<string>();
+    for (const statement of source.statements) {
+      if (!ts.isFunctionDeclaration(statement) || !statement.name || !statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+      const first = statement.parameters[0]?.type?.getText(source);
+      if (first !== undefined && partsType.test(first)) names.add(statement.name.text);
+    }
+    operations.set(`core/${file}`, names);
+  }
+  return operations;
+}
+
+/** Value imports of `names` by the CLI, as 'cli/commands/rotate.ts imports rotateSecrets from core/secrets/rotate.ts'. */
+function cliOperationImports(operations: Map<string, Set<string>>): string[] {
+  const found: string[] = [];
+  for (const file of readdirSync(join(SRC, 'cli'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))) {
+    const from = join('cli', file);
+    const source = ts.createSourceFile(file, readFileSync(join(SRC, from), 'utf8'), ts.ScriptTarget.Latest, true);
+    for (const statement of source.statements) {
+      if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || statement.importClause?.isTypeOnly) continue;
+      const target = relative(SRC, resolve(dirname(join(SRC, from)), statement.moduleSpecifier.text)).replace(/\.js$/, '.ts');
+      const bindings = statement.importClause?.namedBindings;
+      if (!bindings || !ts.isNamedImports(bindings)) continue;
+      for (const element of bindings.elements) {
+        const name = (element.propertyName ?? element.name).text;
+        if (!element.isTypeOnly && operations.get(target)?.has(name)) found.push(`${from} imports ${name} from ${target}`);
+      }
+    }
+  }
+  return found;
+}
+
+describe('the facade (docs/architecture.md "The facade")', () => {
+  const operations = coreOperations();
+
+  it('finds the operations (a sanity check of the reader itself)', () => {
+    for (const [module, name] of [['core/secrets/rotate.ts', 'rotateSecrets'], ['core/secrets/select-secrets.ts', 'readSelection'], ['core/process/exec-env.ts', 'resolveExecEnv'], ['core/process/inject.ts', 'renderTemplate'], ['core/transfer/replicate.ts', 'compareReplicas']] as const) {
+      expect(operations.get(module)).toContain(name);
+    }
+    expect(operations.get('core/process/exec-env.ts')).not.toContain('parseEnvMapping'); // a pure helper
+  });
+
+  it('is the CLI\'s only way to an operation: the CLI imports none of them', () => {
+    expect(cliOperationImports(operations)).toEqual([]);
+  });
+
+  it('the probe sees an operation imported by the CLI', () => {
+    expect(cliOperationImports(new Map([['core/process/exec-env.ts', new Set(['parseEnvMapping'])]]))).toContain('cli/commands/exec.ts imports parseEnvMapping from core/process/exec-env.ts');
   });
 });
 

@@ -8,7 +8,7 @@ import type { ErrorCode } from '../../errors.js';
 import { base64ToBytes, bytesToBase64 } from '../../envelope/codec.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { mapSettled } from './concurrency.js';
-import { describeFailures, selectNames, selectRows, type BulkProgress, type Selection } from '../transfer/bulk.js';
+import { describeFailures, selectNames, selectRows, type BulkProgress, type Selection } from './bulk.js';
 import type { KeystashParts, KeystashWriter } from './parts.js';
 import { asKeystashError, openRecord, proveKeyUsable, readRow, wrappingKeyArn, type RowFailure, type RowRef } from './rows.js';
 import { nextVersion } from './versions.js';

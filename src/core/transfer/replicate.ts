@@ -18,11 +18,11 @@ import { DecryptError, KeyNotInKeyringError, KeystashError, KmsError, PartialFai
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import type { SecretRecord, SecretStore } from '../../secretstore/types.js';
 import { mapSettled } from '../secrets/concurrency.js';
-import { describeFailures } from './bulk.js';
+import { describeFailures } from '../secrets/bulk.js';
 import type { KeystashParts } from '../secrets/parts.js';
 import { asKeystashError, authenticateRecord, byNameThenVersion, rewrapKey, sameSealed, type RowFailure, type RowRef } from '../secrets/rows.js';
 
-interface ReplicateOptions {
+export interface ReplicateOptions {
   /** Re-wrap each data key for this destination key (default: copy the wrapped key as it is). */
   rewrapKeyId?: string | undefined;
   /** Encryption context of the rows (checking copies, re-wrapping); default none. */

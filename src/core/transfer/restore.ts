@@ -8,7 +8,7 @@ import { base64ToBytes } from '../../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
 import { oneLine } from '../../format/one-line.js';
 import type { SecretRecord } from '../../secretstore/types.js';
-import type { BulkProgress } from './bulk.js';
+import type { BulkProgress } from '../secrets/bulk.js';
 import { mapSettled } from '../secrets/concurrency.js';
 import type { KeystashParts } from '../secrets/parts.js';
 import { asKeystashError, authenticateRecord, describeFirstFailures, rewrapKey, rowLabel, sameSealed } from '../secrets/rows.js';
