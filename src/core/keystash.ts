@@ -5,21 +5,21 @@
  * never the facade, so each stays callable on its own. Knows nothing of the CLI: returns data,
  * throws typed errors, never prints.
  */
-import { SecretNotFoundError, UsageError } from '../errors.js';
 import type { KeyService } from '../envelope/keyservice.js';
-import { DEFAULT_KEY } from '../config.js';
+import { DEFAULT_KEY } from '../defaults.js';
 import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../secretstore/types.js';
-import { getAll, type GetAllOptions, type SecretPairs } from './secrets/get-all.js';
+import { deleteSecret } from './secrets/delete.js';
+import { getAll, getMatching, type GetAllOptions, type SecretPairs } from './secrets/get-all.js';
 import { getSecret, readRecord, type GetOptions } from './secrets/get.js';
 import { secretHistory, type HistoryEntry, type HistoryOptions } from './secrets/history.js';
+import { listVersions } from './secrets/list.js';
 import { storedNames } from './secrets/names.js';
 import type { KeystashReader, KeystashWriter } from './secrets/parts.js';
 import { putSecret, sealSecret, type PutOptions, type SealingParts } from './secrets/put.js';
 import { rotateSecrets, type RotateOptions, type RotateSummary } from './secrets/rotate.js';
-import { byNameThenVersion, openRecord, proveKeyUsable } from './secrets/rows.js';
+import { openRecord, proveKeyUsable } from './secrets/rows.js';
 import { readSelection, type SecretSelection } from './secrets/select-secrets.js';
-import { latestRecord, parseReadVersion } from './secrets/versions.js';
-import { isPattern } from './secrets/wildcard.js';
+import { latestRecord } from './secrets/versions.js';
 import { createBackup, type BackupSource } from './transfer/backup.js';
 import { importSecrets, type ImportOptions, type ImportResult } from './transfer/import.js';
 import { migrate, type MigrateDestination, type MigrateOptions, type MigrateSummary } from './transfer/migrate.js';
@@ -102,8 +102,7 @@ export class Keystash implements KeystashWriter, KeystashReader {
 
   /** Values of the names matching a glob (`get 'app.*'`). */
   async getMatching(pattern: string, options: GetOptions = {}): Promise<SecretPairs> {
-    if (!isPattern(pattern)) throw new UsageError(`'${pattern}' is not a pattern`);
-    return this.getAll({ ...options, pattern });
+    return getMatching(this, pattern, options);
   }
 
   /** The values of a selection (names, globs or all) as `export`, `exec` and `getall` read it; see {@link readSelection}. */
@@ -123,9 +122,7 @@ export class Keystash implements KeystashWriter, KeystashReader {
 
   /** Metadata of every version of every secret, sorted by (name, version order). */
   async list(): Promise<SecretMeta[]> {
-    const rows: SecretMeta[] = [];
-    for await (const meta of this.store.listAll()) rows.push(meta);
-    return rows.sort(byNameThenVersion);
+    return listVersions(this.store);
   }
 
   /** Every version of one secret, newest first; with `keys`, the ARN of the key that wrapped each. See {@link secretHistory}. */
@@ -135,10 +132,7 @@ export class Keystash implements KeystashWriter, KeystashReader {
 
   /** Delete every version of `name`, or one version; SecretNotFoundError when nothing matched. */
   async delete(name: string, options: { version?: string } = {}): Promise<SecretMeta[]> {
-    const version = options.version === undefined ? undefined : parseReadVersion(options.version);
-    const deleted = await this.store.deleteVersions(name, version);
-    if (deleted.length === 0) throw new SecretNotFoundError(name, version);
-    return deleted;
+    return deleteSecret(this.store, name, options.version);
   }
 
   /** Create the store (and table) if needed. */

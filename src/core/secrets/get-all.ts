@@ -3,7 +3,7 @@
  * every selected secret read concurrently, all-or-nothing unless the caller takes what can be read
  * (`--skip-unreadable`).
  */
-import { DecryptError, hasErrorCode, IntegrityError, isSetupError, KmsError, PartialFailureError, type ErrorCode, type KeystashError } from '../../errors.js';
+import { DecryptError, hasErrorCode, IntegrityError, isSetupError, KmsError, PartialFailureError, UsageError, type ErrorCode, type KeystashError } from '../../errors.js';
 import type { SecretRecord } from '../../secretstore/types.js';
 import { byCodeUnit } from '../../order.js';
 import { mapSettled } from './concurrency.js';
@@ -12,7 +12,7 @@ import { storedNames } from './names.js';
 import type { KeystashParts } from './parts.js';
 import { asKeystashError, describeFirstFailures, openRecord } from './rows.js';
 import { latestOfEach } from './versions.js';
-import { expandWildcard } from './wildcard.js';
+import { expandWildcard, isPattern } from './wildcard.js';
 
 export type SecretPairs = Array<[name: string, value: string]>;
 
@@ -69,6 +69,12 @@ export async function getAll(parts: KeystashParts, options: GetAllOptions = {}):
     throw new PartialFailureError(`${failures.length} of ${names.length} secrets could not be read (${detail})${advice}`, failures);
   }
   return settled.flatMap((s) => (s.ok ? [[s.item, s.value] as [string, string]] : [])).sort((a, b) => byCodeUnit(a[0], b[0]));
+}
+
+/** Values of the names matching a glob (`get 'app.*'`); UsageError when `pattern` is not one. */
+export async function getMatching(parts: KeystashParts, pattern: string, options: GetOptions = {}): Promise<SecretPairs> {
+  if (!isPattern(pattern)) throw new UsageError(`'${pattern}' is not a pattern`);
+  return getAll(parts, { ...options, pattern });
 }
 
 /**
