@@ -153,7 +153,7 @@ async function lib(path) {
 async function seedLocal(home, count) {
   const { SqliteStore } = await lib('secretstore/sqlite.js');
   const { LocalKms } = await lib('localkms/local-kms.js');
-  const { Keystash } = await lib('core/secrets/keystash.js');
+  const { Keystash } = await lib('core/keystash.js');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const store = SqliteStore.open({ path: join(home, 'store.db'), table: 'credential-store' });
   const keys = LocalKms.open({ path: join(home, 'keyring.json') });

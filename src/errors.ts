@@ -3,14 +3,43 @@
  * and a message written for people that names the fix. Messages never contain a secret value.
  * The CLI maps classes to exit codes in one place (src/cli/exit-codes.ts).
  */
+
+/**
+ * Every code a KeystashError may carry, declared once: a code is a value of {@link ErrorCode}, so
+ * a misspelt code fails `tsc`. Codes are stable (scripts and `--json` output read them); code
+ * decides by class (`instanceof`) or by the predicates below, never by comparing code text
+ * elsewhere (test/unit/architecture.test.ts).
+ */
+export const ERROR_CODES = [
+  'keystash.error', 'usage', 'internal', 'cancelled', 'output.write', 'exec.childExit',
+  'secret.notFound', 'secret.noMatch', 'secret.versionExists', 'secret.versionConflict', 'secret.integrity',
+  'kms.error', 'kms.decrypt', 'kms.notFound', 'kms.disabled', 'kms.accessDenied', 'kms.keyNotAllowed',
+  'kms.validation', 'kms.aliasExists', 'kms.credentials', 'kms.unreachable', 'kms.timeout', 'kms.notKms',
+  'kms.keyringLocked', 'kms.throttled', 'kms.audit',
+  'store.error', 'store.tableMissing', 'store.missing', 'store.itemTooLarge', 'store.accessDenied',
+  'store.notKeystash', 'store.notDynamoDb', 'store.newerSchema', 'store.corrupt', 'store.cantOpen',
+  'store.permission', 'store.readOnly', 'store.busy', 'store.diskFull', 'store.ioError', 'store.tableBusy',
+  'store.setupTimeout', 'store.throttled', 'store.timeout', 'store.unreachable',
+  'store.credentialsMissing', 'store.credentialsExpired', 'store.credentialsRejected',
+  'config.error', 'config.noKeyring', 'config.keyNotInKeyring', 'config.keyringNotSealed', 'config.noSqlite',
+  'config.notConvertible', 'config.principals', 'config.unsafePath',
+  'region.homeDown',
+  'bulk.partialFailure', 'bulk.skipped',
+  'rotate.contended', 'migrate.conflict', 'replicate.diverged',
+  'restore.conflict', 'restore.changed', 'restore.cannotUnwrap',
+] as const;
+
+/** A stable error code (see {@link ERROR_CODES}). */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 export interface KeystashErrorOptions {
-  code?: string;
+  code?: ErrorCode;
   cause?: unknown;
 }
 
 /** Base class of every expected keystash failure. */
 export class KeystashError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   constructor(message: string, options: KeystashErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -185,16 +214,24 @@ export class PartialFailureError extends KeystashError {
 }
 
 /**
+ * True when `error` is a KeystashError carrying one of `codes`: the one way to branch on a code
+ * where the class alone does not say enough (typed, so a misspelt code fails `tsc`).
+ */
+export function hasErrorCode(error: unknown, codes: readonly ErrorCode[]): boolean {
+  return error instanceof KeystashError && codes.includes(error.code);
+}
+
+/**
  * Codes of KmsErrors about the key service itself (credentials, reachability, a locked keyring,
  * throttling after retries, the audit log) rather than about the key or context of one row.
  */
-const SETUP_KMS_CODES: ReadonlySet<string> = new Set(['kms.credentials', 'kms.unreachable', 'kms.timeout', 'kms.notKms', 'kms.keyringLocked', 'kms.throttled', 'kms.audit']);
+const SETUP_KMS_CODES: readonly ErrorCode[] = ['kms.credentials', 'kms.unreachable', 'kms.timeout', 'kms.notKms', 'kms.keyringLocked', 'kms.throttled', 'kms.audit'];
 
 /**
  * Codes of StoreErrors about one row or one name rather than the store: a policy limited to a
  * name prefix denies single names (iam-policy --prefix), and a value may be too large.
  */
-const ROW_STORE_CODES: ReadonlySet<string> = new Set(['store.accessDenied', 'store.itemTooLarge']);
+const ROW_STORE_CODES: readonly ErrorCode[] = ['store.accessDenied', 'store.itemTooLarge'];
 
 /**
  * True when `error` is not about one row but about the set-up every row needs (configuration,
@@ -203,10 +240,10 @@ const ROW_STORE_CODES: ReadonlySet<string> = new Set(['store.accessDenied', 'sto
  * and reports it once, with its own exit code, instead of once per row as a partial failure.
  */
 export function isSetupError(error: unknown): boolean {
-  if (error instanceof KeyNotInKeyringError) return error.code === 'config.noKeyring';
+  if (error instanceof KeyNotInKeyringError) return hasErrorCode(error, ['config.noKeyring']);
   if (error instanceof ConfigError) return true;
-  if (error instanceof StoreError) return !ROW_STORE_CODES.has(error.code);
-  if (error instanceof KmsError) return SETUP_KMS_CODES.has(error.code);
+  if (error instanceof StoreError) return !hasErrorCode(error, ROW_STORE_CODES);
+  if (error instanceof KmsError) return hasErrorCode(error, SETUP_KMS_CODES);
   return false;
 }
 

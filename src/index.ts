@@ -5,15 +5,18 @@
  */
 export { createKeystash } from './open.js';
 export type { CreateKeystashOptions } from './open.js';
-export { Keystash } from './core/secrets/keystash.js';
-export type { GetOptions, KeystashDeps, PutOptions, SecretPairs } from './core/secrets/keystash.js';
+export { Keystash } from './core/keystash.js';
+export type { KeystashDeps } from './core/keystash.js';
+export type { GetOptions } from './core/secrets/get.js';
+export type { GetAllOptions, SecretPairs, UnreadableSecret } from './core/secrets/get-all.js';
+export type { PutOptions } from './core/secrets/put.js';
 export { rotateSecrets, RotateFailedError } from './core/secrets/rotate.js';
 export type { RotateOptions, RotateSummary } from './core/secrets/rotate.js';
 export { importSecrets } from './core/transfer/import.js';
 export type { ImportOptions, ImportResult, ImportStatus } from './core/transfer/import.js';
 export { detectFormat, IMPORT_FORMATS, parseImport } from './core/transfer/import-file.js';
 export type { ImportFormat } from './core/transfer/import-file.js';
-export type { KeystashParts, KeystashWriter, WriteOptions } from './core/secrets/parts.js';
+export type { KeystashParts, KeystashReader, KeystashWriter, WriteOptions } from './core/secrets/parts.js';
 export { migrate, MigrateFailedError } from './core/transfer/migrate.js';
 export type { MigrateDestination, MigrateOptions, MigrateSummary } from './core/transfer/migrate.js';
 export { verifySecrets } from './core/transfer/verify.js';
@@ -23,7 +26,7 @@ export { parseBackup, serialiseBackup, BACKUP_FORMAT, BACKUP_VERSION } from './c
 export type { BackupHeader, BackupSource, ParsedBackup } from './core/transfer/backup-file.js';
 export { restoreBackup } from './core/transfer/restore.js';
 export type { RestoreOptions, RestoreSummary } from './core/transfer/restore.js';
-export type { BulkProgress, Selection } from './core/transfer/bulk.js';
+export type { BulkProgress, Selection } from './core/secrets/bulk.js';
 export type { RowFailure, RowRef } from './core/secrets/rows.js';
 export { readSelection } from './core/secrets/select-secrets.js';
 export type { SecretSelection } from './core/secrets/select-secrets.js';

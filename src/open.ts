@@ -5,7 +5,7 @@
  */
 import { resolveConfig, type ConfigFlags } from './config.js';
 import { openKeystash, type StaticCredentials } from './wiring.js';
-import type { Keystash } from './core/secrets/keystash.js';
+import type { Keystash } from './core/keystash.js';
 
 /** Options of {@link createKeystash}; each overrides the environment and config file, like a CLI flag. */
 export interface CreateKeystashOptions {

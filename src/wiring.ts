@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from './config.js';
-import { Keystash } from './core/secrets/keystash.js';
+import { Keystash } from './core/keystash.js';
 import type { RegionFallback } from './core/transfer/regions.js';
 import { ensureDataDir } from './data-dir.js';
 import { StoreError } from './errors.js';

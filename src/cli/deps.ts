@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { resolveConfig, type Config, type ConfigFlags } from '../config.js';
-import type { Keystash } from '../core/secrets/keystash.js';
+import type { Keystash } from '../core/keystash.js';
 import type { RegionFallback } from '../core/transfer/regions.js';
 import type { KeyService } from '../envelope/keyservice.js';
 import type { LocalKeyring } from '../localkms/audited-kms.js';

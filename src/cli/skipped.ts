@@ -4,7 +4,7 @@
  * error with its own exit code (SkippedUnreadableError, exit 11), or with `--allow-partial` as a
  * warning. Names come from the store: shown through oneLine, as every name on a terminal.
  */
-import type { UnreadableSecret } from '../core/secrets/keystash.js';
+import type { UnreadableSecret } from '../core/secrets/get-all.js';
 import { DecryptError, SkippedUnreadableError, UsageError } from '../errors.js';
 import { oneLine } from '../format/one-line.js';
 import { say, type CliDeps } from './deps.js';

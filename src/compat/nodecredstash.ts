@@ -24,7 +24,7 @@
  *   DynamoDB responses); deleteSecrets to the deleted `{ name, version }` rows.
  */
 import type { EncryptionContext } from '../envelope/keyservice.js';
-import type { Keystash } from '../core/secrets/keystash.js';
+import type { Keystash } from '../core/keystash.js';
 import { mapSettled } from '../core/secrets/concurrency.js';
 import { asKeystashError, byNameThenNewest, newestFirst } from '../core/secrets/rows.js';
 import { nextVersion, padVersion } from '../core/secrets/versions.js';

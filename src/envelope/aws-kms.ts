@@ -12,7 +12,7 @@ import { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyComm
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { awsErrorMessage, credentialProblem, isNetworkError, isServiceError, isThrottled, sdkAttempts, transportFailure } from '../aws/sdk-errors.js';
 import { DecryptError, KmsError } from '../errors.js';
-import type { KeystashError } from '../errors.js';
+import type { ErrorCode, KeystashError } from '../errors.js';
 import type {
   DataKey, DecryptRequest, DecryptResult, EncryptRequest, EncryptResult, GenerateDataKeyRequest, KeyService, ReEncryptRequest,
   ReEncryptResult,
@@ -55,7 +55,7 @@ function keyLabel(site: CallSite): string {
 function classify(err: unknown, site: CallSite, endpoint: string, handler: unknown): KeystashError {
   const name = errorName(err);
   const detail = `${name}: ${awsErrorMessage(err)}`;
-  const options = (code: string) => ({ code, cause: err });
+  const options = (code: ErrorCode) => ({ code, cause: err });
   const transport = transportFailure(err, handler);
   if (transport?.kind === 'deadline') {
     return new KmsError(`KMS at ${endpoint} did not answer ${site.action.slice(4)} in time: ${transport.text}; check the endpoint and the network`, { code: 'kms.timeout', cause: err });
@@ -225,6 +225,14 @@ export class AwsKmsKeyService implements KeyService {
     } catch (err) {
       throw await this.#translate(err, { action: 'kms:ReEncryptFrom and kms:ReEncryptTo', keyId: request.destinationKeyId });
     }
+  }
+
+  /**
+   * Undefined: an AWS KMS ciphertext blob is opaque (its format is not published), so only a
+   * Decrypt says which key wrapped it.
+   */
+  async wrappingKeyId(): Promise<undefined> {
+    return undefined;
   }
 
   /** DescribeKey → the key's ARN; KmsError 'kms.notFound' when unknown. */

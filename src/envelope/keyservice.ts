@@ -71,6 +71,14 @@ export interface KeyService {
   /** Resolve a key id / ARN / alias to the key's ARN, or throw KmsError if unknown. */
   describeKeyArn?(keyId: string): Promise<string>;
   /**
+   * The id of the master key a wrapped data key names, read from the blob without a KMS call,
+   * or undefined when this service's blobs do not say (AWS KMS's are opaque) or the blob is not
+   * one of its own. Restore needs it to prove one row per wrapping key and to tell a row bound to
+   * another encryption context (its key held here) from a row of another key service, without
+   * knowing any service's blob format itself.
+   */
+  wrappingKeyId(ciphertextBlob: Uint8Array): Promise<string | undefined>;
+  /**
    * Run `fn`, one bulk command (`getall` of `names`), whose key operations a service that records
    * them records as one record per operation and key (count, key, digest of the names) instead of
    * one each; fails, with `fn`'s result discarded, when that record cannot be written.

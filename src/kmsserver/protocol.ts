@@ -5,6 +5,7 @@
  * `x-amzn-ErrorType` header) so the AWS SDK raises its own exception classes.
  */
 import { DecryptError, KeyNotInKeyringError, KmsError, UsageError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 
 /** A request member bag as parsed from the JSON body. */
@@ -23,7 +24,7 @@ export class AwsError extends Error {
 }
 
 /** KmsError codes of KeyService / KeyManager implementations → KMS exception names. */
-const KMS_CODE_TO_TYPE: Readonly<Record<string, string>> = {
+const KMS_CODE_TO_TYPE: Readonly<Partial<Record<ErrorCode, string>>> = {
   'kms.notFound': 'NotFoundException',
   'kms.disabled': 'DisabledException',
   'kms.aliasExists': 'AlreadyExistsException',

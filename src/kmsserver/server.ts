@@ -20,7 +20,7 @@ import type { LocalKeyStore } from './operations.js';
 import { AwsError, toAwsError } from './protocol.js';
 import { recordRequest, UnauthenticatedSummary } from './audit-record.js';
 import { ConnectionGuard } from './connection-guard.js';
-import { KmsError } from '../errors.js';
+import { hasErrorCode, KmsError } from '../errors.js';
 import type { JsonObject } from './protocol.js';
 import { verifySigV4 } from './sigv4.js';
 import { authorize, keyMembersOf, principalsByAccessKey, singlePrincipal } from './principals.js';
@@ -250,7 +250,7 @@ async function handleRequest(ctx: ServerContext, req: IncomingMessage, res: Serv
     send(res, status, output);
   } catch (err) {
     if (ctx.audit !== undefined && info.authenticated !== true) ctx.unauthenticated?.note(req.socket.remoteAddress, toAwsError(err).type);
-    else if (ctx.audit !== undefined && !(err instanceof KmsError && err.code === 'kms.audit')) {
+    else if (ctx.audit !== undefined && !(err instanceof KmsError && hasErrorCode(err, ['kms.audit']))) {
       try {
         recordRequest(ctx.audit, req, info, toAwsError(err).type);
       } catch (auditErr) {

@@ -35,6 +35,7 @@ import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, read
 import { createHash, randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { DecryptError, KeystashError, KmsError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { canonicalContext } from './wrapped-key.js';
 
@@ -121,7 +122,7 @@ export interface AuditRecord {
   start?: true;
 }
 
-const KMS_CODE_TO_EXCEPTION: Readonly<Record<string, string>> = {
+const KMS_CODE_TO_EXCEPTION: Readonly<Partial<Record<ErrorCode, string>>> = {
   'kms.notFound': 'NotFoundException',
   'kms.disabled': 'DisabledException',
   'kms.aliasExists': 'AlreadyExistsException',

@@ -24,7 +24,7 @@ import type {
   DataKey, DecryptRequest, DecryptResult, EncryptionContext, EncryptRequest, EncryptResult, GenerateDataKeyRequest,
   KeyService, ReEncryptRequest, ReEncryptResult,
 } from '../envelope/keyservice.js';
-import { parseWrappedKeyHeader } from './wrapped-key.js';
+import { wrappedKeyId } from './wrapped-key.js';
 import { byCodeUnit } from '../order.js';
 
 /** What LocalKms offers: KeyService, KeyManager and keyring administration. */
@@ -53,15 +53,6 @@ interface Subject {
   keyId?: string | undefined;
   sourceKeyId?: string | undefined;
   context?: EncryptionContext | undefined;
-}
-
-/** The key id in a wrapped key's header (for records of failed decrypts), if it has one. */
-function blobKeyId(blob: Uint8Array): string | undefined {
-  try {
-    return parseWrappedKeyHeader(blob).keyId;
-  } catch {
-    return undefined;
-  }
 }
 
 const arnOfMeta = (meta: KeyMetadata): string => meta.arn;
@@ -150,7 +141,8 @@ export class AuditedKms implements LocalKeyring {
   }
 
   decrypt(request: DecryptRequest): Promise<DecryptResult> {
-    const subject = { keyId: blobKeyId(request.ciphertextBlob), context: request.context };
+    // The key the blob names, so a failed decrypt's record says which key it was about.
+    const subject = { keyId: wrappedKeyId(request.ciphertextBlob), context: request.context };
     return this.#audited('Decrypt', subject, () => this.#inner.decrypt(request), (r) => r.keyId, (r) => r.plaintext.fill(0));
   }
 
@@ -159,8 +151,13 @@ export class AuditedKms implements LocalKeyring {
   }
 
   reEncrypt(request: ReEncryptRequest): Promise<ReEncryptResult> {
-    const subject = { keyId: request.destinationKeyId, sourceKeyId: blobKeyId(request.ciphertextBlob), context: { ...request.sourceContext, ...request.destinationContext } };
+    const subject = { keyId: request.destinationKeyId, sourceKeyId: wrappedKeyId(request.ciphertextBlob), context: { ...request.sourceContext, ...request.destinationContext } };
     return this.#audited('ReEncrypt', subject, () => this.#inner.reEncrypt(request), (r) => r.keyId, undefined, (r) => ({ sourceKeyArn: r.sourceKeyId }));
+  }
+
+  /** Read from the blob's header: no key operation, so nothing to record. */
+  wrappingKeyId(ciphertextBlob: Uint8Array): Promise<string | undefined> {
+    return this.#inner.wrappingKeyId(ciphertextBlob);
   }
 
   describeKeyArn(keyId: string): Promise<string> {

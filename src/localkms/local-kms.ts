@@ -23,7 +23,7 @@ import type {
   DataKey, DecryptRequest, DecryptResult, EncryptionContext, EncryptRequest, EncryptResult, GenerateDataKeyRequest,
   KeyService, ReEncryptRequest, ReEncryptResult,
 } from '../envelope/keyservice.js';
-import { parseWrappedKeyHeader, unwrapKey, wrapKey } from './wrapped-key.js';
+import { parseWrappedKeyHeader, unwrapKey, wrapKey, wrappedKeyId } from './wrapped-key.js';
 
 /** KMS GenerateDataKey NumberOfBytes range. */
 export const MAX_DATA_KEY_BYTES = 1024;
@@ -213,6 +213,11 @@ export class LocalKms implements KeyService, KeyManager {
     } finally {
       source.plaintext.fill(0);
     }
+  }
+
+  /** The key id a local blob's header names (wrapped-key.ts); undefined for any other blob. */
+  async wrappingKeyId(ciphertextBlob: Uint8Array): Promise<string | undefined> {
+    return wrappedKeyId(ciphertextBlob);
   }
 
   /** The ARN of a key id / ARN / alias; KmsError 'kms.notFound' if unknown. */

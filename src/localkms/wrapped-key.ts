@@ -167,6 +167,15 @@ export function parseWrappedKeyHeader(blob: Uint8Array): WrappedKeyHeader {
   };
 }
 
+/** The master key id a blob's header names, or undefined for a blob that is not a local-KMS one. */
+export function wrappedKeyId(blob: Uint8Array): string | undefined {
+  try {
+    return parseWrappedKeyHeader(blob).keyId;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Wrap `plaintext` under a backing key: returns header | nonce | AES-256-GCM(ciphertext | tag)
  * with AAD = header | canonical context. The input plaintext is not modified or retained.

@@ -4,6 +4,7 @@
  * handle ConditionalCheckFailedException themselves (it means "version exists" or "key changed").
  */
 import { KeystashError, StoreError, TableMissingError, UsageError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import { awsErrorMessage, awsErrorName, credentialProblem, isThrottled, networkErrorCode, NETWORK_ERROR_NAMES, transportFailure } from '../aws/sdk-errors.js';
 
 export { awsErrorName } from '../aws/sdk-errors.js';
@@ -31,7 +32,7 @@ export function dynamoDbStoreError(err: unknown, ctx: DynamoDbErrorContext): Key
   if (err instanceof KeystashError) return err;
   const name = awsErrorName(err);
   const message = awsErrorMessage(err);
-  const make = (text: string, code: string): StoreError => new StoreError(text, { code, cause: err });
+  const make = (text: string, code: ErrorCode): StoreError => new StoreError(text, { code, cause: err });
   if (name === 'ResourceNotFoundException') {
     // The hint must create *this* table: `setup` alone would create the default one.
     const tableFlag = ctx.table === DEFAULT_TABLE ? '' : ` -t ${ctx.table}`;

@@ -4,13 +4,14 @@
  * is kept as `cause`; keystash errors pass through unchanged.
  */
 import { KeystashError, StoreError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 
 /** Map any error thrown while opening or using the store file at `file` to a KeystashError. */
 export function sqliteStoreError(err: unknown, file: string): KeystashError {
   if (err instanceof KeystashError) return err;
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
-  const make = (text: string, storeCode: string): StoreError => new StoreError(text, { code: storeCode, cause: err });
+  const make = (text: string, storeCode: ErrorCode): StoreError => new StoreError(text, { code: storeCode, cause: err });
   // SQLite extended codes (SQLITE_IOERR_WRITE…) share the primary code's meaning.
   const primary = code.startsWith('SQLITE_') ? code.split('_').slice(0, 2).join('_') : code;
   switch (primary) {

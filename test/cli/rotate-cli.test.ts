@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Keystash } from '../../src/core/secrets/keystash.js';
+import { Keystash } from '../../src/core/keystash.js';
 import { LocalKms } from '../../src/localkms/local-kms.js';
 import { SqliteStore } from '../../src/secretstore/sqlite.js';
 import type { SecretRecord } from '../../src/secretstore/types.js';

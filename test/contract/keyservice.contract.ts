@@ -48,6 +48,13 @@ export function describeKeyService(name: string, make: () => Promise<KeyServiceF
       expect(out.keyId).toBe(dk.keyId);
     });
 
+    it('names the wrapping key of its own blob as a key it resolves to that ARN, or says it cannot (undefined); never for a foreign blob', async () => {
+      const dk = await fx.service.generateDataKey({ keyId: fx.keyId, numberOfBytes: 64, context: CONTEXT });
+      const id = await fx.service.wrappingKeyId(dk.ciphertextBlob);
+      if (id !== undefined) expect(await fx.service.describeKeyArn?.(id)).toBe(dk.keyId);
+      expect(await fx.service.wrappingKeyId(Uint8Array.from([0xff, 1, 2, 3]))).toBeUndefined();
+    });
+
     it('gives different data keys on every call', async () => {
       const a = await fx.service.generateDataKey({ keyId: fx.keyId, numberOfBytes: 32, context: {} });
       const b = await fx.service.generateDataKey({ keyId: fx.keyId, numberOfBytes: 32, context: {} });

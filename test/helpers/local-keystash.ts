@@ -3,7 +3,7 @@
  * directory, without the CLI or configuration: for core and library tests.
  */
 import { join } from 'node:path';
-import { Keystash } from '../../src/core/secrets/keystash.js';
+import { Keystash } from '../../src/core/keystash.js';
 import { LocalKms } from '../../src/localkms/local-kms.js';
 import { SqliteStore } from '../../src/secretstore/sqlite.js';
 import { tempDir } from './run-cli.js';

@@ -3,7 +3,7 @@
  * asks of the core for a command line) without any backend.
  */
 import type { Config } from '../../src/config.js';
-import type { Keystash } from '../../src/core/secrets/keystash.js';
+import type { Keystash } from '../../src/core/keystash.js';
 
 export interface Call {
   method: string;

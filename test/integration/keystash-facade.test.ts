@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Keystash } from '../../src/core/secrets/keystash.js';
+import { Keystash } from '../../src/core/keystash.js';
 import { MigrateFailedError } from '../../src/core/transfer/migrate.js';
 import { parseBackup } from '../../src/core/transfer/backup-file.js';
 import { IntegrityError, KmsError } from '../../src/errors.js';

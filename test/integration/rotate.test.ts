@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { Keystash } from '../../src/core/secrets/keystash.js';
+import { Keystash } from '../../src/core/keystash.js';
 import { migrate, MigrateFailedError } from '../../src/core/transfer/migrate.js';
 import { rotateSecrets, RotateFailedError } from '../../src/core/secrets/rotate.js';
 import { verifySecrets } from '../../src/core/transfer/verify.js';

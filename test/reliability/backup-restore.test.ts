@@ -12,7 +12,7 @@ import { openConfiguredKeys, openConfiguredStore } from '../../src/wiring.js';
 import { resolveConfig } from '../../src/config.js';
 import { createBackup } from '../../src/core/transfer/backup.js';
 import { parseBackup } from '../../src/core/transfer/backup-file.js';
-import { Keystash } from '../../src/core/secrets/keystash.js';
+import { Keystash } from '../../src/core/keystash.js';
 import type { SecretStore } from '../../src/secretstore/types.js';
 import { awsTestEnv } from '../helpers/aws-env.js';
 import { runInProcess } from '../helpers/in-process.js';
@@ -21,7 +21,7 @@ let home: string;
 let env: Record<string, string>;
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'keystash-backup-restore-'));
-  env = { KEYSTASH_HOME: home, HOME: home, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  env = { KEYSTASH_HOME: join(home, 'data'), HOME: home, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 

@@ -13,7 +13,7 @@ import { openConfiguredKeys, openConfiguredStore } from '../../src/wiring.js';
 import { run } from '../../src/cli/main.js';
 import { resolveConfig } from '../../src/config.js';
 import { importSecrets } from '../../src/core/transfer/import.js';
-import { Keystash } from '../../src/core/secrets/keystash.js';
+import { Keystash } from '../../src/core/keystash.js';
 import { PartialFailureError, StoreError } from '../../src/errors.js';
 import type { SecretStore } from '../../src/secretstore/types.js';
 import { runInProcess } from '../helpers/in-process.js';

@@ -257,6 +257,7 @@ describe('plaintext data keys are zeroed after use', () => {
       encrypt: (req) => real.keys.encrypt(req),
       reEncrypt: (req) => real.keys.reEncrypt(req),
       describeKeyArn: real.keys.describeKeyArn?.bind(real.keys),
+      wrappingKeyId: (blob) => real.keys.wrappingKeyId(blob),
     };
     const k = new lib.Keystash({ store: real.store, keys });
     try {

@@ -6,11 +6,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../../src/errors.js';
 
 const SRC = resolve(import.meta.dirname, '../../src');
 
 interface Edge {
-  from: string; // module path relative to src/, e.g. 'core/secrets/keystash.ts'
+  from: string; // module path relative to src/, e.g. 'core/keystash.ts'
   to: string; // the same for keystash's own modules; the package name otherwise
 }
 
@@ -91,6 +92,86 @@ describe('the import graph of src/', () => {
   });
 });
 
+/** 'core/transfer/restore.ts' → 'transfer'; 'core/keystash.ts' → 'keystash.ts' (the facade); undefined outside core. */
+const roomOf = (module: string): string | undefined => (module.startsWith('core/') ? module.split('/')[1] : undefined);
+
+describe('the rooms of src/core/ (docs/architecture.md "Core rooms")', () => {
+  const coreEdges = GRAPH.filter((e) => roomOf(e.from) !== undefined && isOwn(e.to) && roomOf(e.to) !== undefined && roomOf(e.from) !== roomOf(e.to));
+
+  it('has the facade and four rooms, nothing else', () => {
+    const rooms = new Set(GRAPH.map((e) => roomOf(e.from)).filter((r) => r !== undefined));
+    expect([...rooms].sort()).toEqual(['keystash.ts', 'policy', 'process', 'secrets', 'transfer']);
+  });
+
+  it('no room imports the facade, not even its type', () => {
+    expect(render(coreEdges.filter((e) => e.to === 'core/keystash.ts'))).toEqual([]);
+  });
+
+  it('secrets imports no other room; transfer, process and policy import only secrets', () => {
+    const allowed = (from: string, to: string) => from === 'keystash.ts' || (from !== 'secrets' && to === 'secrets');
+    expect(render(coreEdges.filter((e) => !allowed(roomOf(e.from)!, roomOf(e.to)!)))).toEqual([]);
+  });
+});
+
+/**
+ * The core's operations: exported functions whose first parameter is a keystash or its parts (a
+ * store, a key service, replicas), by module ('core/transfer/import.ts' → ['importSecrets']).
+ */
+function coreOperations(): Map<string, Set<string>> {
+  const operations = new Map<string, Set<string>>();
+  const partsType = /\b(Keystash\w*|SecretReader|SealingParts|SecretStore|KeyService|Replica)\b/;
+  for (const file of readdirSync(join(SRC, 'core'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))) {
+    const source = ts.createSourceFile(file, readFileSync(join(SRC, 'core', file), 'utf8'), ts.ScriptTarget.Latest, true);
+    const names = new Set<string>();
+    for (const statement of source.statements) {
+      if (!ts.isFunctionDeclaration(statement) || !statement.name || !statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+      const first = statement.parameters[0]?.type?.getText(source);
+      if (first !== undefined && partsType.test(first)) names.add(statement.name.text);
+    }
+    operations.set(`core/${file}`, names);
+  }
+  return operations;
+}
+
+/** Value imports of `names` by the CLI, as 'cli/commands/rotate.ts imports rotateSecrets from core/secrets/rotate.ts'. */
+function cliOperationImports(operations: Map<string, Set<string>>): string[] {
+  const found: string[] = [];
+  for (const file of readdirSync(join(SRC, 'cli'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))) {
+    const from = join('cli', file);
+    const source = ts.createSourceFile(file, readFileSync(join(SRC, from), 'utf8'), ts.ScriptTarget.Latest, true);
+    for (const statement of source.statements) {
+      if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || statement.importClause?.isTypeOnly) continue;
+      const target = relative(SRC, resolve(dirname(join(SRC, from)), statement.moduleSpecifier.text)).replace(/\.js$/, '.ts');
+      const bindings = statement.importClause?.namedBindings;
+      if (!bindings || !ts.isNamedImports(bindings)) continue;
+      for (const element of bindings.elements) {
+        const name = (element.propertyName ?? element.name).text;
+        if (!element.isTypeOnly && operations.get(target)?.has(name)) found.push(`${from} imports ${name} from ${target}`);
+      }
+    }
+  }
+  return found;
+}
+
+describe('the facade (docs/architecture.md "The facade")', () => {
+  const operations = coreOperations();
+
+  it('finds the operations (a sanity check of the reader itself)', () => {
+    for (const [module, name] of [['core/secrets/rotate.ts', 'rotateSecrets'], ['core/secrets/select-secrets.ts', 'readSelection'], ['core/process/exec-env.ts', 'resolveExecEnv'], ['core/process/inject.ts', 'renderTemplate'], ['core/transfer/replicate.ts', 'compareReplicas']] as const) {
+      expect(operations.get(module)).toContain(name);
+    }
+    expect(operations.get('core/process/exec-env.ts')).not.toContain('parseEnvMapping'); // a pure helper
+  });
+
+  it('is the CLI\'s only way to an operation: the CLI imports none of them', () => {
+    expect(cliOperationImports(operations)).toEqual([]);
+  });
+
+  it('the probe sees an operation imported by the CLI', () => {
+    expect(cliOperationImports(new Map([['core/process/exec-env.ts', new Set(['parseEnvMapping'])]]))).toContain('cli/commands/exec.ts imports parseEnvMapping from core/process/exec-env.ts');
+  });
+});
+
 describe('one way to do a thing', () => {
   it('commands print --json through printJson (cli/deps.ts), never by hand', () => {
     const commands = join(SRC, 'cli/commands');
@@ -100,5 +181,60 @@ describe('one way to do a thing', () => {
     expect(byHand).toEqual([]);
     // The probe sees the pattern it forbids.
     expect(/stdout\.write\([^;]*JSON\.stringify\([^;]*null, 2\)/.test('deps.io.stdout.write(`${JSON.stringify(x, null, 2)}\\n`);')).toBe(true);
+  });
+});
+
+/**
+ * Where `text` branches on a keystash error code's text: compares it (`===`, `!==`, `case`), looks
+ * a code up in a collection of keystash codes declared in the file (`.has(e.code)`,
+ * `.includes(e.code)`) or tests its prefix (`e.code.startsWith('kms.')`). Node's and SQLite's codes
+ * (`'ENOENT'`, `'SQLITE_BUSY'`) are not keystash codes and pass.
+ */
+function codeComparisons(file: string, text: string): string[] {
+  const codes = new Set<string>(ERROR_CODES);
+  const isCode = (node: ts.Node) => ts.isStringLiteralLike(node) && codes.has(node.text);
+  const isCodeRead = (node: ts.Node) => ts.isPropertyAccessExpression(node) && node.name.text === 'code';
+  const equality = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]);
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const holdsCode = (node: ts.Node): boolean => isCode(node) || (ts.forEachChild(node, (child) => holdsCode(child) || undefined) ?? false);
+  const codeCollections = new Set<string>();
+  const collect = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer !== undefined && holdsCode(node.initializer)) codeCollections.add(node.name.text);
+    ts.forEachChild(node, collect);
+  };
+  collect(source);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    const hit =
+      (ts.isBinaryExpression(node) && equality.has(node.operatorToken.kind) && (isCode(node.left) || isCode(node.right))) ||
+      (ts.isCaseClause(node) && isCode(node.expression)) ||
+      (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ['has', 'includes'].includes(node.expression.name.text) && node.arguments.some(isCodeRead) &&
+        (ts.isIdentifier(node.expression.expression) ? codeCollections.has(node.expression.expression.text) : holdsCode(node.expression.expression))) ||
+      (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'startsWith' && isCodeRead(node.expression.expression) &&
+        node.arguments.some((a) => ts.isStringLiteralLike(a) && ERROR_CODES.some((c) => c.startsWith(a.text))));
+    if (hit) found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${node.getText().slice(0, 80)}`);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+describe('error codes', () => {
+  it('are compared only in src/errors.ts: elsewhere code branches by class (instanceof) or hasErrorCode (typed)', () => {
+    const files = readdirSync(SRC, { recursive: true }).map(String).filter((f) => f.endsWith('.ts') && f !== 'errors.ts');
+    expect(files.flatMap((f) => codeComparisons(f, readFileSync(join(SRC, f), 'utf8')))).toEqual([]);
+  });
+
+  it('the probe sees every form it forbids, and passes Node\'s own codes', () => {
+    const forbidden = [
+      "if (error.code === 'store.tableMissing') return;",
+      "const missing = 'secret.notFound' !== e.code;",
+      "switch (error.code) { case 'kms.decrypt': break; }",
+      "const codes = new Set(['kms.timeout']); codes.has(error.code);",
+      "if (error.code.startsWith('kms.')) retry();",
+      "if (['kms.timeout', 'kms.unreachable'].includes(error.code)) retry();",
+    ];
+    for (const text of forbidden) expect(codeComparisons('probe.ts', text), text).toHaveLength(1);
+    expect(codeComparisons('probe.ts', "const NET = new Set(['ECONNRESET']); if (err.code === 'ENOENT' || NET.has(err.code) || code.startsWith('SQLITE_')) return; hasErrorCode(e, ['kms.audit']);")).toEqual([]);
   });
 });

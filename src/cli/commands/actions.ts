@@ -9,7 +9,6 @@ import { UsageError } from '../../errors.js';
 import { isContextPair, parseContext } from '../arg-checks.js';
 import { printJson, say, withKeystashOf, type CliDeps } from '../deps.js';
 import { promptHidden, readValueArg } from '../io.js';
-import { readSelection } from '../../core/secrets/select-secrets.js';
 import type { OptionsOf } from '../grammar.js';
 import { finishSkipped, skipCollector } from '../skipped.js';
 import { renderFormat } from './formats.js';
@@ -48,7 +47,7 @@ export async function getallAction(deps: CliDeps, flags: ConfigFlags, operands: 
   const selectors = operands.filter((operand) => !isContextPair(operand));
   const { onUnreadable, skipped } = skipCollector(opts);
   const secrets = await withKeystashOf(deps, flags, (ks) =>
-    selectors.length === 0 ? ks.getAll({ version: opts.version, context, onUnreadable }) : readSelection(ks, { selectors, version: opts.version, context, onUnreadable }),
+    selectors.length === 0 ? ks.getAll({ version: opts.version, context, onUnreadable }) : ks.select({ selectors, version: opts.version, context, onUnreadable }),
   );
   // Rendered whole before the first byte is written: a failure leaves stdout empty.
   deps.io.stdout.write(`${await renderFormat(opts.format, secrets, { allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true })}\n`);

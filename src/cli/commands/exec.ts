@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { finishSkipped, skipCollector } from '../skipped.js';
-import { childEnvironment, parseEnvMapping, resolveExecEnv, type EnvMapping } from '../../core/process/exec-env.js';
+import { childEnvironment, parseEnvMapping, type EnvMapping } from '../../core/process/exec-env.js';
 import { describeOverride } from '../../core/process/layering.js';
 import { ChildExit, UsageError } from '../../errors.js';
 
@@ -58,7 +58,7 @@ export function execCommand(deps: CliDeps): Command {
       const [command = '', ...args] = operands.slice(operands.length - commandLength);
       const { onUnreadable, skipped } = skipCollector(opts);
       const entries = await withKeystash(deps, cmd, (ks) =>
-        resolveExecEnv(ks, { selectors, all: opts.all, strict: opts.strict, onUnreadable, mappings: opts.env, files: opts.file, stripPrefix: opts.stripPrefix, allowEnv: opts.allowEnv, context: parseContext(opts.context),
+        ks.execEnvironment({ selectors, all: opts.all, strict: opts.strict, onUnreadable, mappings: opts.env, files: opts.file, stripPrefix: opts.stripPrefix, allowEnv: opts.allowEnv, context: parseContext(opts.context),
           // --pristine passes none of the caller's variables, so there is nothing for --no-clobber to keep.
           override: opts.override === true, noClobber: opts.clobber === false && opts.pristine !== true, callerEnv: deps.io.env, onOverride: opts.quietOverrides ? undefined : (o) => say(deps, describeOverride(o)) }),
       );

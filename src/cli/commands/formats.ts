@@ -1,4 +1,4 @@
-import type { SecretPairs } from '../../core/secrets/keystash.js';
+import type { SecretPairs } from '../../core/secrets/get-all.js';
 import type { FormatOptions } from '../../format/types.js';
 
 /** The formats credstash's get/getall offer (docs/format.md §3.8). */

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { printJson, withKeystash, type CliDeps } from '../deps.js';
-import { secretHistory } from '../../core/secrets/history.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `history`. */
@@ -19,7 +18,7 @@ export function historyCommand(deps: CliDeps): Command {
     .option('--json', 'print a JSON array')
     .addHelpText('after', '\nExamples:\n  $ keystash history db.pw\n  $ keystash history db.pw --keys --json')
     .action(async (name: string, pairs: string[], opts: HistoryOptions, cmd: Command) => {
-      const rows = await withKeystash(deps, cmd, (ks) => secretHistory(ks, name, { keys: opts.keys, context: parseContext(pairs) }));
+      const rows = await withKeystash(deps, cmd, (ks) => ks.history(name, { keys: opts.keys, context: parseContext(pairs) }));
       if (opts.json) {
         const out = rows.map((r) => ({ version: r.version, createdAt: r.createdAt ?? null, comment: r.comment ?? null, ...(opts.keys ? { keyArn: r.keyArn ?? null } : {}) }));
         printJson(deps, out);

@@ -4,7 +4,7 @@ import { printJson, withKeystash, type CliDeps } from '../deps.js';
 import { readStdin, readValueFile } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { oneLine } from '../../format/one-line.js';
-import { importSecrets, type ImportResult } from '../../core/transfer/import.js';
+import type { ImportResult } from '../../core/transfer/import.js';
 import { detectFormat, IMPORT_FORMATS, parseImport, type ImportFormat } from '../../core/transfer/import-file.js';
 import { DEFAULT_KEY } from '../../config.js';
 
@@ -36,7 +36,7 @@ export function importCommand(deps: CliDeps): Command {
       const context = parseContext(pairs);
       const progress = progressReporter(deps.io, 'import');
       const results = await withKeystash(deps, cmd, (ks) =>
-        importSecrets(ks, secrets, { dryRun: opts.dryRun, keyId: opts.key, context, comment: opts.comment, onProgress: progress.onProgress }),
+        ks.import(secrets, { dryRun: opts.dryRun, keyId: opts.key, context, comment: opts.comment, onProgress: progress.onProgress }),
       { create: true },
       ).finally(progress.done);
       printImportReport(deps, results, opts.json === true, opts.dryRun === true);

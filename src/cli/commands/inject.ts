@@ -3,7 +3,7 @@ import { parseContext } from '../arg-checks.js';
 import { withKeystash, type CliDeps } from '../deps.js';
 import { readStdin, readValueFile } from '../io.js';
 import { writeOutput } from '../output-file.js';
-import { parseTemplate, renderTemplate } from '../../core/process/inject.js';
+import { parseTemplate } from '../../core/process/inject.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `inject`. */
@@ -31,7 +31,7 @@ export function injectCommand(deps: CliDeps): Command {
         deps.io.stdout.write(parseTemplate(template).map((r) => `line ${r.line}: ${oneLine(r.name)}${r.version === undefined ? '' : `@${r.version}`}\n`).join(''));
         return;
       }
-      const [text, dataDir] = await withKeystash(deps, cmd, async (ks, config) => [await renderTemplate(ks, template, { context }), config.dataDir] as const);
+      const [text, dataDir] = await withKeystash(deps, cmd, async (ks, config) => [await ks.inject(template, { context }), config.dataDir] as const);
       await writeOutput(deps.io.stdout, opts.outFile, text, { dataDir });
     });
 }

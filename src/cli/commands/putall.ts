@@ -3,7 +3,6 @@ import { parseContext } from '../arg-checks.js';
 import { withKeystash, type CliDeps } from '../deps.js';
 import { readValueArg } from '../io.js';
 import { progressReporter } from '../progress.js';
-import { importSecrets } from '../../core/transfer/import.js';
 import { parseImport } from '../../core/transfer/import-file.js';
 import { printImportReport } from './import.js';
 import { DEFAULT_KEY } from '../../config.js';
@@ -31,7 +30,7 @@ export function putallCommand(deps: CliDeps): Command {
       const secrets = parseImport(text, 'json', credentials.startsWith('@') ? credentials.slice(1) : 'credentials');
       const context = parseContext(pairs);
       const progress = progressReporter(deps.io, 'putall');
-      const results = await withKeystash(deps, cmd, (ks) => importSecrets(ks, secrets, { dryRun: opts.dryRun, keyId: opts.key, context, onProgress: progress.onProgress }), { create: true }).finally(progress.done);
+      const results = await withKeystash(deps, cmd, (ks) => ks.import(secrets, { dryRun: opts.dryRun, keyId: opts.key, context, onProgress: progress.onProgress }), { create: true }).finally(progress.done);
       printImportReport(deps, results, opts.json === true, opts.dryRun === true);
     });
 }

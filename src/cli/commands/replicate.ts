@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { flagsOf, printJson, say, type CliDeps } from '../deps.js';
 import { resolveConfig, type Config } from '../../config.js';
-import { replicate, ReplicateFailedError, type ReplicateSummary } from '../../core/transfer/replicate.js';
+import { ReplicateFailedError, type ReplicateSummary } from '../../core/transfer/replicate.js';
 import { UsageError } from '../../errors.js';
 
 /** Options of `replicate`. */
@@ -57,7 +57,7 @@ export function replicateCommand(deps: CliDeps): Command {
           await dest.setup();
           let summary: ReplicateSummary;
           try {
-            summary = await replicate(source, dest, { rewrapKeyId: opts.rewrapKey, context: parseContext(pairs) });
+            summary = await source.replicate(dest, { rewrapKeyId: opts.rewrapKey, context: parseContext(pairs) });
           } catch (error) {
             if (error instanceof ReplicateFailedError) report(deps, error.summary, label, opts.json === true);
             throw error;

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { printJson, say, withKeystash, type CliDeps } from '../deps.js';
 import { progressReporter } from '../progress.js';
-import { rotateSecrets, RotateFailedError, type RotateSummary } from '../../core/secrets/rotate.js';
+import { RotateFailedError, type RotateSummary } from '../../core/secrets/rotate.js';
 import { isPattern } from '../../core/secrets/wildcard.js';
 import { UsageError } from '../../errors.js';
 
@@ -48,7 +48,7 @@ export function rotateCommand(deps: CliDeps): Command {
       const report = (s: RotateSummary) => (opts.json ? printJson(deps, summaryJson(s)) : say(deps, summaryLine(s)));
       try {
         const summary = await withKeystash(deps, cmd, (ks) =>
-          rotateSecrets(ks, {
+          ks.rotate({
             mode: opts.reseal ? 'reseal' : 'rewrap',
             keyId: opts.key,
             all: opts.all,

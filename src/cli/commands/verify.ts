@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { parseContext } from '../arg-checks.js';
 import { flagsOf, printJson, withKeystash, type CliDeps } from '../deps.js';
 import { resolveConfig } from '../../config.js';
-import { compareReplicas, type ReplicaComparison } from '../../core/transfer/replicate.js';
-import type { Keystash } from '../../core/secrets/keystash.js';
+import type { ReplicaComparison } from '../../core/transfer/replicate.js';
+import { Keystash } from '../../core/keystash.js';
 import { createProgress, type Progress } from '../progress.js';
 import { PartialFailureError } from '../../errors.js';
 import { oneLine, safeLines } from '../../format/one-line.js';
@@ -64,7 +64,7 @@ async function compareRegions(deps: CliDeps, cmd: Command): Promise<{ home: stri
   const opened: Keystash[] = [];
   try {
     for (const region of config.regions) opened.push(await deps.open(resolveConfig({ ...flags, regions: region }, deps.io.env)));
-    const comparison = await compareReplicas(opened.map((ks, i) => ({ name: config.regions[i]!, store: ks.store })));
+    const comparison = await Keystash.compareReplicas(opened.map((ks, i) => ({ name: config.regions[i]!, keystash: ks })));
     return { home: config.regions[0]!, comparison };
   } finally {
     for (const ks of opened) ks.close();

@@ -6,7 +6,7 @@
 import { missingOf, notFoundError, SecretNotFoundError, UsageError } from '../../errors.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { toVarName, toVarNames } from '../../format/varname.js';
-import type { Keystash } from '../secrets/keystash.js';
+import type { KeystashReader } from '../secrets/parts.js';
 import { layerSecrets, type Override } from './layering.js';
 import { readSelection, isEmptySelection, type SecretSelection } from '../secrets/select-secrets.js';
 
@@ -19,7 +19,7 @@ export interface EnvMapping {
   version?: string | undefined;
 }
 
-interface ExecEnvOptions extends SecretSelection {
+export interface ExecEnvOptions extends SecretSelection {
   mappings?: readonly EnvMapping[] | undefined;
   /** `--file VAR=name[@version]`: secrets the caller writes to files, VAR then holding the path. */
   files?: readonly EnvMapping[] | undefined;
@@ -65,7 +65,7 @@ export function parseEnvMapping(text: string, flag = '--env'): EnvMapping {
  * nothing under `strict`, a name that cannot be a variable, two secrets on one variable) is thrown
  * before anything is returned, so the child is never started with a partial environment.
  */
-export async function resolveExecEnv(keystash: Keystash, options: ExecEnvOptions): Promise<EnvEntry[]> {
+export async function resolveExecEnv(keystash: Pick<KeystashReader, 'get' | 'getAll' | 'names'>, options: ExecEnvOptions): Promise<EnvEntry[]> {
   const files = options.files ?? [];
   const allMappings = [...(options.mappings ?? []), ...files];
   if (isEmptySelection(options) && allMappings.length === 0) {

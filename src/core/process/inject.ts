@@ -8,7 +8,7 @@
 import { isSetupError, KeystashError, missingOf, notFoundError, PartialFailureError, UsageError } from '../../errors.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { mapSettled } from '../secrets/concurrency.js';
-import type { Keystash } from '../secrets/keystash.js';
+import type { KeystashReader } from '../secrets/parts.js';
 
 /** One reference found in a template. */
 interface TemplateReference {
@@ -54,7 +54,7 @@ export interface InjectOptions {
  * returned: one failure as its own error class with `line N:` in front of its message, several as
  * a PartialFailureError listing each line.
  */
-export async function renderTemplate(keystash: Keystash, text: string, options: InjectOptions = {}): Promise<string> {
+export async function renderTemplate(keystash: Pick<KeystashReader, 'get' | 'keys' | 'concurrency'>, text: string, options: InjectOptions = {}): Promise<string> {
   const references = parseTemplate(text);
   const keyOf = (r: TemplateReference) => `${r.name}\0${r.version ?? ''}`;
   const unique = new Map<string, TemplateReference>();

@@ -8,13 +8,21 @@ import type { SecretMeta } from '../../secretstore/types.js';
 import type { KeystashParts } from './parts.js';
 import { newestFirst, wrappingKeyArn } from './rows.js';
 
-interface HistoryEntry extends SecretMeta {
+export interface HistoryEntry extends SecretMeta {
   /** ARN of the wrapping master key (only when asked for). */
   keyArn?: string | undefined;
 }
 
+/** Options of {@link secretHistory}. */
+export interface HistoryOptions {
+  /** Add the ARN of the key that wrapped each version (one KMS Decrypt each). */
+  keys?: boolean | undefined;
+  /** The encryption context the versions were stored with (for `keys`). */
+  context?: EncryptionContext | undefined;
+}
+
 /** Versions of `name` newest first (SecretNotFoundError when none); `keys` adds each key ARN. */
-export async function secretHistory(keystash: Pick<KeystashParts, 'store' | 'keys'>, name: string, options: { keys?: boolean; context?: EncryptionContext } = {}): Promise<HistoryEntry[]> {
+export async function secretHistory(keystash: Pick<KeystashParts, 'store' | 'keys'>, name: string, options: HistoryOptions = {}): Promise<HistoryEntry[]> {
   const rows: HistoryEntry[] = await versionsNewestFirst(keystash, name);
   if (!options.keys) return rows;
   const out: HistoryEntry[] = [];
@@ -27,7 +35,7 @@ export async function secretHistory(keystash: Pick<KeystashParts, 'store' | 'key
 }
 
 /** Every version of one secret, newest first (ARN not resolved); SecretNotFoundError when none. */
-export async function versionsNewestFirst({ store }: Pick<KeystashParts, 'store'>, name: string): Promise<SecretMeta[]> {
+async function versionsNewestFirst({ store }: Pick<KeystashParts, 'store'>, name: string): Promise<SecretMeta[]> {
   const rows: SecretMeta[] = [];
   for await (const meta of store.listVersions(name)) rows.push(meta);
   if (rows.length === 0) throw new SecretNotFoundError(name);

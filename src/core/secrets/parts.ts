@@ -1,10 +1,13 @@
 /**
- * What the bulk operations (rotate, migrate, restore, verify, backup, import, history) take
- * instead of a whole Keystash: the store, the key service and the concurrency bound. A Keystash
- * satisfies both interfaces, so library callers may pass one.
+ * What the operations (rotate, migrate, restore, verify, backup, import, history, exec, inject)
+ * take instead of a whole Keystash: the store, the key service and the concurrency bound, and
+ * where they write or read values, the facade's writer or readers. A Keystash satisfies every
+ * interface here, so library callers may pass one; the operations never import the facade.
  */
 import type { SecretStore, SecretRecord } from '../../secretstore/types.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
+import type { GetOptions } from './get.js';
+import type { GetAllOptions, SecretPairs } from './get-all.js';
 
 /** The store, the key service and the bulk concurrency bound of one keystash. */
 export interface KeystashParts {
@@ -32,4 +35,14 @@ export interface KeystashWriter extends KeystashParts {
   put(name: string, value: string, options?: WriteOptions): Promise<{ name: string; version: string }>;
   /** Seal `value` as row `name`@`version` without storing it. */
   sealRecord(name: string, value: string, version: string, options?: Omit<WriteOptions, 'version'>): Promise<SecretRecord>;
+}
+
+/**
+ * Parts plus the facade's reads, for operations that read values as every read does (exec,
+ * export, inject): one secret, every name, and the all-or-nothing bulk read.
+ */
+export interface KeystashReader extends KeystashParts {
+  get(name: string, options?: GetOptions): Promise<string>;
+  getAll(options?: GetAllOptions): Promise<SecretPairs>;
+  names(): Promise<string[]>;
 }

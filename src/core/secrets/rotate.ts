@@ -3,11 +3,12 @@
  * data keys. Safe to interrupt and re-run: re-wrap skips rows already wrapped by the destination
  * key and replaces a row's key only if it is still the one read (SecretStore.replaceKey).
  */
-import { DecryptError, IntegrityError, KeystashError, KmsError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../../errors.js';
+import { DecryptError, hasErrorCode, IntegrityError, KeystashError, KmsError, PartialFailureError, SecretNotFoundError, UsageError, VersionConflictError, VersionExistsError } from '../../errors.js';
+import type { ErrorCode } from '../../errors.js';
 import { base64ToBytes, bytesToBase64 } from '../../envelope/codec.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { mapSettled } from './concurrency.js';
-import { describeFailures, selectNames, selectRows, type BulkProgress, type Selection } from '../transfer/bulk.js';
+import { describeFailures, selectNames, selectRows, type BulkProgress, type Selection } from './bulk.js';
 import type { KeystashParts, KeystashWriter } from './parts.js';
 import { asKeystashError, openRecord, proveKeyUsable, readRow, wrappingKeyArn, type RowFailure, type RowRef } from './rows.js';
 import { nextVersion } from './versions.js';
@@ -54,7 +55,7 @@ export class RotateFailedError extends PartialFailureError {
 }
 
 /** KmsError codes about the key or the request, which a rerun does not change. */
-const LASTING_KMS_CODES: ReadonlySet<string> = new Set(['kms.accessDenied', 'kms.decrypt', 'kms.disabled', 'kms.keyNotAllowed', 'kms.notFound', 'kms.validation']);
+const LASTING_KMS_CODES: readonly ErrorCode[] = ['kms.accessDenied', 'kms.decrypt', 'kms.disabled', 'kms.keyNotAllowed', 'kms.notFound', 'kms.validation'];
 
 /**
  * Whether running rotate again may get past `error`: not for a wrong context or a damaged row
@@ -65,7 +66,7 @@ const LASTING_KMS_CODES: ReadonlySet<string> = new Set(['kms.accessDenied', 'kms
 function transient(error: KeystashError): boolean {
   if (error instanceof DecryptError || error instanceof IntegrityError || error instanceof UsageError) return false;
   if (error instanceof VersionConflictError || error instanceof SecretNotFoundError) return false;
-  if (error instanceof KmsError) return !LASTING_KMS_CODES.has(error.code);
+  if (error instanceof KmsError) return !hasErrorCode(error, LASTING_KMS_CODES);
   return true;
 }
 

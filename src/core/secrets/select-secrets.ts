@@ -5,12 +5,13 @@
  */
 import { notFoundError, PartialFailureError, SecretNotFoundError, UsageError } from '../../errors.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
-import type { GetAllOptions, Keystash, SecretPairs } from './keystash.js';
+import type { GetAllOptions, SecretPairs } from './get-all.js';
+import type { KeystashReader } from './parts.js';
 import { expandWildcard, isPattern } from './wildcard.js';
 import { byCodeUnit } from '../../order.js';
 
 /** What reading a selection uses of a Keystash: its names and its all-or-nothing reader. */
-type SecretReader = Pick<Keystash, 'names' | 'getAll'>;
+type SecretReader = Pick<KeystashReader, 'names' | 'getAll'>;
 
 export interface SecretSelection {
   /** Exact names and globs, as given on the command line. */
@@ -20,7 +21,7 @@ export interface SecretSelection {
   strict?: boolean | undefined;
   context?: EncryptionContext | undefined;
   version?: string | undefined;
-  /** `--skip-unreadable`: told of the secrets left out instead of failing (Keystash.getAll). */
+  /** `--skip-unreadable`: told of the secrets left out instead of failing (get-all.ts). */
   onUnreadable?: GetAllOptions['onUnreadable'];
 }
 

@@ -7,7 +7,7 @@
 import { PartialFailureError, UsageError, VersionExistsError, type KeystashError } from '../../errors.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { oneLine } from '../../format/one-line.js';
-import type { BulkProgress } from './bulk.js';
+import type { BulkProgress } from '../secrets/bulk.js';
 import { mapSettled } from '../secrets/concurrency.js';
 import type { KeystashWriter } from '../secrets/parts.js';
 import { asKeystashError, openRecord } from '../secrets/rows.js';

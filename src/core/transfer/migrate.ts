@@ -8,7 +8,7 @@ import { KeystashError, PartialFailureError, StoreError, TableMissingError, Usag
 import type { SecretRecord } from '../../secretstore/types.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { mapSettled } from '../secrets/concurrency.js';
-import { describeFailures, type BulkProgress } from './bulk.js';
+import { describeFailures, type BulkProgress } from '../secrets/bulk.js';
 import type { KeystashParts } from '../secrets/parts.js';
 import { asKeystashError, authenticateRecord, byNameThenVersion, readRow, rewrapKey, sameSealed, type RowFailure, type RowRef } from '../secrets/rows.js';
 

@@ -17,7 +17,7 @@
  * deadline, counted from when the fallback starts). Core: no I/O of its own, no printing; the
  * caller learns of fallbacks through `onFallback`.
  */
-import { KeystashError, KmsError, StoreError } from '../../errors.js';
+import { hasErrorCode, KeystashError, KmsError, StoreError, type ErrorCode } from '../../errors.js';
 import type {
   DataKey, DecryptRequest, DecryptResult, EncryptRequest, EncryptResult, GenerateDataKeyRequest, KeyService, ReEncryptRequest, ReEncryptResult,
 } from '../../envelope/keyservice.js';
@@ -54,9 +54,7 @@ interface RegionRouterOptions {
 }
 
 /** Error codes of a region being out (after the SDK's retries). */
-const OUTAGE_CODES: ReadonlySet<string> = new Set([
-  'store.unreachable', 'store.timeout', 'store.throttled', 'kms.unreachable', 'kms.timeout', 'kms.throttled',
-]);
+const OUTAGE_CODES: readonly ErrorCode[] = ['store.unreachable', 'store.timeout', 'store.throttled', 'kms.unreachable', 'kms.timeout', 'kms.throttled'];
 
 /**
  * True when `err` says the region is out rather than answering: unreachable, timed out (one
@@ -64,7 +62,7 @@ const OUTAGE_CODES: ReadonlySet<string> = new Set([
  */
 export function isRegionOutage(err: unknown): boolean {
   if (!(err instanceof KeystashError)) return false;
-  if (OUTAGE_CODES.has(err.code)) return true;
+  if (hasErrorCode(err, OUTAGE_CODES)) return true;
   const cause = err.cause as { $fault?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
   const status = cause?.$metadata?.httpStatusCode;
   return cause?.$fault === 'server' || (typeof status === 'number' && status >= 500);
@@ -270,6 +268,11 @@ export class RegionalKeys implements KeyService {
 
   reEncrypt(request: ReEncryptRequest): Promise<ReEncryptResult> {
     return this.#router.route('kms', 'ReEncrypt', this.#router.inOrder(), true, (b) => b.keys.reEncrypt(request));
+  }
+
+  /** Read from the blob, not a request: the home region's key service answers, without a fallback. */
+  async wrappingKeyId(ciphertextBlob: Uint8Array): Promise<string | undefined> {
+    return (await this.#router.backends(0)).keys.wrappingKeyId(ciphertextBlob);
   }
 
   async describeKeyArn(keyId: string): Promise<string> {

@@ -14,15 +14,15 @@
  * second run copies nothing and an interrupted run is finished by running it again. A version
  * present with other content is a divergence: reported, never overwritten.
  */
-import { PartialFailureError, KeystashError, VersionExistsError } from '../../errors.js';
+import { DecryptError, KeyNotInKeyringError, KeystashError, KmsError, PartialFailureError, VersionExistsError } from '../../errors.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import type { SecretRecord, SecretStore } from '../../secretstore/types.js';
 import { mapSettled } from '../secrets/concurrency.js';
-import { describeFailures } from './bulk.js';
+import { describeFailures } from '../secrets/bulk.js';
 import type { KeystashParts } from '../secrets/parts.js';
 import { asKeystashError, authenticateRecord, byNameThenVersion, rewrapKey, sameSealed, type RowFailure, type RowRef } from '../secrets/rows.js';
 
-interface ReplicateOptions {
+export interface ReplicateOptions {
   /** Re-wrap each data key for this destination key (default: copy the wrapped key as it is). */
   rewrapKeyId?: string | undefined;
   /** Encryption context of the rows (checking copies, re-wrapping); default none. */
@@ -70,7 +70,7 @@ export async function replicate(source: KeystashParts, dest: KeystashParts, opti
     else summary.diverged.push(ref);
   }
   if (summary.failed.length > 0 || summary.diverged.length > 0) {
-    const hint = options.rewrapKeyId === undefined && summary.failed.some((f) => unwrapFailure(f.error.code))
+    const hint = options.rewrapKeyId === undefined && summary.failed.some((f) => unwrapFailure(f.error))
       ? '; a copy the destination cannot unwrap was wrapped by a single-region key: rerun with --rewrap-key KEY, or move the rows to a multi-region key first (keystash rotate --all --all-versions --key mrk-…)'
       : '';
     throw new ReplicateFailedError(summary, hint);
@@ -79,8 +79,8 @@ export async function replicate(source: KeystashParts, dest: KeystashParts, opti
 }
 
 /** The destination's key service could not unwrap a copied key: its KMS refused, or its keyring lacks the key. */
-function unwrapFailure(code: string): boolean {
-  return code.startsWith('kms.') || code === 'config.noKeyring' || code === 'config.keyNotInKeyring';
+function unwrapFailure(error: KeystashError): boolean {
+  return error instanceof KmsError || error instanceof DecryptError || error instanceof KeyNotInKeyringError;
 }
 
 async function copyRow(source: KeystashParts, dest: KeystashParts, record: SecretRecord, rewrapKeyId: string | undefined, context: EncryptionContext): Promise<Outcome> {

@@ -3,13 +3,12 @@
  * checked before the first write (destination table, conflicting rows, and that the destination
  * key service can unwrap the rows, or re-wrapping through `--rewrap-from`); see restoreBackup.
  */
-import { KeystashError, KmsError, PartialFailureError, StoreError, TableMissingError, UsageError } from '../../errors.js';
+import { hasErrorCode, KeystashError, KmsError, PartialFailureError, TableMissingError, UsageError } from '../../errors.js';
 import { base64ToBytes } from '../../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
-import { bytesToUuid, KEY_ID_BYTES, MIN_WRAPPED_BYTES, WRAPPED_KEY_FORMAT } from '../../localkms/wrapped-key.js';
 import { oneLine } from '../../format/one-line.js';
 import type { SecretRecord } from '../../secretstore/types.js';
-import type { BulkProgress } from './bulk.js';
+import type { BulkProgress } from '../secrets/bulk.js';
 import { mapSettled } from '../secrets/concurrency.js';
 import type { KeystashParts } from '../secrets/parts.js';
 import { asKeystashError, authenticateRecord, describeFirstFailures, rewrapKey, rowLabel, sameSealed } from '../secrets/rows.js';
@@ -41,8 +40,8 @@ type Present = { row: SecretRecord; existing: SecretRecord };
  * Write the rows into `dest`'s store. Before any write: one request proves the destination table
  * exists, and a row present there with different contents is a conflict. Without `rewrap`, the
  * destination key service must unwrap (and MAC-check, no value decrypted) at least one row of
- * every wrapping key (rows grouped by the key id their local-KMS blob names; other blobs one by
- * one), else the restore is refused (KmsError naming --rewrap-from) and nothing is written: a
+ * every wrapping key (rows grouped by the key id their blob names, KeyService.wrappingKeyId;
+ * other blobs one by one), else the restore is refused (KmsError naming --rewrap-from) and nothing is written: a
  * backup made with another key service is never stored unreadable. With `rewrap`, every row is
  * re-wrapped and checked through the destination before it is written, and a row present with
  * the backup's own (foreign) wrapped key is repaired in place. Rows bound to an encryption
@@ -93,13 +92,13 @@ export async function restoreBackup(dest: KeystashParts, rows: readonly SecretRe
 
 /**
  * Refuse (before any write) unless the destination key service unwraps at least one row of each
- * wrapping key, or (local-KMS blobs, which name their key) holds that key; rows of a proven key
+ * wrapping key, or (blobs that name their key) holds that key; rows of a proven key
  * that fail alone (another encryption context) are copied as they are, as before.
  */
 async function proveUnwrappable(dest: KeystashParts, rows: readonly SecretRecord[], context: EncryptionContext): Promise<void> {
   const groups = new Map<string, SecretRecord[]>();
   for (const row of rows) {
-    const id = wrappingKeyId(row.key);
+    const id = await wrappingGroup(dest.keys, row.key);
     groups.set(id, [...(groups.get(id) ?? []), row]);
   }
   const results = await mapSettled(groups.entries(), dest.concurrency, async ([id, group]) => {
@@ -113,8 +112,8 @@ async function proveUnwrappable(dest: KeystashParts, rows: readonly SecretRecord
         last = error;
       }
     }
-    // A local-KMS blob names its master key: if the destination holds that key, the rows are
-    // bound to another encryption context (restored as they are), not from another KMS.
+    // A blob that names its master key (KeyService.wrappingKeyId): if the destination holds that
+    // key, the rows are bound to another encryption context (restored as they are), not from another KMS.
     if (await holdsKey(dest, id)) return;
     throw last;
   });
@@ -131,11 +130,11 @@ async function proveUnwrappable(dest: KeystashParts, rows: readonly SecretRecord
   );
 }
 
-/** True when the destination key service knows the master key a `local:` group names. */
+/** True when the destination key service knows the master key a `key:` group names. */
 async function holdsKey(dest: KeystashParts, id: string): Promise<boolean> {
-  if (!id.startsWith('local:') || !dest.keys.describeKeyArn) return false;
+  if (!id.startsWith('key:') || !dest.keys.describeKeyArn) return false;
   try {
-    await dest.keys.describeKeyArn(id.slice('local:'.length));
+    await dest.keys.describeKeyArn(id.slice('key:'.length));
     return true;
   } catch (error) {
     if (error instanceof KmsError && isTransportFailure(error)) throw error;
@@ -143,15 +142,19 @@ async function holdsKey(dest: KeystashParts, id: string): Promise<boolean> {
   }
 }
 
-/** The master key id (a UUID) named by a local-KMS blob; other blobs (AWS KMS) stand alone. */
-function wrappingKeyId(key: string): string {
+/**
+ * The group of a row's wrapped key: `key:ID` when the destination's key service reads the master
+ * key id from the blob, else the blob alone (an opaque or malformed blob fails its own check).
+ */
+async function wrappingGroup(keys: KeyService, key: string): Promise<string> {
+  let blob: Uint8Array;
   try {
-    const blob = base64ToBytes(key, 'key');
-    if (blob.length >= MIN_WRAPPED_BYTES && blob[0] === WRAPPED_KEY_FORMAT) return `local:${bytesToUuid(blob.subarray(1, 1 + KEY_ID_BYTES))}`;
+    blob = base64ToBytes(key, 'key');
   } catch {
-    // a malformed key stands alone and fails its own check
+    return `blob:${key}`;
   }
-  return `blob:${key}`;
+  const id = await keys.wrappingKeyId(blob);
+  return id === undefined ? `blob:${key}` : `key:${id}`;
 }
 
 /** One read before the file's rows are looked up: a missing table or unreachable store fails here, once. */
@@ -214,8 +217,9 @@ function checkReadable(dest: KeystashParts, record: SecretRecord, context: Encry
   return authenticateRecord(dest.keys, record, context);
 }
 
+/** The key service did not answer (or is not a KMS): no row's fault, so the restore stops at it. */
 function isTransportFailure(error: KeystashError): boolean {
-  return error.code === 'kms.unreachable' || error.code === 'kms.timeout' || error.code === 'kms.notKms';
+  return hasErrorCode(error, ['kms.unreachable', 'kms.timeout', 'kms.notKms']);
 }
 
 /** Per-row failures on one line (the CLI prints one error line), the first five in full. */

@@ -5,7 +5,7 @@
  */
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { mapSettled } from '../secrets/concurrency.js';
-import type { BulkProgress } from './bulk.js';
+import type { BulkProgress } from '../secrets/bulk.js';
 import type { KeystashParts } from '../secrets/parts.js';
 import { asKeystashError, byNameThenVersion, openRecord, readRow, type RowFailure, type RowRef } from '../secrets/rows.js';
 import type { SecretRecord } from '../../secretstore/types.js';

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
-import type { Keystash } from '../../../src/core/secrets/keystash.js';
+import type { Keystash } from '../../../src/core/keystash.js';
 import { run } from '../../../src/cli/main.js';
 import type { CliWiring } from '../../../src/cli/deps.js';
 import { serialiseBackup } from '../../../src/core/transfer/backup-file.js';
@@ -17,7 +17,7 @@ function harness(env: Record<string, string> = {}) {
   const { open, calls, configs } = spyKeystash((method, args) => {
     if (method === 'put') return { name: args[0], version: '0000000000000000001' };
     if (method === 'get') return 'value';
-    if (method === 'getAll' || method === 'getMatching') return [['a', '1']];
+    if (method === 'getAll' || method === 'getMatching' || method === 'select') return [['a', '1']];
     if (method === 'list' || method === 'names' || method === 'delete') return [];
     if (method === 'setup') return { created: true };
     return undefined;
@@ -60,7 +60,7 @@ describe('argv → options', () => {
       args: ['n', 'v', { keyId: 'alias/credstash', comment: undefined, digest: 'SHA256', context: {}, version: '7', expectVersion: undefined }],
     },
     // Exact names are read by name (no listing): what a role limited by iam-policy --prefix can do.
-    { argv: ['export', 'a', '-f', 'docker', '--context', 'k=v'], method: 'getAll', args: [{ names: ['a'], context: { k: 'v' }, version: undefined }] },
+    { argv: ['export', 'a', '-f', 'docker', '--context', 'k=v'], method: 'select', args: [{ selectors: ['a'], strict: false, context: { k: 'v' } }] },
   ];
   for (const row of rows) {
     it(row.argv.join(' '), async () => {

@@ -44,7 +44,7 @@ describe('exitCodeFor', () => {
     ['SkippedUnreadableError', new SkippedUnreadableError('skipped 1', ['a']), EXIT.SKIPPED],
     ['CancelledError', new CancelledError(), EXIT.INTERRUPTED],
     ['InternalError (a bug)', new InternalError('invariant'), EXIT.FAILURE],
-    ['a bare KeystashError', new KeystashError('other', { code: 'other' }), EXIT.FAILURE],
+    ['a bare KeystashError', new KeystashError('other', { code: 'keystash.error' }), EXIT.FAILURE],
     ['a plain Error', new Error('boom'), EXIT.FAILURE],
     ['a TypeError', new TypeError('x is undefined'), EXIT.FAILURE],
     ['a string', 'thrown text', EXIT.FAILURE],

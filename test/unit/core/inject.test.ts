@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTemplate, renderTemplate } from '../../../src/core/process/inject.js';
-import type { Keystash } from '../../../src/core/secrets/keystash.js';
+import type { Keystash } from '../../../src/core/keystash.js';
 import { SecretNotFoundError, SecretsNotFoundError, UsageError } from '../../../src/errors.js';
 
 /** A stand-in with get() only, recording calls and the most reads in flight at once. */

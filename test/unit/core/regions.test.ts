@@ -5,8 +5,8 @@ import { DecryptError, IntegrityError, KmsError, SecretNotFoundError, StoreError
 
 describe('isRegionOutage', () => {
   it('unreachable, timed out and throttled (after the SDK retries) are outages, in either service', () => {
-    for (const code of ['store.unreachable', 'store.timeout', 'store.throttled']) expect(isRegionOutage(new StoreError('x', { code }))).toBe(true);
-    for (const code of ['kms.unreachable', 'kms.timeout', 'kms.throttled']) expect(isRegionOutage(new KmsError('x', { code }))).toBe(true);
+    for (const code of ['store.unreachable', 'store.timeout', 'store.throttled'] as const) expect(isRegionOutage(new StoreError('x', { code }))).toBe(true);
+    for (const code of ['kms.unreachable', 'kms.timeout', 'kms.throttled'] as const) expect(isRegionOutage(new KmsError('x', { code }))).toBe(true);
   });
 
   it('a 5xx server fault is an outage', () => {

@@ -57,6 +57,9 @@ function fakeKeys(): KeyService & { handedOut: Uint8Array[]; encrypted: Array<{ 
     async reEncrypt() {
       throw new Error('not used');
     },
+    async wrappingKeyId(blob: Uint8Array) {
+      return arns[blob[0] ?? arns.length];
+    },
   };
 }
 

@@ -3,12 +3,12 @@
  * rows, progress events, and failure reports.
  */
 import { SecretNotFoundError, UsageError } from '../../errors.js';
-import { compareVersions, latestRecord } from '../secrets/versions.js';
-import { expandWildcard, isPattern } from '../secrets/wildcard.js';
-import type { KeystashParts } from '../secrets/parts.js';
-import { storedNames } from '../secrets/names.js';
+import { compareVersions, latestRecord } from './versions.js';
+import { expandWildcard, isPattern } from './wildcard.js';
+import type { KeystashParts } from './parts.js';
+import { storedNames } from './names.js';
 import { oneLine } from '../../format/one-line.js';
-import { describeFirstFailures, type RowFailure, type RowRef } from '../secrets/rows.js';
+import { describeFirstFailures, type RowFailure, type RowRef } from './rows.js';
 import { byCodeUnit } from '../../order.js';
 
 /** Which secrets a bulk operation touches: exact names, globs, or every secret. */
