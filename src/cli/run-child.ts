@@ -28,30 +28,16 @@ interface RunChildOptions {
  */
 export function runChild(command: string, args: readonly string[], env: Record<string, string>, options: RunChildOptions = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    let child: ReturnType<typeof spawn>;
+    let child: ReturnType<typeof spawn> | undefined;
     const mask = options.mask !== undefined && options.mask.length > 0 ? options.mask : undefined;
     const pipes = mask ? fifoPair() : undefined;
-    try {
-      const stdio = !mask ? 'inherit' : pipes ? ['inherit', pipes.out.write, pipes.err.write] : ['inherit', 'pipe', 'pipe'];
-      child = spawn(command, [...args], { stdio: stdio as 'inherit', env });
-    } catch (error) {
-      // Thrown, not emitted, for E2BIG: a secret over 128 KiB (Linux's limit for one variable).
-      pipes?.close();
-      reject(cannotRun(command, error as NodeJS.ErrnoException, env));
-      return;
-    }
-    if (process.pid === 1) {
-      // PID 1 (a container's entrypoint): every signal above is caught, so none is ignored as PID 1
-      // ignores signals it has no handler for. But orphaned grandchildren are re-parented to PID 1
-      // and only waitpid(-1) reaps them: Node cannot (libuv waits for its own children only, and
-      // Node has no prctl(PR_SET_CHILD_SUBREAPER)), so their zombies stay until keystash exits.
-      process.stderr.write('keystash: running as PID 1: orphaned grandchildren are not reaped; run the container with an init (docker run --init, tini)\n');
-    }
-    // Only the child holds the write ends now: when it (and whatever it started) is done, the
-    // readers see the end; when a reader is closed, its next write gets SIGPIPE/EPIPE.
-    pipes?.closeWriteEnds();
+    // The handlers go in before the child starts: installed after, a signal sent as soon as the
+    // child showed it was up (on a busy machine, before keystash ran again) found no handler and
+    // killed keystash, leaving the child orphaned without the signal. No handler can run before
+    // spawn returns (they run from the event loop, and nothing here awaits), so each finds a child.
     const handlers = FORWARDED_SIGNALS.map((signal) => {
       const handler = () => {
+        if (child === undefined) return;
         // The child runs in keystash's process group. A terminal's Ctrl-C/Ctrl-\/resize goes to the
         // whole foreground group, so when that group is ours the child already has the signal:
         // forwarding it too would deliver it twice. (tini and dumb-init instead give the child its
@@ -68,15 +54,36 @@ export function runChild(command: string, args: readonly string[], env: Record<s
     const cleanup = () => {
       for (const [signal, handler] of handlers) process.removeListener(signal, handler);
     };
-    child.on('error', (error: NodeJS.ErrnoException) => {
+    try {
+      const stdio = !mask ? 'inherit' : pipes ? ['inherit', pipes.out.write, pipes.err.write] : ['inherit', 'pipe', 'pipe'];
+      child = spawn(command, [...args], { stdio: stdio as 'inherit', env });
+    } catch (error) {
+      // Thrown, not emitted, for E2BIG: a secret over 128 KiB (Linux's limit for one variable).
+      cleanup();
+      pipes?.close();
+      reject(cannotRun(command, error as NodeJS.ErrnoException, env));
+      return;
+    }
+    const started = child;
+    if (process.pid === 1) {
+      // PID 1 (a container's entrypoint): every signal above is caught, so none is ignored as PID 1
+      // ignores signals it has no handler for. But orphaned grandchildren are re-parented to PID 1
+      // and only waitpid(-1) reaps them: Node cannot (libuv waits for its own children only, and
+      // Node has no prctl(PR_SET_CHILD_SUBREAPER)), so their zombies stay until keystash exits.
+      process.stderr.write('keystash: running as PID 1: orphaned grandchildren are not reaped; run the container with an init (docker run --init, tini)\n');
+    }
+    // Only the child holds the write ends now: when it (and whatever it started) is done, the
+    // readers see the end; when a reader is closed, its next write gets SIGPIPE/EPIPE.
+    pipes?.closeWriteEnds();
+    started.on('error', (error: NodeJS.ErrnoException) => {
       cleanup();
       reject(cannotRun(command, error, env));
     });
-    const [out, err] = pipes ? [pipes.out.reader(), pipes.err.reader()] : [child.stdout, child.stderr];
+    const [out, err] = pipes ? [pipes.out.reader(), pipes.err.reader()] : [started.stdout, started.stderr];
     const failed: NodeJS.ErrnoException[] = [];
     const drained =
       mask && out && err ? Promise.all([relayMasked(out, standardTarget(1), mask, failed), relayMasked(err, standardTarget(2), mask, failed)]) : Promise.resolve();
-    child.on('exit', (code, signal) => {
+    started.on('exit', (code, signal) => {
       cleanup();
       const status = code ?? (signal ? signalStatus(signal) : 128);
       void drained.then(() => {
