@@ -18,10 +18,10 @@ export function checked(problem: (text: string) => string | undefined): (text: s
 /** A version to read given on the command line: digits, or a 19+ character stored form. */
 export const parseVersionArg = checked(versionArgProblem);
 
-/** A positive integer option (concurrency, limits). */
-export function parsePositiveInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('not a positive integer (the value given is not shown, in case it is the secret)');
+/** A TCP port, 0 (any free one) to 65535, in decimal digits. */
+export function parsePort(text: string): number {
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 0 && n <= 65535)) throw new InvalidArgumentError('not a port number from 0 to 65535 (the value given is not shown, in case it is the secret)');
   return n;
 }
 

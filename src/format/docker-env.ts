@@ -17,7 +17,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { FormatOptions, SecretMap } from './types.js';
-import { quoteName } from './types.js';
+import { otherFormats, quoteName } from './types.js';
 import { variableEntries } from './varname.js';
 
 /** Go's `bufio.MaxScanTokenSize`: a line and its `\n` must fit in this many bytes. */
@@ -48,7 +48,7 @@ export function renderDockerEnv(secrets: SecretMap, options: FormatOptions = {})
     .map(([name, value, varName]) => {
       const problem = dockerEnvProblem(varName, value);
       if (problem !== undefined) {
-        throw new UsageError(`secret ${quoteName(name)} cannot be written in docker env-file format: ${problem}; use the shell or json format instead`);
+        throw new UsageError(`secret ${quoteName(name)} cannot be written in docker env-file format: ${problem}; ${otherFormats(value)}`);
       }
       return `${varName}=${value}\n`;
     })

@@ -16,7 +16,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { FormatOptions, SecretMap } from './types.js';
-import { quoteName } from './types.js';
+import { otherFormats, quoteName } from './types.js';
 import { variableEntries } from './varname.js';
 
 const DOUBLE_QUOTE_SPECIALS = /["\\$`]/;
@@ -46,7 +46,7 @@ export function renderDotenv(secrets: SecretMap, options: FormatOptions = {}): s
     .map(([name, value, varName]) => {
       const result = quoteDotenvValue(value);
       if ('refused' in result) {
-        throw new UsageError(`secret ${quoteName(name)} cannot be written in dotenv format: ${result.refused}; use the shell or json format instead`);
+        throw new UsageError(`secret ${quoteName(name)} cannot be written in dotenv format: ${result.refused}; ${otherFormats(value)}`);
       }
       return `${varName}=${result.quoted}\n`;
     })

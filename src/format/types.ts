@@ -61,3 +61,11 @@ export function compareCodePoints(a: string, b: string): number {
 function isPairList(secrets: SecretMap): secrets is ReadonlyArray<readonly [string, string]> {
   return Array.isArray(secrets);
 }
+
+/**
+ * Where a value refused by a variable format can go instead: `shell` carries any value but NUL
+ * (no environment variable can hold one), `json` and `k8s-secret` carry every value.
+ */
+export function otherFormats(value: string): string {
+  return value.includes('\0') ? 'use the json or k8s-secret format instead' : 'use the shell or json format instead';
+}

@@ -139,6 +139,26 @@ describe('one escaping function for everything store- or file-derived that reach
     expect(outputs[4]?.stderr).toContain('Deleting evil\\u001b]0;owned');
   });
 
+  it("list escapes a row's created time; a bulk read's failure list stays one line whatever a name holds", async () => {
+    expect((await h.run(['put', 'when.name', 'v1'])).code).toBe(0);
+    expect((await h.run(['put', 'forged.name', 'v1'])).code).toBe(0);
+    const db = rawDb(join(h.home, 'store.db'));
+    db.prepare('UPDATE secrets SET created_at = ? WHERE name = ?').run('2026\u001b[2J\u001b]0;owned\u0007', 'when.name');
+    // A name with a line break that reads like keystash's own verdict, and a broken hmac.
+    db.prepare("UPDATE secrets SET name = ?, hmac = '00' WHERE name = ?").run('z\nkeystash: getall ok: 0 secrets could not be read', 'forged.name');
+    db.close();
+    const list = await h.run(['list']);
+    expect(list.stdout).toContain('created 2026\\u001b[2J\\u001b]0;owned\\u0007');
+    expect(list.stdout).not.toMatch(/[\u001b\u0007]/);
+    for (const args of [['getall'], ['get', 'z*'], ['export', 'z*', '-f', 'json']]) {
+      const r = await h.run(args);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).toContain('z\\nkeystash: getall ok');
+    }
+    expect((await h.run(['delete', 'when.name'])).code).toBe(0);
+  });
+
   it('restore: a field of a backup file reaches stderr escaped', async () => {
     const backupFile = join(h.dir, 'b.jsonl');
     expect((await h.run(['backup', '-o', backupFile])).code).toBe(0);
@@ -201,6 +221,9 @@ describe('secret names cannot set variables that change how programs load or run
       AWS_ACCESS_KEY_ID: 'AKIDAWS',
       AWS_SECRET_ACCESS_KEY: 'aws-secret-MARKER',
       AWS_SESSION_TOKEN: 'aws-token-MARKER',
+      // The AWS SDK for Java's alternate names.
+      AWS_ACCESS_KEY: 'AKIDJAVA',
+      AWS_SECRET_KEY: 'java-secret-MARKER',
       AWS_REGION: 'eu-west-1',
     };
     let r = await h.run(['exec', 'app.token', '--env', 'PATH=app.path', '--strip-prefix', 'app.', ...child], { env });
@@ -216,7 +239,7 @@ describe('secret names cannot set variables that change how programs load or run
     expect(r.code).toBe(0);
     seen = childEnv();
     expect(seen.PATH).toBe('/opt/bin');
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'KEYSTASH_KMS_SECRET_ACCESS_KEY']) expect(seen[name]).toBeUndefined();
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY', 'AWS_SECRET_KEY', 'KEYSTASH_KMS_SECRET_ACCESS_KEY']) expect(seen[name]).toBeUndefined();
     expect(seen.AWS_REGION).toBe('eu-west-1');
     rmSync(dump);
   });

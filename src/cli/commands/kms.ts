@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { parsePositiveInt } from '../arg-parsers.js';
+import { parsePort } from '../arg-parsers.js';
 import { configOf, printJson, say, type CliDeps } from '../deps.js';
 import { UsageError } from '../../errors.js';
 import type { LocalKeyring } from '../../localkms/audited-kms.js';
@@ -59,7 +59,7 @@ export function kmsCommand(deps: CliDeps): Command {
   kms.command('serve')
     .description('serve the local keyring over the AWS KMS JSON protocol (SigV4-authenticated, loopback)')
     .option('--host <host>', 'listen address', '127.0.0.1')
-    .option('--port <port>', 'port (0 = a free one)', (v) => (v === '0' ? 0 : parsePositiveInt(v)), 0)
+    .option('--port <port>', 'port (0 = a free one)', parsePort, 0)
     .option('--access-key-id <id>', 'accepted access key id (KEYSTASH_KMS_ACCESS_KEY_ID)')
     .option('--secret-access-key-file <file>', 'file holding its secret (else KEYSTASH_KMS_SECRET_ACCESS_KEY; never on the command line)')
     .addOption(new Option('--secret-access-key <secret>').hideHelp())

@@ -20,7 +20,7 @@ export function listCommand(deps: CliDeps): Command {
       }
       const width = Math.max(0, ...rows.map((r) => oneLine(r.name).length));
       // credstash layout (docs/format.md §3.6), plus the creation time when known; one line per version.
-      const lines = rows.map((r) => `${oneLine(r.name).padEnd(width)} -- version ${oneLine(r.version)} -- comment ${oneLine(r.comment ?? '')}${r.createdAt ? ` -- created ${r.createdAt}` : ''}\n`);
+      const lines = rows.map((r) => `${oneLine(r.name).padEnd(width)} -- version ${oneLine(r.version)} -- comment ${oneLine(r.comment ?? '')}${r.createdAt ? ` -- created ${oneLine(r.createdAt)}` : ''}\n`);
       deps.io.stdout.write(lines.join(''));
     });
 }

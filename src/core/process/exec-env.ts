@@ -153,6 +153,8 @@ const WITHHELD: ReadonlySet<string> = new Set(['KEYSTASH_KMS_PASSPHRASE', 'KEYST
 /** Withheld as well with `--no-aws-env`: every way the AWS SDKs find credentials in the environment. */
 const AWS_CREDENTIALS: ReadonlySet<string> = new Set([
   'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_CREDENTIAL_EXPIRATION',
+  // The AWS SDK for Java's alternate names (EnvironmentVariableCredentialsProvider).
+  'AWS_ACCESS_KEY', 'AWS_SECRET_KEY',
   'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE',
   'AWS_ROLE_ARN', 'AWS_ROLE_SESSION_NAME', 'AWS_WEB_IDENTITY_TOKEN_FILE',
   'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI',

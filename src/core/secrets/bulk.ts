@@ -7,7 +7,6 @@ import { compareVersions, latestRecord } from './versions.js';
 import { expandWildcard, isPattern } from './wildcard.js';
 import type { KeystashParts } from './parts.js';
 import { storedNames } from './names.js';
-import { oneLine } from '../../format/one-line.js';
 import { describeFirstFailures, type RowFailure, type RowRef } from './rows.js';
 import { byCodeUnit } from '../../order.js';
 
@@ -64,5 +63,5 @@ export async function selectRows({ store }: Pick<KeystashParts, 'store'>, names:
 
 /** "a v1: msg; b v2: msg; …" for an error message (first five). */
 export function describeFailures(failures: readonly RowFailure[]): string {
-  return describeFirstFailures(failures, (f) => `${oneLine(f.name)} v${oneLine(f.version)}`);
+  return describeFirstFailures(failures, (f) => `${f.name} v${f.version}`);
 }

@@ -4,6 +4,7 @@
  * and authenticating without decrypting a value, and turning failures into messages.
  */
 import { IntegrityError, KeystashError, SecretNotFoundError, versionShown } from '../../errors.js';
+import { oneLine } from '../../format/one-line.js';
 import { authenticateFields } from '../../envelope/authenticate.js';
 import { base64ToBytes, bytesToBase64 } from '../../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
@@ -65,7 +66,9 @@ export const FAILURES_SHOWN = 5;
 
 /** "label: message; label: message; …" — the first {@link FAILURES_SHOWN} failures, for one error line. */
 export function describeFirstFailures<F extends { error: { message: string } }>(failures: readonly F[], label: (failure: F) => string): string {
-  const shown = failures.slice(0, FAILURES_SHOWN).map((f) => `${label(f)}: ${f.error.message}`);
+  // One line, whatever the names hold: a name with a line break (a row another writer put there)
+  // must not start a line of its own in a CI log, where it could pass for keystash's.
+  const shown = failures.slice(0, FAILURES_SHOWN).map((f) => oneLine(`${label(f)}: ${f.error.message}`));
   return shown.join('; ') + (failures.length > FAILURES_SHOWN ? '; …' : '');
 }
 

@@ -6,7 +6,6 @@
 import { hasErrorCode, KeystashError, KmsError, PartialFailureError, TableMissingError, UsageError } from '../../errors.js';
 import { base64ToBytes } from '../../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
-import { oneLine } from '../../format/one-line.js';
 import type { SecretRecord } from '../../secretstore/types.js';
 import type { BulkProgress } from '../secrets/bulk.js';
 import { mapSettled } from '../secrets/concurrency.js';
@@ -224,5 +223,5 @@ function isTransportFailure(error: KeystashError): boolean {
 
 /** Per-row failures on one line (the CLI prints one error line), the first five in full. */
 function listFailures(failures: ReadonlyArray<{ name: string; error: KeystashError }>): string {
-  return describeFirstFailures(failures, (f) => oneLine(f.name));
+  return describeFirstFailures(failures, (f) => f.name);
 }

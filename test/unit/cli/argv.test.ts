@@ -117,6 +117,10 @@ describe('a value typed where an option value or a context pair goes is not echo
     ['list', '--timeout', 'hunter2'],
     ['--regions', 'hunter2', 'list'],
     ['kms', 'serve', '--port', 'hunter2'],
+    // Number() would read these as 8080 and 100000.
+    ['kms', 'serve', '--port', '0x1F90'],
+    ['kms', 'serve', '--port', '1e5'],
+    ['kms', 'serve', '--port', '65536'],
     ['kms', 'serve', '--host', 'hunter2'],
     ['kms', 'audit', '--since', 'hunter2'],
     ['kms', 'audit', '--prune-before', 'hunter2'],

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
+import { renderDockerEnv } from '../../../src/format/docker-env.js';
 import { quoteDotenvValue, renderDotenv } from '../../../src/format/dotenv.js';
 import { TRICKY_VALUES, labelOf, trickyPairs } from '../../helpers/tricky-values.js';
 
@@ -41,6 +42,12 @@ describe('renderDotenv', () => {
     const accepted = trickyPairs().filter(([, value]) => isRepresentable(value));
     expect(accepted.length).toBeGreaterThan(30);
     expectReadBack(accepted);
+  });
+
+  it('points a NUL value at the formats that carry it (shell cannot either), other refusals at shell or json', () => {
+    expect(() => renderDotenv([['a.b', 'x\0y']])).toThrow(/NUL character.*; use the json or k8s-secret format instead$/);
+    expect(() => renderDockerEnv([['a.b', 'x\0y']])).toThrow(/NUL character.*; use the json or k8s-secret format instead$/);
+    expect(() => renderDockerEnv([['a.b', 'two\nlines']])).toThrow(/; use the shell or json format instead$/);
   });
 
   it('names the secret (never the value) when refusing', () => {
