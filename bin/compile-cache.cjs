@@ -8,8 +8,9 @@
  *
  * The directory is per user — KEYSTASH_CACHE_DIR, else $XDG_CACHE_HOME/keystash, else
  * ~/.cache/keystash — created 0700, and used only when it is a real directory (not a symlink)
- * owned by this user and writable by no one else: whoever can write the cache can choose the code
- * keystash runs. Otherwise keystash starts without a cache. KEYSTASH_NO_COMPILE_CACHE=1 turns it
+ * owned by this user and writable by no one else, in a place no other user controls (no directory
+ * above it theirs or open to them, no link of theirs on the way): whoever can write the cache can
+ * choose the code keystash runs. Otherwise keystash starts without a cache. KEYSTASH_NO_COMPILE_CACHE=1 turns it
  * off; Node 20 has no compile cache and runs without one.
  *
  * NODE_COMPILE_CACHE (Node ≥ 22.1) turns Node's cache on before any of keystash runs, in the
@@ -19,8 +20,8 @@
  * NODE_COMPILE_CACHE itself before) is not inside the one keystash checked, the result is
  * 'unchecked', names the directory in use (never keystash's own) and carries a warning for stderr.
  */
-const { lstatSync, mkdirSync } = require('node:fs');
-const { isAbsolute, join, relative, resolve } = require('node:path');
+const { lstatSync, mkdirSync, realpathSync, statSync } = require('node:fs');
+const { dirname, isAbsolute, join, parse, relative, resolve, sep } = require('node:path');
 
 /** The cache directory for `env` (absolute), or undefined when no home directory can be found. */
 function cacheDir(env) {
@@ -42,7 +43,28 @@ function unsafeReason(dir) {
   if (!st.isDirectory()) return 'not a directory';
   if (typeof process.geteuid === 'function' && st.uid !== process.geteuid()) return `owned by uid ${st.uid}`;
   if ((st.mode & 0o022) !== 0) return 'group/other-writable';
-  return undefined;
+  return typeof process.geteuid === 'function' ? placeReason(dir, process.geteuid()) : undefined;
+}
+
+/**
+ * Why the place of `dir` is open to other users, or undefined: a symbolic link on the way that
+ * another user owns (they could point it elsewhere), or a directory above it that another user
+ * owns or can write without the sticky bit (they could rename the cache away and put theirs in
+ * its place). The same rule as src/fs-safety.ts privateDirectory, kept here for start-up.
+ */
+function placeReason(dir, euid) {
+  let at = parse(dir).root;
+  for (const part of dir.slice(at.length).split(sep).filter((p) => p !== '')) {
+    at = join(at, part);
+    const st = lstatSync(at);
+    if (st.isSymbolicLink() && st.uid !== euid && st.uid !== 0) return `${at} is a symbolic link of uid ${st.uid}`;
+  }
+  for (let up = dirname(realpathSync(dir)); ; up = dirname(up)) {
+    const st = statSync(up);
+    if (st.uid !== euid && st.uid !== 0) return `${up} is owned by uid ${st.uid}`;
+    if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `${up} is writable by others`;
+    if (dirname(up) === up) return undefined;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@
  * pass: keystash creates them 0700/0600 itself. No checks on Windows (no uid or mode bits).
  */
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join, parse, resolve, sep } from 'node:path';
 import { ConfigError } from './errors.js';
 
 /** The effective uid, or undefined where there is none (Windows). */
@@ -67,9 +67,10 @@ export function checkStoreFiles(file: string): void {
 /**
  * Where a private file may be created: `dir` with every link resolved, when it and every directory
  * above it are closed to other users (owned by the effective user or root, and writable by nobody
- * else unless sticky, as /tmp is); otherwise `problem` says why. In a directory another user
- * controls — or below one, or through a symbolic link of theirs — they could rename the new file
- * away or point the path elsewhere, and put their own file where the reader expects keystash's.
+ * else unless sticky, as /tmp is), and so is every symbolic link on the way and the directory that
+ * holds it; otherwise `problem` says why. In a directory another user controls — or below one, or
+ * through a link of theirs, which they can point elsewhere — they could rename the new file away
+ * or redirect the path, and put their own file where the reader expects keystash's.
  * No checks on Windows.
  */
 export function privateDirectory(dir: string): { real: string; problem?: string } {
@@ -82,13 +83,33 @@ export function privateDirectory(dir: string): { real: string; problem?: string 
     return { real: dir, problem: code === 'ENOENT' ? `${dir} does not exist` : `${dir} cannot be resolved (${code ?? 'error'})` };
   }
   if (euid === undefined) return { real };
+  const problem = linkProblem(resolve(dir), euid) ?? ancestorProblem(real, euid);
+  return problem === undefined ? { real } : { real, problem };
+}
+
+/** The first symbolic link on the (absolute) path `abs` that another user could re-point, if any. */
+function linkProblem(abs: string, euid: number): string | undefined {
+  let at = parse(abs).root;
+  for (const part of abs.slice(at.length).split(sep).filter((p) => p !== '')) {
+    at = join(at, part);
+    const stat = lstatSync(at);
+    if (!stat.isSymbolicLink()) continue;
+    if (stat.uid !== euid && stat.uid !== 0) return `${at} is a symbolic link of another user (uid ${stat.uid}), who could point it elsewhere`;
+    const holder = ancestorProblem(realpathSync(dirname(at)), euid);
+    if (holder !== undefined) return holder;
+  }
+  return undefined;
+}
+
+/** Why the (resolved) directory `real` or one above it is open to other users, if it is. */
+function ancestorProblem(real: string, euid: number): string | undefined {
   for (let at = real; ; at = dirname(at)) {
     const stat = statSync(at);
-    if (stat.uid !== euid && stat.uid !== 0) return { real, problem: `${at} belongs to another user (uid ${stat.uid}), who could replace what keystash writes there` };
+    if (stat.uid !== euid && stat.uid !== 0) return `${at} belongs to another user (uid ${stat.uid}), who could replace what keystash writes there`;
     if ((stat.mode & 0o022) !== 0 && (stat.mode & 0o1000) === 0) {
       const octal = (stat.mode & 0o7777).toString(8).padStart(4, '0');
-      return { real, problem: `other users can write ${at} (mode ${octal}, not sticky) and could replace what keystash writes there` };
+      return `other users can write ${at} (mode ${octal}, not sticky) and could replace what keystash writes there`;
     }
-    if (dirname(at) === at) return { real };
+    if (dirname(at) === at) return undefined;
   }
 }

@@ -62,6 +62,17 @@ describe('compile cache', () => {
     expect(lstatSync(open).mode & 0o777).toBe(0o777); // left as it was, not "fixed" behind the user's back
   });
 
+  it.runIf(hasCompileCache)('is not used below a directory others can write (no sticky bit): they could swap it', async () => {
+    const open = join(t.dir, 'open-parent');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const dir = join(open, 'cache');
+    mkdirSync(dir, { mode: 0o700 });
+    const r = await h.run(['put', 'cc.below-open', 'v'], { env: { KEYSTASH_CACHE_DIR: dir } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(filesUnder(dir)).toEqual([]);
+  });
+
   // Issue 24 item 5: NODE_COMPILE_CACHE turns Node's cache on in its directory before keystash
   // runs. keystash cannot undo that; it must say so and never report its own directory as in use.
   it.runIf(hasCompileCache)('NODE_COMPILE_CACHE elsewhere: a warning naming the directory in use, keystash\'s own neither created nor reported', async () => {

@@ -337,6 +337,33 @@ describe('the data directory, keyring and store must be the user\'s own', () => 
     }
   });
 
+  it('a data directory below one others can write (no sticky bit), or reached through a link there: exit 9, nothing created', async () => {
+    const h = inProcessHome();
+    try {
+      const open = join(h.dir, 'open');
+      mkdirSync(open);
+      chmodSync(open, 0o777);
+      const inside = join(open, 'ks');
+      const link = join(h.dir, 'ks-link');
+      symlinkSync(inside, link);
+      const below = await h.run(['put', 'own.pw', SECRET], { env: { KEYSTASH_HOME: inside } });
+      expect(below.code).toBe(9);
+      expect(below.stderr).toContain(`other users can write ${open} (mode 0777, not sticky)`);
+      expect(below.stderr).toContain('choose a data directory of your own');
+      const linked = await h.run(['put', 'own.pw', SECRET], { env: { KEYSTASH_HOME: link } });
+      expect(linked.code).toBe(9);
+      expect(readdirSync(open)).toEqual([]);
+      // A level of your own below it does not help: the open level can be renamed away.
+      mkdirSync(inside, { mode: 0o700 });
+      const r = await h.run(['put', 'own.pw', SECRET], { env: { KEYSTASH_HOME: inside } });
+      expect(r.code).toBe(9);
+      expect(r.stderr).toContain(`other users can write ${open} (mode 0777, not sticky)`);
+      expect(readdirSync(inside)).toEqual([]);
+    } finally {
+      h.cleanup();
+    }
+  });
+
   it.runIf(process.geteuid?.() === 0)('(as root) a keyring or store planted by another user: exit 9 naming the chown', async () => {
     for (const file of ['keyring.json', 'store.db']) {
       const h = await fresh();
