@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { UNAUTHENTICATED } from '../localkms/audit-log.js';
 import type { AuditLog } from '../localkms/audit-log.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
+import { aliasNameOf } from '../localkms/keyring-format.js';
 import { parseWrappedKeyHeader } from '../localkms/wrapped-key.js';
 import type { JsonObject } from './protocol.js';
 import { findOperation } from './operations.js';
@@ -56,6 +57,15 @@ function requestedKey(op: string, input: JsonObject | undefined): string | undef
   return op === 'ReEncrypt' ? blobKey(input) : undefined;
 }
 
+/** Operations whose AliasName is a resource of its own: their records name it (validated by audit-log.ts). */
+const ALIAS_OPERATIONS: ReadonlySet<string> = new Set(['CreateAlias', 'UpdateAlias', 'DeleteAlias']);
+
+/** The alias name an alias operation names (an alias ARN by its name); audit-log.ts records it only in alias shape. */
+function requestedAlias(input: JsonObject | undefined): string {
+  const name = stringMember(input, 'AliasName') ?? '';
+  return aliasNameOf(name) ?? name;
+}
+
 /** An operation name as recorded: one the server knows, else `other` (never a client's text). */
 function knownOperation(op: string): string {
   return op !== '' && findOperation(op) !== undefined ? op : 'other';
@@ -95,6 +105,9 @@ export function recordRequest(audit: AuditLog, req: IncomingMessage, facts: Requ
     accessKeyId: facts.accessKeyId ?? UNAUTHENTICATED,
     sourceIPAddress: req.socket.remoteAddress ?? '-',
     keyId: requestedKey(op, facts.input),
+    // Allowed or denied: the alias name it created, moved or deleted, or tried to (a missing or
+    // non-string AliasName is recorded as invalid; the text is copied only in alias shape).
+    aliasName: ALIAS_OPERATIONS.has(op) ? requestedAlias(facts.input) : undefined,
     keyArn: answeredArn(facts.output),
     // ReEncrypt: the key the ciphertext was under, as well as the destination.
     sourceKeyId: op === 'ReEncrypt' ? blobKey(facts.input) ?? stringMember(facts.input, 'SourceKeyId') : undefined,

@@ -51,6 +51,8 @@ export function recordDefaultKeyCreated(log: AuditLog, meta: KeyMetadata): void 
 /** What an operation is about, for its record. */
 interface Subject {
   keyId?: string | undefined;
+  /** The alias name an alias operation (or CreateKey with an alias) creates, moves or deletes. */
+  aliasName?: string | undefined;
   sourceKeyId?: string | undefined;
   context?: EncryptionContext | undefined;
 }
@@ -112,7 +114,7 @@ export class AuditedKms implements LocalKeyring {
 
   /** Run `operation`, then record it; a result that cannot be recorded is wiped (`discard`) and not returned. */
   async #audited<T>(eventName: string, subject: Subject, operation: () => Promise<T>, arnOf: (result: T) => string | undefined, discard?: (result: T) => void, extra: (result: T) => Partial<AuditEntry> = () => ({})): Promise<T> {
-    const entry: AuditEntry = { eventName, accessKeyId: LOCAL_PRINCIPAL, sourceIPAddress: LOCAL_PRINCIPAL, keyId: subject.keyId, sourceKeyId: subject.sourceKeyId, context: subject.context, outcome: 'ok' };
+    const entry: AuditEntry = { eventName, accessKeyId: LOCAL_PRINCIPAL, sourceIPAddress: LOCAL_PRINCIPAL, keyId: subject.keyId, aliasName: subject.aliasName, sourceKeyId: subject.sourceKeyId, context: subject.context, outcome: 'ok' };
     let result: T;
     try {
       result = await operation();
@@ -168,7 +170,7 @@ export class AuditedKms implements LocalKeyring {
     return this.#change('ReplicateKey', { keyId }, () => this.#inner.replicateKey(keyId, targetPath, replicaRegion, passphrase), arnOfMeta);
   }
   createKey(options: { description?: string; alias?: string; multiRegion?: boolean } = {}): Promise<KeyMetadata> {
-    return this.#change('CreateKey', { keyId: options.alias }, () => this.#inner.createKey(options), arnOfMeta);
+    return this.#change('CreateKey', { keyId: options.alias, aliasName: options.alias }, () => this.#inner.createKey(options), arnOfMeta);
   }
 
   describeKey(keyId: string): Promise<KeyMetadata> {
@@ -180,15 +182,15 @@ export class AuditedKms implements LocalKeyring {
   }
 
   createAlias(aliasName: string, keyId: string): Promise<void> {
-    return this.#change('CreateAlias', { keyId }, () => this.#inner.createAlias(aliasName, keyId), () => undefined);
+    return this.#change('CreateAlias', { keyId, aliasName }, () => this.#inner.createAlias(aliasName, keyId), () => undefined);
   }
 
   updateAlias(aliasName: string, keyId: string): Promise<void> {
-    return this.#change('UpdateAlias', { keyId }, () => this.#inner.updateAlias(aliasName, keyId), () => undefined);
+    return this.#change('UpdateAlias', { keyId, aliasName }, () => this.#inner.updateAlias(aliasName, keyId), () => undefined);
   }
 
   deleteAlias(aliasName: string): Promise<void> {
-    return this.#change('DeleteAlias', { keyId: aliasName }, () => this.#inner.deleteAlias(aliasName), () => undefined);
+    return this.#change('DeleteAlias', { keyId: aliasName, aliasName }, () => this.#inner.deleteAlias(aliasName), () => undefined);
   }
 
   listAliases(): Promise<AliasEntry[]> {

@@ -129,6 +129,13 @@ describe('kms serve --principals', () => {
     // Its own alias name it may re-point (between keys it may manage).
     await manager.send(new UpdateAliasCommand({ AliasName: 'alias/credstash', TargetKeyId: 'alias/credstash' }));
     manager.destroy();
+    // The records name the alias tried (denied) and moved (allowed), and a query by it finds them.
+    const mine = readAuditLog(auditPath).records.filter((r) => r.userIdentity.accessKeyId === CREDSTASH_MANAGER.accessKeyId);
+    expect(mine.filter((r) => r.eventName.endsWith('Alias')).map((r) => [r.eventName, r.outcome, r.requestParameters.aliasName, r.requestParameters.keyId])).toEqual([
+      ['CreateAlias', 'denied', 'alias/future', 'alias/credstash'],
+      ['UpdateAlias', 'ok', 'alias/credstash', 'alias/credstash'],
+    ]);
+    expect(readAuditLog(auditPath, { keys: ['alias/future'] }).records.filter((r) => r.eventName === 'CreateAlias' && r.outcome === 'denied')).toHaveLength(1);
   });
 
   it('a context-limited user cannot decrypt a row stored with another context; its own context works', async () => {
