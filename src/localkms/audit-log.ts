@@ -3,6 +3,9 @@
  * the data directory (0600). Field names follow CloudTrail's record where one exists (eventTime,
  * eventName, userIdentity.accessKeyId, sourceIPAddress, requestParameters.keyId, errorCode).
  *
+ * Alias operations name the alias (`requestParameters.aliasName`), a resource of its own, beside
+ * the target key; only a name of alias shape is copied.
+ *
  * Never recorded: plaintext, data keys, ciphertext blobs, encryption-context values (only the
  * context's keys and a SHA-256 over its sorted pairs, to tell two requests' contexts apart).
  *
@@ -25,7 +28,11 @@
  * to the last line of the newest rotated file (`prev` and `prevFile`), and the very first record
  * of a log says so (`start`), so a removed rotated file, a cut rotated file and a missing
  * beginning are found too. Concurrent writers may both
- * link to the same line; the reader accepts a link to any of the lines just before. It is
+ * link to the same line; the reader accepts a link to any of the lines just before. So the chain
+ * alone lets a line copied in again pass (its link, and the next line's, still name recent
+ * lines): every record also carries a random `eventID` (CloudTrail's field), and the reader
+ * reports an id it has read before, in any file (a replay). Records written before ids carry
+ * none and are accepted until the log's first record with one. It is
  * evidence against accidental or careless edits only: anyone who can write the file can rewrite
  * the chain, and cutting lines off the end leaves no trace (SECURITY.md).
  *
