@@ -163,7 +163,11 @@ describe('kms serve --principals', () => {
     const kms = client(ENV_SECRET);
     await kms.send(new DisableKeyCommand({ KeyId: 'alias/managed' }));
     await kms.send(new EnableKeyCommand({ KeyId: 'alias/managed' }));
-    expect((await kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/managed', NumberOfBytes: 32 }))).KeyId).toMatch(/^arn:/);
+    const arn = (await kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/managed', NumberOfBytes: 32 }))).KeyId!;
+    expect(arn).toMatch(/^arn:/);
+    // DisableKey/EnableKey answer nothing: the record still names the key's ARN, so a query by key id finds them.
+    const byId = readAuditLog(auditPath, { keys: [arn.replace(/^.*:key\//, '')] }).records.filter((r) => r.userIdentity.accessKeyId === ENV_SECRET.accessKeyId);
+    expect(byId.map((r) => r.eventName)).toEqual(['DisableKey', 'EnableKey', 'GenerateDataKey']);
   });
 
   it('records every call, denials included, with principal, address, key and context keys — never values or secrets', () => {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog, lineHash, rotatedFiles, type AuditEntry, type AuditRecord } from '../../../src/localkms/audit-log.js';
 import { readAuditLog } from '../../../src/localkms/audit-read.js';
-import { recordRequest } from '../../../src/kmsserver/audit-record.js';
+import { recordRequest, targetKeyArn } from '../../../src/kmsserver/audit-record.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keystash-audit-ids-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -133,5 +133,19 @@ describe('alias operations name the alias', () => {
     ]);
     expect(records[0]!.requestParameters.keyId).toBe('alias/b');
     expect(readAuditLog(path, { keys: ['alias/a'] }).records).toHaveLength(1);
+  });
+
+  it('a served management request that answers no key records the ARN of the key it named, allowed or denied', async () => {
+    const arn = 'arn:aws:kms:us-east-1:000000000000:key/0b9f7c1e-8c4e-4d55-9d0a-2f3b4c5d6e7f';
+    const kms = { describeKey: async (ref: string) => { if (ref !== 'alias/managed') throw new Error('NotFound'); return { arn }; } };
+    expect(await targetKeyArn(kms, 'DisableKey', { KeyId: 'alias/managed' })).toBe(arn);
+    expect(await targetKeyArn(kms, 'DeleteAlias', { AliasName: 'alias/managed' })).toBe(arn);
+    expect(await targetKeyArn(kms, 'CreateAlias', { AliasName: 'alias/x', TargetKeyId: 'alias/managed' })).toBe(arn);
+    expect(await targetKeyArn(kms, 'DisableKey', { KeyId: 'alias/gone' })).toBeUndefined();
+    expect(await targetKeyArn(kms, 'Decrypt', { KeyId: 'alias/managed' })).toBeUndefined();
+    const path = freshLog();
+    const req = { socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
+    recordRequest(new AuditLog(path), req, { op: 'DisableKey', accessKeyId: 'AKIAMANAGER', input: { KeyId: 'alias/managed' }, output: {}, keyArn: arn }, 'AccessDeniedException');
+    expect(readAuditLog(path, { keys: ['0b9f7c1e-8c4e-4d55-9d0a-2f3b4c5d6e7f'] }).records.map((r) => [r.eventName, r.outcome])).toEqual([['DisableKey', 'denied']]);
   });
 });
