@@ -225,6 +225,11 @@ describe('replays and alias names (2026-12 audit findings)', () => {
       expect(created).toHaveLength(1);
       expect(created[0]!.requestParameters).toMatchObject({ aliasName: 'alias/newname', keyId: 'alias/credstash' });
       expect((await h.run(['kms', 'audit'])).stdout).toMatch(/CreateAlias {2}local {2}local {2}alias\/credstash {2}alias alias\/newname {2}ok/);
+      // The record holds the target key's ARN too, whatever name the command used for it.
+      const path = join(h.home, 'kms-audit.jsonl');
+      const arn = readAuditLog(path).records.find((rec) => rec.eventName === 'CreateKey')!.resources![0]!.ARN;
+      const byId = readAuditLog(path, { keys: [arn.replace(/^.*:key\//, '')] }).records.map((rec) => rec.eventName);
+      expect(byId).toContain('CreateAlias');
     } finally {
       h.cleanup();
     }
