@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { UNAUTHENTICATED } from '../localkms/audit-log.js';
 import type { AuditLog } from '../localkms/audit-log.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
+import { aliasNameOf } from '../localkms/keyring-format.js';
 import { parseWrappedKeyHeader } from '../localkms/wrapped-key.js';
 import type { JsonObject } from './protocol.js';
 import { findOperation } from './operations.js';
@@ -18,6 +19,8 @@ import { keyMembersOf } from './principals.js';
 interface RequestFacts {
   op: string;
   accessKeyId?: string | undefined;
+  /** The ARN of the key a management request names, resolved before it ran ({@link targetKeyArn}). */
+  keyArn?: string | undefined;
   input?: JsonObject | undefined;
   output?: JsonObject | undefined;
 }
@@ -54,6 +57,38 @@ function requestedKey(op: string, input: JsonObject | undefined): string | undef
     if (value !== undefined) return value;
   }
   return op === 'ReEncrypt' ? blobKey(input) : undefined;
+}
+
+/** Operations whose AliasName is a resource of its own: their records name it (validated by audit-log.ts). */
+const ALIAS_OPERATIONS: ReadonlySet<string> = new Set(['CreateAlias', 'UpdateAlias', 'DeleteAlias']);
+
+/** The alias name an alias operation names (an alias ARN by its name); audit-log.ts records it only in alias shape. */
+function requestedAlias(input: JsonObject | undefined): string {
+  const name = stringMember(input, 'AliasName') ?? '';
+  return aliasNameOf(name) ?? name;
+}
+
+/** Management operations whose answer names no key: their record takes the key's ARN resolved before they run. */
+const RESOLVED_OPERATIONS: ReadonlySet<string> = new Set([
+  'EnableKey', 'DisableKey', 'EnableKeyRotation', 'DisableKeyRotation', 'CreateAlias', 'UpdateAlias', 'DeleteAlias', 'ReplicateKey',
+]);
+
+/**
+ * The ARN of the key a management request names (the key its record's `keyId` names: an alias
+ * operation's target, UpdateAlias's and DeleteAlias's alias's current target), resolved before
+ * the request is authorized and run, so its record — allowed, denied or failed — is found by
+ * `kms audit --key` under the key's id or ARN whatever name the request used. Undefined for
+ * other operations and for a key that is not there.
+ */
+export async function targetKeyArn(kms: { describeKey(keyId: string): Promise<{ arn: string }> }, op: string, input: JsonObject): Promise<string | undefined> {
+  if (!RESOLVED_OPERATIONS.has(op)) return undefined;
+  const ref = requestedKey(op, input);
+  if (ref === undefined) return undefined;
+  try {
+    return (await kms.describeKey(ref)).arn;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An operation name as recorded: one the server knows, else `other` (never a client's text). */
@@ -95,7 +130,10 @@ export function recordRequest(audit: AuditLog, req: IncomingMessage, facts: Requ
     accessKeyId: facts.accessKeyId ?? UNAUTHENTICATED,
     sourceIPAddress: req.socket.remoteAddress ?? '-',
     keyId: requestedKey(op, facts.input),
-    keyArn: answeredArn(facts.output),
+    // Allowed or denied: the alias name it created, moved or deleted, or tried to (a missing or
+    // non-string AliasName is recorded as invalid; the text is copied only in alias shape).
+    aliasName: ALIAS_OPERATIONS.has(op) ? requestedAlias(facts.input) : undefined,
+    keyArn: answeredArn(facts.output) ?? facts.keyArn,
     // ReEncrypt: the key the ciphertext was under, as well as the destination.
     sourceKeyId: op === 'ReEncrypt' ? blobKey(facts.input) ?? stringMember(facts.input, 'SourceKeyId') : undefined,
     sourceKeyArn: sourceArn?.startsWith('arn:') ? sourceArn : undefined,

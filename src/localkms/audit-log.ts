@@ -3,6 +3,9 @@
  * the data directory (0600). Field names follow CloudTrail's record where one exists (eventTime,
  * eventName, userIdentity.accessKeyId, sourceIPAddress, requestParameters.keyId, errorCode).
  *
+ * Alias operations name the alias (`requestParameters.aliasName`), a resource of its own, beside
+ * the target key; only a name of alias shape is copied.
+ *
  * Never recorded: plaintext, data keys, ciphertext blobs, encryption-context values (only the
  * context's keys and a SHA-256 over its sorted pairs, to tell two requests' contexts apart).
  *
@@ -25,14 +28,18 @@
  * to the last line of the newest rotated file (`prev` and `prevFile`), and the very first record
  * of a log says so (`start`), so a removed rotated file, a cut rotated file and a missing
  * beginning are found too. Concurrent writers may both
- * link to the same line; the reader accepts a link to any of the lines just before. It is
+ * link to the same line; the reader accepts a link to any of the lines just before. So the chain
+ * alone lets a line copied in again pass (its link, and the next line's, still name recent
+ * lines): every record also carries a random `eventID` (CloudTrail's field), and the reader
+ * reports an id it has read before, in any file (a replay). Records written before ids carry
+ * none and are accepted until the log's first record with one. It is
  * evidence against accidental or careless edits only: anyone who can write the file can rewrite
  * the chain, and cutting lines off the end leaves no trace (SECURITY.md).
  *
  * Kept small and synchronous: it is on the hot path of every local `get`.
  */
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { DecryptError, KeystashError, KmsError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
@@ -69,6 +76,12 @@ export interface AuditEntry {
   sourceIPAddress: string;
   /** The key as the request named it (id, ARN, alias or alias ARN). */
   keyId?: string | undefined;
+  /**
+   * CreateAlias, UpdateAlias, DeleteAlias (and CreateKey with an alias): the alias name the
+   * operation creates, moves or deletes — a resource of its own. Recorded only in a valid alias
+   * shape ({@link AUDIT_ALIAS_NAME}); any other text is recorded as `aliasNameInvalid`, never copied.
+   */
+  aliasName?: string | undefined;
   /** The key ARN it resolved to, when known. */
   keyArn?: string | undefined;
   /** Encryption context of the request (only its keys and a hash are written). */
@@ -105,11 +118,17 @@ interface AuditEventData {
 export interface AuditRecord {
   eventVersion: '1.0';
   eventTime: string;
+  /**
+   * A random UUID, unique to the record (CloudTrail's `eventID`): a line copied into the log
+   * twice (a replayed record) repeats it, which `kms audit --verify` reports. Absent from
+   * records written before it was added; once a log has it, every later record must.
+   */
+  eventID?: string;
   eventSource: string;
   eventName: string;
   userIdentity: { type: 'AccessKey' | 'LocalProcess' | 'Unauthenticated'; accessKeyId: string };
   sourceIPAddress: string;
-  requestParameters: { keyId?: string; sourceKeyId?: string; encryptionContextKeys?: string[]; encryptionContextKeysCut?: number; encryptionContextHash?: string };
+  requestParameters: { keyId?: string; aliasName?: string; aliasNameInvalid?: true; sourceKeyId?: string; encryptionContextKeys?: string[]; encryptionContextKeysCut?: number; encryptionContextHash?: string };
   resources?: Array<{ type: 'AWS::KMS::Key'; ARN: string }>;
   outcome: 'ok' | 'denied' | 'error';
   errorCode?: string;
@@ -139,6 +158,9 @@ export function auditErrorCode(err: unknown): string {
   return typeof type === 'string' ? printable(type) : 'KMSInternalException';
 }
 
+/** An alias name in the shape KMS accepts (`alias/` and 1–250 letters, digits, `/`, `_`, `-`): the only alias text copied into a record. */
+export const AUDIT_ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
+
 /** A bounded, printable copy of a client-supplied string. */
 function printable(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_FIELD);
@@ -155,6 +177,10 @@ function toAuditRecord(entry: AuditEntry, time: Date): AuditRecord {
   const local = entry.accessKeyId === LOCAL_PRINCIPAL;
   const requestParameters: AuditRecord['requestParameters'] = {};
   if (entry.keyId !== undefined) requestParameters.keyId = printable(entry.keyId);
+  if (entry.aliasName !== undefined) {
+    if (AUDIT_ALIAS_NAME.test(entry.aliasName)) requestParameters.aliasName = entry.aliasName;
+    else requestParameters.aliasNameInvalid = true;
+  }
   if (entry.sourceKeyId !== undefined) requestParameters.sourceKeyId = printable(entry.sourceKeyId);
   if (entry.context !== undefined && Object.keys(entry.context).length > 0) {
     const keys = Object.keys(entry.context).sort();
@@ -166,6 +192,7 @@ function toAuditRecord(entry: AuditEntry, time: Date): AuditRecord {
   const record: AuditRecord = {
     eventVersion: '1.0',
     eventTime: time.toISOString(),
+    eventID: randomUUID(),
     eventSource: AUDIT_EVENT_SOURCE,
     eventName: printable(entry.eventName),
     userIdentity: { type: local ? 'LocalProcess' : entry.accessKeyId === UNAUTHENTICATED ? 'Unauthenticated' : 'AccessKey', accessKeyId: printable(entry.accessKeyId) },

@@ -21,9 +21,12 @@ export interface MalformedLine {
    * edited); `beginning` = the oldest file's first record links to a line that is not there (the
    * log's first lines or files were removed); `missing-file` = a file's first record follows a
    * rotated file (`detail`) that is gone; `cut` = a file's first record does not follow the last
-   * lines of the file before it (`detail`), whose end was cut or edited.
+   * lines of the file before it (`detail`), whose end was cut or edited; `duplicate` = a record
+   * whose `eventID` an earlier record already carries (a line copied in again: a replay);
+   * `unmarked` = a record without `eventID` after one with it (a log never switches back to the
+   * old format: an old line copied in, or an `eventID` removed).
    */
-  reason: 'torn' | 'malformed' | 'chain' | 'beginning' | 'missing-file' | 'cut';
+  reason: 'torn' | 'malformed' | 'chain' | 'beginning' | 'missing-file' | 'cut' | 'duplicate' | 'unmarked';
   /** The other file a `missing-file` or `cut` finding is about. */
   detail?: string;
 }
@@ -39,6 +42,8 @@ interface ChainState {
   prunedFiles: Set<string>;
   /** First records not linked inside their file: decided once every file is read. */
   pending: Array<{ file: string; line: number; prev?: string | undefined; prevFile?: string | undefined; first: boolean }>;
+  /** Every `eventID` read so far, across the files (a record's own id is unique to it). */
+  eventIds: Set<string>;
 }
 
 /** Filters of {@link readAuditLog}. */
@@ -85,6 +90,7 @@ function isRecord(value: unknown): value is AuditRecord {
 function recordKeys(record: AuditRecord): string[] {
   const keys: string[] = [];
   if (record.requestParameters.keyId !== undefined) keys.push(record.requestParameters.keyId);
+  if (record.requestParameters.aliasName !== undefined) keys.push(record.requestParameters.aliasName);
   if (record.requestParameters.sourceKeyId !== undefined) keys.push(record.requestParameters.sourceKeyId);
   for (const { ARN } of record.resources ?? []) keys.push(ARN, ARN.replace(/^.*:key\//, ''));
   return keys;
@@ -128,6 +134,7 @@ export function parseAuditText(text: string, file: string, out: AuditReadResult,
   const lines = text.split('\n');
   const last = lines.pop(); // '' when the file ends with a newline
   const recent = new RecentLinks(CHAIN_WINDOW); // links of the lines just before
+  const eventIds = state?.eventIds ?? new Set<string>();
   lines.forEach((line, i) => {
     let parsed = parseLine(line);
     let glued = false;
@@ -149,6 +156,12 @@ export function parseAuditText(text: string, file: string, out: AuditReadResult,
         // No link after a fragment (the writer found no whole line to link to).
         else if (!(glued && parsed.prev === undefined)) out.malformed.push({ file, line: i + 1, reason: 'chain' });
       }
+      // Replay: an id seen before. Records before ids were written carry none; once one does, all do.
+      const id = (parsed as { eventID?: unknown }).eventID;
+      if (typeof id === 'string') {
+        if (eventIds.has(id)) out.malformed.push({ file, line: i + 1, reason: 'duplicate' });
+        eventIds.add(id);
+      } else if (eventIds.size > 0) out.malformed.push({ file, line: i + 1, reason: 'unmarked' });
       if (parsed.eventName === PRUNE_EVENT && state !== undefined) {
         const data = (parsed as AuditRecord).additionalEventData;
         if (typeof data?.prunedLink === 'string') state.prunedLinks.add(data.prunedLink);
@@ -194,7 +207,7 @@ function settleStarts(state: ChainState, files: ReadonlySet<string>, out: AuditR
 /** Every record of the log at `path` (rotated files first) that matches `query`. */
 export function readAuditLog(path: string, query: AuditQuery = {}): AuditReadResult {
   const out: AuditReadResult = { records: [], malformed: [] };
-  const state: ChainState = { index: 0, prunedLinks: new Set(), prunedFiles: new Set(), pending: [] };
+  const state: ChainState = { index: 0, prunedLinks: new Set(), prunedFiles: new Set(), pending: [], eventIds: new Set() };
   const seen = new Set<string>();
   for (const file of [...rotatedFiles(path), path]) {
     let text: string;

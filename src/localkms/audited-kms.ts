@@ -51,6 +51,10 @@ export function recordDefaultKeyCreated(log: AuditLog, meta: KeyMetadata): void 
 /** What an operation is about, for its record. */
 interface Subject {
   keyId?: string | undefined;
+  /** The alias name an alias operation (or CreateKey with an alias) creates, moves or deletes. */
+  aliasName?: string | undefined;
+  /** The ARN of `keyId`, resolved before an operation whose result names no key. */
+  keyArn?: string | undefined;
   sourceKeyId?: string | undefined;
   context?: EncryptionContext | undefined;
 }
@@ -112,7 +116,7 @@ export class AuditedKms implements LocalKeyring {
 
   /** Run `operation`, then record it; a result that cannot be recorded is wiped (`discard`) and not returned. */
   async #audited<T>(eventName: string, subject: Subject, operation: () => Promise<T>, arnOf: (result: T) => string | undefined, discard?: (result: T) => void, extra: (result: T) => Partial<AuditEntry> = () => ({})): Promise<T> {
-    const entry: AuditEntry = { eventName, accessKeyId: LOCAL_PRINCIPAL, sourceIPAddress: LOCAL_PRINCIPAL, keyId: subject.keyId, sourceKeyId: subject.sourceKeyId, context: subject.context, outcome: 'ok' };
+    const entry: AuditEntry = { eventName, accessKeyId: LOCAL_PRINCIPAL, sourceIPAddress: LOCAL_PRINCIPAL, keyId: subject.keyId, keyArn: subject.keyArn, aliasName: subject.aliasName, sourceKeyId: subject.sourceKeyId, context: subject.context, outcome: 'ok' };
     let result: T;
     try {
       result = await operation();
@@ -122,7 +126,7 @@ export class AuditedKms implements LocalKeyring {
       throw err;
     }
     try {
-      this.#record({ ...entry, keyArn: arnOf(result), ...extra(result) });
+      this.#record({ ...entry, keyArn: arnOf(result) ?? entry.keyArn, ...extra(result) });
     } catch (err) {
       discard?.(result);
       throw err;
@@ -168,7 +172,7 @@ export class AuditedKms implements LocalKeyring {
     return this.#change('ReplicateKey', { keyId }, () => this.#inner.replicateKey(keyId, targetPath, replicaRegion, passphrase), arnOfMeta);
   }
   createKey(options: { description?: string; alias?: string; multiRegion?: boolean } = {}): Promise<KeyMetadata> {
-    return this.#change('CreateKey', { keyId: options.alias }, () => this.#inner.createKey(options), arnOfMeta);
+    return this.#change('CreateKey', { keyId: options.alias, aliasName: options.alias }, () => this.#inner.createKey(options), arnOfMeta);
   }
 
   describeKey(keyId: string): Promise<KeyMetadata> {
@@ -179,16 +183,29 @@ export class AuditedKms implements LocalKeyring {
     return this.#audited('ListKeys', {}, () => this.#inner.listKeys(), () => undefined);
   }
 
-  createAlias(aliasName: string, keyId: string): Promise<void> {
-    return this.#change('CreateAlias', { keyId }, () => this.#inner.createAlias(aliasName, keyId), () => undefined);
+  /** The ARN of the key `keyId` names now (an alias operation's record names it), or undefined. */
+  async #arnOf(keyId: string): Promise<string | undefined> {
+    try {
+      return await this.#inner.describeKeyArn(keyId);
+    } catch {
+      return undefined;
+    }
   }
 
-  updateAlias(aliasName: string, keyId: string): Promise<void> {
-    return this.#change('UpdateAlias', { keyId }, () => this.#inner.updateAlias(aliasName, keyId), () => undefined);
+  async createAlias(aliasName: string, keyId: string): Promise<void> {
+    const keyArn = await this.#arnOf(keyId);
+    return this.#change('CreateAlias', { keyId, aliasName, keyArn }, () => this.#inner.createAlias(aliasName, keyId), () => undefined);
   }
 
-  deleteAlias(aliasName: string): Promise<void> {
-    return this.#change('DeleteAlias', { keyId: aliasName }, () => this.#inner.deleteAlias(aliasName), () => undefined);
+  async updateAlias(aliasName: string, keyId: string): Promise<void> {
+    const keyArn = await this.#arnOf(keyId);
+    return this.#change('UpdateAlias', { keyId, aliasName, keyArn }, () => this.#inner.updateAlias(aliasName, keyId), () => undefined);
+  }
+
+  /** Recorded with the key the alias pointed at before it was deleted. */
+  async deleteAlias(aliasName: string): Promise<void> {
+    const keyArn = await this.#arnOf(aliasName);
+    return this.#change('DeleteAlias', { keyId: aliasName, aliasName, keyArn }, () => this.#inner.deleteAlias(aliasName), () => undefined);
   }
 
   listAliases(): Promise<AliasEntry[]> {

@@ -129,6 +129,13 @@ describe('kms serve --principals', () => {
     // Its own alias name it may re-point (between keys it may manage).
     await manager.send(new UpdateAliasCommand({ AliasName: 'alias/credstash', TargetKeyId: 'alias/credstash' }));
     manager.destroy();
+    // The records name the alias tried (denied) and moved (allowed), and a query by it finds them.
+    const mine = readAuditLog(auditPath).records.filter((r) => r.userIdentity.accessKeyId === CREDSTASH_MANAGER.accessKeyId);
+    expect(mine.filter((r) => r.eventName.endsWith('Alias')).map((r) => [r.eventName, r.outcome, r.requestParameters.aliasName, r.requestParameters.keyId])).toEqual([
+      ['CreateAlias', 'denied', 'alias/future', 'alias/credstash'],
+      ['UpdateAlias', 'ok', 'alias/credstash', 'alias/credstash'],
+    ]);
+    expect(readAuditLog(auditPath, { keys: ['alias/future'] }).records.filter((r) => r.eventName === 'CreateAlias' && r.outcome === 'denied')).toHaveLength(1);
   });
 
   it('a context-limited user cannot decrypt a row stored with another context; its own context works', async () => {
@@ -156,7 +163,11 @@ describe('kms serve --principals', () => {
     const kms = client(ENV_SECRET);
     await kms.send(new DisableKeyCommand({ KeyId: 'alias/managed' }));
     await kms.send(new EnableKeyCommand({ KeyId: 'alias/managed' }));
-    expect((await kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/managed', NumberOfBytes: 32 }))).KeyId).toMatch(/^arn:/);
+    const arn = (await kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/managed', NumberOfBytes: 32 }))).KeyId!;
+    expect(arn).toMatch(/^arn:/);
+    // DisableKey/EnableKey answer nothing: the record still names the key's ARN, so a query by key id finds them.
+    const byId = readAuditLog(auditPath, { keys: [arn.replace(/^.*:key\//, '')] }).records.filter((r) => r.userIdentity.accessKeyId === ENV_SECRET.accessKeyId);
+    expect(byId.map((r) => r.eventName)).toEqual(['DisableKey', 'EnableKey', 'GenerateDataKey']);
   });
 
   it('records every call, denials included, with principal, address, key and context keys — never values or secrets', () => {

@@ -194,6 +194,48 @@ describe('hash chain', () => {
   });
 });
 
+describe('replays and alias names (2026-12 audit findings)', () => {
+  it('kms audit --verify finds a record copied in twice (line 12 duplicated)', async () => {
+    const h = inProcessHome();
+    try {
+      for (let i = 0; i < 6; i++) expect((await h.run(['put', `r.${i}`, 'v'])).code).toBe(0);
+      for (let i = 0; i < 6; i++) expect((await h.run(['get', `r.${i}`])).code).toBe(0);
+      expect((await h.run(['kms', 'audit', '--verify'])).code).toBe(0);
+      const path = join(h.home, 'kms-audit.jsonl');
+      const lines = readFileSync(path, 'utf8').slice(0, -1).split('\n');
+      expect(lines.length).toBeGreaterThanOrEqual(13);
+      writeFileSync(path, `${[...lines.slice(0, 12), lines[11]!, ...lines.slice(12)].join('\n')}\n`);
+      const r = await h.run(['kms', 'audit', '--verify']);
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain('line 13: repeats the eventID of an earlier record');
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it('kms alias, then kms audit --key alias/NEW finds the creation by the new name, which the record names', async () => {
+    const h = inProcessHome();
+    try {
+      expect((await h.run(['put', 'a.s', 'v'])).code).toBe(0);
+      expect((await h.run(['kms', 'alias', 'alias/newname', 'alias/credstash'])).code).toBe(0);
+      const r = await h.run(['kms', 'audit', '--key', 'alias/newname', '--json']);
+      expect(r.code).toBe(0);
+      const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { eventName: string; requestParameters: Record<string, unknown> });
+      const created = records.filter((rec) => rec.eventName === 'CreateAlias');
+      expect(created).toHaveLength(1);
+      expect(created[0]!.requestParameters).toMatchObject({ aliasName: 'alias/newname', keyId: 'alias/credstash' });
+      expect((await h.run(['kms', 'audit'])).stdout).toMatch(/CreateAlias {2}local {2}local {2}alias\/credstash {2}alias alias\/newname {2}ok/);
+      // The record holds the target key's ARN too, whatever name the command used for it.
+      const path = join(h.home, 'kms-audit.jsonl');
+      const arn = readAuditLog(path).records.find((rec) => rec.eventName === 'CreateKey')!.resources![0]!.ARN;
+      const byId = readAuditLog(path, { keys: [arn.replace(/^.*:key\//, '')] }).records.map((rec) => rec.eventName);
+      expect(byId).toContain('CreateAlias');
+    } finally {
+      h.cleanup();
+    }
+  });
+});
+
 /** How many of this process's descriptors are open on `path` (Linux /proc). */
 function openDescriptors(path: string): number {
   return readdirSync('/proc/self/fd').filter((fd) => {

@@ -11,6 +11,8 @@ const PROBLEMS: Record<MalformedLine['reason'], (detail: string) => string> = {
   beginning: () => 'the beginning of the log is missing: the first record follows a line that is not there (its first lines or files were removed)',
   'missing-file': (file) => `follows the rotated file ${file}, which is missing (a rotated file was removed)`,
   cut: (file) => `does not follow the end of ${file} (its last lines were cut or edited)`,
+  duplicate: () => 'repeats the eventID of an earlier record (a line was copied in again: a replay)',
+  unmarked: () => 'has no eventID though an earlier record has one (an old-format line was copied in, or its eventID removed)',
 };
 
 /** A field as shown: bare when it is a plain token, else JSON-quoted (a space or quote cannot fake another column). */
@@ -21,6 +23,7 @@ function field(text: string): string {
 function describe(record: AuditRecord): string {
   const params = record.requestParameters;
   const key = params.keyId ?? record.resources?.[0]?.ARN ?? '-';
+  const alias = params.aliasName !== undefined ? `  alias ${field(params.aliasName)}` : params.aliasNameInvalid === true ? '  alias (invalid name)' : '';
   const source = params.sourceKeyId === undefined ? '' : `  from ${field(params.sourceKeyId)}`;
   const context = params.encryptionContextKeys === undefined ? '' : `  context keys: ${params.encryptionContextKeys.map(field).join(',')}`;
   const outcome = record.errorCode === undefined ? field(record.outcome) : `${field(record.outcome)} ${field(record.errorCode)}`;
@@ -28,7 +31,7 @@ function describe(record: AuditRecord): string {
   const count = typeof data?.count === 'number' ? `  count=${data.count}` : '';
   const names = typeof data?.namesDigest === 'string' ? `  names=${field(String(data.names))} ${field(data.namesDigest)}` : '';
   const fields = [record.eventTime, record.eventName, record.userIdentity.accessKeyId, record.sourceIPAddress, key].map((f) => field(String(f)));
-  return oneLine(`${fields.join('  ')}${source}  ${outcome}${count}${names}${context}`);
+  return oneLine(`${fields.join('  ')}${alias}${source}  ${outcome}${count}${names}${context}`);
 }
 
 /** Options of `kms audit`. */
@@ -46,7 +49,7 @@ export function kmsAuditCommand(deps: CliDeps): Command {
     .option('--since <time>', 'only from this ISO date/time, or this long ago (30m, 12h, 7d)')
     .option('--key <key>', 'only operations on this key (id, ARN or alias)')
     .option('--json', 'print the records as JSON Lines')
-    .option('--verify', 'fail (exit 5) when a line is torn, not a record, breaks the hash chain, or a file or the beginning is missing')
+    .option('--verify', 'fail (exit 5) when a line is torn, not a record, breaks the hash chain, repeats an earlier record, or a file or the beginning is missing')
     .option('--prune-before <time>', 'remove rotated files whose records are all older than this (ISO date/time or 30d); recorded in the log')
     .action(async (opts: KmsAuditOptions, cmd: Command) => {
       const config = configOf(deps, cmd);
@@ -61,7 +64,7 @@ export function kmsAuditCommand(deps: CliDeps): Command {
         const result = await queryAudit({ path: deps.auditLogPath(config), describeKey: (k) => keyring.describeKey(k) }, { since, key: opts.key });
         for (const record of result.records) deps.io.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${describe(record)}\n`);
         for (const bad of result.malformed) say(deps, `warning: ${bad.file} line ${bad.line}: ${PROBLEMS[bad.reason](bad.detail ?? '?')}`);
-        if (opts.verify && result.malformed.length > 0) throw new IntegrityError(`audit log check failed: ${result.malformed.length} finding(s): torn, malformed or unchained lines, or missing files or beginning`);
+        if (opts.verify && result.malformed.length > 0) throw new IntegrityError(`audit log check failed: ${result.malformed.length} finding(s): torn, malformed, unchained or repeated lines, or missing files or beginning`);
       } finally {
         keyring.close();
       }

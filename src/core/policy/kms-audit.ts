@@ -1,13 +1,15 @@
 /**
  * `kms audit`: the local KMS audit log (src/localkms/audit-log.ts) filtered by time and key. A key
  * given by alias also matches records that name it by id or ARN (the alias is resolved through
- * the keyring when it can be, without itself being recorded).
+ * the keyring when it can be, without itself being recorded), and the alias operations that
+ * name the alias itself (created, moved, deleted, or refused), also once it is gone.
  */
 import { AuditLog, pruneAuditLog } from '../../localkms/audit-log.js';
 import type { AuditRecord } from '../../localkms/audit-log.js';
 import { parseSince, readAuditLog } from '../../localkms/audit-read.js';
 import type { AuditReadResult, MalformedLine } from '../../localkms/audit-read.js';
 import type { KeyMetadata } from '../../localkms/key-manager.js';
+import { aliasNameOf } from '../../localkms/keyring-format.js';
 
 /** What {@link queryAudit} needs: the log's path and, optionally, a keyring to resolve `key` with. */
 interface AuditDeps {
@@ -29,6 +31,9 @@ export async function queryAudit(deps: AuditDeps, options: AuditOptions): Promis
   let keys: string[] | undefined;
   if (options.key !== undefined) {
     keys = [options.key];
+    // An alias ARN also finds the records that name the alias (alias operations name it bare).
+    const alias = aliasNameOf(options.key);
+    if (alias !== undefined && alias !== options.key) keys.push(alias);
     try {
       const meta = await deps.describeKey?.(options.key);
       if (meta !== undefined) keys.push(meta.arn, meta.keyId, ...meta.aliases);
