@@ -307,8 +307,9 @@ export const UNSAFE_ENV_SOURCES: readonly UnsafeEnvSource[] = [
     // TOX_<KEY>, TOX_OVERRIDE, TOX_USER_CONFIG_FILE); nox "Usage" (NOXSESSION, NOXPYTHON,
     // NOXEXTRAPYTHON, NOXFORCEPYTHON: the interpreter run); coverage.py "Configuration reference"
     // and "Measuring subprocesses" (COVERAGE_RCFILE, COVERAGE_PROCESS_START: a configuration whose
-    // [run] plugins are imported). Jest and Vitest read no variable that names a configuration or
-    // module (their NODE_OPTIONS is the node group's).
+    // [run] plugins are imported). No Jest or Vitest variable is listed: Vitest chooses its
+    // configuration by file or --config ("Configuring Vitest"); both start through node, whose
+    // NODE_OPTIONS is the node group's.
     source: 'pytest docs, API Reference, Environment Variables; tox docs, Configuration; nox docs, Usage; coverage.py docs, Configuration reference and Measuring subprocesses',
     entries: ['PYTEST_*', 'TOX_*', 'NOXSESSION', 'NOXPYTHON', 'NOXEXTRAPYTHON', 'NOXFORCEPYTHON', 'NOX_DEFAULT_VENV_BACKEND', 'COVERAGE_RCFILE', 'COVERAGE_PROCESS_START'],
   },
