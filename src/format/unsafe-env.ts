@@ -10,7 +10,9 @@
  * sudo's table of variables it removes from a command's environment, and glibc's list of
  * variables the dynamic loader clears for set-uid programs. The rest are the start-up and loader
  * variables of the runtimes and tools CI images carry, each group citing the documentation it
- * was read from, and the shapes that carry flags to a program (`*_OPTIONS`, `*_OPTS`, `*FLAGS`).
+ * was read from, and the shapes that carry flags to a program (`*OPTIONS`, `*OPTS`, `*FLAGS`,
+ * `*ARGS`), name a program to run (`*_EDITOR`, `*_PAGER`, `*_BROWSER`, `*_DIFF`, `*_COMMAND`, …)
+ * or point a program at its installation or configuration (`*_HOME`, `*_CONFIG_FILE`, …).
  *
  * Entries are upper case and are either a whole name, `PREFIX*` or `*SUFFIX`. Names are compared
  * upper-cased (npm reads `npm_config_*` in any case).
@@ -254,6 +256,145 @@ export const UNSAFE_ENV_SOURCES: readonly UnsafeEnvSource[] = [
     entries: ['JULIA_*', 'ERL_*', 'GHC_ENVIRONMENT', 'GHC_PACKAGE_PATH', 'R_PROFILE', 'R_PROFILE_USER', 'R_ENVIRON', 'R_ENVIRON_USER', 'R_LIBS*', 'TCLLIBPATH', 'DENO_*', 'BUN_*', 'UV_*', 'POETRY_*', 'CONDARC', 'CONDA_*'],
   },
   {
+    id: 'compilers',
+    // GCC manual "Environment Variables Affecting GCC": COMPILER_PATH and GCC_EXEC_PREFIX are
+    // where the driver finds the programs it runs (cc1, as, collect2, ld), LIBRARY_PATH where the
+    // linker finds libraries (and, with COMPILER_PATH, startfiles), CPATH / C_INCLUDE_PATH /
+    // CPLUS_INCLUDE_PATH / OBJC_INCLUDE_PATH the headers compiled in, DEPENDENCIES_OUTPUT and
+    // SUNPRO_DEPENDENCIES files it writes; collect2 reads COLLECT_GCC and COLLECT_LTO_WRAPPER (the
+    // programs it runs). clang: CCC_OVERRIDE_OPTIONS edits every command line, scan-build's
+    // CCC_CC / CCC_CXX / CCC_ANALYZER_* name the compiler it runs.
+    source: 'GCC manual, Environment Variables Affecting GCC (gcc.gnu.org/onlinedocs/gcc/Environment-Variables.html); GCC internals, Collect2; clang Driver docs (CCC_OVERRIDE_OPTIONS); scan-build',
+    entries: [
+      'COMPILER_PATH', 'GCC_EXEC_PREFIX', 'LIBRARY_PATH', 'CPATH', 'C_INCLUDE_PATH', 'CPLUS_INCLUDE_PATH', 'OBJC_INCLUDE_PATH',
+      'OBJCPLUS_INCLUDE_PATH', 'DEPENDENCIES_OUTPUT', 'SUNPRO_DEPENDENCIES', 'GCC_COMPARE_DEBUG', 'COLLECT_GCC', 'COLLECT_GCC_OPTIONS',
+      'COLLECT_LTO_WRAPPER', 'CCC_*',
+    ],
+  },
+  {
+    id: 'make-autotools',
+    // GNU make manual "Variables from the Environment" (every variable of the environment is a make
+    // variable) and "Variables Used by Implicit Rules" (the programs implicit rules run: AR, AS,
+    // CC, CXX, CPP, FC, M2C, PC, CO, GET, LEX, YACC, LINT, MAKEINFO, TEX, TEXI2DVI, WEAVE, CWEAVE,
+    // TANGLE, CTANGLE, RM; their flags are the *FLAGS shape), "Communicating Options to a
+    // Sub-make" (MAKEFLAGS, MFLAGS, GNUMAKEFLAGS), MAKE (the make a recipe's $(MAKE) runs);
+    // Autoconf manual "Particular Program Checks" (NM, RANLIB, STRIP, OBJCOPY, OBJDUMP are taken
+    // from the environment) and "config.status Invocation" (CONFIG_SHELL runs configure);
+    // pkg-config(1) ENVIRONMENT (PKG_CONFIG_PATH, PKG_CONFIG_LIBDIR, PKG_CONFIG_SYSROOT_DIR: the
+    // .pc files whose Cflags/Libs are passed to the compiler).
+    source: 'GNU make manual, Variables from the Environment; Variables Used by Implicit Rules; Communicating Options to a Sub-make. Autoconf manual, Particular Program Checks. pkg-config(1) ENVIRONMENT VARIABLES',
+    entries: [
+      'MAKEFLAGS', 'MFLAGS', 'GNUMAKEFLAGS', 'MAKEFILES', 'MAKE', 'AR', 'AS', 'CC', 'CXX', 'CPP', 'FC', 'M2C', 'PC', 'CO', 'GET', 'LEX', 'YACC',
+      'LINT', 'MAKEINFO', 'TEX', 'TEXI2DVI', 'WEAVE', 'CWEAVE', 'TANGLE', 'CTANGLE', 'RM', 'NM', 'RANLIB', 'STRIP', 'OBJCOPY', 'OBJDUMP',
+      'CONFIG_SHELL', 'PKG_CONFIG', 'PKG_CONFIG_*',
+    ],
+  },
+  {
+    id: 'compiler-caches',
+    // ccache manual "Configuration" (every setting may be given as CCACHE_<KEY>: CCACHE_PREFIX and
+    // CCACHE_PREFIX_CPP are commands ccache runs the compiler through, CCACHE_COMPILER the
+    // compiler, CCACHE_CONFIGPATH / CCACHE_DIR the configuration file read); sccache docs
+    // "Configuration" (SCCACHE_CONF, the server and dist-compile settings); distcc(1) ENVIRONMENT
+    // VARIABLES (DISTCC_HOSTS: where source is sent and compiled, DISTCC_CMDLIST).
+    source: 'ccache manual, Configuration (ccache.dev/manual); sccache docs, Configuration; distcc(1) ENVIRONMENT VARIABLES',
+    entries: ['CCACHE_*', 'SCCACHE_*', 'DISTCC_*'],
+  },
+  {
+    id: 'test-runners',
+    // pytest reference "Environment Variables": PYTEST_ADDOPTS (extra command-line options:
+    // a test path, -p plugin, --rootdir …), PYTEST_PLUGINS (modules imported as plugins),
+    // PYTEST_DISABLE_PLUGIN_AUTOLOAD, PYTEST_DEBUG; tox "Configuration" (any setting as
+    // TOX_<KEY>, TOX_OVERRIDE, TOX_USER_CONFIG_FILE); nox "Usage" (NOXSESSION, NOXPYTHON,
+    // NOXEXTRAPYTHON, NOXFORCEPYTHON: the interpreter run); coverage.py "Configuration reference"
+    // and "Measuring subprocesses" (COVERAGE_RCFILE, COVERAGE_PROCESS_START: a configuration whose
+    // [run] plugins are imported). No Jest or Vitest variable is listed: Vitest chooses its
+    // configuration by file or --config ("Configuring Vitest"); both start through node, whose
+    // NODE_OPTIONS is the node group's.
+    source: 'pytest docs, API Reference, Environment Variables; tox docs, Configuration; nox docs, Usage; coverage.py docs, Configuration reference and Measuring subprocesses',
+    entries: ['PYTEST_*', 'TOX_*', 'NOXSESSION', 'NOXPYTHON', 'NOXEXTRAPYTHON', 'NOXFORCEPYTHON', 'NOX_DEFAULT_VENV_BACKEND', 'COVERAGE_RCFILE', 'COVERAGE_PROCESS_START'],
+  },
+  {
+    id: 'dev-clis',
+    // `gh help environment` (GH_EDITOR, GH_BROWSER, GH_PAGER: programs gh runs; GH_CONFIG_DIR: its
+    // config, whose aliases run shell commands); glab config (glab_editor, glab_pager;
+    // GLAB_CONFIG_DIR); kubectl diff (KUBECTL_EXTERNAL_DIFF: the diff command run), kubectl edit
+    // (KUBE_EDITOR), kuberc (KUBERC, KUBECTL_KUBERC: aliases and default flags); systemctl(1) and
+    // systemd(1) ENVIRONMENT (SYSTEMD_EDITOR, SYSTEMD_PAGER, SYSTEMD_LESS, SYSTEMD_PAGERSECURE …);
+    // screen(1) FILES/ENVIRONMENT (SCREENRC, SYSSCREENRC: `screen` and `exec` commands run at
+    // start, SCREENDIR).
+    source: 'gh help environment (cli.github.com/manual/gh_help_environment); glab docs, glab config; kubectl diff and kubectl edit reference (kubernetes.io); kubectl kuberc; systemctl(1)/systemd(1) ENVIRONMENT; screen(1) ENVIRONMENT and FILES',
+    entries: [
+      'GH_EDITOR', 'GH_BROWSER', 'GH_PAGER', 'GH_CONFIG_DIR', 'GLAB_EDITOR', 'GLAB_PAGER', 'GLAB_CONFIG_DIR', 'KUBECTL_*', 'KUBE_EDITOR', 'KUBERC',
+      'SYSTEMD_*', 'SCREENRC', 'SYSSCREENRC', 'SCREENDIR',
+    ],
+  },
+  {
+    id: 'interpreter-start-up',
+    // Files and modules interpreters and their shells load at start: IRB docs "Configuration"
+    // (IRBRC: Ruby run when irb starts), RubyGems `gem help environment` (GEMRC: the .gemrc read,
+    // with its sources and install options); IPython docs "Configuration file location" (IPYTHONDIR
+    // and the older IPYTHON_DIR: profile start-up scripts are run), Jupyter docs "Common Directories
+    // and File Locations" (JUPYTER_CONFIG_DIR, JUPYTER_CONFIG_PATH, JUPYTER_PATH, JUPYTER_DATA_DIR:
+    // Python config files and extensions loaded); Django "Settings: Designating the settings"
+    // (DJANGO_SETTINGS_MODULE: a module imported); Flask "Command Line Interface" (FLASK_APP: the
+    // module imported; FLASK_DEBUG: the interactive debugger, which runs code sent to it; FLASK_RUN_*
+    // the options of `flask run`); Matplotlib "Environment variables" (MPLBACKEND: a
+    // `module://` backend is imported; MPLCONFIGDIR: matplotlibrc read).
+    source: 'IRB docs, Configuration; RubyGems, gem help environment; IPython docs, Introduction to IPython configuration; Jupyter docs, Common Directories and File Locations; Django docs, Settings; Flask docs, Command Line Interface; Matplotlib docs, Environment variables',
+    entries: [
+      'IRBRC', 'GEMRC', 'IPYTHONDIR', 'IPYTHON_DIR', 'JUPYTER_*', 'DJANGO_SETTINGS_MODULE', 'FLASK_APP', 'FLASK_DEBUG', 'FLASK_ENV', 'FLASK_RUN_*',
+      'MPLBACKEND', 'MPLCONFIGDIR',
+    ],
+  },
+  {
+    id: 'version-managers',
+    // Version managers and language homes decide which binary `python`, `ruby`, `node`, `java` …
+    // is: pyenv README "Environment variables" (PYENV_VERSION, PYENV_ROOT, PYENV_HOOK_PATH: hook
+    // scripts sourced, PYENV_DIR), rbenv README "Environment variables" (RBENV_*, the same), nodenv,
+    // goenv, plenv, jenv (the same design); nvm README (NVM_DIR: nvm.sh sourced from it,
+    // NVM_NODEJS_ORG_MIRROR: where node is downloaded from), n (N_PREFIX, N_NODE_MIRROR), fnm
+    // (FNM_*), asdf docs "Configuration" (ASDF_DIR, ASDF_DATA_DIR: shims and plugins, ASDF_CONFIG_FILE),
+    // mise (MISE_*, and rtx, its former name), Volta docs (VOLTA_HOME), SDKMAN! (SDKMAN_DIR,
+    // SDKMAN_CANDIDATES_API), Android SDK "Environment variables" (ANDROID_HOME, ANDROID_SDK_ROOT,
+    // ANDROID_NDK_HOME, ANDROID_NDK_ROOT: the build tools Gradle runs), Xcode SDKROOT/DEVELOPER_DIR.
+    source: 'pyenv README, Environment variables; rbenv README, Environment variables; nvm README; n README; fnm docs; asdf docs, Configuration; mise docs, Environment variables; Volta docs; SDKMAN! docs; Android developers, Environment variables; xcrun(1)',
+    entries: [
+      'PYENV_*', 'RBENV_*', 'NODENV_*', 'GOENV_*', 'PLENV_*', 'JENV_*', 'NVM_*', 'N_PREFIX', 'N_NODE_MIRROR', 'FNM_*', 'ASDF_*', 'MISE_*', 'RTX_*',
+      'VOLTA_*', 'SDKMAN_*', 'ANDROID_HOME', 'ANDROID_SDK_ROOT', 'ANDROID_NDK_HOME', 'ANDROID_NDK_ROOT', 'SDKROOT', 'DEVELOPER_DIR',
+    ],
+  },
+  {
+    id: 'php-composer',
+    // Composer docs "Environment variables": COMPOSER (the composer.json used, whose scripts run),
+    // COMPOSER_HOME (config.json and global plugins), COMPOSER_VENDOR_DIR, COMPOSER_BIN_DIR …
+    // COMPOSER_AUTH carries credentials only (it is a secret, and changes no program) and stays
+    // settable.
+    source: 'Composer docs, Command-line interface / Commands, Environment variables',
+    entries: ['COMPOSER', 'COMPOSER_*'],
+    except: ['COMPOSER_AUTH'],
+  },
+  {
+    id: 'credential-config-files',
+    // Pointers to the files a client takes credentials, trust or drivers from: libpq "Environment
+    // Variables" (PGPASSFILE, PGSERVICEFILE, PGSYSCONFDIR: pg_service.conf, PGSSLROOTCERT,
+    // PGSSLCRL, PGSSLCRLDIR: which server certificates are trusted); netrc (NETRC: `go help
+    // goauth`, inetutils ftp(1)); gpg(1) ENVIRONMENT (GNUPGHOME: gpg.conf and gpg-agent.conf,
+    // whose pinentry-program is run); containers.conf(5), containers-registries.conf(5),
+    // containers-storage.conf(5) (CONTAINERS_CONF: helper_binaries_dir and hooks,
+    // CONTAINERS_REGISTRIES_CONF: where images come from, CONTAINERS_STORAGE_CONF),
+    // containers-auth.json(5) (REGISTRY_AUTH_FILE), podman-remote (CONTAINER_HOST,
+    // CONTAINER_CONNECTION: the engine the commands go to); OpenLDAP ldap.conf(5) ENVIRONMENT
+    // VARIABLES (LDAPCONF, LDAPRC, LDAPNOINIT and the LDAPTLS_* options: CA certificates);
+    // unixODBC (ODBCINI, ODBCSYSINI, ODBCINSTINI: the Driver entries are shared libraries loaded);
+    // Oracle Net (TNS_ADMIN: sqlnet.ora, tnsnames.ora, wallets); MySQL (MYSQL_TEST_LOGIN_FILE).
+    source: 'PostgreSQL docs, libpq Environment Variables; go help goauth; gpg(1) ENVIRONMENT; containers.conf(5); containers-registries.conf(5); containers-auth.json(5); podman-remote(1); OpenLDAP ldap.conf(5) ENVIRONMENT VARIABLES; unixODBC odbcinst(1) / odbc.ini; Oracle Net Services Reference, TNS_ADMIN; MySQL docs, Environment Variables',
+    entries: [
+      'PGPASSFILE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'NETRC', 'GNUPGHOME', 'CONTAINERS_*',
+      'REGISTRY_AUTH_FILE', 'CONTAINER_HOST', 'CONTAINER_CONNECTION', 'LDAPCONF', 'LDAPRC', 'LDAPNOINIT', 'LDAPTLS_*', 'ODBCINI', 'ODBCSYSINI',
+      'ODBCINSTINI', 'TNS_ADMIN', 'MYSQL_TEST_LOGIN_FILE',
+    ],
+  },
+  {
     id: 'keystash-aws',
     // keystash's own settings and the AWS SDKs' (credentials, endpoints, AWS_CA_BUNDLE).
     source: 'keystash README, Configuration; AWS SDKs and Tools reference guide, Environment variables',
@@ -263,9 +404,36 @@ export const UNSAFE_ENV_SOURCES: readonly UnsafeEnvSource[] = [
     id: 'flag-shapes',
     // Variables of these shapes carry options, flags or arguments to some program (MAVEN_OPTS,
     // GRADLE_OPTS, CFLAGS, LDFLAGS, MAKEFLAGS, ERL_AFLAGS, MAVEN_ARGS, TF_CLI_ARGS, ANT_ARGS, …):
-    // refused by default, whatever program reads them.
+    // refused by default, whatever program reads them. No `_` is required before the suffix:
+    // PYTEST_ADDOPTS, RDOCOPT, RAKEOPT, JVMARGS and the like are the same thing (an attack review
+    // ran a test file through PYTEST_ADDOPTS when the shape was `*_OPTS`).
     source: 'keystash default: names that carry flags or arguments to a program',
-    entries: ['*_OPTIONS', '*_OPTS', '*FLAGS', '*_ARGS'],
+    entries: ['*OPTIONS', '*OPTS', '*OPT', '*FLAGS', '*ARGS'],
+  },
+  {
+    id: 'program-shapes',
+    // Names whose suffix says "the program to run": the editor, pager, browser or diff a tool
+    // starts (GH_EDITOR, KUBE_EDITOR, SYSTEMD_EDITOR, GIT_PAGER, GH_BROWSER, KUBECTL_EXTERNAL_DIFF),
+    // the askpass helper it runs for a password (GIT_ASKPASS, SSH_ASKPASS, SUDO_ASKPASS), the
+    // wrapper or launcher a compiler runs under (RUSTC_WRAPPER, CMAKE_<LANG>_COMPILER_LAUNCHER),
+    // a command or shell line (GIT_SSH_COMMAND, PROMPT_COMMAND, CONFIG_SHELL,
+    // NPM_CONFIG_SCRIPT_SHELL). Ordinary secret names end in _KEY, _TOKEN, _SECRET, _PASSWORD,
+    // _URL, _DSN …, none of these.
+    source: 'keystash default: names that name a program to run (editor, pager, browser, diff, askpass, wrapper, launcher, command, shell)',
+    entries: ['*_EDITOR', '*_PAGER', '*_BROWSER', '*_DIFF', '*_DIFFTOOL', '*_ASKPASS', '*_WRAPPER', '*_LAUNCHER', '*_COMMAND', '*_CMD', '*_SHELL'],
+  },
+  {
+    id: 'config-pointer-shapes',
+    // Names whose suffix says "where a program takes its installation, configuration or modules
+    // from": *_HOME (JAVA_HOME, CARGO_HOME, VOLTA_HOME, COMPOSER_HOME, GRADLE_USER_HOME,
+    // ANDROID_HOME, MYSQL_HOME, ORACLE_HOME …), *_CONFIG_FILE / *_CONFIG_DIR / *_CONFIG_PATH
+    // (AWS_CONFIG_FILE, TF_CLI_CONFIG_FILE, GH_CONFIG_DIR, JUPYTER_CONFIG_DIR, RIPGREP_CONFIG_PATH,
+    // PKG_CONFIG_PATH), *RCFILE (COVERAGE_RCFILE, REDISCLI_RCFILE), *_SETTINGS_MODULE and
+    // *_CONFIG_MODULE (DJANGO_SETTINGS_MODULE, CELERY_CONFIG_MODULE: imported by name). A secret
+    // that *is* a file (a kubeconfig, a service-account key) is given with `exec --file VAR=name`,
+    // an explicit mapping this rule does not check.
+    source: 'keystash default: names that point a program at its installation, configuration or a module to import',
+    entries: ['*_HOME', '*_CONFIG_FILE', '*_CONFIG_DIR', '*_CONFIG_PATH', '*RCFILE', '*_SETTINGS_MODULE', '*_CONFIG_MODULE'],
   },
 ];
 

@@ -31,7 +31,9 @@ const NON_ASCII = /[^\x00-\x7f]/;
  * set-uid programs, the start-up and loader variables of runtimes and tools (Node, Python, Ruby,
  * Perl, Java, .NET, Go, Rust, PHP, Lua, npm/yarn/pip, git, ssh, pagers, editors, curl/wget, TLS
  * CA overrides, proxies), the CI runner's ACTIONS_/GITHUB_/RUNNER_, keystash's and AWS's own, and
- * the flag-carrying shapes *_OPTIONS, *_OPTS, *FLAGS (README, "Secret names → variable names").
+ * the shapes that carry flags (*OPTIONS, *OPTS, *FLAGS, *ARGS …), name a program to run (*_EDITOR,
+ * *_PAGER, *_COMMAND …) or point at an installation or configuration (*_HOME, *_CONFIG_FILE …)
+ * (README, "Secret names → variable names").
  */
 export function isDangerousVariable(varName: string): boolean {
   return unsafeEnvSource(varName) !== undefined;

@@ -9,6 +9,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessHome } from '../helpers/in-process.js';
+import type { InProcessHome } from '../helpers/in-process.js';
+import { UNSAFE_ENV_SOURCES } from '../../src/format/unsafe-env.js';
 import { glibcUnsecureEnvvars, instances, sudoBadenvTable } from '../helpers/unsafe-env-lists.js';
 
 const h = inProcessHome();
@@ -33,15 +35,19 @@ const withChild = (args: string[]): string[] => (args[0] === 'exec' ? [...args, 
  * what was refused before: every run but the last must be refused (exit 2, no output, no child)
  * naming a variable not named before, until every variable has been named once.
  */
-async function everyOneRefused(prefix: string, varNames: readonly string[]): Promise<void> {
+async function everyOneRefused(prefix: string, varNames: readonly string[], home: InProcessHome = h): Promise<void> {
   expect(varNames.length).toBeGreaterThan(0);
   const secrets = Object.fromEntries(varNames.map((v) => [`${prefix}${v.toLowerCase()}`, `value-of-${v}`]));
-  expect((await h.run(['putall', '-'], { input: JSON.stringify(secrets) })).code).toBe(0);
+  expect((await home.run(['putall', '-'], { input: JSON.stringify(secrets) })).code).toBe(0);
   const named = new Set<string>();
   for (let i = 0; i <= varNames.length; i++) {
-    const args = [...(VARIANTS[i % VARIANTS.length]?.(prefix) ?? []), ...[...named].flatMap((v) => ['--allow-env', v])];
-    const r = await h.run(withChild(args));
-    if (named.size === varNames.length) {
+    // The last run, with every variable allowed, is never exec: no child is started with PATH,
+    // LD_PRELOAD … set to test strings (the export below checks what it would have set).
+    const all = named.size === varNames.length;
+    const variant = all && i % VARIANTS.length === 0 ? 1 : i % VARIANTS.length;
+    const args = [...(VARIANTS[variant]?.(prefix) ?? []), ...[...named].flatMap((v) => ['--allow-env', v])];
+    const r = await home.run(withChild(args));
+    if (all) {
       expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(0);
       break;
     }
@@ -58,7 +64,7 @@ async function everyOneRefused(prefix: string, varNames: readonly string[]): Pro
   expect([...named].sort()).toEqual([...varNames].sort());
   // With every one allowed, export writes all of them (no child is run with them: LD_PRELOAD,
   // NODE_OPTIONS … set to test strings would disturb any program).
-  const r = await h.run(['export', `${prefix}*`, '--strip-prefix', prefix, '-f', 'dotenv', ...varNames.flatMap((v) => ['--allow-env', v])]);
+  const r = await home.run(['export', `${prefix}*`, '--strip-prefix', prefix, '-f', 'dotenv', ...varNames.flatMap((v) => ['--allow-env', v])]);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout.split('\n').filter(Boolean).map((line) => line.slice(0, line.indexOf('='))).sort()).toEqual([...varNames].sort());
 }
@@ -94,6 +100,50 @@ describe('the code-running variables an attack review found still produced', () 
   });
 });
 
+describe('every group of src/format/unsafe-env.ts, reached through a glob', () => {
+  // sudo and glibc are compared with their upstream text above; every other group here, entry by
+  // entry (a PREFIX* or *SUFFIX entry through a few names it stands for).
+  const groups = UNSAFE_ENV_SOURCES.filter((g) => g.id !== 'sudo' && g.id !== 'glibc');
+  it.each(groups.map((g) => [g.id, g] as const))('%s: every entry refused by exec and every variable-writing export format (exit 2), each allowed by name', async (id, group) => {
+    const names = [...new Set(group.entries.flatMap(instances))].filter((n) => !(group.except ?? []).includes(n));
+    // A store of its own per group: a glob's cost grows with the store, not only with the group.
+    const own = inProcessHome();
+    try {
+      await everyOneRefused(`g-${id}.`, names, own);
+    } finally {
+      own.cleanup();
+    }
+  });
+});
+
+describe('the code-running variables the fifth attack review found accepted', () => {
+  it('COMPILER_PATH, PYTEST_ADDOPTS, KUBECTL_EXTERNAL_DIFF, GH_PAGER, CCACHE_PREFIX, NETRC, GNUPGHOME, ODBCINI … through a glob: each refused, each allowed by name', async () => {
+    await everyOneRefused('atk5.', [
+      'COMPILER_PATH', 'PYTEST_ADDOPTS', 'KUBECTL_EXTERNAL_DIFF', 'KUBE_EDITOR', 'GH_PAGER', 'GH_EDITOR', 'GH_BROWSER', 'GLAB_EDITOR', 'SYSTEMD_EDITOR',
+      'CCACHE_PREFIX', 'SCREENRC', 'GCC_EXEC_PREFIX', 'CPATH', 'LIBRARY_PATH', 'PYTEST_PLUGINS', 'IRBRC', 'GEMRC', 'IPYTHON_DIR', 'JUPYTER_CONFIG_DIR',
+      'DJANGO_SETTINGS_MODULE', 'FLASK_APP', 'PYENV_ROOT', 'PYENV_VERSION', 'RBENV_ROOT', 'NVM_DIR', 'ASDF_DIR', 'VOLTA_HOME', 'COMPOSER_HOME',
+      'PGSERVICEFILE', 'PGPASSFILE', 'NETRC', 'GNUPGHOME', 'CONTAINERS_CONF', 'REGISTRY_AUTH_FILE', 'LDAPRC', 'ODBCINI',
+    ]);
+  });
+});
+
+describe('common secret names pass', () => {
+  it('DB_PASSWORD, API_TOKEN, DATABASE_URL, STRIPE_KEY, JWT_SECRET, SENTRY_DSN, APP_CONFIG, DJANGO_SECRET_KEY, COMPOSER_AUTH … through exec and export', async () => {
+    const names = ['DB_PASSWORD', 'API_TOKEN', 'DATABASE_URL', 'STRIPE_KEY', 'JWT_SECRET', 'SENTRY_DSN', 'APP_CONFIG', 'DJANGO_SECRET_KEY', 'FLASK_SECRET_KEY', 'COMPOSER_AUTH', 'PGPASSWORD', 'GH_TOKEN', 'SLACK_WEBHOOK_URL', 'NPM_TOKEN'];
+    const secrets = Object.fromEntries(names.map((v) => [`ok.${v.toLowerCase()}`, `value-of-${v}`]));
+    expect((await h.run(['putall', '-'], { input: JSON.stringify(secrets) })).code).toBe(0);
+    let r = await h.run(['export', 'ok.*', '--strip-prefix', 'ok.', '-f', 'dotenv']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean).map((line) => line.slice(0, line.indexOf('='))).sort()).toEqual([...names].sort());
+    rmSync(dump, { force: true });
+    r = await h.run(['exec', 'ok.*', '--strip-prefix', 'ok.', ...child]);
+    expect(r.code, r.stderr).toBe(0);
+    const seen = JSON.parse(readFileSync(dump, 'utf8')) as Record<string, string>;
+    rmSync(dump);
+    for (const v of names) expect(seen[v], v).toBe(`value-of-${v}`);
+  });
+});
+
 describe('the ways out stay', () => {
   beforeAll(async () => {
     expect((await h.run(['put', 'out.lessopen', '|/tmp/x %s'])).code).toBe(0);
@@ -109,6 +159,24 @@ describe('the ways out stay', () => {
     expect(seen.LESSOPEN).toBe('|/tmp/x %s');
     expect(seen.TOKEN).toBe('t0k');
     r = await h.run(['exec', 'out.*', '--strip-prefix', 'out.', ...child]);
+    expect(r.code).toBe(2);
+    expect(existsSync(dump)).toBe(false);
+  });
+
+  it('exec --env PYTEST_ADDOPTS=… and --allow-env COMPILER_PATH set them; exec --file KUBECONFIG=… gives a kubeconfig as a file', async () => {
+    expect((await h.run(['put', 'way.pytest_addopts', 'tests/extra_test.py'])).code).toBe(0);
+    expect((await h.run(['put', 'way.compiler_path', '/opt/cc/bin'])).code).toBe(0);
+    expect((await h.run(['put', 'way.kubeconfig', 'apiVersion: v1'])).code).toBe(0);
+    rmSync(dump, { force: true });
+    let r = await h.run(['exec', 'way.compiler_path', '--strip-prefix', 'way.', '--allow-env', 'COMPILER_PATH', '--env', 'PYTEST_ADDOPTS=way.pytest_addopts', '--file', 'KUBECONFIG=way.kubeconfig', ...child]);
+    expect(r.code, r.stderr).toBe(0);
+    const seen = JSON.parse(readFileSync(dump, 'utf8')) as Record<string, string>;
+    rmSync(dump);
+    expect(seen.PYTEST_ADDOPTS).toBe('tests/extra_test.py');
+    expect(seen.COMPILER_PATH).toBe('/opt/cc/bin');
+    expect(seen.KUBECONFIG).toMatch(/keystash-files-[^/]+[/\\]way\.kubeconfig$/);
+    // Without the way out, each is refused through the glob.
+    r = await h.run(['exec', 'way.*', '--strip-prefix', 'way.', ...child]);
     expect(r.code).toBe(2);
     expect(existsSync(dump)).toBe(false);
   });
