@@ -35,7 +35,9 @@ export type { FormatName, FormatOptions, SecretMap } from './format/index.js';
 export * from './errors.js';
 export type { Config } from './config.js';
 export type { EncryptionContext, KeyService } from './envelope/keyservice.js';
-export type { SecretMeta, SecretRecord, SecretStore } from './secretstore/types.js';
+export type { SecretMeta, SecretRow, SecretStore } from './secretstore/types.js';
+/** @deprecated The former name of {@link SecretRow} (one stored version of a secret), kept for library users. */
+export type SecretRecord = import('./secretstore/types.js').SecretRow;
 export { Credstash } from './compat/nodecredstash.js';
 export type { CredstashNameVersion, CredstashOptions, CredstashVersion } from './compat/nodecredstash.js';
 

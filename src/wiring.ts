@@ -146,7 +146,7 @@ export async function openKeystash(config: Config, options: WiringOptions = {}):
   if (config.store === 'sqlite' && options.createStore === false) requireLocalStore(config);
   const opening = openConfiguredStore(config, options);
   // A lost keyring is never silently replaced: no new keyring while the store holds local-wrapped rows.
-  const keyService = config.kms === 'local' ? openLocalKms(config, { storedRows: async () => (await opening).listRecords() }) : openConfiguredKeys(config, options);
+  const keyService = config.kms === 'local' ? openLocalKms(config, { storedRows: async () => (await opening).listRows() }) : openConfiguredKeys(config, options);
   const [store, keys] = await Promise.all([opening, keyService]);
   return new Keystash({ store, keys, concurrency: config.concurrency });
 }
@@ -183,7 +183,7 @@ async function* localStoreRows(config: Config): AsyncGenerator<{ key: string }> 
   if (!existsSync(config.storePath)) return;
   const store = await openConfiguredStore(config, { createStore: false });
   try {
-    yield* store.listRecords();
+    yield* store.listRows();
   } finally {
     store.close();
   }

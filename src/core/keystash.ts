@@ -7,7 +7,7 @@
  */
 import type { KeyService } from '../envelope/keyservice.js';
 import { DEFAULT_KEY } from '../defaults.js';
-import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../secretstore/types.js';
+import type { SecretMeta, SecretRow, SecretStore, StoreSetupOptions, StoreSetupResult } from '../secretstore/types.js';
 import { deleteSecret } from './secrets/delete.js';
 import { getAll, getMatching, type GetAllOptions, type SecretPairs } from './secrets/get-all.js';
 import { getSecret, readRecord, type GetOptions } from './secrets/get.js';
@@ -61,17 +61,17 @@ export class Keystash implements KeystashWriter, KeystashReader {
   }
 
   /** Seal `value` as row `name`@`version` without storing it; see {@link sealSecret}. */
-  async sealRecord(name: string, value: string, version: string, options: Omit<PutOptions, 'version' | 'expectVersion'> = {}): Promise<SecretRecord> {
+  async sealRecord(name: string, value: string, version: string, options: Omit<PutOptions, 'version' | 'expectVersion'> = {}): Promise<SecretRow> {
     return sealSecret(this.#sealing, name, value, version, options);
   }
 
   /** Decrypt one stored row (HMAC checked before decrypting; data key zeroed). */
-  async open(record: SecretRecord, context: GetOptions['context'] = {}): Promise<string> {
+  async open(record: SecretRow, context: GetOptions['context'] = {}): Promise<string> {
     return openRecord(this.keys, record, context);
   }
 
   /** The row of `name` at `version` (short or padded) or its latest; SecretNotFoundError if absent. */
-  async getRecord(name: string, version?: string): Promise<SecretRecord> {
+  async getRecord(name: string, version?: string): Promise<SecretRow> {
     return readRecord(this.store, name, version);
   }
 
@@ -81,7 +81,7 @@ export class Keystash implements KeystashWriter, KeystashReader {
   }
 
   /** The latest row of `name` (legacy unpadded versions compared numerically, {@link latestRecord}). */
-  async latestRecord(name: string): Promise<SecretRecord | undefined> {
+  async latestRecord(name: string): Promise<SecretRow | undefined> {
     return latestRecord(this.store, name);
   }
 
@@ -188,7 +188,7 @@ export class Keystash implements KeystashWriter, KeystashReader {
    * Write the rows of a parsed backup (parseBackup) into this keystash's store, everything
    * checkable checked before the first write; see {@link restoreBackup}.
    */
-  async restore(rows: readonly SecretRecord[], options: RestoreOptions = {}): Promise<RestoreSummary> {
+  async restore(rows: readonly SecretRow[], options: RestoreOptions = {}): Promise<RestoreSummary> {
     return restoreBackup(this, rows, options);
   }
 

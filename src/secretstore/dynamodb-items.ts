@@ -1,12 +1,12 @@
 /**
- * SecretRecord ⇄ DynamoDB item in credstash's layout (docs/format.md §1.2, §7): every
+ * SecretRow ⇄ DynamoDB item in credstash's layout (docs/format.md §1.2, §7): every
  * attribute S except `hmac`, written as B holding the ASCII bytes of the hex text (credstash ≥
  * 1.13.1) and read as B or legacy S. `created_at` is a keystash extension credstash ignores.
  * A row with missing or wrong-typed attributes becomes an IntegrityError, never a crash.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { IntegrityError } from '../errors.js';
-import type { SecretMeta, SecretRecord } from './types.js';
+import type { SecretMeta, SecretRow } from './types.js';
 
 /** A DynamoDB item as the low-level client returns it. */
 export type DynamoItem = Record<string, AttributeValue>;
@@ -20,7 +20,7 @@ export function itemKey(name: string, version: string): DynamoItem {
 }
 
 /** The PutItem `Item` for a record; `hmac` as B unless the record says it was stored as S. */
-export function recordToItem(record: SecretRecord): DynamoItem {
+export function recordToItem(record: SecretRow): DynamoItem {
   const item: DynamoItem = {
     ...itemKey(record.name, record.version),
     key: { S: record.key },
@@ -35,11 +35,11 @@ export function recordToItem(record: SecretRecord): DynamoItem {
 }
 
 /** Decode a full item; `name`/`version` are the requested ones, used in messages when absent. */
-export function itemToRecord(item: DynamoItem, name: string, version?: string): SecretRecord {
+export function itemToRecord(item: DynamoItem, name: string, version?: string): SecretRow {
   const rowName = optionalS(item, 'name', name, version) ?? name;
   const rowVersion = requiredS(item, 'version', rowName, version ?? '?');
   const where: [string, string] = [rowName, rowVersion];
-  const record: SecretRecord = {
+  const record: SecretRow = {
     name: rowName,
     version: rowVersion,
     key: requiredS(item, 'key', ...where),
@@ -66,7 +66,7 @@ export function itemToMeta(item: DynamoItem): SecretMeta {
   return meta;
 }
 
-function decodeHmac(item: DynamoItem, name: string, version: string): Pick<SecretRecord, 'hmac' | 'hmacType'> {
+function decodeHmac(item: DynamoItem, name: string, version: string): Pick<SecretRow, 'hmac' | 'hmacType'> {
   const value = item.hmac;
   if (value === undefined) throw malformed(name, version, "missing 'hmac'");
   if (value.B !== undefined) return { hmac: ascii.decode(value.B), hmacType: 'B' };

@@ -14,7 +14,7 @@ import { awsErrorName, dynamoDbStoreError } from './dynamodb-errors.js';
 import { itemKey, itemToMeta, itemToRecord, recordToItem } from './dynamodb-items.js';
 import type { DynamoItem } from './dynamodb-items.js';
 import { setupTable } from './dynamodb-setup.js';
-import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from './types.js';
+import type { SecretMeta, SecretRow, SecretStore, StoreSetupOptions, StoreSetupResult } from './types.js';
 
 /** Options of the {@link DynamoDbStore} constructor. */
 export interface DynamoDbStoreOptions {
@@ -52,11 +52,11 @@ export class DynamoDbStore implements SecretStore {
 
   /** PutItem with `attribute_not_exists(#n0)`; ConditionalCheckFailedException → VersionExistsError. */
   /** DynamoDB's 400 KB item limit, for every table (no option lifts it). */
-  rowProblem(record: SecretRecord): string | undefined {
+  rowProblem(record: SecretRow): string | undefined {
     return dynamoItemProblem(record);
   }
 
-  async putVersion(record: SecretRecord): Promise<void> {
+  async putVersion(record: SecretRow): Promise<void> {
     const input = {
       TableName: this.table,
       Item: recordToItem(record),
@@ -72,7 +72,7 @@ export class DynamoDbStore implements SecretStore {
   }
 
   /** GetItem (consistent) of one version. */
-  async getVersion(name: string, version: string): Promise<SecretRecord | undefined> {
+  async getVersion(name: string, version: string): Promise<SecretRow | undefined> {
     const out = await this.#call('GetItem', () =>
       this.client.send(new GetItemCommand({ TableName: this.table, Key: itemKey(name, version), ConsistentRead: true })),
     );
@@ -80,7 +80,7 @@ export class DynamoDbStore implements SecretStore {
   }
 
   /** credstash's latest-item Query: Limit 1, ScanIndexForward false, ConsistentRead true. */
-  async getLatest(name: string): Promise<SecretRecord | undefined> {
+  async getLatest(name: string): Promise<SecretRow | undefined> {
     const input: QueryCommandInput = {
       TableName: this.table,
       ...NAME_EQ,
@@ -127,7 +127,7 @@ export class DynamoDbStore implements SecretStore {
   }
 
   /** Full rows of the whole table: a consistent, paginated Scan yielding each page as it arrives. */
-  async *listRecords(): AsyncIterable<SecretRecord> {
+  async *listRows(): AsyncIterable<SecretRow> {
     const input: ScanCommandInput = { TableName: this.table, ConsistentRead: true };
     if (this.#pageSize !== undefined) input.Limit = this.#pageSize;
     let start: DynamoItem | undefined;

@@ -6,7 +6,7 @@
 import type { DynamoDbCredentials } from '../aws/dynamodb-client.js';
 import type { SecretStore } from './types.js';
 
-export type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from './types.js';
+export type { SecretMeta, SecretRow, SecretStore, StoreSetupOptions, StoreSetupResult } from './types.js';
 export type { SqliteStore, SqliteStoreOptions } from './sqlite.js';
 export type { DynamoDbStore, DynamoDbStoreOptions } from './dynamodb.js';
 export type { DynamoDbClientOptions, DynamoDbCredentials } from '../aws/dynamodb-client.js';

@@ -14,7 +14,7 @@ import { dynamoItemProblem } from './item-size.js';
 import { chmodSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { IntegrityError, VersionExistsError } from '../errors.js';
-import type { SecretMeta, SecretRecord, SecretStore, StoreSetupResult } from './types.js';
+import type { SecretMeta, SecretRow, SecretStore, StoreSetupResult } from './types.js';
 import { sqliteStoreError } from './sqlite-errors.js';
 import { ensureSchema, prepareStoreFile, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-file.js';
 import { openSqlite, type SqliteDb, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
@@ -131,18 +131,18 @@ export class SqliteStore implements SecretStore {
    * The local store holds any size, but a row over DynamoDB's 400 KB item limit could never be
    * migrated to an AWS table: refused unless `allowOversize` (`put --allow-large`).
    */
-  rowProblem(record: SecretRecord, options: { allowOversize?: boolean | undefined } = {}): string | undefined {
+  rowProblem(record: SecretRow, options: { allowOversize?: boolean | undefined } = {}): string | undefined {
     if (options.allowOversize) return undefined;
     const problem = dynamoItemProblem(record);
     return problem === undefined ? undefined : `${problem}; the local store refuses what no AWS table could hold (put --allow-large stores it anyway, in this store only)`;
   }
 
-  async putVersion(record: SecretRecord): Promise<void> {
+  async putVersion(record: SecretRow): Promise<void> {
     this.#write(() => this.#insert(record));
   }
 
   /** All-or-nothing bulk insert in one transaction; VersionExistsError on the first conflict. */
-  async putVersions(records: Iterable<SecretRecord>): Promise<void> {
+  async putVersions(records: Iterable<SecretRow>): Promise<void> {
     this.#write(() =>
       this.#db.immediate(() => {
         for (const row of records) this.#insert(row);
@@ -150,13 +150,13 @@ export class SqliteStore implements SecretStore {
     );
   }
 
-  async getVersion(name: string, version: string): Promise<SecretRecord | undefined> {
+  async getVersion(name: string, version: string): Promise<SecretRow | undefined> {
     const row = this.#run(() => this.#stmt('getVersion').get(this.table, name, version) as RecordRow | undefined);
     return row === undefined ? undefined : toRecord(row);
   }
 
   /** The greatest version in BINARY (= DynamoDB byte) order. */
-  async getLatest(name: string): Promise<SecretRecord | undefined> {
+  async getLatest(name: string): Promise<SecretRow | undefined> {
     const row = this.#run(() => this.#stmt('getLatest').get(this.table, name) as RecordRow | undefined);
     return row === undefined ? undefined : toRecord(row);
   }
@@ -187,7 +187,7 @@ export class SqliteStore implements SecretStore {
   }
 
   /** Every row of every name in (name, version) order, full columns, in keyset pages like listAll. */
-  async *listRecords(): AsyncIterable<SecretRecord> {
+  async *listRows(): AsyncIterable<SecretRow> {
     let page = this.#run(() => this.#stmt('recordsFirst').all(this.table, this.#pageSize) as RecordRow[]);
     while (page.length > 0) {
       for (const row of page) yield toRecord(row);
@@ -233,7 +233,7 @@ export class SqliteStore implements SecretStore {
     this.#db.close();
   }
 
-  #insert(r: SecretRecord): void {
+  #insert(r: SecretRow): void {
     try {
       this.#stmt('insert').run(
         this.table, r.name, r.version, r.key, r.contents, r.hmac,
@@ -293,8 +293,8 @@ function toMeta(row: MetaRow): SecretMeta {
   return meta;
 }
 
-function toRecord(row: RecordRow): SecretRecord {
-  const record: SecretRecord = { ...toMeta(row), key: text(row, 'key'), contents: text(row, 'contents'), hmac: text(row, 'hmac') };
+function toRecord(row: RecordRow): SecretRow {
+  const record: SecretRow = { ...toMeta(row), key: text(row, 'key'), contents: text(row, 'contents'), hmac: text(row, 'hmac') };
   const digest = optionalText(row, 'digest');
   if (digest !== undefined) record.digest = digest;
   if (row.hmac_type === 'B' || row.hmac_type === 'S') record.hmacType = row.hmac_type;

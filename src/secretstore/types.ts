@@ -5,7 +5,7 @@
  */
 
 /** One version of one secret, as stored. */
-export interface SecretRecord {
+export interface SecretRow {
   name: string;
   version: string;
   /** Standard base64 of the wrapped data key (KMS CiphertextBlob). */
@@ -50,15 +50,15 @@ export interface StoreSetupResult {
  */
 export interface SecretStore {
   /** Conditional put; VersionExistsError if that version exists. */
-  putVersion(record: SecretRecord): Promise<void>;
+  putVersion(record: SecretRow): Promise<void>;
   /**
    * All-or-nothing conditional insert of many rows in one transaction (VersionExistsError on the
    * first conflict, nothing stored); only backends with transactions offer it (SQLite).
    */
-  putVersions?(records: Iterable<SecretRecord>): Promise<void>;
-  getVersion(name: string, version: string): Promise<SecretRecord | undefined>;
+  putVersions?(records: Iterable<SecretRow>): Promise<void>;
+  getVersion(name: string, version: string): Promise<SecretRow | undefined>;
   /** The greatest version in the store's byte order (DynamoDB order of S keys). */
-  getLatest(name: string): Promise<SecretRecord | undefined>;
+  getLatest(name: string): Promise<SecretRow | undefined>;
   /** Every version of one name, greatest first (byte order). */
   listVersions(name: string): AsyncIterable<SecretMeta>;
   /** Every version of every name, page by page, in no particular order. */
@@ -67,7 +67,7 @@ export interface SecretStore {
    * Every version of every name as full rows, page by page, in no particular order (one pass
    * for bulk reads: getall needs no per-name query). Consistent reads where the backend has them.
    */
-  listRecords(): AsyncIterable<SecretRecord>;
+  listRows(): AsyncIterable<SecretRow>;
   /** Delete one version, or every version when `version` is undefined; returns what was deleted. */
   deleteVersions(name: string, version?: string): Promise<SecretMeta[]>;
   /**
@@ -82,6 +82,6 @@ export interface SecretStore {
    * checked before a write, by dry runs and by pre-checks. `allowOversize`: the local store then
    * takes a row larger than any DynamoDB table could hold (it cannot be migrated to one).
    */
-  rowProblem?(record: SecretRecord, options?: { allowOversize?: boolean | undefined }): string | undefined;
+  rowProblem?(record: SecretRow, options?: { allowOversize?: boolean | undefined }): string | undefined;
   close(): void;
 }

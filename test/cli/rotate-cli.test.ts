@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Keystash } from '../../src/core/keystash.js';
 import { LocalKms } from '../../src/localkms/local-kms.js';
 import { SqliteStore } from '../../src/secretstore/sqlite.js';
-import type { SecretRecord } from '../../src/secretstore/types.js';
+import type { SecretRow } from '../../src/secretstore/types.js';
 import { inProcessHome } from '../helpers/in-process.js';
 import { BIN, cleanEnv } from '../helpers/run-cli.js';
 
@@ -26,8 +26,8 @@ function openDirect(table = 'credential-store'): Keystash {
   });
 }
 
-async function rows(ks: Keystash): Promise<Map<string, SecretRecord>> {
-  const out = new Map<string, SecretRecord>();
+async function rows(ks: Keystash): Promise<Map<string, SecretRow>> {
+  const out = new Map<string, SecretRow>();
   for await (const m of ks.store.listAll()) out.set(`${m.name}@${m.version}`, (await ks.store.getVersion(m.name, m.version))!);
   return out;
 }

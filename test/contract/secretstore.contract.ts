@@ -4,10 +4,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { VersionExistsError } from '../../src/errors.js';
-import type { SecretMeta, SecretRecord, SecretStore } from '../../src/secretstore/types.js';
+import type { SecretMeta, SecretRow, SecretStore } from '../../src/secretstore/types.js';
 
 /** A plausible stored record (credstash representation); `over` replaces fields. */
-export function sampleRecord(name: string, version: string, over: Partial<SecretRecord> = {}): SecretRecord {
+export function sampleRecord(name: string, version: string, over: Partial<SecretRow> = {}): SecretRow {
   return {
     name,
     version,
@@ -31,14 +31,14 @@ async function collect(iterable: AsyncIterable<SecretMeta>): Promise<SecretMeta[
 }
 
 /** Compare records with `hmacType` undefined meaning 'B' (types.ts). */
-function normalise(record: SecretRecord | undefined): SecretRecord | undefined {
+function normalise(record: SecretRow | undefined): SecretRow | undefined {
   if (record === undefined) return undefined;
-  const out: SecretRecord = { ...record, hmacType: record.hmacType ?? 'B' };
-  for (const k of Object.keys(out) as (keyof SecretRecord)[]) if (out[k] === undefined) delete out[k];
+  const out: SecretRow = { ...record, hmacType: record.hmacType ?? 'B' };
+  for (const k of Object.keys(out) as (keyof SecretRow)[]) if (out[k] === undefined) delete out[k];
   return out;
 }
 
-async function putMany(store: SecretStore, records: SecretRecord[], parallel = 25): Promise<void> {
+async function putMany(store: SecretStore, records: SecretRow[], parallel = 25): Promise<void> {
   for (let i = 0; i < records.length; i += parallel) {
     await Promise.all(records.slice(i, i + parallel).map((r) => store.putVersion(r)));
   }
@@ -138,7 +138,7 @@ export function describeSecretStore(name: string, make: () => Promise<SecretStor
       expect(all.find((m) => m.name === 'name-000' && m.version === pad(2))?.comment).toBe('second');
     });
 
-    it('listRecords yields every version of every name as the full stored row', async () => {
+    it('listRows yields every version of every name as the full stored row', async () => {
       const store = await fresh();
       const records = [
         sampleRecord('rec-a', pad(1)),
@@ -147,7 +147,7 @@ export function describeSecretStore(name: string, make: () => Promise<SecretStor
         sampleRecord('rec-c', '10'),
       ];
       await putMany(store, records);
-      const all = await collect(store.listRecords());
+      const all = await collect(store.listRows());
       const key = (r: { name: string; version: string }) => `${r.name}@${r.version}`;
       expect(all.map(key).sort()).toEqual(records.map(key).sort());
       for (const r of records) {

@@ -10,7 +10,7 @@ import { importSecrets } from '../../src/core/transfer/import.js';
 import { Keystash } from '../../src/core/keystash.js';
 import { LocalKms } from '../../src/localkms/local-kms.js';
 import { SqliteStore } from '../../src/secretstore/sqlite.js';
-import type { SecretRecord, SecretStore } from '../../src/secretstore/types.js';
+import type { SecretRow, SecretStore } from '../../src/secretstore/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'keystash-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,9 +23,9 @@ function counted(beforeBatch?: (store: SecretStore) => Promise<void>) {
   const calls = { putVersion: 0, putVersions: [] as number[] };
   const wrapped = new Proxy(store, {
     get(target, prop) {
-      if (prop === 'putVersion') return (record: SecretRecord) => (calls.putVersion++, target.putVersion(record));
+      if (prop === 'putVersion') return (record: SecretRow) => (calls.putVersion++, target.putVersion(record));
       if (prop === 'putVersions') {
-        return async (records: Iterable<SecretRecord>) => {
+        return async (records: Iterable<SecretRow>) => {
           const rows = [...records];
           calls.putVersions.push(rows.length);
           await beforeBatch?.(target);

@@ -23,7 +23,7 @@ import { parseWrappedKeyHeader } from '../../src/localkms/wrapped-key.js';
 import { createDynamoDbClient } from '../../src/aws/dynamodb-client.js';
 import { DynamoDbStore } from '../../src/secretstore/dynamodb.js';
 import { SqliteStore } from '../../src/secretstore/sqlite.js';
-import type { SecretRecord, SecretStore } from '../../src/secretstore/types.js';
+import type { SecretRow, SecretStore } from '../../src/secretstore/types.js';
 import { rawDb } from '../helpers/sqlite.js';
 
 const REGION = 'us-east-1';
@@ -111,13 +111,13 @@ async function seed(ks: Keystash, keyId: string, n: number, versions: number): P
   return values;
 }
 
-async function allRecords(store: SecretStore): Promise<SecretRecord[]> {
-  const out: SecretRecord[] = [];
+async function allRecords(store: SecretStore): Promise<SecretRow[]> {
+  const out: SecretRow[] = [];
   for await (const meta of store.listAll()) out.push((await store.getVersion(meta.name, meta.version))!);
   return out.sort((a, b) => (a.name + a.version < b.name + b.version ? -1 : 1));
 }
 
-async function wrappingArn(ks: Keystash, record: SecretRecord): Promise<string> {
+async function wrappingArn(ks: Keystash, record: SecretRow): Promise<string> {
   const { plaintext, keyId } = await ks.keys.decrypt({ ciphertextBlob: base64ToBytes(record.key), context: {} });
   plaintext.fill(0);
   return keyId;
@@ -388,7 +388,7 @@ describe('migrate local → aws → local', () => {
     const back = new Keystash({ store: backStore, keys: local.keys });
     expect(await migrate(cloud, back, { destKeyId: local.k2 })).toMatchObject({ copied: 16, verified: 16 });
     const returned = await allRecords(backStore);
-    const strip = ({ key: _k, hmacType: _t, ...rest }: SecretRecord) => rest;
+    const strip = ({ key: _k, hmacType: _t, ...rest }: SecretRow) => rest;
     expect(returned.map(strip)).toEqual(original.map(strip));
     for (const r of returned) {
       expect(await back.get(r.name, { version: r.version })).toBe(values.get(`${r.name}@${r.version}`));

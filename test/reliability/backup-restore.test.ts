@@ -117,7 +117,7 @@ describe('backup reads whole rows in one pass; restore into a missing table', ()
     );
     const store = Object.assign(delegate, {
       listAll: () => deleteOnFirst(inner.listAll()),
-      listRecords: () => deleteOnFirst(inner.listRecords()),
+      listRows: () => deleteOnFirst(inner.listRows()),
       getVersion: (name: string, version: string) => {
         gets++;
         return inner.getVersion(name, version);

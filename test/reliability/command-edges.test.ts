@@ -123,7 +123,7 @@ describe('kms, rotate, config, import progress and the passphrase prompt', () =>
     const inner = await openConfiguredStore(config);
     const keys = await openConfiguredKeys(config);
     const failing = Object.fromEntries(
-      (['getVersion', 'getLatest', 'listVersions', 'listAll', 'listRecords', 'deleteVersions', 'replaceKey', 'setup', 'close'] as const).map((m) => [m, (inner[m] as (...a: unknown[]) => unknown).bind(inner)]),
+      (['getVersion', 'getLatest', 'listVersions', 'listAll', 'listRows', 'deleteVersions', 'replaceKey', 'setup', 'close'] as const).map((m) => [m, (inner[m] as (...a: unknown[]) => unknown).bind(inner)]),
     );
     const store = Object.assign(failing, { putVersion: async () => Promise.reject(new StoreError('disk full', { code: 'store.error' })) }) as unknown as SecretStore;
     const ks = new Keystash({ store, keys });

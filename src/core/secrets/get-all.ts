@@ -4,7 +4,7 @@
  * (`--skip-unreadable`).
  */
 import { DecryptError, hasErrorCode, IntegrityError, isSetupError, KmsError, PartialFailureError, UsageError, type ErrorCode, type KeystashError } from '../../errors.js';
-import type { SecretRecord } from '../../secretstore/types.js';
+import type { SecretRow } from '../../secretstore/types.js';
 import { byCodeUnit } from '../../order.js';
 import { mapSettled } from './concurrency.js';
 import { getSecret, type GetOptions } from './get.js';
@@ -83,10 +83,10 @@ export async function getMatching(parts: KeystashParts, pattern: string, options
  * it is canonical, else the numerically greatest. Undefined when a malformed row interrupts the
  * pass: the caller then reads name by name, so a damaged old version fails only its own name.
  */
-async function latestRecords({ store }: Pick<KeystashParts, 'store'>, pattern?: string): Promise<Map<string, SecretRecord> | undefined> {
-  let latest: Map<string, SecretRecord>;
+async function latestRecords({ store }: Pick<KeystashParts, 'store'>, pattern?: string): Promise<Map<string, SecretRow> | undefined> {
+  let latest: Map<string, SecretRow>;
   try {
-    latest = await latestOfEach(store.listRecords());
+    latest = await latestOfEach(store.listRows());
   } catch (error) {
     if (error instanceof IntegrityError) return undefined;
     throw error;

@@ -4,7 +4,7 @@
  */
 import { SecretNotFoundError } from '../../errors.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
-import type { SecretRecord, SecretStore } from '../../secretstore/types.js';
+import type { SecretRow, SecretStore } from '../../secretstore/types.js';
 import type { KeystashParts } from './parts.js';
 import { openRecord } from './rows.js';
 import { latestRecord, parseReadVersion } from './versions.js';
@@ -15,7 +15,7 @@ export interface GetOptions {
 }
 
 /** The row of `name` at `version` (short or padded) or its latest; SecretNotFoundError if absent. */
-export async function readRecord(store: SecretStore, name: string, version?: string): Promise<SecretRecord> {
+export async function readRecord(store: SecretStore, name: string, version?: string): Promise<SecretRow> {
   if (version !== undefined) {
     const padded = parseReadVersion(version);
     const record = await store.getVersion(name, padded);

@@ -4,7 +4,7 @@
  * where they write or read values, the facade's writer or readers. A Keystash satisfies every
  * interface here, so library callers may pass one; the operations never import the facade.
  */
-import type { SecretStore, SecretRecord } from '../../secretstore/types.js';
+import type { SecretStore, SecretRow } from '../../secretstore/types.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
 import type { GetOptions } from './get.js';
 import type { GetAllOptions, SecretPairs } from './get-all.js';
@@ -34,7 +34,7 @@ export interface KeystashWriter extends KeystashParts {
   /** Store a new version (the next one unless `options.version`); returns the version stored. */
   put(name: string, value: string, options?: WriteOptions): Promise<{ name: string; version: string }>;
   /** Seal `value` as row `name`@`version` without storing it. */
-  sealRecord(name: string, value: string, version: string, options?: Omit<WriteOptions, 'version'>): Promise<SecretRecord>;
+  sealRecord(name: string, value: string, version: string, options?: Omit<WriteOptions, 'version'>): Promise<SecretRow>;
 }
 
 /**

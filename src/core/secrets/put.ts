@@ -8,7 +8,7 @@ import { bytesToBase64 } from '../../envelope/codec.js';
 import { requireDigestName } from '../../envelope/digests.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { DATA_KEY_BYTES, sealToFields, withDataKey } from '../../envelope/seal.js';
-import type { SecretRecord } from '../../secretstore/types.js';
+import type { SecretRow } from '../../secretstore/types.js';
 import { validateSecretName } from './names.js';
 import type { KeystashParts } from './parts.js';
 import { sameSealed } from './rows.js';
@@ -79,7 +79,7 @@ export async function putSecret(parts: SealingParts, name: string, value: string
  * Seal `value` as row `name`@`version` without storing it, for writers that store many rows in
  * one transaction (import). The data key is zeroed before this returns.
  */
-export async function sealSecret(parts: SealingParts, name: string, value: string, version: string, options: Omit<PutOptions, 'version' | 'expectVersion'> = {}): Promise<SecretRecord> {
+export async function sealSecret(parts: SealingParts, name: string, value: string, version: string, options: Omit<PutOptions, 'version' | 'expectVersion'> = {}): Promise<SecretRow> {
   validateSecretName(name);
   const digest = checkedDigest(options.digest);
   const record = { ...(await seal(parts, name, value, { ...options, digest })), version: parseWriteVersion(version) };
@@ -88,7 +88,7 @@ export async function sealSecret(parts: SealingParts, name: string, value: strin
 }
 
 /** The store's item-size limit, before anything is written (UsageError, as DynamoDB's own refusal). */
-function checkRowSize({ store }: Pick<SealingParts, 'store'>, record: SecretRecord, allowOversize: boolean | undefined): void {
+function checkRowSize({ store }: Pick<SealingParts, 'store'>, record: SecretRow, allowOversize: boolean | undefined): void {
   const problem = store.rowProblem?.(record, { allowOversize });
   if (problem !== undefined) throw new UsageError(`${record.name}: ${problem}; nothing was stored`, { code: 'store.itemTooLarge' });
 }
@@ -99,7 +99,7 @@ function checkRowSize({ store }: Pick<SealingParts, 'store'>, record: SecretReco
  * applied): the wrapped key of every write is unique (fresh data key, random nonce), so a stored
  * row with our key, contents and hmac is ours and the put succeeded.
  */
-async function putRow({ store }: Pick<SealingParts, 'store'>, record: SecretRecord): Promise<void> {
+async function putRow({ store }: Pick<SealingParts, 'store'>, record: SecretRow): Promise<void> {
   try {
     await store.putVersion(record);
   } catch (error) {
@@ -111,7 +111,7 @@ async function putRow({ store }: Pick<SealingParts, 'store'>, record: SecretReco
 }
 
 /** Generate a data key, seal the value, and build the row (without its version). */
-async function seal(parts: SealingParts, name: string, value: string, options: PutOptions & { digest: string }): Promise<SecretRecord> {
+async function seal(parts: SealingParts, name: string, value: string, options: PutOptions & { digest: string }): Promise<SecretRow> {
   const dataKey = await parts.keys.generateDataKey({
     keyId: options.keyId ?? parts.defaultKeyId,
     numberOfBytes: DATA_KEY_BYTES,

@@ -9,7 +9,7 @@ import { authenticateFields } from '../../envelope/authenticate.js';
 import { base64ToBytes, bytesToBase64 } from '../../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
 import { DATA_KEY_BYTES, openFields, withDataKey } from '../../envelope/seal.js';
-import type { SecretRecord, SecretStore } from '../../secretstore/types.js';
+import type { SecretRow, SecretStore } from '../../secretstore/types.js';
 import { compareVersions } from './versions.js';
 
 /** One version of one secret. */
@@ -51,7 +51,7 @@ export function rowLabel(row: RowRef): string {
 }
 
 /** True when two rows hold the same sealed value: equal contents and hmac (hex in either case). */
-export function sameSealed(a: Pick<SecretRecord, 'contents' | 'hmac'>, b: Pick<SecretRecord, 'contents' | 'hmac'>): boolean {
+export function sameSealed(a: Pick<SecretRow, 'contents' | 'hmac'>, b: Pick<SecretRow, 'contents' | 'hmac'>): boolean {
   return a.contents === b.contents && a.hmac.toLowerCase() === b.hmac.toLowerCase();
 }
 
@@ -73,7 +73,7 @@ export function describeFirstFailures<F extends { error: { message: string } }>(
 }
 
 /** The stored row of `row`; SecretNotFoundError when it is gone. */
-export async function readRow(store: SecretStore, row: RowRef): Promise<SecretRecord> {
+export async function readRow(store: SecretStore, row: RowRef): Promise<SecretRow> {
   const record = await store.getVersion(row.name, row.version);
   if (!record) throw new SecretNotFoundError(row.name, row.version);
   return record;
@@ -99,12 +99,12 @@ export function rewrapKey(key: string, from: KeyService, to: KeyService, keyId: 
 }
 
 /** Unwrap the row's data key through `keys` and check its HMAC; no value is decrypted. */
-export function authenticateRecord(keys: KeyService, record: SecretRecord, context: EncryptionContext): Promise<void> {
+export function authenticateRecord(keys: KeyService, record: SecretRow, context: EncryptionContext): Promise<void> {
   return withUnwrappedKey(keys, record.key, context, (dataKey) => authenticateFields(record, dataKey)).catch(namingRow(record));
 }
 
 /** Decrypt one stored row (HMAC checked before decrypting; data key zeroed). */
-export function openRecord(keys: KeyService, record: SecretRecord, context: EncryptionContext = {}): Promise<string> {
+export function openRecord(keys: KeyService, record: SecretRow, context: EncryptionContext = {}): Promise<string> {
   return withUnwrappedKey(keys, record.key, context, (dataKey) => openFields(record, dataKey)).catch(namingRow(record));
 }
 

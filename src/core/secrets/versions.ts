@@ -3,7 +3,7 @@
  * PAD_LEN characters, never truncated, padding applied to any string.
  */
 import { UsageError, VersionConflictError } from '../../errors.js';
-import type { SecretRecord, SecretStore } from '../../secretstore/types.js';
+import type { SecretRow, SecretStore } from '../../secretstore/types.js';
 import { byCodeUnit } from '../../order.js';
 
 /** 19 digits = len(str(sys.maxint)) in credstash. */
@@ -120,7 +120,7 @@ export function nextVersion(highest: string | undefined): string {
  * (docs/format.md §1.3, §7): the store's byte-order latest is trusted only when it is a
  * canonical 19-digit version; otherwise every version is compared numerically.
  */
-export async function latestRecord(store: SecretStore, name: string): Promise<SecretRecord | undefined> {
+export async function latestRecord(store: SecretStore, name: string): Promise<SecretRow | undefined> {
   const top = await store.getLatest(name);
   if (!top || isCanonicalVersion(top.version)) return top;
   let best: string | undefined;
@@ -135,9 +135,9 @@ export async function latestRecord(store: SecretStore, name: string): Promise<Se
  * {@link latestRecord} chooses: the byte-order greatest version when it is canonical, else the
  * numerically greatest.
  */
-export async function latestOfEach(records: AsyncIterable<SecretRecord>): Promise<Map<string, SecretRecord>> {
-  const top = new Map<string, SecretRecord>();
-  const best = new Map<string, SecretRecord>();
+export async function latestOfEach(records: AsyncIterable<SecretRow>): Promise<Map<string, SecretRow>> {
+  const top = new Map<string, SecretRow>();
+  const best = new Map<string, SecretRow>();
   for await (const record of records) {
     const t = top.get(record.name);
     if (!t || byteOrder(record.version, t.version) > 0) top.set(record.name, record);

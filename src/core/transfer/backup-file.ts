@@ -6,7 +6,7 @@
 import { IntegrityError, UsageError } from '../../errors.js';
 import { sha256Hex } from '../../envelope/primitives.js';
 import { isDigestName } from '../../envelope/digests.js';
-import type { SecretRecord } from '../../secretstore/types.js';
+import type { SecretRow } from '../../secretstore/types.js';
 import { oneLine } from '../../format/one-line.js';
 import { byNameThenVersion, rowKey } from '../secrets/rows.js';
 
@@ -33,7 +33,7 @@ export interface BackupHeader {
 /** A parsed, validated backup. */
 export interface ParsedBackup {
   header: BackupHeader;
-  rows: SecretRecord[];
+  rows: SecretRow[];
 }
 
 const ROW_FIELDS = new Set(['name', 'version', 'key', 'contents', 'hmac', 'digest', 'comment', 'createdAt', 'hmacType']);
@@ -43,7 +43,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * The backup text of `records` (sorted here by name, then version; the array is not modified):
  * header, one line per row with only its stored fields, trailer with the checksum.
  */
-export function serialiseBackup(records: readonly SecretRecord[], source: BackupSource, now: Date): string {
+export function serialiseBackup(records: readonly SecretRow[], source: BackupSource, now: Date): string {
   const rows = [...records].sort(byNameThenVersion);
   const header: BackupHeader = { format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: now.toISOString(), source, count: rows.length };
   const body = [header, ...rows.map(storedFields)].map((line) => `${JSON.stringify(line)}\n`).join('');
@@ -77,7 +77,7 @@ function checksum(text: string): string {
   return sha256Hex(text);
 }
 
-function storedFields(record: SecretRecord): Record<string, string> {
+function storedFields(record: SecretRow): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(record)) if (ROW_FIELDS.has(k) && typeof v === 'string') out[k] = v;
   return out;
@@ -93,7 +93,7 @@ function parseLine(line: string, what: string): unknown {
   throw new IntegrityError(`${what} of the backup is not a JSON object; nothing was restored`);
 }
 
-function validateRow(value: unknown, line: number): SecretRecord {
+function validateRow(value: unknown, line: number): SecretRow {
   const row = value as Record<string, unknown>;
   const bad = (why: string): never => {
     throw new IntegrityError(`line ${line} of the backup: ${why}; nothing was restored`);
@@ -111,5 +111,5 @@ function validateRow(value: unknown, line: number): SecretRecord {
   if (!hmac || !/^[0-9a-fA-F]+$/.test(hmac)) bad('bad hmac');
   if (digest !== undefined && !isDigestName(digest)) bad(`unknown digest '${digest}'`);
   if (hmacType !== undefined && hmacType !== 'B' && hmacType !== 'S') bad('bad hmacType');
-  return row as unknown as SecretRecord;
+  return row as unknown as SecretRow;
 }

@@ -2,7 +2,7 @@
  * Taking a backup: every stored row read in one pass and written in the backup file format
  * (backup-file.ts). Restoring one is restore.ts.
  */
-import type { SecretRecord } from '../../secretstore/types.js';
+import type { SecretRow } from '../../secretstore/types.js';
 import type { KeystashParts } from '../secrets/parts.js';
 import { serialiseBackup, type BackupSource } from './backup-file.js';
 
@@ -14,7 +14,7 @@ export type { BackupSource } from './backup-file.js';
  * simply absent instead of aborting the backup.
  */
 export async function createBackup({ store }: Pick<KeystashParts, 'store'>, source: BackupSource, now: Date = new Date()): Promise<string> {
-  const records: SecretRecord[] = [];
-  for await (const record of store.listRecords()) records.push(record);
+  const records: SecretRow[] = [];
+  for await (const record of store.listRows()) records.push(record);
   return serialiseBackup(records, source, now);
 }

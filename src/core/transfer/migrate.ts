@@ -5,7 +5,7 @@
  * is ever decrypted. Idempotent: rows already present with identical contents+hmac are skipped.
  */
 import { KeystashError, PartialFailureError, StoreError, TableMissingError, UsageError, VersionExistsError } from '../../errors.js';
-import type { SecretRecord } from '../../secretstore/types.js';
+import type { SecretRow } from '../../secretstore/types.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
 import { mapSettled } from '../secrets/concurrency.js';
 import { describeFailures, type BulkProgress } from '../secrets/bulk.js';
@@ -132,7 +132,7 @@ async function copyRow(source: KeystashParts, dest: KeystashParts, row: RowRef, 
 }
 
 /** UsageError when the destination store cannot hold `record` (its item-size limit). */
-function checkDestRow(dest: KeystashParts, record: SecretRecord): void {
+function checkDestRow(dest: KeystashParts, record: SecretRow): void {
   const problem = dest.store.rowProblem?.(record);
   if (problem !== undefined) throw new UsageError(problem, { code: 'store.itemTooLarge' });
 }

@@ -21,7 +21,7 @@ import { hasErrorCode, KeystashError, KmsError, StoreError, type ErrorCode } fro
 import type {
   DataKey, DecryptRequest, DecryptResult, EncryptRequest, EncryptResult, GenerateDataKeyRequest, KeyService, ReEncryptRequest, ReEncryptResult,
 } from '../../envelope/keyservice.js';
-import type { SecretMeta, SecretRecord, SecretStore, StoreSetupOptions, StoreSetupResult } from '../../secretstore/types.js';
+import type { SecretMeta, SecretRow, SecretStore, StoreSetupOptions, StoreSetupResult } from '../../secretstore/types.js';
 
 /** The store and key service of one region. */
 interface RegionBackends {
@@ -197,11 +197,11 @@ export class RegionalStore implements SecretStore {
     for (let next = state.first; next !== undefined && !next.done; next = await iterator.next()) yield next.value;
   }
 
-  putVersion(record: SecretRecord): Promise<void> {
+  putVersion(record: SecretRow): Promise<void> {
     return this.#write('putVersion', (s) => s.putVersion(record));
   }
 
-  async putVersions(records: Iterable<SecretRecord>): Promise<void> {
+  async putVersions(records: Iterable<SecretRow>): Promise<void> {
     const rows = [...records];
     await this.#write('putVersions', async (s) => {
       if (s.putVersions !== undefined) await s.putVersions(rows);
@@ -209,11 +209,11 @@ export class RegionalStore implements SecretStore {
     });
   }
 
-  getVersion(name: string, version: string): Promise<SecretRecord | undefined> {
+  getVersion(name: string, version: string): Promise<SecretRow | undefined> {
     return this.#read('getVersion', (s) => s.getVersion(name, version));
   }
 
-  getLatest(name: string): Promise<SecretRecord | undefined> {
+  getLatest(name: string): Promise<SecretRow | undefined> {
     return this.#read('getLatest', (s) => s.getLatest(name));
   }
 
@@ -225,8 +225,8 @@ export class RegionalStore implements SecretStore {
     return this.#readAll('listAll', (s) => s.listAll());
   }
 
-  listRecords(): AsyncIterable<SecretRecord> {
-    return this.#readAll('listRecords', (s) => s.listRecords());
+  listRows(): AsyncIterable<SecretRow> {
+    return this.#readAll('listRows', (s) => s.listRows());
   }
 
   deleteVersions(name: string, version?: string): Promise<SecretMeta[]> {

@@ -16,7 +16,7 @@
  */
 import { DecryptError, KeyNotInKeyringError, KeystashError, KmsError, PartialFailureError, VersionExistsError } from '../../errors.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
-import type { SecretRecord, SecretStore } from '../../secretstore/types.js';
+import type { SecretRow, SecretStore } from '../../secretstore/types.js';
 import { mapSettled } from '../secrets/concurrency.js';
 import { describeFailures } from '../secrets/bulk.js';
 import type { KeystashParts } from '../secrets/parts.js';
@@ -57,8 +57,8 @@ type Outcome = 'copied' | 'present' | 'diverged';
 /** Copy the versions of `source` missing at `dest`; see the module comment. */
 export async function replicate(source: KeystashParts, dest: KeystashParts, options: ReplicateOptions = {}): Promise<ReplicateSummary> {
   const context = options.context ?? {};
-  const rows: SecretRecord[] = [];
-  for await (const record of source.store.listRecords()) rows.push(record);
+  const rows: SecretRow[] = [];
+  for await (const record of source.store.listRows()) rows.push(record);
   rows.sort(byNameThenVersion);
   const settled = await mapSettled(rows, options.concurrency ?? source.concurrency, (row) => copyRow(source, dest, row, options.rewrapKeyId, context));
   const summary: ReplicateSummary = { total: rows.length, copied: 0, present: 0, diverged: [], failed: [] };
@@ -83,7 +83,7 @@ function unwrapFailure(error: KeystashError): boolean {
   return error instanceof KmsError || error instanceof DecryptError || error instanceof KeyNotInKeyringError;
 }
 
-async function copyRow(source: KeystashParts, dest: KeystashParts, record: SecretRecord, rewrapKeyId: string | undefined, context: EncryptionContext): Promise<Outcome> {
+async function copyRow(source: KeystashParts, dest: KeystashParts, record: SecretRow, rewrapKeyId: string | undefined, context: EncryptionContext): Promise<Outcome> {
   const existing = await dest.store.getVersion(record.name, record.version);
   if (existing) return sameSealed(existing, record) ? 'present' : 'diverged';
   const key = rewrapKeyId === undefined ? record.key : await rewrapKey(record.key, source.keys, dest.keys, rewrapKeyId, context);
@@ -121,9 +121,9 @@ export interface ReplicaComparison {
  * HMAC); nothing is decrypted.
  */
 export async function compareReplicas(replicas: readonly Replica[]): Promise<ReplicaComparison> {
-  const byRow = new Map<string, { ref: RowRef; held: Map<string, SecretRecord> }>();
+  const byRow = new Map<string, { ref: RowRef; held: Map<string, SecretRow> }>();
   for (const replica of replicas) {
-    for await (const record of replica.store.listRecords()) {
+    for await (const record of replica.store.listRows()) {
       const id = JSON.stringify([record.name, record.version]);
       let entry = byRow.get(id);
       if (entry === undefined) byRow.set(id, (entry = { ref: { name: record.name, version: record.version }, held: new Map() }));
@@ -134,7 +134,7 @@ export async function compareReplicas(replicas: readonly Replica[]): Promise<Rep
   for (const replica of replicas) result.missing[replica.name] = 0;
   for (const { ref, held } of byRow.values()) {
     for (const replica of replicas) if (!held.has(replica.name)) result.missing[replica.name]!++;
-    const groups: Array<{ sample: SecretRecord; names: string[] }> = [];
+    const groups: Array<{ sample: SecretRow; names: string[] }> = [];
     for (const [name, record] of held) {
       const group = groups.find((g) => sameSealed(g.sample, record));
       if (group) group.names.push(name);

@@ -6,7 +6,7 @@
 import { hasErrorCode, KeystashError, KmsError, PartialFailureError, TableMissingError, UsageError } from '../../errors.js';
 import { base64ToBytes } from '../../envelope/codec.js';
 import type { EncryptionContext, KeyService } from '../../envelope/keyservice.js';
-import type { SecretRecord } from '../../secretstore/types.js';
+import type { SecretRow } from '../../secretstore/types.js';
 import type { BulkProgress } from '../secrets/bulk.js';
 import { mapSettled } from '../secrets/concurrency.js';
 import type { KeystashParts } from '../secrets/parts.js';
@@ -33,7 +33,7 @@ export interface RestoreSummary {
   repaired: number;
 }
 
-type Present = { row: SecretRecord; existing: SecretRecord };
+type Present = { row: SecretRow; existing: SecretRow };
 
 /**
  * Write the rows into `dest`'s store. Before any write: one request proves the destination table
@@ -47,7 +47,7 @@ type Present = { row: SecretRecord; existing: SecretRecord };
  * context need it in `context` when re-wrapping (credstash does not record contexts: one restore
  * per context; rows already restored are skipped).
  */
-export async function restoreBackup(dest: KeystashParts, rows: readonly SecretRecord[], options: RestoreOptions = {}): Promise<RestoreSummary> {
+export async function restoreBackup(dest: KeystashParts, rows: readonly SecretRow[], options: RestoreOptions = {}): Promise<RestoreSummary> {
   const context = options.context ?? {};
   const rewrap = options.rewrap;
   if (options.createTable) await dest.store.setup();
@@ -78,7 +78,7 @@ export async function restoreBackup(dest: KeystashParts, rows: readonly SecretRe
     }
   });
   for (const s of written) {
-    const row = toPrepare[s.item] as SecretRecord;
+    const row = toPrepare[s.item] as SecretRow;
     if (!s.ok) failures.push({ name: rowLabel(row), error: asKeystashError(s.error) });
   }
   if (failures.length > 0) {
@@ -94,8 +94,8 @@ export async function restoreBackup(dest: KeystashParts, rows: readonly SecretRe
  * wrapping key, or (blobs that name their key) holds that key; rows of a proven key
  * that fail alone (another encryption context) are copied as they are, as before.
  */
-async function proveUnwrappable(dest: KeystashParts, rows: readonly SecretRecord[], context: EncryptionContext): Promise<void> {
-  const groups = new Map<string, SecretRecord[]>();
+async function proveUnwrappable(dest: KeystashParts, rows: readonly SecretRow[], context: EncryptionContext): Promise<void> {
+  const groups = new Map<string, SecretRow[]>();
   for (const row of rows) {
     const id = await wrappingGroup(dest.keys, row.key);
     groups.set(id, [...(groups.get(id) ?? []), row]);
@@ -121,7 +121,7 @@ async function proveUnwrappable(dest: KeystashParts, rows: readonly SecretRecord
   if (transport) throw transport.error;
   if (unproven.length === 0) return;
   const count = unproven.reduce((n, u) => n + u.rows.length, 0);
-  const named = unproven.map((u) => ({ name: rowLabel(u.rows[0] as SecretRecord), error: u.error }));
+  const named = unproven.map((u) => ({ name: rowLabel(u.rows[0] as SecretRow), error: u.error }));
   throw new KmsError(
     `the destination key service cannot unwrap the data keys of ${count} of ${rows.length} rows (access denied or the key cannot unwrap this row: another KMS, disabled key, another encryption context); nothing was restored. ` +
       `If the backup was made with another key service, rerun with --rewrap-from local|aws (the backup's key service) and --to-key KEY; if the rows were stored with an encryption context, pass it (${listFailures(named)})`,
@@ -157,7 +157,7 @@ async function wrappingGroup(keys: KeyService, key: string): Promise<string> {
 }
 
 /** One read before the file's rows are looked up: a missing table or unreachable store fails here, once. */
-async function probeDestination(dest: KeystashParts, row: SecretRecord): Promise<void> {
+async function probeDestination(dest: KeystashParts, row: SecretRow): Promise<void> {
   try {
     await dest.store.getVersion(row.name, row.version);
   } catch (error) {
@@ -173,7 +173,7 @@ async function probeDestination(dest: KeystashParts, row: SecretRecord): Promise
  * DynamoDB's 400 KB was written after its neighbours, then failed). Re-wrapped rows are checked
  * again in prepareRow, with their new key.
  */
-function checkRowSizes(dest: KeystashParts, rows: readonly SecretRecord[], allowOversize: boolean | undefined): void {
+function checkRowSizes(dest: KeystashParts, rows: readonly SecretRow[], allowOversize: boolean | undefined): void {
   const tooLarge = rows.flatMap((row) => {
     const problem = dest.store.rowProblem?.(row, { allowOversize });
     return problem === undefined ? [] : [{ name: rowLabel(row), error: new UsageError(problem, { code: 'store.itemTooLarge' }) as KeystashError }];
@@ -182,12 +182,12 @@ function checkRowSizes(dest: KeystashParts, rows: readonly SecretRecord[], allow
 }
 
 /** Split rows into absent (to write) and identical-present; a present row with other contents is a conflict. */
-async function compareWithDestination(dest: KeystashParts, rows: readonly SecretRecord[]): Promise<{ pending: SecretRecord[]; present: Present[] }> {
+async function compareWithDestination(dest: KeystashParts, rows: readonly SecretRow[]): Promise<{ pending: SecretRow[]; present: Present[] }> {
   const existing = await mapSettled(rows, dest.concurrency, (row) => dest.store.getVersion(row.name, row.version));
   // A destination that cannot be read (unreachable) is its own error, not a conflict.
   const unreadable = existing.find((s) => !s.ok);
   if (unreadable && !unreadable.ok) throw asKeystashError(unreadable.error);
-  const pending: SecretRecord[] = [];
+  const pending: SecretRow[] = [];
   const present: Present[] = [];
   const conflicts: Array<{ name: string; error: KeystashError }> = [];
   for (const s of existing) {
@@ -203,7 +203,7 @@ async function compareWithDestination(dest: KeystashParts, rows: readonly Secret
 }
 
 /** The row as it will be written (re-wrapped when asked), proven readable through the destination. */
-async function prepareRow(dest: KeystashParts, row: SecretRecord, context: EncryptionContext, rewrap: RestoreOptions['rewrap'], allowOversize: boolean | undefined): Promise<SecretRecord> {
+async function prepareRow(dest: KeystashParts, row: SecretRow, context: EncryptionContext, rewrap: RestoreOptions['rewrap'], allowOversize: boolean | undefined): Promise<SecretRow> {
   const record = rewrap ? { ...row, key: await rewrapKey(row.key, rewrap.from, dest.keys, rewrap.keyId, context) } : row;
   const problem = dest.store.rowProblem?.(record, { allowOversize });
   if (problem !== undefined) throw new UsageError(problem, { code: 'store.itemTooLarge' });
@@ -212,7 +212,7 @@ async function prepareRow(dest: KeystashParts, row: SecretRecord, context: Encry
 }
 
 /** Unwrap through the destination and MAC-check: no value is decrypted. */
-function checkReadable(dest: KeystashParts, record: SecretRecord, context: EncryptionContext): Promise<void> {
+function checkReadable(dest: KeystashParts, record: SecretRow, context: EncryptionContext): Promise<void> {
   return authenticateRecord(dest.keys, record, context);
 }
 

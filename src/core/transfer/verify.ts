@@ -8,7 +8,7 @@ import { mapSettled } from '../secrets/concurrency.js';
 import type { BulkProgress } from '../secrets/bulk.js';
 import type { KeystashParts } from '../secrets/parts.js';
 import { asKeystashError, byNameThenVersion, openRecord, readRow, type RowFailure, type RowRef } from '../secrets/rows.js';
-import type { SecretRecord } from '../../secretstore/types.js';
+import type { SecretRow } from '../../secretstore/types.js';
 import { isCanonicalVersion } from '../secrets/versions.js';
 import { expandWildcard, isPattern } from '../secrets/wildcard.js';
 import { isSetupError, SecretNotFoundError } from '../../errors.js';
@@ -34,7 +34,7 @@ export interface VerifyReport {
 }
 
 /** The legacy encodings of one stored row (empty for a row as keystash writes it). */
-function legacyIssues(record: SecretRecord): string[] {
+function legacyIssues(record: SecretRow): string[] {
   const issues: string[] = [];
   if (!isCanonicalVersion(record.version)) issues.push('unpadded version');
   if (record.hmacType === 'S') issues.push('hmac stored as S');

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError, UsageError } from '../../../src/errors.js';
 import { BACKUP_FORMAT, BACKUP_VERSION, parseBackup, serialiseBackup } from '../../../src/core/transfer/backup-file.js';
-import type { SecretRecord } from '../../../src/secretstore/types.js';
+import type { SecretRow } from '../../../src/secretstore/types.js';
 
 const SOURCE = { store: 'sqlite', table: 'credential-store' };
 const NOW = new Date('2026-01-02T03:04:05.000Z');
 
-function row(name: string, version: string, over: Partial<SecretRecord> = {}): SecretRecord {
+function row(name: string, version: string, over: Partial<SecretRow> = {}): SecretRow {
   return { name, version, key: 'AQID', contents: 'QUJD', hmac: 'ab'.repeat(32), digest: 'SHA256', ...over };
 }
 
@@ -29,7 +29,7 @@ describe('serialiseBackup', () => {
     expect(lines).toHaveLength(ROWS.length + 3);
     expect(lines.at(-1)).toBe('');
     expect(JSON.parse(lines[0]!)).toEqual({ format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: NOW.toISOString(), source: SOURCE, count: 3 });
-    expect(lines.slice(1, 4).map((l) => JSON.parse(l) as SecretRecord).map((r) => [r.name, r.version])).toEqual([['a', '0000000000000000002'], ['a', '10'], ['b', '0000000000000000001']]);
+    expect(lines.slice(1, 4).map((l) => JSON.parse(l) as SecretRow).map((r) => [r.name, r.version])).toEqual([['a', '0000000000000000002'], ['a', '10'], ['b', '0000000000000000001']]);
     const trailer = JSON.parse(lines[4]!) as { format: string; sha256: string };
     expect(trailer.format).toBe(`${BACKUP_FORMAT}-end`);
     expect(trailer.sha256).toBe(createHash('sha256').update(lines.slice(0, 4).join('\n') + '\n', 'utf8').digest('hex'));
@@ -38,7 +38,7 @@ describe('serialiseBackup', () => {
     expect(ROWS.map((r) => r.name)).toEqual(['b', 'a', 'a']);
   });
   it('keeps only stored string fields', () => {
-    const extra = { ...row('x', '1'), other: 'no', size: 3 } as unknown as SecretRecord;
+    const extra = { ...row('x', '1'), other: 'no', size: 3 } as unknown as SecretRow;
     const written = JSON.parse(serialiseBackup([extra], SOURCE, NOW).split('\n')[1]!) as Record<string, unknown>;
     expect(Object.keys(written).sort()).toEqual(['contents', 'digest', 'hmac', 'key', 'name', 'version']);
   });

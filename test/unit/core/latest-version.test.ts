@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { byteOrder, latestOfEach, latestRecord } from '../../../src/core/secrets/versions.js';
-import type { SecretRecord, SecretStore } from '../../../src/secretstore/types.js';
+import type { SecretRow, SecretStore } from '../../../src/secretstore/types.js';
 
-function rec(name: string, version: string): SecretRecord {
+function rec(name: string, version: string): SecretRow {
   return { name, version, key: 'AQ==', contents: '', hmac: '00' };
 }
 
 /** The read side of a store over `rows`: getLatest in byte order, as SQLite and DynamoDB answer. */
-function storeOf(rows: readonly SecretRecord[]): SecretStore & { reads: string[] } {
+function storeOf(rows: readonly SecretRow[]): SecretStore & { reads: string[] } {
   const reads: string[] = [];
   const of = (name: string) => rows.filter((r) => r.name === name).sort((a, b) => byteOrder(b.version, a.version));
   return {
@@ -24,7 +24,7 @@ function storeOf(rows: readonly SecretRecord[]): SecretStore & { reads: string[]
       reads.push(`versions ${name}`);
       yield* of(name).map(({ name: n, version }) => ({ name: n, version }));
     },
-    async *listRecords() {
+    async *listRows() {
       yield* rows;
     },
   } as unknown as SecretStore & { reads: string[] };
@@ -46,7 +46,7 @@ describe('latestRecord and latestOfEach choose the same row', () => {
     const rows = [...versions.map((v) => rec('app', v)), rec('other', P(99))];
     const store = storeOf(rows);
     expect((await latestRecord(store, 'app'))?.version).toBe(expected);
-    const each = await latestOfEach(store.listRecords());
+    const each = await latestOfEach(store.listRows());
     expect(each.get('app')?.version).toBe(expected);
     expect(each.get('other')?.version).toBe(P(99));
   });

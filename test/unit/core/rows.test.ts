@@ -3,7 +3,7 @@ import { DecryptError, IntegrityError, KeystashError, SecretNotFoundError, Store
 import { base64ToBytes, bytesToBase64 } from '../../../src/envelope/codec.js';
 import type { DecryptRequest, EncryptRequest, KeyService } from '../../../src/envelope/keyservice.js';
 import { DATA_KEY_BYTES, sealToFields } from '../../../src/envelope/seal.js';
-import type { SecretRecord, SecretStore } from '../../../src/secretstore/types.js';
+import type { SecretRow, SecretStore } from '../../../src/secretstore/types.js';
 import {
   asKeystashError,
   authenticateRecord,
@@ -70,7 +70,7 @@ function wrap(index: number, dataKey: Uint8Array): Uint8Array {
 const DATA_KEY = Uint8Array.from({ length: DATA_KEY_BYTES }, (_, i) => i + 1);
 const WRAPPED_A = bytesToBase64(wrap(0, DATA_KEY));
 
-function sealedRecord(value: string, over: Partial<SecretRecord> = {}): SecretRecord {
+function sealedRecord(value: string, over: Partial<SecretRow> = {}): SecretRow {
   const fields = sealToFields(value, DATA_KEY, 'SHA256');
   return { name: 'app.db', version: '0000000000000000001', key: WRAPPED_A, ...fields, ...over };
 }
@@ -234,10 +234,10 @@ describe('authenticateRecord and openRecord', () => {
     expect(keys.handedOut.every(allZero)).toBe(true);
   });
   it.each([
-    ['tampered contents', (r: SecretRecord) => ({ ...r, contents: bytesToBase64(Uint8Array.from([...base64ToBytes(r.contents, 'c')].map((b) => b ^ 1))) })],
-    ['tampered hmac', (r: SecretRecord) => ({ ...r, hmac: `${r.hmac.slice(0, -1)}${r.hmac.endsWith('0') ? '1' : '0'}` })],
-    ['wrong digest label', (r: SecretRecord) => ({ ...r, digest: 'SHA512' })],
-    ['another data key', (r: SecretRecord) => ({ ...r, key: bytesToBase64(wrap(0, new Uint8Array(DATA_KEY_BYTES).fill(3))) })],
+    ['tampered contents', (r: SecretRow) => ({ ...r, contents: bytesToBase64(Uint8Array.from([...base64ToBytes(r.contents, 'c')].map((b) => b ^ 1))) })],
+    ['tampered hmac', (r: SecretRow) => ({ ...r, hmac: `${r.hmac.slice(0, -1)}${r.hmac.endsWith('0') ? '1' : '0'}` })],
+    ['wrong digest label', (r: SecretRow) => ({ ...r, digest: 'SHA512' })],
+    ['another data key', (r: SecretRow) => ({ ...r, key: bytesToBase64(wrap(0, new Uint8Array(DATA_KEY_BYTES).fill(3))) })],
   ])('%s: IntegrityError from both, key still zeroed', async (_what, damage) => {
     const keys = fakeKeys();
     const record = damage(sealedRecord('secret'));
