@@ -168,6 +168,23 @@ export class KmsError extends KeystashError {
   }
 }
 
+/**
+ * The AWS KMS exception name of a KmsError code a key service gives, where KMS has one: what
+ * `kms serve` answers and what the audit log records (one table for both).
+ */
+const KMS_EXCEPTION_NAMES: Readonly<Partial<Record<ErrorCode, string>>> = {
+  'kms.notFound': 'NotFoundException',
+  'kms.disabled': 'DisabledException',
+  'kms.aliasExists': 'AlreadyExistsException',
+  'kms.validation': 'ValidationException',
+  'kms.accessDenied': 'AccessDeniedException',
+};
+
+/** {@link KMS_EXCEPTION_NAMES} for `error`, or undefined. */
+export function kmsExceptionName(error: KmsError): string | undefined {
+  return KMS_EXCEPTION_NAMES[error.code];
+}
+
 /** Storage backend failure: missing table, unreachable endpoint, corrupt file, access denied. */
 export class StoreError extends KeystashError {
   constructor(message: string, options: KeystashErrorOptions = {}) {

@@ -4,8 +4,7 @@
  * Error bodies follow the awsJson1_1 protocol (`{"__type", "message"}` plus the
  * `x-amzn-ErrorType` header) so the AWS SDK raises its own exception classes.
  */
-import { DecryptError, KeyNotInKeyringError, KmsError, UsageError } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
+import { DecryptError, KeyNotInKeyringError, KmsError, kmsExceptionName, UsageError } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 
 /** A request member bag as parsed from the JSON body. */
@@ -23,15 +22,6 @@ export class AwsError extends Error {
   }
 }
 
-/** KmsError codes of KeyService / KeyManager implementations → KMS exception names. */
-const KMS_CODE_TO_TYPE: Readonly<Partial<Record<ErrorCode, string>>> = {
-  'kms.notFound': 'NotFoundException',
-  'kms.disabled': 'DisabledException',
-  'kms.aliasExists': 'AlreadyExistsException',
-  'kms.validation': 'ValidationException',
-  'kms.accessDenied': 'AccessDeniedException',
-};
-
 /**
  * Map any thrown value to an AwsError: DecryptError (and KeyNotInKeyringError) → InvalidCiphertextException, KmsError by code,
  * UsageError → ValidationException, anything else → KMSInternalException with a generic message
@@ -42,7 +32,7 @@ export function toAwsError(err: unknown): AwsError {
   // A blob naming a key the keyring lacks is what KMS calls an invalid ciphertext, too.
   if (err instanceof DecryptError || err instanceof KeyNotInKeyringError) return new AwsError('InvalidCiphertextException', 'The ciphertext is invalid or the encryption context does not match.');
   if (err instanceof KmsError) {
-    const type = KMS_CODE_TO_TYPE[err.code];
+    const type = kmsExceptionName(err);
     if (type !== undefined) return new AwsError(type, withoutPaths(err.message));
   }
   if (err instanceof UsageError) return new AwsError('ValidationException', withoutPaths(err.message));

@@ -41,8 +41,7 @@
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { DecryptError, KeystashError, KmsError } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
+import { DecryptError, KeystashError, KmsError, kmsExceptionName } from '../errors.js';
 import type { EncryptionContext } from '../envelope/keyservice.js';
 import { canonicalContext } from './wrapped-key.js';
 
@@ -141,18 +140,10 @@ export interface AuditRecord {
   start?: true;
 }
 
-const KMS_CODE_TO_EXCEPTION: Readonly<Partial<Record<ErrorCode, string>>> = {
-  'kms.notFound': 'NotFoundException',
-  'kms.disabled': 'DisabledException',
-  'kms.aliasExists': 'AlreadyExistsException',
-  'kms.validation': 'ValidationException',
-  'kms.accessDenied': 'AccessDeniedException',
-};
-
 /** The KMS exception name for an error thrown by a key operation (a bare name, never its message). */
 export function auditErrorCode(err: unknown): string {
   if (err instanceof DecryptError) return 'InvalidCiphertextException';
-  if (err instanceof KmsError) return KMS_CODE_TO_EXCEPTION[err.code] ?? 'KMSInternalException';
+  if (err instanceof KmsError) return kmsExceptionName(err) ?? 'KMSInternalException';
   if (err instanceof KeystashError) return err.code;
   const type = (err as { type?: unknown } | null)?.type;
   return typeof type === 'string' ? printable(type) : 'KMSInternalException';
