@@ -25,7 +25,7 @@
  *   terminal; only root can make device nodes); a block device is refused.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, fstatSync, promises as fsPromises, realpathSync, statSync, type Stats } from 'node:fs';
+import { constants, fstatSync, promises as fsPromises, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { privateDirectory } from '../fs-safety.js';
@@ -106,10 +106,15 @@ async function writeOutputFile(path: string, text: string, { append = false, run
   return replacePrivate(target, text);
 }
 
-/** True when `real` (resolved) is the directory `other` (resolved here, when it exists). */
+/**
+ * True when `real` is the directory `other` (when it exists): the same device and inode, so a bind
+ * mount or another name of it counts too, not only the same resolved path.
+ */
 function sameDirectory(real: string, other: string): boolean {
   try {
-    return realpathSync(other) === real;
+    const a = statSync(real);
+    const b = statSync(other);
+    return a.dev === b.dev && a.ino === b.ino;
   } catch {
     return false;
   }

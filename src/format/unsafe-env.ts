@@ -401,6 +401,48 @@ export const UNSAFE_ENV_SOURCES: readonly UnsafeEnvSource[] = [
     entries: ['KEYSTASH_*', 'AWS_*'],
   },
   {
+    id: 'system-package-tools',
+    // apt's configuration file (APT::Update::Pre-Invoke runs a command: an attack review ran one
+    // as root through `apt-get update`), and the settings of the build tools Python's setuptools
+    // and sysconfig read to link extensions (LDSHARED ran the attacker's linker as root).
+    source: 'apt.conf(5) "APT_CONFIG"; Python sysconfig/setuptools build_ext (LDSHARED, LDCXXSHARED, BLDSHARED, CCSHARED, ARFLAGS, PY_CFLAGS); dpkg(1) environment; debconf(7)',
+    entries: ['APT_CONFIG', 'LDSHARED', 'LDCXXSHARED', 'BLDSHARED', 'CCSHARED', 'DPKG_ROOT', 'DPKG_ADMINDIR', 'DEBCONF_*', 'DEBIAN_FRONTEND', 'MAKEOVERRIDES'],
+  },
+  {
+    id: 'windows-runner',
+    // A Windows runner's start-up and lookup variables: the command interpreter (COMSPEC), the
+    // extensions tried as programs (PATHEXT), PowerShell's module path, and the profile folders
+    // programs read configuration and start-up files from; TMP/TEMP choose where temporary files
+    // (scripts among them) are written.
+    source: 'Microsoft Learn, "Recognized environment variables" and about_PSModulePath; cmd.exe COMSPEC/PATHEXT',
+    entries: ['COMSPEC', 'PATHEXT', 'PSMODULEPATH', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'PROGRAMDATA', 'SYSTEMROOT', 'WINDIR', 'TMP', 'TEMP', 'TMPDIR'],
+  },
+  {
+    id: 'native-build-paths',
+    // Where native builds find their compilers, tools and libraries: the cc crate's TARGET_/HOST_
+    // variables, Linux's CROSS_COMPILE prefix, bindgen's libclang, prost's protoc, PyO3's Python,
+    // rustc's target specs, Nix's configuration and search path, ImageMagick's and GdkPixbuf's
+    // module files, Guile's and Emacs's load paths.
+    source: 'cc crate docs (TARGET_CC, HOST_CC …); Linux kernel Makefile CROSS_COMPILE; bindgen/clang-sys LIBCLANG_PATH, CLANG_PATH; prost-build PROTOC; PyO3 PYO3_PYTHON; rustc RUST_TARGET_PATH; nix.conf(5) NIX_CONFIG, NIX_PATH; ImageMagick MAGICK_*_PATH; gdk-pixbuf GDK_PIXBUF_MODULE_FILE; Guile GUILE_LOAD_PATH; Emacs EMACSPATH; Terraform TERRAFORM_CONFIG',
+    entries: [
+      'TARGET_CC', 'TARGET_CXX', 'TARGET_AR', 'TARGET_CFLAGS', 'TARGET_CXXFLAGS', 'HOST_CC', 'HOST_CXX', 'HOST_AR', 'CROSS_COMPILE', 'LIBCLANG_PATH', 'CLANG_PATH',
+      'PROTOC', 'PROTOC_INCLUDE', 'PYO3_PYTHON', 'PYO3_CONFIG_FILE', 'RUST_TARGET_PATH', 'NIX_CONFIG', 'NIX_PATH', 'NIX_USER_CONF_FILES', 'MAGICK_*', 'GDK_PIXBUF_MODULE_FILE',
+      'GUILE_LOAD_PATH', 'GUILE_LOAD_COMPILED_PATH', 'EMACSPATH', 'EMACSLOADPATH', 'TERRAFORM_CONFIG',
+    ],
+  },
+  {
+    id: 'binary-locations',
+    // Where test and build tools take a browser or a binary to run, or a mirror to download one
+    // from: Puppeteer's and Cypress's executables, Karma's CHROME_BIN, Electron (ELECTRON_RUN_AS_NODE
+    // turns any Electron app into a Node that runs a script), node-sass's binary site, Homebrew's
+    // bottle domain; and the shapes of such names.
+    source: 'Puppeteer configuration (PUPPETEER_EXECUTABLE_PATH); Cypress (CYPRESS_RUN_BINARY); karma-chrome-launcher (CHROME_BIN); Electron environment variables; node-sass (SASS_BINARY_SITE); Homebrew manpage (HOMEBREW_BOTTLE_DOMAIN)',
+    entries: [
+      'CHROME_BIN', 'CHROME_PATH', 'CHROMIUM_BIN', 'FIREFOX_BIN', 'PUPPETEER_*', 'CYPRESS_RUN_BINARY', 'CYPRESS_INSTALL_BINARY', 'ELECTRON_*', 'SASS_BINARY_*', 'HOMEBREW_*',
+      '*_BIN', '*_BINARY', '*_EXECUTABLE', '*_EXECUTABLE_PATH', '*_MIRROR', '*_DOWNLOAD_HOST', '*_LOAD_PATH', '*_MODULE_PATH', '*_MODULE_FILE', '*_PLUGIN_PATH',
+    ],
+  },
+  {
     id: 'flag-shapes',
     // Variables of these shapes carry options, flags or arguments to some program (MAVEN_OPTS,
     // GRADLE_OPTS, CFLAGS, LDFLAGS, MAKEFLAGS, ERL_AFLAGS, MAVEN_ARGS, TF_CLI_ARGS, ANT_ARGS, …):

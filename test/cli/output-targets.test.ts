@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGithubEnvFile } from '../helpers/github-runner.js';
 import { inProcessHome } from '../helpers/in-process.js';
+import { BIN } from '../helpers/run-cli.js';
 
 const h = inProcessHome();
 const asRoot = process.geteuid?.() === 0;
@@ -221,6 +222,21 @@ describe("keystash's own files are never an output", () => {
     expect(r.stderr).toContain("it is in keystash's data directory");
     expect(readFileSync(join(h.home, file)).equals(before)).toBe(true);
     expect((await h.run(['get', 'out.pw'])).stdout).toBe('s3cr3t-value\n');
+  });
+
+  const canUnshare = asRoot && spawnSync('unshare', ['--mount', '--propagation', 'private', 'true']).status === 0;
+  it.runIf(canUnshare)('also through a bind mount of the data directory (another name, same directory)', () => {
+    const mountPoint = join(h.dir, 'bind-point');
+    mkdirSync(mountPoint, { mode: 0o700 });
+    const script = `mount --bind "$1" "$2" && exec "$3" "$4" backup -o "$2/keyring.json"`;
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', h.home, mountPoint, process.execPath, BIN], {
+      env: { PATH: process.env.PATH ?? '', HOME: h.dir, KEYSTASH_HOME: h.home },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain("it is in keystash's data directory");
+    expect(JSON.parse(readFileSync(join(h.home, 'keyring.json'), 'utf8'))).toBeTypeOf('object');
   });
 
   it('also through a symbolic link to the data directory, and for a new file there', async () => {

@@ -141,6 +141,16 @@ describe('the start-up and loader variables of runtimes and tools', () => {
     for (const name of ATTACK_ROUND_5) expectRefused(name);
   });
 
+  it('the code-running variables the seventh attack review found accepted (APT_CONFIG and LDSHARED ran code as root), each refused', () => {
+    const names = [
+      'APT_CONFIG', 'LDSHARED', 'COMSPEC', 'PSMODULEPATH', 'PATHEXT', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'TARGET_CC', 'HOST_CC', 'TARGET_AR', 'CROSS_COMPILE',
+      'LIBCLANG_PATH', 'CLANG_PATH', 'PROTOC', 'PYO3_PYTHON', 'RUST_TARGET_PATH', 'TERRAFORM_CONFIG', 'NIX_CONFIG', 'NIX_PATH', 'MAGICK_CONFIGURE_PATH',
+      'MAGICK_CODER_MODULE_PATH', 'GDK_PIXBUF_MODULE_FILE', 'GUILE_LOAD_PATH', 'EMACSPATH', 'CHROME_BIN', 'CHROME_PATH', 'PUPPETEER_EXECUTABLE_PATH',
+      'CYPRESS_RUN_BINARY', 'ELECTRON_RUN_AS_NODE', 'ELECTRON_MIRROR', 'SASS_BINARY_SITE', 'HOMEBREW_BOTTLE_DOMAIN', 'TMP', 'TEMP', 'MAKEOVERRIDES',
+    ];
+    expect(names.filter((n) => !isDangerousVariable(n))).toEqual([]);
+  });
+
   it('the same class swept from CI images: compilers, make, caches, test runners, version managers, language homes, credential files', () => {
     for (const name of [
       'C_INCLUDE_PATH', 'CPLUS_INCLUDE_PATH', 'OBJC_INCLUDE_PATH', 'DEPENDENCIES_OUTPUT', 'SUNPRO_DEPENDENCIES', 'COLLECT_LTO_WRAPPER',
