@@ -20,7 +20,7 @@
  * NODE_COMPILE_CACHE itself before) is not inside the one keystash checked, the result is
  * 'unchecked', names the directory in use (never keystash's own) and carries a warning for stderr.
  */
-const { lstatSync, mkdirSync, realpathSync, statSync } = require('node:fs');
+const { existsSync, lstatSync, mkdirSync, realpathSync, statSync } = require('node:fs');
 const { dirname, isAbsolute, join, parse, relative, resolve, sep } = require('node:path');
 
 /** The cache directory for `env` (absolute), or undefined when no home directory can be found. */
@@ -37,13 +37,25 @@ function cacheDir(env) {
  * or undefined when it is safe; creates it (0700) when missing.
  */
 function unsafeReason(dir) {
+  // The place is judged before anything is created in it (a directory of another user, or one
+  // reached through their link, gets nothing, not even empty levels).
+  const euid = typeof process.geteuid === 'function' ? process.geteuid() : undefined;
+  let at = dir;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  if (euid !== undefined && at !== dir) {
+    const st = statSync(at);
+    if (st.uid !== euid && st.uid !== 0) return `${at} is owned by uid ${st.uid}`;
+    if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `${at} is writable by others`;
+    const reason = placeReason(at, euid);
+    if (reason !== undefined) return reason;
+  }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = lstatSync(dir);
   if (st.isSymbolicLink()) return 'symlink';
   if (!st.isDirectory()) return 'not a directory';
   if (typeof process.geteuid === 'function' && st.uid !== process.geteuid()) return `owned by uid ${st.uid}`;
   if ((st.mode & 0o022) !== 0) return 'group/other-writable';
-  return typeof process.geteuid === 'function' ? placeReason(dir, process.geteuid()) : undefined;
+  return euid === undefined ? undefined : placeReason(dir, euid);
 }
 
 /**

@@ -71,6 +71,10 @@ describe('compile cache', () => {
     const r = await h.run(['put', 'cc.below-open', 'v'], { env: { KEYSTASH_CACHE_DIR: dir } });
     expect(r.code, r.stderr).toBe(0);
     expect(filesUnder(dir)).toEqual([]);
+    // Nor is anything created there: not even the missing levels of a cache below it.
+    const deeper = join(open, 'a', 'b');
+    expect((await h.run(['get', 'cc.below-open'], { env: { KEYSTASH_CACHE_DIR: deeper } })).stdout).toBe('v\n');
+    expect(existsSync(join(open, 'a'))).toBe(false);
   });
 
   // Issue 24 item 5: NODE_COMPILE_CACHE turns Node's cache on in its directory before keystash

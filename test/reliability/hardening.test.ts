@@ -224,6 +224,8 @@ describe('secret names cannot set variables that change how programs load or run
       // The AWS SDK for Java's alternate names.
       AWS_ACCESS_KEY: 'AKIDJAVA',
       AWS_SECRET_KEY: 'java-secret-MARKER',
+      EC2_SECRET_KEY: 'ec2-secret-MARKER',
+      AWS_BEARER_TOKEN_BEDROCK: 'bedrock-MARKER',
       AWS_REGION: 'eu-west-1',
     };
     let r = await h.run(['exec', 'app.token', '--env', 'PATH=app.path', '--strip-prefix', 'app.', ...child], { env });
@@ -239,7 +241,7 @@ describe('secret names cannot set variables that change how programs load or run
     expect(r.code).toBe(0);
     seen = childEnv();
     expect(seen.PATH).toBe('/opt/bin');
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY', 'AWS_SECRET_KEY', 'KEYSTASH_KMS_SECRET_ACCESS_KEY']) expect(seen[name]).toBeUndefined();
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY', 'AWS_SECRET_KEY', 'EC2_SECRET_KEY', 'AWS_BEARER_TOKEN_BEDROCK', 'KEYSTASH_KMS_SECRET_ACCESS_KEY']) expect(seen[name]).toBeUndefined();
     expect(seen.AWS_REGION).toBe('eu-west-1');
     rmSync(dump);
   });

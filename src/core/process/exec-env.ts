@@ -153,8 +153,9 @@ const WITHHELD: ReadonlySet<string> = new Set(['KEYSTASH_KMS_PASSPHRASE', 'KEYST
 /** Withheld as well with `--no-aws-env`: every way the AWS SDKs find credentials in the environment. */
 const AWS_CREDENTIALS: ReadonlySet<string> = new Set([
   'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_CREDENTIAL_EXPIRATION',
-  // The AWS SDK for Java's alternate names (EnvironmentVariableCredentialsProvider).
-  'AWS_ACCESS_KEY', 'AWS_SECRET_KEY',
+  // The AWS SDK for Java's alternate names (EnvironmentVariableCredentialsProvider), the old EC2
+  // tools' names, Bedrock's bearer token, and the SSO session and login cache the CLI v2 reads.
+  'AWS_ACCESS_KEY', 'AWS_SECRET_KEY', 'EC2_ACCESS_KEY', 'EC2_SECRET_KEY', 'AWS_BEARER_TOKEN_BEDROCK', 'AWS_SSO_SESSION', 'AWS_LOGIN_CACHE_DIRECTORY',
   'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE',
   'AWS_ROLE_ARN', 'AWS_ROLE_SESSION_NAME', 'AWS_WEB_IDENTITY_TOKEN_FILE',
   'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
