@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runQuick } from '../../src/cli/quick.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { memoryIo } from '../helpers/io.js';
+import { rawDb } from '../helpers/sqlite.js';
 
 let home: string;
 let env: Record<string, string>;
@@ -65,6 +66,21 @@ describe('getall with one secret under another context', () => {
     expect(r.code).not.toBe(11);
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toMatch(/skipped/);
+  });
+
+  it("--skip-unreadable leaves out a row whose key the keyring lacks (its key id edited), not the whole read", async () => {
+    const db = rawDb(join(home, 'store.db'));
+    db.prepare("UPDATE secrets SET key = substr(key, 1, 20) || 'AAAA' || substr(key, 25) WHERE name = 'app.b'").run();
+    db.close();
+    expect((await runInProcess(['get', 'app.b'], env)).code).toBe(9);
+    const r = await runInProcess(['getall', 'app.*', '--skip-unreadable'], env);
+    expect(r.code, r.stderr).toBe(11);
+    expect(JSON.parse(r.stdout)).toEqual({ 'app.a': 'one' });
+    expect(r.stderr).toMatch(/skipped 1 unreadable secret.*app\.b/);
+    const seen = join(home, 'seen');
+    const ran = await runInProcess(['exec', 'app.*', '--skip-unreadable', '--allow-partial', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(seen)}, String(process.env.APP_A) + String(process.env.APP_B))`], env);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(readFileSync(seen, 'utf8')).toBe('oneundefined');
   });
 
   it('--allow-partial alone is a usage error', async () => {

@@ -3,7 +3,7 @@
  * every selected secret read concurrently, all-or-nothing unless the caller takes what can be read
  * (`--skip-unreadable`).
  */
-import { DecryptError, hasErrorCode, IntegrityError, isSetupError, KmsError, PartialFailureError, UsageError, type ErrorCode, type KeystashError } from '../../errors.js';
+import { DecryptError, hasErrorCode, IntegrityError, isSetupError, KeyNotInKeyringError, KmsError, PartialFailureError, UsageError, type ErrorCode, type KeystashError } from '../../errors.js';
 import type { SecretRow } from '../../secretstore/types.js';
 import { byCodeUnit } from '../../order.js';
 import { mapSettled } from './concurrency.js';
@@ -99,10 +99,14 @@ async function latestRecords({ store }: Pick<KeystashParts, 'store'>, pattern?: 
 /**
  * What `--skip-unreadable` may leave out: a failure of that one row — its context (DecryptError),
  * its contents (IntegrityError), or its key (refused, disabled, gone, not allowed by
- * --decrypt-key). A missing name, and anything about the setup (credentials, keyring, store,
+ * --decrypt-key, not in a keyring that exists). A missing name, and anything about the setup (credentials, keyring, store,
  * endpoint, throttling), still fails the whole read.
  */
 const ROW_KEY_CODES: readonly ErrorCode[] = ['kms.accessDenied', 'kms.disabled', 'kms.notFound', 'kms.keyNotAllowed'];
 function isSkippable(error: KeystashError): boolean {
-  return error instanceof DecryptError || error instanceof IntegrityError || (error instanceof KmsError && hasErrorCode(error, ROW_KEY_CODES));
+  if (error instanceof DecryptError || error instanceof IntegrityError) return true;
+  if (error instanceof KmsError) return hasErrorCode(error, ROW_KEY_CODES);
+  // A keyring that exists but lacks this row's key: that row (its key id edited, or a key not
+  // brought over); no keyring at all is the setup's fault and stops the read.
+  return error instanceof KeyNotInKeyringError && hasErrorCode(error, ['config.keyNotInKeyring']);
 }
