@@ -6,9 +6,10 @@
  * program.ts and every command in commands/), and the quick path's util.parseArgs parser from the
  * declarations here (quick.ts), so the two cannot disagree about which options exist, which take
  * a value, what a value may be or what is assumed when an option is not given. Shell completion
- * (commands/completion.ts) lists the options of the program built from them, and skips the value
- * of a global option as commandIndex below does. Nothing here imports commander: the quick path
- * loads this without it. */
+ * (commands/completion.ts) lists the options declared here and in command-grammar.ts, and skips
+ * the value of a global option as commandIndex below does. Nothing here imports commander: the
+ * quick path loads this without it.
+ */
 import { DEFAULT_KEY } from '../config.js';
 import { digestArgProblem, versionArgProblem, writeVersionArgProblem } from './arg-checks.js';
 import { CREDSTASH_FORMATS } from './commands/formats.js';
