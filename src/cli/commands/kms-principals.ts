@@ -13,7 +13,7 @@ export function kmsPrincipalsCommand(deps: CliDeps): Command {
   return withGrammar(new Command('principals'), COMMAND_GRAMMAR['kms principals'])
     .description('create a principal for `kms serve --principals`: a new access key (secret shown once) with a role and limits')
     .action((opts: KmsPrincipalsOptions) => {
-      const roles = [...new Set(opts.role)] as Array<'user' | 'manager'>;
+      const roles = [...new Set(opts.role)];
       const pair = generateKeyPair();
       const entry: PrincipalEntry = { ...pair, role: roles.length === 1 ? roles[0]! : roles };
       if (opts.key !== undefined) entry.keys = opts.key;

@@ -10,6 +10,7 @@ import type { KeyMetadata } from '../../localkms/key-manager.js';
 import { oneLine } from '../../format/one-line.js';
 import { kmsAuditCommand } from './kms-audit.js';
 import { kmsPrincipalsCommand } from './kms-principals.js';
+import type { ServeOptions } from '../kms-serve.js';
 
 function printKey(deps: CliDeps, key: KeyMetadata, json: boolean): void {
   if (json) printJson(deps, key);
@@ -48,7 +49,7 @@ export function kmsCommand(deps: CliDeps): Command {
   };
   withGrammar(kms.command('serve'), COMMAND_GRAMMAR['kms serve'])
     .description('serve the local keyring over the AWS KMS JSON protocol (SigV4-authenticated, loopback)')
-    .action(async (opts: OptionsOf<'kms serve'>, cmd: Command) => {
+    .action(async (opts: ServeOptions, cmd: Command) => {
       const { serveKms } = await import('../kms-serve.js');
       await serveKms(deps, configOf(deps, cmd), opts);
     });
