@@ -52,3 +52,9 @@ export const versionArgProblem = readVersionProblem;
 
 /** What is wrong with `put -v VERSION` (a version to write: digits only), or undefined. */
 export const writeVersionArgProblem = writeVersionProblem;
+
+/** What is wrong with a TCP port: it must be 0 (any free one) to 65535, in decimal digits. */
+export function portArgProblem(text: string): string | undefined {
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  return n >= 0 && n <= 65535 ? undefined : 'not a port number from 0 to 65535 (the value given is not shown, in case it is the secret)';
+}

@@ -4,7 +4,6 @@
  * themselves are commander-free (arg-checks.ts).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { versionArgProblem } from './arg-checks.js';
 
 /** Commander's parser for a value `problem` checks. */
 export function checked(problem: (text: string) => string | undefined): (text: string) => string {
@@ -13,16 +12,6 @@ export function checked(problem: (text: string) => string | undefined): (text: s
     if (why !== undefined) throw new InvalidArgumentError(why);
     return text;
   };
-}
-
-/** A version to read given on the command line: digits, or a 19+ character stored form. */
-export const parseVersionArg = checked(versionArgProblem);
-
-/** A TCP port, 0 (any free one) to 65535, in decimal digits. */
-export function parsePort(text: string): number {
-  const n = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(n >= 0 && n <= 65535)) throw new InvalidArgumentError('not a port number from 0 to 65535 (the value given is not shown, in case it is the secret)');
-  return n;
 }
 
 /**

@@ -6,21 +6,34 @@ import { Argument, Option, type Command } from 'commander';
 import { checked } from './arg-parsers.js';
 import type { ArgumentSpec, CommandGrammar, OptionSpec } from './grammar.js';
 
-/** `spec` as a commander Option: flags `-s, --long <value>`, its choices, check, list and default. */
+/**
+ * `spec` as a commander Option: flags `-s, --long <value>`, its choices, check, conversion, list,
+ * default, whether it is mandatory and whether the help shows it.
+ */
 export function commanderOption(spec: OptionSpec): Option {
   const option = new Option(`${spec.short === undefined ? '' : `-${spec.short}, `}--${spec.long}${spec.value === undefined ? '' : ` <${spec.value}>`}`, spec.description);
-  if (spec.default !== undefined) option.default(spec.default);
-  // choices, a check and a list each set the option's one argument parser: a spec has at most one.
+  // A list default is copied: an action may add to its list, and the declaration is shared.
+  if (spec.default !== undefined) option.default(Array.isArray(spec.default) ? [...(spec.default as readonly unknown[])] : spec.default);
+  if (spec.mandatory === true) option.makeOptionMandatory();
+  if (spec.hidden === true) option.hideHelp();
+  // choices set the option's one argument parser; a check, a conversion and a list make up another.
   if (spec.choices !== undefined) option.choices(spec.choices);
-  if (spec.problem !== undefined) option.argParser(checked(spec.problem));
-  if (spec.repeatable === true) option.argParser((value: string, previous: readonly string[] = []) => [...previous, value]);
+  const { problem, convert } = spec;
+  if (problem !== undefined || convert !== undefined || spec.repeatable === true) {
+    const check = problem === undefined ? (text: string) => text : checked(problem);
+    const one = convert === undefined ? check : (text: string) => convert(check(text));
+    const parse: (text: string, previous: unknown) => unknown = spec.repeatable === true ? (text, previous = []) => [...(previous as readonly unknown[]), one(text)] : one;
+    option.argParser(parse);
+  }
   return option;
 }
 
-/** `spec` as a commander Argument: `<name>`, `[name]` or `[name...]`. */
+/** `spec` as a commander Argument: `<name>`, `[name]` or `[name...]`, and its choices. */
 function commanderArgument(spec: ArgumentSpec): Argument {
   const inner = `${spec.name}${spec.variadic === true ? '...' : ''}`;
-  return new Argument(spec.required === true ? `<${inner}>` : `[${inner}]`, spec.description);
+  const argument = new Argument(spec.required === true ? `<${inner}>` : `[${inner}]`, spec.description);
+  if (spec.choices !== undefined) argument.choices(spec.choices);
+  return argument;
 }
 
 /** `cmd` with the arguments and options of `grammar`, in their declared (help) order. */

@@ -1,13 +1,14 @@
 /**
  * The option grammar, declared once as data: the global options and the arguments and options of
  * the commands the quick path takes (get, put, getall), each with its value check, choices and
- * default. commander's program is built from it (commander-grammar.ts: program.ts and
- * commands/get.ts, put.ts, getall.ts), and so is the quick path's util.parseArgs parser
- * (quick.ts), so the two cannot disagree about which options exist, which take a value, what a
- * value may be or what is assumed when an option is not given. Shell completion
- * (commands/completion.ts) lists the options of the program built from it, and skips the value
- * of a global option as commandIndex below does. Nothing here imports commander: the quick path
- * loads this without it.
+ * default; the other commands' are in command-grammar.ts, in the same form (OptionSpec), which the
+ * quick path does not load. commander's program is built from them (commander-grammar.ts:
+ * program.ts and every command in commands/), and the quick path's util.parseArgs parser from the
+ * declarations here (quick.ts), so the two cannot disagree about which options exist, which take
+ * a value, what a value may be or what is assumed when an option is not given. Shell completion
+ * (commands/completion.ts) lists the options declared here and in command-grammar.ts, and skips
+ * the value of a global option as commandIndex below does. Nothing here imports commander: the
+ * quick path loads this without it.
  */
 import { DEFAULT_KEY } from '../config.js';
 import { digestArgProblem, versionArgProblem, writeVersionArgProblem } from './arg-checks.js';
@@ -22,14 +23,20 @@ export interface OptionSpec {
   /** The value's name in help; an option without one is a boolean. */
   value?: string;
   description: string;
-  /** The value must be one of these (commander's `.choices()`). */
+  /** The value must be one of these (commander's `.choices()`; not with problem, convert or repeatable). */
   choices?: readonly string[];
   /** What is wrong with a value, or undefined (never quoting it: it may be the secret). */
   problem?: (text: string) => string | undefined;
+  /** The value as the command reads it (after problem); it may throw its own error (a UsageError). */
+  convert?: (text: string) => unknown;
   /** Given again, the value is added to a list rather than replacing the last one. */
   repeatable?: boolean;
   /** The value when the option is not given. */
-  default?: string | readonly string[];
+  default?: string | number | readonly unknown[];
+  /** commander refuses the command line without it (`.requiredOption`). */
+  mandatory?: boolean;
+  /** Taken but left out of the help. */
+  hidden?: boolean;
 }
 
 /** One operand: `<name>` is required, `[name]` optional, `[name...]` takes every operand left. */
@@ -38,6 +45,8 @@ export interface ArgumentSpec {
   required?: boolean;
   variadic?: boolean;
   description: string;
+  /** The operand must be one of these (commander's `.choices()`). */
+  choices?: readonly string[];
 }
 
 /** A command's operands and options, in help order. */
@@ -75,7 +84,13 @@ const ALLOW_ENV = {
   repeatable: true,
   default: [],
 } as const satisfies OptionSpec;
-const CSV_SAFE = { long: 'csv-safe', description: "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)" } as const satisfies OptionSpec;
+export const CSV_SAFE = { long: 'csv-safe', description: "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)" } as const satisfies OptionSpec;
+
+export const SKIP_UNREADABLE = {
+  long: 'skip-unreadable',
+  description: 'leave out secrets that cannot be read (wrong context, refused key, tampered row), list them on stderr and exit 11',
+} as const satisfies OptionSpec;
+export const ALLOW_PARTIAL = { long: 'allow-partial', description: 'with --skip-unreadable, exit 0 (the skipped names are still listed on stderr)' } as const satisfies OptionSpec;
 
 /** The commands both parsers take, with everything each parser needs to know of them. */
 export const QUICK_GRAMMAR = {
@@ -117,8 +132,8 @@ export const QUICK_GRAMMAR = {
       { long: 'format', short: 'f', value: 'format', description: 'output format', choices: CREDSTASH_FORMATS, default: 'json' },
       ALLOW_ENV,
       CSV_SAFE,
-      { long: 'skip-unreadable', description: 'leave out secrets that cannot be read (wrong context, refused key, tampered row), list them on stderr and exit 11' },
-      { long: 'allow-partial', description: 'with --skip-unreadable, exit 0 (the skipped names are still listed on stderr)' },
+      SKIP_UNREADABLE,
+      ALLOW_PARTIAL,
     ],
   },
 } as const satisfies Record<string, CommandGrammar>;
@@ -128,18 +143,33 @@ export type QuickCommand = keyof typeof QUICK_GRAMMAR;
 /** `allow-env` → `allowEnv` (attributeName, for the types). */
 type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
 
-/** An option's value as commander hands it over: a list, one of its choices, its text, or true. */
-type ValueOf<O> = O extends { repeatable: true } ? string[] : O extends { choices: readonly (infer C)[] } ? C : O extends { value: string } ? string : boolean;
+/** The attribute an option's value is under: `--allow-env` → allowEnv, `--no-clobber` → clobber. */
+type AttributeOf<O extends OptionSpec> = O['long'] extends `no-${infer Positive}` ? Camel<Positive> : Camel<O['long']>;
+
+/** One value of an option: what convert returns, one of its choices, its text, or true. */
+type OneValueOf<O> = O extends { convert: (text: string) => infer T } ? T : O extends { choices: readonly (infer C)[] } ? C : O extends { value: `${string}...` } ? string[] : O extends { value: string } ? string : boolean;
+
+/** An option's value as commander hands it over: a list of values when repeatable. */
+type ValueOf<O> = O extends { repeatable: true } ? OneValueOf<O>[] : OneValueOf<O>;
+
+/** Always there: an option with a default, a mandatory one, and a negatable `--no-x` (true unless given). */
+type Present<O> = O extends { default: unknown } | { mandatory: true } | { long: `no-${string}` } ? true : false;
+
+/** The options `specs` declare as commander hands them to an action: one that is always there is not optional. */
+export type OptionsOfSpecs<Specs extends readonly OptionSpec[]> = {
+  [O in Specs[number] as Present<O> extends true ? AttributeOf<O> : never]: ValueOf<O>;
+} & {
+  [O in Specs[number] as Present<O> extends true ? never : AttributeOf<O>]?: ValueOf<O> | undefined;
+};
+
+/** Every command's grammar: those of the quick path here, the others in command-grammar.ts (which the quick path does not load). */
+type Grammars = typeof QUICK_GRAMMAR & typeof import('./command-grammar.js').COMMAND_GRAMMAR;
 
 /**
- * The options of a command of QUICK_GRAMMAR as both parsers hand them to its action
- * (commands/actions.ts), typed from the declaration: one with a default is always there.
+ * The options of a command as commander (and, for the quick path's commands, quick.ts) hands them
+ * to its action, typed from the declaration; a kms subcommand is `'kms serve'`.
  */
-export type OptionsOf<C extends QuickCommand> = {
-  [O in (typeof QUICK_GRAMMAR)[C]['options'][number] as O extends { default: unknown } ? Camel<O['long']> : never]: ValueOf<O>;
-} & {
-  [O in (typeof QUICK_GRAMMAR)[C]['options'][number] as O extends { default: unknown } ? never : Camel<O['long']>]?: ValueOf<O> | undefined;
-};
+export type OptionsOf<C extends keyof Grammars> = OptionsOfSpecs<Grammars[C]['options']>;
 
 /** The name commander gives an option's value: `--allow-env` → allowEnv, `--no-color` → color. */
 export function attributeName(spec: OptionSpec): string {

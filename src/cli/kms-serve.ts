@@ -16,25 +16,15 @@ import { AuditLog } from '../localkms/audit-log.js';
 import type { Principal } from '../kmsserver/principals.js';
 import { loadPrincipals, readPrivateFile } from './kms-principals-file.js';
 import type { CliDeps } from './deps.js';
+import type { OptionsOf } from './grammar.js';
 import type { Io } from './io.js';
 import { FORWARDED_SIGNALS } from './signals.js';
 
 /** The signals that stop `kms serve` (see serveKms). */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = FORWARDED_SIGNALS.filter((s) => s !== 'SIGUSR1' && s !== 'SIGWINCH');
 
-export interface ServeOptions {
-  host: string;
-  port: number;
-  accessKeyId?: string;
-  /** Refused when given: the secret never travels on the command line. */
-  secretAccessKey?: string;
-  secretAccessKeyFile?: string;
-  allowRemote?: boolean;
-  tlsCert?: string;
-  tlsKey?: string;
-  /** Principals file (roles, key and context limits); replaces the single key pair. */
-  principals?: string;
-}
+/** The options of `kms serve` as declared (command-grammar.ts); `--secret-access-key` is refused when given. */
+export type ServeOptions = OptionsOf<'kms serve'>;
 
 /**
  * True for a loopback address: `localhost`, a valid IPv4 address in 127.0.0.0/8 (RFC 1122

@@ -168,7 +168,7 @@ describe('the facade (docs/architecture.md "The facade")', () => {
   });
 
   it('the probe sees an operation imported by the CLI', () => {
-    expect(cliOperationImports(new Map([['core/process/exec-env.ts', new Set(['parseEnvMapping'])]]))).toContain('cli/commands/exec.ts imports parseEnvMapping from core/process/exec-env.ts');
+    expect(cliOperationImports(new Map([['core/process/exec-env.ts', new Set(['parseEnvMapping'])]]))).toContain('cli/command-grammar.ts imports parseEnvMapping from core/process/exec-env.ts');
   });
 });
 

@@ -1,16 +1,16 @@
 import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { checkOutputPath, isStandardOutput, writeOutput } from '../output-file.js';
 
 /** Options of `backup`. */
-interface BackupOptions {
-  output?: string;
-}
+type BackupOptions = OptionsOf<'backup'>;
 
 export function backupCommand(deps: CliDeps): Command {
-  return new Command('backup')
+  return withGrammar(new Command('backup'), COMMAND_GRAMMAR.backup)
     .description('write every version of every secret, still encrypted, as a checksummed JSON Lines file')
-    .option('-o, --output <file>', "write to FILE (mode 0600) instead of stdout ('-' for stdout)")
     .addHelpText('after', '\nExamples:\n  $ keystash backup -o keystash-$(date +%F).jsonl\n  $ keystash --backend aws -t prod backup > prod.jsonl')
     .action(async (opts: BackupOptions, cmd: Command) => {
       checkOutputPath(opts.output);

@@ -1,22 +1,24 @@
-import { Command, Argument } from 'commander';
+import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
 import type { CliDeps } from '../deps.js';
-import { GLOBAL_OPTIONS } from '../grammar.js';
+import { GLOBAL_OPTIONS, QUICK_GRAMMAR, type CommandGrammar } from '../grammar.js';
 
 export function completionCommand(deps: CliDeps): Command {
-  return new Command('completion')
+  return withGrammar(new Command('completion'), COMMAND_GRAMMAR.completion)
     .description('print a shell completion script (commands and options come from this program)')
-    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
     .addHelpText('after', '\nExamples:\n  $ source <(keystash completion bash)\n  $ source <(keystash completion zsh)        # in ~/.zshrc, after compinit\n  $ keystash completion fish > ~/.config/fish/completions/keystash.fish')
     .action((shell: 'bash' | 'zsh' | 'fish', _opts: Record<string, never>, cmd: Command) => {
       const program = cmd.parent ?? cmd;
+      // The commands and their descriptions are the program's; their options are the grammar's.
       const spec: Spec = {
-        global: longFlags(program),
+        global: globalFlags(),
         valued: valuedFlags(),
         commands: program.commands.map((c) => ({
           name: c.name(),
           description: c.description(),
-          flags: longFlags(c),
-          subcommands: c.commands.map((s) => ({ name: s.name(), description: s.description(), flags: longFlags(s) })),
+          flags: grammarFlags(c.name()),
+          subcommands: c.commands.map((s) => ({ name: s.name(), description: s.description(), flags: grammarFlags(`${c.name()} ${s.name()}`) })),
         })),
       };
       deps.io.stdout.write(SCRIPTS[shell](spec));
@@ -36,8 +38,17 @@ interface Spec {
   commands: Array<CommandSpec & { subcommands: CommandSpec[] }>;
 }
 
-function longFlags(cmd: Command): string[] {
-  return cmd.options.flatMap((o) => (o.long ? [o.long] : [])).concat('--help');
+/** Every command's grammar by its name, a kms subcommand's as `kms NAME` (grammar.ts, command-grammar.ts). */
+const GRAMMARS: Readonly<Record<string, CommandGrammar>> = { ...QUICK_GRAMMAR, ...COMMAND_GRAMMAR };
+
+/** The long options of a command as declared (hidden ones too: commander takes them), then `--help`. */
+function grammarFlags(command: string): string[] {
+  return (GRAMMARS[command]?.options ?? []).map((o) => `--${o.long}`).concat('--help');
+}
+
+/** The global options as declared, between the two program.ts adds itself: `--version` and `--help`. */
+function globalFlags(): string[] {
+  return ['--version', ...GLOBAL_OPTIONS.map((o) => `--${o.long}`), '--help'];
 }
 
 /** The global options that take a value, as grammar.ts declares them: the scripts skip that value as commandIndex does. */

@@ -1,17 +1,17 @@
 import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { configOf, printJson, type CliDeps } from '../deps.js';
 import { describeConfig } from '../../config.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `config`. */
-interface ConfigOptions {
-  json?: boolean;
-}
+type ConfigOptions = OptionsOf<'config'>;
 
 export function configCommand(deps: CliDeps): Command {
-  return new Command('config')
+  return withGrammar(new Command('config'), COMMAND_GRAMMAR.config)
     .description('show the effective settings and where each came from (flag, env, config, default)')
-    .option('--json', 'print JSON')
     .action((opts: ConfigOptions, cmd: Command) => {
       const rows = describeConfig(configOf(deps, cmd));
       if (opts.json) return void printJson(deps, rows);

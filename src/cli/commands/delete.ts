@@ -1,17 +1,15 @@
 import { Command } from 'commander';
-import { parseVersionArg } from '../arg-parsers.js';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 
 /** Options of `delete`. */
-interface DeleteOptions {
-  version?: string;
-}
+type DeleteOptions = OptionsOf<'delete'>;
 
 export function deleteCommand(deps: CliDeps): Command {
-  return new Command('delete')
+  return withGrammar(new Command('delete'), COMMAND_GRAMMAR.delete)
     .description('delete every version of a secret, or one version with -v')
-    .argument('<name>', 'secret name (exact; no patterns)')
-    .option('-v, --version <version>', 'delete only this version', parseVersionArg)
     .addHelpText('after', '\nExamples:\n  $ keystash delete db.pw\n  $ keystash delete db.pw -v 2')
     .action(async (name: string, opts: DeleteOptions, cmd: Command) => {
       const deleted = await withKeystash(deps, cmd, (ks) => ks.delete(name, { version: opts.version }));

@@ -1,4 +1,7 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { isStandardOutput, isStandardOutputFile, runnerFiles, writeOutput } from '../output-file.js';
@@ -7,52 +10,14 @@ import { describeOverride, layerSecrets } from '../../core/process/layering.js';
 import { UsageError } from '../../errors.js';
 import { renderFormat } from './formats.js';
 
-const EXPORT_FORMATS = ['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 'github-output', 'k8s-secret', 'docker', 'env-no-quotes'] as const;
-
 const VARIABLE_FORMATS: ReadonlySet<string> = new Set(['dotenv', 'shell', 'github-env', 'github-output', 'docker', 'env-no-quotes']);
 
 /** Options of `export` (`--no-clobber` arrives as `clobber: false`). */
-interface ExportOptions {
-  all?: boolean;
-  format: (typeof EXPORT_FORMATS)[number];
-  stripPrefix: string[];
-  override?: boolean;
-  quietOverrides?: boolean;
-  clobber: boolean;
-  allowEnv: string[];
-  k8sName?: string;
-  k8sNamespace?: string;
-  envKeys?: boolean;
-  mask?: boolean;
-  output?: string;
-  context: string[];
-  csvSafe?: boolean;
-  strict?: boolean;
-  skipUnreadable?: boolean;
-  allowPartial?: boolean;
-}
+type ExportOptions = OptionsOf<'export'>;
 
 export function exportCommand(deps: CliDeps): Command {
-  return new Command('export')
+  return withGrammar(new Command('export'), COMMAND_GRAMMAR.export)
     .description('print selected secrets in a format for another tool; any failure prints nothing')
-    .argument('[selectors...]', 'secret names or globs (app.*)')
-    .option('--all', 'every secret')
-    .option('--strict', 'fail, writing nothing, if a glob matches no secret')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(EXPORT_FORMATS).makeOptionMandatory())
-    .option('--strip-prefix <prefix>', 'remove this prefix from secret names before naming variables (repeatable; the longest match)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--override', 'a secret chosen by a later selector wins a variable instead of an error; one stderr line per variable')
-    .option('--quiet-overrides', 'with --override, do not report overridden variables')
-    .option('--no-clobber', 'leave out secrets whose variable the environment already has')
-    .option('--allow-env <VAR>', 'let secrets set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--k8s-name <name>', 'metadata.name of the k8s-secret manifest')
-    .option('--k8s-namespace <namespace>', 'metadata.namespace of the k8s-secret manifest')
-    .option('--env-keys', 'k8s-secret: keys are variable names (the naming rule, --strip-prefix), for envFrom')
-    .option('--mask', "github-env, github-output: also print '::add-mask::' lines on stdout (with -o FILE only)")
-    .option('-o, --output <file>', "write to FILE (mode 0600; github-env/github-output append, e.g. -o \"$GITHUB_ENV\"); '-' for stdout")
-    .option('--context <key=value>', 'encryption context pair (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--csv-safe', "csv: prefix cells starting with = + - @ with ' (spreadsheet formula injection)")
-    .option('--skip-unreadable', 'leave out secrets that cannot be read (wrong context, refused key, tampered row), list them on stderr and exit 11')
-    .option('--allow-partial', 'with --skip-unreadable, exit 0 (the skipped names are still listed on stderr)')
     .addHelpText(
       'after',
       '\nExamples:\n  $ keystash export \'app.*\' -f dotenv --strip-prefix app. > .env\n  $ keystash export --all -f github-env --mask -o "$GITHUB_ENV"\n  $ keystash export \'k8s.*\' -f k8s-secret --k8s-name app | kubectl apply -f -',

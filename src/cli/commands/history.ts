@@ -1,21 +1,17 @@
 import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { parseContext } from '../arg-checks.js';
 import { printJson, withKeystash, type CliDeps } from '../deps.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `history`. */
-interface HistoryOptions {
-  keys?: boolean;
-  json?: boolean;
-}
+type HistoryOptions = OptionsOf<'history'>;
 
 export function historyCommand(deps: CliDeps): Command {
-  return new Command('history')
+  return withGrammar(new Command('history'), COMMAND_GRAMMAR.history)
     .description('every version of a secret, newest first: version, created time, comment')
-    .argument('<name>', 'secret name')
-    .argument('[context...]', 'encryption context pairs key=value (for --keys)')
-    .option('--keys', 'also show the KMS key that wrapped each version (one KMS call per version)')
-    .option('--json', 'print a JSON array')
     .addHelpText('after', '\nExamples:\n  $ keystash history db.pw\n  $ keystash history db.pw --keys --json')
     .action(async (name: string, pairs: string[], opts: HistoryOptions, cmd: Command) => {
       const rows = await withKeystash(deps, cmd, (ks) => ks.history(name, { keys: opts.keys, context: parseContext(pairs) }));

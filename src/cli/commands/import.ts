@@ -1,32 +1,21 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { parseContext } from '../arg-checks.js';
 import { printJson, withKeystash, type CliDeps } from '../deps.js';
 import { readStdin, readValueFile } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { oneLine } from '../../format/one-line.js';
 import type { ImportResult } from '../../core/transfer/import.js';
-import { detectFormat, IMPORT_FORMATS, parseImport, type ImportFormat } from '../../core/transfer/import-file.js';
-import { DEFAULT_KEY } from '../../config.js';
+import { detectFormat, parseImport, type ImportFormat } from '../../core/transfer/import-file.js';
 
 /** Options of `import`. */
-export interface ImportOptions {
-  format?: ImportFormat;
-  key: string;
-  comment?: string;
-  dryRun?: boolean;
-  json?: boolean;
-}
+export type ImportOptions = OptionsOf<'import'>;
 
 export function importCommand(deps: CliDeps): Command {
-  return new Command('import')
+  return withGrammar(new Command('import'), COMMAND_GRAMMAR.import)
     .description('store every NAME=value of a JSON, dotenv or YAML file as a new version (unchanged values skipped)')
-    .argument('<file>', "the file, or '-' for stdin")
-    .argument('[context...]', 'encryption context pairs key=value')
-    .addOption(new Option('--format <format>', 'file format (default: from the extension, else sniffed)').choices(IMPORT_FORMATS))
-    .option('-k, --key <key>', 'KMS key id, ARN or alias', DEFAULT_KEY)
-    .option('-c, --comment <comment>', 'comment stored beside every written version')
-    .option('--dry-run', 'only list added / changed / unchanged names (values masked)')
-    .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExamples:\n  $ keystash import .env --dry-run\n  $ keystash import secrets.yaml env=prod\n  $ cat vars.json | keystash import - --format json')
     .action(async (file: string, pairs: string[], opts: ImportOptions, cmd: Command) => {
       const text = file === '-' ? await readStdin(deps.io) : await readValueFile(file);

@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { parseContext } from '../arg-checks.js';
 import { withKeystash, type CliDeps } from '../deps.js';
 import { readStdin, readValueFile } from '../io.js';
@@ -7,19 +10,11 @@ import { parseTemplate } from '../../core/process/inject.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `inject`. */
-export interface InjectOptions {
-  inFile: string;
-  outFile?: string;
-  dryRun?: boolean;
-}
+export type InjectOptions = OptionsOf<'inject'>;
 
 export function injectCommand(deps: CliDeps): Command {
-  return new Command('inject')
+  return withGrammar(new Command('inject'), COMMAND_GRAMMAR.inject)
     .description('copy a template, replacing {{ keystash:NAME }} and {{ keystash:NAME@VERSION }} with secret values; any failure writes nothing')
-    .argument('[context...]', 'encryption context pairs key=value, for every reference')
-    .requiredOption('-i, --in-file <template>', "template file ('-' for stdin)")
-    .option('-o, --out-file <file>', "write to FILE (mode 0600, replaced atomically) instead of stdout ('-' for stdout)")
-    .option('--dry-run', 'list the references (line, name, version) and read no secret')
     .addHelpText(
       'after',
       "\nExamples:\n  $ keystash inject -i config.yml.tpl -o config.yml\n  $ keystash inject -i app.env.tpl env=prod > app.env\n  $ keystash inject -i config.yml.tpl --dry-run",

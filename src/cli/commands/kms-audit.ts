@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { configOf, say, type CliDeps } from '../deps.js';
 import { parseSince, pruneAudit, queryAudit, type AuditRecord, type MalformedLine } from '../../core/policy/kms-audit.js';
 import { IntegrityError } from '../../errors.js';
@@ -35,22 +38,11 @@ function describe(record: AuditRecord): string {
 }
 
 /** Options of `kms audit`. */
-interface KmsAuditOptions {
-  since?: string;
-  key?: string;
-  json?: boolean;
-  verify?: boolean;
-  pruneBefore?: string;
-}
+type KmsAuditOptions = OptionsOf<'kms audit'>;
 
 export function kmsAuditCommand(deps: CliDeps): Command {
-  return new Command('audit')
+  return withGrammar(new Command('audit'), COMMAND_GRAMMAR['kms audit'])
     .description('read the local KMS audit log (every key operation, in-process and served)')
-    .option('--since <time>', 'only from this ISO date/time, or this long ago (30m, 12h, 7d)')
-    .option('--key <key>', 'only operations on this key (id, ARN or alias)')
-    .option('--json', 'print the records as JSON Lines')
-    .option('--verify', 'fail (exit 5) when a line is torn, not a record, breaks the hash chain, repeats an earlier record, or a file or the beginning is missing')
-    .option('--prune-before <time>', 'remove rotated files whose records are all older than this (ISO date/time or 30d); recorded in the log')
     .action(async (opts: KmsAuditOptions, cmd: Command) => {
       const config = configOf(deps, cmd);
       if (opts.pruneBefore !== undefined) {

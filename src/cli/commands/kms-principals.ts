@@ -1,33 +1,19 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseContextPair } from '../arg-checks.js';
+import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { printJson, say, type CliDeps } from '../deps.js';
 import { addPrincipalToFile, generateKeyPair, type PrincipalEntry } from '../kms-principals-file.js';
 import { oneLine } from '../../format/one-line.js';
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-const collectRole = (value: string, previous: string[] = []): string[] => {
-  if (value !== 'user' && value !== 'manager') throw new InvalidArgumentError("Allowed choices are user, manager.");
-  return [...previous, value];
-};
-const collectPair = (value: string, previous: Array<[string, string]> = []): Array<[string, string]> => [...previous, parseContextPair(value)];
-
 /** Options of `kms principals`. */
-interface KmsPrincipalsOptions {
-  role: string[];
-  key?: string[];
-  context?: Array<[string, string]>;
-  file?: string;
-}
+type KmsPrincipalsOptions = OptionsOf<'kms principals'>;
 
 export function kmsPrincipalsCommand(deps: CliDeps): Command {
-  return new Command('principals')
+  return withGrammar(new Command('principals'), COMMAND_GRAMMAR['kms principals'])
     .description('create a principal for `kms serve --principals`: a new access key (secret shown once) with a role and limits')
-    .addOption(new Option('--role <role>', 'user (use keys) or manager (administer keys); both: --role user --role manager').argParser(collectRole).makeOptionMandatory())
-    .option('--key <key>', 'limit to this key id, ARN or alias (repeatable)', collect)
-    .option('--context <key=value>', 'require this encryption-context pair on cryptographic calls (repeatable)', collectPair)
-    .option('--file <file>', 'add the entry to this principals file (created 0600) instead of printing it')
     .action((opts: KmsPrincipalsOptions) => {
-      const roles = [...new Set(opts.role)] as Array<'user' | 'manager'>;
+      const roles = [...new Set(opts.role)];
       const pair = generateKeyPair();
       const entry: PrincipalEntry = { ...pair, role: roles.length === 1 ? roles[0]! : roles };
       if (opts.key !== undefined) entry.keys = opts.key;

@@ -1,16 +1,16 @@
 import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { printJson, withKeystash, type CliDeps } from '../deps.js';
 import { oneLine } from '../../format/one-line.js';
 
 /** Options of `list`. */
-interface ListOptions {
-  json?: boolean;
-}
+type ListOptions = OptionsOf<'list'>;
 
 export function listCommand(deps: CliDeps): Command {
-  return new Command('list')
+  return withGrammar(new Command('list'), COMMAND_GRAMMAR.list)
     .description('list every version of every secret: name, version, comment, created time')
-    .option('--json', 'print a JSON array')
     .addHelpText('after', '\nExamples:\n  $ keystash list\n  $ keystash list --json | jq -r ".[].name"')
     .action(async (opts: ListOptions, cmd: Command) => {
       const rows = await withKeystash(deps, cmd, (ks) => ks.list());

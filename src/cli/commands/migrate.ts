@@ -1,8 +1,11 @@
 import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { parseContext } from '../arg-checks.js';
 import { flagsOf, printJson, say, type CliDeps } from '../deps.js';
 import { progressReporter } from '../progress.js';
-import { DEFAULT_KEY, resolveConfig, type ConfigFlags } from '../../config.js';
+import { resolveConfig, type ConfigFlags } from '../../config.js';
 import { MigrateFailedError, type MigrateSummary } from '../../core/transfer/migrate.js';
 import { UsageError } from '../../errors.js';
 
@@ -22,23 +25,11 @@ function summaryJson(s: MigrateSummary): object {
 }
 
 /** Options of `migrate`. */
-export interface MigrateOptions {
-  from: string;
-  to: string;
-  toKey: string;
-  dryRun?: boolean;
-  json?: boolean;
-}
+export type MigrateOptions = OptionsOf<'migrate'>;
 
 export function migrateCommand(deps: CliDeps): Command {
-  return new Command('migrate')
+  return withGrammar(new Command('migrate'), COMMAND_GRAMMAR.migrate)
     .description('copy every version to another store and/or key service, re-wrapping data keys (values are never decrypted)')
-    .argument('[context...]', 'encryption context pairs key=value of the rows (default none)')
-    .requiredOption('--from <backend>', 'source: local, aws, local:TABLE or aws:TABLE')
-    .requiredOption('--to <backend>', 'destination: local, aws, local:TABLE or aws:TABLE')
-    .option('--to-key <key>', 'destination KMS key id, ARN or alias', DEFAULT_KEY)
-    .option('--dry-run', 'count what would be copied; write nothing')
-    .option('--json', 'print the summary as JSON on stdout (also when rows failed)')
     .addHelpText('after', '\nExamples:\n  $ keystash migrate --from aws --to local\n  $ keystash migrate --from local --to aws:prod-secrets --to-key alias/prod')
     .action(async (pairs: string[], opts: MigrateOptions, cmd: Command) => {
       const globals = flagsOf(cmd);

@@ -3,6 +3,9 @@
  * directory) without decrypting values; resumable and idempotent (core/transfer/replicate.ts).
  */
 import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { parseContext } from '../arg-checks.js';
 import { flagsOf, printJson, say, type CliDeps } from '../deps.js';
 import { resolveConfig, type Config } from '../../config.js';
@@ -10,27 +13,15 @@ import { ReplicateFailedError, type ReplicateSummary } from '../../core/transfer
 import { UsageError } from '../../errors.js';
 
 /** Options of `replicate`. */
-interface ReplicateCommandOptions {
-  toRegion?: string;
-  toTable?: string;
-  toDataDir?: string;
-  rewrapKey?: string;
-  json?: boolean;
-}
+type ReplicateCommandOptions = OptionsOf<'replicate'>;
 
 function summaryLine(s: ReplicateSummary, to: string): string {
   return `replicated to ${to}: copied ${s.copied} of ${s.total} versions; already present ${s.present}; diverged ${s.diverged.length}; failed ${s.failed.length}`;
 }
 
 export function replicateCommand(deps: CliDeps): Command {
-  return new Command('replicate')
+  return withGrammar(new Command('replicate'), COMMAND_GRAMMAR.replicate)
     .description('copy the versions missing in another region (or data directory); values are never decrypted; run again to resume')
-    .argument('[context...]', 'encryption context pairs key=value of the rows (default none)')
-    .option('--to-region <region>', 'destination region (its table: --to-table, default the same name)')
-    .option('--to-table <table>', 'destination table')
-    .option('--to-data-dir <dir>', 'destination: the local store and keyring of another data directory')
-    .option('--rewrap-key <key>', 'wrap each data key again under this destination key (default: copy the wrapped key as it is, right for a multi-region key)')
-    .option('--json', 'print the summary as JSON on stdout')
     .addHelpText('after', '\nExamples:\n  $ keystash --backend aws replicate --to-region eu-west-1\n  $ keystash replicate --to-data-dir /mnt/standby/keystash')
     .action(async (pairs: string[], opts: ReplicateCommandOptions, cmd: Command) => {
       if ((opts.toRegion === undefined) === (opts.toDataDir === undefined)) throw new UsageError('replicate needs exactly one of --to-region REGION or --to-data-dir DIR');

@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { parseContext } from '../arg-checks.js';
 import { printJson, say, withKeystash, type CliDeps } from '../deps.js';
 import { progressReporter } from '../progress.js';
@@ -18,25 +21,11 @@ function summaryJson(s: RotateSummary): object {
 }
 
 /** Options of `rotate`. */
-export interface RotateOptions {
-  all?: boolean;
-  key?: string;
-  reseal?: boolean;
-  allVersions?: boolean;
-  dryRun?: boolean;
-  json?: boolean;
-}
+export type RotateOptions = OptionsOf<'rotate'>;
 
 export function rotateCommand(deps: CliDeps): Command {
-  return new Command('rotate')
+  return withGrammar(new Command('rotate'), COMMAND_GRAMMAR.rotate)
     .description('re-wrap data keys under a new master key (--key), or re-seal values with fresh data keys (--reseal)')
-    .argument('[selection...]', 'secret names or patterns (with *), then encryption context pairs key=value')
-    .option('--all', 'every secret')
-    .option('-k, --key <key>', 're-wrap: destination KMS key id, ARN or alias; with --reseal: the key of the new versions')
-    .option('--reseal', 'write a new version of each secret with a fresh data key and the same value')
-    .option('--all-versions', 're-wrap every version, not only the latest')
-    .option('--dry-run', 'count what would change; write nothing')
-    .option('--json', 'print the summary as JSON on stdout (also when rows failed)')
     .addHelpText('after', "\nExamples:\n  $ keystash rotate --all --key alias/k2 --all-versions\n  $ keystash rotate 'db.*' --reseal\n  $ keystash rotate --all --key alias/k2 --dry-run")
     .action(async (selection: string[], opts: RotateOptions, cmd: Command) => {
       // --reseal takes -k as the key of the new versions (README); --key alone re-wraps.

@@ -1,7 +1,10 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { flagsOf, say, withKeystash, type CliDeps } from '../deps.js';
 import { ConfigError, UsageError } from '../../errors.js';
-import { DEFAULT_KEY, resolveConfig } from '../../config.js';
+import { resolveConfig } from '../../config.js';
 
 /**
  * `--tags key=value ...` → the table's extra tags. A refused pair is not quoted (a value typed
@@ -26,22 +29,11 @@ function parseProvisioned(text: string): { read: number; write: number } {
 }
 
 /** Options of `setup`. */
-interface SetupOptions {
-  tags?: string[];
-  provisioned?: string;
-  pitr?: boolean;
-  key: string;
-  replicaRegion?: string[];
-}
+type SetupOptions = OptionsOf<'setup'>;
 
 export function setupCommand(deps: CliDeps): Command {
-  return new Command('setup')
+  return withGrammar(new Command('setup'), COMMAND_GRAMMAR.setup)
     .description('create the store (table) and the default key if needed; safe to run again')
-    .option('--tags <pairs...>', 'extra table tags key=value (DynamoDB only; refused with the local store)')
-    .option('--provisioned <read,write>', 'provisioned capacity instead of on-demand (DynamoDB only; refused with the local store)')
-    .addOption(new Option('--pitr', 'enable point-in-time recovery (DynamoDB only; refused with the local store)'))
-    .option('-k, --key <key>', 'the default key to check or create', DEFAULT_KEY)
-    .option('--replica-region <region>', 'AWS: make the table global and the key multi-region with a replica in REGION, or check (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .addHelpText('after', '\nExamples:\n  $ keystash setup\n  $ keystash --backend aws setup --tags team=ops --pitr')
     .action(async (opts: SetupOptions, cmd: Command) => {
       const tags = parseTags(opts.tags ?? []);

@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { withGrammar } from '../commander-grammar.js';
+import { COMMAND_GRAMMAR } from '../command-grammar.js';
+import type { OptionsOf } from '../grammar.js';
 import { parseContext } from '../arg-checks.js';
 import { flagsOf, printJson, withKeystash, type CliDeps } from '../deps.js';
 import { resolveConfig } from '../../config.js';
@@ -9,16 +12,11 @@ import { PartialFailureError } from '../../errors.js';
 import { oneLine, safeLines } from '../../format/one-line.js';
 
 /** Options of `verify`. */
-export interface VerifyOptions {
-  json?: boolean;
-}
+export type VerifyOptions = OptionsOf<'verify'>;
 
 export function verifyCommand(deps: CliDeps): Command {
-  return new Command('verify')
+  return withGrammar(new Command('verify'), COMMAND_GRAMMAR.verify)
     .description('decrypt and MAC-check every version; report failures and legacy encodings')
-    .argument('[pattern]', 'secret name or pattern (with *); default every secret')
-    .argument('[context...]', 'encryption context pairs key=value')
-    .option('--json', 'print the report as JSON')
     .addHelpText('after', "\nExamples:\n  $ keystash verify\n  $ keystash verify 'db.*' env=prod --json")
     .action(async (pattern: string | undefined, pairs: string[], opts: VerifyOptions, cmd: Command) => {
       if (pattern?.includes('=')) [pattern, pairs] = [undefined, [pattern, ...pairs]];
