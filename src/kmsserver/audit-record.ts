@@ -21,6 +21,8 @@ interface RequestFacts {
   accessKeyId?: string | undefined;
   /** The ARN of the key a management request names, resolved before it ran ({@link targetKeyArn}). */
   keyArn?: string | undefined;
+  /** UpdateAlias: the ARN of the key it moves the alias to ({@link newAliasTargetArn}). */
+  newTargetArn?: string | undefined;
   input?: JsonObject | undefined;
   output?: JsonObject | undefined;
 }
@@ -91,6 +93,17 @@ export async function targetKeyArn(kms: { describeKey(keyId: string): Promise<{ 
   }
 }
 
+/** UpdateAlias: the ARN of the key its TargetKeyId names (the alias's new target), resolved before it runs. */
+export async function newAliasTargetArn(kms: { describeKey(keyId: string): Promise<{ arn: string }> }, op: string, input: JsonObject): Promise<string | undefined> {
+  const target = op === 'UpdateAlias' ? stringMember(input, 'TargetKeyId') : undefined;
+  if (target === undefined) return undefined;
+  try {
+    return (await kms.describeKey(target)).arn;
+  } catch {
+    return undefined;
+  }
+}
+
 /** An operation name as recorded: one the server knows, else `other` (never a client's text). */
 function knownOperation(op: string): string {
   return op !== '' && findOperation(op) !== undefined ? op : 'other';
@@ -133,10 +146,11 @@ export function recordRequest(audit: AuditLog, req: IncomingMessage, facts: Requ
     // Allowed or denied: the alias name it created, moved or deleted, or tried to (a missing or
     // non-string AliasName is recorded as invalid; the text is copied only in alias shape).
     aliasName: ALIAS_OPERATIONS.has(op) ? requestedAlias(facts.input) : undefined,
-    keyArn: answeredArn(facts.output) ?? facts.keyArn,
+    // UpdateAlias: the key the alias now points at, and (as the source) the one it pointed at.
+    keyArn: answeredArn(facts.output) ?? facts.newTargetArn ?? facts.keyArn,
     // ReEncrypt: the key the ciphertext was under, as well as the destination.
     sourceKeyId: op === 'ReEncrypt' ? blobKey(facts.input) ?? stringMember(facts.input, 'SourceKeyId') : undefined,
-    sourceKeyArn: sourceArn?.startsWith('arn:') ? sourceArn : undefined,
+    sourceKeyArn: sourceArn?.startsWith('arn:') ? sourceArn : facts.newTargetArn !== undefined ? facts.keyArn : undefined,
     context: contextOf(facts.input),
     outcome: errorCode === undefined ? 'ok' : DENIALS.has(errorCode) ? 'denied' : 'error',
     errorCode,

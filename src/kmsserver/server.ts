@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { findOperation } from './operations.js';
 import type { LocalKeyStore } from './operations.js';
 import { AwsError, toAwsError } from './protocol.js';
-import { recordRequest, targetKeyArn, UnauthenticatedSummary } from './audit-record.js';
+import { newAliasTargetArn, recordRequest, targetKeyArn, UnauthenticatedSummary } from './audit-record.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { hasErrorCode, KmsError } from '../errors.js';
 import type { JsonObject } from './protocol.js';
@@ -104,6 +104,8 @@ interface RequestInfo {
   output?: JsonObject;
   /** The ARN of the key a management request names, for its record (audit-record.ts targetKeyArn). */
   keyArn?: string | undefined;
+  /** UpdateAlias: the ARN of its new target (audit-record.ts newAliasTargetArn). */
+  newTargetArn?: string | undefined;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -229,7 +231,10 @@ async function serve(ctx: ServerContext, req: IncomingMessage, info: RequestInfo
     const input = parseInput(req, body);
     info.input = input;
     info.keyId = requestKeyOf(info.op, input);
-    if (ctx.audit !== undefined) info.keyArn = await targetKeyArn(ctx.kms, info.op, input);
+    if (ctx.audit !== undefined) {
+      info.keyArn = await targetKeyArn(ctx.kms, info.op, input);
+      info.newTargetArn = await newAliasTargetArn(ctx.kms, info.op, input);
+    }
     await authorize(ctx.kms, principal, info.op, input);
     // Fail closed before a change: a key or alias change whose record cannot be written is not made.
     if (ctx.audit !== undefined && MANAGEMENT_OPS.has(info.op)) ctx.audit.checkWritable();

@@ -56,6 +56,8 @@ interface Subject {
   /** The ARN of `keyId`, resolved before an operation whose result names no key. */
   keyArn?: string | undefined;
   sourceKeyId?: string | undefined;
+  /** UpdateAlias: the ARN of the key the alias pointed at before (its record names both keys). */
+  sourceKeyArn?: string | undefined;
   context?: EncryptionContext | undefined;
 }
 
@@ -116,7 +118,7 @@ export class AuditedKms implements LocalKeyring {
 
   /** Run `operation`, then record it; a result that cannot be recorded is wiped (`discard`) and not returned. */
   async #audited<T>(eventName: string, subject: Subject, operation: () => Promise<T>, arnOf: (result: T) => string | undefined, discard?: (result: T) => void, extra: (result: T) => Partial<AuditEntry> = () => ({})): Promise<T> {
-    const entry: AuditEntry = { eventName, accessKeyId: LOCAL_PRINCIPAL, sourceIPAddress: LOCAL_PRINCIPAL, keyId: subject.keyId, keyArn: subject.keyArn, aliasName: subject.aliasName, sourceKeyId: subject.sourceKeyId, context: subject.context, outcome: 'ok' };
+    const entry: AuditEntry = { eventName, accessKeyId: LOCAL_PRINCIPAL, sourceIPAddress: LOCAL_PRINCIPAL, keyId: subject.keyId, keyArn: subject.keyArn, aliasName: subject.aliasName, sourceKeyId: subject.sourceKeyId, sourceKeyArn: subject.sourceKeyArn, context: subject.context, outcome: 'ok' };
     let result: T;
     try {
       result = await operation();
@@ -198,8 +200,8 @@ export class AuditedKms implements LocalKeyring {
   }
 
   async updateAlias(aliasName: string, keyId: string): Promise<void> {
-    const keyArn = await this.#arnOf(keyId);
-    return this.#change('UpdateAlias', { keyId, aliasName, keyArn }, () => this.#inner.updateAlias(aliasName, keyId), () => undefined);
+    const [keyArn, sourceKeyArn] = await Promise.all([this.#arnOf(keyId), this.#arnOf(aliasName)]);
+    return this.#change('UpdateAlias', { keyId, aliasName, keyArn, sourceKeyArn }, () => this.#inner.updateAlias(aliasName, keyId), () => undefined);
   }
 
   /** Recorded with the key the alias pointed at before it was deleted. */

@@ -138,6 +138,21 @@ describe('kms serve --principals', () => {
     expect(readAuditLog(auditPath, { keys: ['alias/future'] }).records.filter((r) => r.eventName === 'CreateAlias' && r.outcome === 'denied')).toHaveLength(1);
   });
 
+  it('UpdateAlias is recorded under both keys: the one the alias now names and the one it named before', async () => {
+    const manager = client(MANAGER);
+    const first = (await manager.send(new DescribeKeyCommand({ KeyId: 'alias/credstash' }))).KeyMetadata!;
+    const second = (await manager.send(new CreateKeyCommand({ Description: 'second' }))).KeyMetadata!;
+    await manager.send(new CreateAliasCommand({ AliasName: 'alias/moved-twice', TargetKeyId: first.KeyId! }));
+    await manager.send(new UpdateAliasCommand({ AliasName: 'alias/moved-twice', TargetKeyId: second.KeyId! }));
+    manager.destroy();
+    const update = readAuditLog(auditPath).records.filter((r) => r.eventName === 'UpdateAlias' && r.requestParameters.aliasName === 'alias/moved-twice');
+    expect(update.map((r) => [r.outcome, r.errorCode])).toEqual([['ok', undefined]]);
+    expect(update[0]!.resources?.map((r) => r.ARN)).toEqual([second.Arn, first.Arn]);
+    for (const key of [first.KeyId!, second.KeyId!]) {
+      expect(readAuditLog(auditPath, { keys: [key] }).records.map((r) => r.eventName)).toContain('UpdateAlias');
+    }
+  });
+
   it('a context-limited user cannot decrypt a row stored with another context; its own context works', async () => {
     const dataDir = join(h.home, '..', 'client');
     const open = (p: { accessKeyId: string; secretAccessKey: string }) =>
