@@ -156,6 +156,9 @@ export async function readValueFile(path: string, asValue = false): Promise<stri
 export async function readValueArg(io: Io, value: string): Promise<string> {
   if (value === '-') return readStdin(io);
   if (value.startsWith('@')) return readValueFile(value.slice(1), true);
+  // Node decodes argv as UTF-8 and turns each invalid byte into U+FFFD without a word: the value
+  // stored would not be the one typed. Through stdin or a file the bytes are checked (decodeUtf8).
+  if (value.includes('\uFFFD')) throw new UsageError('the value on the command line is not valid UTF-8 text (binary secrets are not supported: base64-encode them first; a value that really holds U+FFFD goes through - or @FILE)');
   return value;
 }
 

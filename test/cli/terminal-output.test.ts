@@ -50,3 +50,16 @@ it('through a pipe the value keeps its exact bytes', async () => {
   expect(r.stdout).toBe(`${HOSTILE}\n`);
   expect(r.stderr).toBe('');
 });
+
+it('a command-line value that is not valid UTF-8 is refused, not stored with U+FFFD in its place (spawned: argv bytes)', async () => {
+  const r = spawnSync('sh', ['-c', `exec "$0" "$1" put bad.bytes "$(printf 'p\\377\\376q')"`, process.execPath, BIN], {
+    env: cleanEnv({ HOME: join(h.home, '..'), KEYSTASH_HOME: h.home }),
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain('the value on the command line is not valid UTF-8 text');
+  expect((await local(['get', 'bad.bytes'])).code).toBe(3);
+  // Text that really holds U+FFFD goes through stdin.
+  expect((await local(['put', 'ok.replacement', '-'], { input: 'a\uFFFDb' })).code).toBe(0);
+});
