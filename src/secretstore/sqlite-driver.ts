@@ -167,11 +167,23 @@ function preferredSqliteDriver(): SqliteDriverName {
 }
 
 function noDriver(): ConfigError {
-  return new ConfigError(
-    `no SQLite driver: Node ${process.versions.node} has no node:sqlite and better-sqlite3 is not installed or not built for it; ` +
-      `run keystash on Node 24 (or 22.13+), or build better-sqlite3 with its install script allowed: ${rebuildCommand(fileURLToPath(import.meta.url))}`,
-    { code: 'config.noSqlite' },
-  );
+  const here = `no SQLite driver: Node ${process.versions.node} has no node:sqlite`;
+  // npm removes an optional dependency whose build failed (no compiler): a rebuild then finds
+  // nothing to build, so say what is missing rather than suggest it.
+  const message = betterSqliteInstalled()
+    ? `${here} and better-sqlite3 is not built for it; run keystash on Node 24 (or 22.13+), or build better-sqlite3 with its install script allowed: ${rebuildCommand(fileURLToPath(import.meta.url))}`
+    : `${here} and better-sqlite3 is not installed (npm leaves it out when its build fails: it needs python3, make and a C++ compiler); run keystash on Node 24 (or 22.13+), or install those and reinstall keystash`;
+  return new ConfigError(message, { code: 'config.noSqlite' });
+}
+
+/** Whether better-sqlite3's package is present at all (built or not). */
+function betterSqliteInstalled(): boolean {
+  try {
+    require.resolve('better-sqlite3/package.json');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

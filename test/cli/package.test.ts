@@ -5,7 +5,7 @@
  * exactly what to do (exit 9).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/run-cli.js';
@@ -93,6 +93,13 @@ describe('the packed tarball, installed with --ignore-scripts', () => {
       // Installed into the project at `prefix`: the advice rebuilds there, not in the current directory.
       expect(put.stderr).toContain(`cd ${prefix} && npm rebuild better-sqlite3 (npm 12: run npm install-scripts approve better-sqlite3 there first)`);
       expect(existsSync(join(home, 'data', 'keyring.json'))).toBe(false);
+      // npm drops an optional dependency whose build failed: a rebuild would find nothing, so the
+      // advice says what is missing instead.
+      rmSync(join(prefix, 'node_modules', 'better-sqlite3'), { recursive: true, force: true });
+      const without = await runCli(['put', 'demo.secret', 'hello'], { bin, env });
+      expect(without.code).toBe(9);
+      expect(without.stderr).toMatch(/better-sqlite3 is not installed \(npm leaves it out when its build fails: it needs python3, make and a C\+\+ compiler\)/);
+      expect(without.stderr).not.toContain('npm rebuild');
     }
   });
 });
