@@ -43,17 +43,14 @@ function unsafeReason(dir) {
   let at = dir;
   while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
   if (euid !== undefined && at !== dir) {
-    const st = statSync(at);
-    if (st.uid !== euid && st.uid !== 0) return `${at} is owned by uid ${st.uid}`;
-    if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `${at} is writable by others`;
-    const reason = placeReason(at, euid);
+    const reason = placeReason(at, euid, true);
     if (reason !== undefined) return reason;
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = lstatSync(dir);
   if (st.isSymbolicLink()) return 'symlink';
   if (!st.isDirectory()) return 'not a directory';
-  if (typeof process.geteuid === 'function' && st.uid !== process.geteuid()) return `owned by uid ${st.uid}`;
+  if (euid !== undefined && st.uid !== euid) return `owned by uid ${st.uid}`;
   if ((st.mode & 0o022) !== 0) return 'group/other-writable';
   return euid === undefined ? undefined : placeReason(dir, euid);
 }
@@ -62,16 +59,18 @@ function unsafeReason(dir) {
  * Why the place of `dir` is open to other users, or undefined: a symbolic link on the way that
  * another user owns (they could point it elsewhere), or a directory above it that another user
  * owns or can write without the sticky bit (they could rename the cache away and put theirs in
- * its place). The same rule as src/fs-safety.ts privateDirectory, kept here for start-up.
+ * its place). `withSelf`: `dir` itself too (an existing level the cache would be made below).
+ * The same rule as src/fs-safety.ts privateDirectory, kept here for start-up.
  */
-function placeReason(dir, euid) {
+function placeReason(dir, euid, withSelf = false) {
   let at = parse(dir).root;
   for (const part of dir.slice(at.length).split(sep).filter((p) => p !== '')) {
     at = join(at, part);
     const st = lstatSync(at);
     if (st.isSymbolicLink() && st.uid !== euid && st.uid !== 0) return `${at} is a symbolic link of uid ${st.uid}`;
   }
-  for (let up = dirname(realpathSync(dir)); ; up = dirname(up)) {
+  const real = realpathSync(dir);
+  for (let up = withSelf ? real : dirname(real); ; up = dirname(up)) {
     const st = statSync(up);
     if (st.uid !== euid && st.uid !== 0) return `${up} is owned by uid ${st.uid}`;
     if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `${up} is writable by others`;

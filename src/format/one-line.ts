@@ -13,9 +13,14 @@
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+/** One terminal-unsafe character as its visible escape (`\n`, `\u001b`). */
+function escaped(c: string): string {
+  return NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
 /** `text` with every terminal-unsafe character (above) replaced by a visible escape. */
 export function oneLine(text: string): string {
-  return text.replace(UNSAFE, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(UNSAFE, escaped);
 }
 
 /** Multi-line talk (an error with one line per failed item): each line escaped, the breaks kept. */
@@ -25,5 +30,5 @@ export function safeLines(text: string): string {
 
 /** Text for a terminal as output (a value printed by `get`): {@link oneLine}, but line feeds and tabs kept. */
 export function terminalText(text: string): string {
-  return text.replace(UNSAFE, (c) => (c === '\n' || c === '\t' ? c : (NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)));
+  return text.replace(UNSAFE, (c) => (c === '\n' || c === '\t' ? c : escaped(c)));
 }

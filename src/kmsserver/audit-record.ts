@@ -83,8 +83,11 @@ const RESOLVED_OPERATIONS: ReadonlySet<string> = new Set([
  * other operations and for a key that is not there.
  */
 export async function targetKeyArn(kms: { describeKey(keyId: string): Promise<{ arn: string }> }, op: string, input: JsonObject): Promise<string | undefined> {
-  if (!RESOLVED_OPERATIONS.has(op)) return undefined;
-  const ref = requestedKey(op, input);
+  return RESOLVED_OPERATIONS.has(op) ? arnOfKey(kms, requestedKey(op, input)) : undefined;
+}
+
+/** The ARN of the key `ref` names, or undefined when there is none (or no such key). */
+async function arnOfKey(kms: { describeKey(keyId: string): Promise<{ arn: string }> }, ref: string | undefined): Promise<string | undefined> {
   if (ref === undefined) return undefined;
   try {
     return (await kms.describeKey(ref)).arn;
@@ -95,13 +98,7 @@ export async function targetKeyArn(kms: { describeKey(keyId: string): Promise<{ 
 
 /** UpdateAlias: the ARN of the key its TargetKeyId names (the alias's new target), resolved before it runs. */
 export async function newAliasTargetArn(kms: { describeKey(keyId: string): Promise<{ arn: string }> }, op: string, input: JsonObject): Promise<string | undefined> {
-  const target = op === 'UpdateAlias' ? stringMember(input, 'TargetKeyId') : undefined;
-  if (target === undefined) return undefined;
-  try {
-    return (await kms.describeKey(target)).arn;
-  } catch {
-    return undefined;
-  }
+  return op === 'UpdateAlias' ? arnOfKey(kms, stringMember(input, 'TargetKeyId')) : undefined;
 }
 
 /** An operation name as recorded: one the server knows, else `other` (never a client's text). */
