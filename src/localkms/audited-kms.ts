@@ -79,11 +79,19 @@ function namesDigest(names: readonly string[]): string {
   return `sha256:${hash.digest('hex')}`;
 }
 
+/**
+ * The bulk commands running in the current async context, by the AuditedKms that runs each. One
+ * storage for the process, never one per instance: before Node 24 an AsyncLocalStorage that has
+ * run stays registered with async_hooks for the life of the process and every promise created
+ * afterwards visits it, so one per instance (a library user or a test opening many) leaked and
+ * slowed every later promise.
+ */
+const bulkScopes = new AsyncLocalStorage<ReadonlyMap<AuditedKms, BulkScope>>();
+
 /** LocalKms whose every key operation is appended to an audit log. */
 export class AuditedKms implements LocalKeyring {
   readonly #inner: LocalKeyring;
   readonly #log: AuditLog;
-  readonly #bulk = new AsyncLocalStorage<BulkScope>();
 
   constructor(inner: LocalKeyring, log: AuditLog) {
     this.#inner = inner;
@@ -96,10 +104,11 @@ export class AuditedKms implements LocalKeyring {
 
   /** Run `fn` as one bulk command over `names` (see the file comment). */
   async bulk<T>(command: string, names: readonly string[], fn: () => Promise<T>): Promise<T> {
-    if (this.#bulk.getStore() !== undefined) return fn(); // already inside one
+    const running = bulkScopes.getStore();
+    if (running?.has(this) === true) return fn(); // already inside one
     this.#log.checkWritable();
     const scope: BulkScope = { command, names: names.length, namesDigest: namesDigest(names), counts: new Map() };
-    const result = await this.#bulk.run(scope, fn);
+    const result = await bulkScopes.run(new Map(running).set(this, scope), fn);
     for (const { entry, count } of scope.counts.values()) {
       this.#log.append({ ...entry, additionalEventData: { count, command, names: scope.names, namesDigest: scope.namesDigest } });
     }
@@ -108,7 +117,7 @@ export class AuditedKms implements LocalKeyring {
 
   /** Record `entry`, or count it when inside a bulk command. */
   #record(entry: AuditEntry): void {
-    const scope = this.#bulk.getStore();
+    const scope = bulkScopes.getStore()?.get(this);
     if (scope === undefined) return this.#log.append(entry);
     const key = JSON.stringify([entry.eventName, entry.keyArn ?? entry.keyId ?? '', entry.sourceKeyArn ?? '', entry.outcome, entry.errorCode ?? '']);
     const seen = scope.counts.get(key);

@@ -14,7 +14,9 @@
  *     the blob), stay bounded with huge context keys, the text view quotes odd fields, and a key
  *     change whose record cannot be written is not made.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { request as httpRequest } from 'node:http';
+import { queryObjects } from 'node:v8';
 import { connect } from 'node:net';
 import { mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -201,6 +203,60 @@ describe('bulk in-process reads', () => {
         rmdirSync(path);
         renameSync(`${path}.saved`, path);
       }
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it('two audited keyrings, one bulk inside the other: each counts its own operations into one record of its own', async () => {
+    const h = inProcessHome();
+    try {
+      expect((await h.run(['kms', 'create-key', '--alias', 'alias/credstash'])).code).toBe(0);
+      const [pathA, pathB] = [join(h.dir, 'a.jsonl'), join(h.dir, 'b.jsonl')];
+      const a = new AuditedKms(LocalKms.open({ path: join(h.home, 'keyring.json') }), new AuditLog(pathA));
+      const b = new AuditedKms(LocalKms.open({ path: join(h.home, 'keyring.json') }), new AuditLog(pathB));
+      try {
+        const key = await a.generateDataKey({ keyId: 'alias/credstash', numberOfBytes: 64, context: {} });
+        key.plaintext.fill(0);
+        const decrypt = async (kms: AuditedKms): Promise<void> => {
+          (await kms.decrypt({ ciphertextBlob: key.ciphertextBlob, context: {} })).plaintext.fill(0);
+        };
+        await a.bulk('getall', ['x.a'], async () => {
+          await decrypt(a);
+          await b.bulk('export', ['x.b'], async () => {
+            await decrypt(b);
+            await decrypt(a); // a's bulk is still running around b's
+            await decrypt(b);
+          });
+          await decrypt(a);
+        });
+        const counted = (path: string) => readAuditLog(path).records.filter((r) => r.eventName === 'Decrypt').map((r) => [data(r as unknown as Json)['command'], data(r as unknown as Json)['count']]);
+        expect(counted(pathA)).toEqual([['getall', 3]]);
+        expect(counted(pathB)).toEqual([['export', 2]]);
+      } finally {
+        a.close();
+        b.close();
+      }
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it('opening many audited keyrings leaves no async-context storage behind (before Node 24 each one slowed every later promise)', async () => {
+    const h = inProcessHome();
+    try {
+      expect((await h.run(['kms', 'create-key', '--alias', 'alias/credstash'])).code).toBe(0);
+      const keyring = join(h.home, 'keyring.json');
+      const storages = (): number => queryObjects(AsyncLocalStorage, { format: 'count' });
+      const before = storages();
+      const opened: AuditedKms[] = [];
+      for (let i = 0; i < 40; i++) {
+        const kms = new AuditedKms(LocalKms.open({ path: keyring }), new AuditLog(join(h.dir, `l${i}.jsonl`)));
+        opened.push(kms); // kept alive: a storage per instance would be counted whatever the Node version
+        await kms.bulk('getall', [], async () => undefined);
+      }
+      expect(storages() - before).toBe(0);
+      for (const kms of opened) kms.close();
     } finally {
       h.cleanup();
     }
