@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const STAGE = `dist.build-${process.pid}`;
@@ -19,8 +20,11 @@ function node(args) {
   }
 }
 
+// TypeScript 7 exports no bin/ path (only its package.json): the launcher sits beside it.
+const TSC = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
+
 rmSync(STAGE, { recursive: true, force: true });
-node([require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', STAGE]);
+node([TSC, '-p', 'tsconfig.build.json', '--outDir', STAGE]);
 node(['scripts/bundle.mjs', `${STAGE}/bundle`]);
 if (existsSync('dist')) renameSync('dist', OLD);
 renameSync(STAGE, 'dist');

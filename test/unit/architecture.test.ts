@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import ts from 'typescript';
+import { parseSync } from 'vite';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
 
@@ -15,11 +15,60 @@ interface Edge {
   to: string; // the same for keystash's own modules; the package name otherwise
 }
 
+/**
+ * A syntax tree node as the parser gives it (ESTree with TypeScript's nodes, offsets into the
+ * text): read by its fields' names, walked by {@link children}.
+ */
+type Node = { type: string; start: number; end: number } & Record<string, unknown>;
+
+const isNode = (value: unknown): value is Node => typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+
+/** The nodes directly below `node`, in source order. */
+function children(node: Node): Node[] {
+  const out: Node[] = [];
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) out.push(...value.filter(isNode));
+    else if (isNode(value)) out.push(value);
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** Parse a TypeScript file (vite's parser, oxc): its program and module record; a syntax error fails the test. */
+function parse(file: string, text: string) {
+  const result = parseSync(file, text, { lang: 'ts' });
+  if (result.errors.length > 0) throw new Error(`${file}: ${result.errors[0]?.message ?? 'syntax error'}`);
+  return { program: result.program as unknown as Node & { body: Node[] }, module: result.module };
+}
+
+/**
+ * What `text` imports: static imports, re-exports, type imports, dynamic import() of a string,
+ * `import('…')` in a type and `require('…')`.
+ */
+function importedFiles(file: string, text: string): string[] {
+  const { program, module } = parse(file, text);
+  const literal = (start: number, end: number) => /^(['"`])(.*)\1$/s.exec(text.slice(start, end))?.[2];
+  const inTypesAndRequires: string[] = [];
+  const walk = (node: Node): void => {
+    const source = node['source'] as Node | undefined;
+    const callee = node['callee'] as Node | undefined;
+    const first = (node['arguments'] as Node[] | undefined)?.[0];
+    if (node.type === 'TSImportType' && source?.type === 'Literal') inTypesAndRequires.push(source['value'] as string);
+    if (node.type === 'CallExpression' && callee?.type === 'Identifier' && callee['name'] === 'require' && first?.type === 'Literal' && typeof first['value'] === 'string') inTypesAndRequires.push(first['value']);
+    children(node).forEach(walk);
+  };
+  walk(program);
+  return [
+    ...module.staticImports.map((i) => i.moduleRequest.value),
+    ...module.staticExports.flatMap((e) => e.entries.flatMap((entry) => (entry.moduleRequest ? [entry.moduleRequest.value] : []))),
+    ...module.dynamicImports.flatMap((d) => literal(d.moduleRequest.start, d.moduleRequest.end) ?? []),
+    ...inTypesAndRequires,
+  ];
+}
+
 function moduleGraph(): Edge[] {
   const edges: Edge[] = [];
   for (const file of readdirSync(SRC, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))) {
-    const { importedFiles } = ts.preProcessFile(readFileSync(join(SRC, file), 'utf8'), true, true);
-    for (const { fileName } of importedFiles) {
+    for (const fileName of importedFiles(file, readFileSync(join(SRC, file), 'utf8'))) {
       const to = fileName.startsWith('.')
         ? relative(SRC, resolve(dirname(join(SRC, file)), fileName)).replace(/\.js$/, '.ts')
         : fileName.startsWith('@') ? fileName.split('/').slice(0, 2).join('/') : fileName.split('/')[0]!;
@@ -121,12 +170,13 @@ function coreOperations(): Map<string, Set<string>> {
   const operations = new Map<string, Set<string>>();
   const partsType = /\b(Keystash\w*|SecretReader|SealingParts|SecretStore|KeyService|Replica)\b/;
   for (const file of readdirSync(join(SRC, 'core'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))) {
-    const source = ts.createSourceFile(file, readFileSync(join(SRC, 'core', file), 'utf8'), ts.ScriptTarget.Latest, true);
+    const text = readFileSync(join(SRC, 'core', file), 'utf8');
     const names = new Set<string>();
-    for (const statement of source.statements) {
-      if (!ts.isFunctionDeclaration(statement) || !statement.name || !statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
-      const first = statement.parameters[0]?.type?.getText(source);
-      if (first !== undefined && partsType.test(first)) names.add(statement.name.text);
+    for (const statement of parse(file, text).program.body) {
+      const fn = statement.type === 'ExportNamedDeclaration' ? (statement['declaration'] as Node | null) : null;
+      if (fn?.type !== 'FunctionDeclaration' || !isNode(fn['id'])) continue;
+      const type = ((fn['params'] as Node[])[0]?.['typeAnnotation'] as Node | null | undefined)?.['typeAnnotation'] as Node | undefined;
+      if (type !== undefined && partsType.test(text.slice(type.start, type.end))) names.add(fn['id']['name'] as string);
     }
     operations.set(`core/${file}`, names);
   }
@@ -138,15 +188,13 @@ function cliOperationImports(operations: Map<string, Set<string>>): string[] {
   const found: string[] = [];
   for (const file of readdirSync(join(SRC, 'cli'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))) {
     const from = join('cli', file);
-    const source = ts.createSourceFile(file, readFileSync(join(SRC, from), 'utf8'), ts.ScriptTarget.Latest, true);
-    for (const statement of source.statements) {
-      if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || statement.importClause?.isTypeOnly) continue;
-      const target = relative(SRC, resolve(dirname(join(SRC, from)), statement.moduleSpecifier.text)).replace(/\.js$/, '.ts');
-      const bindings = statement.importClause?.namedBindings;
-      if (!bindings || !ts.isNamedImports(bindings)) continue;
-      for (const element of bindings.elements) {
-        const name = (element.propertyName ?? element.name).text;
-        if (!element.isTypeOnly && operations.get(target)?.has(name)) found.push(`${from} imports ${name} from ${target}`);
+    for (const statement of parse(file, readFileSync(join(SRC, from), 'utf8')).program.body) {
+      if (statement.type !== 'ImportDeclaration' || statement['importKind'] === 'type') continue;
+      const target = relative(SRC, resolve(dirname(join(SRC, from)), (statement['source'] as Node)['value'] as string)).replace(/\.js$/, '.ts');
+      for (const element of (statement['specifiers'] as Node[]).filter((e) => e.type === 'ImportSpecifier')) {
+        const imported = element['imported'] as Node;
+        const name = (imported['name'] ?? imported['value']) as string;
+        if (element['importKind'] !== 'type' && operations.get(target)?.has(name)) found.push(`${from} imports ${name} from ${target}`);
       }
     }
   }
@@ -192,30 +240,43 @@ describe('one way to do a thing', () => {
  */
 function codeComparisons(file: string, text: string): string[] {
   const codes = new Set<string>(ERROR_CODES);
-  const isCode = (node: ts.Node) => ts.isStringLiteralLike(node) && codes.has(node.text);
-  const isCodeRead = (node: ts.Node) => ts.isPropertyAccessExpression(node) && node.name.text === 'code';
-  const equality = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]);
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
-  const holdsCode = (node: ts.Node): boolean => isCode(node) || (ts.forEachChild(node, (child) => holdsCode(child) || undefined) ?? false);
+  /** The text of a string literal or a template without substitutions; undefined for anything else. */
+  const stringOf = (node: Node): string | undefined => {
+    if (node.type === 'Literal' && typeof node['value'] === 'string') return node['value'];
+    if (node.type === 'TemplateLiteral' && (node['expressions'] as Node[]).length === 0) return ((node['quasis'] as Node[])[0]?.['value'] as { cooked?: string } | undefined)?.cooked;
+    return undefined;
+  };
+  const isCode = (node: Node) => codes.has(stringOf(node) ?? '');
+  const member = (node: Node, name?: string): node is Node => node.type === 'MemberExpression' && node['computed'] === false && (name === undefined || (node['property'] as Node)['name'] === name);
+  const isCodeRead = (node: Node) => member(node, 'code');
+  const calledMethod = (node: Node): string | undefined => (node.type === 'CallExpression' && member(node['callee'] as Node) ? ((node['callee'] as Node)['property'] as Node)['name'] as string : undefined);
+  const equality = new Set(['===', '!==', '==', '!=']);
+  const { program } = parse(file, text);
+  const holdsCode = (node: Node): boolean => isCode(node) || children(node).some(holdsCode);
   const codeCollections = new Set<string>();
-  const collect = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer !== undefined && holdsCode(node.initializer)) codeCollections.add(node.name.text);
-    ts.forEachChild(node, collect);
+  const collect = (node: Node): void => {
+    const id = node['id'] as Node | undefined;
+    const init = node['init'] as Node | null | undefined;
+    if (node.type === 'VariableDeclarator' && id?.type === 'Identifier' && isNode(init) && holdsCode(init)) codeCollections.add(id['name'] as string);
+    children(node).forEach(collect);
   };
-  collect(source);
+  collect(program);
   const found: string[] = [];
-  const visit = (node: ts.Node): void => {
+  const visit = (node: Node): void => {
+    const method = calledMethod(node);
+    const receiver = method === undefined ? undefined : ((node['callee'] as Node)['object'] as Node);
+    const args = (node['arguments'] as Node[] | undefined) ?? [];
     const hit =
-      (ts.isBinaryExpression(node) && equality.has(node.operatorToken.kind) && (isCode(node.left) || isCode(node.right))) ||
-      (ts.isCaseClause(node) && isCode(node.expression)) ||
-      (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ['has', 'includes'].includes(node.expression.name.text) && node.arguments.some(isCodeRead) &&
-        (ts.isIdentifier(node.expression.expression) ? codeCollections.has(node.expression.expression.text) : holdsCode(node.expression.expression))) ||
-      (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'startsWith' && isCodeRead(node.expression.expression) &&
-        node.arguments.some((a) => ts.isStringLiteralLike(a) && ERROR_CODES.some((c) => c.startsWith(a.text))));
-    if (hit) found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${node.getText().slice(0, 80)}`);
-    ts.forEachChild(node, visit);
+      (node.type === 'BinaryExpression' && equality.has(node['operator'] as string) && (isCode(node['left'] as Node) || isCode(node['right'] as Node))) ||
+      (node.type === 'SwitchCase' && isNode(node['test']) && isCode(node['test'])) ||
+      (receiver !== undefined && (method === 'has' || method === 'includes') && args.some(isCodeRead) &&
+        (receiver.type === 'Identifier' ? codeCollections.has(receiver['name'] as string) : holdsCode(receiver))) ||
+      (receiver !== undefined && method === 'startsWith' && isCodeRead(receiver) &&
+        args.some((a) => { const prefix = stringOf(a); return prefix !== undefined && ERROR_CODES.some((c) => c.startsWith(prefix)); }));
+    if (hit) found.push(`${file}:${text.slice(0, node.start).split('\n').length}: ${text.slice(node.start, node.end).slice(0, 80)}`);
+    children(node).forEach(visit);
   };
-  visit(source);
+  visit(program);
   return found;
 }
 
@@ -234,7 +295,9 @@ describe('error codes', () => {
       "if (error.code.startsWith('kms.')) retry();",
       "if (['kms.timeout', 'kms.unreachable'].includes(error.code)) retry();",
     ];
-    for (const text of forbidden) expect(codeComparisons('probe.ts', text), text).toHaveLength(1);
-    expect(codeComparisons('probe.ts', "const NET = new Set(['ECONNRESET']); if (err.code === 'ENOENT' || NET.has(err.code) || code.startsWith('SQLITE_')) return; hasErrorCode(e, ['kms.audit']);")).toEqual([]);
+    // Each inside a function (a return at the top of a module is a syntax error).
+    const probe = (text: string) => codeComparisons('probe.ts', `function probe() { ${text} }`);
+    for (const text of forbidden) expect(probe(text), text).toHaveLength(1);
+    expect(probe("const NET = new Set(['ECONNRESET']); if (err.code === 'ENOENT' || NET.has(err.code) || code.startsWith('SQLITE_')) return; hasErrorCode(e, ['kms.audit']);")).toEqual([]);
   });
 });
