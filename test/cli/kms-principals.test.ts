@@ -108,11 +108,13 @@ describe('kms serve --principals', () => {
     await kms.send(new DeleteAliasCommand({ AliasName: 'alias/moving' }));
     expect((await rejection(kms.send(new DescribeKeyCommand({ KeyId: 'alias/moving' })))).name).toBe('NotFoundException');
     expect((await rejection(client(USER).send(new UpdateAliasCommand({ AliasName: 'alias/managed', TargetKeyId: keyId })))).name).toBe('AccessDeniedException');
+    // One call at a time: a second request sent beside the first could be refused before the
+    // first was awaited, an unhandled rejection.
     for (const call of [
-      kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: { env: 'dev' } })),
-      kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/credstash', NumberOfBytes: 64 })),
+      () => kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: { env: 'dev' } })),
+      () => kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/credstash', NumberOfBytes: 64 })),
     ]) {
-      const denied = await rejection(call);
+      const denied = await rejection(call());
       expect(denied.name).toBe('AccessDeniedException');
       expect(denied.message).toMatch(/not authorized to perform: kms:(Decrypt|GenerateDataKey)/);
     }
