@@ -1,4 +1,45 @@
+import { relative } from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+// The tests talk to loopback servers over plain HTTP and never verify a certificate, while Node 20
+// and 22 read the whole NODE_EXTRA_CA_CERTS bundle when a process starts (70 ms on this machine's
+// 140 certificates, in every worker and every keystash, node and npm child). Taken out of the
+// environment for the run; the tests that run npm (which may reach the registry) put it back for
+// npm alone (test/helpers/run-cli.ts `npmEnv`).
+if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
+  process.env.KEYSTASH_TEST_NODE_EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
+  delete process.env.NODE_EXTRA_CA_CERTS;
+}
+
+/**
+ * The files that run longest (10–30 s each on a 2-core machine), in that order. They start first,
+ * whatever their tier, so that none is left running alone at the end of the run; every other file
+ * keeps vitest's order (tier by tier, longest first from the previous run's timings).
+ */
+const LONGEST = [
+  'test/reliability/faults.test.ts',
+  'test/cli/python-interop.test.ts',
+  'test/cli/github-action-install.test.ts',
+  'test/cli/package.test.ts',
+  'test/reliability/concurrency.test.ts',
+  'test/cli/multiregion.test.ts',
+  'test/reliability/audit-history.test.ts',
+  'test/cli/exec-table.test.ts',
+  'test/reliability/tamper.test.ts',
+  'test/reliability/timeouts.test.ts',
+];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (spec: TestSpecification): number => {
+      const at = LONGEST.indexOf(relative(spec.project.config.root, spec.moduleId));
+      return at === -1 ? LONGEST.length : at;
+    };
+    return sorted.map((spec, i) => ({ spec, i })).sort((a, b) => rank(a.spec) - rank(b.spec) || a.i - b.i).map(({ spec }) => spec);
+  }
+}
 
 // Five tiers (docs/conventions.md §11). Backends (dynalite, the local KMS server) are started once by
 // test/global-setup.ts for the tiers that need them; unit tests need none.
@@ -9,9 +50,14 @@ export default defineConfig({
     // Most files wait on processes, sockets and disks; three files at a time keep two cores busy.
     maxWorkers: 3,
     hookTimeout: 60_000,
+    sequence: { sequencer: LongestFirst },
+    // The files of a worker share one module graph instead of each importing it again (the SDK,
+    // the CLI) in a fresh process: every file stops what it started, removes its directories and
+    // restores what it stubbed (vi.unstubAllEnvs; test/helpers/in-process.ts restores AWS_*).
+    isolate: false,
     projects: [
-      // Pure code: the files share one module graph per worker instead of re-importing it.
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
+      // Pure code.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       // The output formats read back by the real programs that consume them (bash, dash, Python).
       { extends: true, test: { name: 'interop', include: ['test/interop/**/*.test.ts'] } },
       {

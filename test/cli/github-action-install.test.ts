@@ -9,7 +9,7 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -103,12 +103,34 @@ function copyCheckout(into: string): string {
   return into;
 }
 
+/**
+ * The npm cache as the restore step leaves it: a copy of the index (npm appends to it) and the
+ * content linked, not copied (224 MB here; cacache writes content once, under its hash, and never
+ * changes it). A copy where a link cannot be made (another file system).
+ */
+function restoreNpmCache(from: string, to: string): void {
+  cpSync(join(from, 'index-v5'), join(to, 'index-v5'), { recursive: true });
+  for (const entry of readdirSync(join(from, 'content-v2'), { recursive: true, withFileTypes: true })) {
+    const source = join(entry.parentPath, entry.name);
+    const target = join(to, 'content-v2', source.slice(join(from, 'content-v2').length));
+    if (entry.isDirectory()) mkdirSync(target, { recursive: true });
+    else if (entry.isFile()) {
+      mkdirSync(dirname(target), { recursive: true });
+      try {
+        linkSync(source, target);
+      } catch {
+        cpSync(source, target);
+      }
+    }
+  }
+}
+
 function newJob(actionPath: string, jobDir: string): CompositeJob {
   const action = parseYaml(readFileSync(join(actionPath, 'action.yml'), 'utf8')) as CompositeAction;
   mkdirSync(join(jobDir, '_temp'), { recursive: true });
   // The cache step's restore, done by hand: actions/cache is not run here.
   const cache = join(jobDir, '_temp', 'keystash-npm-cache');
-  cpSync(join(NPM_CACHE, '_cacache'), join(cache, '_cacache'), { recursive: true });
+  restoreNpmCache(join(NPM_CACHE, '_cacache'), join(cache, '_cacache'));
   if (!HAS_NODE_SQLITE) seedPrebuild(cache);
   return new CompositeJob(action, { secrets: 'ci.*', 'strip-prefix': 'ci.' }, {
     dir: jobDir,

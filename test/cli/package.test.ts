@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run-cli.js';
+import { npmEnv, runCli, tempDir } from '../helpers/run-cli.js';
 import { SQLITE_DRIVERS } from '../helpers/sqlite.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -32,26 +32,29 @@ function packResult(json: string): PackResult {
 
 /** `npm …` in the repository, failing the test with npm's stderr when it fails. */
 function npm(args: string[], cwd = ROOT): string {
-  const r = spawnSync('npm', args, { cwd, encoding: 'utf8', timeout: 240_000, env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });
+  const r = spawnSync('npm', args, { cwd, encoding: 'utf8', timeout: 240_000, env: npmEnv({ ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' }) });
   if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
   return r.stdout;
 }
 
-describe('npm pack', () => {
-  const packed = packResult(npm(['pack', '--dry-run', '--json', '--ignore-scripts']));
-  const paths = packed.files.map((f) => f.path);
+/** The tarball `npm pack` writes into the scratch directory, packed once for the whole file. */
+let packedOnce: PackResult | undefined;
+const packed = (): PackResult => (packedOnce ??= packResult(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', t.dir])));
+const tarball = (): string => join(t.dir, packed().filename);
+const paths = (): string[] => packed().files.map((f) => f.path);
 
+describe('npm pack', () => {
   it('ships JavaScript, types and the documents: no cache, test, source or source-map file', () => {
-    expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'SECURITY.md', 'package.json', 'bin/keystash.cjs', 'dist/bundle/cli.cjs', 'dist/index.js', 'dist/index.d.ts']));
-    const unwanted = paths.filter((p) => /\.cache$|\.map$|(^|\/)test\/|\.test\.|^src\/|\.ts$/.test(p) && !p.endsWith('.d.ts'));
+    expect(paths()).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'SECURITY.md', 'package.json', 'bin/keystash.cjs', 'dist/bundle/cli.cjs', 'dist/index.js', 'dist/index.d.ts']));
+    const unwanted = paths().filter((p) => /\.cache$|\.map$|(^|\/)test\/|\.test\.|^src\/|\.ts$/.test(p) && !p.endsWith('.d.ts'));
     expect(unwanted).toEqual([]);
     // Nothing but JavaScript, declarations, and the four documents.
-    expect(paths.filter((p) => !/\.(c?js|d\.ts|txt)$/.test(p))).toEqual(['LICENSE', 'README.md', 'SECURITY.md', 'package.json']);
+    expect(paths().filter((p) => !/\.(c?js|d\.ts|txt)$/.test(p))).toEqual(['LICENSE', 'README.md', 'SECURITY.md', 'package.json']);
   });
 
   it('is at most 1 MB unpacked per 100 KB of JavaScript it needs', () => {
-    const js = packed.files.filter((f) => /\.c?js$/.test(f.path)).reduce((sum, f) => sum + f.size, 0);
-    expect(packed.unpackedSize).toBeLessThanOrEqual(10 * js);
+    const js = packed().files.filter((f) => /\.c?js$/.test(f.path)).reduce((sum, f) => sum + f.size, 0);
+    expect(packed().unpackedSize).toBeLessThanOrEqual(10 * js);
   });
 
   it('declares its licence, repository, issues and engines; LICENSE is the licence it names', () => {
@@ -69,9 +72,8 @@ describe('npm pack', () => {
 
 describe('the packed tarball, installed with --ignore-scripts', () => {
   it('puts, gets and lists offline with no native code built (or, without node:sqlite, says what to do)', { timeout: 300_000 }, async () => {
-    const packed = packResult(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', t.dir]));
     const prefix = join(t.dir, 'prefix');
-    npm(['install', '--prefix', prefix, '--ignore-scripts', '--prefer-offline', '--no-package-lock', join(t.dir, packed.filename)], t.dir);
+    npm(['install', '--prefix', prefix, '--ignore-scripts', '--prefer-offline', '--no-package-lock', tarball()], t.dir);
     const installed = join(prefix, 'node_modules', 'keystash');
     const bin = join(installed, 'bin', 'keystash.cjs');
     // Nothing was compiled: no native addon anywhere in the install.
@@ -110,13 +112,12 @@ describe('installing is quiet (issue 22 item 16)', () => {
   it('the packed package.json has no install-time script: npm 12 blocks and lists any (the build runs on prepack, dist/ ships built)', { timeout: 300_000 }, () => {
     const dest = join(t.dir, 'manifest');
     mkdirSync(dest);
-    const packed = packResult(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dest]));
-    const r = spawnSync('tar', ['-xzf', join(dest, packed.filename), '-C', dest, 'package/package.json'], { encoding: 'utf8' });
+    const r = spawnSync('tar', ['-xzf', tarball(), '-C', dest, 'package/package.json'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(join(dest, 'package', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
     expect(Object.keys(manifest.scripts ?? {}).filter((s) => INSTALL_TIME.includes(s))).toEqual([]);
     expect(manifest.scripts?.prepack).toBe('npm run build');
-    expect(packed.files.map((f) => f.path)).toContain('dist/bundle/cli.cjs');
+    expect(paths()).toContain('dist/bundle/cli.cjs');
   });
 
   it('the tarball is ignored by git (npm pack writes it into the checkout)', () => {
@@ -132,13 +133,12 @@ describe('installing is quiet (issue 22 item 16)', () => {
   it.skipIf(!existsSync(join(npm12Bin, 'npm')))('a global install of the tarball with npm 12 warns about no script of keystash', { timeout: 600_000 }, () => {
     const dest = join(t.dir, 'global');
     mkdirSync(dest);
-    const packed = packResult(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dest]));
     // As a user types it: not the npm_config_* an npm running this test exports, not this
     // machine's ~/.npmrc (a fresh HOME), but its package cache (offline).
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
     const cache = process.env.npm_config_cache ?? join(process.env.HOME ?? '', '.npm');
     const env = { ...inherited, HOME: dest, PATH: `${npm12Bin}:${process.env.PATH}`, npm_config_cache: cache, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
-    const r = spawnSync('npm', ['install', '-g', '--prefix', join(dest, 'prefix'), '--prefer-offline', join(dest, packed.filename)], { cwd: dest, env, encoding: 'utf8', timeout: 540_000 });
+    const r = spawnSync('npm', ['install', '-g', '--prefix', join(dest, 'prefix'), '--prefer-offline', tarball()], { cwd: dest, env: npmEnv(env), encoding: 'utf8', timeout: 540_000 });
     expect(r.status, r.stderr).toBe(0);
     // npm 12 lists each package whose install script it blocked: only the optional Node 20 driver
     // may be there (its addon is its own business; README "Install and test"), never keystash.

@@ -36,6 +36,15 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   return env;
 }
 
+/**
+ * The environment for an npm child: `env`, with the NODE_EXTRA_CA_CERTS that vitest.config.ts took
+ * out of the test run (npm may reach the registry through a proxy that needs it).
+ */
+export function npmEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const ca = process.env.KEYSTASH_TEST_NODE_EXTRA_CA_CERTS;
+  return ca === undefined ? env : { ...env, NODE_EXTRA_CA_CERTS: ca };
+}
+
 /** Run `keystash ...args`; resolves with exit code, stdout and stderr. */
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {

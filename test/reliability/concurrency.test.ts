@@ -3,13 +3,13 @@
  * DynamoDB (dynalite + the project's KMS server, `--backend aws`), while two reader processes keep
  * reading the latest version and the version list.
  *
- * Writers: 8 OS processes, each one `node` running the CLI's in-process entry (`run` from
+ * Writers: 4 OS processes, each one `node` running the CLI's in-process entry (`run` from
  * dist/bundle/cli.cjs) PUTS times, reporting every version it was given. Readers: 2 OS processes on
  * the library (`createKeystash` from dist/index.js), one reading the latest, one listing versions
  * and reading some of them; any read error other than not-found before the first success fails.
- * KEYSTASH_LONG_TESTS runs 8 × 150 on both backends instead of 8 × 50 on SQLite and 8 × 20 on
- * DynamoDB (dynalite answers each request in milliseconds, not microseconds: 8 × 20 puts of one
- * name already give hundreds of conflicting conditional writes).
+ * KEYSTASH_LONG_TESTS runs 8 × 150 on both backends instead of 4 × 40 on SQLite and 4 × 15 on
+ * DynamoDB (dynalite answers each request in milliseconds, not microseconds: 4 × 15 puts of one
+ * name already give dozens of conflicting conditional writes; at least two writers must interleave).
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { awsTestEnv } from '../helpers/aws-env.js';
 
 const LONG = Boolean(process.env.KEYSTASH_LONG_TESTS);
-const WRITERS = 8;
-const PUTS = { sqlite: LONG ? 150 : 50, dynamodb: LONG ? 150 : 20 };
+const WRITERS = LONG ? 8 : 4;
+const PUTS = { sqlite: LONG ? 150 : 40, dynamodb: LONG ? 150 : 15 };
 const NAME = 'race.one';
 const CLI_BUNDLE = fileURLToPath(new URL('../../dist/bundle/cli.cjs', import.meta.url));
 const LIB_URL = new URL('../../dist/index.js', import.meta.url).href;

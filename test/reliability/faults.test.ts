@@ -9,7 +9,7 @@
  * what is under test is the SDK retry configuration and the commands' handling of what the retries
  * could not hide, not process start-up. The SDK reads the credentials from process.env (stubbed
  * here); everything else comes from the environment handed to the run. KEYSTASH_LONG_TESTS runs
- * 100 secrets instead of 40.
+ * 100 secrets instead of 20.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { startFaultProxy, type FaultKind, type FaultProxy } from '../helpers/fau
 import { inProcessHome, type InProcessResult as CliResult } from '../helpers/in-process.js';
 
 const LONG = process.env.KEYSTASH_LONG_TESTS === '1';
-const SECRETS = LONG ? 100 : 40;
+const SECRETS = LONG ? 100 : 20;
 const RATE = 0.15;
 const TIMEOUT = 180_000;
 

@@ -45,7 +45,7 @@ import { awsTestCredentials, awsTestEnv } from '../helpers/aws-env.js';
 import { rawDb } from '../helpers/sqlite.js';
 
 const LONG = Boolean(process.env.KEYSTASH_LONG_TESTS);
-const RUNS = { local: LONG ? 200 : 60, aws: LONG ? 80 : 25, keyring: LONG ? 300 : 80, cli: LONG ? 12 : 4 };
+const RUNS = { local: LONG ? 200 : 30, aws: LONG ? 80 : 12, keyring: LONG ? 300 : 40, cli: LONG ? 12 : 3 };
 const DIGESTS = ['SHA', 'SHA224', 'SHA256', 'SHA384', 'SHA512', 'MD5'] as const;
 const SQL_TABLE = 'credential-store';
 const TABLE = `tamper-${Date.now().toString(36)}`;
