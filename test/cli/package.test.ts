@@ -1,8 +1,9 @@
 /**
- * The published shape: what `npm pack` puts in the tarball, and the tarball installed the way users
- * install it with install scripts off (npm 12's default for dependencies, `--ignore-scripts` here):
- * on a Node with node:sqlite it works offline with no native code built; on Node 20 it says
- * exactly what to do (exit 9).
+ * The published shape: what `npm pack` puts in the tarball (packed once), and the tarball installed
+ * once the way users install a command-line tool, with dependencies' install scripts off: globally
+ * with npm 12 (its default) where .ci/node24 has cached it, else into a project with
+ * `--ignore-scripts`. On a Node with node:sqlite it works offline with no native code built; on
+ * Node 20 it says exactly what to do (exit 9).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -70,14 +71,69 @@ describe('npm pack', () => {
   });
 });
 
-describe('the packed tarball, installed with --ignore-scripts', () => {
-  it('puts, gets and lists offline with no native code built (or, without node:sqlite, says what to do)', { timeout: 300_000 }, async () => {
+// npm 12 (what users of Node 24 get) as .ci/node24 caches it; not downloaded by a test.
+const ciNode24 = readFileSync(join(ROOT, '.ci', 'node24'), 'utf8');
+const version = (name: string) => new RegExp(`^${name}=(\\S+)$`, 'm').exec(ciNode24)?.[1];
+const tools = process.env.KEYSTASH_TOOLS ?? join(process.env.HOME ?? '', '.cache', 'keystash-ci');
+const npm12Bin = join(tools, `node-${version('NODE_VERSION')}-npm-${version('NPM_VERSION')}`, 'bin');
+const haveNpm12 = existsSync(join(npm12Bin, 'npm'));
+
+interface Installed {
+  /** keystash's bin/keystash.cjs in the install. */
+  bin: string;
+  /** The folders better-sqlite3 may have been put in. */
+  driverDirs: string[];
+  /** The rebuild advice keystash must give for this layout. */
+  advice: string;
+  /** What npm printed on stderr. */
+  npmStderr: string;
+}
+
+/**
+ * The tarball installed once for the file, the way a user installs a command-line tool: globally
+ * with npm 12, whose default runs no dependency's install script, where .ci/node24 has cached it;
+ * otherwise into a project with this npm and --ignore-scripts. Either way no native code is built.
+ */
+let installedOnce: Installed | undefined;
+function installed(): Installed {
+  if (installedOnce) return installedOnce;
+  if (haveNpm12) {
+    const dest = join(t.dir, 'global');
+    mkdirSync(dest);
+    // As a user types it: not the npm_config_* an npm running this test exports, not this
+    // machine's ~/.npmrc (a fresh HOME), but its package cache (offline).
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    const cache = process.env.npm_config_cache ?? join(process.env.HOME ?? '', '.npm');
+    const env = { ...inherited, HOME: dest, PATH: `${npm12Bin}:${process.env.PATH}`, npm_config_cache: cache, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
+    const prefix = join(dest, 'prefix');
+    const r = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', tarball()], { cwd: dest, env: npmEnv(env), encoding: 'utf8', timeout: 540_000 });
+    if (r.status !== 0) throw new Error(`npm 12 install -g failed (${r.status ?? r.signal}): ${r.stderr}`);
+    const pkgDir = join(prefix, 'lib', 'node_modules', 'keystash');
+    installedOnce = {
+      bin: join(pkgDir, 'bin', 'keystash.cjs'),
+      driverDirs: [join(pkgDir, 'node_modules', 'better-sqlite3'), join(prefix, 'lib', 'node_modules', 'better-sqlite3')],
+      advice: 'npm rebuild -g better-sqlite3 --allow-scripts=better-sqlite3',
+      npmStderr: r.stderr,
+    };
+  } else {
     const prefix = join(t.dir, 'prefix');
     npm(['install', '--prefix', prefix, '--ignore-scripts', '--prefer-offline', '--no-package-lock', tarball()], t.dir);
-    const installed = join(prefix, 'node_modules', 'keystash');
-    const bin = join(installed, 'bin', 'keystash.cjs');
+    installedOnce = {
+      bin: join(prefix, 'node_modules', 'keystash', 'bin', 'keystash.cjs'),
+      driverDirs: [join(prefix, 'node_modules', 'better-sqlite3')],
+      advice: `cd ${prefix} && npm rebuild better-sqlite3 (npm 12: run npm install-scripts approve better-sqlite3 there first)`,
+      npmStderr: '',
+    };
+  }
+  return installedOnce;
+}
+
+describe(`the packed tarball, installed ${haveNpm12 ? 'globally with npm 12' : 'with --ignore-scripts'}`, () => {
+  it('puts, gets and lists offline with no native code built (or, without node:sqlite, says what to do)', { timeout: 600_000 }, async () => {
+    const { bin, driverDirs, advice } = installed();
+    const root = resolve(bin, '..', '..', '..', '..');
     // Nothing was compiled: no native addon anywhere in the install.
-    const addons = readdirSync(join(prefix, 'node_modules'), { recursive: true }).map(String).filter((f) => f.endsWith('.node') && f.includes('build'));
+    const addons = readdirSync(root, { recursive: true }).map(String).filter((f) => f.endsWith('.node') && f.includes('build'));
     expect(addons).toEqual([]);
     const home = join(t.dir, 'home');
     const env = { HOME: home, KEYSTASH_HOME: join(home, 'data') };
@@ -92,12 +148,13 @@ describe('the packed tarball, installed with --ignore-scripts', () => {
       expect(put.code).toBe(9);
       expect(put.stdout).toBe('');
       expect(put.stderr).toMatch(/no SQLite driver: Node .* run keystash on Node 24 \(or 22\.13\+\), or build better-sqlite3 with its install script allowed/);
-      // Installed into the project at `prefix`: the advice rebuilds there, not in the current directory.
-      expect(put.stderr).toContain(`cd ${prefix} && npm rebuild better-sqlite3 (npm 12: run npm install-scripts approve better-sqlite3 there first)`);
+      // The advice rebuilds where keystash was installed, not in the current directory.
+      expect(put.stderr).toContain(advice);
       expect(existsSync(join(home, 'data', 'keyring.json'))).toBe(false);
       // npm drops an optional dependency whose build failed: a rebuild would find nothing, so the
       // advice says what is missing instead.
-      rmSync(join(prefix, 'node_modules', 'better-sqlite3'), { recursive: true, force: true });
+      expect(driverDirs.some((d) => existsSync(d))).toBe(true);
+      for (const dir of driverDirs) rmSync(dir, { recursive: true, force: true });
       const without = await runCli(['put', 'demo.secret', 'hello'], { bin, env });
       expect(without.code).toBe(9);
       expect(without.stderr).toMatch(/better-sqlite3 is not installed \(npm leaves it out when its build fails: it needs python3, make and a C\+\+ compiler\)/);
@@ -125,25 +182,12 @@ describe('installing is quiet (issue 22 item 16)', () => {
     expect(r.stdout.trim().split('\n')).toEqual(['keystash-0.1.0.tgz', 'keystash-9.9.9.tgz']);
   });
 
-  // npm 12 (what users of Node 24 get) as .ci/node24 caches it; not downloaded by a test.
-  const ciNode24 = readFileSync(join(ROOT, '.ci', 'node24'), 'utf8');
-  const version = (name: string) => new RegExp(`^${name}=(\\S+)$`, 'm').exec(ciNode24)?.[1];
-  const tools = process.env.KEYSTASH_TOOLS ?? join(process.env.HOME ?? '', '.cache', 'keystash-ci');
-  const npm12Bin = join(tools, `node-${version('NODE_VERSION')}-npm-${version('NPM_VERSION')}`, 'bin');
-  it.skipIf(!existsSync(join(npm12Bin, 'npm')))('a global install of the tarball with npm 12 warns about no script of keystash', { timeout: 600_000 }, () => {
-    const dest = join(t.dir, 'global');
-    mkdirSync(dest);
-    // As a user types it: not the npm_config_* an npm running this test exports, not this
-    // machine's ~/.npmrc (a fresh HOME), but its package cache (offline).
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-    const cache = process.env.npm_config_cache ?? join(process.env.HOME ?? '', '.npm');
-    const env = { ...inherited, HOME: dest, PATH: `${npm12Bin}:${process.env.PATH}`, npm_config_cache: cache, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
-    const r = spawnSync('npm', ['install', '-g', '--prefix', join(dest, 'prefix'), '--prefer-offline', tarball()], { cwd: dest, env: npmEnv(env), encoding: 'utf8', timeout: 540_000 });
-    expect(r.status, r.stderr).toBe(0);
+  it.skipIf(!haveNpm12)('a global install of the tarball with npm 12 warns about no script of keystash', { timeout: 600_000 }, () => {
+    const stderr = installed().npmStderr;
     // npm 12 lists each package whose install script it blocked: only the optional Node 20 driver
     // may be there (its addon is its own business; README "Install and test"), never keystash.
-    const blocked = [...r.stderr.matchAll(/^npm warn install-scripts\s+(\S+)@\S+ \(/gm)].map((m) => m[1]);
-    expect(blocked.filter((name) => name !== 'better-sqlite3'), r.stderr).toEqual([]);
-    expect(r.stderr).not.toMatch(/keystash@\S+ \(prepare/);
+    const blocked = [...stderr.matchAll(/^npm warn install-scripts\s+(\S+)@\S+ \(/gm)].map((m) => m[1]);
+    expect(blocked.filter((name) => name !== 'better-sqlite3'), stderr).toEqual([]);
+    expect(stderr).not.toMatch(/keystash@\S+ \(prepare/);
   });
 });
