@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { delimiter, dirname, relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
@@ -40,6 +41,12 @@ class LongestFirst extends BaseSequencer {
     return sorted.map((spec, i) => ({ spec, i })).sort((a, b) => rank(a.spec) - rank(b.spec) || a.i - b.i).map(({ spec }) => spec);
   }
 }
+
+// python3 and the AWS CLI are often version-manager shims (pyenv's: a dozen bash processes before
+// the interpreter starts, ~50 ms each time). The directory of the interpreter PATH selects goes
+// first on PATH for the run, so the tests start the same programs without the shim.
+const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
+if (python.status === 0 && python.stdout.trim() !== '') process.env.PATH = `${dirname(python.stdout.trim())}${delimiter}${process.env.PATH ?? ''}`;
 
 // Five tiers (docs/conventions.md §11). Backends (dynalite, the local KMS server) are started once by
 // test/global-setup.ts for the tiers that need them; unit tests need none.
