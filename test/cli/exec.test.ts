@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
 import { allCommandLines } from '../helpers/proc.js';
 import { inProcessOn } from '../helpers/in-process.js';
+import { sealCheaply } from '../helpers/sealed-keyring.js';
 
 const h = cliHome();
 /** In-process on the same home: set-up, and runs that fail before any child starts. */
@@ -65,10 +66,11 @@ describe('exec', () => {
   });
 
   it('never passes the keyring passphrase on to the child', async () => {
-    const p = cliHome({ KEYSTASH_KMS_PASSPHRASE: 'correct horse battery staple' });
+    const p = cliHome();
     try {
       expect((await p.run(['put', 'pp.secret', 'under-a-sealed-keyring'])).code).toBe(0);
-      const r = await p.run(['exec', 'pp.secret', '--', process.execPath, '-e', DUMP], { env: { KEEP_ME: 'yes' } });
+      sealCheaply(join(p.home, 'keyring.json'), 'correct horse battery staple');
+      const r = await p.run(['exec', 'pp.secret', '--', process.execPath, '-e', DUMP], { env: { KEEP_ME: 'yes', KEYSTASH_KMS_PASSPHRASE: 'correct horse battery staple' } });
       expect(r.code, r.stderr).toBe(0);
       const env = JSON.parse(r.stdout) as Record<string, string>;
       expect(env.PP_SECRET).toBe('under-a-sealed-keyring');
