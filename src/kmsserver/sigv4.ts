@@ -8,10 +8,40 @@
  * around it (access key, scope, clock skew, payload hash) live here.
  * Reference: AWS SigV4 "Create a signed AWS API request"; error names and texts as KMS returns them.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { AwsError } from './protocol.js';
+
+/**
+ * SHA-256, or HMAC-SHA-256 when given a key, in the shape SignatureV4 asks for (a Checksum
+ * constructor): OpenSSL through node:crypto, as the SDK's Node clients sign, rather than a
+ * JavaScript SHA-256 (several times slower on every request the server checks).
+ */
+class NodeSha256 {
+  readonly #key: string | Uint8Array | undefined;
+  #hash: Hash | Hmac;
+
+  constructor(key?: string | ArrayBuffer | ArrayBufferView) {
+    this.#key = key === undefined || typeof key === 'string' ? key : ArrayBuffer.isView(key) ? new Uint8Array(key.buffer, key.byteOffset, key.byteLength) : new Uint8Array(key);
+    this.#hash = this.#fresh();
+  }
+
+  #fresh(): Hash | Hmac {
+    return this.#key === undefined ? createHash('sha256') : createHmac('sha256', this.#key);
+  }
+
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#hash.update(typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data));
+  }
+
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.#hash.digest()));
+  }
+
+  reset(): void {
+    this.#hash = this.#fresh();
+  }
+}
 
 /** The parts of an incoming HTTP request that the signature covers. */
 export interface SignedRequest {
@@ -158,7 +188,7 @@ async function expectedSignature(request: SignedRequest, auth: ParsedAuthorizati
     credentials: { accessKeyId: auth.accessKeyId, secretAccessKey: secret },
     region: auth.region,
     service: auth.service,
-    sha256: Sha256,
+    sha256: NodeSha256,
     applyChecksum: false, // add no header the client did not sign
   });
   const result = await signer.sign(

@@ -10,7 +10,7 @@
  *     explains is exactly the put that was in flight at the kill (at most one);
  *   - the CLI (a fresh process) agrees on the latest values at the end.
  * The same KEYSTASH_HOME carries over from trial to trial, so each trial also starts from the
- * state the previous crash left. KEYSTASH_LONG_TESTS runs 100 trials instead of 12.
+ * state the previous crash left. KEYSTASH_LONG_TESTS runs 100 trials instead of 8.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { cleanEnv, cliHome } from '../helpers/run-cli.js';
 import { rawDb } from '../helpers/sqlite.js';
 
 const LONG = Boolean(process.env.KEYSTASH_LONG_TESTS);
-const TRIALS = LONG ? 100 : 12;
+const TRIALS = LONG ? 100 : 8;
 /** The kill comes 0–MAX_DELAY_MS after the child says it is ready. */
 const MAX_DELAY_MS = 400;
 const NAMES = ['crash.a', 'crash.b', 'crash.c'];
