@@ -14,31 +14,35 @@ if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
 }
 
 /**
- * The files that run longest (10–30 s each on a 2-core machine), in that order. They start first,
- * whatever their tier, so that none is left running alone at the end of the run; every other file
- * keeps vitest's order (tier by tier, longest first from the previous run's timings).
+ * The order files start in. A worker serves one tier, so the tiers stay together (interleaving
+ * them started a new worker at each switch): the tiers with the longest files first, and in each
+ * tier its longest files (10–30 s on a 2-core machine) before the rest, so that none is left
+ * running alone at the end. Everything else keeps vitest's order (longest first by the previous
+ * run's timings, when there is one).
  */
+const TIERS = ['reliability', 'cli', 'integration', 'interop', 'unit'];
 const LONGEST = [
   'test/reliability/faults.test.ts',
   'test/cli/python-interop.test.ts',
   'test/cli/github-action-install.test.ts',
-  'test/cli/package.test.ts',
-  'test/reliability/concurrency.test.ts',
   'test/cli/multiregion.test.ts',
-  'test/reliability/audit-history.test.ts',
-  'test/cli/exec-table.test.ts',
-  'test/reliability/tamper.test.ts',
+  'test/cli/package.test.ts',
   'test/reliability/timeouts.test.ts',
+  'test/reliability/crash.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
+    const tier = (spec: TestSpecification): number => TIERS.indexOf(spec.project.name);
     const rank = (spec: TestSpecification): number => {
       const at = LONGEST.indexOf(relative(spec.project.config.root, spec.moduleId));
       return at === -1 ? LONGEST.length : at;
     };
-    return sorted.map((spec, i) => ({ spec, i })).sort((a, b) => rank(a.spec) - rank(b.spec) || a.i - b.i).map(({ spec }) => spec);
+    return sorted
+      .map((spec, i) => ({ spec, i }))
+      .sort((a, b) => tier(a.spec) - tier(b.spec) || rank(a.spec) - rank(b.spec) || a.i - b.i)
+      .map(({ spec }) => spec);
   }
 }
 
