@@ -31,12 +31,19 @@ function readFifo(fifo: string): { stop: () => Promise<string> } {
   const done = new Promise<void>((resolve) => cat.on('close', () => resolve()));
   return {
     stop: async () => {
-      // End the reader without a wait: open the FIFO's writing end (non-blocking: ENXIO once cat
-      // has gone) and close it, so cat reads whatever was written, then sees end of file.
-      try {
-        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+      // End the reader: open the FIFO's writing end and close it, so cat reads whatever was
+      // written, then sees end of file. Non-blocking, the open fails (ENXIO) while no reader has
+      // it open: cat not started yet (try again: else it would open the FIFO later and wait for a
+      // writer until `timeout` ends it, 20 s) or cat gone already.
+      for (;;) {
+        try {
+          closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+          break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+          if (cat.exitCode !== null || cat.signalCode !== null) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
       }
       await done;
       return Buffer.concat(chunks).toString();
