@@ -26,13 +26,19 @@ const HELPER = resolve(import.meta.dirname, '../helpers/credstash_mini.py');
 
 /** Can Python run the helper at all? Otherwise the whole suite is skipped, saying why. */
 function probePython(): string | undefined {
-  const r = spawnSync('python3', ['-c', 'import boto3, cryptography'], { encoding: 'utf8', env: cleanEnv() });
+  // Found, not imported (an import of boto3 costs half a second; the helper imports it once).
+  const r = spawnSync('python3', ['-c', "import importlib.util as u, shutil, sys; print(','.join(m for m in ('boto3', 'cryptography', 'awscli') if u.find_spec(m) is None)); print(shutil.which('aws') or '')"], { encoding: 'utf8', env: cleanEnv() });
   if (r.error) return `python3 not runnable (${r.error.message})`;
-  if (r.status !== 0) return `python3 -c 'import boto3, cryptography' failed: ${r.stderr.trim().split('\n').pop() ?? ''}`;
+  if (r.status !== 0) return `python3 could not look for boto3 and cryptography: ${r.stderr.trim().split('\n').pop() ?? ''}`;
+  const [missing = '', aws = ''] = r.stdout.split('\n');
+  const lacking = missing.split(',').filter((m) => m === 'boto3' || m === 'cryptography');
+  if (lacking.length > 0) return `python3 has no ${lacking.join(' and ')}`;
+  awsCliFound = aws.trim() !== '' && !missing.split(',').includes('awscli');
   return undefined;
 }
+let awsCliFound = false;
 const pythonMissing = probePython();
-const awsCliMissing = pythonMissing ?? (spawnSync('aws', ['--version'], { env: cleanEnv() }).status === 0 ? undefined : 'the AWS CLI (`aws`) is not installed');
+const awsCliMissing = pythonMissing ?? (awsCliFound ? undefined : 'the AWS CLI (`aws`, awscli) is not installed');
 
 const dynamoEndpoint = inject('dynamoEndpoint');
 const kmsEndpoint = inject('kmsEndpoint');
