@@ -11,7 +11,9 @@
  * Speed: keystash runs in-process (its own process-level behaviour is tested elsewhere), and the
  * Python helper runs in one long-lived `credstash_mini.py serve` process (a boto3 import costs most
  * of a Python launch); each helper call is still a separate `main(argv)` with its own stdin,
- * credentials and output. The AWS CLI and `keystash kms serve` remain real processes.
+ * credentials and output. The AWS CLI runs there too, a fresh driver per call (`awscli.clidriver`,
+ * what the `aws` script runs), sparing a Python launch per call; `keystash kms serve` remains a
+ * real process.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -64,25 +66,6 @@ function pyEnv(creds: { id: string; secret: string }): Record<string, string> {
   });
 }
 
-/** Run a Python-side program (python3 or aws) with `input` on stdin. */
-function runPy(cmd: string, args: readonly string[], opts: { input?: string | Buffer; creds?: { id: string; secret: string } } = {}): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { env: pyEnv(opts.creds ?? { id: accessKeyId, secret: secretAccessKey }), cwd: scratch.dir, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const stdoutBytes = Buffer.concat(out);
-      resolvePromise({ code, signal, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
-}
-
 /** One `credstash_mini.py serve` process: requests one at a time, each `main(argv)` on its own. */
 let pyServer: { child: ChildProcessWithoutNullStreams; next: (line: string) => Promise<string>; log: () => string } | undefined;
 let pyQueue: Promise<unknown> = Promise.resolve();
@@ -114,10 +97,14 @@ function startPyServer(): NonNullable<typeof pyServer> {
   };
 }
 
-/** `python3 credstash_mini.py ...args` with `input` on stdin and the given credentials, in the serve process. */
-function runHelper(args: readonly string[], opts: { input?: string; creds?: { id: string; secret: string } } = {}): Promise<CliResult> {
+/**
+ * `python3 credstash_mini.py ...args` (or, with `program: 'aws'`, `aws ...args`) with `input` on
+ * stdin and the given credentials, in the serve process.
+ */
+function runHelper(args: readonly string[], opts: { input?: string; creds?: { id: string; secret: string }; program?: 'aws' } = {}): Promise<CliResult> {
   const creds = opts.creds ?? { id: accessKeyId, secret: secretAccessKey };
   const request = JSON.stringify({
+    ...(opts.program === undefined ? {} : { program: opts.program }),
     argv: args,
     input: Buffer.from(opts.input ?? '', 'utf8').toString('base64'),
     env: { AWS_ACCESS_KEY_ID: creds.id, AWS_SECRET_ACCESS_KEY: creds.secret },
@@ -380,7 +367,7 @@ describe.skipIf(pythonMissing !== undefined)(`credstash (boto3) ↔ keystash --b
     });
 
     describe.skipIf(awsCliMissing !== undefined)(`the AWS CLI v1${awsCliMissing ? ` — SKIPPED: ${awsCliMissing}` : ''}`, () => {
-      const awsCli = (args: string[], creds = good()) => runPy('aws', ['--endpoint-url', served.url, '--region', 'us-east-1', '--output', 'json', 'kms', ...args], { creds });
+      const awsCli = (args: string[], creds = good()) => runHelper(['--endpoint-url', served.url, '--region', 'us-east-1', '--output', 'json', 'kms', ...args], { creds, program: 'aws' });
 
       it('list-aliases, encrypt --plaintext fileb://, decrypt --ciphertext-blob fileb://', async () => {
         const aliases = await awsCli(['list-aliases']);

@@ -323,6 +323,8 @@ def serve():
     Reads one JSON request a line from stdin: {"argv": [...], "input": base64, "env": {...}}; runs
     `main(argv)` with that stdin, those environment variables (credentials) and captured
     stdout/stderr; answers one JSON line: {"code": int, "stdout": base64, "stderr": text}.
+    With "program": "aws" it runs the AWS CLI v1 instead: the driver its `aws` script runs
+    (awscli.clidriver), a fresh one per request, as a fresh `aws` process would build it.
     """
     import io
     import os
@@ -339,7 +341,11 @@ def serve():
                     io.TextIOWrapper(err, encoding="utf-8", write_through=True))
         sys.stdin, sys.stdout, sys.stderr = wrappers
         try:
-            code = main(req["argv"])
+            if req.get("program") == "aws":
+                from awscli.clidriver import create_clidriver
+                code = create_clidriver().main(req["argv"])
+            else:
+                code = main(req["argv"])
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
         finally:
