@@ -8,12 +8,13 @@
  * operation fails with KmsError 'kms.audit' — nothing is decrypted unrecorded. A key or alias
  * change is made only after the log was found writable (checked before the change).
  *
- * Bulk commands (`getall`, and `export`/`exec` through it): inside {@link AuditedKms.bulk} the
+ * Bulk commands (`getall`, `export`, `exec`, `inject`): inside {@link AuditedKms.bulk} the
  * operations are counted, not recorded one by one, and one record per operation, key and outcome
- * is appended when the command's reads are done: its count, the key, and a SHA-256 over the sorted
- * names the command read (CloudTrail records calls; in-process there is one). The log is checked
- * writable before the reads, and if the records cannot be written the command fails and its
- * values are discarded.
+ * is appended when the command's reads are done — whether they succeeded or failed part-way: its
+ * count, the command, the key, and a SHA-256 over the sorted names the command read (CloudTrail
+ * records calls; in-process there is one). The log is checked writable before the reads, and if
+ * the records cannot be written the command fails and its values are discarded. An operation still
+ * running when its bulk ends is recorded on its own.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
@@ -69,6 +70,8 @@ interface BulkScope {
   names: number;
   namesDigest: string;
   counts: Map<string, { entry: AuditEntry; count: number }>;
+  /** Written out: an operation that ends after its bulk (started inside, awaited after) is recorded on its own. */
+  closed: boolean;
 }
 
 /** `sha256:<hex>` over the names sorted by code point, one per line. */
@@ -107,18 +110,33 @@ export class AuditedKms implements LocalKeyring {
     const running = bulkScopes.getStore();
     if (running?.has(this) === true) return fn(); // already inside one
     this.#log.checkWritable();
-    const scope: BulkScope = { command, names: names.length, namesDigest: namesDigest(names), counts: new Map() };
-    const result = await bulkScopes.run(new Map(running).set(this, scope), fn);
-    for (const { entry, count } of scope.counts.values()) {
-      this.#log.append({ ...entry, additionalEventData: { count, command, names: scope.names, namesDigest: scope.namesDigest } });
+    const scope: BulkScope = { command, names: names.length, namesDigest: namesDigest(names), counts: new Map(), closed: false };
+    let result: T;
+    try {
+      result = await bulkScopes.run(new Map(running).set(this, scope), fn);
+    } catch (error) {
+      // A bulk that fails part-way (a set-up error stops the reads) has decrypted some values
+      // already: they are recorded before the error goes on (an unwritable log fails the
+      // command as kms.audit instead).
+      this.#writeScope(scope);
+      throw error;
     }
+    this.#writeScope(scope);
     return result;
+  }
+
+  /** Append a bulk's counts, one record per operation, key and outcome, and close it. */
+  #writeScope(scope: BulkScope): void {
+    scope.closed = true;
+    for (const { entry, count } of scope.counts.values()) {
+      this.#log.append({ ...entry, additionalEventData: { count, command: scope.command, names: scope.names, namesDigest: scope.namesDigest } });
+    }
   }
 
   /** Record `entry`, or count it when inside a bulk command. */
   #record(entry: AuditEntry): void {
     const scope = bulkScopes.getStore()?.get(this);
-    if (scope === undefined) return this.#log.append(entry);
+    if (scope === undefined || scope.closed) return this.#log.append(entry);
     const key = JSON.stringify([entry.eventName, entry.keyArn ?? entry.keyId ?? '', entry.sourceKeyArn ?? '', entry.outcome, entry.errorCode ?? '']);
     const seen = scope.counts.get(key);
     if (seen === undefined) scope.counts.set(key, { entry: { ...entry, context: undefined }, count: 1 });

@@ -178,6 +178,70 @@ describe('bulk in-process reads', () => {
     }
   });
 
+  it('export, exec and getall SELECTOR name their own command in the record', async () => {
+    const h = inProcessHome();
+    try {
+      for (const name of ['c.a', 'c.b']) expect((await h.run(['put', name, `v-${name}`])).code).toBe(0);
+      const path = join(h.home, 'kms-audit.jsonl');
+      for (const [argv, command] of [
+        [['export', '--all', '-f', 'json'], 'export'],
+        [['export', 'c.*', '-f', 'dotenv'], 'export'],
+        [['exec', '--all', '--', process.execPath, '-e', '0'], 'exec'],
+        [['exec', 'c.a', 'c.b', '--', process.execPath, '-e', '0'], 'exec'],
+        [['getall', 'c.*'], 'getall'],
+        [['getall'], 'getall'],
+      ] as const) {
+        const before = readAuditLog(path).records.length;
+        const r = await h.run(argv);
+        expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(0);
+        const added = readAuditLog(path).records.slice(before);
+        expect(added.map((x) => [x.eventName, data(x as unknown as Json)['count'], data(x as unknown as Json)['command']]), argv.join(' ')).toEqual([['Decrypt', 2, command]]);
+      }
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it('a bulk read that fails part-way records the decrypts it made; an operation that outlives its bulk is recorded on its own', async () => {
+    const h = inProcessHome();
+    try {
+      expect((await h.run(['kms', 'create-key', '--alias', 'alias/credstash'])).code).toBe(0);
+      const path = join(h.home, 'kms-audit.jsonl');
+      const kms = new AuditedKms(LocalKms.open({ path: join(h.home, 'keyring.json') }), new AuditLog(path));
+      try {
+        const key = await kms.generateDataKey({ keyId: 'alias/credstash', numberOfBytes: 64, context: {} });
+        key.plaintext.fill(0);
+        const decrypt = async (): Promise<void> => {
+          (await kms.decrypt({ ciphertextBlob: key.ciphertextBlob, context: {} })).plaintext.fill(0);
+        };
+        const before = readAuditLog(path).records.length;
+        // Two decrypts, then the read stops on a set-up error (as mapSettled's stopOn does).
+        const failing = kms.bulk('getall', ['f.a', 'f.b', 'f.c'], async () => {
+          await decrypt();
+          await decrypt();
+          throw new Error('the keyring went away');
+        });
+        await expect(failing).rejects.toThrow('the keyring went away');
+        const counted = readAuditLog(path).records.slice(before).map((r) => [r.eventName, data(r as unknown as Json)['command'], data(r as unknown as Json)['count']]);
+        expect(counted).toEqual([['Decrypt', 'getall', 2]]);
+        // Started inside the bulk, finished after it was written out: its own record.
+        let late: Promise<void> | undefined;
+        await kms.bulk('getall', ['f.a'], async () => {
+          await decrypt();
+          late = new Promise((resolve) => setTimeout(resolve, 20)).then(decrypt);
+        });
+        await late;
+        const after = readAuditLog(path).records.slice(before + 1);
+        expect(after.map((r) => [r.eventName, data(r as unknown as Json)['count'] ?? null])).toEqual([['Decrypt', 1], ['Decrypt', null]]);
+      } finally {
+        kms.close();
+      }
+      expect((await h.run(['kms', 'audit', '--verify'])).code).toBe(0);
+    } finally {
+      h.cleanup();
+    }
+  });
+
   it('fail closed: a getall whose log cannot be written prints nothing; a bulk read whose record cannot be written at the end fails', async () => {
     const h = inProcessHome();
     try {

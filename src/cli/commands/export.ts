@@ -38,7 +38,7 @@ export function exportCommand(deps: CliDeps): Command {
       const layering = opts.override === true || opts.clobber === false;
       if (layering && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) throw new UsageError('--override and --no-clobber apply only to formats with variable names (dotenv, shell, github-env, docker, k8s-secret --env-keys)');
       const { onUnreadable, skipped } = skipCollector(opts);
-      let [secrets, dataDir] = await withKeystash(deps, cmd, async (ks, config) => [await ks.select({ selectors, all: opts.all, strict: opts.strict === true, context: parseContext(opts.context), onUnreadable }), config.dataDir] as const);
+      let [secrets, dataDir] = await withKeystash(deps, cmd, async (ks, config) => [await ks.select({ selectors, all: opts.all, strict: opts.strict === true, context: parseContext(opts.context), onUnreadable, command: 'export' }), config.dataDir] as const);
       if (layering) {
         const layered = layerSecrets(secrets, { selectors, stripPrefix: opts.stripPrefix, override: opts.override === true, noClobber: opts.clobber === false, callerEnv: deps.io.env });
         if (!opts.quietOverrides) for (const o of layered.overrides) say(deps, describeOverride(o));

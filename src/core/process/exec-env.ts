@@ -77,7 +77,7 @@ export async function resolveExecEnv(keystash: Pick<KeystashReader, 'get' | 'get
   const missing: Array<{ name: string; version?: string | undefined }> = [];
   const selected = isEmptySelection(options)
     ? []
-    : await readSelection(keystash, options).catch((error: unknown) => {
+    : await readSelection(keystash, { ...options, command: 'exec' }).catch((error: unknown) => {
         if (missingOf(error).length === 0) throw error;
         missing.push(...missingOf(error));
         return [] as Array<[string, string]>;

@@ -32,6 +32,8 @@ export interface GetAllOptions extends GetOptions {
    * whole read. A name that does not exist is never skipped.
    */
   onUnreadable?: ((skipped: readonly UnreadableSecret[]) => void) | undefined;
+  /** The command a local KMS's audit record names for this read (`export`, `exec`); `getall` by default. */
+  command?: string | undefined;
 }
 
 /**
@@ -56,7 +58,7 @@ export async function getAll(parts: KeystashParts, options: GetAllOptions = {}):
     return record ? openRecord(parts.keys, record, options.context) : getSecret(parts, name, options);
   }, { stopOn: isSetupError });
   // One audit record per key for the whole read (a local KMS), not one per secret.
-  const settled = parts.keys.bulk ? await parts.keys.bulk('getall', names, read) : await read();
+  const settled = parts.keys.bulk ? await parts.keys.bulk(options.command ?? 'getall', names, read) : await read();
   let failures = settled.flatMap((s) => (s.ok ? [] : [{ name: s.item, error: asKeystashError(s.error) }]));
   if (options.onUnreadable !== undefined && failures.length > 0) {
     const skipped = failures.filter((f) => isSkippable(f.error));

@@ -23,6 +23,8 @@ export interface SecretSelection {
   version?: string | undefined;
   /** `--skip-unreadable`: told of the secrets left out instead of failing (get-all.ts). */
   onUnreadable?: GetAllOptions['onUnreadable'];
+  /** The command a local KMS's audit record names for the read (get-all.ts). */
+  command?: GetAllOptions['command'];
 }
 
 /** True when the selection names nothing (no selectors, not `all`). */
@@ -56,12 +58,12 @@ async function selectSecretNames(keystash: SecretReader, selection: SecretSelect
 export async function readSelection(keystash: SecretReader, selection: SecretSelection): Promise<SecretPairs> {
   if (isEmptySelection(selection)) throw new UsageError('nothing selected: give secret names or patterns, or --all');
   // Everything at its latest: one pass over the store instead of a query per name.
-  if (selection.all && selection.version === undefined) return keystash.getAll({ context: selection.context, onUnreadable: selection.onUnreadable });
+  if (selection.all && selection.version === undefined) return keystash.getAll({ context: selection.context, onUnreadable: selection.onUnreadable, command: selection.command });
   const selectors = selection.selectors ?? [];
   if (!selection.all && !selectors.some(isPattern)) return readExactNames(keystash, [...new Set(selectors)], selection);
   const names = await selectSecretNames(keystash, selection);
   if (names.length === 0) return [];
-  return keystash.getAll({ names, context: selection.context, version: selection.version, onUnreadable: selection.onUnreadable });
+  return keystash.getAll({ names, context: selection.context, version: selection.version, onUnreadable: selection.onUnreadable, command: selection.command });
 }
 
 /**
@@ -71,7 +73,7 @@ export async function readSelection(keystash: SecretReader, selection: SecretSel
  */
 async function readExactNames(keystash: SecretReader, names: string[], selection: SecretSelection): Promise<SecretPairs> {
   try {
-    return await keystash.getAll({ names, context: selection.context, version: selection.version, onUnreadable: selection.onUnreadable });
+    return await keystash.getAll({ names, context: selection.context, version: selection.version, onUnreadable: selection.onUnreadable, command: selection.command });
   } catch (error) {
     const missing = error instanceof PartialFailureError && selection.version === undefined ? error.failures.filter((f) => f.error instanceof SecretNotFoundError) : [];
     throw missing.length > 0 ? notFoundError(missing.map((f) => ({ name: f.name })), { cause: error }) : error;
