@@ -226,7 +226,11 @@ async function serve(ctx: ServerContext, req: IncomingMessage, info: RequestInfo
     info.accessKeyId = caller.accessKeyId;
     info.authenticated = true;
     ctx.guard.trust(req.socket);
-    const operation = req.method === 'POST' && (req.url ?? '').split('?')[0] === '/' ? findOperation(info.op) : undefined;
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (req.method !== 'POST' || path !== '/') {
+      throw new AwsError('UnknownOperationException', `KMS operations are POST requests to /, not ${printable(req.method ?? '').slice(0, 16)} ${printable(path).slice(0, 64)}.`);
+    }
+    const operation = findOperation(info.op);
     if (operation === undefined) throw new AwsError('UnknownOperationException', `Unknown operation '${info.op}'.`);
     const input = parseInput(req, body);
     info.input = input;

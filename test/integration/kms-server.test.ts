@@ -33,10 +33,10 @@ interface RawResponse {
 }
 
 /** One HTTP request with exactly the given headers (plus Node's content-length). */
-function rawRequest(headers: Record<string, string>, body: Uint8Array | string): Promise<RawResponse> {
+function rawRequest(headers: Record<string, string>, body: Uint8Array | string, target: { method?: string; path?: string } = {}): Promise<RawResponse> {
   const url = new URL(server.endpoint);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: '/', headers, agent: false }, (res) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, method: target.method ?? 'POST', path: target.path ?? '/', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }));
@@ -53,6 +53,8 @@ interface SignOptions {
   signingDate?: Date;
   contentType?: string;
   applyChecksum?: boolean;
+  method?: string;
+  path?: string;
 }
 
 /** Sign `body` with the SDK's SignatureV4 as a KMS client would, returning the headers to send. */
@@ -67,7 +69,7 @@ async function signHeaders(body: string, options: SignOptions = {}): Promise<Rec
   });
   const signed = await signer.sign(
     {
-      method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: {},
+      method: options.method ?? 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: options.path ?? '/', query: {},
       headers: { host: url.host, 'content-type': options.contentType ?? 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${options.target ?? 'ListKeys'}` },
       body,
     },
@@ -77,7 +79,7 @@ async function signHeaders(body: string, options: SignOptions = {}): Promise<Rec
 }
 
 async function signedRequest(body: string, options: SignOptions = {}): Promise<RawResponse> {
-  return rawRequest(await signHeaders(body, options), body);
+  return rawRequest(await signHeaders(body, options), body, options);
 }
 
 /** AWS JSON 1.1 error shape: status, x-amzn-ErrorType header, {__type, message}. */
@@ -307,6 +309,14 @@ describe('authentication and protocol errors', () => {
   it('a signed malformed-JSON body gets SerializationException', async () => {
     expectAwsError(await signedRequest('{"Limit": ', { target: 'ListKeys' }), 400, 'SerializationException');
     expectAwsError(await signedRequest('[1, 2]', { target: 'ListKeys' }), 400, 'SerializationException');
+  });
+
+  it('a signed request that is not a POST to / gets UnknownOperationException naming what it was', async () => {
+    for (const [method, path] of [['POST', '/other'], ['PUT', '/'], ['POST', '/x/..']] as const) {
+      const res = await signedRequest('{}', { method, path });
+      expectAwsError(res, 400, 'UnknownOperationException');
+      expect(res.body['message']).toMatch(/^KMS operations are POST requests to \/, not (POST|PUT) \/\S*\.$/);
+    }
   });
 
   it('an unknown operation gets UnknownOperationException', async () => {
