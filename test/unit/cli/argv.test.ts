@@ -60,7 +60,7 @@ describe('argv → options', () => {
       args: ['n', 'v', { keyId: 'alias/credstash', comment: undefined, digest: 'SHA256', context: {}, version: '7', expectVersion: undefined }],
     },
     // Exact names are read by name (no listing): what a role limited by iam-policy --prefix can do.
-    { argv: ['export', 'a', '-f', 'docker', '--context', 'k=v'], method: 'select', args: [{ selectors: ['a'], strict: false, context: { k: 'v' } }] },
+    { argv: ['export', 'a', '-f', 'docker', '--context', 'k=v'], method: 'select', args: [{ selectors: ['a'], strict: false, context: { k: 'v' }, command: 'export' }] },
   ];
   for (const row of rows) {
     it(row.argv.join(' '), async () => {
