@@ -40,6 +40,20 @@ const SECRET_KEY = 'audit-test-secret-access-key-0123456789';
 const REGION = 'us-east-1';
 
 type Json = Record<string, unknown>;
+
+/**
+ * An AuditedKms over the keyring of `home` recording to `path`, and `decrypt`: one Decrypt of a
+ * data key of alias/credstash (through `kms`, or another keyring), its plaintext wiped.
+ */
+async function auditedKeyring(home: string, path: string): Promise<{ kms: AuditedKms; decrypt: (through?: AuditedKms) => Promise<void> }> {
+  const kms = new AuditedKms(LocalKms.open({ path: join(home, 'keyring.json') }), new AuditLog(path));
+  const key = await kms.generateDataKey({ keyId: 'alias/credstash', numberOfBytes: 64, context: {} });
+  key.plaintext.fill(0);
+  const decrypt = async (through: AuditedKms = kms): Promise<void> => {
+    (await through.decrypt({ ciphertextBlob: key.ciphertextBlob, context: {} })).plaintext.fill(0);
+  };
+  return { kms, decrypt };
+}
 const data = (r: Json) => (r['additionalEventData'] ?? {}) as Json;
 
 function client(endpoint: string, accessKeyId = ACCESS_KEY, secretAccessKey = SECRET_KEY): KMSClient {
@@ -207,13 +221,8 @@ describe('bulk in-process reads', () => {
     try {
       expect((await h.run(['kms', 'create-key', '--alias', 'alias/credstash'])).code).toBe(0);
       const path = join(h.home, 'kms-audit.jsonl');
-      const kms = new AuditedKms(LocalKms.open({ path: join(h.home, 'keyring.json') }), new AuditLog(path));
+      const { kms, decrypt } = await auditedKeyring(h.home, path);
       try {
-        const key = await kms.generateDataKey({ keyId: 'alias/credstash', numberOfBytes: 64, context: {} });
-        key.plaintext.fill(0);
-        const decrypt = async (): Promise<void> => {
-          (await kms.decrypt({ ciphertextBlob: key.ciphertextBlob, context: {} })).plaintext.fill(0);
-        };
         const before = readAuditLog(path).records.length;
         // Two decrypts, then the read stops on a set-up error (as mapSettled's stopOn does).
         const failing = kms.bulk('getall', ['f.a', 'f.b', 'f.c'], async () => {
@@ -228,7 +237,7 @@ describe('bulk in-process reads', () => {
         let late: Promise<void> | undefined;
         await kms.bulk('getall', ['f.a'], async () => {
           await decrypt();
-          late = new Promise((resolve) => setTimeout(resolve, 20)).then(decrypt);
+          late = new Promise((resolve) => setTimeout(resolve, 20)).then(() => decrypt());
         });
         await late;
         const after = readAuditLog(path).records.slice(before + 1);
@@ -282,14 +291,9 @@ describe('bulk in-process reads', () => {
     try {
       expect((await h.run(['kms', 'create-key', '--alias', 'alias/credstash'])).code).toBe(0);
       const [pathA, pathB] = [join(h.dir, 'a.jsonl'), join(h.dir, 'b.jsonl')];
-      const a = new AuditedKms(LocalKms.open({ path: join(h.home, 'keyring.json') }), new AuditLog(pathA));
+      const { kms: a, decrypt } = await auditedKeyring(h.home, pathA);
       const b = new AuditedKms(LocalKms.open({ path: join(h.home, 'keyring.json') }), new AuditLog(pathB));
       try {
-        const key = await a.generateDataKey({ keyId: 'alias/credstash', numberOfBytes: 64, context: {} });
-        key.plaintext.fill(0);
-        const decrypt = async (kms: AuditedKms): Promise<void> => {
-          (await kms.decrypt({ ciphertextBlob: key.ciphertextBlob, context: {} })).plaintext.fill(0);
-        };
         await a.bulk('getall', ['x.a'], async () => {
           await decrypt(a);
           await b.bulk('export', ['x.b'], async () => {
