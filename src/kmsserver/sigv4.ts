@@ -12,6 +12,10 @@ import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'n
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AwsError } from './protocol.js';
 
+/** The bytes of a buffer or a view of one, without a copy. */
+const bytesOf = (data: ArrayBuffer | ArrayBufferView): Uint8Array =>
+  ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+
 /**
  * SHA-256, or HMAC-SHA-256 when given a key, in the shape SignatureV4 asks for (a Checksum
  * constructor): OpenSSL through node:crypto, as the SDK's Node clients sign, rather than a
@@ -22,7 +26,7 @@ class NodeSha256 {
   #hash: Hash | Hmac;
 
   constructor(key?: string | ArrayBuffer | ArrayBufferView) {
-    this.#key = key === undefined || typeof key === 'string' ? key : ArrayBuffer.isView(key) ? new Uint8Array(key.buffer, key.byteOffset, key.byteLength) : new Uint8Array(key);
+    this.#key = key === undefined || typeof key === 'string' ? key : bytesOf(key);
     this.#hash = this.#fresh();
   }
 
@@ -31,7 +35,7 @@ class NodeSha256 {
   }
 
   update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.#hash.update(typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data));
+    this.#hash.update(typeof data === 'string' ? data : bytesOf(data));
   }
 
   digest(): Promise<Uint8Array> {

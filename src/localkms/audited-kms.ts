@@ -111,18 +111,13 @@ export class AuditedKms implements LocalKeyring {
     if (running?.has(this) === true) return fn(); // already inside one
     this.#log.checkWritable();
     const scope: BulkScope = { command, names: names.length, namesDigest: namesDigest(names), counts: new Map(), closed: false };
-    let result: T;
     try {
-      result = await bulkScopes.run(new Map(running).set(this, scope), fn);
-    } catch (error) {
-      // A bulk that fails part-way (a set-up error stops the reads) has decrypted some values
-      // already: they are recorded before the error goes on (an unwritable log fails the
-      // command as kms.audit instead).
+      return await bulkScopes.run(new Map(running).set(this, scope), fn);
+    } finally {
+      // Also when the bulk fails part-way (a set-up error stops the reads after some values were
+      // decrypted): recorded before the error goes on (an unwritable log fails it as kms.audit).
       this.#writeScope(scope);
-      throw error;
     }
-    this.#writeScope(scope);
-    return result;
   }
 
   /** Append a bulk's counts, one record per operation, key and outcome, and close it. */

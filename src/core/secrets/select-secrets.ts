@@ -27,6 +27,14 @@ export interface SecretSelection {
   command?: GetAllOptions['command'];
 }
 
+/** What a selection passes on to every read it makes. */
+const readOptions = (selection: SecretSelection): GetAllOptions => ({
+  context: selection.context,
+  version: selection.version,
+  onUnreadable: selection.onUnreadable,
+  command: selection.command,
+});
+
 /** True when the selection names nothing (no selectors, not `all`). */
 export function isEmptySelection(selection: SecretSelection): boolean {
   return !selection.all && (selection.selectors ?? []).length === 0;
@@ -58,12 +66,12 @@ async function selectSecretNames(keystash: SecretReader, selection: SecretSelect
 export async function readSelection(keystash: SecretReader, selection: SecretSelection): Promise<SecretPairs> {
   if (isEmptySelection(selection)) throw new UsageError('nothing selected: give secret names or patterns, or --all');
   // Everything at its latest: one pass over the store instead of a query per name.
-  if (selection.all && selection.version === undefined) return keystash.getAll({ context: selection.context, onUnreadable: selection.onUnreadable, command: selection.command });
+  if (selection.all && selection.version === undefined) return keystash.getAll(readOptions(selection));
   const selectors = selection.selectors ?? [];
   if (!selection.all && !selectors.some(isPattern)) return readExactNames(keystash, [...new Set(selectors)], selection);
   const names = await selectSecretNames(keystash, selection);
   if (names.length === 0) return [];
-  return keystash.getAll({ names, context: selection.context, version: selection.version, onUnreadable: selection.onUnreadable, command: selection.command });
+  return keystash.getAll({ ...readOptions(selection), names });
 }
 
 /**
@@ -73,7 +81,7 @@ export async function readSelection(keystash: SecretReader, selection: SecretSel
  */
 async function readExactNames(keystash: SecretReader, names: string[], selection: SecretSelection): Promise<SecretPairs> {
   try {
-    return await keystash.getAll({ names, context: selection.context, version: selection.version, onUnreadable: selection.onUnreadable, command: selection.command });
+    return await keystash.getAll({ ...readOptions(selection), names });
   } catch (error) {
     const missing = error instanceof PartialFailureError && selection.version === undefined ? error.failures.filter((f) => f.error instanceof SecretNotFoundError) : [];
     throw missing.length > 0 ? notFoundError(missing.map((f) => ({ name: f.name })), { cause: error }) : error;
