@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONCEALED } from '../../src/core/process/mask.js';
 import { inProcessOn } from '../helpers/in-process.js';
+import { announcePid } from '../helpers/proc.js';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
 
 const h = cliHome();
@@ -71,7 +72,7 @@ describe('exec --mask', () => {
 
   it('forwards SIGTERM to the child and exits 128+15, output so far masked', async () => {
     const ready = join(h.home, '..', 'mask-ready');
-    const script = `process.stdout.write('up ' + process.env.CI_TOKEN + '\\n'); require('fs').writeFileSync(${JSON.stringify(ready)}, String(process.pid)); setInterval(() => {}, 1000);`;
+    const script = `process.stdout.write('up ' + process.env.CI_TOKEN + '\\n'); ${announcePid(ready)} setInterval(() => {}, 1000);`;
     const child = spawn(process.execPath, [BIN, 'exec', 'ci.token', '--mask', '--', process.execPath, '-e', script], {
       env: cleanEnv({ HOME: join(h.home, '..'), KEYSTASH_HOME: h.home }),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, cliHome } from '../helpers/run-cli.js';
-import { allCommandLines } from '../helpers/proc.js';
+import { allCommandLines, announcePid } from '../helpers/proc.js';
 import { inProcessOn } from '../helpers/in-process.js';
 import { sealCheaply } from '../helpers/sealed-keyring.js';
 
@@ -122,7 +122,8 @@ describe('exec', () => {
 
   it('SIGTERM reaches the child, keystash exits 143, and no argv shows a secret meanwhile', async () => {
     const ready = join(h.home, '..', 'ready');
-    const script = `require('fs').writeFileSync(${JSON.stringify(ready)}, String(process.pid)); process.on('SIGTERM', () => { process.stdout.write('child got SIGTERM'); process.kill(process.pid, 'SIGKILL'); }); setInterval(() => {}, 1000);`;
+    // The handler is in place before the pid is announced, and the pid file appears whole.
+    const script = `process.on('SIGTERM', () => { process.stdout.write('child got SIGTERM'); process.kill(process.pid, 'SIGKILL'); }); ${announcePid(ready)} setInterval(() => {}, 1000);`;
     const child = spawn(process.execPath, [BIN, 'exec', 'app.*', '--', process.execPath, '-e', script], {
       env: cleanEnv({ HOME: join(h.home, '..'), KEYSTASH_HOME: h.home }),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -158,7 +159,7 @@ describe('exec', () => {
 
   it('a child killed by the forwarded SIGTERM makes keystash exit 143', async () => {
     const ready = join(h.home, '..', 'ready2');
-    const script = `require('fs').writeFileSync(${JSON.stringify(ready)}, String(process.pid)); setInterval(() => {}, 1000);`;
+    const script = `${announcePid(ready)} setInterval(() => {}, 1000);`;
     const child = spawn(process.execPath, [BIN, 'exec', 'other.key', '--', process.execPath, '-e', script], {
       env: cleanEnv({ HOME: join(h.home, '..'), KEYSTASH_HOME: h.home }),
       stdio: 'ignore',
@@ -169,6 +170,7 @@ describe('exec', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(143);
       const pid = Number(readFileSync(ready, 'utf8'));
+      expect(pid).toBeGreaterThan(0);
       expect(isAlive(pid)).toBe(false);
     } finally {
       child.kill('SIGKILL');

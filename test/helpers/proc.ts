@@ -14,3 +14,12 @@ export function allCommandLines(): string[] {
   }
   return lines;
 }
+
+/**
+ * A `node -e` statement that announces the running process's pid in `path`, whole or not at all
+ * (written beside it and renamed), so a test that waits for the file never reads it half-written.
+ */
+export function announcePid(path: string): string {
+  const tmp = JSON.stringify(`${path}.tmp`);
+  return `require('fs').writeFileSync(${tmp}, String(process.pid)); require('fs').renameSync(${tmp}, ${JSON.stringify(path)});`;
+}
