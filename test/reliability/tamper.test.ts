@@ -37,6 +37,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
+import { binaryString } from '../helpers/arbitraries.js';
 import { ConfigError, createKeystash, DecryptError, IntegrityError, KeyNotInKeyringError, KmsError, SecretNotFoundError, type Keystash } from 'keystash';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../helpers/run-cli.js';
@@ -157,7 +158,7 @@ async function dynamoBackend(): Promise<Backend> {
 
 const contextArb = fc.option(fc.dictionary(fc.constantFrom('env', 'app', 'team'), fc.stringMatching(/^[a-z0-9.:-]{1,8}$/), { minKeys: 1, maxKeys: 2 }), { nil: undefined });
 const secretArb = fc.record({
-  value: fc.string({ minLength: 1, maxLength: 300, unit: 'binary' }),
+  value: binaryString({ minLength: 1, maxLength: 300 }),
   digest: fc.constantFrom(...DIGESTS),
   context: contextArb,
 });

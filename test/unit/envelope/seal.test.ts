@@ -8,6 +8,7 @@ import { md5, sha1 } from '@noble/hashes/legacy.js';
 import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
+import { binaryString } from '../../helpers/arbitraries.js';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError, UsageError } from '../../../src/errors.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '../../../src/envelope/codec.js';
@@ -263,7 +264,7 @@ describe('open', () => {
 describe('sealToFields / openFields', () => {
   it('round-trips any string through the stored text fields', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 200 }).filter((s) => s.isWellFormed()), arbDataKey, arbDigest, (text, dataKey, digest) => {
+      fc.property(binaryString({ maxLength: 200 }).filter((s) => s.isWellFormed()), arbDataKey, arbDigest, (text, dataKey, digest) => {
         const fields = sealToFields(text, dataKey, digest);
         expect(fields.hmac).toMatch(/^[0-9a-f]*$/);
         expect(fields.hmac.length).toBe(HEX_LENGTH[digest]);
