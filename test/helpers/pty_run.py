@@ -1,5 +1,5 @@
 """Run a command on a new pseudo-terminal (its session leader, the terminal's foreground group), type
-Ctrl-C once after the command printed "ready", and print everything it wrote, then "status=N"
+Ctrl-C once after the command printed the line "ready", and print everything it wrote, then "status=N"
 (N as a shell shows it: 128+signal for a signal death). Every wait is bounded (15 s in all).
 
 Usage: python3 pty_run.py COMMAND [ARG...]
@@ -27,7 +27,9 @@ while time.time() < deadline:
         if not data:
             break
         out += data
-    if not sent and b'ready' in out:
+    # The whole line: Ctrl-C makes the terminal discard output not yet read (no NOFLSH), so a
+    # line break still queued behind "ready" would be lost.
+    if not sent and b'ready\r\n' in out:
         os.write(fd, b'\x03')
         sent = True
 if time.time() >= deadline:
