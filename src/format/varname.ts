@@ -13,7 +13,7 @@
  *    unsafe-env.ts — sudo's and glibc's lists, runtimes' start-up variables, …) is refused unless the caller allows it by name (`allowEnv`): otherwise
  *    anyone who may *write* a secret named `app.ld_preload` runs code wherever `app.*` is read.
  *
- * Refusals are UsageErrors naming the secret. credstash's own dotenv output upper-cased with
+ * Refusals are UsageErrors naming the secret (rule 6: every refused secret of the list at once). credstash's own dotenv output upper-cased with
  * `str.upper()` and kept `.`/`-` (docs/format.md §3.8), which shells cannot source; this rule
  * replaces it on purpose.
  */
@@ -39,12 +39,30 @@ export function isDangerousVariable(varName: string): boolean {
   return unsafeEnvSource(varName) !== undefined;
 }
 
-/** UsageError unless `varName` is safe or allowed (rule 6), naming the secret and the way out. */
-function checkVariableAllowed(secretName: string, varName: string, allowEnv: Iterable<string> = []): void {
-  if (!isDangerousVariable(varName) || [...allowEnv].includes(varName)) return;
-  throw new UsageError(
-    `secret ${quoteName(secretName)} would set ${varName}, which changes how programs load or run; ` +
-      `map it explicitly (exec --env ${varName}=${secretName}) or allow it with --allow-env ${varName}`,
+/** True when `varName` is dangerous (rule 6) and not allowed by name. */
+function isRefused(varName: string, allowEnv: readonly string[]): boolean {
+  return isDangerousVariable(varName) && !allowEnv.includes(varName);
+}
+
+/**
+ * The UsageError for the secrets whose variables rule 6 refuses, naming every one of them and the
+ * way out, so that one run shows all there is to map or allow (not one per run).
+ */
+function refusedVariablesError(refused: ReadonlyArray<readonly [secretName: string, varName: string]>): UsageError {
+  const [only] = refused;
+  if (refused.length === 1 && only !== undefined) {
+    const [secretName, varName] = only;
+    return new UsageError(
+      `secret ${quoteName(secretName)} would set ${varName}, which changes how programs load or run; ` +
+        `map it explicitly (exec --env ${varName}=${secretName}) or allow it with --allow-env ${varName}`,
+    );
+  }
+  return new UsageError(
+    [
+      `${refused.length} secrets would set variables that change how programs load or run:`,
+      ...refused.map(([secretName, varName]) => `  secret ${quoteName(secretName)} would set ${varName}`),
+      `map them explicitly (exec --env VAR=name) or allow them with ${refused.map(([, varName]) => `--allow-env ${varName}`).join(' ')}`,
+    ].join('\n'),
   );
 }
 
@@ -75,22 +93,24 @@ export function toVarName(secretName: string, stripPrefix?: StripPrefix): string
 
 /**
  * Variable names for a list of secret names, in the same order (rules 1–6 above): throws
- * UsageError naming both secrets when two map to one variable, or the secret whose variable is
+ * UsageError naming both secrets when two map to one variable, or every secret whose variable is
  * dangerous and not in `allowEnv`.
  */
 export function toVarNames(secretNames: Iterable<string>, stripPrefix?: StripPrefix, allowEnv: readonly string[] = []): string[] {
   const owners = new Map<string, string>();
   const result: string[] = [];
+  const refused: Array<readonly [string, string]> = [];
   for (const name of secretNames) {
     const varName = toVarName(name, stripPrefix);
     const other = owners.get(varName);
     if (other !== undefined) {
       throw new UsageError(`secrets ${quoteName(other)} and ${quoteName(name)} would both become the environment variable ${varName}`);
     }
-    checkVariableAllowed(name, varName, allowEnv);
+    if (isRefused(varName, allowEnv)) refused.push([name, varName]);
     owners.set(varName, name);
     result.push(varName);
   }
+  if (refused.length > 0) throw refusedVariablesError(refused);
   return result;
 }
 

@@ -53,4 +53,24 @@ describe('toVarNames', () => {
     expect(() => toVarNames(names, 'prod.')).toThrow(UsageError);
     expect(() => toVarNames(names, 'prod.')).toThrow(message);
   });
+
+  it('names every secret whose variable changes how programs run in one error, in order, with every --allow-env it needs', () => {
+    const names = ['app.path', 'app.db_password', 'app.ld_preload', 'app.node_options'];
+    expect(() => toVarNames(names, 'app.')).toThrow(
+      new UsageError(
+        [
+          '3 secrets would set variables that change how programs load or run:',
+          '  secret "app.path" would set PATH',
+          '  secret "app.ld_preload" would set LD_PRELOAD',
+          '  secret "app.node_options" would set NODE_OPTIONS',
+          'map them explicitly (exec --env VAR=name) or allow them with --allow-env PATH --allow-env LD_PRELOAD --allow-env NODE_OPTIONS',
+        ].join('\n'),
+      ),
+    );
+    // Those allowed are left out; one left is named as on its own.
+    expect(() => toVarNames(names, 'app.', ['PATH', 'NODE_OPTIONS'])).toThrow(
+      'secret "app.ld_preload" would set LD_PRELOAD, which changes how programs load or run; map it explicitly (exec --env LD_PRELOAD=app.ld_preload) or allow it with --allow-env LD_PRELOAD',
+    );
+    expect(toVarNames(names, 'app.', ['PATH', 'LD_PRELOAD', 'NODE_OPTIONS'])).toEqual(['PATH', 'DB_PASSWORD', 'LD_PRELOAD', 'NODE_OPTIONS']);
+  });
 });
