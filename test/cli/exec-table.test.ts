@@ -42,6 +42,28 @@ process.stdout.write('ready\\n');
 setTimeout(() => process.exit(99), 20000);
 `;
 
+/**
+ * Node child for a sequence of signals: acknowledges each on its own line (the test sends the
+ * next one only then), and once every one has come, waits 300 ms for duplicates, prints each
+ * with its count when more than once, and exits 40.
+ */
+const sequenceChild = (signals: readonly NodeJS.Signals[]): string => `
+const SIGNALS = ${JSON.stringify(signals)};
+const got = new Map();
+for (const s of SIGNALS) process.on(s, () => {
+  got.set(s, (got.get(s) ?? 0) + 1);
+  process.stdout.write('ack ' + s + '\\n');
+  if (got.size === SIGNALS.length && got.get(s) === 1) setTimeout(() => {
+    process.stdout.write('got ' + [...got].map(([name, n]) => (n === 1 ? name : name + ' x' + n)).join(',') + '\\n');
+    process.exit(40);
+  }, 300);
+});
+process.stdout.write('ready\\n');
+setTimeout(() => process.exit(99), 20000);
+`;
+/** What {@link sequenceChild} prints when each signal came once, in order. */
+const sequenceOutput = (signals: readonly NodeJS.Signals[]): string => `ready\n${signals.map((s) => `ack ${s}\n`).join('')}got ${signals.join(',')}\n`;
+
 /** Python child in a process group of its own: counts SIGINTs (300 ms for duplicates), exits 40. */
 const OWN_GROUP_CHILD = `
 import os, signal, sys, time
@@ -67,6 +89,8 @@ interface RunSpec {
   pid1?: boolean;
   /** Once stdout shows `ready`: send this signal to keystash. */
   signal?: NodeJS.Signals;
+  /** Once stdout shows `ready`, send the first of these to keystash; each next one once the child printed `ack` for the one before. */
+  signals?: readonly NodeJS.Signals[];
   /** Close keystash's stdout after this many bytes (what `head` does). */
   closeAfter?: number;
 }
@@ -101,6 +125,7 @@ function run(mode: Mode, spec: RunSpec): Promise<Outcome> {
     let stdout = '';
     let stderr = '';
     let signalled = false;
+    let sent = 0;
     const timer = setTimeout(() => killGroup(child.pid), 20_000);
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
@@ -109,6 +134,13 @@ function run(mode: Mode, spec: RunSpec): Promise<Outcome> {
         signalled = true;
         const target = spec.pid1 ? childOf(child.pid ?? 0) : child.pid;
         if (target) process.kill(target, spec.signal);
+      }
+      const sequence = spec.signals ?? [];
+      // The next signal of the sequence once the one before was acknowledged (or, first, once ready).
+      while (sent < sequence.length && stdout.includes(sent === 0 ? 'ready\n' : `ack ${sequence[sent - 1] ?? ''}\n`)) {
+        const target = spec.pid1 ? childOf(child.pid ?? 0) : child.pid;
+        if (target) process.kill(target, sequence[sent] ?? 'SIGKILL');
+        sent++;
       }
     });
     child.stdout.on('error', () => undefined);
@@ -165,6 +197,7 @@ interface Row {
   skip?: string | undefined;
 }
 
+const PID1_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGALRM'];
 const PID1_WARNING = 'keystash: running as PID 1: orphaned grandchildren are not reaped; run the container with an init (docker run --init, tini)\n';
 const sh = (script: string): string[] => ['tbl.*', '--', 'sh', '-c', script];
 const byMode = (plain: string, mask: string) => (mode: Mode) => (mode === 'plain' ? plain : mask);
@@ -195,17 +228,19 @@ const ROWS: Row[] = [
     run: (mode) => run(mode, { args: sh('echo ready; exec sleep 30'), signal: 'SIGTERM' }),
     expected: () => ({ code: 143, stdout: 'ready\n', stderr: '' }),
   },
-  ...FORWARDED_SIGNALS.map((signal): Row => ({
-    name: `${signal} reaches the child once`,
-    run: (mode) => run(mode, { args: ['tbl.token', '--', process.execPath, '-e', SIGNAL_CHILD], signal }),
-    expected: () => ({ code: 40, stdout: `ready\ngot ${signal}\n`, stderr: '' }),
-  })),
-  ...(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGALRM'] as const).map((signal): Row => ({
-    name: `PID 1 of a PID namespace: ${signal} (ignored by PID 1 without a handler) reaches the child once`,
-    run: (mode) => run(mode, { args: ['tbl.token', '--', process.execPath, '-e', SIGNAL_CHILD], signal, pid1: true }),
-    expected: () => ({ code: 40, stdout: `ready\ngot ${signal}\n`, stderr: PID1_WARNING }),
+  // One keystash per mode for all of them: each signal is sent once the child acknowledged the one
+  // before, so each arrives on its own and a duplicate shows as an extra line.
+  {
+    name: `every forwarded signal (${FORWARDED_SIGNALS.join(', ')}) reaches the child once`,
+    run: (mode) => run(mode, { args: ['tbl.token', '--', process.execPath, '-e', sequenceChild(FORWARDED_SIGNALS)], signals: FORWARDED_SIGNALS }),
+    expected: () => ({ code: 40, stdout: sequenceOutput(FORWARDED_SIGNALS), stderr: '' }),
+  },
+  {
+    name: `PID 1 of a PID namespace: ${PID1_SIGNALS.join(', ')} (ignored by PID 1 without a handler) each reach the child once`,
+    run: (mode) => run(mode, { args: ['tbl.token', '--', process.execPath, '-e', sequenceChild(PID1_SIGNALS)], signals: PID1_SIGNALS, pid1: true }),
+    expected: () => ({ code: 40, stdout: sequenceOutput(PID1_SIGNALS), stderr: PID1_WARNING }),
     skip: pid1Works ? undefined : 'unshare --pid --fork --mount-proc is not permitted here',
-  })),
+  },
   {
     name: 'Ctrl-C typed on a terminal reaches the child once (not once from the terminal and once forwarded)',
     run: (mode) => runOnTerminal(mode, [process.execPath, '-e', SIGNAL_CHILD]),
@@ -253,7 +288,9 @@ describe('exec with and without --mask: same streams, signals and exit codes', (
 
 describe('SIGUSR1 never opens Node\'s inspector', () => {
   it('exec: the child gets USR1, keystash prints no "Debugger listening"', () => {
-    const r = results.get('SIGUSR1 reaches the child once');
+    const r = results.get(ROWS.find((row) => row.name.startsWith('every forwarded signal'))?.name ?? '');
+    expect(FORWARDED_SIGNALS).toContain('SIGUSR1');
+    expect(r?.plain.code).toBe(40);
     expect(r?.plain.stderr).not.toContain('Debugger');
     expect(r?.mask.stderr).not.toContain('Debugger');
   });
