@@ -223,16 +223,23 @@ describe('concurrent writers', () => {
         if (code !== 0) { console.error('put failed', code); process.exit(1); }
       }`;
     const env = cleanEnv({ HOME: h4.home, KEYSTASH_HOME: h4.home });
-    const codes = await Promise.all(
+    const outcomes = await Promise.all(
       [0, 1, 2, 3].map(
         (w) =>
-          new Promise<number | null>((resolve) => {
-            const child = spawn(process.execPath, ['--input-type=module', '-e', script, String(w)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-            child.on('close', resolve);
+          new Promise<{ code: number | null; stderr: string }>((resolve) => {
+            const child = spawn(process.execPath, ['--input-type=module', '-e', script, String(w)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+            let stderr = '';
+            child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+            child.on('close', (code) => resolve({ code, stderr }));
           }),
       ),
     );
-    expect(codes).toEqual([0, 0, 0, 0]);
+    // Every put said it stored a version, and nothing else.
+    for (const { code, stderr } of outcomes) {
+      expect(code, stderr).toBe(0);
+      expect(stderr.split('\n').filter((line) => line !== '' && !/^race\.s has been stored \(version \d{19}\)$/.test(line)), stderr).toEqual([]);
+      expect(stderr.split('\n').filter(Boolean)).toHaveLength(25);
+    }
     const list = JSON.parse((await h4.run(['list', '--json'])).stdout) as Array<{ version: string }>;
     expect(new Set(list.map((r) => r.version)).size).toBe(100);
     expect(list.at(-1)!.version).toBe('0000000000000000100');
