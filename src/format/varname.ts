@@ -45,23 +45,33 @@ function isRefused(varName: string, allowEnv: readonly string[]): boolean {
 }
 
 /**
- * The UsageError for the secrets whose variables rule 6 refuses, naming every one of them and the
- * way out, so that one run shows all there is to map or allow (not one per run).
+ * A secret name that may be shown inside a suggested command as is: pasted into a shell it is one
+ * word and means nothing else, and `--env VAR=name` reads it as that name (no `@`, which would
+ * select a version). Any other name (written by whoever may write secrets) stays out of commands.
+ */
+const PASTABLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+
+/**
+ * The UsageError for the secrets whose variables rule 6 refuses, naming every one of them, so
+ * that one run shows all there is to map or allow. The way out is said per variable, never as one
+ * line allowing them all: a reader who meant to let one through must not be one paste away from
+ * also allowing the LD_PRELOAD someone else planted beside it.
  */
 function refusedVariablesError(refused: ReadonlyArray<readonly [secretName: string, varName: string]>): UsageError {
   const [only] = refused;
   if (refused.length === 1 && only !== undefined) {
     const [secretName, varName] = only;
+    const mapping = PASTABLE_NAME.test(secretName) ? `exec --env ${varName}=${secretName}` : `exec --env ${varName}=NAME, NAME the secret's name`;
     return new UsageError(
       `secret ${quoteName(secretName)} would set ${varName}, which changes how programs load or run; ` +
-        `map it explicitly (exec --env ${varName}=${secretName}) or allow it with --allow-env ${varName}`,
+        `map it explicitly (${mapping}) or allow it with --allow-env ${varName}`,
     );
   }
   return new UsageError(
     [
       `${refused.length} secrets would set variables that change how programs load or run:`,
       ...refused.map(([secretName, varName]) => `  secret ${quoteName(secretName)} would set ${varName}`),
-      `map them explicitly (exec --env VAR=name) or allow them with ${refused.map(([, varName]) => `--allow-env ${varName}`).join(' ')}`,
+      'map each explicitly (exec --env VAR=NAME) or allow each one you mean with --allow-env VAR',
     ].join('\n'),
   );
 }

@@ -86,7 +86,7 @@ describe('action.yml', () => {
         '  secret "ci2.github_path" would set GITHUB_PATH',
         '  secret "ci2.lessopen" would set LESSOPEN',
         '  secret "ci2.node_compile_cache" would set NODE_COMPILE_CACHE',
-        'map them explicitly (exec --env VAR=name) or allow them with --allow-env GITHUB_PATH --allow-env LESSOPEN --allow-env NODE_COMPILE_CACHE',
+        'map each explicitly (exec --env VAR=NAME) or allow each one you mean with --allow-env VAR',
         '',
       ].join('\n'),
     );

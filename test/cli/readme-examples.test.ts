@@ -64,8 +64,8 @@ describe('import of an export, as the README says', () => {
 
 describe("the README's refusal of variables that change how programs run", () => {
   it('is what exec prints for the secrets it names, word for word, and nothing runs', async () => {
-    const block = /Rule 6 names every refused secret[\s\S]*?```console\n\$ (.*)\n([\s\S]*?)```/.exec(README);
-    expect(block, 'the console block after "Rule 6 names every refused secret"').not.toBeNull();
+    const block = /rule 6 names every refused\ssecret[\s\S]*?```console\n\$ (.*)\n([\s\S]*?)```/.exec(README);
+    expect(block, 'the console block after "rule 6 names every refused secret"').not.toBeNull();
     const [command = '', printed = ''] = block?.slice(1) ?? [];
     for (const [, name] of printed.matchAll(/secret "([^"]+)"/g)) expect((await runInProcess(['put', name ?? '', 'v'], env)).code).toBe(0);
     // The command as a shell splits it: the quoted glob is one word, `./deploy` a program never started.

@@ -58,7 +58,7 @@ async function everyOneRefused(prefix: string, varNames: readonly string[], home
       return match?.[2] ?? '';
     });
     expect([...named].sort()).toEqual([...varNames].sort());
-    expect(way).toBe(`map them explicitly (exec --env VAR=name) or allow them with ${named.map((v) => `--allow-env ${v}`).join(' ')}`);
+    expect(way).toBe('map each explicitly (exec --env VAR=NAME) or allow each one you mean with --allow-env VAR');
   }
   // All but one allowed: the one left, selected by name, is refused on its own (exec: no child).
   const left = varNames[varNames.length - 1] ?? '';
@@ -132,6 +132,21 @@ describe('the code-running variables the fifth attack review found accepted', ()
       'DJANGO_SETTINGS_MODULE', 'FLASK_APP', 'PYENV_ROOT', 'PYENV_VERSION', 'RBENV_ROOT', 'NVM_DIR', 'ASDF_DIR', 'VOLTA_HOME', 'COMPOSER_HOME',
       'PGSERVICEFILE', 'PGPASSFILE', 'NETRC', 'GNUPGHOME', 'CONTAINERS_CONF', 'REGISTRY_AUTH_FILE', 'LDAPRC', 'ODBCINI',
     ]);
+  });
+});
+
+describe('--allow-env in every variable-writing export format', () => {
+  it('dotenv, github-env, shell, docker, env-no-quotes and k8s-secret --env-keys each write the variables allowed by name, beside the ordinary ones', async () => {
+    const allowed = ['LD_PRELOAD', 'NODE_OPTIONS', 'PATH'];
+    const secrets = Object.fromEntries([...allowed, 'DB_PASSWORD'].map((v) => [`allow.${v.toLowerCase()}`, `value-of-${v}`]));
+    expect((await h.run(['putall', '-'], { input: JSON.stringify(secrets) })).code).toBe(0);
+    const exports = VARIANTS.map((variant) => variant('allow.')).filter((args) => args[0] === 'export');
+    expect(exports).toHaveLength(6);
+    for (const args of exports) {
+      const r = await h.run([...args, ...allowed.flatMap((v) => ['--allow-env', v])]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      for (const v of [...allowed, 'DB_PASSWORD']) expect(r.stdout, `${args.join(' ')}: ${v}`).toContain(v);
+    }
   });
 });
 

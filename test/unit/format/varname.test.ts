@@ -54,7 +54,7 @@ describe('toVarNames', () => {
     expect(() => toVarNames(names, 'prod.')).toThrow(message);
   });
 
-  it('names every secret whose variable changes how programs run in one error, in order, with every --allow-env it needs', () => {
+  it('names every secret whose variable changes how programs run in one error, in order (the way out said per variable, not as one line allowing all)', () => {
     const names = ['app.path', 'app.db_password', 'app.ld_preload', 'app.node_options'];
     expect(() => toVarNames(names, 'app.')).toThrow(
       new UsageError(
@@ -63,7 +63,7 @@ describe('toVarNames', () => {
           '  secret "app.path" would set PATH',
           '  secret "app.ld_preload" would set LD_PRELOAD',
           '  secret "app.node_options" would set NODE_OPTIONS',
-          'map them explicitly (exec --env VAR=name) or allow them with --allow-env PATH --allow-env LD_PRELOAD --allow-env NODE_OPTIONS',
+          'map each explicitly (exec --env VAR=NAME) or allow each one you mean with --allow-env VAR',
         ].join('\n'),
       ),
     );
@@ -72,5 +72,22 @@ describe('toVarNames', () => {
       'secret "app.ld_preload" would set LD_PRELOAD, which changes how programs load or run; map it explicitly (exec --env LD_PRELOAD=app.ld_preload) or allow it with --allow-env LD_PRELOAD',
     );
     expect(toVarNames(names, 'app.', ['PATH', 'LD_PRELOAD', 'NODE_OPTIONS'])).toEqual(['PATH', 'DB_PASSWORD', 'LD_PRELOAD', 'NODE_OPTIONS']);
+  });
+
+  it.each([
+    // A shell would run the command substitution if the suggestion were pasted.
+    ['app.x$(id>/tmp/pwned)_opts', 'X__ID__TMP_PWNED__OPTS'],
+    // A forged way out inside the name.
+    ['app.x) or allow it with --allow-env LD_PRELOAD (_opts', 'X__OR_ALLOW_IT_WITH___ALLOW_ENV_LD_PRELOAD___OPTS'],
+    // `--env VAR=app.node_opts@1` would read version 1 of app.node_opts, another secret.
+    ['app.node_opts@1', 'NODE_OPTS_1'],
+    ["app.it's_opts", 'IT_S_OPTS'],
+    ['app.a b_opts', 'A_B_OPTS'],
+  ])('keeps a name a shell or --env would read otherwise out of the suggested command: %j', (name, varName) => {
+    expect(() => toVarNames([name], 'app.')).toThrow(
+      new UsageError(
+        `secret ${JSON.stringify(name)} would set ${varName}, which changes how programs load or run; map it explicitly (exec --env ${varName}=NAME, NAME the secret's name) or allow it with --allow-env ${varName}`,
+      ),
+    );
   });
 });
