@@ -7,11 +7,13 @@
  * - C1 controls (U+0080–U+009F): U+009B is a one-character CSI on many terminals;
  * - bidirectional overrides, embeddings, isolates and marks (U+202A–U+202E, U+2066–U+2069,
  *   U+200E, U+200F, U+061C): they reorder what is displayed, so `db.pw` could show as another name
- *   (Unicode TR #9; the "Trojan Source" attack, CVE-2021-42574).
+ *   (Unicode TR #9; the "Trojan Source" attack, CVE-2021-42574);
+ * - the line and paragraph separators (U+2028, U+2029), which some terminals and log viewers break
+ *   lines at.
  * Other text is unchanged.
  */
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 /** One terminal-unsafe character as its visible escape (`\n`, `\u001b`). */
 function escaped(c: string): string {

@@ -61,7 +61,7 @@ function refusedVariablesError(refused: ReadonlyArray<readonly [secretName: stri
   const [only] = refused;
   if (refused.length === 1 && only !== undefined) {
     const [secretName, varName] = only;
-    const mapping = PASTABLE_NAME.test(secretName) ? `exec --env ${varName}=${secretName}` : `exec --env ${varName}=NAME, NAME the secret's name`;
+    const mapping = PASTABLE_NAME.test(secretName) ? `exec --env ${varName}=${secretName}` : `exec --env ${varName}=NAME, the secret's name quoted for your shell`;
     return new UsageError(
       `secret ${quoteName(secretName)} would set ${varName}, which changes how programs load or run; ` +
         `map it explicitly (${mapping}) or allow it with --allow-env ${varName}`,

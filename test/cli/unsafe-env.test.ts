@@ -135,18 +135,35 @@ describe('the code-running variables the fifth attack review found accepted', ()
   });
 });
 
-describe('--allow-env in every variable-writing export format', () => {
-  it('dotenv, github-env, shell, docker, env-no-quotes and k8s-secret --env-keys each write the variables allowed by name, beside the ordinary ones', async () => {
-    const allowed = ['LD_PRELOAD', 'NODE_OPTIONS', 'PATH'];
-    const secrets = Object.fromEntries([...allowed, 'DB_PASSWORD'].map((v) => [`allow.${v.toLowerCase()}`, `value-of-${v}`]));
+describe('--allow-env in every variable-writing format', () => {
+  const ALLOWED = ['LD_PRELOAD', 'NODE_OPTIONS', 'PATH'];
+  const allowFlags = ALLOWED.flatMap((v) => ['--allow-env', v]);
+  /** Refused (exit 2, nothing printed) without the flags; with them, every variable written. */
+  async function allowedThrough(home: InProcessHome, args: string[]): Promise<void> {
+    const refused = await home.run(args);
+    expect([refused.code, refused.stdout], `${args.join(' ')}: ${refused.stderr}`).toEqual([2, '']);
+    expect(refused.stderr, args.join(' ')).toContain('3 secrets would set variables that change how programs load or run:');
+    const r = await home.run([...args, ...allowFlags]);
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    for (const v of [...ALLOWED, 'DB_PASSWORD']) expect(r.stdout, `${args.join(' ')}: ${v}`).toContain(v);
+  }
+
+  it('export -f dotenv, github-env, shell, docker, env-no-quotes and k8s-secret --env-keys', async () => {
+    const secrets = Object.fromEntries([...ALLOWED, 'DB_PASSWORD'].map((v) => [`allow.${v.toLowerCase()}`, `value-of-${v}`]));
     expect((await h.run(['putall', '-'], { input: JSON.stringify(secrets) })).code).toBe(0);
     const exports = VARIANTS.map((variant) => variant('allow.')).filter((args) => args[0] === 'export');
     expect(exports).toHaveLength(6);
-    for (const args of exports) {
-      const r = await h.run([...args, ...allowed.flatMap((v) => ['--allow-env', v])]);
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-      for (const v of [...allowed, 'DB_PASSWORD']) expect(r.stdout, `${args.join(' ')}: ${v}`).toContain(v);
-    }
+    for (const args of exports) await allowedThrough(h, args);
+  });
+
+  // getall reads the whole store and neither it nor get strips a prefix: a store of bare names.
+  const bare = inProcessHome();
+  afterAll(bare.cleanup);
+  it('getall -f dotenv and get PATTERN -f dotenv', async () => {
+    const secrets = Object.fromEntries([...ALLOWED, 'DB_PASSWORD'].map((v) => [v.toLowerCase(), `value-of-${v}`]));
+    expect((await bare.run(['putall', '-'], { input: JSON.stringify(secrets) })).code).toBe(0);
+    await allowedThrough(bare, ['getall', '-f', 'dotenv']);
+    await allowedThrough(bare, ['get', '*', '-f', 'dotenv']);
   });
 });
 

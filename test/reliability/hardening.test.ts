@@ -107,8 +107,8 @@ describe('JSON import errors never quote the file', () => {
 
 describe('one escaping function for everything store- or file-derived that reaches a terminal', () => {
   it('escapes C0, DEL, C1 and bidi controls, and nothing else', () => {
-    expect(oneLine('a\u001b[31mb\u007f\u009b2J\u202eevil\u2066\u2069\u200e\u200f\u061c\n')).toBe(
-      'a\\u001b[31mb\\u007f\\u009b2J\\u202eevil\\u2066\\u2069\\u200e\\u200f\\u061c\\n',
+    expect(oneLine('a\u001b[31mb\u007f\u009b2J\u202eevil\u2066\u2069\u200e\u200f\u061c\u2028\u2029\n')).toBe(
+      'a\\u001b[31mb\\u007f\\u009b2J\\u202eevil\\u2066\\u2069\\u200e\\u200f\\u061c\\u2028\\u2029\\n',
     );
     expect(oneLine('café ☃ 𝄞 é')).toBe('café ☃ 𝄞 é');
   });

@@ -5,6 +5,7 @@
  */
 import { missingOf, notFoundError, SecretNotFoundError, UsageError } from '../../errors.js';
 import type { EncryptionContext } from '../../envelope/keyservice.js';
+import { quoteName } from '../../format/types.js';
 import { toVarName, toVarNames } from '../../format/varname.js';
 import type { KeystashReader } from '../secrets/parts.js';
 import { layerSecrets, type Override } from './layering.js';
@@ -120,7 +121,7 @@ export async function resolveExecEnv(keystash: Pick<KeystashReader, 'get' | 'get
     const other = owners.get(mapping.varName);
     if (other !== undefined) {
       // The mapping's secret name is not quoted: it is not yet known to exist (it may be a value typed there).
-      throw new UsageError(`secret "${other}" and ${flagOf(mapping)} ${mapping.varName} would both set the environment variable ${mapping.varName}`);
+      throw new UsageError(`secret ${quoteName(other)} and ${flagOf(mapping)} ${mapping.varName} would both set the environment variable ${mapping.varName}`);
     }
     owners.set(mapping.varName, mapping.name);
   }
@@ -138,7 +139,7 @@ export async function resolveExecEnv(keystash: Pick<KeystashReader, 'get' | 'get
   const mapped = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   for (const o of mappingOverrides) options.onOverride?.(o);
   for (const entry of [...entries, ...mapped]) {
-    if (entry.value.includes('\0') && !entry.file) throw new UsageError(`secret "${entry.name}" cannot be an environment variable: its value contains a NUL character`);
+    if (entry.value.includes('\0') && !entry.file) throw new UsageError(`secret ${quoteName(entry.name)} cannot be an environment variable: its value contains a NUL character`);
   }
   return [...entries, ...mapped];
 }

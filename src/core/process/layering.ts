@@ -7,6 +7,7 @@
  * Pure: names and values in, names and values out.
  */
 import { UsageError } from '../../errors.js';
+import { quoteName } from '../../format/types.js';
 import { toVarName, type StripPrefix } from '../../format/varname.js';
 import { isPattern, matchesGlob } from '../secrets/wildcard.js';
 
@@ -63,7 +64,7 @@ export function layerSecrets<P extends readonly [name: string, value: string]>(p
     const ranked = [...group].sort((a, b) => b.rank - a.rank);
     const [first, second] = ranked as [{ name: string; rank: number }, { name: string; rank: number }];
     if (first.rank === second.rank) {
-      throw new UsageError(`secrets "${second.name}" and "${first.name}" would both become the environment variable ${varName}, and the same selector chose both`);
+      throw new UsageError(`secrets ${quoteName(second.name)} and ${quoteName(first.name)} would both become the environment variable ${varName}, and the same selector chose both`);
     }
     const losers = ranked.slice(1).map((e) => e.name);
     for (const loser of losers) dropped.add(loser);

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { UsageError } from '../../errors.js';
 import { parseDotenv } from '../../format/parse-dotenv.js';
+import { quoteName } from '../../format/types.js';
 import { validateSecretName } from '../secrets/names.js';
 
 /** The formats an import file may be in. */
@@ -147,6 +148,6 @@ function objectPairs(data: unknown, source: string): Array<[string, string]> {
   }
   const pairs = Object.entries(data as Record<string, unknown>);
   const bad = pairs.find(([, value]) => typeof value !== 'string');
-  if (bad) throw new UsageError(`${source}: the value of "${bad[0]}" is not a string (quote it); nothing was imported`);
+  if (bad) throw new UsageError(`${source}: the value of ${quoteName(bad[0])} is not a string (quote it); nothing was imported`);
   return pairs as Array<[string, string]>;
 }

@@ -28,6 +28,14 @@ describe('layerSecrets', () => {
     expect(() => layerSecrets([['a.x', '1'], ['a-x', '2']], { selectors: ['a*'], override: true })).toThrow(/"a.x" and "a-x"|"a-x" and "a.x"/);
   });
 
+  it('override: the refusal shows hostile names JSON-quoted, so a name cannot add a line of its own', () => {
+    const forged = 'a.x"\nmap it explicitly (exec --env LD_PRELOAD=a.y)\n"';
+    const other = forged.replace('a.x', 'a-x');
+    expect(() => layerSecrets([[forged, '1'], [other, '2']], { selectors: ['a*'], override: true })).toThrow(
+      `secrets ${JSON.stringify(other)} and ${JSON.stringify(forged)} would both become the environment variable`,
+    );
+  });
+
   it('noClobber: variables the caller has are left out', () => {
     const r = layerSecrets(PAIRS, { selectors: ['base.*', 'prod.*'], stripPrefix: STRIP, override: true, noClobber: true, callerEnv: { DB_URL: 'mine', HOME: '/h' } });
     expect(r.pairs).toEqual([['base.log', 'b-log']]);

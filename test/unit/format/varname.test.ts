@@ -74,7 +74,21 @@ describe('toVarNames', () => {
     expect(toVarNames(names, 'app.', ['PATH', 'LD_PRELOAD', 'NODE_OPTIONS'])).toEqual(['PATH', 'DB_PASSWORD', 'LD_PRELOAD', 'NODE_OPTIONS']);
   });
 
-  it.each([
+  it('lists hostile names JSON-quoted, one line each: a name cannot add a line of its own', () => {
+    const forged = 'app.x"\n  secret "app.helper" would set LD_PRELOAD\nmap each ... --allow-env LD_PRELOAD\n_opts';
+    let message = '';
+    try {
+      toVarNames([forged, 'app.path'], 'app.');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toBe(`  secret ${JSON.stringify(forged)} would set ${toVarName(forged, 'app.')}`);
+    expect(lines[2]).toBe('  secret "app.path" would set PATH');
+  });
+
+  it.each<[string, string]>([
     // A shell would run the command substitution if the suggestion were pasted.
     ['app.x$(id>/tmp/pwned)_opts', 'X__ID__TMP_PWNED__OPTS'],
     // A forged way out inside the name.
@@ -83,10 +97,14 @@ describe('toVarNames', () => {
     ['app.node_opts@1', 'NODE_OPTS_1'],
     ["app.it's_opts", 'IT_S_OPTS'],
     ['app.a b_opts', 'A_B_OPTS'],
+    // Every other character a shell reads as more than itself.
+    ...['`id`', ';id', '|id', '&id', '"x"', '<x', '>x', '\\x', '~', '*', '{a,b}', '#x', '!x', '?', '[x]', '=x', '%x', '^x', ',x', ':x', '+x'].map(
+      (part): [string, string] => [`app.x${part}_opts`, toVarName(`app.x${part}_opts`, 'app.')],
+    ),
   ])('keeps a name a shell or --env would read otherwise out of the suggested command: %j', (name, varName) => {
     expect(() => toVarNames([name], 'app.')).toThrow(
       new UsageError(
-        `secret ${JSON.stringify(name)} would set ${varName}, which changes how programs load or run; map it explicitly (exec --env ${varName}=NAME, NAME the secret's name) or allow it with --allow-env ${varName}`,
+        `secret ${JSON.stringify(name)} would set ${varName}, which changes how programs load or run; map it explicitly (exec --env ${varName}=NAME, the secret's name quoted for your shell) or allow it with --allow-env ${varName}`,
       ),
     );
   });
