@@ -58,3 +58,15 @@ export function portArgProblem(text: string): string | undefined {
   const n = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
   return n >= 0 && n <= 65535 ? undefined : 'not a port number from 0 to 65535 (the value given is not shown, in case it is the secret)';
 }
+
+/**
+ * What is wrong with an `--allow-env` value, or undefined. The variables a selected secret can set
+ * are the naming rule's (format/varname.ts: upper case, digits and `_`, not starting with a
+ * digit), so any other value could never match one: a lower-case `ld_preload` would allow nothing
+ * while looking as if it did.
+ */
+export function allowEnvArgProblem(text: string): string | undefined {
+  return /^[A-Z_][A-Z0-9_]*$/.test(text)
+    ? undefined
+    : 'takes a variable name as keystash makes them from secret names: upper-case letters, digits and _, not starting with a digit (--allow-env LD_PRELOAD)';
+}

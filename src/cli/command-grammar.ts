@@ -13,7 +13,7 @@ import { ACCOUNT_PLACEHOLDER } from '../core/policy/iam-policy.js';
 import { parseEnvMapping } from '../core/process/exec-env.js';
 import { IMPORT_FORMATS } from '../core/transfer/import-file.js';
 import { parseContextPair, portArgProblem, versionArgProblem } from './arg-checks.js';
-import { ALLOW_PARTIAL, CSV_SAFE, SKIP_UNREADABLE, type CommandGrammar, type OptionSpec } from './grammar.js';
+import { ALLOW_ENV, ALLOW_PARTIAL, CSV_SAFE, SKIP_UNREADABLE, type CommandGrammar, type OptionSpec } from './grammar.js';
 
 /** The formats of `export -f`. */
 export const EXPORT_FORMATS = ['json', 'yaml', 'csv', 'dotenv', 'shell', 'github-env', 'github-output', 'k8s-secret', 'docker', 'env-no-quotes'] as const;
@@ -124,13 +124,7 @@ export const COMMAND_GRAMMAR = {
       QUIET_OVERRIDES,
       { long: 'no-clobber', description: 'keep variables the environment already has (their secrets are left out)' },
       { long: 'strict', description: 'fail before starting if a glob matches no secret' },
-      {
-        long: 'allow-env',
-        value: 'VAR',
-        description: 'let selected secrets set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)',
-        repeatable: true,
-        default: [],
-      },
+      { ...ALLOW_ENV, description: 'let selected secrets set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)' },
       { long: 'pristine', description: 'pass only the secrets and PATH, not the rest of the environment' },
       { long: 'no-aws-env', description: "withhold the parent's AWS credential variables (AWS_ACCESS_KEY_ID, AWS_PROFILE, …) from the command" },
       {
@@ -155,13 +149,7 @@ export const COMMAND_GRAMMAR = {
       { long: 'override', description: 'a secret chosen by a later selector wins a variable instead of an error; one stderr line per variable' },
       QUIET_OVERRIDES,
       { long: 'no-clobber', description: 'leave out secrets whose variable the environment already has' },
-      {
-        long: 'allow-env',
-        value: 'VAR',
-        description: 'let secrets set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)',
-        repeatable: true,
-        default: [],
-      },
+      { ...ALLOW_ENV, description: 'let secrets set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)' },
       { long: 'k8s-name', value: 'name', description: 'metadata.name of the k8s-secret manifest' },
       { long: 'k8s-namespace', value: 'namespace', description: 'metadata.namespace of the k8s-secret manifest' },
       { long: 'env-keys', description: 'k8s-secret: keys are variable names (the naming rule, --strip-prefix), for envFrom' },

@@ -11,7 +11,7 @@
  * quick path loads this without it.
  */
 import { DEFAULT_KEY } from '../config.js';
-import { digestArgProblem, versionArgProblem, writeVersionArgProblem } from './arg-checks.js';
+import { allowEnvArgProblem, digestArgProblem, versionArgProblem, writeVersionArgProblem } from './arg-checks.js';
 import { CREDSTASH_FORMATS } from './commands/formats.js';
 
 /** One option. Its flags read `-s, --long <value>`: commander's help shows them so. */
@@ -77,10 +77,11 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
 ];
 
 const READ_VERSION = { long: 'version', short: 'v', value: 'version', problem: versionArgProblem } as const;
-const ALLOW_ENV = {
+export const ALLOW_ENV = {
   long: 'allow-env',
   value: 'VAR',
   description: 'dotenv: let a secret set this variable even if it changes how programs run (PATH, LD_*, …; repeatable)',
+  problem: allowEnvArgProblem,
   repeatable: true,
   default: [],
 } as const satisfies OptionSpec;

@@ -180,6 +180,11 @@ describe('usage errors → exit 2, nothing called', () => {
     { argv: ['export', 'a', '-f', 'json', '--override'], message: '--override and --no-clobber apply only to formats with variable names' },
     { argv: ['export', 'a', '-f', 'dotenv', '--mask'], message: '--mask applies only to -f github-env and -f github-output' },
     { argv: ['exec', '--file', '1X=a', '--', 'true'], message: '--file: the variable name given (not shown, in case it is the secret) is not a valid environment variable name' },
+    // A lower-case or spaced --allow-env value could never match a variable the naming rule makes.
+    ...[['exec', 'a.*', '--allow-env', 'ld_preload', '--', 'true'], ['export', 'a.*', '-f', 'dotenv', '--allow-env', 'PATH '], ['getall', '-f', 'dotenv', '--allow-env', 'Path'], ['get', 'a.*', '-f', 'dotenv', '--allow-env', '1PATH'], ['exec', 'a.*', '--allow-env', 'PATH', '--allow-env', 'node-options', '--', 'true']].map((argv) => ({
+      argv,
+      message: "option '--allow-env <VAR>': takes a variable name as keystash makes them from secret names: upper-case letters, digits and _, not starting with a digit (--allow-env LD_PRELOAD)",
+    })),
     { argv: ['inject'], message: "required option '-i, --in-file <template>' not specified" },
     { argv: ['inject', '-i', '-', 'novalue'], message: 'is not the form of "key=value"' },
     { argv: ['iam-policy', 'admin', '--prefix', 'x'], message: 'admin manages the whole table' },
