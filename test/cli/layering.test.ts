@@ -52,6 +52,19 @@ describe('exec layering', () => {
     expect(mapped.stderr).toBe('DB_URL: "pin.db" overrides "base.db_url"\n');
   });
 
+  it('--override with a refused variable: only the refusal is said, no override that never happened', async () => {
+    for (const [name, value] of [['bad.db_url', 'bad-db'], ['bad.ld_preload', '/tmp/x.so']] as const) expect((await h.run(['put', name, value])).code).toBe(0);
+    const selection = ['base.*', 'bad.*', '--strip-prefix', 'base.', '--strip-prefix', 'bad.', '--override'];
+    const refusal = 'keystash: error: secret "bad.ld_preload" would set LD_PRELOAD, which changes how programs load or run; map it explicitly (exec --env LD_PRELOAD=bad.ld_preload) or allow it with --allow-env LD_PRELOAD\n';
+    const r = await childEnv(selection);
+    expect([r.code, r.stderr, r.vars]).toEqual([2, refusal, {}]);
+    const exported = await h.run(['export', ...selection, '-f', 'dotenv']);
+    expect([exported.code, exported.stdout, exported.stderr]).toEqual([2, '', refusal]);
+    // Allowed, the override is said (no child is started with LD_PRELOAD set to a test path).
+    const allowed = await h.run(['export', ...selection, '-f', 'dotenv', '--allow-env', 'LD_PRELOAD']);
+    expect([allowed.code, allowed.stderr]).toEqual([0, 'DB_URL: "bad.db_url" overrides "base.db_url"\n']);
+  });
+
   it('--no-clobber keeps the caller\'s variable', async () => {
     const r = await childEnv(['base.*', ...STRIP, '--no-clobber'], { DB_URL: 'from-caller' });
     expect(r.code).toBe(0);

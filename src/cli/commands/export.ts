@@ -39,13 +39,12 @@ export function exportCommand(deps: CliDeps): Command {
       if (layering && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) throw new UsageError('--override and --no-clobber apply only to formats with variable names (dotenv, shell, github-env, docker, k8s-secret --env-keys)');
       const { onUnreadable, skipped } = skipCollector(opts);
       let [secrets, dataDir] = await withKeystash(deps, cmd, async (ks, config) => [await ks.select({ selectors, all: opts.all, strict: opts.strict === true, context: parseContext(opts.context), onUnreadable, command: 'export' }), config.dataDir] as const);
-      if (layering) {
-        const layered = layerSecrets(secrets, { selectors, stripPrefix: opts.stripPrefix, override: opts.override === true, noClobber: opts.clobber === false, callerEnv: deps.io.env });
-        if (!opts.quietOverrides) for (const o of layered.overrides) say(deps, describeOverride(o));
-        secrets = layered.pairs;
-      }
+      const layered = layering ? layerSecrets(secrets, { selectors, stripPrefix: opts.stripPrefix, override: opts.override === true, noClobber: opts.clobber === false, callerEnv: deps.io.env }) : undefined;
+      if (layered !== undefined) secrets = layered.pairs;
       // Rendered whole before the first byte is written: a failure leaves stdout and FILE untouched.
       const text = await renderFormat(opts.format, secrets, { stripPrefix: opts.stripPrefix, k8sName: opts.k8sName, k8sNamespace: opts.k8sNamespace, envKeys: opts.envKeys === true, allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true });
+      // Told once the output is known to be written (a refused variable says nothing of overrides).
+      if (!opts.quietOverrides) for (const o of layered?.overrides ?? []) say(deps, describeOverride(o));
       const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
       let masks = '';
       if (opts.mask) {

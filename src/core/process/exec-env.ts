@@ -90,7 +90,6 @@ export async function resolveExecEnv(keystash: Pick<KeystashReader, 'get' | 'get
     throw mappingNotFoundError(missing, unmapped, flagOf);
   }
   const layered = layerSecrets(selected, { selectors: options.selectors ?? [], stripPrefix: options.stripPrefix, override: options.override, noClobber: options.noClobber, callerEnv: options.callerEnv });
-  for (const o of layered.overrides) options.onOverride?.(o);
   let pairs = layered.pairs;
   // Told once the mappings' secrets are read: until then a mapping's name may be a value typed there.
   const mappingOverrides: Override[] = [];
@@ -137,10 +136,11 @@ export async function resolveExecEnv(keystash: Pick<KeystashReader, 'get' | 'get
   if (unmapped.length > 0 && unmapped.length === failed.length) throw mappingNotFoundError([], unmapped, flagOf);
   if (failed.length > 0) throw failed[0];
   const mapped = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  for (const o of mappingOverrides) options.onOverride?.(o);
   for (const entry of [...entries, ...mapped]) {
     if (entry.value.includes('\0') && !entry.file) throw new UsageError(`secret ${quoteName(entry.name)} cannot be an environment variable: its value contains a NUL character`);
   }
+  // Told once the environment is settled: a refusal above says nothing of overrides that never happened.
+  for (const o of [...layered.overrides, ...mappingOverrides]) options.onOverride?.(o);
   return [...entries, ...mapped];
 }
 
