@@ -3,7 +3,7 @@
  * `--strip-prefix`, in-process (the exec child is a real node process that writes its environment
  * to a file).
  */
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessHome } from '../helpers/in-process.js';
@@ -63,6 +63,24 @@ describe('exec layering', () => {
     // Allowed, the override is said (no child is started with LD_PRELOAD set to a test path).
     const allowed = await h.run(['export', ...selection, '-f', 'dotenv', '--allow-env', 'LD_PRELOAD']);
     expect([allowed.code, allowed.stderr]).toEqual([0, 'DB_URL: "bad.db_url" overrides "base.db_url"\n']);
+  });
+
+  it('--override, then a refusal further on (an unreadable secret, an -o file others can read): no override notice', async () => {
+    expect((await h.run(['put', 'ctx.token', 't', 'env=prod'])).code).toBe(0);
+    const selection = ['base.*', 'prod.*', ...STRIP, '--override'];
+    const skipped = await childEnv([...selection, 'ctx.*', '--skip-unreadable']);
+    expect(skipped.code).toBe(11);
+    expect(skipped.vars).toEqual({});
+    expect(skipped.stderr).toContain('skipped 1 unreadable secret');
+    expect(skipped.stderr).not.toContain('overrides');
+    const shared = join(h.dir, 'shared-github-env');
+    writeFileSync(shared, '', { mode: 0o644 });
+    chmodSync(shared, 0o644);
+    const exported = await h.run(['export', ...selection, '-f', 'github-env', '-o', shared]);
+    expect([exported.code, exported.stdout]).toEqual([2, '']);
+    expect(exported.stderr).toContain('other users can access it');
+    expect(exported.stderr).not.toContain('overrides');
+    expect(readFileSync(shared, 'utf8')).toBe('');
   });
 
   it('--no-clobber keeps the caller\'s variable', async () => {

@@ -65,6 +65,16 @@ describe('exec --env/--file: a missing secret is named by its variable, never by
     expect(r.stderr).toBe('keystash: error: secret "here" and --env HERE would both set the environment variable HERE\n');
   });
 
+  it.each([
+    [['-e', 'PG=SeCrEt', '-e', 'PG=here'], '--env PG and --env PG'],
+    [['-e', 'PG=SeCrEt', '--file', 'PG=here'], '--env PG and --file PG'],
+    [['--file', 'PG=SeCrEt', '--file', 'PG=here'], '--file PG and --file PG'],
+    [['--override', '-e', 'PG=SeCrEt', '-e', 'PG=here'], '--env PG and --env PG'],
+  ])('two mappings of one variable are named by their flags, never by the text mapped: %j', async (flags, named) => {
+    const r = await runInProcess(['exec', ...flags, '--', 'true'], env);
+    expect([r.code, r.stdout, r.stderr]).toEqual([2, '', `keystash: error: ${named} would both set the environment variable PG\n`]);
+  });
+
   it('a malformed mapping is not quoted', async () => {
     for (const flag of ['-e', '--file']) {
       for (const text of ['SeCrEt', 'Se-Cr=Et', '=SeCrEt']) {

@@ -11,7 +11,7 @@ import { printJson, say, withKeystashOf, type CliDeps } from '../deps.js';
 import { promptHidden, readValueArg } from '../io.js';
 import type { OptionsOf } from '../grammar.js';
 import { finishSkipped, skipCollector } from '../skipped.js';
-import { renderFormat } from './formats.js';
+import { checkAllowEnvApplies, renderFormat } from './formats.js';
 
 /** Options of `get`, as declared in grammar.ts. */
 export type GetOptions = OptionsOf<'get'>;
@@ -26,6 +26,8 @@ export type PutOptions = OptionsOf<'put'>;
 export async function getAction(deps: CliDeps, flags: ConfigFlags, name: string, pairs: readonly string[], opts: GetOptions): Promise<void> {
   const context = parseContext(pairs);
   const options = { version: opts.version, context };
+  if (!isPattern(name) && opts.allowEnv.length > 0) throw new UsageError('--allow-env applies only to a pattern printed with variable names (get PATTERN -f dotenv); one secret is printed as its value');
+  checkAllowEnvApplies(opts.allowEnv, opts.format, { offered: 'dotenv' });
   if (isPattern(name)) {
     const pairsOut = await withKeystashOf(deps, flags, (ks) => ks.getMatching(name, options));
     const text = await renderFormat(opts.format, pairsOut, { allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true });
@@ -45,6 +47,7 @@ export async function getAction(deps: CliDeps, flags: ConfigFlags, name: string,
 export async function getallAction(deps: CliDeps, flags: ConfigFlags, operands: readonly string[], opts: GetallOptions): Promise<void> {
   const context = parseContext(operands.filter(isContextPair));
   const selectors = operands.filter((operand) => !isContextPair(operand));
+  checkAllowEnvApplies(opts.allowEnv, opts.format, { offered: 'dotenv' });
   const { onUnreadable, skipped } = skipCollector(opts);
   const secrets = await withKeystashOf(deps, flags, (ks) =>
     selectors.length === 0 ? ks.getAll({ version: opts.version, context, onUnreadable }) : ks.select({ selectors, version: opts.version, context, onUnreadable }),

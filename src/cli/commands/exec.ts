@@ -6,7 +6,7 @@ import { parseContext } from '../arg-checks.js';
 import { say, withKeystash, type CliDeps } from '../deps.js';
 import { finishSkipped, skipCollector } from '../skipped.js';
 import { childEnvironment } from '../../core/process/exec-env.js';
-import { describeOverride } from '../../core/process/layering.js';
+import { describeOverride, type Override } from '../../core/process/layering.js';
 import { ChildExit, UsageError } from '../../errors.js';
 
 /** Options of `exec` (`--no-clobber` and `--no-aws-env` arrive as `clobber` / `awsEnv` false). */
@@ -28,10 +28,11 @@ export function execCommand(deps: CliDeps): Command {
       const selectors = operands.slice(0, operands.length - commandLength);
       const [command = '', ...args] = operands.slice(operands.length - commandLength);
       const { onUnreadable, skipped } = skipCollector(opts);
+      const overrides: Override[] = [];
       const entries = await withKeystash(deps, cmd, (ks) =>
         ks.execEnvironment({ selectors, all: opts.all, strict: opts.strict, onUnreadable, mappings: opts.env, files: opts.file, stripPrefix: opts.stripPrefix, allowEnv: opts.allowEnv, context: parseContext(opts.context),
           // --pristine passes none of the caller's variables, so there is nothing for --no-clobber to keep.
-          override: opts.override === true, noClobber: opts.clobber === false && opts.pristine !== true, callerEnv: deps.io.env, onOverride: opts.quietOverrides ? undefined : (o) => say(deps, describeOverride(o)) }),
+          override: opts.override === true, noClobber: opts.clobber === false && opts.pristine !== true, callerEnv: deps.io.env, onOverride: (o) => overrides.push(o) }),
       );
       // Before the command starts: without --allow-partial it never runs with secrets missing.
       finishSkipped(deps, skipped, opts);
@@ -43,6 +44,9 @@ export function execCommand(deps: CliDeps): Command {
       const status = await withSecretFiles(entries, deps.io.env, async (scope) => {
         const signal = scope.signal();
         if (signal !== undefined) return signalStatus(signal);
+        // Said as the command starts: a refusal before it (unreadable secrets, no private place
+        // for --file) tells of no override that never happened.
+        if (!opts.quietOverrides) for (const o of overrides) say(deps, describeOverride(o));
         return runChild(command, args, childEnvironment(deps.io.env, scope.entries, { pristine: opts.pristine === true, withholdAws: opts.awsEnv === false }), { mask });
       });
       if (status !== 0) throw new ChildExit(status);

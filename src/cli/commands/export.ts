@@ -8,7 +8,7 @@ import { isStandardOutput, isStandardOutputFile, runnerFiles, writeOutput } from
 import { finishSkipped, skipCollector } from '../skipped.js';
 import { describeOverride, layerSecrets } from '../../core/process/layering.js';
 import { UsageError } from '../../errors.js';
-import { renderFormat } from './formats.js';
+import { checkAllowEnvApplies, renderFormat } from './formats.js';
 
 const VARIABLE_FORMATS: ReadonlySet<string> = new Set(['dotenv', 'shell', 'github-env', 'github-output', 'docker', 'env-no-quotes']);
 
@@ -32,6 +32,7 @@ export function exportCommand(deps: CliDeps): Command {
       if (opts.mask && opts.output !== undefined && isStandardOutputFile(opts.output)) throw new UsageError(`--mask: -o ${opts.output} is also standard output here, so the '::add-mask::' lines would put every value in that file; drop the redirection (>>)`);
       if ((opts.envKeys || opts.k8sNamespace !== undefined || opts.k8sName !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--k8s-name, --k8s-namespace and --env-keys apply only to -f k8s-secret');
       // A flag that would do nothing for the format is refused rather than silently ignored.
+      checkAllowEnvApplies(opts.allowEnv, opts.format, { envKeys: opts.envKeys === true });
       if (opts.stripPrefix.length > 0 && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) {
         throw new UsageError(`--strip-prefix names variables, so it applies only to formats with variable names (dotenv, shell, github-env, github-output, docker, env-no-quotes, k8s-secret --env-keys), not -f ${opts.format}, which keeps secret names`);
       }
@@ -43,8 +44,6 @@ export function exportCommand(deps: CliDeps): Command {
       if (layered !== undefined) secrets = layered.pairs;
       // Rendered whole before the first byte is written: a failure leaves stdout and FILE untouched.
       const text = await renderFormat(opts.format, secrets, { stripPrefix: opts.stripPrefix, k8sName: opts.k8sName, k8sNamespace: opts.k8sNamespace, envKeys: opts.envKeys === true, allowEnv: opts.allowEnv, csvSafe: opts.csvSafe === true });
-      // Told once the output is known to be written (a refused variable says nothing of overrides).
-      if (!opts.quietOverrides) for (const o of layered?.overrides ?? []) say(deps, describeOverride(o));
       const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
       let masks = '';
       if (opts.mask) {
@@ -53,6 +52,8 @@ export function exportCommand(deps: CliDeps): Command {
       }
       await writeOutput(deps.io.stdout, opts.output, body, { append: github, runnerNamed: runnerFiles(deps.io.env), dataDir });
       deps.io.stdout.write(masks);
+      // Told once the output is written: a refusal (a variable, the -o file) tells of no override.
+      if (!opts.quietOverrides) for (const o of layered?.overrides ?? []) say(deps, describeOverride(o));
       finishSkipped(deps, skipped, opts);
     });
 }

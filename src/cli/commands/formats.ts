@@ -1,8 +1,21 @@
 import type { SecretPairs } from '../../core/secrets/get-all.js';
+import { UsageError } from '../../errors.js';
 import type { FormatOptions } from '../../format/types.js';
 
 /** The formats credstash's get/getall offer (docs/format.md §3.8). */
 export const CREDSTASH_FORMATS = ['json', 'yaml', 'csv', 'dotenv'] as const;
+
+/** The formats whose variable names the variable rule checks (format/varname.ts), where `--allow-env` does something. */
+const RULED_FORMATS: ReadonlySet<string> = new Set(['dotenv', 'shell', 'github-env', 'docker', 'env-no-quotes']);
+
+/**
+ * UsageError when `--allow-env` is given for output it cannot change: a flag that would do nothing
+ * is refused, not ignored (it would look as if something had been allowed).
+ */
+export function checkAllowEnvApplies(allowEnv: readonly string[], format: string, options: { envKeys?: boolean; offered?: string } = {}): void {
+  if (allowEnv.length === 0 || RULED_FORMATS.has(format) || (format === 'k8s-secret' && options.envKeys === true)) return;
+  throw new UsageError(`--allow-env applies only to formats with variable names (${options.offered ?? 'dotenv, shell, github-env, docker, env-no-quotes, k8s-secret --env-keys'}), not -f ${format}`);
+}
 
 /** Render `secrets` (sorted name/value pairs); the renderers load only when output is due. */
 export async function renderFormat(format: string, secrets: SecretPairs, options: FormatOptions = {}): Promise<string> {

@@ -115,14 +115,16 @@ export async function resolveExecEnv(keystash: Pick<KeystashReader, 'get' | 'get
     options.allowEnv,
   );
   const entries: EnvEntry[] = pairs.map(([name, value], i) => ({ varName: varNames[i] ?? '', name, value }));
-  const owners = new Map(entries.map((e) => [e.varName, e.name]));
+  // Who sets each variable, as the message names it: a selected secret by its (stored) name, a
+  // mapping by its flag — its secret name is not shown: it is not yet known to exist (it may be a
+  // value typed there).
+  const owners = new Map(entries.map((e) => [e.varName, `secret ${quoteName(e.name)}`]));
   for (const mapping of mappings) {
     const other = owners.get(mapping.varName);
     if (other !== undefined) {
-      // The mapping's secret name is not quoted: it is not yet known to exist (it may be a value typed there).
-      throw new UsageError(`secret ${quoteName(other)} and ${flagOf(mapping)} ${mapping.varName} would both set the environment variable ${mapping.varName}`);
+      throw new UsageError(`${other} and ${flagOf(mapping)} ${mapping.varName} would both set the environment variable ${mapping.varName}`);
     }
-    owners.set(mapping.varName, mapping.name);
+    owners.set(mapping.varName, `${flagOf(mapping)} ${mapping.varName}`);
   }
   const fileVars = new Set(files);
   const settled = await Promise.allSettled(

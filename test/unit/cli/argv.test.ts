@@ -180,6 +180,13 @@ describe('usage errors → exit 2, nothing called', () => {
     { argv: ['export', 'a', '-f', 'json', '--override'], message: '--override and --no-clobber apply only to formats with variable names' },
     { argv: ['export', 'a', '-f', 'dotenv', '--mask'], message: '--mask applies only to -f github-env and -f github-output' },
     { argv: ['exec', '--file', '1X=a', '--', 'true'], message: '--file: the variable name given (not shown, in case it is the secret) is not a valid environment variable name' },
+    // --allow-env where no variable is written: refused, not ignored.
+    { argv: ['get', 'n', '--allow-env', 'PATH'], message: '--allow-env applies only to a pattern printed with variable names (get PATTERN -f dotenv); one secret is printed as its value' },
+    { argv: ['get', 'a.*', '-f', 'json', '--allow-env', 'PATH'], message: '--allow-env applies only to formats with variable names (dotenv), not -f json' },
+    { argv: ['getall', '-f', 'csv', '--allow-env', 'PATH'], message: '--allow-env applies only to formats with variable names (dotenv), not -f csv' },
+    { argv: ['getall', '--allow-env', 'PATH'], message: '--allow-env applies only to formats with variable names (dotenv), not -f json' },
+    ...['json', 'yaml', 'csv', 'github-output'].map((format) => ({ argv: ['export', 'a.*', '-f', format, '--allow-env', 'PATH'], message: `--allow-env applies only to formats with variable names (dotenv, shell, github-env, docker, env-no-quotes, k8s-secret --env-keys), not -f ${format}` })),
+    { argv: ['export', 'a.*', '-f', 'k8s-secret', '--k8s-name', 'x', '--allow-env', 'PATH'], message: 'not -f k8s-secret' },
     // A lower-case or spaced --allow-env value could never match a variable the naming rule makes.
     ...[['exec', 'a.*', '--allow-env', 'ld_preload', '--', 'true'], ['export', 'a.*', '-f', 'dotenv', '--allow-env', 'PATH '], ['getall', '-f', 'dotenv', '--allow-env', 'Path'], ['get', 'a.*', '-f', 'dotenv', '--allow-env', '1PATH'], ['exec', 'a.*', '--allow-env', 'PATH', '--allow-env', 'node-options', '--', 'true']].map((argv) => ({
       argv,
