@@ -13,9 +13,9 @@
  *    unsafe-env.ts — sudo's and glibc's lists, runtimes' start-up variables, …) is refused unless the caller allows it by name (`allowEnv`): otherwise
  *    anyone who may *write* a secret named `app.ld_preload` runs code wherever `app.*` is read.
  *
- * Refusals are UsageErrors naming the secret (rule 6: every refused secret of the list at once). credstash's own dotenv output upper-cased with
- * `str.upper()` and kept `.`/`-` (docs/format.md §3.8), which shells cannot source; this rule
- * replaces it on purpose.
+ * Refusals are UsageErrors naming the secret (rule 6: every refused secret of the list at once).
+ * credstash's own dotenv output upper-cased with `str.upper()` and kept `.`/`-` (docs/format.md
+ * §3.8), which shells cannot source; this rule replaces it on purpose.
  */
 import { UsageError } from '../errors.js';
 import { quoteName, secretEntries } from './types.js';

@@ -8,9 +8,7 @@ import { isStandardOutput, isStandardOutputFile, runnerFiles, writeOutput } from
 import { finishSkipped, skipCollector } from '../skipped.js';
 import { describeOverride, layerSecrets } from '../../core/process/layering.js';
 import { UsageError } from '../../errors.js';
-import { checkAllowEnvApplies, renderFormat } from './formats.js';
-
-const VARIABLE_FORMATS: ReadonlySet<string> = new Set(['dotenv', 'shell', 'github-env', 'github-output', 'docker', 'env-no-quotes']);
+import { checkAllowEnvApplies, renderFormat, writesVariables } from './formats.js';
 
 /** Options of `export` (`--no-clobber` arrives as `clobber: false`). */
 type ExportOptions = OptionsOf<'export'>;
@@ -33,11 +31,11 @@ export function exportCommand(deps: CliDeps): Command {
       if ((opts.envKeys || opts.k8sNamespace !== undefined || opts.k8sName !== undefined) && opts.format !== 'k8s-secret') throw new UsageError('--k8s-name, --k8s-namespace and --env-keys apply only to -f k8s-secret');
       // A flag that would do nothing for the format is refused rather than silently ignored.
       checkAllowEnvApplies(opts.allowEnv, opts.format, { envKeys: opts.envKeys === true });
-      if (opts.stripPrefix.length > 0 && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) {
+      if (opts.stripPrefix.length > 0 && !writesVariables(opts.format, opts.envKeys)) {
         throw new UsageError(`--strip-prefix names variables, so it applies only to formats with variable names (dotenv, shell, github-env, github-output, docker, env-no-quotes, k8s-secret --env-keys), not -f ${opts.format}, which keeps secret names`);
       }
       const layering = opts.override === true || opts.clobber === false;
-      if (layering && !VARIABLE_FORMATS.has(opts.format) && !(opts.format === 'k8s-secret' && opts.envKeys)) throw new UsageError('--override and --no-clobber apply only to formats with variable names (dotenv, shell, github-env, docker, k8s-secret --env-keys)');
+      if (layering && !writesVariables(opts.format, opts.envKeys)) throw new UsageError('--override and --no-clobber apply only to formats with variable names (dotenv, shell, github-env, docker, k8s-secret --env-keys)');
       const { onUnreadable, skipped } = skipCollector(opts);
       let [secrets, dataDir] = await withKeystash(deps, cmd, async (ks, config) => [await ks.select({ selectors, all: opts.all, strict: opts.strict === true, context: parseContext(opts.context), onUnreadable, command: 'export' }), config.dataDir] as const);
       const layered = layering ? layerSecrets(secrets, { selectors, stripPrefix: opts.stripPrefix, override: opts.override === true, noClobber: opts.clobber === false, callerEnv: deps.io.env }) : undefined;
